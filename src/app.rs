@@ -1,0 +1,144 @@
+//! Wiring: builds the `AppContext` from settings and runs the web server and the workers until
+//! shutdown. `beacon serve`, `beacon demo` and the integration tests all start Beacon here.
+
+use crate::config::Settings;
+use crate::delivery::email::Mailer;
+use crate::delivery::outbound::OutboundWorker;
+use crate::delivery::sms::SmsSender;
+use crate::services::tokens::Signer;
+use crate::services::{postcodes, AppContext};
+use crate::store;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Which parts of Beacon a process runs: both (a county on one machine), or only one of them
+/// (several processes sharing one PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    All,
+    Web,
+    Worker,
+}
+
+/// Opens the store (applying migrations and seeding a new install) and builds the context.
+pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let signer = Signer::from_config(&settings.secret_key, &settings.data_dir)?;
+    let store = store::connect(&settings.database_url()).await?;
+    postcodes::ensure_bundled(&store).await?;
+    Ok(Arc::new(AppContext::new(store, settings, signer)))
+}
+
+/// A running Beacon: where it listens, and how to stop it.
+pub struct Running {
+    pub address: SocketAddr,
+    pub shutdown: CancellationToken,
+    pub tasks: tokio::task::JoinSet<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting work, lets what is in flight finish, and waits for every task.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        while let Some(result) = self.tasks.join_next().await {
+            result.context("a task panicked")??;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the web server and/or workers in the background.
+pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> {
+    let shutdown = CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let bind = ctx.settings.server.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let address = listener.local_addr()?;
+
+    if role != Role::Web {
+        let worker = OutboundWorker {
+            store: ctx.store.clone(),
+            mailer: Mailer::from_settings(&ctx.settings)?,
+            sms: SmsSender::from_settings(&ctx.settings)?,
+            from: ctx.settings.mail.from.clone(),
+            max_attempts: 10,
+            wakeup: ctx.outbound_wakeup.clone(),
+        };
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            worker.run(stop).await;
+            Ok(())
+        });
+        let housekeeping = ctx.clone();
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            purge_unconfirmed(housekeeping, stop).await;
+            Ok(())
+        });
+    }
+    if role != Role::Worker {
+        let web = ctx.clone();
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            crate::web::serve(web, listener, stop)
+                .await
+                .context("serving HTTP")
+        });
+        tracing::info!(%address, backend = ctx.store.backend(), "Beacon is listening");
+    }
+    Ok(Running {
+        address,
+        shutdown,
+        tasks,
+    })
+}
+
+/// Deletes sign-ups that were never confirmed, once an hour.
+async fn purge_unconfirmed(ctx: Arc<AppContext>, shutdown: CancellationToken) {
+    loop {
+        let cutoff =
+            chrono::Utc::now().timestamp() - ctx.settings.limits.pending_signup_days * 86_400;
+        match ctx.store.purge_pending(cutoff).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted unconfirmed sign-ups"),
+            Err(error) => tracing::warn!(error = %error, "could not purge unconfirmed sign-ups"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests and sends in flight");
+}

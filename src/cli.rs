@@ -1,0 +1,267 @@
+//! The `beacon` command line: `serve`, `demo`, `migrate`, `import-postcodes`, `config` and
+//! `admin …`. Each subcommand loads the layered configuration and calls into `app` or `services`.
+
+use crate::app::{self, Role};
+use crate::config::Settings;
+use crate::domain::subscriber::{Place, Preferences};
+use crate::domain::{catalogue, Postcode, Priority};
+use crate::services::{postcodes, tokens::random_id};
+use crate::store::{self, NewSubscriber, SubscriberStatus};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "beacon",
+    version,
+    about = "Community alerts for police forces and their partners"
+)]
+pub struct Cli {
+    /// A TOML configuration file; `BEACON_*` environment variables override it.
+    #[arg(long, global = true, env = "BEACON_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server and the background workers.
+    Serve {
+        /// Run only the web server or only the workers (for several processes on PostgreSQL).
+        #[arg(long, value_enum, default_value = "all")]
+        role: Role,
+    },
+    /// Start afresh in a demo data directory with demo residents, mail and texts to files.
+    Demo {
+        /// The demo's data directory; it is wiped and recreated each time.
+        #[arg(long, default_value = "beacon-demo")]
+        data_dir: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Apply database migrations, seed the catalogue and load the bundled postcodes, then exit.
+    Migrate,
+    /// Load postcodes from a CSV in the ONS Postcode Directory layout (optionally .gz).
+    ImportPostcodes {
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the effective configuration, with secrets redacted.
+    Config,
+    /// Operators' commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Counts of residents, postcodes and queued messages.
+    Stats,
+    /// Delete sign-ups never confirmed within the configured number of days.
+    PurgeUnconfirmed,
+}
+
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings =
+        Settings::load(cli.config.as_deref()).context("loading the configuration")?;
+    if let Command::Demo { data_dir, bind } = &cli.command {
+        settings = demo_settings(settings, data_dir, bind);
+    }
+    crate::telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(cli.command, settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { role } => serve(settings, role).await,
+        Command::Demo { data_dir, .. } => demo(settings, &data_dir).await,
+        Command::Migrate => {
+            let ctx = app::context(settings).await?;
+            println!(
+                "Database ready ({}): {} postcodes.",
+                ctx.store.backend(),
+                ctx.store.postcode_count().await?
+            );
+            Ok(())
+        }
+        Command::ImportPostcodes { file, json } => {
+            let store = store::connect(&settings.database_url()).await?;
+            let report = postcodes::import_file(&store, &file, !json).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "Imported {} postcodes from {} in {:.1} s; {} rows could not be read.",
+                    report.stored,
+                    file.display(),
+                    report.seconds,
+                    report.rejected
+                );
+                for reject in &report.rejects {
+                    println!("  {reject}");
+                }
+                if report.rejected > report.rejects.len() as u64 {
+                    println!(
+                        "  … and {} more",
+                        report.rejected - report.rejects.len() as u64
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", toml::to_string(&settings.redacted())?);
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let ctx = app::context(settings).await?;
+            match command {
+                AdminCommand::Stats => {
+                    let store = &ctx.store;
+                    println!("backend:                {}", store.backend());
+                    println!("postcodes:              {}", store.postcode_count().await?);
+                    for status in [
+                        SubscriberStatus::Active,
+                        SubscriberStatus::Pending,
+                        SubscriberStatus::Unsubscribed,
+                    ] {
+                        println!(
+                            "residents {:<13} {}",
+                            format!("{}:", status.as_str()),
+                            store.count_subscribers(status).await?
+                        );
+                    }
+                    let queue = store.outbound_counts().await?;
+                    println!("messages waiting:       {}", queue.waiting);
+                    println!("messages sent:          {}", queue.sent);
+                    println!("messages failed:        {}", queue.failed);
+                }
+                AdminCommand::PurgeUnconfirmed => {
+                    let days = ctx.settings.limits.pending_signup_days;
+                    let cutoff = chrono::Utc::now().timestamp() - days * 86_400;
+                    let purged = ctx.store.purge_pending(cutoff).await?;
+                    println!("Deleted {purged} sign-ups unconfirmed for more than {days} days.");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
+    let ctx = app::context(settings).await?;
+    let running = app::start(ctx, role).await?;
+    app::shutdown_signal().await;
+    running.stop().await
+}
+
+fn demo_settings(mut settings: Settings, data_dir: &std::path::Path, bind: &str) -> Settings {
+    settings.data_dir = data_dir.to_path_buf();
+    settings.database_url = String::new();
+    settings.server.bind = bind.to_owned();
+    settings.server.public_url = format!("http://{bind}");
+    // The demo is plain HTTP on loopback: a Secure cookie would never come back.
+    settings.server.secure_cookies = false;
+    settings.mail.transport = crate::config::MailTransport::File;
+    settings.mail.outbox_dir = String::new();
+    settings.sms.outbox_dir = String::new();
+    settings
+}
+
+/// Marks a directory as the demo's own, so `demo` only ever wipes what it made.
+const DEMO_MARKER: &str = ".beacon-demo";
+
+async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    if data_dir.exists() {
+        anyhow::ensure!(
+            data_dir.join(DEMO_MARKER).exists(),
+            "{} exists and is not a Beacon demo directory: choose another with --data-dir",
+            data_dir.display()
+        );
+        std::fs::remove_dir_all(data_dir)
+            .with_context(|| format!("clearing {}", data_dir.display()))?;
+    }
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(
+        data_dir.join(DEMO_MARKER),
+        "made by `beacon demo`; wiped at its next start\n",
+    )?;
+    let ctx = app::context(settings).await?;
+    let residents = seed_demo_residents(&ctx.store).await?;
+    let running = app::start(ctx.clone(), Role::All).await?;
+    println!();
+    println!("Beacon demo is running at http://{}", running.address);
+    println!(
+        "  {residents} demo residents in Cambridgeshire, {} postcodes loaded",
+        ctx.store.postcode_count().await?
+    );
+    println!("  Sign up with a Cambridgeshire postcode such as CB1 1PT, PE1 1HQ or SG8 6DP.");
+    println!(
+        "  Emails land in {}",
+        ctx.settings.email_outbox_dir().display()
+    );
+    println!(
+        "  Texts land in  {}",
+        ctx.settings.sms_outbox_dir().display()
+    );
+    println!("  Press Ctrl-C to stop.");
+    println!();
+    app::shutdown_signal().await;
+    running.stop().await
+}
+
+/// A few confirmed residents across the force area, so later screens have someone to count.
+async fn seed_demo_residents(store: &store::DynStore) -> anyhow::Result<usize> {
+    const RESIDENTS: &[(&str, &str, &str)] = &[
+        ("Mandy Clarke", "mandy.clarke@example.org", "CB1 1PT"),
+        ("Tom Okafor", "tom.okafor@example.org", "CB2 1TN"),
+        ("Priya Shah", "priya.shah@example.org", "PE1 1HQ"),
+        ("Gareth Hughes", "gareth.hughes@example.org", "SG8 6DP"),
+        ("Ellen Marsh", "ellen.marsh@example.org", "CB1 2AB"),
+    ];
+    let now = chrono::Utc::now().timestamp();
+    for (name, email, postcode) in RESIDENTS {
+        let nonce = random_id();
+        let preferences = Preferences {
+            name: (*name).to_owned(),
+            mobile: None,
+            places: vec![Place {
+                postcode: Postcode::parse(postcode)?,
+                label: Some("Home".into()),
+            }],
+            providers: catalogue::PROVIDERS
+                .iter()
+                .map(|p| p.slug.to_owned())
+                .collect(),
+            message_types: catalogue::MESSAGE_TYPES
+                .iter()
+                .map(|m| m.slug.to_owned())
+                .collect(),
+            email: true,
+            sms: false,
+            sms_min_priority: Priority::new(2)?,
+            quiet_hours: None,
+            email_format: Default::default(),
+        };
+        let new = NewSubscriber {
+            public_id: random_id(),
+            email: (*email).to_owned(),
+            email_key: email.to_lowercase(),
+            preferences,
+            confirm_nonce: nonce.clone(),
+            now,
+        };
+        let id = store.insert_pending_subscriber(&new, None).await?;
+        store.confirm_subscriber(id, &nonce, now).await?;
+    }
+    Ok(RESIDENTS.len())
+}

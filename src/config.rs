@@ -1,0 +1,305 @@
+//! Configuration in layers: built-in defaults, then a TOML file (`--config`), then `BEACON_*`
+//! environment variables (`BEACON_MAIL__SMTP_HOST` sets `mail.smtp_host`).
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the SQLite database, the secret key and the outbox live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/beacon.db`.
+    pub database_url: String,
+    /// Key for signing links in emails (hex or any string of 32+ characters). Empty: generated
+    /// on first start and kept in `<data_dir>/secret.key`.
+    pub secret_key: String,
+    pub server: ServerSettings,
+    pub mail: MailSettings,
+    pub sms: SmsSettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// The address residents reach Beacon at, used to build links in emails.
+    pub public_url: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+    /// Mark cookies `Secure`. On by default; `beacon demo` serves plain HTTP on loopback and
+    /// turns it off there.
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// One `.eml` file per message under `outbox_dir`.
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// The From header of every email.
+    pub from: String,
+    /// Where replies to Beacon's own emails go (empty: none).
+    pub reply_to: String,
+    /// Empty means `<data_dir>/outbox/email`.
+    pub outbox_dir: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// Seconds to wait for the SMTP server before treating an attempt as failed.
+    pub smtp_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransport {
+    /// One `.json` file per text under `outbox_dir`.
+    File,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    pub transport: SmsTransport,
+    /// Empty means `<data_dir>/outbox/sms`.
+    pub outbox_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    pub signups_per_ip_per_hour: u32,
+    pub signups_per_email_per_hour: u32,
+    pub confirmation_link_hours: i64,
+    /// Unconfirmed sign-ups are deleted after this many days.
+    pub pending_signup_days: i64,
+    pub mobile_code_minutes: i64,
+    pub mobile_code_attempts: i64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `beacon=debug,tower_http=info`; `RUST_LOG` wins.
+    pub filter: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("beacon-data"),
+            database_url: String::new(),
+            secret_key: String::new(),
+            server: ServerSettings::default(),
+            mail: MailSettings::default(),
+            sms: SmsSettings::default(),
+            limits: LimitSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            trust_forwarded_for: false,
+            secure_cookies: true,
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            transport: MailTransport::File,
+            from: "Beacon Alerts <alerts@beacon.invalid>".into(),
+            reply_to: String::new(),
+            outbox_dir: String::new(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings {
+            transport: SmsTransport::File,
+            outbox_dir: String::new(),
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            signups_per_ip_per_hour: 20,
+            signups_per_email_per_hour: 3,
+            confirmation_link_hours: 48,
+            pending_signup_days: 7,
+            mobile_code_minutes: 30,
+            mobile_code_attempts: 5,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Pretty,
+            filter: "info".into(),
+        }
+    }
+}
+
+const REDACTED: &str = "[redacted]";
+
+impl Settings {
+    /// Defaults, then the file (if given), then `BEACON_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(figment::Error::from(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("BEACON_").split("__"))
+            .extract()
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("beacon.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn email_outbox_dir(&self) -> PathBuf {
+        outbox_dir(&self.mail.outbox_dir, &self.data_dir, "email")
+    }
+
+    pub fn sms_outbox_dir(&self) -> PathBuf {
+        outbox_dir(&self.sms.outbox_dir, &self.data_dir, "sms")
+    }
+
+    /// The settings as `beacon config` prints them: secrets and passwords replaced.
+    pub fn redacted(&self) -> Settings {
+        let mut shown = self.clone();
+        if !shown.secret_key.is_empty() {
+            shown.secret_key = REDACTED.into();
+        }
+        if !shown.mail.smtp_password.is_empty() {
+            shown.mail.smtp_password = REDACTED.into();
+        }
+        shown.database_url = redact_url_password(&self.database_url());
+        shown
+    }
+}
+
+fn outbox_dir(configured: &str, data_dir: &Path, channel: &str) -> PathBuf {
+    if configured.is_empty() {
+        data_dir.join("outbox").join(channel)
+    } else {
+        PathBuf::from(configured)
+    }
+}
+
+/// `postgres://beacon:hunter2@db/beacon` → `postgres://beacon:[redacted]@db/beacon`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:{REDACTED}@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_and_secrets_are_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "beacon.toml",
+                r#"
+                secret_key = "file-secret-that-is-long-enough-0000"
+                [mail]
+                transport = "smtp"
+                smtp_host = "mail.example.org"
+                smtp_password = "hunter2"
+                "#,
+            )?;
+            jail.set_env("BEACON_MAIL__SMTP_HOST", "relay.example.org");
+            jail.set_env("BEACON_DATABASE_URL", "postgres://beacon:pw@db/beacon");
+            let settings = Settings::load(Some(Path::new("beacon.toml")))?;
+            assert_eq!(settings.mail.transport, MailTransport::Smtp);
+            assert_eq!(settings.mail.smtp_host, "relay.example.org");
+            assert_eq!(settings.server.bind, "127.0.0.1:8080");
+            let shown = toml::to_string(&settings.redacted()).unwrap();
+            assert!(!shown.contains("hunter2"));
+            assert!(!shown.contains("file-secret"));
+            assert!(!shown.contains(":pw@"));
+            assert!(shown.contains("postgres://beacon:[redacted]@db/beacon"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_not_a_silent_default() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("beacon.toml", "[mail]\nsmtp_hots = \"typo\"\n")?;
+            assert!(Settings::load(Some(Path::new("beacon.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,125 @@
+//! Email: a rendered message (`EmailMessage`) and the transport that sends it, over SMTP with
+//! lettre or into a file outbox (one `.eml` file per message).
+
+use super::SendError;
+use crate::config::{MailSettings, MailTransport, Settings, SmtpTls};
+use crate::domain::mask;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// An email ready to send, as it waits in the outbound queue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailMessage {
+    pub to_name: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// Absent for residents who chose plain emails.
+    pub html: Option<String>,
+    /// The one-click unsubscribe URL (RFC 8058).
+    pub unsubscribe_url: Option<String>,
+    /// A stable id, so a message retried after a crash is recognisably the same message.
+    pub message_id: String,
+}
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
+        let mail = &settings.mail;
+        Ok(match mail.transport {
+            MailTransport::File => {
+                let dir = settings.email_outbox_dir();
+                std::fs::create_dir_all(&dir)?;
+                Mailer::File(AsyncFileTransport::new(dir))
+            }
+            MailTransport::Smtp => Mailer::Smtp(smtp_transport(mail)?),
+        })
+    }
+
+    pub async fn send(&self, from: &str, email: &EmailMessage) -> Result<(), SendError> {
+        let message = build(from, email).map_err(|e| SendError::permanent(e.to_string()))?;
+        let result = match self {
+            Mailer::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                // 4xx replies and connection trouble pass; 5xx replies will not change.
+                if e.is_permanent() {
+                    SendError::permanent(e.to_string())
+                } else {
+                    SendError::transient(e.to_string())
+                }
+            }),
+            Mailer::File(file) => file
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError::transient(e.to_string())),
+        };
+        match &result {
+            Ok(()) => {
+                tracing::info!(to = %mask::email(&email.to), message_id = %email.message_id, "email sent")
+            }
+            Err(e) => {
+                tracing::warn!(to = %mask::email(&email.to), transient = e.transient, error = %e.message, "email not sent")
+            }
+        }
+        result
+    }
+}
+
+fn smtp_transport(mail: &MailSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let builder = match mail.smtp_tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.smtp_host),
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&mail.smtp_host)?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&mail.smtp_host)?,
+    };
+    let mut builder = builder
+        .port(mail.smtp_port)
+        .timeout(Some(Duration::from_secs(mail.smtp_timeout_secs)));
+    if !mail.smtp_username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            mail.smtp_username.clone(),
+            mail.smtp_password.clone(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+fn build(from: &str, email: &EmailMessage) -> anyhow::Result<Message> {
+    let from: Mailbox = from.parse()?;
+    let to = Mailbox::new(Some(email.to_name.clone()), email.to.parse()?);
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .message_id(Some(email.message_id.clone()));
+    if let Some(url) = &email.unsubscribe_url {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(email.text.clone());
+    Ok(match &email.html {
+        Some(html) => builder.multipart(
+            MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html.clone()),
+            ),
+        )?,
+        None => builder.singlepart(text)?,
+    })
+}

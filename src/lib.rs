@@ -1,0 +1,14 @@
+//! Beacon: community alerts for police forces and their partners. The crate is laid out as rooms
+//! with doors in one direction: `web` and `cli` call `services`, which use `domain`, `geo`,
+//! `delivery` and `store`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod delivery;
+pub mod domain;
+pub mod geo;
+pub mod services;
+pub mod store;
+pub mod telemetry;
+pub mod web;

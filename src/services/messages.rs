@@ -1,0 +1,194 @@
+//! The messages Beacon sends residents about their subscription, rendered from the templates in
+//! `templates/email/` and `templates/sms/`. Every email greets the resident by first name and
+//! carries a link to manage their alerts and a one-click unsubscribe.
+
+use super::tokens::random_id;
+use super::AppContext;
+use crate::delivery::email::EmailMessage;
+use crate::delivery::sms::SmsMessage;
+use crate::domain::catalogue::{CatalogueSeed, MESSAGE_TYPES, PROVIDERS};
+use crate::domain::subscriber::{first_name, EmailFormat, Preferences};
+use crate::store::{NewOutbound, OutboundChannel};
+use askama::Template;
+
+/// What every email to a resident needs besides its own content.
+pub struct Letter {
+    pub first_name: String,
+    pub manage_url: String,
+    pub unsubscribe_url: String,
+    /// The main link of the message (the confirmation link, say), if it has one.
+    pub action_url: Option<String>,
+    pub summary: Vec<(String, String)>,
+    pub link_hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm.txt")]
+struct ConfirmText<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm.html")]
+struct ConfirmHtml<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "email/already_registered.txt")]
+struct AlreadyRegisteredText<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "email/already_registered.html")]
+struct AlreadyRegisteredHtml<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "sms/mobile_code.txt")]
+struct MobileCodeText<'a> {
+    code: &'a str,
+    minutes: i64,
+}
+
+pub enum EmailKind {
+    ConfirmSignUp,
+    AlreadyRegistered,
+}
+
+impl EmailKind {
+    fn purpose(&self) -> &'static str {
+        match self {
+            EmailKind::ConfirmSignUp => "confirm-sign-up",
+            EmailKind::AlreadyRegistered => "already-registered",
+        }
+    }
+
+    fn subject(&self) -> &'static str {
+        match self {
+            EmailKind::ConfirmSignUp => "Confirm your Beacon alerts",
+            EmailKind::AlreadyRegistered => "You already have Beacon alerts",
+        }
+    }
+}
+
+/// Renders an email and wraps it for the outbound queue.
+pub fn email(
+    ctx: &AppContext,
+    kind: EmailKind,
+    to: &str,
+    preferences: &Preferences,
+    letter: &Letter,
+) -> anyhow::Result<NewOutbound> {
+    let (text, html) = match kind {
+        EmailKind::ConfirmSignUp => (
+            ConfirmText { letter }.render()?,
+            ConfirmHtml { letter }.render()?,
+        ),
+        EmailKind::AlreadyRegistered => (
+            AlreadyRegisteredText { letter }.render()?,
+            AlreadyRegisteredHtml { letter }.render()?,
+        ),
+    };
+    let domain = ctx
+        .settings
+        .mail
+        .from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').to_owned())
+        .unwrap_or_else(|| "beacon.invalid".into());
+    let message = EmailMessage {
+        to_name: preferences.name.clone(),
+        to: to.to_owned(),
+        subject: kind.subject().to_owned(),
+        text,
+        html: (preferences.email_format == EmailFormat::Full).then_some(html),
+        unsubscribe_url: Some(letter.unsubscribe_url.clone()),
+        message_id: format!("<{}.{}@{}>", kind.purpose(), random_id(), domain),
+    };
+    Ok(NewOutbound {
+        subscriber_id: None,
+        channel: OutboundChannel::Email,
+        purpose: kind.purpose().to_owned(),
+        payload: serde_json::to_string(&message)?,
+    })
+}
+
+/// The text carrying a mobile confirmation code.
+pub fn mobile_code(
+    subscriber_id: i64,
+    phone_number: &str,
+    code: &str,
+    minutes: i64,
+) -> anyhow::Result<NewOutbound> {
+    let sms = SmsMessage {
+        phone_number: phone_number.to_owned(),
+        content: MobileCodeText { code, minutes }.render()?.trim().to_owned(),
+        reference: format!("mobile-code-{}", random_id()),
+    };
+    Ok(NewOutbound {
+        subscriber_id: Some(subscriber_id),
+        channel: OutboundChannel::Sms,
+        purpose: "mobile-code".into(),
+        payload: serde_json::to_string(&sms)?,
+    })
+}
+
+/// The resident's choices in words, for the confirmation email.
+pub fn summary(preferences: &Preferences) -> Vec<(String, String)> {
+    // Names come from the seed catalogue; a provider added later shows by its slug.
+    let name_of = |seeds: &[CatalogueSeed], slug: &str| {
+        seeds
+            .iter()
+            .find(|s| s.slug == slug)
+            .map_or_else(|| slug.to_owned(), |s| s.name.to_owned())
+    };
+    let places = preferences
+        .places
+        .iter()
+        .map(|p| match &p.label {
+            Some(label) => format!("{} ({label})", p.postcode),
+            None => p.postcode.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut channels = Vec::new();
+    if preferences.email {
+        channels.push("email".to_owned());
+    }
+    if preferences.sms {
+        channels.push(format!(
+            "text message (priority {} and above)",
+            preferences.sms_min_priority
+        ));
+    }
+    vec![
+        ("Name".into(), preferences.name.clone()),
+        ("Places".into(), places),
+        (
+            "From".into(),
+            preferences
+                .providers
+                .iter()
+                .map(|s| name_of(PROVIDERS, s))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "Messages".into(),
+            preferences
+                .message_types
+                .iter()
+                .map(|s| name_of(MESSAGE_TYPES, s))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("By".into(), channels.join(" and ")),
+    ]
+}
+
+pub fn greeting_name(preferences: &Preferences) -> String {
+    first_name(&preferences.name).to_owned()
+}

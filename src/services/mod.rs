@@ -1,0 +1,48 @@
+//! Use cases: what residents and operators do (sign up, confirm, manage preferences, unsubscribe,
+//! import postcodes), each a function over the `AppContext`. The web and CLI call these and
+//! nothing below them.
+
+pub mod messages;
+pub mod postcodes;
+pub mod rate_limit;
+pub mod subscriptions;
+pub mod tokens;
+
+use crate::config::Settings;
+use crate::store::DynStore;
+use rate_limit::RateLimiter;
+use std::sync::Arc;
+use std::time::Duration;
+use tokens::Signer;
+use tokio::sync::Notify;
+
+/// What every use case needs: the store, the settings, the signing key, the rate limits, and a
+/// way to wake the outbound worker when a message is queued.
+pub struct AppContext {
+    pub store: DynStore,
+    pub settings: Arc<Settings>,
+    pub signer: Signer,
+    pub limiter: RateLimiter,
+    pub outbound_wakeup: Arc<Notify>,
+}
+
+impl AppContext {
+    pub fn new(store: DynStore, settings: Settings, signer: Signer) -> AppContext {
+        AppContext {
+            store,
+            settings: Arc::new(settings),
+            signer,
+            limiter: RateLimiter::new(Duration::from_secs(3600)),
+            outbound_wakeup: Arc::new(Notify::new()),
+        }
+    }
+
+    /// An absolute link into the site, for emails.
+    pub fn link(&self, path: &str) -> String {
+        format!(
+            "{}{}",
+            self.settings.server.public_url.trim_end_matches('/'),
+            path
+        )
+    }
+}

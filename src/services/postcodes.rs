@@ -1,0 +1,176 @@
+//! Postcodes: loading the bundled force-area set on a new install, importing any file in the ONS
+//! Postcode Directory layout, and finding where a resident's postcode is (or saying clearly why
+//! it cannot be used).
+
+use crate::domain::Postcode;
+use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
+use crate::geo::onspd::{OnspdError, OnspdReader, PostcodeRecord};
+use crate::store::{DynStore, PostcodeLocation, StoreResult};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+const BATCH: usize = 20_000;
+/// How many unreadable rows an import report lists one by one.
+const REJECTS_LISTED: usize = 50;
+
+/// Why a well-formed postcode cannot be used as a place, in words for the resident.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceProblem {
+    #[error("We cannot find the postcode {0}: check it, or use another postcode near you")]
+    Unknown(Postcode),
+    #[error("The postcode {0} is no longer in use: enter your current postcode")]
+    Terminated(Postcode),
+    #[error("The postcode {0} has no location (it is a PO box or a large-user postcode): enter the postcode of where you live")]
+    NoLocation(Postcode),
+}
+
+/// Where a postcode is, or why it cannot be a place.
+pub async fn locate(
+    store: &DynStore,
+    postcode: &Postcode,
+) -> StoreResult<Result<PostcodeLocation, PlaceProblem>> {
+    let found = store.find_postcode(postcode.as_str()).await?;
+    Ok(match found {
+        None => Err(PlaceProblem::Unknown(postcode.clone())),
+        Some(location) if location.terminated => Err(PlaceProblem::Terminated(postcode.clone())),
+        Some(location) if location.easting.is_none() || location.district_code.is_none() => {
+            Err(PlaceProblem::NoLocation(postcode.clone()))
+        }
+        Some(location) => Ok(location),
+    })
+}
+
+/// On a new install, loads the district names and the bundled force-area postcodes.
+pub async fn ensure_bundled(store: &DynStore) -> anyhow::Result<()> {
+    if store.districts().await?.is_empty() {
+        store.upsert_districts(&bundled_districts()).await?;
+    }
+    if store.postcode_count().await? == 0 {
+        let started = Instant::now();
+        let loaded = load_bundled(store, |_| true).await?;
+        tracing::info!(
+            postcodes = loaded,
+            seconds = started.elapsed().as_secs_f64(),
+            "loaded the bundled force-area postcodes"
+        );
+    }
+    Ok(())
+}
+
+/// Loads the bundled postcodes that `keep` accepts (tests load a few districts, not all).
+pub async fn load_bundled(
+    store: &DynStore,
+    keep: impl Fn(&PostcodeRecord) -> bool,
+) -> anyhow::Result<u64> {
+    store.upsert_districts(&bundled_districts()).await?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut loaded = 0;
+    for record in bundled_force_postcodes() {
+        let record = record.context("the bundled postcode file is damaged")?;
+        if keep(&record) {
+            batch.push(record);
+        }
+        if batch.len() == BATCH {
+            store.upsert_postcodes(&batch).await?;
+            loaded += batch.len() as u64;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        store.upsert_postcodes(&batch).await?;
+        loaded += batch.len() as u64;
+    }
+    Ok(loaded)
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub stored: u64,
+    pub rejected: u64,
+    /// The first rejected rows, with their line numbers and reasons.
+    pub rejects: Vec<String>,
+    pub seconds: f64,
+}
+
+/// Imports a CSV (optionally gzipped) in the ONS Postcode Directory layout, in batches, each in
+/// its own transaction. Unreadable rows are counted and listed, never silently dropped.
+pub async fn import_file(
+    store: &DynStore,
+    path: &Path,
+    show_progress: bool,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = if show_progress {
+        ProgressBar::new(size).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta} left)",
+            )
+            .expect("the progress template is valid"),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let counted = progress.wrap_read(file);
+    let gzipped = path.extension().is_some_and(|e| e == "gz");
+    let input: Box<dyn Read + Send> = if gzipped {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            counted,
+        )))
+    } else {
+        Box::new(counted)
+    };
+    let reader = OnspdReader::new(input).with_context(|| format!("reading {}", path.display()))?;
+
+    // Parsing runs on a blocking thread and hands batches over; the store writes them meanwhile.
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<(Vec<PostcodeRecord>, Vec<String>)>(4);
+    let parser = tokio::task::spawn_blocking(move || -> Result<(), OnspdError> {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut rejects = Vec::new();
+        for record in reader {
+            match record {
+                Ok(record) => batch.push(record),
+                Err(error @ OnspdError::Row { .. }) => rejects.push(error.to_string()),
+                Err(error) => return Err(error),
+            }
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if sender
+                    .blocking_send((full, std::mem::take(&mut rejects)))
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
+        }
+        let _ = sender.blocking_send((batch, rejects));
+        Ok(())
+    });
+
+    let mut report = ImportReport::default();
+    while let Some((batch, rejects)) = receiver.recv().await {
+        if !batch.is_empty() {
+            store.upsert_postcodes(&batch).await?;
+        }
+        report.stored += batch.len() as u64;
+        report.rejected += rejects.len() as u64;
+        let room = REJECTS_LISTED.saturating_sub(report.rejects.len());
+        report.rejects.extend(rejects.into_iter().take(room));
+        progress.set_message(format!("{} postcodes", report.stored));
+    }
+    parser
+        .await
+        .context("the postcode reader stopped unexpectedly")?
+        .with_context(|| format!("reading {}", path.display()))?;
+    progress.finish_and_clear();
+    if store.districts().await?.is_empty() {
+        store.upsert_districts(&bundled_districts()).await?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}

@@ -1,0 +1,495 @@
+//! A resident's subscription from sign-up to erasure: double opt-in by email, mobile confirmation
+//! by a 6-digit code, managing preferences from a link with no password, one-click unsubscribe,
+//! downloading their data and erasing their account.
+
+use super::messages::{self, EmailKind, Letter};
+use super::postcodes::locate;
+use super::tokens::{random_id, same, sha256_hex};
+use super::AppContext;
+use crate::domain::mask;
+use crate::domain::subscriber::{FieldErrors, Preferences, SignUpInput};
+use crate::domain::EmailAddress;
+use crate::store::{ConfirmOutcome, NewSubscriber, StoreError, Subscriber, SubscriberStatus};
+use anyhow::Context;
+use rand::Rng;
+
+/// A second sign-up for an address whose confirmation went out this recently is a double
+/// submit: the first email is on its way, so no second one is sent.
+const DOUBLE_SUBMIT_SECS: i64 = 120;
+const MOBILE_CODE_RESENDS_PER_HOUR: u32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error(
+        "Too many sign-ups have come from here or for this address. Please try again in an hour."
+    )]
+    RateLimited,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for SubscriptionError {
+    fn from(error: StoreError) -> Self {
+        SubscriptionError::Unexpected(error.into())
+    }
+}
+
+/// Why a link from an email cannot be used, in words for the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkProblem {
+    #[error("This link is not valid. Check that you copied the whole link from the email.")]
+    Invalid,
+    #[error("This confirmation link has expired. Sign up again and we will send you a new one.")]
+    Expired,
+    #[error("This confirmation link has been replaced by a newer one. Use the link in the most recent email we sent you.")]
+    Superseded,
+}
+
+/// Checks a sign-up, stores it as pending and queues the confirmation email. The answer is the
+/// same whether or not the address was already registered.
+pub async fn sign_up(
+    ctx: &AppContext,
+    input: &SignUpInput,
+    client_ip: &str,
+) -> Result<(), SubscriptionError> {
+    let (email, preferences) = input.validate().map_err(SubscriptionError::Invalid)?;
+    check_against_store(ctx, &preferences).await?;
+    let limits = &ctx.settings.limits;
+    if !ctx.limiter.allow(
+        &format!("signup-ip:{client_ip}"),
+        limits.signups_per_ip_per_hour,
+    ) || !ctx.limiter.allow(
+        &format!("signup-email:{}", email.key()),
+        limits.signups_per_email_per_hour,
+    ) {
+        tracing::warn!(email = %mask::email(email.as_str()), "sign-up rate limited");
+        return Err(SubscriptionError::RateLimited);
+    }
+
+    let now = chrono::Utc::now().timestamp();
+    let existing = match ctx.store.subscriber_by_email_key(&email.key()).await? {
+        Some(existing) => existing,
+        None => {
+            let public_id = random_id();
+            let nonce = random_id();
+            let confirmation =
+                confirmation_email(ctx, &email, &preferences, &public_id, &nonce, 1)?;
+            let new = NewSubscriber {
+                public_id,
+                email: email.as_str().to_owned(),
+                email_key: email.key(),
+                preferences: preferences.clone(),
+                confirm_nonce: nonce,
+                now,
+            };
+            match ctx
+                .store
+                .insert_pending_subscriber(&new, Some(&confirmation))
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(email = %mask::email(email.as_str()), "sign-up stored, confirmation queued");
+                    ctx.outbound_wakeup.notify_one();
+                    return Ok(());
+                }
+                // A concurrent submit of the same address won the race: treat as a repeat.
+                Err(StoreError::Conflict) => ctx
+                    .store
+                    .subscriber_by_email_key(&email.key())
+                    .await?
+                    .context("a conflicting sign-up vanished")?,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+
+    match existing.status {
+        SubscriberStatus::Pending
+            if existing
+                .confirm_sent_at
+                .is_some_and(|sent| now - sent < DOUBLE_SUBMIT_SECS) =>
+        {
+            tracing::info!(email = %mask::email(email.as_str()), "repeat sign-up ignored: confirmation just sent");
+        }
+        SubscriberStatus::Pending | SubscriberStatus::Unsubscribed => {
+            let nonce = random_id();
+            let mut confirmation = confirmation_email(
+                ctx,
+                &email,
+                &preferences,
+                &existing.public_id,
+                &nonce,
+                existing.token_version,
+            )?;
+            confirmation.subscriber_id = Some(existing.id);
+            ctx.store
+                .restart_pending(existing.id, &preferences, &nonce, now, &confirmation)
+                .await?;
+            ctx.outbound_wakeup.notify_one();
+        }
+        SubscriberStatus::Active => {
+            // Preferences are not changed from the sign-up form: only the holder of the address
+            // may change them, through the link this email carries.
+            let letter = letter(ctx, &existing, None);
+            let mut notice = messages::email(
+                ctx,
+                EmailKind::AlreadyRegistered,
+                &existing.email,
+                &existing.preferences,
+                &letter,
+            )?;
+            notice.subscriber_id = Some(existing.id);
+            ctx.store.enqueue_outbound(&notice, now).await?;
+            ctx.outbound_wakeup.notify_one();
+        }
+    }
+    Ok(())
+}
+
+fn confirmation_email(
+    ctx: &AppContext,
+    email: &EmailAddress,
+    preferences: &Preferences,
+    public_id: &str,
+    nonce: &str,
+    token_version: i64,
+) -> anyhow::Result<crate::store::NewOutbound> {
+    let hours = ctx.settings.limits.confirmation_link_hours;
+    let expires = chrono::Utc::now().timestamp() + hours * 3600;
+    let token = ctx
+        .signer
+        .sign("confirm", &[public_id, nonce, &expires.to_string()]);
+    let letter = Letter {
+        first_name: messages::greeting_name(preferences),
+        manage_url: ctx.link(&format!(
+            "/manage/{}",
+            manage_token_for(ctx, public_id, token_version)
+        )),
+        unsubscribe_url: ctx.link(&format!(
+            "/unsubscribe/{}",
+            unsubscribe_token_for(ctx, public_id, token_version)
+        )),
+        action_url: Some(ctx.link(&format!("/confirm/{token}"))),
+        summary: messages::summary(preferences),
+        link_hours: hours,
+    };
+    messages::email(
+        ctx,
+        EmailKind::ConfirmSignUp,
+        email.as_str(),
+        preferences,
+        &letter,
+    )
+}
+
+fn letter(ctx: &AppContext, subscriber: &Subscriber, action_url: Option<String>) -> Letter {
+    Letter {
+        first_name: messages::greeting_name(&subscriber.preferences),
+        manage_url: ctx.link(&format!("/manage/{}", manage_token(ctx, subscriber))),
+        unsubscribe_url: ctx.link(&format!(
+            "/unsubscribe/{}",
+            unsubscribe_token(ctx, subscriber)
+        )),
+        action_url,
+        summary: Vec::new(),
+        link_hours: ctx.settings.limits.confirmation_link_hours,
+    }
+}
+
+/// Every postcode must be a real place with a location, and every provider and message type
+/// one that exists.
+async fn check_against_store(
+    ctx: &AppContext,
+    preferences: &Preferences,
+) -> Result<(), SubscriptionError> {
+    let mut errors = FieldErrors::default();
+    for (index, place) in preferences.places.iter().enumerate() {
+        if let Err(problem) = locate(&ctx.store, &place.postcode).await? {
+            errors.add(format!("place-{index}-postcode"), problem);
+        }
+    }
+    let providers = ctx.store.providers().await?;
+    if preferences
+        .providers
+        .iter()
+        .any(|slug| !providers.iter().any(|p| &p.slug == slug))
+    {
+        errors.add("providers", "Choose from the organisations listed");
+    }
+    let types = ctx.store.message_types().await?;
+    if preferences
+        .message_types
+        .iter()
+        .any(|slug| !types.iter().any(|t| &t.slug == slug))
+    {
+        errors.add("message_types", "Choose from the kinds of message listed");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SubscriptionError::Invalid(errors))
+    }
+}
+
+pub struct Confirmation {
+    pub subscriber: Subscriber,
+    pub outcome: ConfirmOutcome,
+    /// A code was texted to the resident's mobile for them to enter.
+    pub mobile_code_sent: bool,
+}
+
+/// Uses a confirmation link: the subscription becomes active, once.
+pub async fn confirm_email(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<Result<Confirmation, LinkProblem>, SubscriptionError> {
+    let Some(fields) = ctx.signer.verify("confirm", token) else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let [public_id, nonce, expires] = fields.as_slice() else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let Some(subscriber) = ctx.store.subscriber_by_public_id(public_id).await? else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let now = chrono::Utc::now().timestamp();
+    let expired = expires.parse::<i64>().map_or(true, |e| now > e);
+    if expired && subscriber.status != SubscriberStatus::Active {
+        return Ok(Err(LinkProblem::Expired));
+    }
+    let outcome = ctx
+        .store
+        .confirm_subscriber(subscriber.id, nonce, now)
+        .await?;
+    if outcome == ConfirmOutcome::Invalid {
+        return Ok(Err(LinkProblem::Superseded));
+    }
+    let subscriber = ctx
+        .store
+        .subscriber(subscriber.id)
+        .await?
+        .context("a confirmed subscriber vanished")?;
+    let mut mobile_code_sent = false;
+    if outcome == ConfirmOutcome::Confirmed {
+        tracing::info!(email = %mask::email(&subscriber.email), "subscription confirmed");
+        if subscriber.preferences.sms && subscriber.mobile_confirmed_at.is_none() {
+            send_mobile_code(ctx, &subscriber).await?;
+            mobile_code_sent = true;
+        }
+    }
+    Ok(Ok(Confirmation {
+        subscriber,
+        outcome,
+        mobile_code_sent,
+    }))
+}
+
+pub fn manage_token(ctx: &AppContext, subscriber: &Subscriber) -> String {
+    manage_token_for(ctx, &subscriber.public_id, subscriber.token_version)
+}
+
+fn manage_token_for(ctx: &AppContext, public_id: &str, token_version: i64) -> String {
+    ctx.signer
+        .sign("manage", &[public_id, &token_version.to_string()])
+}
+
+pub fn unsubscribe_token(ctx: &AppContext, subscriber: &Subscriber) -> String {
+    unsubscribe_token_for(ctx, &subscriber.public_id, subscriber.token_version)
+}
+
+fn unsubscribe_token_for(ctx: &AppContext, public_id: &str, token_version: i64) -> String {
+    ctx.signer
+        .sign("unsubscribe", &[public_id, &token_version.to_string()])
+}
+
+/// The resident a manage or unsubscribe link belongs to.
+pub async fn subscriber_for_link(
+    ctx: &AppContext,
+    purpose: &str,
+    token: &str,
+) -> Result<Result<Subscriber, LinkProblem>, SubscriptionError> {
+    let Some(fields) = ctx.signer.verify(purpose, token) else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let [public_id, version] = fields.as_slice() else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    Ok(match ctx.store.subscriber_by_public_id(public_id).await? {
+        Some(s) if s.token_version.to_string() == *version => Ok(s),
+        _ => Err(LinkProblem::Invalid),
+    })
+}
+
+pub enum PreferencesSaved {
+    Saved,
+    /// Saved, and a code was texted to a new mobile number.
+    SavedMobileCodeSent,
+}
+
+/// Replaces a resident's preferences from the manage page.
+pub async fn update_preferences(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+    input: &SignUpInput,
+) -> Result<PreferencesSaved, SubscriptionError> {
+    let preferences = input
+        .validate_preferences()
+        .map_err(SubscriptionError::Invalid)?;
+    check_against_store(ctx, &preferences).await?;
+    let now = chrono::Utc::now().timestamp();
+    ctx.store
+        .update_preferences(subscriber.id, &preferences, now)
+        .await?;
+    let updated = ctx
+        .store
+        .subscriber(subscriber.id)
+        .await?
+        .context("an updated subscriber vanished")?;
+    if updated.status == SubscriberStatus::Active
+        && updated.preferences.sms
+        && updated.mobile_confirmed_at.is_none()
+        && updated.mobile_code_hash.is_none()
+    {
+        send_mobile_code(ctx, &updated).await?;
+        return Ok(PreferencesSaved::SavedMobileCodeSent);
+    }
+    Ok(PreferencesSaved::Saved)
+}
+
+async fn send_mobile_code(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+) -> Result<(), SubscriptionError> {
+    let Some(mobile) = &subscriber.preferences.mobile else {
+        return Ok(());
+    };
+    let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+    let minutes = ctx.settings.limits.mobile_code_minutes;
+    let expires = chrono::Utc::now().timestamp() + minutes * 60;
+    let text = messages::mobile_code(subscriber.id, mobile.as_str(), &code, minutes)?;
+    ctx.store
+        .set_mobile_code(
+            subscriber.id,
+            &sha256_hex(&format!("{}:{code}", subscriber.public_id)),
+            expires,
+            &text,
+        )
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    Ok(())
+}
+
+/// Sends a fresh code, a few times an hour at most.
+pub async fn resend_mobile_code(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+) -> Result<(), SubscriptionError> {
+    if !ctx.limiter.allow(
+        &format!("mobile-code:{}", subscriber.public_id),
+        MOBILE_CODE_RESENDS_PER_HOUR,
+    ) {
+        return Err(SubscriptionError::RateLimited);
+    }
+    send_mobile_code(ctx, subscriber).await
+}
+
+/// Checks a mobile confirmation code.
+pub async fn confirm_mobile(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+    code: &str,
+) -> Result<Result<(), &'static str>, SubscriptionError> {
+    let code = code.trim().replace(' ', "");
+    let (Some(hash), Some(expires)) = (
+        &subscriber.mobile_code_hash,
+        subscriber.mobile_code_expires_at,
+    ) else {
+        return Ok(Err(
+            "There is no code waiting to be entered: ask for a new code",
+        ));
+    };
+    if subscriber.mobile_code_attempts >= ctx.settings.limits.mobile_code_attempts {
+        return Ok(Err(
+            "You have entered a wrong code too many times: ask for a new code",
+        ));
+    }
+    if chrono::Utc::now().timestamp() > expires {
+        return Ok(Err("This code has expired: ask for a new code"));
+    }
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Err("Enter the 6-digit code from the text message"));
+    }
+    if !same(
+        &sha256_hex(&format!("{}:{code}", subscriber.public_id)),
+        hash,
+    ) {
+        ctx.store.record_mobile_code_attempt(subscriber.id).await?;
+        return Ok(Err(
+            "That code is not right: check the text message and try again",
+        ));
+    }
+    ctx.store
+        .confirm_mobile(subscriber.id, chrono::Utc::now().timestamp())
+        .await?;
+    Ok(Ok(()))
+}
+
+pub async fn unsubscribe(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+) -> Result<(), SubscriptionError> {
+    ctx.store
+        .unsubscribe(subscriber.id, chrono::Utc::now().timestamp())
+        .await?;
+    tracing::info!(email = %mask::email(&subscriber.email), "unsubscribed");
+    Ok(())
+}
+
+/// Everything Beacon holds about a resident, as they may download it.
+pub async fn export(
+    ctx: &AppContext,
+    subscriber: &Subscriber,
+) -> Result<serde_json::Value, SubscriptionError> {
+    let mut places = Vec::new();
+    for place in &subscriber.preferences.places {
+        let location = ctx.store.find_postcode(place.postcode.as_str()).await?;
+        places.push(serde_json::json!({
+            "postcode": place.postcode,
+            "label": place.label,
+            "district": location.as_ref().and_then(|l| l.district_name.clone().or(l.district_code.clone())),
+        }));
+    }
+    let iso = |t: Option<i64>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339())
+    };
+    Ok(serde_json::json!({
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "name": subscriber.preferences.name,
+        "mobile": subscriber.preferences.mobile,
+        "mobile_confirmed_at": iso(subscriber.mobile_confirmed_at),
+        "places": places,
+        "providers": subscriber.preferences.providers,
+        "message_types": subscriber.preferences.message_types,
+        "channels": { "email": subscriber.preferences.email, "sms": subscriber.preferences.sms },
+        "sms_min_priority": subscriber.preferences.sms_min_priority,
+        "quiet_hours": subscriber.preferences.quiet_hours.map(|q| serde_json::json!({
+            "start": q.start.format("%H:%M").to_string(),
+            "end": q.end.format("%H:%M").to_string(),
+        })),
+        "email_format": subscriber.preferences.email_format,
+        "signed_up_at": iso(Some(subscriber.created_at)),
+        "confirmed_at": iso(subscriber.confirmed_at),
+        "unsubscribed_at": iso(subscriber.unsubscribed_at),
+        "updated_at": iso(Some(subscriber.updated_at)),
+    }))
+}
+
+pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
+    ctx.store.erase_subscriber(subscriber.id).await?;
+    tracing::info!(email = %mask::email(&subscriber.email), "account erased");
+    Ok(())
+}

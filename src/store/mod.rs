@@ -1,0 +1,309 @@
+//! Storage: one `Store` trait with two implementations, SQLite (the embedded default) and
+//! PostgreSQL (for deployments with several processes). Both run the same behaviour suite.
+//! Queries are written once in `shared.rs` (both backends accept `$1` placeholders) and
+//! instantiated for each pool; what differs (bulk loading, connection set-up) lives per backend.
+
+#[macro_use]
+mod shared;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::subscriber::{EmailFormat, Preferences};
+use crate::domain::{MessageType, Provider};
+use crate::geo::districts::District;
+use crate::geo::onspd::PostcodeRecord;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Seconds since the Unix epoch: how every time is stored, identically on both backends.
+pub type Timestamp = i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the record already exists")]
+    Conflict,
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error(transparent)]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How a resident is looked up.
+#[derive(Debug, Clone)]
+enum SubscriberKey {
+    Id(i64),
+    Text(String),
+}
+
+/// Where a postcode is, as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PostcodeLocation {
+    pub postcode: String,
+    pub district_code: Option<String>,
+    pub district_name: Option<String>,
+    pub easting: Option<i32>,
+    pub northing: Option<i32>,
+    pub terminated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriberStatus {
+    /// Signed up, email address not yet confirmed: nothing but the confirmation is sent.
+    Pending,
+    Active,
+    Unsubscribed,
+}
+
+impl SubscriberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriberStatus::Pending => "pending",
+            SubscriberStatus::Active => "active",
+            SubscriberStatus::Unsubscribed => "unsubscribed",
+        }
+    }
+
+    fn parse(value: &str) -> StoreResult<Self> {
+        match value {
+            "pending" => Ok(SubscriberStatus::Pending),
+            "active" => Ok(SubscriberStatus::Active),
+            "unsubscribed" => Ok(SubscriberStatus::Unsubscribed),
+            other => Err(StoreError::Corrupt(format!("subscriber status {other:?}"))),
+        }
+    }
+}
+
+/// A resident as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Subscriber {
+    pub id: i64,
+    /// The random identifier carried in signed links (never the sequential id).
+    pub public_id: String,
+    pub email: String,
+    pub status: SubscriberStatus,
+    pub preferences: Preferences,
+    pub mobile_confirmed_at: Option<Timestamp>,
+    #[serde(skip)]
+    pub mobile_code_hash: Option<String>,
+    #[serde(skip)]
+    pub mobile_code_expires_at: Option<Timestamp>,
+    #[serde(skip)]
+    pub mobile_code_attempts: i64,
+    #[serde(skip)]
+    pub confirm_nonce: Option<String>,
+    pub confirm_sent_at: Option<Timestamp>,
+    /// Bumped to invalidate every manage and unsubscribe link issued so far.
+    #[serde(skip)]
+    pub token_version: i64,
+    pub created_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
+    pub unsubscribed_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+impl Subscriber {
+    pub fn email_format(&self) -> EmailFormat {
+        self.preferences.email_format
+    }
+}
+
+/// A sign-up about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewSubscriber {
+    pub public_id: String,
+    pub email: String,
+    pub email_key: String,
+    pub preferences: Preferences,
+    pub confirm_nonce: String,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundChannel {
+    Email,
+    Sms,
+}
+
+impl OutboundChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundChannel::Email => "email",
+            OutboundChannel::Sms => "sms",
+        }
+    }
+}
+
+/// A rendered message waiting to be sent. The payload is the channel's own serialised form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbound {
+    pub subscriber_id: Option<i64>,
+    pub channel: OutboundChannel,
+    pub purpose: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundMessage {
+    pub id: i64,
+    pub subscriber_id: Option<i64>,
+    pub channel: OutboundChannel,
+    pub purpose: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Confirmed,
+    AlreadyConfirmed,
+    /// The link was replaced by a newer one, or the resident has gone.
+    Invalid,
+}
+
+/// Counts of what the outbound queue holds, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct OutboundCounts {
+    pub waiting: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    // The catalogue.
+    /// Inserts the seed providers and message types that are missing; never overwrites edits.
+    async fn seed_catalogue(&self) -> StoreResult<()>;
+    async fn providers(&self) -> StoreResult<Vec<Provider>>;
+    async fn message_types(&self) -> StoreResult<Vec<MessageType>>;
+
+    // Geography.
+    async fn upsert_districts(&self, districts: &[District]) -> StoreResult<()>;
+    async fn districts(&self) -> StoreResult<Vec<District>>;
+    /// Inserts or replaces a batch of postcodes in one transaction.
+    async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()>;
+    async fn postcode_count(&self) -> StoreResult<i64>;
+    async fn find_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeLocation>>;
+
+    // Residents.
+    /// Stores a pending sign-up and its confirmation email together, or neither.
+    async fn insert_pending_subscriber(
+        &self,
+        new: &NewSubscriber,
+        confirmation: Option<&NewOutbound>,
+    ) -> StoreResult<i64>;
+    async fn subscriber(&self, id: i64) -> StoreResult<Option<Subscriber>>;
+    async fn subscriber_by_public_id(&self, public_id: &str) -> StoreResult<Option<Subscriber>>;
+    async fn subscriber_by_email_key(&self, email_key: &str) -> StoreResult<Option<Subscriber>>;
+    /// Puts an unconfirmed or unsubscribed resident back to pending with new preferences and a new
+    /// confirmation nonce, and queues the confirmation email, in one transaction.
+    async fn restart_pending(
+        &self,
+        id: i64,
+        preferences: &Preferences,
+        nonce: &str,
+        now: Timestamp,
+        confirmation: &NewOutbound,
+    ) -> StoreResult<()>;
+    /// Uses up the confirmation nonce: succeeds once per nonce.
+    async fn confirm_subscriber(
+        &self,
+        id: i64,
+        nonce: &str,
+        now: Timestamp,
+    ) -> StoreResult<ConfirmOutcome>;
+    /// Replaces a resident's preferences. A changed mobile number is unconfirmed again.
+    async fn update_preferences(
+        &self,
+        id: i64,
+        preferences: &Preferences,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Stores a new mobile confirmation code (hashed) and queues the text carrying it.
+    async fn set_mobile_code(
+        &self,
+        id: i64,
+        code_hash: &str,
+        expires_at: Timestamp,
+        text: &NewOutbound,
+    ) -> StoreResult<()>;
+    async fn record_mobile_code_attempt(&self, id: i64) -> StoreResult<()>;
+    async fn confirm_mobile(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    async fn unsubscribe(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a resident and everything stored about them (places, choices, queued messages).
+    async fn erase_subscriber(&self, id: i64) -> StoreResult<bool>;
+    /// Deletes sign-ups never confirmed since `before`; returns how many.
+    async fn purge_pending(&self, before: Timestamp) -> StoreResult<u64>;
+    async fn count_subscribers(&self, status: SubscriberStatus) -> StoreResult<i64>;
+
+    // The outbound queue.
+    async fn enqueue_outbound(&self, message: &NewOutbound, now: Timestamp) -> StoreResult<i64>;
+    /// Claims up to `limit` due messages until `lease_until`; a message whose worker died is
+    /// claimed again once its lease has run out.
+    async fn claim_outbound(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboundMessage>>;
+    async fn mark_outbound_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    async fn mark_outbound_retry(
+        &self,
+        id: i64,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> StoreResult<()>;
+    async fn mark_outbound_failed(&self, id: i64, now: Timestamp, error: &str) -> StoreResult<()>;
+    async fn outbound_counts(&self) -> StoreResult<OutboundCounts>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store a URL names (`sqlite://…` or `postgres://…`) and applies its migrations.
+pub async fn connect(url: &str) -> anyhow::Result<DynStore> {
+    use anyhow::Context;
+    let store: DynStore = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(PgStore::connect(url).await.with_context(|| {
+            format!(
+                "connecting to PostgreSQL at {}",
+                crate::config::redact_url_password(url)
+            )
+        })?)
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Arc::new(
+            SqliteStore::open(std::path::Path::new(path))
+                .await
+                .with_context(|| format!("opening the SQLite database {path}"))?,
+        )
+    } else {
+        anyhow::bail!("database_url must start with sqlite:// or postgres://");
+    };
+    store.migrate().await.context("applying migrations")?;
+    store
+        .seed_catalogue()
+        .await
+        .context("seeding the catalogue")?;
+    Ok(store)
+}

@@ -1,0 +1,692 @@
+//! The queries both backends share, written once and instantiated for each pool by
+//! `impl_store!`. Both SQLite and PostgreSQL accept `$1`-style placeholders, `RETURNING` and
+//! `ON CONFLICT`, so only bulk loading and claiming differ.
+
+/// Expands to `impl Store for $store` with the shared queries plus the backend's own methods.
+macro_rules! impl_store {
+    ($store:ty, $db:ty, claim_lock = $claim_lock:literal, { $($specific:tt)* }) => {
+        impl $store {
+            async fn write_preferences(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                id: i64,
+                preferences: &$crate::domain::subscriber::Preferences,
+            ) -> $crate::store::StoreResult<()> {
+                for table in ["subscriber_places", "subscriber_providers", "subscriber_message_types"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE subscriber_id = $1"))
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                for (position, place) in preferences.places.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO subscriber_places (subscriber_id, position, postcode, label) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(position as i64)
+                    .bind(place.postcode.as_str())
+                    .bind(place.label.as_deref())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for slug in &preferences.providers {
+                    sqlx::query(
+                        "INSERT INTO subscriber_providers (subscriber_id, provider_id) \
+                         SELECT $1, id FROM providers WHERE slug = $2",
+                    )
+                    .bind(id)
+                    .bind(slug)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for slug in &preferences.message_types {
+                    sqlx::query(
+                        "INSERT INTO subscriber_message_types (subscriber_id, message_type_id) \
+                         SELECT $1, id FROM message_types WHERE slug = $2",
+                    )
+                    .bind(id)
+                    .bind(slug)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn update_preferences_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                id: i64,
+                preferences: &$crate::domain::subscriber::Preferences,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<()> {
+                let p = preferences;
+                let mobile = p.mobile.as_ref().map(|m| m.as_str().to_owned());
+                // A new number must be confirmed again before any text goes to it.
+                sqlx::query(
+                    "UPDATE subscribers SET name = $2, \
+                     mobile_confirmed_at = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed_at ELSE NULL END, \
+                     mobile_code_hash = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_code_hash ELSE NULL END, \
+                     mobile = $3, channel_email = $4, channel_sms = $5, sms_min_priority = $6, quiet_start = $7, \
+                     quiet_end = $8, email_format = $9, updated_at = $10 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&p.name)
+                .bind(mobile)
+                .bind(p.email)
+                .bind(p.sms)
+                .bind(i64::from(p.sms_min_priority.level()))
+                .bind(p.quiet_hours.map(|q| q.start.format("%H:%M").to_string()))
+                .bind(p.quiet_hours.map(|q| q.end.format("%H:%M").to_string()))
+                .bind(p.email_format.as_str())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                Self::write_preferences(tx, id, p).await
+            }
+
+            async fn enqueue_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                message: &$crate::store::NewOutbound,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO outbound_messages \
+                     (subscriber_id, channel, purpose, payload, created_at, next_attempt_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                )
+                .bind(message.subscriber_id)
+                .bind(message.channel.as_str())
+                .bind(&message.purpose)
+                .bind(&message.payload)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(id)
+            }
+
+            async fn load_subscriber(
+                &self,
+                clause: &str,
+                key: $crate::store::SubscriberKey,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Subscriber>> {
+                use sqlx::Row;
+                use $crate::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
+                use $crate::store::StoreError;
+                let sql = format!(
+                    "SELECT id, public_id, name, email, mobile, mobile_confirmed_at, mobile_code_hash, \
+                     mobile_code_expires_at, mobile_code_attempts, status, channel_email, channel_sms, \
+                     sms_min_priority, quiet_start, quiet_end, email_format, confirm_nonce, \
+                     confirm_sent_at, token_version, created_at, confirmed_at, unsubscribed_at, updated_at \
+                     FROM subscribers WHERE {clause}"
+                );
+                let query = sqlx::query(&sql);
+                let query = match key {
+                    $crate::store::SubscriberKey::Id(id) => query.bind(id),
+                    $crate::store::SubscriberKey::Text(text) => query.bind(text),
+                };
+                let Some(row) = query.fetch_optional(&self.pool).await? else {
+                    return Ok(None);
+                };
+                let id: i64 = row.try_get("id")?;
+                let corrupt = |what: &str| StoreError::Corrupt(format!("subscriber {id}: {what}"));
+                let places = sqlx::query(
+                    "SELECT postcode, label FROM subscriber_places WHERE subscriber_id = $1 ORDER BY position",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|place| {
+                    let postcode: String = place.try_get("postcode")?;
+                    Ok(Place {
+                        postcode: $crate::domain::Postcode::parse(&postcode)
+                            .map_err(|_| corrupt("postcode"))?,
+                        label: place.try_get("label")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+                let providers: Vec<String> = sqlx::query_scalar(
+                    "SELECT p.slug FROM subscriber_providers sp JOIN providers p ON p.id = sp.provider_id \
+                     WHERE sp.subscriber_id = $1 ORDER BY p.position, p.id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let message_types: Vec<String> = sqlx::query_scalar(
+                    "SELECT m.slug FROM subscriber_message_types sm JOIN message_types m ON m.id = sm.message_type_id \
+                     WHERE sm.subscriber_id = $1 ORDER BY m.position, m.id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mobile: Option<String> = row.try_get("mobile")?;
+                let quiet_start: Option<String> = row.try_get("quiet_start")?;
+                let quiet_end: Option<String> = row.try_get("quiet_end")?;
+                let quiet_hours = match (quiet_start, quiet_end) {
+                    (Some(start), Some(end)) => Some(QuietHours {
+                        start: QuietHours::parse_time(&start).ok_or_else(|| corrupt("quiet hours"))?,
+                        end: QuietHours::parse_time(&end).ok_or_else(|| corrupt("quiet hours"))?,
+                    }),
+                    _ => None,
+                };
+                let status: String = row.try_get("status")?;
+                let email_format: String = row.try_get("email_format")?;
+                let preferences = Preferences {
+                    name: row.try_get("name")?,
+                    mobile: mobile
+                        .map(|m| $crate::domain::MobileNumber::parse(&m).map_err(|_| corrupt("mobile")))
+                        .transpose()?,
+                    places,
+                    providers,
+                    message_types,
+                    email: row.try_get("channel_email")?,
+                    sms: row.try_get("channel_sms")?,
+                    sms_min_priority: $crate::domain::Priority::new(row.try_get("sms_min_priority")?)
+                        .map_err(|_| corrupt("priority"))?,
+                    quiet_hours,
+                    email_format: EmailFormat::from_stored(&email_format),
+                };
+                Ok(Some($crate::store::Subscriber {
+                    id,
+                    public_id: row.try_get("public_id")?,
+                    email: row.try_get("email")?,
+                    status: $crate::store::SubscriberStatus::parse(&status)?,
+                    preferences,
+                    mobile_confirmed_at: row.try_get("mobile_confirmed_at")?,
+                    mobile_code_hash: row.try_get("mobile_code_hash")?,
+                    mobile_code_expires_at: row.try_get("mobile_code_expires_at")?,
+                    mobile_code_attempts: row.try_get("mobile_code_attempts")?,
+                    confirm_nonce: row.try_get("confirm_nonce")?,
+                    confirm_sent_at: row.try_get("confirm_sent_at")?,
+                    token_version: row.try_get("token_version")?,
+                    created_at: row.try_get("created_at")?,
+                    confirmed_at: row.try_get("confirmed_at")?,
+                    unsubscribed_at: row.try_get("unsubscribed_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                }))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            $($specific)*
+
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn seed_catalogue(&self) -> $crate::store::StoreResult<()> {
+                use $crate::domain::catalogue::{MESSAGE_TYPES, PROVIDERS};
+                let mut tx = self.pool.begin().await?;
+                for (position, seed) in PROVIDERS.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO providers (slug, name, description, contact_phone, position) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (slug) DO NOTHING",
+                    )
+                    .bind(seed.slug)
+                    .bind(seed.name)
+                    .bind(seed.description)
+                    .bind(seed.contact_phone)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (position, seed) in MESSAGE_TYPES.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO message_types (slug, name, description, position) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING",
+                    )
+                    .bind(seed.slug)
+                    .bind(seed.name)
+                    .bind(seed.description)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn providers(&self) -> $crate::store::StoreResult<Vec<$crate::domain::Provider>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, slug, name, description, contact_phone FROM providers ORDER BY position, id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok($crate::domain::Provider {
+                            id: row.try_get("id")?,
+                            slug: row.try_get("slug")?,
+                            name: row.try_get("name")?,
+                            description: row.try_get("description")?,
+                            contact_phone: row.try_get("contact_phone")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn message_types(&self) -> $crate::store::StoreResult<Vec<$crate::domain::MessageType>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, slug, name, description FROM message_types ORDER BY position, id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok($crate::domain::MessageType {
+                            id: row.try_get("id")?,
+                            slug: row.try_get("slug")?,
+                            name: row.try_get("name")?,
+                            description: row.try_get("description")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn upsert_districts(
+                &self,
+                districts: &[$crate::geo::districts::District],
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                for district in districts {
+                    sqlx::query(
+                        "INSERT INTO districts (code, name, county_code, county_name) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+                         county_code = excluded.county_code, county_name = excluded.county_name",
+                    )
+                    .bind(&district.code)
+                    .bind(&district.name)
+                    .bind(&district.county_code)
+                    .bind(&district.county_name)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn districts(&self) -> $crate::store::StoreResult<Vec<$crate::geo::districts::District>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT code, name, county_code, county_name FROM districts ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok($crate::geo::districts::District {
+                            code: row.try_get("code")?,
+                            name: row.try_get("name")?,
+                            county_code: row.try_get("county_code")?,
+                            county_name: row.try_get("county_name")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn postcode_count(&self) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM postcodes").fetch_one(&self.pool).await?)
+            }
+
+            async fn find_postcode(
+                &self,
+                postcode: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::PostcodeLocation>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT p.postcode, p.district_code, d.name AS district_name, p.easting, p.northing, p.terminated \
+                     FROM postcodes p LEFT JOIN districts d ON d.code = p.district_code WHERE p.postcode = $1",
+                )
+                .bind(postcode)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok($crate::store::PostcodeLocation {
+                        postcode: row.try_get("postcode")?,
+                        district_code: row.try_get("district_code")?,
+                        district_name: row.try_get("district_name")?,
+                        easting: row.try_get("easting")?,
+                        northing: row.try_get("northing")?,
+                        terminated: row.try_get("terminated")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn insert_pending_subscriber(
+                &self,
+                new: &$crate::store::NewSubscriber,
+                confirmation: Option<&$crate::store::NewOutbound>,
+            ) -> $crate::store::StoreResult<i64> {
+                let p = &new.preferences;
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO subscribers (public_id, name, email, email_key, mobile, status, channel_email, \
+                     channel_sms, sms_min_priority, quiet_start, quiet_end, email_format, confirm_nonce, \
+                     confirm_sent_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id",
+                )
+                .bind(&new.public_id)
+                .bind(&p.name)
+                .bind(&new.email)
+                .bind(&new.email_key)
+                .bind(p.mobile.as_ref().map(|m| m.as_str()))
+                .bind(p.email)
+                .bind(p.sms)
+                .bind(i64::from(p.sms_min_priority.level()))
+                .bind(p.quiet_hours.map(|q| q.start.format("%H:%M").to_string()))
+                .bind(p.quiet_hours.map(|q| q.end.format("%H:%M").to_string()))
+                .bind(p.email_format.as_str())
+                .bind(&new.confirm_nonce)
+                .bind(new.now)
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::write_preferences(&mut tx, id, p).await?;
+                if let Some(confirmation) = confirmation {
+                    let confirmation = $crate::store::NewOutbound { subscriber_id: Some(id), ..confirmation.clone() };
+                    Self::enqueue_in(&mut tx, &confirmation, new.now).await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn subscriber(&self, id: i64) -> $crate::store::StoreResult<Option<$crate::store::Subscriber>> {
+                self.load_subscriber("id = $1", $crate::store::SubscriberKey::Id(id)).await
+            }
+
+            async fn subscriber_by_public_id(
+                &self,
+                public_id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Subscriber>> {
+                self.load_subscriber("public_id = $1", $crate::store::SubscriberKey::Text(public_id.to_owned())).await
+            }
+
+            async fn subscriber_by_email_key(
+                &self,
+                email_key: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Subscriber>> {
+                self.load_subscriber("email_key = $1", $crate::store::SubscriberKey::Text(email_key.to_owned())).await
+            }
+
+            async fn restart_pending(
+                &self,
+                id: i64,
+                preferences: &$crate::domain::subscriber::Preferences,
+                nonce: &str,
+                now: $crate::store::Timestamp,
+                confirmation: &$crate::store::NewOutbound,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE subscribers SET status = 'pending', confirm_nonce = $2, confirm_sent_at = $3, \
+                     unsubscribed_at = NULL, updated_at = $3 WHERE id = $1 AND status <> 'active'",
+                )
+                .bind(id)
+                .bind(nonce)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Self::update_preferences_in(&mut tx, id, preferences, now).await?;
+                Self::enqueue_in(&mut tx, confirmation, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn confirm_subscriber(
+                &self,
+                id: i64,
+                nonce: &str,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<$crate::store::ConfirmOutcome> {
+                let done = sqlx::query(
+                    "UPDATE subscribers SET status = 'active', confirmed_at = $3, confirm_nonce = NULL, updated_at = $3 \
+                     WHERE id = $1 AND confirm_nonce = $2 AND status = 'pending'",
+                )
+                .bind(id)
+                .bind(nonce)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 1 {
+                    return Ok($crate::store::ConfirmOutcome::Confirmed);
+                }
+                let status: Option<String> = sqlx::query_scalar("SELECT status FROM subscribers WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match status.as_deref() {
+                    Some("active") => $crate::store::ConfirmOutcome::AlreadyConfirmed,
+                    _ => $crate::store::ConfirmOutcome::Invalid,
+                })
+            }
+
+            async fn update_preferences(
+                &self,
+                id: i64,
+                preferences: &$crate::domain::subscriber::Preferences,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::update_preferences_in(&mut tx, id, preferences, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_mobile_code(
+                &self,
+                id: i64,
+                code_hash: &str,
+                expires_at: $crate::store::Timestamp,
+                text: &$crate::store::NewOutbound,
+            ) -> $crate::store::StoreResult<()> {
+                let now = expires_at.min(chrono::Utc::now().timestamp());
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE subscribers SET mobile_code_hash = $2, mobile_code_expires_at = $3, \
+                     mobile_code_attempts = 0 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(code_hash)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                Self::enqueue_in(&mut tx, text, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_mobile_code_attempt(&self, id: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE subscribers SET mobile_code_attempts = mobile_code_attempts + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn confirm_mobile(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE subscribers SET mobile_confirmed_at = $2, mobile_code_hash = NULL, \
+                     mobile_code_expires_at = NULL, mobile_code_attempts = 0, updated_at = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn unsubscribe(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, confirm_nonce = NULL, \
+                     updated_at = $2 WHERE id = $1 AND status <> 'unsubscribed'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn erase_subscriber(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                for table in [
+                    "outbound_messages",
+                    "subscriber_places",
+                    "subscriber_providers",
+                    "subscriber_message_types",
+                ] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE subscriber_id = $1"))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let done = sqlx::query("DELETE FROM subscribers WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn purge_pending(&self, before: $crate::store::Timestamp) -> $crate::store::StoreResult<u64> {
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM subscribers WHERE status = 'pending' AND confirmed_at IS NULL AND created_at < $1",
+                )
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut purged = 0;
+                for id in ids {
+                    if self.erase_subscriber(id).await? {
+                        purged += 1;
+                    }
+                }
+                Ok(purged)
+            }
+
+            async fn count_subscribers(
+                &self,
+                status: $crate::store::SubscriberStatus,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM subscribers WHERE status = $1")
+                    .bind(status.as_str())
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn enqueue_outbound(
+                &self,
+                message: &$crate::store::NewOutbound,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let id = Self::enqueue_in(&mut tx, message, now).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn claim_outbound(
+                &self,
+                now: $crate::store::Timestamp,
+                lease_until: $crate::store::Timestamp,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::OutboundMessage>> {
+                use sqlx::Row;
+                let sql = concat!(
+                    "UPDATE outbound_messages SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
+                    "SELECT id FROM outbound_messages WHERE sent_at IS NULL AND failed_at IS NULL ",
+                    "AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) ",
+                    "ORDER BY next_attempt_at, id LIMIT $3 ", $claim_lock, ") ",
+                    "RETURNING id, subscriber_id, channel, purpose, payload, attempts"
+                );
+                let rows = sqlx::query(sql)
+                    .bind(now)
+                    .bind(lease_until)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut claimed = rows
+                    .into_iter()
+                    .map(|row| {
+                        let channel: String = row.try_get("channel")?;
+                        Ok($crate::store::OutboundMessage {
+                            id: row.try_get("id")?,
+                            subscriber_id: row.try_get("subscriber_id")?,
+                            channel: match channel.as_str() {
+                                "sms" => $crate::store::OutboundChannel::Sms,
+                                _ => $crate::store::OutboundChannel::Email,
+                            },
+                            purpose: row.try_get("purpose")?,
+                            payload: row.try_get("payload")?,
+                            attempts: row.try_get("attempts")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                claimed.sort_by_key(|m| m.id);
+                Ok(claimed)
+            }
+
+            async fn mark_outbound_sent(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE outbound_messages SET sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn mark_outbound_retry(
+                &self,
+                id: i64,
+                next_attempt_at: $crate::store::Timestamp,
+                error: &str,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbound_messages SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(next_attempt_at)
+                .bind(error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_outbound_failed(
+                &self,
+                id: i64,
+                now: $crate::store::Timestamp,
+                error: &str,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbound_messages SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbound_counts(&self) -> $crate::store::StoreResult<$crate::store::OutboundCounts> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT \
+                     COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS waiting, \
+                     COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent, \
+                     COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed \
+                     FROM outbound_messages",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok($crate::store::OutboundCounts {
+                    waiting: row.try_get("waiting")?,
+                    sent: row.try_get("sent")?,
+                    failed: row.try_get("failed")?,
+                })
+            }
+        }
+    };
+}

@@ -1,0 +1,27 @@
+//! Health checks: `/healthz` says the process is up; `/readyz` says it can reach its database.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::json;
+
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(ctx): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match ctx.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": ctx.store.backend() })),
+        ),
+        Err(error) => {
+            tracing::warn!(error = %error, "not ready: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": ctx.store.backend() })),
+            )
+        }
+    }
+}

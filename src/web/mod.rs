@@ -1,0 +1,120 @@
+//! The web room: server-rendered pages for residents, the JSON API and health checks, all thin
+//! over `services`. Handlers parse input, call one use case and render its result.
+
+mod api;
+mod csrf;
+mod error;
+mod health;
+mod pages;
+mod views;
+
+use crate::services::AppContext;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::Router;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub type AppState = Arc<AppContext>;
+
+pub fn router(ctx: AppState) -> Router {
+    let max_body = ctx.settings.limits.max_body_bytes;
+    Router::new()
+        .route("/", get(pages::sign_up_form))
+        .route("/signup", get(pages::sign_up_form).post(pages::sign_up))
+        .route("/signup/check-your-email", get(pages::check_your_email))
+        .route("/confirm/{token}", get(pages::confirm))
+        .route("/manage/{token}", get(pages::manage_form).post(pages::manage_save))
+        .route("/manage/{token}/mobile", post(pages::mobile_code))
+        .route("/manage/{token}/mobile/resend", post(pages::mobile_code_resend))
+        .route("/manage/{token}/data.json", get(pages::download_data))
+        .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
+        .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
+        .route("/static/beacon.css", get(pages::stylesheet))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/subscriptions", post(api::create_subscription))
+        .route("/api/v1/providers", get(api::providers))
+        .route("/api/v1/message-types", get(api::message_types))
+        .route("/api/v1/postcodes/{postcode}", get(api::postcode))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Links in residents' emails carry tokens: never leak them to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // The path may hold a token: log the route's shape, not the token.
+            let path = request.uri().path();
+            let shown: String = path.split('/').take(3).collect::<Vec<_>>().join("/");
+            tracing::info_span!("request", method = %request.method(), path = %shown)
+        }))
+        .with_state(ctx)
+}
+
+/// Serves until `shutdown` is cancelled, then finishes the requests in flight.
+pub async fn serve(
+    ctx: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let app = router(ctx).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured
+/// to trust a proxy in front.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.settings.server.trust_forwarded_for {
+            if let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+            {
+                return Ok(ClientIp(forwarded.trim().to_owned()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientIp(peer))
+    }
+}

@@ -1,0 +1,621 @@
+//! Residents' pages: sign up, confirm, manage preferences, confirm a mobile, download or erase
+//! their data, unsubscribe. Every form is CSRF-protected and works without JavaScript; after a
+//! successful POST the browser is redirected, so a refresh or a double click repeats nothing.
+
+use super::csrf;
+use super::error::WebResult;
+use super::views::{self, ConfirmActionPage, FormView, ManagePage, SignUpPage};
+use super::{AppState, ClientIp};
+use crate::domain::subscriber::{FieldErrors, PlaceInput, SignUpInput};
+use crate::services::subscriptions::{
+    self as subs, LinkProblem, PreferencesSaved, SubscriptionError,
+};
+use crate::store::{ConfirmOutcome, Subscriber, SubscriberStatus};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
+
+/// The sign-up and manage forms as they arrive (repeated keys for the checkbox lists).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PreferencesForm {
+    csrf: String,
+    name: String,
+    email: String,
+    mobile: String,
+    place0_postcode: String,
+    place0_label: String,
+    place1_postcode: String,
+    place1_label: String,
+    place2_postcode: String,
+    place2_label: String,
+    providers: Vec<String>,
+    message_types: Vec<String>,
+    channels: Vec<String>,
+    sms_min_priority: String,
+    quiet_start: String,
+    quiet_end: String,
+    email_format: String,
+}
+
+impl PreferencesForm {
+    fn input(&self) -> SignUpInput {
+        let place = |postcode: &str, label: &str| PlaceInput {
+            postcode: postcode.to_owned(),
+            label: label.to_owned(),
+        };
+        SignUpInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            mobile: self.mobile.clone(),
+            places: vec![
+                place(&self.place0_postcode, &self.place0_label),
+                place(&self.place1_postcode, &self.place1_label),
+                place(&self.place2_postcode, &self.place2_label),
+            ],
+            providers: self.providers.clone(),
+            message_types: self.message_types.clone(),
+            channels: self.channels.clone(),
+            // Anything that is not a number is reported as an out-of-range priority.
+            sms_min_priority: match self.sms_min_priority.trim() {
+                "" => None,
+                level => Some(level.parse().unwrap_or(0)),
+            },
+            quiet_start: self.quiet_start.clone(),
+            quiet_end: self.quiet_end.clone(),
+            email_format: self.email_format.clone(),
+        }
+    }
+}
+
+const FORM_EXPIRED: &str =
+    "This form has expired or was sent from another site. Check your answers and send it again.";
+
+async fn sign_up_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    input: &SignUpInput,
+    errors: FieldErrors,
+    problem: Option<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let providers = ctx.store.providers().await?;
+    let types = ctx.store.message_types().await?;
+    let (jar, token) = csrf::issue(ctx, jar);
+    let form = FormView::from_input(input, &providers, &types, token, errors);
+    Ok((status, jar, views::render(&SignUpPage { form, problem })).into_response())
+}
+
+pub async fn sign_up_form(State(ctx): State<AppState>, jar: CookieJar) -> WebResult<Response> {
+    let providers = ctx.store.providers().await?;
+    let types = ctx.store.message_types().await?;
+    let input = views::default_input(&providers, &types);
+    sign_up_page(
+        &ctx,
+        jar,
+        &input,
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn sign_up(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(form): Form<PreferencesForm>,
+) -> WebResult<Response> {
+    let input = form.input();
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let problem = Some(FORM_EXPIRED.to_owned());
+        return sign_up_page(
+            &ctx,
+            jar,
+            &input,
+            FieldErrors::default(),
+            problem,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    match subs::sign_up(&ctx, &input, &ip).await {
+        Ok(()) => Ok(Redirect::to("/signup/check-your-email").into_response()),
+        Err(SubscriptionError::Invalid(errors)) => {
+            sign_up_page(
+                &ctx,
+                jar,
+                &input,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(SubscriptionError::RateLimited) => {
+            let problem = Some(SubscriptionError::RateLimited.to_string());
+            sign_up_page(
+                &ctx,
+                jar,
+                &input,
+                FieldErrors::default(),
+                problem,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(SubscriptionError::Unexpected(error)) => Err(error.into()),
+    }
+}
+
+pub async fn check_your_email() -> Response {
+    views::message_page(
+        "Check your email",
+        &[
+            "We have sent you an email with a link to confirm your subscription. Open it to start receiving alerts.",
+            "The link works for 48 hours. If the email has not arrived in a few minutes, check your spam or junk folder.",
+            "If you already receive alerts at this address, the email tells you how to change them instead.",
+        ],
+        None,
+    )
+}
+
+fn link_problem(problem: LinkProblem) -> Response {
+    let link = match problem {
+        LinkProblem::Expired => Some(("/signup", "Sign up again")),
+        _ => None,
+    };
+    (
+        StatusCode::NOT_FOUND,
+        views::message_page("This link cannot be used", &[&problem.to_string()], link),
+    )
+        .into_response()
+}
+
+pub async fn confirm(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let confirmation = match subs::confirm_email(&ctx, &token)
+        .await
+        .map_err(unexpected)?
+    {
+        Ok(confirmation) => confirmation,
+        Err(problem) => return Ok(link_problem(problem)),
+    };
+    let manage = format!(
+        "/manage/{}",
+        subs::manage_token(&ctx, &confirmation.subscriber)
+    );
+    let mut paragraphs = vec![match confirmation.outcome {
+        ConfirmOutcome::AlreadyConfirmed => {
+            "This link has been used already: your subscription was confirmed then, and nothing has changed."
+        }
+        _ => "Thank you. You will now receive the alerts you chose.",
+    }];
+    if confirmation.mobile_code_sent {
+        paragraphs.push("We have sent a 6-digit code to your mobile. Enter it on the next page to start receiving text messages.");
+    }
+    let title = match confirmation.outcome {
+        ConfirmOutcome::AlreadyConfirmed => "Your subscription is already confirmed",
+        _ => "Your subscription is confirmed",
+    };
+    Ok(views::message_page(
+        title,
+        &paragraphs,
+        Some((&manage, "Manage your alerts")),
+    ))
+}
+
+async fn subscriber_or_problem(
+    ctx: &AppState,
+    purpose: &str,
+    token: &str,
+) -> WebResult<Result<Subscriber, Response>> {
+    Ok(subs::subscriber_for_link(ctx, purpose, token)
+        .await
+        .map_err(unexpected)?
+        .map_err(link_problem))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ManageQuery {
+    saved: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn manage_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    token: &str,
+    subscriber: &Subscriber,
+    input: &SignUpInput,
+    errors: FieldErrors,
+    code_error: &str,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let providers = ctx.store.providers().await?;
+    let types = ctx.store.message_types().await?;
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let form = FormView::from_input(input, &providers, &types, csrf, errors);
+    let page = ManagePage {
+        form,
+        token: token.to_owned(),
+        email: subscriber.email.clone(),
+        status: subscriber.status.as_str(),
+        mobile: subscriber.preferences.mobile.as_ref().map(|m| m.national()),
+        mobile_confirmed: subscriber.mobile_confirmed_at.is_some(),
+        mobile_code_waiting: subscriber.mobile_code_hash.is_some(),
+        code_error: code_error.to_owned(),
+        notice,
+        problem,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+pub async fn manage_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<ManageQuery>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let notice = match query.saved.as_deref() {
+        Some("preferences") => Some("Your changes have been saved.".to_owned()),
+        Some("code-sent") => Some("Your changes have been saved. We have texted a 6-digit code to your mobile: enter it below to receive text messages.".to_owned()),
+        Some("mobile") => Some("Your mobile number is confirmed. Text messages will reach you.".to_owned()),
+        Some("code-resent") => Some("We have sent you a new code.".to_owned()),
+        _ => None,
+    };
+    let input = views::input_from(&subscriber.preferences);
+    manage_page(
+        &ctx,
+        jar,
+        &token,
+        &subscriber,
+        &input,
+        FieldErrors::default(),
+        "",
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn manage_save(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<PreferencesForm>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let input = form.input();
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let problem = Some(FORM_EXPIRED.to_owned());
+        return manage_page(
+            &ctx,
+            jar,
+            &token,
+            &subscriber,
+            &input,
+            FieldErrors::default(),
+            "",
+            None,
+            problem,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    match subs::update_preferences(&ctx, &subscriber, &input).await {
+        Ok(PreferencesSaved::Saved) => {
+            Ok(Redirect::to(&format!("/manage/{token}?saved=preferences")).into_response())
+        }
+        Ok(PreferencesSaved::SavedMobileCodeSent) => {
+            Ok(Redirect::to(&format!("/manage/{token}?saved=code-sent")).into_response())
+        }
+        Err(SubscriptionError::Invalid(errors)) => {
+            manage_page(
+                &ctx,
+                jar,
+                &token,
+                &subscriber,
+                &input,
+                errors,
+                "",
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(SubscriptionError::RateLimited) => Ok(views::message_page(
+            "Too many attempts",
+            &[&SubscriptionError::RateLimited.to_string()],
+            None,
+        )),
+        Err(SubscriptionError::Unexpected(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+pub async fn mobile_code(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let input = views::input_from(&subscriber.preferences);
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let problem = Some(FORM_EXPIRED.to_owned());
+        return manage_page(
+            &ctx,
+            jar,
+            &token,
+            &subscriber,
+            &input,
+            FieldErrors::default(),
+            "",
+            None,
+            problem,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    match subs::confirm_mobile(&ctx, &subscriber, &form.code)
+        .await
+        .map_err(unexpected)?
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/manage/{token}?saved=mobile")).into_response()),
+        Err(message) => {
+            manage_page(
+                &ctx,
+                jar,
+                &token,
+                &subscriber,
+                &input,
+                FieldErrors::default(),
+                message,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn mobile_code_resend(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let input = views::input_from(&subscriber.preferences);
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let problem = Some(FORM_EXPIRED.to_owned());
+        return manage_page(
+            &ctx,
+            jar,
+            &token,
+            &subscriber,
+            &input,
+            FieldErrors::default(),
+            "",
+            None,
+            problem,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    match subs::resend_mobile_code(&ctx, &subscriber).await {
+        Ok(()) => Ok(Redirect::to(&format!("/manage/{token}?saved=code-resent")).into_response()),
+        Err(SubscriptionError::RateLimited) => {
+            let message =
+                "You have asked for several codes in the last hour. Wait a while, then ask again.";
+            manage_page(
+                &ctx,
+                jar,
+                &token,
+                &subscriber,
+                &input,
+                FieldErrors::default(),
+                message,
+                None,
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(error) => Err(unexpected(error)),
+    }
+}
+
+pub async fn download_data(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let data = subs::export(&ctx, &subscriber).await.map_err(unexpected)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"my-beacon-data.json\"",
+            ),
+        ],
+        serde_json::to_string_pretty(&data)?,
+    )
+        .into_response())
+}
+
+pub async fn erase_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    if let Err(page) = subscriber_or_problem(&ctx, "manage", &token).await? {
+        return Ok(page);
+    }
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let page = ConfirmActionPage {
+        title: "Delete your account".into(),
+        paragraphs: vec![
+            "This deletes your name, email address, mobile number, places and choices straight away. You will receive no more alerts.".into(),
+            "It cannot be undone: to receive alerts again you would sign up afresh.".into(),
+        ],
+        action: format!("/manage/{token}/erase"),
+        button: "Delete my account".into(),
+        warning: true,
+        csrf: Some(csrf),
+        hidden: Vec::new(),
+        back: Some((format!("/manage/{token}"), "Keep my account".into())),
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
+
+pub async fn erase(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            views::message_page(
+                "Your account has not been deleted",
+                &[FORM_EXPIRED],
+                Some((&format!("/manage/{token}/erase"), "Try again")),
+            ),
+        )
+            .into_response());
+    }
+    subs::erase(&ctx, &subscriber).await.map_err(unexpected)?;
+    Ok(views::message_page(
+        "Your account has been deleted",
+        &["We have deleted everything we held about you. You will receive no more alerts."],
+        Some(("/", "Sign up again")),
+    ))
+}
+
+pub async fn unsubscribe_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "unsubscribe", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    if subscriber.status == SubscriberStatus::Unsubscribed {
+        return Ok(unsubscribed_page());
+    }
+    // No CSRF token here: the signed link is the authority, and mail providers' one-click
+    // unsubscribe (RFC 8058) posts to the same address without any cookie.
+    let page = ConfirmActionPage {
+        title: "Unsubscribe from all alerts".into(),
+        paragraphs: vec![format!(
+            "You will stop receiving all alerts at {}, by email and by text message.",
+            subscriber.email
+        )],
+        action: format!("/unsubscribe/{token}"),
+        button: "Unsubscribe".into(),
+        warning: false,
+        csrf: None,
+        hidden: vec![("List-Unsubscribe".into(), "One-Click".into())],
+        back: Some((
+            format!("/manage/{}", subs::manage_token(&ctx, &subscriber)),
+            "Change which alerts I get instead".into(),
+        )),
+    };
+    Ok(views::render(&page))
+}
+
+pub async fn unsubscribe(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let subscriber = match subscriber_or_problem(&ctx, "unsubscribe", &token).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    subs::unsubscribe(&ctx, &subscriber)
+        .await
+        .map_err(unexpected)?;
+    Ok(unsubscribed_page())
+}
+
+fn unsubscribed_page() -> Response {
+    views::message_page(
+        "You have unsubscribed",
+        &["You will receive no more alerts from Beacon. Changed your mind? You can sign up again at any time."],
+        Some(("/", "Sign up again")),
+    )
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/beacon.css"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        views::message_page(
+            "Page not found",
+            &["If you typed the web address, check it is correct."],
+            Some(("/", "Sign up for alerts")),
+        ),
+    )
+        .into_response()
+}
+
+fn unexpected(error: SubscriptionError) -> super::error::WebError {
+    super::error::WebError(anyhow::Error::new(error))
+}
