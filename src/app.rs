@@ -71,7 +71,8 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             mailer: Mailer::from_settings(&ctx.settings)?,
             sms: SmsSender::from_settings(&ctx.settings)?,
             from: ctx.settings.mail.from.clone(),
-            max_attempts: 10,
+            max_attempts: ctx.settings.limits.max_send_attempts,
+            retry_base_secs: ctx.settings.limits.retry_base_secs,
             wakeup: ctx.outbound_wakeup.clone(),
         };
         let stop = shutdown.clone();

@@ -98,6 +98,10 @@ pub struct LimitSettings {
     pub mobile_code_attempts: i64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// First retry delay for a message that failed for a passing reason; it doubles each time.
+    pub retry_base_secs: i64,
+    /// Attempts before a message that keeps failing is given up and recorded as failed.
+    pub max_send_attempts: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +181,8 @@ impl Default for LimitSettings {
             mobile_code_minutes: 30,
             mobile_code_attempts: 5,
             max_body_bytes: 64 * 1024,
+            retry_base_secs: 10,
+            max_send_attempts: 10,
         }
     }
 }

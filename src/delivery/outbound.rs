@@ -25,6 +25,7 @@ pub struct OutboundWorker {
     pub sms: SmsSender,
     pub from: String,
     pub max_attempts: i64,
+    pub retry_base_secs: i64,
     pub wakeup: Arc<Notify>,
 }
 
@@ -60,7 +61,7 @@ impl OutboundWorker {
             match outcome {
                 Ok(()) => self.store.mark_outbound_sent(message.id, now).await?,
                 Err(error) if error.transient && message.attempts < self.max_attempts => {
-                    let retry_at = now + backoff_secs(message.attempts);
+                    let retry_at = now + backoff_secs(self.retry_base_secs, message.attempts);
                     self.store
                         .mark_outbound_retry(message.id, retry_at, &error.message)
                         .await?
@@ -92,19 +93,22 @@ impl OutboundWorker {
     }
 }
 
-/// 10 s, 20 s, 40 s … capped at an hour, with up to a fifth added at random so that many
-/// messages failing together do not retry together.
-pub fn backoff_secs(attempts: i64) -> i64 {
-    let base = 10i64.saturating_mul(1 << attempts.clamp(0, 20)).min(3_600);
-    base + rand::thread_rng().gen_range(0..=base / 5)
+/// `base`, twice that, four times … capped at an hour, with up to a fifth added at random so that
+/// many messages failing together do not retry together.
+pub fn backoff_secs(base: i64, attempts: i64) -> i64 {
+    let delay = base
+        .max(1)
+        .saturating_mul(1 << (attempts - 1).clamp(0, 20))
+        .min(3_600);
+    delay + rand::thread_rng().gen_range(0..=delay / 5)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert!((10..=12).contains(&super::backoff_secs(0)));
-        assert!((80..=96).contains(&super::backoff_secs(3)));
-        assert!(super::backoff_secs(60) <= 3_600 + 720);
+        assert!((10..=12).contains(&super::backoff_secs(10, 1)));
+        assert!((40..=48).contains(&super::backoff_secs(10, 3)));
+        assert!(super::backoff_secs(10, 60) <= 3_600 + 720);
     }
 }

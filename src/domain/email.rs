@@ -40,7 +40,14 @@ impl EmailAddress {
             && domain
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        if local.is_empty() || local.len() > 64 || !plausible_domain {
+        // Non-ASCII local parts need SMTPUTF8, which too many mail servers still refuse, so the
+        // dot-atom check below admits ASCII only.
+        // Only the dot-atom form: quoted local parts are legal but a favourite of injection tricks.
+        let dot_atom = local.split('.').all(|atom| !atom.is_empty())
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        if local.is_empty() || local.len() > 64 || !dot_atom || !plausible_domain {
             return Err(EmailError::Malformed);
         }
         let address = format!("{local}@{domain}");
@@ -104,6 +111,7 @@ mod tests {
             "<script>@example.com",
             "mandy@example.com\r\nBcc: victim@example.com",
             "\"quoted\"@example.com",
+            "zoë@example.com",
         ] {
             assert!(
                 EmailAddress::parse(bad).is_err(),

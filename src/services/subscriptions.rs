@@ -8,7 +8,7 @@ use super::tokens::{random_id, same, sha256_hex};
 use super::AppContext;
 use crate::domain::mask;
 use crate::domain::subscriber::{FieldErrors, Preferences, SignUpInput};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, Postcode};
 use crate::store::{ConfirmOutcome, NewSubscriber, StoreError, Subscriber, SubscriberStatus};
 use anyhow::Context;
 use rand::Rng;
@@ -54,8 +54,8 @@ pub async fn sign_up(
     input: &SignUpInput,
     client_ip: &str,
 ) -> Result<(), SubscriptionError> {
-    let (email, preferences) = input.validate().map_err(SubscriptionError::Invalid)?;
-    check_against_store(ctx, &preferences).await?;
+    let validated = input.validate();
+    let (email, preferences) = checked(ctx, input, validated).await?;
     let limits = &ctx.settings.limits;
     if !ctx.limiter.allow(
         &format!("signup-ip:{client_ip}"),
@@ -198,38 +198,50 @@ fn letter(ctx: &AppContext, subscriber: &Subscriber, action_url: Option<String>)
     }
 }
 
-/// Every postcode must be a real place with a location, and every provider and message type
-/// one that exists.
-async fn check_against_store(
+/// Adds what only the store can tell to the form's own checks: every postcode must be a real
+/// place with a location, every provider and message type one that exists. All problems are
+/// reported together, so a resident fixes them in one go.
+async fn checked<T>(
     ctx: &AppContext,
-    preferences: &Preferences,
-) -> Result<(), SubscriptionError> {
-    let mut errors = FieldErrors::default();
-    for (index, place) in preferences.places.iter().enumerate() {
-        if let Err(problem) = locate(&ctx.store, &place.postcode).await? {
-            errors.add(format!("place-{index}-postcode"), problem);
+    input: &SignUpInput,
+    validated: Result<T, FieldErrors>,
+) -> Result<T, SubscriptionError> {
+    let mut errors = match &validated {
+        Ok(_) => FieldErrors::default(),
+        Err(errors) => errors.clone(),
+    };
+    for (index, place) in input.places.iter().enumerate() {
+        let field = format!("place-{index}-postcode");
+        if errors.for_field(&field).is_some() {
+            continue;
+        }
+        if let Ok(postcode) = Postcode::parse(&place.postcode) {
+            if let Err(problem) = locate(&ctx.store, &postcode).await? {
+                errors.add(field, problem);
+            }
         }
     }
     let providers = ctx.store.providers().await?;
-    if preferences
-        .providers
-        .iter()
-        .any(|slug| !providers.iter().any(|p| &p.slug == slug))
+    if errors.for_field("providers").is_none()
+        && input
+            .providers
+            .iter()
+            .any(|slug| !providers.iter().any(|p| &p.slug == slug))
     {
         errors.add("providers", "Choose from the organisations listed");
     }
     let types = ctx.store.message_types().await?;
-    if preferences
-        .message_types
-        .iter()
-        .any(|slug| !types.iter().any(|t| &t.slug == slug))
+    if errors.for_field("message_types").is_none()
+        && input
+            .message_types
+            .iter()
+            .any(|slug| !types.iter().any(|t| &t.slug == slug))
     {
         errors.add("message_types", "Choose from the kinds of message listed");
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(SubscriptionError::Invalid(errors))
+    match validated {
+        Ok(value) if errors.is_empty() => Ok(value),
+        _ => Err(SubscriptionError::Invalid(errors)),
     }
 }
 
@@ -334,10 +346,8 @@ pub async fn update_preferences(
     subscriber: &Subscriber,
     input: &SignUpInput,
 ) -> Result<PreferencesSaved, SubscriptionError> {
-    let preferences = input
-        .validate_preferences()
-        .map_err(SubscriptionError::Invalid)?;
-    check_against_store(ctx, &preferences).await?;
+    let validated = input.validate_preferences();
+    let preferences = checked(ctx, input, validated).await?;
     let now = chrono::Utc::now().timestamp();
     ctx.store
         .update_preferences(subscriber.id, &preferences, now)

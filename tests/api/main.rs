@@ -1,0 +1,9 @@
+//! Beacon's integration tests, in one binary: each test starts the real app on a free port
+//! against its own fresh database (SQLite, or PostgreSQL on 127.0.0.1:5432) and acts as a
+//! resident would.
+
+mod helpers;
+mod mail;
+mod postcodes;
+mod signup;
+mod store_suite;

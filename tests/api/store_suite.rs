@@ -1,0 +1,313 @@
+//! The store's behaviour suite: every test runs against SQLite and PostgreSQL, and both must
+//! behave the same.
+
+use crate::helpers::{fresh_database_url, Backend};
+use crate::on_both_backends;
+use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
+use beacon::domain::{MobileNumber, Postcode, Priority};
+use beacon::geo::districts::District;
+use beacon::geo::onspd::PostcodeRecord;
+use beacon::store::{
+    self, ConfirmOutcome, DynStore, NewOutbound, NewSubscriber, OutboundChannel, StoreError,
+    SubscriberStatus,
+};
+
+async fn empty_store(backend: Backend) -> (DynStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(backend, dir.path()).await;
+    (store::connect(&url).await.unwrap(), dir)
+}
+
+fn preferences(postcode: &str) -> Preferences {
+    Preferences {
+        name: "Lucy Ward".into(),
+        mobile: Some(MobileNumber::parse("07700 900456").unwrap()),
+        places: vec![Place {
+            postcode: Postcode::parse(postcode).unwrap(),
+            label: None,
+        }],
+        providers: vec!["cambridgeshire-constabulary".into()],
+        message_types: vec!["crime-update".into(), "appeal".into()],
+        email: true,
+        sms: true,
+        sms_min_priority: Priority::new(2).unwrap(),
+        quiet_hours: None,
+        email_format: EmailFormat::Plain,
+    }
+}
+
+fn new_subscriber(email: &str) -> NewSubscriber {
+    NewSubscriber {
+        public_id: format!("pub-{email}"),
+        email: email.into(),
+        email_key: email.to_lowercase(),
+        preferences: preferences("CB1 1PT"),
+        confirm_nonce: "nonce-1".into(),
+        now: 1_700_000_000,
+    }
+}
+
+fn outbound(purpose: &str) -> NewOutbound {
+    NewOutbound {
+        subscriber_id: None,
+        channel: OutboundChannel::Email,
+        purpose: purpose.into(),
+        payload: "{}".into(),
+    }
+}
+
+on_both_backends!(catalogue_is_seeded_once, catalogue_body);
+async fn catalogue_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    store.seed_catalogue().await.unwrap();
+    let providers = store.providers().await.unwrap();
+    let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Cambridgeshire Constabulary",
+            "Report Fraud",
+            "Neighbourhood Watch",
+            "Trading Standards",
+            "Cambridgeshire Fire and Rescue Service"
+        ]
+    );
+    assert_eq!(providers[1].contact_phone.as_deref(), Some("0300 123 2040"));
+    let types = store.message_types().await.unwrap();
+    assert_eq!(types.len(), 8);
+    assert!(types.iter().any(|t| t.name == "Missing person"));
+}
+
+on_both_backends!(postcodes_round_trip_with_district_names, postcodes_body);
+async fn postcodes_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    store
+        .upsert_districts(&[District {
+            code: "E07000012".into(),
+            name: Some("South Cambridgeshire".into()),
+            county_code: Some("E10000003".into()),
+            county_name: Some("Cambridgeshire".into()),
+        }])
+        .await
+        .unwrap();
+    let record =
+        |pc: &str, district: Option<&str>, e: Option<i32>, terminated: bool| PostcodeRecord {
+            postcode: Postcode::parse(pc).unwrap(),
+            district_code: district.map(str::to_owned),
+            easting: e,
+            northing: e.map(|e| e + 1),
+            terminated,
+        };
+    store
+        .upsert_postcodes(&[
+            record("SG8 6DP", Some("E07000012"), Some(537974), false),
+            record("CB1 9ZZ", Some("E07000999"), Some(1), false),
+            record("CB1 9ZY", None, None, false),
+        ])
+        .await
+        .unwrap();
+    // Upserting again replaces, never duplicates.
+    store
+        .upsert_postcodes(&[record("CB1 9ZY", None, None, true)])
+        .await
+        .unwrap();
+    assert_eq!(store.postcode_count().await.unwrap(), 3);
+    let melbourn = store.find_postcode("SG8 6DP").await.unwrap().unwrap();
+    assert_eq!(
+        melbourn.district_name.as_deref(),
+        Some("South Cambridgeshire")
+    );
+    assert_eq!(
+        (melbourn.easting, melbourn.northing),
+        (Some(537974), Some(537975))
+    );
+    let newer = store.find_postcode("CB1 9ZZ").await.unwrap().unwrap();
+    assert_eq!(newer.district_code.as_deref(), Some("E07000999"));
+    assert_eq!(
+        newer.district_name, None,
+        "a district code newer than the names file still works"
+    );
+    assert!(
+        store
+            .find_postcode("CB1 9ZY")
+            .await
+            .unwrap()
+            .unwrap()
+            .terminated
+    );
+    assert!(store.find_postcode("CB1 9ZX").await.unwrap().is_none());
+}
+
+on_both_backends!(
+    subscribers_confirm_once_and_erase_completely,
+    subscribers_body
+);
+async fn subscribers_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    let id = store
+        .insert_pending_subscriber(
+            &new_subscriber("Lucy@example.org"),
+            Some(&outbound("confirm")),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .insert_pending_subscriber(&new_subscriber("lucy@example.org"), None)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let stored = store
+        .subscriber_by_email_key("lucy@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, SubscriberStatus::Pending);
+    assert_eq!(stored.preferences, preferences("CB1 1PT"));
+    assert_eq!(store.outbound_counts().await.unwrap().waiting, 1);
+
+    assert_eq!(
+        store.confirm_subscriber(id, "wrong", 1).await.unwrap(),
+        ConfirmOutcome::Invalid
+    );
+    assert_eq!(
+        store.confirm_subscriber(id, "nonce-1", 2).await.unwrap(),
+        ConfirmOutcome::Confirmed
+    );
+    assert_eq!(
+        store.confirm_subscriber(id, "nonce-1", 3).await.unwrap(),
+        ConfirmOutcome::AlreadyConfirmed
+    );
+
+    store.confirm_mobile(id, 4).await.unwrap();
+    // Same number: still confirmed. New number: confirmation is gone.
+    let mut changed = preferences("PE1 1HQ");
+    store.update_preferences(id, &changed, 5).await.unwrap();
+    assert!(store
+        .subscriber(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .mobile_confirmed_at
+        .is_some());
+    changed.mobile = Some(MobileNumber::parse("07700 900999").unwrap());
+    store.update_preferences(id, &changed, 6).await.unwrap();
+    let updated = store.subscriber(id).await.unwrap().unwrap();
+    assert!(updated.mobile_confirmed_at.is_none());
+    assert_eq!(updated.preferences.places[0].postcode.as_str(), "PE1 1HQ");
+
+    store.unsubscribe(id, 7).await.unwrap();
+    assert_eq!(
+        store.subscriber(id).await.unwrap().unwrap().status,
+        SubscriberStatus::Unsubscribed
+    );
+    assert!(store.erase_subscriber(id).await.unwrap());
+    assert!(store.subscriber(id).await.unwrap().is_none());
+    assert_eq!(
+        store.outbound_counts().await.unwrap(),
+        Default::default(),
+        "queued mail goes too"
+    );
+}
+
+on_both_backends!(unconfirmed_sign_ups_are_purged, purge_body);
+async fn purge_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    let old = store
+        .insert_pending_subscriber(&new_subscriber("old@example.org"), None)
+        .await
+        .unwrap();
+    let mut recent = new_subscriber("new@example.org");
+    recent.now = 1_800_000_000;
+    store
+        .insert_pending_subscriber(&recent, None)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_pending(1_750_000_000).await.unwrap(), 1);
+    assert!(store.subscriber(old).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .count_subscribers(SubscriberStatus::Pending)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+on_both_backends!(
+    outbound_claims_are_exclusive_until_the_lease_ends,
+    outbound_body
+);
+async fn outbound_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    for n in 0..5 {
+        store
+            .enqueue_outbound(&outbound(&format!("m{n}")), 100)
+            .await
+            .unwrap();
+    }
+    // Not due yet.
+    assert!(store.claim_outbound(99, 200, 10).await.unwrap().is_empty());
+    let first = store.claim_outbound(100, 200, 3).await.unwrap();
+    let second = store.claim_outbound(100, 200, 10).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(second.len(), 2, "claimed messages are not handed out twice");
+    assert!(first.iter().all(|m| m.attempts == 1));
+    store.mark_outbound_sent(first[0].id, 101).await.unwrap();
+    store
+        .mark_outbound_failed(first[1].id, 101, "550 no such user")
+        .await
+        .unwrap();
+    store
+        .mark_outbound_retry(first[2].id, 150, "451 try later")
+        .await
+        .unwrap();
+    assert!(store.claim_outbound(120, 300, 10).await.unwrap().is_empty());
+    // The retry comes due; the lease of the worker that "died" holding `second` runs out at 200.
+    let retried = store.claim_outbound(150, 300, 10).await.unwrap();
+    assert_eq!(
+        retried.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![first[2].id]
+    );
+    assert_eq!(retried[0].attempts, 2);
+    let reclaimed = store.claim_outbound(200, 400, 10).await.unwrap();
+    assert_eq!(reclaimed.len(), 2);
+    let counts = store.outbound_counts().await.unwrap();
+    assert_eq!((counts.waiting, counts.sent, counts.failed), (3, 1, 1));
+}
+
+#[tokio::test]
+async fn concurrent_claims_on_postgres_never_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(Backend::Postgres, dir.path()).await;
+    let store = store::connect(&url).await.unwrap();
+    for n in 0..200 {
+        store
+            .enqueue_outbound(&outbound(&format!("m{n}")), 100)
+            .await
+            .unwrap();
+    }
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        workers.spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.claim_outbound(100, 1_000, 7).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|m| m.id));
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(ids) = workers.join_next().await {
+        all.extend(ids.unwrap());
+    }
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(total, 200);
+    assert_eq!(all.len(), 200, "no message was claimed by two workers");
+}
