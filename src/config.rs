@@ -200,20 +200,19 @@ const REDACTED: &str = "[redacted]";
 
 impl Settings {
     /// Defaults, then the file (if given), then `BEACON_*` variables.
-    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
-            if !file.exists() {
-                return Err(figment::Error::from(format!(
-                    "configuration file {} does not exist",
-                    file.display()
-                )));
-            }
+            anyhow::ensure!(
+                file.exists(),
+                "the configuration file {} does not exist",
+                file.display()
+            );
             figment = figment.merge(Toml::file(file));
         }
-        figment
+        Ok(figment
             .merge(Env::prefixed("BEACON_").split("__"))
-            .extract()
+            .extract()?)
     }
 
     pub fn database_url(&self) -> String {
@@ -269,6 +268,7 @@ pub fn redact_url_password(url: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return its large error type
 mod tests {
     use super::*;
 
@@ -287,7 +287,7 @@ mod tests {
             )?;
             jail.set_env("BEACON_MAIL__SMTP_HOST", "relay.example.org");
             jail.set_env("BEACON_DATABASE_URL", "postgres://beacon:pw@db/beacon");
-            let settings = Settings::load(Some(Path::new("beacon.toml")))?;
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
             assert_eq!(settings.mail.transport, MailTransport::Smtp);
             assert_eq!(settings.mail.smtp_host, "relay.example.org");
             assert_eq!(settings.server.bind, "127.0.0.1:8080");

@@ -5,7 +5,7 @@
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
 use crate::geo::onspd::{OnspdError, OnspdReader, PostcodeRecord};
-use crate::store::{DynStore, PostcodeLocation, StoreResult};
+use crate::store::{DynStore, PostcodeLocation, StoreError, StoreResult};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Read;
@@ -86,6 +86,15 @@ pub async fn load_bundled(
     Ok(loaded)
 }
 
+fn written(
+    result: Option<Result<Result<u64, StoreError>, tokio::task::JoinError>>,
+) -> anyhow::Result<u64> {
+    match result {
+        Some(joined) => Ok(joined.context("a postcode writer stopped unexpectedly")??),
+        None => Ok(0),
+    }
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {
     pub stored: u64,
@@ -152,16 +161,25 @@ pub async fn import_file(
         Ok(())
     });
 
+    // Batches are written by as many concurrent writers as the backend can use.
     let mut report = ImportReport::default();
+    let mut writers = tokio::task::JoinSet::new();
     while let Some((batch, rejects)) = receiver.recv().await {
-        if !batch.is_empty() {
-            store.upsert_postcodes(&batch).await?;
+        if writers.len() >= store.bulk_writers() {
+            report.stored += written(writers.join_next().await)?;
         }
-        report.stored += batch.len() as u64;
+        let writer = store.clone();
+        writers.spawn(async move {
+            writer.upsert_postcodes(&batch).await?;
+            Ok::<u64, StoreError>(batch.len() as u64)
+        });
         report.rejected += rejects.len() as u64;
         let room = REJECTS_LISTED.saturating_sub(report.rejects.len());
         report.rejects.extend(rejects.into_iter().take(room));
         progress.set_message(format!("{} postcodes", report.stored));
+    }
+    while let Some(result) = writers.join_next().await {
+        report.stored += written(Some(result))?;
     }
     parser
         .await

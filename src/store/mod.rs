@@ -202,6 +202,10 @@ pub trait Store: Send + Sync + 'static {
     // Geography.
     async fn upsert_districts(&self, districts: &[District]) -> StoreResult<()>;
     async fn districts(&self) -> StoreResult<Vec<District>>;
+    /// How many bulk writes (such as postcode batches) are worth running at once.
+    fn bulk_writers(&self) -> usize {
+        1
+    }
     /// Inserts or replaces a batch of postcodes in one transaction.
     async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()>;
     async fn postcode_count(&self) -> StoreResult<i64>;

@@ -151,12 +151,16 @@ pub async fn sign_up(
     }
 }
 
-pub async fn check_your_email() -> Response {
+pub async fn check_your_email(State(ctx): State<AppState>) -> Response {
+    let hours = format!(
+        "The link works for {} hours. If the email has not arrived in a few minutes, check your spam or junk folder.",
+        ctx.settings.limits.confirmation_link_hours
+    );
     views::message_page(
         "Check your email",
         &[
             "We have sent you an email with a link to confirm your subscription. Open it to start receiving alerts.",
-            "The link works for 48 hours. If the email has not arrived in a few minutes, check your spam or junk folder.",
+            &hours,
             "If you already receive alerts at this address, the email tells you how to change them instead.",
         ],
         None,

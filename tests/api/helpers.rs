@@ -284,9 +284,7 @@ impl Email {
             .headers()
             .iter()
             .map(|h| {
-                let value = String::from_utf8_lossy(
-                    &raw[h.offset_start() as usize..h.offset_end() as usize],
-                );
+                let value = String::from_utf8_lossy(&raw[h.offset_start()..h.offset_end()]);
                 (h.name().to_owned(), value.trim().to_owned())
             })
             .collect();
