@@ -6,6 +6,7 @@ pub mod email;
 pub mod mask;
 pub mod mobile;
 pub mod postcode;
+pub mod staff;
 pub mod subscriber;
 
 pub use catalogue::{MessageType, Priority, Provider};

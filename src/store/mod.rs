@@ -11,6 +11,7 @@ mod sqlite;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+use crate::domain::staff::{Permissions, StaffDetails};
 use crate::domain::subscriber::{EmailFormat, Preferences};
 use crate::domain::{MessageType, Provider};
 use crate::geo::districts::District;
@@ -186,6 +187,89 @@ pub struct OutboundCounts {
     pub failed: i64,
 }
 
+/// A staff member as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffMember {
+    pub id: i64,
+    pub public_id: String,
+    pub email: String,
+    pub name: String,
+    pub role_title: String,
+    pub area_label: String,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub permissions: Permissions,
+    pub active: bool,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub enrolment_nonce: Option<String>,
+    pub failed_sign_ins: i64,
+    pub locked_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl StaffMember {
+    /// Enrolled: has a password and a second factor, so may sign in.
+    pub fn is_enrolled(&self) -> bool {
+        self.password_hash.is_some() && self.totp_secret.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub public_id: String,
+    pub email: String,
+    pub email_key: String,
+    pub name: String,
+    pub role_title: String,
+    pub area_label: String,
+    pub provider_id: i64,
+    pub permissions: Permissions,
+    pub enrolment_nonce: String,
+    pub now: Timestamp,
+}
+
+/// A line to add to the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub at: Timestamp,
+    pub staff_id: Option<i64>,
+    /// Who acted, in words ("Lucy Ward", or a masked email for a failed sign-in).
+    pub actor: String,
+    pub action: String,
+    pub refused: bool,
+    /// What the action was about ("alert 12345", "staff Tom Okafor").
+    pub subject: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub staff_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub outcome: String,
+    pub subject: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+/// Which audit entries to read, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub staff_id: Option<i64>,
+    pub action: Option<String>,
+    pub refused_only: bool,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
@@ -281,6 +365,78 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn mark_outbound_failed(&self, id: i64, now: Timestamp, error: &str) -> StoreResult<()>;
     async fn outbound_counts(&self) -> StoreResult<OutboundCounts>;
+
+    // Staff.
+    async fn insert_staff(&self, new: &NewStaff) -> StoreResult<i64>;
+    async fn staff(&self, id: i64) -> StoreResult<Option<StaffMember>>;
+    async fn staff_by_public_id(&self, public_id: &str) -> StoreResult<Option<StaffMember>>;
+    async fn staff_by_email_key(&self, email_key: &str) -> StoreResult<Option<StaffMember>>;
+    async fn list_staff(&self) -> StoreResult<Vec<StaffMember>>;
+    async fn count_staff(&self) -> StoreResult<i64>;
+    /// Changes a member's details and permissions (not their credentials).
+    async fn update_staff(
+        &self,
+        id: i64,
+        details: &StaffDetails,
+        provider_id: i64,
+        active: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Starts (or restarts) enrolment: clears the credentials, sessions and recovery codes and
+    /// sets the nonce the enrolment link carries.
+    async fn reset_staff_credentials(
+        &self,
+        id: i64,
+        nonce: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Completes enrolment with the nonce from the link: succeeds once.
+    async fn enrol_staff(
+        &self,
+        id: i64,
+        nonce: &str,
+        password_hash: &str,
+        totp_secret: &str,
+        recovery_code_hashes: &[String],
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Records a failed sign-in, locking the account until `locked_until` if given.
+    async fn record_sign_in_failure(
+        &self,
+        id: i64,
+        locked_until: Option<Timestamp>,
+    ) -> StoreResult<()>;
+    /// Records a successful sign-in with the TOTP time step used (never accepted again).
+    async fn record_sign_in_success(&self, id: i64, totp_step: Option<i64>) -> StoreResult<()>;
+    /// Marks a recovery code used; false if it was not one of the member's unused codes.
+    async fn use_recovery_code(
+        &self,
+        id: i64,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn unused_recovery_codes(&self, id: i64) -> StoreResult<i64>;
+
+    // Staff sessions.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// The member a live session belongs to, marking it seen.
+    async fn session_staff(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle_cutoff: Timestamp,
+    ) -> StoreResult<Option<StaffMember>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // The audit log: append and read, never change.
+    async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;
+    async fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
 }
 
 pub type DynStore = Arc<dyn Store>;

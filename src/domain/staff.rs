@@ -1,0 +1,172 @@
+//! Staff: the people who send alerts, what each may do, and how their own details are checked.
+
+use super::subscriber::FieldErrors;
+use super::EmailAddress;
+
+/// What a staff member may do. Least privilege: a new account may do nothing until given a
+/// permission, and every permission is limited to the member's own organisation except admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Permissions {
+    /// Compose alerts for their organisation, and send them (subject to approval).
+    pub send: bool,
+    /// Approve alerts of their organisation that need approval (never their own).
+    pub approve: bool,
+    /// Manage staff, organisations and settings, and read the audit log; compose for any
+    /// organisation.
+    pub admin: bool,
+    /// Whether this member's alerts must be approved by someone else before they go out.
+    pub needs_approval: bool,
+}
+
+impl Permissions {
+    /// In words, for lists of staff.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.admin {
+            parts.push("admin");
+        }
+        if self.approve {
+            parts.push("approver");
+        }
+        if self.send {
+            parts.push(if self.needs_approval {
+                "sender (needs approval)"
+            } else {
+                "sender"
+            });
+        }
+        if parts.is_empty() {
+            "no permissions".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A staff member's details as an admin (or the bootstrap command) enters them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StaffInput {
+    pub email: String,
+    pub name: String,
+    pub role_title: String,
+    pub area_label: String,
+    pub provider: String,
+    pub send: bool,
+    pub approve: bool,
+    pub admin: bool,
+    pub needs_approval: bool,
+}
+
+/// Checked staff details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffDetails {
+    pub email: EmailAddress,
+    pub name: String,
+    pub role_title: String,
+    pub area_label: String,
+    pub provider_slug: String,
+    pub permissions: Permissions,
+}
+
+fn short_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    label: &str,
+    value: &str,
+    required: bool,
+) -> String {
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if required && value.is_empty() {
+        errors.add(field, format!("Enter the {label}"));
+    } else if value.chars().count() > 100 {
+        errors.add(
+            field,
+            format!("The {label} must be 100 characters or fewer"),
+        );
+    } else if value
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '<' | '>'))
+    {
+        errors.add(field, format!("The {label} must not contain < or >"));
+    }
+    value
+}
+
+impl StaffInput {
+    pub fn validate(&self) -> Result<StaffDetails, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let email = EmailAddress::parse(&self.email)
+            .map_err(|e| errors.add("email", e))
+            .ok();
+        let name = short_text(&mut errors, "name", "name", &self.name, true);
+        let role_title = short_text(&mut errors, "role_title", "role", &self.role_title, true);
+        let area_label = short_text(&mut errors, "area_label", "area", &self.area_label, false);
+        let provider_slug = self.provider.trim().to_owned();
+        if provider_slug.is_empty() {
+            errors.add("provider", "Choose the organisation they work for");
+        }
+        match email {
+            Some(email) if errors.is_empty() => Ok(StaffDetails {
+                email,
+                name,
+                role_title,
+                area_label,
+                provider_slug,
+                permissions: Permissions {
+                    send: self.send,
+                    approve: self.approve,
+                    admin: self.admin,
+                    needs_approval: self.needs_approval,
+                },
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Passwords: long enough to resist guessing, short enough for argon2 to hash quickly.
+pub fn check_password(password: &str, confirmation: &str) -> Result<(), &'static str> {
+    if password.chars().count() < 12 {
+        return Err("Choose a password of at least 12 characters");
+    }
+    if password.len() > 256 {
+        return Err("Choose a password of at most 256 characters");
+    }
+    if password != confirmation {
+        return Err("The two passwords are not the same");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_details_are_checked() {
+        let input = StaffInput {
+            email: "lucy.ward@cambs.police.example".into(),
+            name: " Lucy  Ward ".into(),
+            role_title: "Communications Assistant".into(),
+            area_label: "Peterborough and Fenland".into(),
+            provider: "cambridgeshire-constabulary".into(),
+            send: true,
+            ..StaffInput::default()
+        };
+        let details = input.validate().unwrap();
+        assert_eq!(details.name, "Lucy Ward");
+        assert_eq!(details.permissions.describe(), "sender");
+        let errors = StaffInput::default().validate().unwrap_err();
+        for field in ["email", "name", "role_title", "provider"] {
+            assert!(errors.for_field(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn passwords_must_be_long_and_confirmed() {
+        assert!(check_password("short", "short").is_err());
+        assert!(check_password("long enough password", "long enough passwort").is_err());
+        assert!(check_password("long enough password", "long enough password").is_ok());
+    }
+}
