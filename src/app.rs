@@ -37,9 +37,9 @@ pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
     Ok(Arc::new(AppContext::new(store, settings, signer)))
 }
 
-/// A running Beacon: where it listens, and how to stop it.
+/// A running Beacon: where it listens (unless it runs only workers), and how to stop it.
 pub struct Running {
-    pub address: SocketAddr,
+    pub address: Option<SocketAddr>,
     pub shutdown: CancellationToken,
     pub tasks: tokio::task::JoinSet<anyhow::Result<()>>,
 }
@@ -59,11 +59,21 @@ impl Running {
 pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> {
     let shutdown = CancellationToken::new();
     let mut tasks = tokio::task::JoinSet::new();
-    let bind = ctx.settings.server.bind.clone();
-    let listener = tokio::net::TcpListener::bind(&bind)
-        .await
-        .with_context(|| format!("listening on {bind}"))?;
-    let address = listener.local_addr()?;
+    // A worker-only process serves no HTTP, so it must not take the web port.
+    let listener = if role == Role::Worker {
+        None
+    } else {
+        let bind = ctx.settings.server.bind.clone();
+        Some(
+            tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("listening on {bind}"))?,
+        )
+    };
+    let address = match &listener {
+        Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
 
     if role != Role::Web {
         let worker = OutboundWorker {
@@ -87,7 +97,7 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             Ok(())
         });
     }
-    if role != Role::Worker {
+    if let (Some(listener), Some(address)) = (listener, address) {
         let web = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {

@@ -199,7 +199,8 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     let residents = seed_demo_residents(&ctx.store).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
-    println!("Beacon demo is running at http://{}", running.address);
+    let address = running.address.context("the demo serves the web")?;
+    println!("Beacon demo is running at http://{address}");
     println!(
         "  {residents} demo residents in Cambridgeshire, {} postcodes loaded",
         ctx.store.postcode_count().await?

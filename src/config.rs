@@ -58,8 +58,6 @@ pub struct MailSettings {
     pub transport: MailTransport,
     /// The From header of every email.
     pub from: String,
-    /// Where replies to Beacon's own emails go (empty: none).
-    pub reply_to: String,
     /// Empty means `<data_dir>/outbox/email`.
     pub outbox_dir: String,
     pub smtp_host: String,
@@ -150,7 +148,6 @@ impl Default for MailSettings {
         MailSettings {
             transport: MailTransport::File,
             from: "Beacon Alerts <alerts@beacon.invalid>".into(),
-            reply_to: String::new(),
             outbox_dir: String::new(),
             smtp_host: "127.0.0.1".into(),
             smtp_port: 25,
@@ -211,7 +208,16 @@ impl Settings {
             figment = figment.merge(Toml::file(file));
         }
         Ok(figment
-            .merge(Env::prefixed("BEACON_").split("__"))
+            .merge(
+                Env::prefixed("BEACON_")
+                    // `BEACON_CONFIG` names the file (read by the command line) and `BEACON_TEST_*`
+                    // belong to the test suite: neither is a setting.
+                    .filter(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        key != "config" && !key.starts_with("test_")
+                    })
+                    .split("__"),
+            )
             .extract()?)
     }
 
@@ -287,6 +293,8 @@ mod tests {
             )?;
             jail.set_env("BEACON_MAIL__SMTP_HOST", "relay.example.org");
             jail.set_env("BEACON_DATABASE_URL", "postgres://beacon:pw@db/beacon");
+            jail.set_env("BEACON_CONFIG", "beacon.toml");
+            jail.set_env("BEACON_TEST_POSTGRES_URL", "postgres://elsewhere/test");
             let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
             assert_eq!(settings.mail.transport, MailTransport::Smtp);
             assert_eq!(settings.mail.smtp_host, "relay.example.org");

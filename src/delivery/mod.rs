@@ -14,17 +14,47 @@ pub struct SendError {
 }
 
 impl SendError {
-    pub fn transient(message: impl Into<String>) -> SendError {
+    pub fn transient(message: impl AsRef<str>) -> SendError {
         SendError {
             transient: true,
-            message: message.into(),
+            message: mask_addresses(message.as_ref()),
         }
     }
 
-    pub fn permanent(message: impl Into<String>) -> SendError {
+    pub fn permanent(message: impl AsRef<str>) -> SendError {
         SendError {
             transient: false,
-            message: message.into(),
+            message: mask_addresses(message.as_ref()),
         }
+    }
+}
+
+/// Mail servers name the recipient in their replies ("550 <mandy@example.org>: unknown"): mask
+/// every address before the text reaches a log or the database.
+fn mask_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                let trimmed = word.trim_matches(|c: char| matches!(c, '<' | '>' | ':' | ',' | ';'));
+                word.replace(trimmed, &crate::domain::mask::email(trimmed))
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_in_server_replies_are_masked() {
+        assert_eq!(
+            super::SendError::permanent(
+                "550 5.1.1 <mandy@example.org>: Recipient address rejected"
+            )
+            .message,
+            "550 5.1.1 <m***@example.org>: Recipient address rejected"
+        );
     }
 }

@@ -13,9 +13,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-/// How long a claim lasts before another worker may take the message over.
-const LEASE_SECS: i64 = 120;
-const BATCH: i64 = 50;
+/// How long a claim lasts before another worker may take the message over. It must outlast a
+/// whole batch of slow sends (each SMTP attempt may take `smtp_timeout_secs`), or a second
+/// worker would send a message the first is still holding.
+const LEASE_SECS: i64 = 600;
+const BATCH: i64 = 10;
 /// How often the worker looks for due retries when nobody wakes it.
 const POLL: Duration = Duration::from_secs(2);
 
@@ -32,7 +34,7 @@ pub struct OutboundWorker {
 impl OutboundWorker {
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!("outbound worker started");
-        loop {
+        while !shutdown.is_cancelled() {
             match self.drain_once().await {
                 Ok(0) => {}
                 Ok(_) => continue,
@@ -58,20 +60,25 @@ impl OutboundWorker {
         for message in claimed {
             let outcome = self.send(&message).await;
             let now = chrono::Utc::now().timestamp();
-            match outcome {
-                Ok(()) => self.store.mark_outbound_sent(message.id, now).await?,
+            let recorded = match outcome {
+                Ok(()) => self.store.mark_outbound_sent(message.id, now).await,
                 Err(error) if error.transient && message.attempts < self.max_attempts => {
                     let retry_at = now + backoff_secs(self.retry_base_secs, message.attempts);
                     self.store
                         .mark_outbound_retry(message.id, retry_at, &error.message)
-                        .await?
+                        .await
                 }
                 Err(error) => {
                     tracing::warn!(id = message.id, purpose = %message.purpose, error = %error.message, "message given up");
                     self.store
                         .mark_outbound_failed(message.id, now, &error.message)
-                        .await?
+                        .await
                 }
+            };
+            // Carry on with the batch: the others were claimed too, and stopping here would
+            // leave them to wait out their lease.
+            if let Err(error) = recorded {
+                tracing::error!(id = message.id, error = %error, "could not record a send's outcome");
             }
         }
         Ok(count)

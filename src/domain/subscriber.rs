@@ -35,22 +35,6 @@ pub struct PlaceInput {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmailFormat {
@@ -130,6 +114,23 @@ pub struct Preferences {
     pub sms_min_priority: Priority,
     pub quiet_hours: Option<QuietHours>,
     pub email_format: EmailFormat,
+}
+
+impl Preferences {
+    /// The same choices, whatever order the lists were given in.
+    pub fn same_choices(&self, other: &Preferences) -> bool {
+        let sorted = |list: &[String]| {
+            let mut list = list.to_vec();
+            list.sort();
+            list
+        };
+        let normalised = |p: &Preferences| Preferences {
+            providers: sorted(&p.providers),
+            message_types: sorted(&p.message_types),
+            ..p.clone()
+        };
+        normalised(self) == normalised(other)
+    }
 }
 
 /// One problem with one field, worded for the resident, and the id of the field it belongs to so

@@ -271,16 +271,25 @@ impl<R: Read> Read for LineCounter<R> {
 /// Opens a postcode file, gunzipping it when the name ends in `.gz` or the content starts with
 /// the gzip magic bytes (a downloaded file is not always named for what it is).
 pub fn open_path(path: &Path) -> Result<OnspdReader<Box<dyn Read + Send>>, OnspdError> {
-    let mut file = BufReader::with_capacity(64 * 1024, File::open(path)?);
-    let named_gz = path
+    from_reader(File::open(path)?, path)
+}
+
+/// Reads postcode records from any byte stream (a file behind a progress bar, say), gunzipping
+/// as `open_path` does; `name` is the file's name, for its extension.
+pub fn from_reader(
+    input: impl Read + Send + 'static,
+    name: &Path,
+) -> Result<OnspdReader<Box<dyn Read + Send>>, OnspdError> {
+    let mut input = BufReader::with_capacity(64 * 1024, input);
+    let named_gz = name
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
-    let gzip_magic = file.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let gzip_magic = input.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read + Send> = if named_gz || gzip_magic {
         // Multi-member so files joined with `cat a.gz b.gz` or written by pigz read in full.
-        Box::new(flate2::bufread::MultiGzDecoder::new(file))
+        Box::new(flate2::bufread::MultiGzDecoder::new(input))
     } else {
-        Box::new(file)
+        Box::new(input)
     };
     OnspdReader::new(reader)
 }

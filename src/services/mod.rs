@@ -23,6 +23,8 @@ pub struct AppContext {
     pub settings: Arc<Settings>,
     pub signer: Signer,
     pub limiter: RateLimiter,
+    /// A two-minute window for telling a repeat (a double click) from a new request.
+    pub repeat_guard: RateLimiter,
     pub outbound_wakeup: Arc<Notify>,
 }
 
@@ -33,6 +35,7 @@ impl AppContext {
             settings: Arc::new(settings),
             signer,
             limiter: RateLimiter::new(Duration::from_secs(3600)),
+            repeat_guard: RateLimiter::new(Duration::from_secs(120)),
             outbound_wakeup: Arc::new(Notify::new()),
         }
     }

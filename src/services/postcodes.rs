@@ -4,11 +4,10 @@
 
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
-use crate::geo::onspd::{OnspdError, OnspdReader, PostcodeRecord};
+use crate::geo::onspd::{self, OnspdError, PostcodeRecord};
 use crate::store::{DynStore, PostcodeLocation, StoreError, StoreResult};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -23,7 +22,7 @@ pub enum PlaceProblem {
     Unknown(Postcode),
     #[error("The postcode {0} is no longer in use: enter your current postcode")]
     Terminated(Postcode),
-    #[error("The postcode {0} has no location (it is a PO box or a large-user postcode): enter the postcode of where you live")]
+    #[error("The postcode {0} has no location (it is a PO box, large-user or withdrawn postcode): enter the postcode of where you live")]
     NoLocation(Postcode),
 }
 
@@ -125,15 +124,8 @@ pub async fn import_file(
         ProgressBar::hidden()
     };
     let counted = progress.wrap_read(file);
-    let gzipped = path.extension().is_some_and(|e| e == "gz");
-    let input: Box<dyn Read + Send> = if gzipped {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
-            counted,
-        )))
-    } else {
-        Box::new(counted)
-    };
-    let reader = OnspdReader::new(input).with_context(|| format!("reading {}", path.display()))?;
+    let reader =
+        onspd::from_reader(counted, path).with_context(|| format!("reading {}", path.display()))?;
 
     // Parsing runs on a blocking thread and hands batches over; the store writes them meanwhile.
     let (sender, mut receiver) =

@@ -16,7 +16,8 @@ use rand::Rng;
 /// A second sign-up for an address whose confirmation went out this recently is a double
 /// submit: the first email is on its way, so no second one is sent.
 const DOUBLE_SUBMIT_SECS: i64 = 120;
-const MOBILE_CODE_RESENDS_PER_HOUR: u32 = 3;
+/// Confirmation codes texted per resident, and per number, in an hour.
+const MOBILE_CODES_PER_HOUR: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscriptionError {
@@ -105,46 +106,62 @@ pub async fn sign_up(
         }
     };
 
-    match existing.status {
-        SubscriberStatus::Pending
-            if existing
-                .confirm_sent_at
-                .is_some_and(|sent| now - sent < DOUBLE_SUBMIT_SECS) =>
-        {
-            tracing::info!(email = %mask::email(email.as_str()), "repeat sign-up ignored: confirmation just sent");
-        }
-        SubscriberStatus::Pending | SubscriberStatus::Unsubscribed => {
-            let nonce = random_id();
-            let mut confirmation = confirmation_email(
-                ctx,
-                &email,
-                &preferences,
-                &existing.public_id,
-                &nonce,
-                existing.token_version,
-            )?;
-            confirmation.subscriber_id = Some(existing.id);
-            ctx.store
-                .restart_pending(existing.id, &preferences, &nonce, now, &confirmation)
-                .await?;
-            ctx.outbound_wakeup.notify_one();
-        }
-        SubscriberStatus::Active => {
-            // Preferences are not changed from the sign-up form: only the holder of the address
-            // may change them, through the link this email carries.
-            let letter = letter(ctx, &existing, None);
-            let mut notice = messages::email(
-                ctx,
-                EmailKind::AlreadyRegistered,
-                &existing.email,
-                &existing.preferences,
-                &letter,
-            )?;
-            notice.subscriber_id = Some(existing.id);
-            ctx.store.enqueue_outbound(&notice, now).await?;
-            ctx.outbound_wakeup.notify_one();
-        }
+    let just_sent = existing
+        .confirm_sent_at
+        .is_some_and(|sent| now - sent < DOUBLE_SUBMIT_SECS);
+    if existing.status == SubscriberStatus::Pending
+        && just_sent
+        && existing.preferences.same_choices(&preferences)
+    {
+        tracing::info!(email = %mask::email(email.as_str()), "repeat sign-up ignored: confirmation just sent");
+        return Ok(());
     }
+    if existing.status != SubscriberStatus::Active {
+        // Coming back after unsubscribing revokes every link sent before.
+        let token_version =
+            existing.token_version + i64::from(existing.status == SubscriberStatus::Unsubscribed);
+        let nonce = random_id();
+        let mut confirmation = confirmation_email(
+            ctx,
+            &email,
+            &preferences,
+            &existing.public_id,
+            &nonce,
+            token_version,
+        )?;
+        confirmation.subscriber_id = Some(existing.id);
+        if ctx
+            .store
+            .restart_pending(existing.id, &preferences, &nonce, now, &confirmation)
+            .await?
+        {
+            ctx.outbound_wakeup.notify_one();
+            return Ok(());
+        }
+        // Confirmed in the meantime: fall through to the notice for active residents.
+    }
+    // Preferences are not changed from the sign-up form: only the holder of the address may
+    // change them, through the link this email carries. A double click sends one notice.
+    if !ctx
+        .repeat_guard
+        .allow(&format!("already-registered:{}", email.key()), 1)
+    {
+        return Ok(());
+    }
+    let Some(existing) = ctx.store.subscriber(existing.id).await? else {
+        return Ok(());
+    };
+    let letter = letter(ctx, &existing, None);
+    let mut notice = messages::email(
+        ctx,
+        EmailKind::AlreadyRegistered,
+        &existing.email,
+        &existing.preferences,
+        &letter,
+    )?;
+    notice.subscriber_id = Some(existing.id);
+    ctx.store.enqueue_outbound(&notice, now).await?;
+    ctx.outbound_wakeup.notify_one();
     Ok(())
 }
 
@@ -252,11 +269,36 @@ pub struct Confirmation {
     pub mobile_code_sent: bool,
 }
 
-/// Uses a confirmation link: the subscription becomes active, once.
-pub async fn confirm_email(
+/// What a confirmation link points at, before anything is changed.
+pub enum ConfirmationLink {
+    /// Waiting for the resident to press "Confirm".
+    Waiting(Box<Subscriber>),
+    /// Used already: the subscription is active.
+    Used,
+}
+
+/// Reads a confirmation link without using it (mail scanners fetch links; only a POST confirms).
+pub async fn read_confirmation(
     ctx: &AppContext,
     token: &str,
-) -> Result<Result<Confirmation, LinkProblem>, SubscriptionError> {
+) -> Result<Result<ConfirmationLink, LinkProblem>, SubscriptionError> {
+    Ok(match checked_confirmation(ctx, token).await? {
+        Err(problem) => Err(problem),
+        Ok((subscriber, _)) if subscriber.status == SubscriberStatus::Active => {
+            Ok(ConfirmationLink::Used)
+        }
+        Ok((subscriber, nonce)) if subscriber.confirm_nonce.as_deref() == Some(nonce.as_str()) => {
+            Ok(ConfirmationLink::Waiting(Box::new(subscriber)))
+        }
+        Ok(_) => Err(LinkProblem::Superseded),
+    })
+}
+
+/// The resident a confirmation token names and its nonce, if it is genuine and in date.
+async fn checked_confirmation(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<Result<(Subscriber, String), LinkProblem>, SubscriptionError> {
     let Some(fields) = ctx.signer.verify("confirm", token) else {
         return Ok(Err(LinkProblem::Invalid));
     };
@@ -271,9 +313,22 @@ pub async fn confirm_email(
     if expired && subscriber.status != SubscriberStatus::Active {
         return Ok(Err(LinkProblem::Expired));
     }
+    Ok(Ok((subscriber, nonce.clone())))
+}
+
+/// Uses a confirmation link: the subscription becomes active, once.
+pub async fn confirm_email(
+    ctx: &AppContext,
+    token: &str,
+) -> Result<Result<Confirmation, LinkProblem>, SubscriptionError> {
+    let (subscriber, nonce) = match checked_confirmation(ctx, token).await? {
+        Ok(found) => found,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let now = chrono::Utc::now().timestamp();
     let outcome = ctx
         .store
-        .confirm_subscriber(subscriber.id, nonce, now)
+        .confirm_subscriber(subscriber.id, &nonce, now)
         .await?;
     if outcome == ConfirmOutcome::Invalid {
         return Ok(Err(LinkProblem::Superseded));
@@ -287,8 +342,7 @@ pub async fn confirm_email(
     if outcome == ConfirmOutcome::Confirmed {
         tracing::info!(email = %mask::email(&subscriber.email), "subscription confirmed");
         if subscriber.preferences.sms && subscriber.mobile_confirmed_at.is_none() {
-            send_mobile_code(ctx, &subscriber).await?;
-            mobile_code_sent = true;
+            mobile_code_sent = send_mobile_code(ctx, &subscriber).await?;
         }
     }
     Ok(Ok(Confirmation {
@@ -361,34 +415,52 @@ pub async fn update_preferences(
         && updated.preferences.sms
         && updated.mobile_confirmed_at.is_none()
         && updated.mobile_code_hash.is_none()
+        && send_mobile_code(ctx, &updated).await?
     {
-        send_mobile_code(ctx, &updated).await?;
         return Ok(PreferencesSaved::SavedMobileCodeSent);
     }
     Ok(PreferencesSaved::Saved)
 }
 
+/// Texts a new confirmation code, unless this resident or this number has had as many codes as
+/// an hour allows: a code is a text anyone could ask us to send to any number.
 async fn send_mobile_code(
     ctx: &AppContext,
     subscriber: &Subscriber,
-) -> Result<(), SubscriptionError> {
+) -> Result<bool, SubscriptionError> {
     let Some(mobile) = &subscriber.preferences.mobile else {
-        return Ok(());
+        return Ok(false);
     };
+    let allowed = ctx.limiter.allow(
+        &format!("mobile-code:{}", subscriber.public_id),
+        MOBILE_CODES_PER_HOUR,
+    ) && ctx.limiter.allow(
+        &format!("mobile-code-number:{}", mobile.as_str()),
+        MOBILE_CODES_PER_HOUR,
+    );
+    if !allowed {
+        tracing::warn!(to = %mask::phone(mobile.as_str()), "mobile code not sent: hourly limit reached");
+        return Ok(false);
+    }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     let minutes = ctx.settings.limits.mobile_code_minutes;
-    let expires = chrono::Utc::now().timestamp() + minutes * 60;
+    let now = chrono::Utc::now().timestamp();
     let text = messages::mobile_code(subscriber.id, mobile.as_str(), &code, minutes)?;
     ctx.store
         .set_mobile_code(
             subscriber.id,
-            &sha256_hex(&format!("{}:{code}", subscriber.public_id)),
-            expires,
+            &code_hash(&subscriber.public_id, &code),
+            now,
+            now + minutes * 60,
             &text,
         )
         .await?;
     ctx.outbound_wakeup.notify_one();
-    Ok(())
+    Ok(true)
+}
+
+fn code_hash(public_id: &str, code: &str) -> String {
+    sha256_hex(&format!("{public_id}:{code}"))
 }
 
 /// Sends a fresh code, a few times an hour at most.
@@ -396,53 +468,48 @@ pub async fn resend_mobile_code(
     ctx: &AppContext,
     subscriber: &Subscriber,
 ) -> Result<(), SubscriptionError> {
-    if !ctx.limiter.allow(
-        &format!("mobile-code:{}", subscriber.public_id),
-        MOBILE_CODE_RESENDS_PER_HOUR,
-    ) {
-        return Err(SubscriptionError::RateLimited);
+    if send_mobile_code(ctx, subscriber).await? {
+        Ok(())
+    } else {
+        Err(SubscriptionError::RateLimited)
     }
-    send_mobile_code(ctx, subscriber).await
 }
 
-/// Checks a mobile confirmation code.
+/// Checks a mobile confirmation code. Each try is counted before the code is compared, in one
+/// statement, so parallel guesses cannot get past the limit.
 pub async fn confirm_mobile(
     ctx: &AppContext,
     subscriber: &Subscriber,
     code: &str,
 ) -> Result<Result<(), &'static str>, SubscriptionError> {
     let code = code.trim().replace(' ', "");
-    let (Some(hash), Some(expires)) = (
-        &subscriber.mobile_code_hash,
-        subscriber.mobile_code_expires_at,
-    ) else {
-        return Ok(Err(
-            "There is no code waiting to be entered: ask for a new code",
-        ));
-    };
-    if subscriber.mobile_code_attempts >= ctx.settings.limits.mobile_code_attempts {
-        return Ok(Err(
-            "You have entered a wrong code too many times: ask for a new code",
-        ));
-    }
-    if chrono::Utc::now().timestamp() > expires {
-        return Ok(Err("This code has expired: ask for a new code"));
-    }
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Err("Enter the 6-digit code from the text message"));
     }
-    if !same(
-        &sha256_hex(&format!("{}:{code}", subscriber.public_id)),
-        hash,
-    ) {
-        ctx.store.record_mobile_code_attempt(subscriber.id).await?;
+    if subscriber.mobile_code_hash.is_none() {
+        return Ok(Err(
+            "There is no code waiting to be entered: ask for a new code",
+        ));
+    }
+    let Some((hash, expires)) = ctx
+        .store
+        .take_mobile_code_attempt(subscriber.id, ctx.settings.limits.mobile_code_attempts)
+        .await?
+    else {
+        return Ok(Err(
+            "You have entered a wrong code too many times: ask for a new code",
+        ));
+    };
+    let now = chrono::Utc::now().timestamp();
+    if now > expires {
+        return Ok(Err("This code has expired: ask for a new code"));
+    }
+    if !same(&code_hash(&subscriber.public_id, &code), &hash) {
         return Ok(Err(
             "That code is not right: check the text message and try again",
         ));
     }
-    ctx.store
-        .confirm_mobile(subscriber.id, chrono::Utc::now().timestamp())
-        .await?;
+    ctx.store.confirm_mobile(subscriber.id, now).await?;
     Ok(Ok(()))
 }
 
@@ -475,6 +542,21 @@ pub async fn export(
         t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .map(|t| t.to_rfc3339())
     };
+    let messages: Vec<serde_json::Value> = ctx
+        .store
+        .outbound_history(subscriber.id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            serde_json::json!({
+                "channel": m.channel,
+                "what": m.purpose,
+                "queued_at": iso(Some(m.created_at)),
+                "sent_at": iso(m.sent_at),
+                "failed_at": iso(m.failed_at),
+            })
+        })
+        .collect();
     Ok(serde_json::json!({
         "email": subscriber.email,
         "status": subscriber.status,
@@ -495,6 +577,7 @@ pub async fn export(
         "confirmed_at": iso(subscriber.confirmed_at),
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "updated_at": iso(Some(subscriber.updated_at)),
+        "messages_sent_to_you": messages,
     }))
 }
 

@@ -179,6 +179,16 @@ pub enum ConfirmOutcome {
     Invalid,
 }
 
+/// A message sent (or being sent) to a resident, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboundRecord {
+    pub channel: String,
+    pub purpose: String,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub failed_at: Option<Timestamp>,
+}
+
 /// Counts of what the outbound queue holds, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct OutboundCounts {
@@ -290,7 +300,8 @@ pub trait Store: Send + Sync + 'static {
     fn bulk_writers(&self) -> usize {
         1
     }
-    /// Inserts or replaces a batch of postcodes in one transaction.
+    /// Inserts or replaces a batch of postcodes in one transaction; where a postcode appears
+    /// more than once in the batch, the last record wins.
     async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()>;
     async fn postcode_count(&self) -> StoreResult<i64>;
     async fn find_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeLocation>>;
@@ -306,7 +317,9 @@ pub trait Store: Send + Sync + 'static {
     async fn subscriber_by_public_id(&self, public_id: &str) -> StoreResult<Option<Subscriber>>;
     async fn subscriber_by_email_key(&self, email_key: &str) -> StoreResult<Option<Subscriber>>;
     /// Puts an unconfirmed or unsubscribed resident back to pending with new preferences and a new
-    /// confirmation nonce, and queues the confirmation email, in one transaction.
+    /// confirmation nonce, and queues the confirmation email, in one transaction. Coming back
+    /// from unsubscribed bumps the link version, revoking links sent before. Changes nothing and
+    /// returns false if the resident is active (confirmed meanwhile).
     async fn restart_pending(
         &self,
         id: i64,
@@ -314,7 +327,7 @@ pub trait Store: Send + Sync + 'static {
         nonce: &str,
         now: Timestamp,
         confirmation: &NewOutbound,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Uses up the confirmation nonce: succeeds once per nonce.
     async fn confirm_subscriber(
         &self,
@@ -334,15 +347,23 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         code_hash: &str,
+        now: Timestamp,
         expires_at: Timestamp,
         text: &NewOutbound,
     ) -> StoreResult<()>;
-    async fn record_mobile_code_attempt(&self, id: i64) -> StoreResult<()>;
+    /// Counts one try at the mobile code and returns the code's hash and expiry, or `None` when
+    /// there is no code or the tries are used up.
+    async fn take_mobile_code_attempt(
+        &self,
+        id: i64,
+        max_attempts: i64,
+    ) -> StoreResult<Option<(String, Timestamp)>>;
     async fn confirm_mobile(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     async fn unsubscribe(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     /// Deletes a resident and everything stored about them (places, choices, queued messages).
     async fn erase_subscriber(&self, id: i64) -> StoreResult<bool>;
-    /// Deletes sign-ups never confirmed since `before`; returns how many.
+    /// Deletes sign-ups never confirmed whose last confirmation email went out before `before`;
+    /// returns how many.
     async fn purge_pending(&self, before: Timestamp) -> StoreResult<u64>;
     async fn count_subscribers(&self, status: SubscriberStatus) -> StoreResult<i64>;
 
@@ -356,6 +377,8 @@ pub trait Store: Send + Sync + 'static {
         lease_until: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<OutboundMessage>>;
+    /// Records a message as sent. Its payload (personal data, codes) is blanked: only the
+    /// record that it was sent remains.
     async fn mark_outbound_sent(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     async fn mark_outbound_retry(
         &self,
@@ -363,7 +386,10 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: Timestamp,
         error: &str,
     ) -> StoreResult<()>;
+    /// Records a message as given up, blanking its payload as `mark_outbound_sent` does.
     async fn mark_outbound_failed(&self, id: i64, now: Timestamp, error: &str) -> StoreResult<()>;
+    /// What was sent to a resident (not the content), oldest first, for their data download.
+    async fn outbound_history(&self, subscriber_id: i64) -> StoreResult<Vec<OutboundRecord>>;
     async fn outbound_counts(&self) -> StoreResult<OutboundCounts>;
 
     // Staff.

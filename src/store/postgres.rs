@@ -1,7 +1,7 @@
 //! The PostgreSQL store: for deployments where several web and worker processes share one
 //! database. Workers claim queued work with `FOR UPDATE SKIP LOCKED`.
 
-use super::StoreResult;
+use super::{StoreError, StoreResult};
 use crate::geo::onspd::PostcodeRecord;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -46,23 +46,34 @@ impl_store!(
         async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()> {
             // COPY into a scratch table, then one upsert from it: the fastest way PostgreSQL
             // offers to merge many rows into a table that may already hold some of them.
-            let mut csv = Vec::with_capacity(batch.len() * 40);
-            for record in batch {
-                // Postcodes and district codes are letters, digits and spaces: nothing to quote.
-                // An empty unquoted field is NULL in COPY's CSV format.
+            // Rows are merged in postcode order so that two writers touching the same postcodes
+            // lock them in the same order and cannot deadlock.
+            // ON CONFLICT may not touch a row twice in one statement: keep the last record of a
+            // postcode that appears more than once, as SQLite's multi-row upsert does.
+            let mut seen = std::collections::HashSet::new();
+            let mut latest: Vec<&PostcodeRecord> = batch
+                .iter()
+                .rev()
+                .filter(|r| seen.insert(r.postcode.as_str()))
+                .collect();
+            latest.reverse();
+            let mut csv = csv::Writer::from_writer(Vec::with_capacity(batch.len() * 40));
+            for record in latest {
+                // An empty unquoted field is NULL in COPY's CSV format; the writer quotes any
+                // field that needs it.
                 let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
-                csv.extend_from_slice(
-                    format!(
-                        "{},{},{},{},{}\n",
-                        record.postcode.as_str(),
-                        record.district_code.as_deref().unwrap_or(""),
-                        number(record.easting),
-                        number(record.northing),
-                        record.terminated
-                    )
-                    .as_bytes(),
-                );
+                csv.write_record([
+                    record.postcode.as_str(),
+                    record.district_code.as_deref().unwrap_or(""),
+                    &number(record.easting),
+                    &number(record.northing),
+                    if record.terminated { "t" } else { "f" },
+                ])
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             }
+            let csv = csv
+                .into_inner()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let mut tx = self.pool.begin().await?;
             sqlx::query(
                 "CREATE TEMP TABLE IF NOT EXISTS postcode_load \
@@ -81,6 +92,7 @@ impl_store!(
             sqlx::query(
                 "INSERT INTO postcodes (postcode, district_code, easting, northing, terminated) \
                  SELECT postcode, district_code, easting, northing, terminated FROM postcode_load \
+                 ORDER BY postcode \
                  ON CONFLICT (postcode) DO UPDATE SET district_code = excluded.district_code, \
                  easting = excluded.easting, northing = excluded.northing, \
                  terminated = excluded.terminated",

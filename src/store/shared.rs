@@ -465,10 +465,11 @@ macro_rules! impl_store {
                 nonce: &str,
                 now: $crate::store::Timestamp,
                 confirmation: &$crate::store::NewOutbound,
-            ) -> $crate::store::StoreResult<()> {
+            ) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
+                let restarted = sqlx::query(
                     "UPDATE subscribers SET status = 'pending', confirm_nonce = $2, confirm_sent_at = $3, \
+                     token_version = token_version + CASE WHEN status = 'unsubscribed' THEN 1 ELSE 0 END, \
                      unsubscribed_at = NULL, updated_at = $3 WHERE id = $1 AND status <> 'active'",
                 )
                 .bind(id)
@@ -476,10 +477,13 @@ macro_rules! impl_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                if restarted.rows_affected() != 1 {
+                    return Ok(false);
+                }
                 Self::update_preferences_in(&mut tx, id, preferences, now).await?;
                 Self::enqueue_in(&mut tx, confirmation, now).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn confirm_subscriber(
@@ -526,10 +530,10 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
                 code_hash: &str,
+                now: $crate::store::Timestamp,
                 expires_at: $crate::store::Timestamp,
                 text: &$crate::store::NewOutbound,
             ) -> $crate::store::StoreResult<()> {
-                let now = expires_at.min(chrono::Utc::now().timestamp());
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "UPDATE subscribers SET mobile_code_hash = $2, mobile_code_expires_at = $3, \
@@ -545,12 +549,23 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn record_mobile_code_attempt(&self, id: i64) -> $crate::store::StoreResult<()> {
-                sqlx::query("UPDATE subscribers SET mobile_code_attempts = mobile_code_attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+            async fn take_mobile_code_attempt(
+                &self,
+                id: i64,
+                max_attempts: i64,
+            ) -> $crate::store::StoreResult<Option<(String, $crate::store::Timestamp)>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "UPDATE subscribers SET mobile_code_attempts = mobile_code_attempts + 1 \
+                     WHERE id = $1 AND mobile_code_hash IS NOT NULL AND mobile_code_attempts < $2 \
+                     RETURNING mobile_code_hash, mobile_code_expires_at",
+                )
+                .bind(id)
+                .bind(max_attempts)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| Ok((row.try_get("mobile_code_hash")?, row.try_get("mobile_code_expires_at")?)))
+                    .transpose()
             }
 
             async fn confirm_mobile(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
@@ -599,19 +614,16 @@ macro_rules! impl_store {
             }
 
             async fn purge_pending(&self, before: $crate::store::Timestamp) -> $crate::store::StoreResult<u64> {
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM subscribers WHERE status = 'pending' AND confirmed_at IS NULL AND created_at < $1",
+                // One statement, so a resident confirming at this moment is either purged before
+                // or kept; places, choices and queued messages go by ON DELETE CASCADE.
+                let purged = sqlx::query(
+                    "DELETE FROM subscribers WHERE status = 'pending' AND confirmed_at IS NULL \
+                     AND COALESCE(confirm_sent_at, created_at) < $1",
                 )
                 .bind(before)
-                .fetch_all(&self.pool)
+                .execute(&self.pool)
                 .await?;
-                let mut purged = 0;
-                for id in ids {
-                    if self.erase_subscriber(id).await? {
-                        purged += 1;
-                    }
-                }
-                Ok(purged)
+                Ok(purged.rows_affected())
             }
 
             async fn count_subscribers(
@@ -664,7 +676,10 @@ macro_rules! impl_store {
                             subscriber_id: row.try_get("subscriber_id")?,
                             channel: match channel.as_str() {
                                 "sms" => $crate::store::OutboundChannel::Sms,
-                                _ => $crate::store::OutboundChannel::Email,
+                                "email" => $crate::store::OutboundChannel::Email,
+                                other => {
+                                    return Err($crate::store::StoreError::Corrupt(format!("outbound channel {other:?}")))
+                                }
                             },
                             purpose: row.try_get("purpose")?,
                             payload: row.try_get("payload")?,
@@ -677,7 +692,7 @@ macro_rules! impl_store {
             }
 
             async fn mark_outbound_sent(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
-                sqlx::query("UPDATE outbound_messages SET sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1")
+                sqlx::query("UPDATE outbound_messages SET sent_at = $2, locked_until = NULL, last_error = NULL, payload = '' WHERE id = $1")
                     .bind(id)
                     .bind(now)
                     .execute(&self.pool)
@@ -709,7 +724,8 @@ macro_rules! impl_store {
                 error: &str,
             ) -> $crate::store::StoreResult<()> {
                 sqlx::query(
-                    "UPDATE outbound_messages SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+                    "UPDATE outbound_messages SET failed_at = $2, locked_until = NULL, last_error = $3, payload = '' \
+                     WHERE id = $1",
                 )
                 .bind(id)
                 .bind(now)
@@ -1037,6 +1053,31 @@ macro_rules! impl_store {
                             subject: row.try_get("subject")?,
                             detail: row.try_get("detail")?,
                             ip: row.try_get("ip")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn outbound_history(
+                &self,
+                subscriber_id: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::OutboundRecord>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT channel, purpose, created_at, sent_at, failed_at FROM outbound_messages \
+                     WHERE subscriber_id = $1 ORDER BY id",
+                )
+                .bind(subscriber_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok($crate::store::OutboundRecord {
+                            channel: row.try_get("channel")?,
+                            purpose: row.try_get("purpose")?,
+                            created_at: row.try_get("created_at")?,
+                            sent_at: row.try_get("sent_at")?,
+                            failed_at: row.try_get("failed_at")?,
                         })
                     })
                     .collect()

@@ -9,7 +9,7 @@ mod pages;
 mod views;
 
 use crate::services::AppContext;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath};
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -29,7 +29,10 @@ pub fn router(ctx: AppState) -> Router {
         .route("/", get(pages::sign_up_form))
         .route("/signup", get(pages::sign_up_form).post(pages::sign_up))
         .route("/signup/check-your-email", get(pages::check_your_email))
-        .route("/confirm/{token}", get(pages::confirm))
+        .route(
+            "/confirm/{token}",
+            get(pages::confirm_form).post(pages::confirm),
+        )
         .route("/manage/{token}", get(pages::manage_form).post(pages::manage_save))
         .route("/manage/{token}/mobile", post(pages::mobile_code))
         .route("/manage/{token}/mobile/resend", post(pages::mobile_code_resend))
@@ -69,10 +72,13 @@ pub fn router(ctx: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            // The path may hold a token: log the route's shape, not the token.
-            let path = request.uri().path();
-            let shown: String = path.split('/').take(3).collect::<Vec<_>>().join("/");
-            tracing::info_span!("request", method = %request.method(), path = %shown)
+            // Paths hold the tokens of residents' links: log the route (`/manage/{token}`),
+            // never the path itself.
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(no route)", MatchedPath::as_str);
+            tracing::info_span!("request", method = %request.method(), route = %route)
         }))
         .with_state(ctx)
 }
@@ -89,8 +95,8 @@ pub async fn serve(
         .await
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured
-/// to trust a proxy in front.
+/// The client's address: the socket peer, or the hop our own proxy added to `X-Forwarded-For`
+/// when configured to trust one.
 pub struct ClientIp(pub String);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -101,13 +107,18 @@ impl FromRequestParts<AppState> for ClientIp {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if state.settings.server.trust_forwarded_for {
+            // Each proxy appends the address it saw, so only the last entry (added by our own
+            // proxy) can be trusted: earlier ones are whatever the client sent.
             if let Some(forwarded) = parts
                 .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|hop| hop.parse::<std::net::IpAddr>().is_ok())
             {
-                return Ok(ClientIp(forwarded.trim().to_owned()));
+                return Ok(ClientIp(forwarded.to_owned()));
             }
         }
         let peer = parts

@@ -8,7 +8,7 @@ use super::views::{self, ConfirmActionPage, FormView, ManagePage, SignUpPage};
 use super::{AppState, ClientIp};
 use crate::domain::subscriber::{FieldErrors, PlaceInput, SignUpInput};
 use crate::services::subscriptions::{
-    self as subs, LinkProblem, PreferencesSaved, SubscriptionError,
+    self as subs, ConfirmationLink, LinkProblem, PreferencesSaved, SubscriptionError,
 };
 use crate::store::{ConfirmOutcome, Subscriber, SubscriberStatus};
 use axum::extract::{Path, Query, State};
@@ -179,6 +179,46 @@ fn link_problem(problem: LinkProblem) -> Response {
         .into_response()
 }
 
+/// `GET /confirm/{token}`: a button, not the confirmation itself, because mail scanners open
+/// links in emails and must not confirm a sign-up nobody asked for.
+pub async fn confirm_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let subscriber = match subs::read_confirmation(&ctx, &token)
+        .await
+        .map_err(unexpected)?
+    {
+        Ok(ConfirmationLink::Waiting(subscriber)) => subscriber,
+        Ok(ConfirmationLink::Used) => return Ok(already_confirmed()),
+        Err(problem) => return Ok(link_problem(problem)),
+    };
+    let page = ConfirmActionPage {
+        title: "Confirm your subscription".into(),
+        paragraphs: vec![format!(
+            "Press the button to start receiving alerts at {}.",
+            subscriber.email
+        )],
+        action: format!("/confirm/{token}"),
+        button: "Confirm my subscription".into(),
+        warning: false,
+        csrf: None,
+        hidden: Vec::new(),
+        back: None,
+    };
+    Ok(views::render(&page))
+}
+
+/// Used links do not lead on to the resident's settings: a link that keeps working forever
+/// would be a password-free key to them. Every alert email carries a manage link instead.
+fn already_confirmed() -> Response {
+    views::message_page(
+        "Your subscription is already confirmed",
+        &["This link has been used already: your subscription was confirmed then, and nothing has changed. To change your alerts, use the “Manage your alerts” link in any email we send you."],
+        None,
+    )
+}
+
 pub async fn confirm(
     State(ctx): State<AppState>,
     Path(token): Path<String>,
@@ -187,6 +227,9 @@ pub async fn confirm(
         .await
         .map_err(unexpected)?
     {
+        Ok(confirmation) if confirmation.outcome == ConfirmOutcome::AlreadyConfirmed => {
+            return Ok(already_confirmed())
+        }
         Ok(confirmation) => confirmation,
         Err(problem) => return Ok(link_problem(problem)),
     };
@@ -194,21 +237,12 @@ pub async fn confirm(
         "/manage/{}",
         subs::manage_token(&ctx, &confirmation.subscriber)
     );
-    let mut paragraphs = vec![match confirmation.outcome {
-        ConfirmOutcome::AlreadyConfirmed => {
-            "This link has been used already: your subscription was confirmed then, and nothing has changed."
-        }
-        _ => "Thank you. You will now receive the alerts you chose.",
-    }];
+    let mut paragraphs = vec!["Thank you. You will now receive the alerts you chose."];
     if confirmation.mobile_code_sent {
         paragraphs.push("We have sent a 6-digit code to your mobile. Enter it on the next page to start receiving text messages.");
     }
-    let title = match confirmation.outcome {
-        ConfirmOutcome::AlreadyConfirmed => "Your subscription is already confirmed",
-        _ => "Your subscription is confirmed",
-    };
     Ok(views::message_page(
-        title,
+        "Your subscription is confirmed",
         &paragraphs,
         Some((&manage, "Manage your alerts")),
     ))
@@ -345,12 +379,7 @@ pub async fn manage_save(
             )
             .await
         }
-        Err(SubscriptionError::RateLimited) => Ok(views::message_page(
-            "Too many attempts",
-            &[&SubscriptionError::RateLimited.to_string()],
-            None,
-        )),
-        Err(SubscriptionError::Unexpected(error)) => Err(error.into()),
+        Err(error) => Err(unexpected(error)),
     }
 }
 

@@ -107,7 +107,7 @@ impl TestApp {
             .build()
             .unwrap();
         TestApp {
-            address: format!("http://{}", running.address),
+            address: format!("http://{}", running.address.expect("a web role listens")),
             client,
             outbox: ctx.settings.email_outbox_dir(),
             sms_outbox: ctx.settings.sms_outbox_dir(),
@@ -177,6 +177,23 @@ impl TestApp {
         }
     }
 
+    /// Waits until the outbound queue is empty: everything queued has been sent (or given up).
+    pub async fn wait_until_sent(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.ctx.store.outbound_counts().await.unwrap().waiting > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "messages still waiting after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// How many emails are in the outbox now.
+    pub fn outbox_count(&self) -> usize {
+        std::fs::read_dir(&self.outbox).map_or(0, |entries| entries.count())
+    }
+
     /// Waits until `count` emails are in the outbox and returns them, oldest first.
     pub async fn emails(&self, count: usize) -> Vec<Email> {
         wait_for_files(&self.outbox, "eml", count)
@@ -193,6 +210,23 @@ impl TestApp {
             .iter()
             .map(|raw| serde_json::from_slice(raw).unwrap())
             .collect()
+    }
+
+    /// Opens a confirmation link and presses its button, as a resident does; returns the page.
+    pub async fn confirm(&self, link: &str) -> String {
+        let asked = self.get(link).await.text().await.unwrap();
+        assert!(
+            asked.contains("Confirm my subscription") || asked.contains("already confirmed"),
+            "{asked}"
+        );
+        self.client
+            .post(link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// Signs up with the usual answers and returns the confirmation email.

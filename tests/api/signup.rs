@@ -38,23 +38,26 @@ async fn sign_up_confirm_manage_unsubscribe_body(backend: Backend) {
     );
     assert!(email.link("/manage/").starts_with(&app.address));
 
-    let confirmed = app
+    // Opening the link (as a mail scanner would) changes nothing; pressing the button confirms.
+    let asked = app
         .get(&email.link("/confirm/"))
         .await
         .text()
         .await
         .unwrap();
+    assert!(asked.contains("Confirm my subscription"), "{asked}");
+    assert_eq!(count(&app, SubscriberStatus::Active).await, 0);
+    let confirmed = app.confirm(&email.link("/confirm/")).await;
     assert!(
         confirmed.contains("Your subscription is confirmed"),
         "{confirmed}"
     );
     assert_eq!(count(&app, SubscriberStatus::Active).await, 1);
-    let again = app
-        .get(&email.link("/confirm/"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let again = app.confirm(&email.link("/confirm/")).await;
+    assert!(
+        !again.contains("/manage/"),
+        "a used link does not open the settings"
+    );
     assert!(
         again.contains("already confirmed"),
         "a reused link says so: {again}"
@@ -179,7 +182,7 @@ on_both_backends!(signing_up_again_reveals_nothing, signing_up_again_body);
 async fn signing_up_again_body(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app.signed_up("tom@example.org").await;
-    app.get(&first.link("/confirm/")).await;
+    app.confirm(&first.link("/confirm/")).await;
 
     // The same address again, differently cased: the same page, no duplicate, and the resident
     // gets an email telling them they already have alerts (their choices are not changed).
@@ -200,6 +203,55 @@ async fn signing_up_again_body(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.preferences.places[0].postcode.as_str(), "CB1 1PT");
+
+    // Unsubscribed, then back: a fresh confirmation, and the new choices once confirmed.
+    let unsubscribe_page = app
+        .get(&first.link("/unsubscribe/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(unsubscribe_page.contains("Unsubscribe from all alerts"));
+    reqwest::Client::new()
+        .post(first.link("/unsubscribe/"))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count(&app, SubscriberStatus::Unsubscribed).await, 1);
+    let back = app.sign_up(&fields).await;
+    assert!(back.text().await.unwrap().contains("Check your email"));
+    let emails = app.emails(3).await;
+    assert_eq!(emails[2].subject, "Confirm your Beacon alerts");
+    let confirmed = app.confirm(&emails[2].link("/confirm/")).await;
+    assert!(
+        confirmed.contains("Your subscription is confirmed"),
+        "{confirmed}"
+    );
+    let stored = app
+        .ctx
+        .store
+        .subscriber_by_email_key("tom@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, SubscriberStatus::Active);
+    assert_eq!(stored.preferences.places[0].postcode.as_str(), "PE1 1HQ");
+    // The first confirmation link was for the first sign-up and is spent.
+    let stale = app
+        .get(&first.link("/confirm/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(stale.contains("already confirmed"), "{stale}");
+    // Coming back revoked the links of the emails sent before.
+    assert_eq!(app.get(&first.link("/manage/")).await.status(), 404);
+    assert!(app
+        .get(&emails[2].link("/manage/"))
+        .await
+        .status()
+        .is_success());
     app.stop().await;
 }
 
@@ -223,8 +275,9 @@ async fn double_submit_body(backend: Backend) {
     assert_eq!(a.unwrap().status(), 200);
     assert_eq!(b.unwrap().status(), 200);
     assert_eq!(count(&app, SubscriberStatus::Pending).await, 1);
+    app.wait_until_sent().await;
     assert_eq!(
-        app.emails(1).await.len(),
+        app.outbox_count(),
         1,
         "one confirmation email for a double click"
     );
@@ -315,7 +368,12 @@ async fn links_body(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.limits.confirmation_link_hours = 0).await;
     let email = app.signed_up("late@example.org").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let expired = app.get(&email.link("/confirm/")).await;
+    let expired = app
+        .client
+        .post(email.link("/confirm/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(expired.status(), 404);
     assert!(expired
         .text()
@@ -416,5 +474,162 @@ async fn json_api_body(backend: Backend) {
     let providers: serde_json::Value = app.get("/api/v1/providers").await.json().await.unwrap();
     assert_eq!(providers["providers"].as_array().unwrap().len(), 5);
     assert_eq!(app.get("/readyz").await.status(), 200);
+    app.stop().await;
+}
+
+on_both_backends!(
+    no_text_before_confirmation_and_codes_are_limited,
+    texts_body
+);
+async fn texts_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut fields = standard_sign_up("sms@example.org");
+    fields.extend([("channels", "sms"), ("mobile", "07700 900321")]);
+    assert_eq!(app.sign_up(&fields).await.status(), 200);
+    app.wait_until_sent().await;
+    assert_eq!(
+        std::fs::read_dir(&app.sms_outbox).map_or(0, |e| e.count()),
+        0,
+        "nothing is texted before the email address is confirmed"
+    );
+    let email = app.emails(1).await.remove(0);
+    let confirmed = app.confirm(&email.link("/confirm/")).await;
+    assert!(confirmed.contains("6-digit code"), "{confirmed}");
+    let text = app.texts(1).await.remove(0);
+    let code: String = text["content"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(6)
+        .collect();
+
+    // Five wrong tries use the code up: even the right one is refused after that.
+    let manage = email.link("/manage/");
+    let path = manage.trim_start_matches(&app.address).to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        let refused = app
+            .submit(&path, &format!("{path}/mobile"), &[("code", wrong)])
+            .await;
+        assert!(refused
+            .text()
+            .await
+            .unwrap()
+            .contains("That code is not right"));
+    }
+    let locked = app
+        .submit(&path, &format!("{path}/mobile"), &[("code", &code)])
+        .await;
+    assert!(locked
+        .text()
+        .await
+        .unwrap()
+        .contains("wrong code too many times"));
+    let stored = app
+        .ctx
+        .store
+        .subscriber_by_email_key("sms@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.mobile_confirmed_at.is_none());
+
+    // New codes: a few an hour, then no more texts to that number.
+    for _ in 0..2 {
+        let resent = app
+            .submit(&path, &format!("{path}/mobile/resend"), &[])
+            .await;
+        assert!(resent
+            .text()
+            .await
+            .unwrap()
+            .contains("We have sent you a new code"));
+    }
+    let limited = app
+        .submit(&path, &format!("{path}/mobile/resend"), &[])
+        .await;
+    assert_eq!(limited.status(), 429);
+    app.wait_until_sent().await;
+    assert_eq!(std::fs::read_dir(&app.sms_outbox).unwrap().count(), 3);
+    app.stop().await;
+}
+
+on_both_backends!(manage_forms_need_their_csrf_token, manage_csrf_body);
+async fn manage_csrf_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let email = app.signed_up("csrf@example.org").await;
+    app.confirm(&email.link("/confirm/")).await;
+    let manage = email.link("/manage/");
+    let mut fields = standard_sign_up("");
+    fields.retain(|(k, _)| *k != "name" && *k != "email");
+    fields.push(("name", "Someone Else"));
+    // A forged form from another site: no token, no cookie.
+    let forged = reqwest::Client::new()
+        .post(&manage)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let erase = reqwest::Client::new()
+        .post(format!("{manage}/erase"))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erase.status(), 403);
+    let stored = app
+        .ctx
+        .store
+        .subscriber_by_email_key("csrf@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.preferences.name, "Mandy Clarke");
+
+    // HTML in a place name is refused with a message, and not stored.
+    let path = manage.trim_start_matches(&app.address).to_owned();
+    let mut fields = standard_sign_up("");
+    fields.retain(|(k, _)| *k != "email" && *k != "place0_label");
+    fields.push(("place0_label", "<img src=x onerror=alert(1)>"));
+    let refused = app.submit(&path, &path, &fields).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("A place name must not contain the characters"));
+    assert!(!page.contains("<img src=x"), "escaped on the page");
+    app.stop().await;
+}
+
+on_both_backends!(sign_ups_per_address_are_rate_limited, email_rate_limit_body);
+async fn email_rate_limit_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Each attempt changes the answers, so none is taken for a double click.
+    for postcode in ["CB1 1PT", "CB2 1TN", "PE1 1HQ"] {
+        let mut fields = standard_sign_up("busy@example.org");
+        fields.retain(|(k, _)| *k != "place0_postcode");
+        fields.push(("place0_postcode", postcode));
+        assert_eq!(app.sign_up(&fields).await.status(), 200);
+    }
+    let limited = app.sign_up(&standard_sign_up("BUSY@example.org")).await;
+    assert_eq!(limited.status(), 429);
+    app.wait_until_sent().await;
+    // The second and third sign-ups replaced the first link: only the latest one works.
+    let emails = app.emails(3).await;
+    let superseded = app
+        .client
+        .post(emails[0].link("/confirm/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(superseded
+        .text()
+        .await
+        .unwrap()
+        .contains("replaced by a newer one"));
+    assert!(app
+        .confirm(&emails[2].link("/confirm/"))
+        .await
+        .contains("Your subscription is confirmed"));
     app.stop().await;
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{fresh_database_url, Backend};
 use crate::on_both_backends;
-use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
+use beacon::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
 use beacon::domain::{MobileNumber, Postcode, Priority};
 use beacon::geo::districts::District;
 use beacon::geo::onspd::PostcodeRecord;
@@ -310,4 +310,123 @@ async fn concurrent_claims_on_postgres_never_overlap() {
     all.dedup();
     assert_eq!(total, 200);
     assert_eq!(all.len(), 200, "no message was claimed by two workers");
+}
+
+on_both_backends!(sign_ups_restart_and_codes_count_tries, restart_body);
+async fn restart_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    let id = store
+        .insert_pending_subscriber(&new_subscriber("amy@example.org"), None)
+        .await
+        .unwrap();
+    let mut changed = preferences("PE1 1HQ");
+    changed.places[0].label = Some("Mum's house".into());
+    changed.quiet_hours = Some(QuietHours {
+        start: QuietHours::parse_time("22:00").unwrap(),
+        end: QuietHours::parse_time("07:30").unwrap(),
+    });
+    assert!(store
+        .restart_pending(id, &changed, "nonce-2", 1_700_000_500, &outbound("confirm"))
+        .await
+        .unwrap());
+    let restarted = store.subscriber(id).await.unwrap().unwrap();
+    assert_eq!(
+        restarted.preferences, changed,
+        "labels and quiet hours round-trip"
+    );
+    assert_eq!(restarted.confirm_sent_at, Some(1_700_000_500));
+    assert_eq!(restarted.token_version, 1);
+    assert_eq!(
+        store.confirm_subscriber(id, "nonce-1", 1).await.unwrap(),
+        ConfirmOutcome::Invalid,
+        "the old link is replaced"
+    );
+
+    // A sign-up renewed recently is not purged, however old the first one.
+    assert_eq!(store.purge_pending(1_700_000_400).await.unwrap(), 0);
+
+    assert_eq!(
+        store.confirm_subscriber(id, "nonce-2", 2).await.unwrap(),
+        ConfirmOutcome::Confirmed
+    );
+    assert!(
+        !store
+            .restart_pending(
+                id,
+                &preferences("CB1 1PT"),
+                "nonce-3",
+                3,
+                &outbound("confirm")
+            )
+            .await
+            .unwrap(),
+        "an active resident is not put back to pending"
+    );
+    assert_eq!(
+        store.subscriber(id).await.unwrap().unwrap().preferences,
+        changed
+    );
+
+    // Back from unsubscribed: links are revoked (the version moves on).
+    store.unsubscribe(id, 4).await.unwrap();
+    assert!(store
+        .restart_pending(id, &changed, "nonce-4", 5, &outbound("confirm"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.subscriber(id).await.unwrap().unwrap().token_version,
+        2
+    );
+
+    // Mobile codes: each try is counted; none is handed out past the limit.
+    store
+        .set_mobile_code(id, "hash", 10, 100, &outbound("mobile-code"))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            store.take_mobile_code_attempt(id, 3).await.unwrap(),
+            Some(("hash".to_owned(), 100))
+        );
+    }
+    assert_eq!(store.take_mobile_code_attempt(id, 3).await.unwrap(), None);
+    store
+        .set_mobile_code(id, "hash-2", 11, 200, &outbound("mobile-code"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_mobile_code_attempt(id, 3).await.unwrap(),
+        Some(("hash-2".to_owned(), 200))
+    );
+    store.confirm_mobile(id, 12).await.unwrap();
+    assert_eq!(
+        store.take_mobile_code_attempt(id, 3).await.unwrap(),
+        None,
+        "no code after confirming"
+    );
+}
+
+on_both_backends!(sent_messages_keep_no_content, history_body);
+async fn history_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    let id = store
+        .insert_pending_subscriber(
+            &new_subscriber("kim@example.org"),
+            Some(&outbound("confirm-sign-up")),
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_outbound(1_700_000_000, 1_700_000_600, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].payload, "{}");
+    store
+        .mark_outbound_sent(claimed[0].id, 1_700_000_001)
+        .await
+        .unwrap();
+    let history = store.outbound_history(id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].purpose, "confirm-sign-up");
+    assert_eq!(history[0].sent_at, Some(1_700_000_001));
 }
