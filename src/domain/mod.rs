@@ -1,6 +1,7 @@
 //! The domain: Beacon's types and rules, with no I/O. Values are validated once, at the edge, into
 //! newtypes (`Postcode`, `EmailAddress`, `MobileNumber`) and trusted from then on.
 
+pub mod alert;
 pub mod catalogue;
 pub mod email;
 pub mod mask;

@@ -1,5 +1,6 @@
 //! British National Grid coordinates: conversion to WGS84 latitude/longitude (for maps and
-//! residents' devices) and straight-line distance on the grid (for circle-shaped alert targets).
+//! residents' devices) and back (for shapes senders draw or paste as GeoJSON), and straight-line
+//! distance on the grid (for circle-shaped alert targets).
 //!
 //! The conversion follows the Ordnance Survey's "A guide to coordinate systems in Great Britain":
 //! inverse Transverse Mercator on the Airy 1830 ellipsoid gives OSGB36 latitude/longitude, which a
@@ -72,6 +73,32 @@ pub fn bng_to_wgs84(easting: f64, northing: f64) -> LatLon {
     }
 }
 
+/// Converts WGS84 latitude/longitude (decimal degrees) to a National Grid easting/northing in
+/// metres: the inverse of [`bng_to_wgs84`], so shapes drawn on a web map or pasted as GeoJSON can
+/// be tested against postcode centroids on the grid.
+///
+/// Accurate to a few metres within Great Britain, like the forward conversion, and its exact
+/// inverse to well under a centimetre anywhere on the grid. Non-finite input gives non-finite
+/// output.
+pub fn wgs84_to_bng(latitude: f64, longitude: f64) -> (f64, f64) {
+    let (e, n) = wgs84_to_bng_series(latitude, longitude);
+    // The forward and inverse Transverse Mercator series are truncated differently, so far from
+    // the central meridian (the sea off Cornwall or the Hebrides) they disagree by a centimetre. A
+    // shape saved in BNG and shown back on a map must not creep, so correct once by how far the
+    // series misses on the way back: the error varies slowly, and one step leaves microns.
+    let back = bng_to_wgs84(e, n);
+    let (back_e, back_n) = wgs84_to_bng_series(back.latitude, back.longitude);
+    (e + (e - back_e), n + (n - back_n))
+}
+
+/// WGS84 to the grid by the OS guide's formulas alone: Helmert to OSGB36, then Transverse Mercator.
+fn wgs84_to_bng_series(latitude: f64, longitude: f64) -> (f64, f64) {
+    let cartesian = geodetic_to_cartesian(&WGS84, latitude.to_radians(), longitude.to_radians());
+    let shifted = helmert_wgs84_to_osgb36(cartesian);
+    let (lat, lon) = cartesian_to_geodetic(&AIRY_1830, shifted);
+    osgb36_to_grid(lat, lon)
+}
+
 /// Straight-line distance in metres between two grid positions. The grid's scale factor stays
 /// within 0.1% of 1 across GB, so for any radius an alert would use this is the ground distance
 /// to within metres, without converting to latitude/longitude.
@@ -138,6 +165,47 @@ fn grid_to_osgb36(easting: f64, northing: f64) -> (f64, f64) {
     (lat, lon)
 }
 
+/// Transverse Mercator (OS guide, appendix C.1): OSGB36 latitude/longitude in radians to grid
+/// easting and northing.
+fn osgb36_to_grid(lat: f64, lon: f64) -> (f64, f64) {
+    let Ellipsoid { a, b } = AIRY_1830;
+    let e2 = AIRY_1830.e2();
+    let n = (a - b) / (a + b);
+    let lat0 = LAT0_DEG.to_radians();
+    let lon0 = LON0_DEG.to_radians();
+
+    let (sin_lat, cos_lat) = lat.sin_cos();
+    let w = 1.0 - e2 * sin_lat * sin_lat;
+    let nu = a * F0 / w.sqrt();
+    let rho = a * F0 * (1.0 - e2) / w.powf(1.5);
+    let eta2 = nu / rho - 1.0;
+    let m = meridional_arc(b, n, lat, lat0);
+
+    let cos3 = cos_lat.powi(3);
+    let cos5 = cos_lat.powi(5);
+    let tan2 = lat.tan().powi(2);
+    let tan4 = tan2 * tan2;
+
+    let i = m + N0;
+    let ii = nu / 2.0 * sin_lat * cos_lat;
+    let iii = nu / 24.0 * sin_lat * cos3 * (5.0 - tan2 + 9.0 * eta2);
+    let iiia = nu / 720.0 * sin_lat * cos5 * (61.0 - 58.0 * tan2 + tan4);
+    let iv = nu * cos_lat;
+    let v = nu / 6.0 * cos3 * (nu / rho - tan2);
+    let vi = nu / 120.0 * cos5 * (5.0 - 18.0 * tan2 + tan4 + 14.0 * eta2 - 58.0 * tan2 * eta2);
+
+    let dl = lon - lon0;
+    let dl2 = dl * dl;
+    let dl3 = dl2 * dl;
+    let dl4 = dl2 * dl2;
+    let dl5 = dl4 * dl;
+    let dl6 = dl3 * dl3;
+
+    let northing = i + ii * dl2 + iii * dl4 + iiia * dl6;
+    let easting = E0 + iv * dl + v * dl3 + vi * dl5;
+    (easting, northing)
+}
+
 /// Meridional arc from the true origin's latitude to `lat` (OS guide, equation C3), in metres.
 fn meridional_arc(b: f64, n: f64, lat: f64, lat0: f64) -> f64 {
     let n2 = n * n;
@@ -164,18 +232,40 @@ fn geodetic_to_cartesian(ellipsoid: &Ellipsoid, lat: f64, lon: f64) -> [f64; 3] 
     ]
 }
 
-/// The 7-parameter Helmert transformation (OS guide, equation 6.1, small-angle form).
-fn helmert_osgb36_to_wgs84([x, y, z]: [f64; 3]) -> [f64; 3] {
+/// The linear part of the Helmert transformation below, as a matrix applied to (x, y, z).
+fn helmert_matrix() -> [[f64; 3]; 3] {
     let arcsec = (1.0_f64 / 3600.0).to_radians();
     let s = 1.0 + SCALE_PPM * 1e-6;
     let rx = RX_SEC * arcsec;
     let ry = RY_SEC * arcsec;
     let rz = RZ_SEC * arcsec;
+    [[s, -rz, ry], [rz, s, -rx], [-ry, rx, s]]
+}
+
+/// The 7-parameter Helmert transformation (OS guide, equation 6.1, small-angle form).
+fn helmert_osgb36_to_wgs84([x, y, z]: [f64; 3]) -> [f64; 3] {
+    let [r0, r1, r2] = helmert_matrix();
     [
-        TX + s * x - rz * y + ry * z,
-        TY + rz * x + s * y - rx * z,
-        TZ - ry * x + rx * y + s * z,
+        TX + r0[0] * x + r0[1] * y + r0[2] * z,
+        TY + r1[0] * x + r1[1] * y + r1[2] * z,
+        TZ + r2[0] * x + r2[1] * y + r2[2] * z,
     ]
+}
+
+/// The exact inverse of [`helmert_osgb36_to_wgs84`]. Applying the published parameters with their
+/// signs flipped is only a first-order inverse, about 1.5 cm out: enough to make a round trip
+/// through both conversions drift, so this inverts the matrix instead (by cofactors; the matrix is
+/// within 1e-4 of the identity, so the determinant is never near zero).
+fn helmert_wgs84_to_osgb36([x, y, z]: [f64; 3]) -> [f64; 3] {
+    let [[a, b, c], [d, e, f], [g, h, i]] = helmert_matrix();
+    let det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+    let inverse = [
+        [e * i - f * h, c * h - b * i, b * f - c * e],
+        [f * g - d * i, a * i - c * g, c * d - a * f],
+        [d * h - e * g, b * g - a * h, a * e - b * d],
+    ];
+    let (x, y, z) = (x - TX, y - TY, z - TZ);
+    inverse.map(|row| (row[0] * x + row[1] * y + row[2] * z) / det)
 }
 
 /// Cartesian metres back to latitude/longitude in radians (OS guide, B2-B4), iterating latitude
@@ -250,6 +340,71 @@ mod tests {
             // regression in a series term would show up here before it breaks the 10 m bound.
             assert!(error < 1.0, "{postcode}: {error:.3} m from PROJ");
         }
+    }
+
+    /// Gazetteer places and the postcodes above, with grid references from PROJ 9.1.1, produced
+    /// by `echo "LAT LON" | cs2cs -f %.3f EPSG:4326 EPSG:27700`. cs2cs takes EPSG:4326 in the
+    /// EPSG axis order, latitude first: "0.13 52.20" gives a point thousands of kilometres away.
+    /// Points must lie in the area of use of the Helmert transformation PROJ picks (onshore GB
+    /// and near it): at sea north of Shetland (61N 0.9W) PROJ chooses another one, 130 m apart.
+    const REFERENCE_GRID: [(&str, f64, f64, f64, f64); 11] = [
+        ("CB1 1PT", 52.2033883, 0.1345818, 545968.003, 258275.996),
+        ("PE1 1XX", 52.5718584, -0.2386279, 519467.999, 298571.997),
+        ("TR19 7AA", 50.0660274, -5.7136391, 134340.004, 25043.004),
+        ("ZE2 9DA", 60.6103167, -1.0602935, 451547.001, 1192248.002),
+        ("CT16 1AA", 51.1321899, 1.3070012, 631466.998, 142190.995),
+        ("LL65 1AA", 53.3150692, -4.6364717, 224466.000, 383034.999),
+        ("Melbourn", 52.08128, 0.01514, 538183.759, 244462.486),
+        ("March", 52.55131, 0.08828, 541686.859, 296877.783),
+        ("York", 53.95763, -1.08271, 460287.608, 451671.648),
+        (
+            "west of the Scilly Isles",
+            49.95,
+            -6.3,
+            91648.850,
+            14401.706,
+        ),
+        ("Lerwick", 60.155, -1.145, 447567.418, 1141475.594),
+    ];
+
+    #[test]
+    fn wgs84_to_bng_matches_proj() {
+        for (place, lat, lon, e, n) in REFERENCE_GRID {
+            let (got_e, got_n) = wgs84_to_bng(lat, lon);
+            let error = grid_distance(got_e, got_n, e, n);
+            assert!(
+                error < 1.0,
+                "{place}: got {got_e:.3} {got_n:.3}, PROJ says {e} {n}, {error:.3} m apart"
+            );
+        }
+    }
+
+    #[test]
+    fn wgs84_to_bng_inverts_bng_to_wgs84() {
+        // A grid over all of GB, from the Scillies to Shetland, and the PROJ points above.
+        let mut worst: f64 = 0.0;
+        for e in (0..=700_000).step_by(25_000) {
+            for n in (0..=1_250_000).step_by(25_000) {
+                let (e, n) = (f64::from(e), f64::from(n));
+                let p = bng_to_wgs84(e, n);
+                let (back_e, back_n) = wgs84_to_bng(p.latitude, p.longitude);
+                worst = worst.max(grid_distance(e, n, back_e, back_n));
+            }
+        }
+        for (_, _, _, e, n) in REFERENCE_GRID {
+            let p = bng_to_wgs84(e, n);
+            let (back_e, back_n) = wgs84_to_bng(p.latitude, p.longitude);
+            worst = worst.max(grid_distance(e, n, back_e, back_n));
+        }
+        assert!(worst < 0.01, "round trip drifts by up to {worst} m");
+    }
+
+    #[test]
+    fn wgs84_to_bng_of_non_finite_input_is_non_finite() {
+        let (e, n) = wgs84_to_bng(f64::NAN, 0.0);
+        assert!(!e.is_finite() || !n.is_finite());
+        let (e, n) = wgs84_to_bng(f64::INFINITY, f64::NEG_INFINITY);
+        assert!(!e.is_finite() || !n.is_finite());
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Geography: postcode records in the ONS Postcode Directory layout, district names, the bundled
-//! force-area postcodes, and conversion from British National Grid to WGS84.
+//! force-area postcodes, conversion between British National Grid and WGS84, the gazetteer of
+//! places, and the shapes an alert is aimed at.
 
+pub mod audience;
 pub mod districts;
 pub mod grid;
+pub mod map;
 pub mod onspd;
+pub mod places;
+pub mod target;
 
 pub use districts::{bundled_districts, bundled_force_postcodes, District, FORCE_DISTRICTS};
-pub use grid::{bng_to_wgs84, grid_distance, LatLon};
+pub use grid::{bng_to_wgs84, grid_distance, wgs84_to_bng, LatLon};
 pub use onspd::{open_path, OnspdError, OnspdReader, PostcodeRecord};

@@ -1,0 +1,927 @@
+//! The audience index: every active resident's places and choices, held in memory in a compact
+//! struct-of-arrays, so the composer can answer "whom does this alert reach?" for a million
+//! residents while the sender waits. It reads nothing and writes nothing: the caller loads it
+//! from the store and keeps it fresh with [`AudienceIndex::upsert_subscriber`] and
+//! [`AudienceIndex::remove_subscriber`].
+//!
+//! A preview is one pass over all residents: the provider and message-type bitmasks reject most
+//! non-matching residents with two loads and two ANDs, and only the survivors' places are offered
+//! to the target. `PreparedTarget::contains` is the only view of the target this module has, so a
+//! spatial grid could not skip cells without a bounding box from it; the benchmark in
+//! `examples/audience_preview.rs` shows the plain scan is well within budget anyway.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::target::PreparedTarget;
+
+/// One place of one resident, with the resident's choices repeated on each row, as a join of
+/// `subscribers` with `subscriber_places` and the postcode directory yields them. A resident has
+/// one to three places.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceEntry {
+    pub subscriber_id: i64,
+    pub district_code: String,
+    /// British National Grid metres of the place's postcode centroid.
+    pub easting: i32,
+    pub northing: i32,
+    /// Provider ids the resident chose; each must be below 64.
+    pub providers: Vec<i64>,
+    /// Message type ids the resident chose; each must be below 64.
+    pub message_types: Vec<i64>,
+    pub email: bool,
+    pub sms: bool,
+    /// The lowest priority the resident still wants texts for (1 is highest).
+    pub sms_min_priority: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AudienceError {
+    #[error(
+        "resident {subscriber_id} chose provider {provider_id}, but the audience index holds \
+         provider ids 0 to 63 only"
+    )]
+    ProviderOutOfRange {
+        subscriber_id: i64,
+        provider_id: i64,
+    },
+    #[error(
+        "resident {subscriber_id} chose message type {message_type_id}, but the audience index \
+         holds message type ids 0 to 63 only"
+    )]
+    MessageTypeOutOfRange {
+        subscriber_id: i64,
+        message_type_id: i64,
+    },
+    #[error(
+        "the audience index holds at most 65,536 districts; {district_code} would be one more"
+    )]
+    TooManyDistricts { district_code: String },
+    #[error("the audience index holds at most 4,294,967,295 places")]
+    TooManyPlaces,
+    #[error("a place of resident {found} was given to update resident {expected}")]
+    WrongSubscriber { expected: i64, found: i64 },
+}
+
+/// What a sender is about to send, as far as the audience depends on it.
+#[derive(Clone, Copy)]
+pub struct AudienceQuery<'a> {
+    pub target: &'a PreparedTarget,
+    pub provider_id: i64,
+    pub message_type_id: i64,
+    /// 1 is the highest priority.
+    pub priority: u8,
+    /// The most postcode points to return for the map.
+    pub map_points: usize,
+}
+
+/// Whom an alert would reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudiencePreview {
+    /// Matching residents, each counted once however many of their places match.
+    pub residents: u64,
+    /// Matching residents who take alerts by email.
+    pub emails: u64,
+    /// Matching residents who take texts and whose minimum priority this alert meets.
+    pub texts: u64,
+    /// Residents per district code (in the district of their first matching place), largest
+    /// first, then by code.
+    pub by_district: Vec<(String, u64)>,
+    /// A spread-out sample of matching places (British National Grid metres), at most
+    /// `map_points`, at most one per cell of a grid laid over the matches.
+    pub points: Vec<(i32, i32)>,
+    /// How long the preview took to compute.
+    pub elapsed: Duration,
+}
+
+/// A resident's delivery channels packed into two bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Channels {
+    email: bool,
+    sms: bool,
+    sms_min_priority: u8,
+}
+
+impl Channels {
+    fn of(entry: &AudienceEntry) -> Self {
+        Channels {
+            email: entry.email,
+            sms: entry.sms,
+            sms_min_priority: entry.sms_min_priority,
+        }
+    }
+
+    /// Priority 1 is the highest, so a resident whose minimum is 2 takes texts at 1 and 2.
+    fn texts_at(self, priority: u8) -> bool {
+        self.sms && priority <= self.sms_min_priority
+    }
+}
+
+/// A resident's choices, converted from an entry.
+#[derive(Debug, Clone, Copy)]
+struct Choices {
+    providers: u64,
+    message_types: u64,
+    channels: Channels,
+}
+
+/// A place, converted from an entry.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    easting: i32,
+    northing: i32,
+    district: u16,
+}
+
+/// Every active resident's places and choices.
+///
+/// Residents are kept sorted by id, their places adjacent in `place_starts` order, so a resident
+/// is found by binary search and scanned as one run. Replacing or removing one resident shifts
+/// the arrays behind it: O(n), a few milliseconds for a million residents, which suits the rare
+/// single-resident refreshes it is for (rebuild with [`AudienceIndex::build`] for bulk changes).
+#[derive(Clone, Default)]
+pub struct AudienceIndex {
+    // Per resident, sorted by subscriber id.
+    subscriber_ids: Vec<i64>,
+    providers: Vec<u64>,
+    message_types: Vec<u64>,
+    channels: Vec<Channels>,
+    /// Resident i's places are `place_starts[i]..place_starts[i + 1]`; one longer than the
+    /// residents, starting with 0.
+    place_starts: Vec<u32>,
+    // Per place.
+    eastings: Vec<i32>,
+    northings: Vec<i32>,
+    districts: Vec<u16>,
+    // District codes interned to u16: a few hundred distinct codes across millions of places.
+    district_codes: Vec<String>,
+    district_ids: HashMap<String, u16>,
+}
+
+impl fmt::Debug for AudienceIndex {
+    // A million residents are no use in a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AudienceIndex")
+            .field("residents", &self.len())
+            .field("places", &self.places())
+            .field("districts", &self.district_codes.len())
+            .finish()
+    }
+}
+
+impl AudienceIndex {
+    /// Builds the index from entries in any order; a resident's places keep the order their
+    /// entries came in (the first is their "first place" for the per-district counts).
+    ///
+    /// The choices (providers, message types, channels) belong to the resident, so they are
+    /// taken from the resident's first entry.
+    pub fn build(
+        entries: impl IntoIterator<Item = AudienceEntry>,
+    ) -> Result<AudienceIndex, AudienceError> {
+        let mut index = AudienceIndex {
+            place_starts: vec![0],
+            ..AudienceIndex::default()
+        };
+        // Convert as the entries stream in, so the transient memory is a compact row per place
+        // rather than the entries with their strings and vectors.
+        let mut rows: Vec<(i64, Choices, Place)> = Vec::new();
+        for entry in entries {
+            let choices = choices_of(&entry)?;
+            let place = index.place_of(&entry)?;
+            rows.push((entry.subscriber_id, choices, place));
+        }
+        if u32::try_from(rows.len()).is_err() {
+            return Err(AudienceError::TooManyPlaces);
+        }
+        // Stable, so each resident's places keep their order; rows already grouped by resident
+        // (as `ORDER BY subscriber_id, position` gives them) cost a linear pass.
+        rows.sort_by_key(|&(subscriber_id, _, _)| subscriber_id);
+
+        let mut rows = rows.into_iter().peekable();
+        while let Some((subscriber_id, choices, place)) = rows.next() {
+            index.subscriber_ids.push(subscriber_id);
+            index.providers.push(choices.providers);
+            index.message_types.push(choices.message_types);
+            index.channels.push(choices.channels);
+            index.push_place(place);
+            while let Some((_, _, place)) = rows.next_if(|row| row.0 == subscriber_id) {
+                index.push_place(place);
+            }
+            // Cannot truncate: the row count was checked against u32 above.
+            index.place_starts.push(index.eastings.len() as u32);
+        }
+        index.shrink_to_fit();
+        Ok(index)
+    }
+
+    /// Replaces a resident's places and choices (adding the resident if new); no entries removes
+    /// them. Every entry must carry `subscriber_id`. On error the index is left as it was.
+    ///
+    /// O(n) in the size of the index: see [`AudienceIndex`].
+    pub fn upsert_subscriber(
+        &mut self,
+        subscriber_id: i64,
+        entries: Vec<AudienceEntry>,
+    ) -> Result<(), AudienceError> {
+        let Some(first) = entries.first() else {
+            self.remove_subscriber(subscriber_id);
+            return Ok(());
+        };
+        if let Some(stray) = entries.iter().find(|e| e.subscriber_id != subscriber_id) {
+            return Err(AudienceError::WrongSubscriber {
+                expected: subscriber_id,
+                found: stray.subscriber_id,
+            });
+        }
+        let choices = choices_of(first)?;
+        let places = entries
+            .iter()
+            .map(|entry| self.place_of(entry))
+            .collect::<Result<Vec<Place>, AudienceError>>()?;
+
+        let found = self.subscriber_ids.binary_search(&subscriber_id);
+        let old_places = found.map_or(0, |position| self.place_range(position).len());
+        if u32::try_from(self.places() - old_places + places.len()).is_err() {
+            return Err(AudienceError::TooManyPlaces);
+        }
+        let (position, old_range) = match found {
+            Ok(position) => (position, self.place_range(position)),
+            Err(position) => {
+                let start = self.place_starts[position];
+                self.subscriber_ids.insert(position, subscriber_id);
+                self.providers.insert(position, 0);
+                self.message_types.insert(position, 0);
+                self.channels.insert(position, choices.channels);
+                self.place_starts.insert(position, start);
+                let start = start as usize;
+                (position, start..start)
+            }
+        };
+
+        self.providers[position] = choices.providers;
+        self.message_types[position] = choices.message_types;
+        self.channels[position] = choices.channels;
+        let removed = old_range.len() as u32;
+        let added = places.len() as u32;
+        self.eastings
+            .splice(old_range.clone(), places.iter().map(|p| p.easting));
+        self.northings
+            .splice(old_range.clone(), places.iter().map(|p| p.northing));
+        self.districts
+            .splice(old_range, places.iter().map(|p| p.district));
+        // Every later resident's places moved by the difference; the totals fit in u32, so
+        // neither direction overflows.
+        for start in &mut self.place_starts[position + 1..] {
+            *start = *start - removed + added;
+        }
+        Ok(())
+    }
+
+    /// Removes a resident and their places; unknown residents are ignored. O(n), as for
+    /// [`AudienceIndex::upsert_subscriber`].
+    pub fn remove_subscriber(&mut self, subscriber_id: i64) {
+        if let Ok(position) = self.subscriber_ids.binary_search(&subscriber_id) {
+            self.remove_at(position);
+        }
+    }
+
+    /// Residents in the index.
+    pub fn len(&self) -> usize {
+        self.subscriber_ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.subscriber_ids.is_empty()
+    }
+
+    /// Places in the index, across all residents.
+    pub fn places(&self) -> usize {
+        self.eastings.len()
+    }
+
+    /// Approximate heap memory held by the index, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        fn bytes<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        let codes: usize = self
+            .district_codes
+            .iter()
+            .map(|code| code.capacity() * 2 + std::mem::size_of::<String>() * 2 + 8)
+            .sum();
+        bytes(&self.subscriber_ids)
+            + bytes(&self.providers)
+            + bytes(&self.message_types)
+            + bytes(&self.channels)
+            + bytes(&self.place_starts)
+            + bytes(&self.eastings)
+            + bytes(&self.northings)
+            + bytes(&self.districts)
+            + codes
+    }
+
+    /// Counts whom an alert would reach, per channel and district, with points for a map.
+    pub fn preview(&self, query: &AudienceQuery) -> AudiencePreview {
+        let started = Instant::now();
+        let mut residents = 0u64;
+        let mut emails = 0u64;
+        let mut texts = 0u64;
+        let mut per_district = vec![0u64; self.district_codes.len()];
+        let mut matched_places: Vec<(i32, i32)> = Vec::new();
+
+        // An id the index cannot hold was chosen by nobody.
+        let (Some(provider_bit), Some(type_bit)) =
+            (bit(query.provider_id), bit(query.message_type_id))
+        else {
+            return AudiencePreview {
+                residents: 0,
+                emails: 0,
+                texts: 0,
+                by_district: Vec::new(),
+                points: Vec::new(),
+                elapsed: started.elapsed(),
+            };
+        };
+
+        let residents_iter = self
+            .providers
+            .iter()
+            .zip(&self.message_types)
+            .zip(&self.channels)
+            .zip(self.place_starts.windows(2));
+        for (((&providers, &message_types), &channels), starts) in residents_iter {
+            if providers & provider_bit == 0 || message_types & type_bit == 0 {
+                continue;
+            }
+            let places = starts[0] as usize..starts[1] as usize;
+            let first_match = places.into_iter().find(|&p| {
+                let district = &self.district_codes[usize::from(self.districts[p])];
+                query.target.contains(
+                    district,
+                    f64::from(self.eastings[p]),
+                    f64::from(self.northings[p]),
+                )
+            });
+            let Some(place) = first_match else {
+                continue;
+            };
+            residents += 1;
+            emails += u64::from(channels.email);
+            texts += u64::from(channels.texts_at(query.priority));
+            per_district[usize::from(self.districts[place])] += 1;
+            if query.map_points > 0 {
+                matched_places.push((self.eastings[place], self.northings[place]));
+            }
+        }
+
+        let mut by_district: Vec<(String, u64)> = per_district
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, count)| count > 0)
+            .map(|(district, count)| (self.district_codes[district].clone(), count))
+            .collect();
+        by_district.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+        AudiencePreview {
+            residents,
+            emails,
+            texts,
+            by_district,
+            points: spread_sample(&matched_places, query.map_points),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Gives back the slack left by growing the arrays one push at a time: up to half of them.
+    fn shrink_to_fit(&mut self) {
+        self.subscriber_ids.shrink_to_fit();
+        self.providers.shrink_to_fit();
+        self.message_types.shrink_to_fit();
+        self.channels.shrink_to_fit();
+        self.place_starts.shrink_to_fit();
+        self.eastings.shrink_to_fit();
+        self.northings.shrink_to_fit();
+        self.districts.shrink_to_fit();
+    }
+
+    fn place_range(&self, position: usize) -> std::ops::Range<usize> {
+        self.place_starts[position] as usize..self.place_starts[position + 1] as usize
+    }
+
+    fn push_place(&mut self, place: Place) {
+        self.eastings.push(place.easting);
+        self.northings.push(place.northing);
+        self.districts.push(place.district);
+    }
+
+    fn remove_at(&mut self, position: usize) {
+        let range = self.place_range(position);
+        let removed = range.len() as u32;
+        self.eastings.drain(range.clone());
+        self.northings.drain(range.clone());
+        self.districts.drain(range);
+        self.subscriber_ids.remove(position);
+        self.providers.remove(position);
+        self.message_types.remove(position);
+        self.channels.remove(position);
+        self.place_starts.remove(position);
+        for start in &mut self.place_starts[position..] {
+            *start -= removed;
+        }
+    }
+
+    /// Converts an entry's place, interning its district.
+    fn place_of(&mut self, entry: &AudienceEntry) -> Result<Place, AudienceError> {
+        let district = match self.district_ids.get(&entry.district_code) {
+            Some(&id) => id,
+            None => {
+                let id = u16::try_from(self.district_codes.len()).map_err(|_| {
+                    AudienceError::TooManyDistricts {
+                        district_code: entry.district_code.clone(),
+                    }
+                })?;
+                self.district_codes.push(entry.district_code.clone());
+                self.district_ids.insert(entry.district_code.clone(), id);
+                id
+            }
+        };
+        Ok(Place {
+            easting: entry.easting,
+            northing: entry.northing,
+            district,
+        })
+    }
+}
+
+fn choices_of(entry: &AudienceEntry) -> Result<Choices, AudienceError> {
+    let mut providers = 0u64;
+    for &provider_id in &entry.providers {
+        providers |= bit(provider_id).ok_or(AudienceError::ProviderOutOfRange {
+            subscriber_id: entry.subscriber_id,
+            provider_id,
+        })?;
+    }
+    let mut message_types = 0u64;
+    for &message_type_id in &entry.message_types {
+        message_types |= bit(message_type_id).ok_or(AudienceError::MessageTypeOutOfRange {
+            subscriber_id: entry.subscriber_id,
+            message_type_id,
+        })?;
+    }
+    Ok(Choices {
+        providers,
+        message_types,
+        channels: Channels::of(entry),
+    })
+}
+
+/// The bitmask bit for an id, if the index can hold it.
+fn bit(id: i64) -> Option<u64> {
+    u32::try_from(id).ok().and_then(|id| 1u64.checked_shl(id))
+}
+
+/// Picks at most `limit` of `points`, spread over the area they cover: a square grid of about
+/// four cells per wanted point is laid over their bounding box and the first point in each cell
+/// kept, so a village with hundreds of residents does not hide the lone farm; if more cells are
+/// occupied than wanted, every k-th is kept. Deterministic, so the same alert draws the same map.
+fn spread_sample(points: &[(i32, i32)], limit: usize) -> Vec<(i32, i32)> {
+    if limit == 0 || points.is_empty() {
+        return Vec::new();
+    }
+    let (mut min_e, mut min_n, mut max_e, mut max_n) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+    for &(e, n) in points {
+        min_e = min_e.min(e);
+        min_n = min_n.min(n);
+        max_e = max_e.max(e);
+        max_n = max_n.max(n);
+    }
+    // Cells per side, capped so the occupancy table stays at a few megabytes at most.
+    const MAX_SIDE: usize = 2048;
+    let cells_per_side = (limit.saturating_mul(4) as f64).sqrt().ceil() as usize;
+    let cells_per_side = cells_per_side.clamp(1, MAX_SIDE) as i64;
+    // i64 throughout: spans of i32 coordinates can exceed i32.
+    let span = (i64::from(max_e) - i64::from(min_e)).max(i64::from(max_n) - i64::from(min_n)) + 1;
+    let mut occupied = vec![false; (cells_per_side * cells_per_side) as usize];
+    let mut kept = Vec::new();
+    for &(e, n) in points {
+        let column = (i64::from(e) - i64::from(min_e)) * cells_per_side / span;
+        let row = (i64::from(n) - i64::from(min_n)) * cells_per_side / span;
+        let cell = (row * cells_per_side + column) as usize;
+        if let Some(slot) = occupied.get_mut(cell) {
+            if !*slot {
+                *slot = true;
+                kept.push((e, n));
+            }
+        }
+    }
+    if kept.len() <= limit {
+        return kept;
+    }
+    // Evenly strided, in fixed-point steps so exactly `limit` come out.
+    (0..limit).map(|i| kept[i * kept.len() / limit]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::target::{AreaTarget, Shape};
+
+    const POLICE: i64 = 1;
+    const WATCH: i64 = 2;
+    const CRIME: i64 = 3;
+    const APPEAL: i64 = 4;
+    const SOUTH_CAMBS: &str = "E07000012";
+    const CAMBRIDGE: &str = "E07000008";
+    const PETERBOROUGH: &str = "E06000031";
+
+    /// A resident of Melbourn who wants everything by email only.
+    fn melbourn_resident(subscriber_id: i64) -> AudienceEntry {
+        AudienceEntry {
+            subscriber_id,
+            district_code: SOUTH_CAMBS.to_owned(),
+            easting: 537_500,
+            northing: 244_500,
+            providers: vec![POLICE, WATCH],
+            message_types: vec![CRIME, APPEAL],
+            email: true,
+            sms: false,
+            sms_min_priority: 1,
+        }
+    }
+
+    /// The same resident's second place, in Cambridge city centre.
+    fn cambridge_place(subscriber_id: i64) -> AudienceEntry {
+        AudienceEntry {
+            district_code: CAMBRIDGE.to_owned(),
+            easting: 545_000,
+            northing: 258_500,
+            ..melbourn_resident(subscriber_id)
+        }
+    }
+
+    fn circle(easting: f64, northing: f64, radius_m: f64) -> Shape {
+        Shape::Circle {
+            easting,
+            northing,
+            radius_m,
+            label: "test".to_owned(),
+        }
+    }
+
+    fn around_melbourn() -> AreaTarget {
+        AreaTarget {
+            include: vec![circle(537_500.0, 244_500.0, 5_000.0)],
+            exclude: vec![],
+        }
+    }
+
+    fn districts(codes: &[&str]) -> AreaTarget {
+        AreaTarget {
+            include: vec![Shape::Districts {
+                codes: codes.iter().map(|c| c.to_string()).collect(),
+            }],
+            exclude: vec![],
+        }
+    }
+
+    fn preview(index: &AudienceIndex, target: &AreaTarget, priority: u8) -> AudiencePreview {
+        let prepared = target.prepare();
+        index.preview(&AudienceQuery {
+            target: &prepared,
+            provider_id: POLICE,
+            message_type_id: CRIME,
+            priority,
+            map_points: 100,
+        })
+    }
+
+    #[test]
+    fn a_resident_with_one_place_in_the_circle_is_reached() {
+        let index = AudienceIndex::build([melbourn_resident(1)]).unwrap();
+        let reach = preview(&index, &around_melbourn(), 3);
+        assert_eq!(reach.residents, 1);
+        assert_eq!(reach.emails, 1);
+        assert_eq!(reach.texts, 0);
+        assert_eq!(reach.by_district, vec![(SOUTH_CAMBS.to_owned(), 1)]);
+        assert_eq!(reach.points, vec![(537_500, 244_500)]);
+    }
+
+    #[test]
+    fn any_matching_place_reaches_a_resident_and_they_count_once() {
+        let home_and_work = vec![melbourn_resident(1), cambridge_place(1)];
+        let index = AudienceIndex::build(home_and_work).unwrap();
+        assert_eq!(index.len(), 1);
+
+        // Only the second place lies in Cambridge: still reached, in Cambridge's count.
+        let reach = preview(&index, &districts(&[CAMBRIDGE]), 3);
+        assert_eq!(reach.residents, 1);
+        assert_eq!(reach.by_district, vec![(CAMBRIDGE.to_owned(), 1)]);
+
+        // Both places match: counted once, in the district of the first.
+        let reach = preview(&index, &districts(&[SOUTH_CAMBS, CAMBRIDGE]), 3);
+        assert_eq!(reach.residents, 1);
+        assert_eq!(reach.emails, 1);
+        assert_eq!(reach.by_district, vec![(SOUTH_CAMBS.to_owned(), 1)]);
+        assert_eq!(reach.points.len(), 1);
+
+        // Neither place lies in Peterborough.
+        let reach = preview(&index, &districts(&[PETERBOROUGH]), 3);
+        assert_eq!(reach.residents, 0);
+        assert!(reach.by_district.is_empty());
+        assert!(reach.points.is_empty());
+    }
+
+    #[test]
+    fn places_given_out_of_order_are_grouped_by_resident() {
+        let entries = vec![
+            melbourn_resident(1),
+            melbourn_resident(2),
+            cambridge_place(1),
+        ];
+        let index = AudienceIndex::build(entries).unwrap();
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.places(), 3);
+        let reach = preview(&index, &districts(&[SOUTH_CAMBS, CAMBRIDGE]), 3);
+        assert_eq!(reach.residents, 2);
+    }
+
+    #[test]
+    fn residents_who_did_not_choose_the_provider_or_type_are_not_reached() {
+        let index = AudienceIndex::build([
+            melbourn_resident(1),
+            AudienceEntry {
+                providers: vec![WATCH],
+                ..melbourn_resident(2)
+            },
+            AudienceEntry {
+                message_types: vec![APPEAL],
+                ..melbourn_resident(3)
+            },
+            AudienceEntry {
+                providers: vec![],
+                message_types: vec![],
+                ..melbourn_resident(4)
+            },
+        ])
+        .unwrap();
+        let reach = preview(&index, &around_melbourn(), 3);
+        assert_eq!(reach.residents, 1);
+
+        // A provider or type id the index cannot hold has no audience, and does not panic.
+        let prepared = around_melbourn().prepare();
+        for (provider_id, message_type_id) in [(64, CRIME), (POLICE, -1), (i64::MAX, i64::MIN)] {
+            let reach = index.preview(&AudienceQuery {
+                target: &prepared,
+                provider_id,
+                message_type_id,
+                priority: 1,
+                map_points: 10,
+            });
+            assert_eq!(reach.residents, 0);
+        }
+    }
+
+    #[test]
+    fn texts_go_only_to_residents_whose_minimum_priority_the_alert_meets() {
+        let texts_for_top_two = AudienceEntry {
+            sms: true,
+            sms_min_priority: 2,
+            ..melbourn_resident(1)
+        };
+        let sms_off = AudienceEntry {
+            sms: false,
+            sms_min_priority: 5,
+            ..melbourn_resident(2)
+        };
+        let texts_only = AudienceEntry {
+            email: false,
+            sms: true,
+            sms_min_priority: 5,
+            ..melbourn_resident(3)
+        };
+        let index = AudienceIndex::build([texts_for_top_two, sms_off, texts_only]).unwrap();
+        let by_priority: Vec<(u64, u64, u64)> = (1..=5)
+            .map(|priority| {
+                let reach = preview(&index, &around_melbourn(), priority);
+                (reach.residents, reach.emails, reach.texts)
+            })
+            .collect();
+        assert_eq!(
+            by_priority,
+            vec![(3, 2, 2), (3, 2, 2), (3, 2, 1), (3, 2, 1), (3, 2, 1)]
+        );
+    }
+
+    #[test]
+    fn an_excluded_area_removes_residents_only_reached_through_it() {
+        let index = AudienceIndex::build([
+            melbourn_resident(1),
+            melbourn_resident(2),
+            cambridge_place(2),
+            cambridge_place(3),
+        ])
+        .unwrap();
+        let force_area_but_not_melbourn = AreaTarget {
+            include: vec![Shape::ForceArea],
+            exclude: vec![circle(537_500.0, 244_500.0, 2_000.0)],
+        };
+        let reach = preview(&index, &force_area_but_not_melbourn, 3);
+        // 1 lives only in Melbourn; 2 also has a place in Cambridge, as has 3.
+        assert_eq!(reach.residents, 2);
+        assert_eq!(reach.by_district, vec![(CAMBRIDGE.to_owned(), 2)]);
+    }
+
+    #[test]
+    fn by_district_puts_the_largest_first() {
+        let index = AudienceIndex::build([
+            cambridge_place(1),
+            melbourn_resident(2),
+            melbourn_resident(3),
+        ])
+        .unwrap();
+        let reach = preview(
+            &index,
+            &AreaTarget {
+                include: vec![Shape::ForceArea],
+                exclude: vec![],
+            },
+            3,
+        );
+        assert_eq!(
+            reach.by_district,
+            vec![(SOUTH_CAMBS.to_owned(), 2), (CAMBRIDGE.to_owned(), 1)]
+        );
+    }
+
+    #[test]
+    fn ids_the_bitmasks_cannot_hold_are_refused() {
+        let err = AudienceIndex::build([AudienceEntry {
+            providers: vec![64],
+            ..melbourn_resident(7)
+        }])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            AudienceError::ProviderOutOfRange {
+                subscriber_id: 7,
+                provider_id: 64
+            }
+        );
+        let err = AudienceIndex::build([AudienceEntry {
+            message_types: vec![-3],
+            ..melbourn_resident(7)
+        }])
+        .unwrap_err();
+        assert!(matches!(err, AudienceError::MessageTypeOutOfRange { .. }));
+
+        // Id 63, the last bit, is fine.
+        let index = AudienceIndex::build([AudienceEntry {
+            providers: vec![63],
+            ..melbourn_resident(7)
+        }])
+        .unwrap();
+        let prepared = around_melbourn().prepare();
+        let reach = index.preview(&AudienceQuery {
+            target: &prepared,
+            provider_id: 63,
+            message_type_id: CRIME,
+            priority: 1,
+            map_points: 0,
+        });
+        assert_eq!(reach.residents, 1);
+        assert!(reach.points.is_empty());
+    }
+
+    #[test]
+    fn a_resident_who_moves_is_reached_at_the_new_place_only() {
+        let mut index = AudienceIndex::build([
+            melbourn_resident(1),
+            melbourn_resident(2),
+            melbourn_resident(3),
+        ])
+        .unwrap();
+        index
+            .upsert_subscriber(2, vec![cambridge_place(2)])
+            .unwrap();
+        assert_eq!(index.len(), 3);
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 2);
+        assert_eq!(preview(&index, &districts(&[CAMBRIDGE]), 1).residents, 1);
+
+        // Adding a place, and changing choices at the same time.
+        index
+            .upsert_subscriber(
+                1,
+                vec![
+                    AudienceEntry {
+                        sms: true,
+                        sms_min_priority: 3,
+                        ..melbourn_resident(1)
+                    },
+                    cambridge_place(1),
+                ],
+            )
+            .unwrap();
+        assert_eq!(index.places(), 4);
+        let reach = preview(&index, &districts(&[CAMBRIDGE]), 1);
+        assert_eq!((reach.residents, reach.texts), (2, 1));
+        // Resident 3's place is untouched by the shifts before it.
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 2);
+    }
+
+    #[test]
+    fn new_residents_are_added_in_order_and_removed_residents_are_not_reached() {
+        let mut index = AudienceIndex::build([melbourn_resident(10), cambridge_place(30)]).unwrap();
+        index
+            .upsert_subscriber(20, vec![melbourn_resident(20), cambridge_place(20)])
+            .unwrap();
+        index
+            .upsert_subscriber(5, vec![cambridge_place(5)])
+            .unwrap();
+        assert_eq!(index.len(), 4);
+        assert_eq!(index.places(), 5);
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 2);
+        assert_eq!(preview(&index, &districts(&[CAMBRIDGE]), 1).residents, 3);
+
+        index.remove_subscriber(20);
+        index.remove_subscriber(999);
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.places(), 3);
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 1);
+        assert_eq!(preview(&index, &districts(&[CAMBRIDGE]), 1).residents, 2);
+
+        // No places left means no longer in the audience.
+        index.upsert_subscriber(10, vec![]).unwrap();
+        assert_eq!(index.len(), 2);
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 0);
+
+        for id in [5, 30] {
+            index.remove_subscriber(id);
+        }
+        assert!(index.is_empty());
+        assert_eq!(index.places(), 0);
+        assert_eq!(preview(&index, &districts(&[CAMBRIDGE]), 1).residents, 0);
+    }
+
+    #[test]
+    fn a_refused_update_leaves_the_index_as_it_was() {
+        let mut index = AudienceIndex::build([melbourn_resident(1)]).unwrap();
+        let err = index
+            .upsert_subscriber(2, vec![melbourn_resident(3)])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            AudienceError::WrongSubscriber {
+                expected: 2,
+                found: 3
+            }
+        );
+        let err = index
+            .upsert_subscriber(
+                1,
+                vec![AudienceEntry {
+                    message_types: vec![99],
+                    ..melbourn_resident(1)
+                }],
+            )
+            .unwrap_err();
+        assert!(matches!(err, AudienceError::MessageTypeOutOfRange { .. }));
+        assert_eq!(index.len(), 1);
+        assert_eq!(preview(&index, &around_melbourn(), 1).residents, 1);
+    }
+
+    #[test]
+    fn the_map_sample_is_capped_and_spread_out() {
+        // 500 residents on one postcode and one on a farm 4 km away.
+        let mut entries: Vec<AudienceEntry> = (0..500).map(melbourn_resident).collect();
+        entries.push(AudienceEntry {
+            easting: 541_500,
+            ..melbourn_resident(500)
+        });
+        let index = AudienceIndex::build(entries).unwrap();
+        let prepared = around_melbourn().prepare();
+        let query = AudienceQuery {
+            target: &prepared,
+            provider_id: POLICE,
+            message_type_id: CRIME,
+            priority: 1,
+            map_points: 10,
+        };
+        let reach = index.preview(&query);
+        assert_eq!(reach.residents, 501);
+        assert_eq!(reach.points, vec![(537_500, 244_500), (541_500, 244_500)]);
+
+        let grid: Vec<(i32, i32)> = (0..100)
+            .flat_map(|x| (0..100).map(move |y| (x * 100, y * 100)))
+            .collect();
+        for limit in [1, 7, 10, 99, 100, 1_000, 20_000] {
+            let sample = spread_sample(&grid, limit);
+            assert!(sample.len() <= limit, "{} > {limit}", sample.len());
+            assert!(!sample.is_empty());
+        }
+        // Extreme coordinates do not overflow.
+        let corners = [(i32::MIN, i32::MIN), (i32::MAX, i32::MAX), (0, 0)];
+        assert_eq!(spread_sample(&corners, 100).len(), 3);
+        assert_eq!(spread_sample(&corners, 1).len(), 1);
+    }
+}
