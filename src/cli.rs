@@ -3,9 +3,11 @@
 
 use crate::app::{self, Role};
 use crate::config::Settings;
+use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::{Place, Preferences};
 use crate::domain::{catalogue, Postcode, Priority};
-use crate::services::{postcodes, tokens::random_id};
+use crate::services::staff::{self as staff_service, Actor, StaffError};
+use crate::services::{postcodes, tokens::random_id, AppContext};
 use crate::store::{self, NewSubscriber, SubscriberStatus};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -62,6 +64,42 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// Add a member of staff and print the one-time link with which they set their password
+    /// and authenticator app (use it to bootstrap the first admin).
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Their role, as it signs off alerts ("Communications Assistant").
+        #[arg(long)]
+        role_title: String,
+        /// Their area ("Peterborough and Fenland").
+        #[arg(long, default_value = "")]
+        area: String,
+        /// Their organisation's slug (`beacon admin providers` lists them).
+        #[arg(long, default_value = "cambridgeshire-constabulary")]
+        provider: String,
+        /// May compose and send alerts for their organisation.
+        #[arg(long)]
+        send: bool,
+        /// Their alerts need someone else's approval.
+        #[arg(long)]
+        needs_approval: bool,
+        /// May approve other people's alerts.
+        #[arg(long)]
+        approve: bool,
+        /// May manage staff and read the audit log.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// The organisations (providers) alerts come from, with their slugs.
+    Providers,
+    /// The code an authenticator app would show now for a secret (for the demo's accounts).
+    TotpCode {
+        /// The base32 secret.
+        secret: String,
+    },
     /// Counts of residents, postcodes and queued messages.
     Stats,
     /// Delete sign-ups never confirmed within the configured number of days.
@@ -122,9 +160,68 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             print!("{}", toml::to_string(&settings.redacted())?);
             Ok(())
         }
+        Command::Admin {
+            command: AdminCommand::TotpCode { secret },
+        } => {
+            // Needs no database: it only computes.
+            println!("{}", staff_service::current_code(&secret)?);
+            Ok(())
+        }
         Command::Admin { command } => {
             let ctx = app::context(settings).await?;
             match command {
+                AdminCommand::CreateStaff {
+                    email,
+                    name,
+                    role_title,
+                    area,
+                    provider,
+                    send,
+                    needs_approval,
+                    approve,
+                    admin,
+                } => {
+                    let input = StaffInput {
+                        email,
+                        name,
+                        role_title,
+                        area_label: area,
+                        provider,
+                        send,
+                        approve,
+                        admin,
+                        needs_approval,
+                    };
+                    let actor = Actor {
+                        staff: None,
+                        ip: "command line",
+                    };
+                    match staff_service::create_staff(&ctx, &actor, &input).await {
+                        Ok((staff, link)) => {
+                            println!(
+                                "Added {} ({}; {}).",
+                                staff.name,
+                                staff.provider_name,
+                                staff.permissions.describe()
+                            );
+                            println!("Send them this link to set their password and authenticator app (it works once, for 72 hours):");
+                            println!("  {link}");
+                        }
+                        Err(StaffError::Invalid(errors)) => {
+                            for error in errors.iter() {
+                                eprintln!("{}: {}", error.field, error.message);
+                            }
+                            anyhow::bail!("the staff member was not added");
+                        }
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                AdminCommand::Providers => {
+                    for provider in ctx.store.providers().await? {
+                        println!("{:<32} {}", provider.slug, provider.name);
+                    }
+                }
+                AdminCommand::TotpCode { .. } => unreachable!("handled above"),
                 AdminCommand::Stats => {
                     let store = &ctx.store;
                     println!("backend:                {}", store.backend());
@@ -197,6 +294,7 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     )?;
     let ctx = app::context(settings).await?;
     let residents = seed_demo_residents(&ctx.store).await?;
+    let staff = seed_demo_staff(&ctx).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -214,10 +312,82 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
         "  Texts land in  {}",
         ctx.settings.sms_outbox_dir().display()
     );
+    println!();
+    println!("Staff sign in at http://{address}/staff/sign-in with a password and an authenticator code.");
+    println!("Add the key to an authenticator app, or print the current code with");
+    println!("`cargo run -- admin totp-code KEY`:");
+    for (name, email, permissions, secret) in &staff {
+        println!("  {name} ({permissions})");
+        println!("    email {email}   password {DEMO_PASSWORD}   key {secret}");
+    }
+    println!();
     println!("  Press Ctrl-C to stop.");
     println!();
     app::shutdown_signal().await;
     running.stop().await
+}
+
+/// The demo staff's password: the demo is for trying Beacon out, never for real alerts.
+const DEMO_PASSWORD: &str = "beacon-demo-password";
+
+/// Demo staff, enrolled with known passwords and authenticator keys (a real install enrols
+/// each member through their own one-time link). Returns name, email, permissions and key.
+async fn seed_demo_staff(
+    ctx: &AppContext,
+) -> anyhow::Result<Vec<(String, String, String, String)>> {
+    let people = [
+        (
+            "Lucy Ward",
+            "lucy.ward@cambs.police.example",
+            "Communications Assistant",
+            "Peterborough and Fenland",
+            (true, false, false, false),
+        ),
+        (
+            "Sam Patel",
+            "sam.patel@cambs.police.example",
+            "Neighbourhood Sergeant",
+            "South Cambridgeshire",
+            (true, true, false, false),
+        ),
+        (
+            "Alex Morgan",
+            "alex.morgan@cambs.police.example",
+            "Digital Communications Manager",
+            "Force-wide",
+            (true, true, true, false),
+        ),
+    ];
+    let actor = Actor {
+        staff: None,
+        ip: "beacon demo",
+    };
+    let mut made = Vec::new();
+    for (name, email, role, area, (send, approve, admin, needs_approval)) in people {
+        let input = StaffInput {
+            email: email.into(),
+            name: name.into(),
+            role_title: role.into(),
+            area_label: area.into(),
+            provider: "cambridgeshire-constabulary".into(),
+            send,
+            approve,
+            admin,
+            needs_approval,
+        };
+        let (staff, _link) = staff_service::create_staff(ctx, &actor, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("adding demo staff: {e}"))?;
+        let secret = staff_service::new_totp_secret();
+        staff_service::enrol_for_demo(ctx, &staff, DEMO_PASSWORD, &secret).await?;
+        made.push((
+            staff.name,
+            staff.email,
+            staff.permissions.describe(),
+            secret,
+        ));
+    }
+    Ok(made)
 }
 
 /// A few confirmed residents across the force area, so later screens have someone to count.

@@ -5,6 +5,7 @@
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
+pub mod staff;
 pub mod subscriptions;
 pub mod tokens;
 

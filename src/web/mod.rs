@@ -1,11 +1,13 @@
 //! The web room: server-rendered pages for residents, the JSON API and health checks, all thin
 //! over `services`. Handlers parse input, call one use case and render its result.
 
+mod admin;
 mod api;
 mod csrf;
 mod error;
 mod health;
 mod pages;
+mod staff;
 mod views;
 
 use crate::services::AppContext;
@@ -40,6 +42,14 @@ pub fn router(ctx: AppState) -> Router {
         .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/static/beacon.css", get(pages::stylesheet))
+        .route("/staff", get(staff::home))
+        .route("/staff/sign-in", get(staff::sign_in_form).post(staff::sign_in))
+        .route("/staff/sign-out", post(staff::sign_out))
+        .route("/staff/enrol/{token}", get(staff::enrol_form).post(staff::enrol))
+        .route("/staff/admin/staff", get(admin::staff_list))
+        .route("/staff/admin/staff/new", get(admin::staff_new_form).post(admin::staff_new))
+        .route("/staff/admin/staff/{public_id}/reset", post(admin::staff_reset))
+        .route("/staff/admin/audit", get(admin::audit_log))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/subscriptions", post(api::create_subscription))

@@ -70,7 +70,7 @@ impl PreferencesForm {
     }
 }
 
-const FORM_EXPIRED: &str =
+pub(super) const FORM_EXPIRED: &str =
     "This form has expired or was sent from another site. Check your answers and send it again.";
 
 async fn sign_up_page(

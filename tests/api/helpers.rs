@@ -45,7 +45,7 @@ pub async fn fresh_database_url(backend: Backend, dir: &Path) -> String {
 
 /// A fresh store with the postcodes the tests use: Cambridge CB1 and CB2, Peterborough PE1 and
 /// Melbourn SG8 6, from the bundled force-area file.
-pub async fn fresh_store(backend: Backend, dir: &Path) -> DynStore {
+pub async fn fresh_store(backend: Backend, dir: &Path) -> (DynStore, String) {
     let url = fresh_database_url(backend, dir).await;
     let store = store::connect(&url).await.expect("opening the store");
     postcodes::load_bundled(&store, |record| {
@@ -57,7 +57,7 @@ pub async fn fresh_store(backend: Backend, dir: &Path) -> DynStore {
     })
     .await
     .expect("loading test postcodes");
-    store
+    (store, url)
 }
 
 pub struct TestApp {
@@ -66,6 +66,8 @@ pub struct TestApp {
     pub ctx: Arc<AppContext>,
     pub outbox: PathBuf,
     pub sms_outbox: PathBuf,
+    /// The test's own database.
+    pub database_url: String,
     running: Option<Running>,
     _dir: tempfile::TempDir,
 }
@@ -95,26 +97,62 @@ impl TestApp {
         settings.server.secure_cookies = false;
         settings.limits.signups_per_ip_per_hour = 1_000;
         configure(&mut settings);
-        let store = fresh_store(backend, dir.path()).await;
+        let (store, database_url) = fresh_store(backend, dir.path()).await;
         let signer = Signer::new(b"test-key-test-key-test-key-test-key");
         let ctx = Arc::new(AppContext::new(store, settings, signer));
         let running = app::start(ctx.clone(), Role::All)
             .await
             .expect("starting Beacon");
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
-            .unwrap();
+        let client = TestApp::client();
         TestApp {
             address: format!("http://{}", running.address.expect("a web role listens")),
             client,
             outbox: ctx.settings.email_outbox_dir(),
             sms_outbox: ctx.settings.sms_outbox_dir(),
             ctx,
+            database_url,
             running: Some(running),
             _dir: dir,
         }
+    }
+
+    /// A browser of its own: cookies kept, redirects followed.
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in on the staff sign-in page with another browser.
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(self.url("/staff/sign-in"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden_value(&page, "csrf").expect("the sign-in form has a CSRF field");
+        client
+            .post(self.url("/staff/sign-in"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+                ("code", code),
+            ])
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn stop(mut self) {

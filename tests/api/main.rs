@@ -6,4 +6,5 @@ mod helpers;
 mod mail;
 mod postcodes;
 mod signup;
+mod staff;
 mod store_suite;

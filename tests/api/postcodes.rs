@@ -33,7 +33,7 @@ async fn the_bundled_set_covers_the_force_area() {
 #[tokio::test]
 async fn an_ons_layout_file_imports_with_bad_rows_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(Backend::Sqlite, dir.path()).await;
+    let (store, _) = fresh_store(Backend::Sqlite, dir.path()).await;
     let path = dir.path().join("onspd.csv");
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(
@@ -91,7 +91,7 @@ async fn an_ons_layout_file_imports_with_bad_rows_reported() {
 #[tokio::test]
 async fn a_file_without_a_postcode_column_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(Backend::Sqlite, dir.path()).await;
+    let (store, _) = fresh_store(Backend::Sqlite, dir.path()).await;
     let before = store.postcode_count().await.unwrap();
     let path = dir.path().join("wrong.csv");
     std::fs::write(&path, "name,value\nfoo,1\n").unwrap();

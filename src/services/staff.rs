@@ -1,0 +1,623 @@
+//! Staff accounts and sign-in: enrolment by a one-time link (password, then an authenticator
+//! app), sign-in with email, password and a time-based code (or a one-time recovery code) in
+//! one step, sessions, lock-out after repeated failures, and the audit log of it all.
+
+use super::tokens::{random_bytes, random_id, sha256_hex};
+use super::AppContext;
+use crate::domain::mask;
+use crate::domain::staff::{check_password, StaffDetails, StaffInput};
+use crate::domain::subscriber::FieldErrors;
+use crate::store::{NewAuditEntry, NewStaff, StaffMember, StoreError};
+use anyhow::Context;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use totp_rs::{Algorithm, Secret, TOTP};
+
+/// The one message every failed sign-in gets, whichever part was wrong.
+pub const SIGN_IN_REFUSED: &str = "The email address, password or code is not right, or the account is locked after too many tries. Check them and try again, or wait 15 minutes.";
+/// Consecutive failures before an account is locked.
+const FAILURES_BEFORE_LOCK: i64 = 5;
+const LOCK_SECS: i64 = 15 * 60;
+/// Sign-in attempts from one address in an hour.
+const SIGN_INS_PER_IP_PER_HOUR: u32 = 30;
+pub const SESSION_HOURS: i64 = 12;
+/// A session unused for this long ends.
+pub const SESSION_IDLE_SECS: i64 = 60 * 60;
+const ENROLMENT_HOURS: i64 = 72;
+const RECOVERY_CODES: usize = 10;
+const TOTP_STEP: u64 = 30;
+const ISSUER: &str = "Beacon";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error("You may not do that: it needs another permission")]
+    Forbidden,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for StaffError {
+    fn from(error: StoreError) -> Self {
+        StaffError::Unexpected(error.into())
+    }
+}
+
+/// Who did something, for the audit log.
+pub struct Actor<'a> {
+    pub staff: Option<&'a StaffMember>,
+    pub ip: &'a str,
+}
+
+impl Actor<'_> {
+    fn name(&self) -> String {
+        self.staff
+            .map_or_else(|| "(not signed in)".to_owned(), |s| s.name.clone())
+    }
+}
+
+/// Appends to the audit log. Failing to audit fails the action: an unrecorded action must not
+/// happen.
+pub async fn audit(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    refused: bool,
+) -> Result<(), StaffError> {
+    ctx.store
+        .append_audit(&NewAuditEntry {
+            at: chrono::Utc::now().timestamp(),
+            staff_id: actor.staff.map(|s| s.id),
+            actor: actor.name(),
+            action: action.to_owned(),
+            refused,
+            subject: subject.to_owned(),
+            detail: detail.to_owned(),
+            ip: actor.ip.to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+fn argon2() -> Argon2<'static> {
+    // argon2id with the crate's defaults (19 MiB, 2 passes): OWASP's recommended minimum.
+    Argon2::default()
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::encode_b64(&random_bytes(16)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?
+        .to_string())
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash of a password nobody has, verified against when the email is unknown so that a wrong
+/// address takes as long to refuse as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_id()).unwrap_or_default())
+}
+
+fn totp(secret_base32: &str, account: &str) -> anyhow::Result<TOTP> {
+    let secret = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| anyhow::anyhow!("reading a TOTP secret: {e:?}"))?;
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        TOTP_STEP,
+        secret,
+        Some(ISSUER.to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| anyhow::anyhow!("making a TOTP: {e}"))
+}
+
+/// The time step a code belongs to (the current one, or one either side for clock drift).
+fn matching_step(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
+    [now.saturating_sub(TOTP_STEP), now, now + TOTP_STEP]
+        .into_iter()
+        .find(|time| super::tokens::same(&totp.generate(*time), code))
+        .map(|time| (time / TOTP_STEP) as i64)
+}
+
+/// The current code for a secret (for `beacon admin totp-code` and tests).
+pub fn current_code(secret_base32: &str) -> anyhow::Result<String> {
+    Ok(totp(secret_base32, "code")?.generate_current()?)
+}
+
+pub fn new_totp_secret() -> String {
+    Secret::Raw(random_bytes(20)).to_encoded().to_string()
+}
+
+fn recovery_code_hash(staff_public_id: &str, code: &str) -> String {
+    let normalised: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    sha256_hex(&format!("{staff_public_id}:{normalised}"))
+}
+
+fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let hex = hex::encode(random_bytes(5));
+            format!("{}-{}", &hex[..5], &hex[5..])
+        })
+        .collect()
+}
+
+pub struct SignInInput<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub code: &'a str,
+}
+
+/// A new session's cookie value.
+pub struct SignedIn {
+    pub session_token: String,
+    pub staff: StaffMember,
+}
+
+/// Checks all three parts together and answers with one message whatever was wrong.
+pub async fn sign_in(
+    ctx: &AppContext,
+    input: &SignInInput<'_>,
+    ip: &str,
+) -> Result<SignedIn, StaffError> {
+    let actor = Actor { staff: None, ip };
+    let email_key = input.email.trim().to_lowercase();
+    let shown = mask::email(&email_key);
+    if !ctx
+        .limiter
+        .allow(&format!("staff-sign-in:{ip}"), SIGN_INS_PER_IP_PER_HOUR)
+    {
+        audit(
+            ctx,
+            &actor,
+            "sign-in",
+            &shown,
+            "too many attempts from this address",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+    }
+    let now = chrono::Utc::now();
+    let staff = ctx.store.staff_by_email_key(&email_key).await?;
+    let hash = staff
+        .as_ref()
+        .and_then(|s| s.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_owned());
+    let password_ok = password_matches(input.password, &hash);
+    let Some(staff) = staff.filter(|s| s.active && s.is_enrolled()) else {
+        audit(
+            ctx,
+            &actor,
+            "sign-in",
+            &shown,
+            "unknown, inactive or unenrolled account",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+    };
+    let actor = Actor {
+        staff: Some(&staff),
+        ip,
+    };
+    if staff
+        .locked_until
+        .is_some_and(|until| until > now.timestamp())
+    {
+        audit(ctx, &actor, "sign-in", &shown, "account locked", true).await?;
+        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+    }
+    let code = input.code.trim().replace(' ', "");
+    let secret = staff.totp_secret.as_deref().unwrap_or_default();
+    let step = matching_step(&totp(secret, &staff.email)?, &code, now.timestamp() as u64)
+        .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last));
+    let mut used_recovery = false;
+    if password_ok && step.is_none() && code.len() > 6 {
+        used_recovery = ctx
+            .store
+            .use_recovery_code(
+                staff.id,
+                &recovery_code_hash(&staff.public_id, &code),
+                now.timestamp(),
+            )
+            .await?;
+    }
+    if !password_ok || (step.is_none() && !used_recovery) {
+        let failures = staff.failed_sign_ins + 1;
+        let locked_until = (failures >= FAILURES_BEFORE_LOCK).then(|| {
+            let doublings = (failures - FAILURES_BEFORE_LOCK).min(6) as u32;
+            now.timestamp() + LOCK_SECS * 2i64.pow(doublings)
+        });
+        ctx.store
+            .record_sign_in_failure(staff.id, locked_until)
+            .await?;
+        let detail = match locked_until {
+            Some(_) => format!("wrong credentials ({failures} in a row): account locked"),
+            None => format!("wrong credentials ({failures} in a row)"),
+        };
+        audit(ctx, &actor, "sign-in", &shown, &detail, true).await?;
+        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+    }
+    ctx.store.record_sign_in_success(staff.id, step).await?;
+    let session_token = hex::encode(random_bytes(32));
+    ctx.store
+        .create_session(
+            &sha256_hex(&session_token),
+            staff.id,
+            now.timestamp(),
+            now.timestamp() + SESSION_HOURS * 3600,
+        )
+        .await?;
+    let detail = if used_recovery {
+        "with a recovery code"
+    } else {
+        "with an authenticator code"
+    };
+    audit(ctx, &actor, "sign-in", &shown, detail, false).await?;
+    Ok(SignedIn {
+        session_token,
+        staff,
+    })
+}
+
+/// The member a session cookie belongs to, if the session is live.
+pub async fn session(ctx: &AppContext, token: &str) -> Result<Option<StaffMember>, StaffError> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let now = chrono::Utc::now().timestamp();
+    Ok(ctx
+        .store
+        .session_staff(&sha256_hex(token), now, now - SESSION_IDLE_SECS)
+        .await?)
+}
+
+pub async fn sign_out(
+    ctx: &AppContext,
+    staff: &StaffMember,
+    token: &str,
+    ip: &str,
+) -> Result<(), StaffError> {
+    ctx.store.delete_session(&sha256_hex(token)).await?;
+    let actor = Actor {
+        staff: Some(staff),
+        ip,
+    };
+    audit(ctx, &actor, "sign-out", &staff.name, "", false).await
+}
+
+/// A new staff member (by an admin, or `beacon admin create-staff`): stored without
+/// credentials, with the enrolment link returned to pass on to them.
+pub async fn create_staff(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    input: &StaffInput,
+) -> Result<(StaffMember, String), StaffError> {
+    if actor.staff.is_some_and(|s| !s.permissions.admin) {
+        audit(
+            ctx,
+            actor,
+            "create-staff",
+            input.email.trim(),
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    let details = input.validate().map_err(StaffError::Invalid)?;
+    let provider_id = provider_id(ctx, &details).await?;
+    let nonce = random_id();
+    let new = NewStaff {
+        public_id: random_id(),
+        email: details.email.as_str().to_owned(),
+        email_key: details.email.key(),
+        name: details.name.clone(),
+        role_title: details.role_title.clone(),
+        area_label: details.area_label.clone(),
+        provider_id,
+        permissions: details.permissions,
+        enrolment_nonce: nonce.clone(),
+        now: chrono::Utc::now().timestamp(),
+    };
+    let id = match ctx.store.insert_staff(&new).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "email",
+                "There is already a staff account with this email address",
+            );
+            return Err(StaffError::Invalid(errors));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let staff = ctx.store.staff(id).await?.context("new staff vanished")?;
+    audit(
+        ctx,
+        actor,
+        "create-staff",
+        &staff.name,
+        &format!("{}; {}", staff.provider_name, staff.permissions.describe()),
+        false,
+    )
+    .await?;
+    Ok((staff.clone(), enrolment_link(ctx, &staff, &nonce)))
+}
+
+async fn provider_id(ctx: &AppContext, details: &StaffDetails) -> Result<i64, StaffError> {
+    match ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .find(|p| p.slug == details.provider_slug)
+    {
+        Some(provider) => Ok(provider.id),
+        None => {
+            let mut errors = FieldErrors::default();
+            errors.add("provider", "Choose one of the organisations listed");
+            Err(StaffError::Invalid(errors))
+        }
+    }
+}
+
+/// Clears a member's password, second factor and sessions, and returns a new enrolment link.
+pub async fn reset_credentials(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    staff: &StaffMember,
+) -> Result<String, StaffError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(ctx, actor, "reset-staff", &staff.name, "not an admin", true).await?;
+        return Err(StaffError::Forbidden);
+    }
+    let nonce = random_id();
+    ctx.store
+        .reset_staff_credentials(staff.id, &nonce, chrono::Utc::now().timestamp())
+        .await?;
+    audit(
+        ctx,
+        actor,
+        "reset-staff",
+        &staff.name,
+        "new enrolment link issued",
+        false,
+    )
+    .await?;
+    Ok(enrolment_link(ctx, staff, &nonce))
+}
+
+fn enrolment_link(ctx: &AppContext, staff: &StaffMember, nonce: &str) -> String {
+    let expires = chrono::Utc::now().timestamp() + ENROLMENT_HOURS * 3600;
+    let token = ctx
+        .signer
+        .sign("enrol", &[&staff.public_id, nonce, &expires.to_string()]);
+    ctx.link(&format!("/staff/enrol/{token}"))
+}
+
+/// An enrolment in progress: the member, and the secret offered to their authenticator app.
+pub struct Enrolment {
+    pub staff: StaffMember,
+    pub nonce: String,
+    pub secret: String,
+    /// The secret signed, so the form can carry it back unaltered.
+    pub secret_seal: String,
+    pub otpauth_url: String,
+    pub qr_svg: String,
+}
+
+pub async fn enrolment(
+    ctx: &AppContext,
+    token: &str,
+    secret: Option<(&str, &str)>,
+) -> Result<Option<Enrolment>, StaffError> {
+    let Some(fields) = ctx.signer.verify("enrol", token) else {
+        return Ok(None);
+    };
+    let [public_id, nonce, expires] = fields.as_slice() else {
+        return Ok(None);
+    };
+    if expires
+        .parse::<i64>()
+        .map_or(true, |e| e < chrono::Utc::now().timestamp())
+    {
+        return Ok(None);
+    }
+    let Some(staff) = ctx.store.staff_by_public_id(public_id).await? else {
+        return Ok(None);
+    };
+    if staff.enrolment_nonce.as_deref() != Some(nonce.as_str()) {
+        return Ok(None);
+    }
+    // The secret comes back from the form sealed to this enrolment, or is made afresh.
+    let secret = match secret {
+        Some((secret, seal))
+            if ctx.signer.verify("enrol-secret", seal).as_deref()
+                == Some(&[public_id.clone(), nonce.clone(), secret.to_owned()][..]) =>
+        {
+            secret.to_owned()
+        }
+        _ => new_totp_secret(),
+    };
+    let totp = totp(&secret, &staff.email)?;
+    let otpauth_url = totp.get_url();
+    let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
+        .context("drawing the QR code")?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(Some(Enrolment {
+        secret_seal: ctx
+            .signer
+            .sign("enrol-secret", &[public_id, nonce, &secret]),
+        staff,
+        nonce: nonce.clone(),
+        secret,
+        otpauth_url,
+        qr_svg,
+    }))
+}
+
+pub struct EnrolInput<'a> {
+    pub password: &'a str,
+    pub password_again: &'a str,
+    pub code: &'a str,
+}
+
+/// Completes enrolment; returns the recovery codes, shown once.
+pub async fn complete_enrolment(
+    ctx: &AppContext,
+    enrolment: &Enrolment,
+    input: &EnrolInput<'_>,
+    ip: &str,
+) -> Result<Vec<String>, StaffError> {
+    let mut errors = FieldErrors::default();
+    if let Err(problem) = check_password(input.password, input.password_again) {
+        errors.add("password", problem);
+    }
+    let totp = totp(&enrolment.secret, &enrolment.staff.email)?;
+    let now = chrono::Utc::now().timestamp() as u64;
+    if matching_step(&totp, input.code.trim(), now).is_none() {
+        errors.add(
+            "code",
+            "Enter the 6-digit code your authenticator app shows now",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(StaffError::Invalid(errors));
+    }
+    let codes = new_recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| recovery_code_hash(&enrolment.staff.public_id, c))
+        .collect();
+    let enrolled = ctx
+        .store
+        .enrol_staff(
+            enrolment.staff.id,
+            &enrolment.nonce,
+            &hash_password(input.password)?,
+            &enrolment.secret,
+            &hashes,
+            now as i64,
+        )
+        .await?;
+    let actor = Actor {
+        staff: Some(&enrolment.staff),
+        ip,
+    };
+    if !enrolled {
+        audit(
+            ctx,
+            &actor,
+            "enrol",
+            &enrolment.staff.name,
+            "link already used",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Refused(
+            "This enrolment link has been used already. Ask an admin for a new one.",
+        ));
+    }
+    audit(
+        ctx,
+        &actor,
+        "enrol",
+        &enrolment.staff.name,
+        "password and authenticator set",
+        false,
+    )
+    .await?;
+    Ok(codes)
+}
+
+/// Enrols a member directly with a known password and secret: for `beacon demo` only.
+pub async fn enrol_for_demo(
+    ctx: &AppContext,
+    staff: &StaffMember,
+    password: &str,
+    secret: &str,
+) -> anyhow::Result<()> {
+    let nonce = random_id();
+    let now = chrono::Utc::now().timestamp();
+    ctx.store
+        .reset_staff_credentials(staff.id, &nonce, now)
+        .await?;
+    let hashes: Vec<String> = new_recovery_codes()
+        .iter()
+        .map(|c| recovery_code_hash(&staff.public_id, c))
+        .collect();
+    ctx.store
+        .enrol_staff(
+            staff.id,
+            &nonce,
+            &hash_password(password)?,
+            secret,
+            &hashes,
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery staple").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches("correct horse battery staple", &hash));
+        assert!(!password_matches("correct horse battery stapler", &hash));
+        assert!(!password_matches("anything", "not a hash"));
+    }
+
+    #[test]
+    fn a_code_matches_its_step_and_neighbours_only() {
+        let secret = new_totp_secret();
+        let totp = totp(&secret, "lucy@example.org").unwrap();
+        let now = 1_800_000_000u64;
+        let code = totp.generate(now);
+        assert_eq!(matching_step(&totp, &code, now), Some((now / 30) as i64));
+        assert!(
+            matching_step(&totp, &code, now + 30).is_some(),
+            "a little clock drift is fine"
+        );
+        assert!(matching_step(&totp, &code, now + 90).is_none());
+        assert!(matching_step(&totp, "000000x", now).is_none());
+    }
+
+    #[test]
+    fn recovery_codes_are_normalised_before_hashing() {
+        assert_eq!(
+            recovery_code_hash("id", "ABCDE-12345"),
+            recovery_code_hash("id", "abcde12345")
+        );
+        assert_eq!(new_recovery_codes().len(), RECOVERY_CODES);
+    }
+}

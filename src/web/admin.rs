@@ -1,0 +1,445 @@
+//! Admin pages: staff accounts (add, new enrolment link) and the audit log with its filters.
+//! Every handler checks the admin permission itself, and a refusal is audited.
+
+use super::csrf;
+use super::error::WebResult;
+use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
+use super::{views, AppState, ClientIp};
+use crate::domain::staff::StaffInput;
+use crate::domain::subscriber::FieldErrors;
+use crate::services::staff::{self as staff_service, StaffError};
+use crate::store::{AuditFilter, StaffMember};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
+
+const AUDIT_PAGE: i64 = 100;
+
+/// Refuses (and audits) anyone but an admin.
+async fn require_admin(
+    ctx: &AppState,
+    staff: &StaffMember,
+    ip: &str,
+    action: &str,
+) -> WebResult<Option<Response>> {
+    if staff.permissions.admin {
+        return Ok(None);
+    }
+    staff_service::audit(
+        ctx,
+        &actor(staff, ip),
+        action,
+        "admin pages",
+        "not an admin",
+        true,
+    )
+    .await?;
+    Ok(Some(forbidden()))
+}
+
+pub struct StaffRow {
+    pub public_id: String,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub role: String,
+    pub area: String,
+    pub permissions: String,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/staff_list.html")]
+struct StaffListPage {
+    nav: Option<Nav>,
+    csrf: String,
+    staff: Vec<StaffRow>,
+    notice: Option<String>,
+    link: Option<String>,
+}
+
+async fn staff_list_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    notice: Option<String>,
+    link: Option<String>,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let staff = ctx
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .map(|s| StaffRow {
+            state: match (s.active, s.is_enrolled()) {
+                (false, _) => "switched off",
+                (true, false) => "waiting to enrol",
+                (true, true) => "active",
+            },
+            permissions: s.permissions.describe(),
+            public_id: s.public_id,
+            name: s.name,
+            email: s.email,
+            organisation: s.provider_name,
+            role: s.role_title,
+            area: s.area_label,
+        })
+        .collect();
+    let page = StaffListPage {
+        nav: nav(me, &csrf),
+        csrf,
+        staff,
+        notice,
+        link,
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
+
+pub async fn staff_list(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-staff").await? {
+        return Ok(refusal);
+    }
+    staff_list_page(&ctx, jar, &signed_in.staff, None, None).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/staff_new.html")]
+struct StaffNewPage {
+    nav: Option<Nav>,
+    csrf: String,
+    text_fields: Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        &'static str,
+    )>,
+    providers: Vec<(String, String, bool)>,
+    permissions: Vec<(&'static str, &'static str, &'static str, bool)>,
+    errors: FieldErrors,
+}
+
+async fn staff_new_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    input: &StaffInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let providers = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let selected = p.slug == input.provider;
+            (p.slug, p.name, selected)
+        })
+        .collect();
+    let page = StaffNewPage {
+        nav: nav(me, &csrf),
+        csrf,
+        text_fields: vec![
+            (
+                "name",
+                "Full name",
+                "As it will sign off their alerts.",
+                input.name.clone(),
+                "off",
+            ),
+            (
+                "email",
+                "Work email address",
+                "",
+                input.email.clone(),
+                "off",
+            ),
+            (
+                "role_title",
+                "Role",
+                "For example Communications Assistant.",
+                input.role_title.clone(),
+                "off",
+            ),
+            (
+                "area_label",
+                "Area (optional)",
+                "For example Peterborough and Fenland.",
+                input.area_label.clone(),
+                "off",
+            ),
+        ],
+        providers,
+        permissions: vec![
+            (
+                "send",
+                "Sender",
+                "Writes and sends alerts for their organisation.",
+                input.send,
+            ),
+            (
+                "needs_approval",
+                "Their alerts need approval",
+                "Someone else with approval rights checks each alert before it goes out.",
+                input.needs_approval,
+            ),
+            (
+                "approve",
+                "Approver",
+                "Approves other people's alerts for their organisation.",
+                input.approve,
+            ),
+            (
+                "admin",
+                "Admin",
+                "Manages staff and settings, reads the audit log, writes for any organisation.",
+                input.admin,
+            ),
+        ],
+        errors,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+pub async fn staff_new_form(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "create-staff").await? {
+        return Ok(refusal);
+    }
+    let input = StaffInput {
+        send: true,
+        ..StaffInput::default()
+    };
+    staff_new_page(
+        &ctx,
+        jar,
+        &signed_in.staff,
+        &input,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The add-staff form as it arrives: unticked boxes are simply absent.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StaffForm {
+    csrf: String,
+    email: String,
+    name: String,
+    role_title: String,
+    area_label: String,
+    provider: String,
+    send: Option<String>,
+    approve: Option<String>,
+    admin: Option<String>,
+    needs_approval: Option<String>,
+}
+
+impl StaffForm {
+    fn input(&self) -> StaffInput {
+        StaffInput {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role_title: self.role_title.clone(),
+            area_label: self.area_label.clone(),
+            provider: self.provider.clone(),
+            send: self.send.is_some(),
+            approve: self.approve.is_some(),
+            admin: self.admin.is_some(),
+            needs_approval: self.needs_approval.is_some(),
+        }
+    }
+}
+
+pub async fn staff_new(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+    Form(form): Form<StaffForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    let input = form.input();
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let mut errors = FieldErrors::default();
+        errors.add("name", super::pages::FORM_EXPIRED);
+        return staff_new_page(&ctx, jar, me, &input, errors, StatusCode::FORBIDDEN).await;
+    }
+    match staff_service::create_staff(&ctx, &actor(me, &ip), &input).await {
+        Ok((staff, link)) => {
+            let notice = format!("{} has been added.", staff.name);
+            staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
+        }
+        Err(StaffError::Invalid(errors)) => {
+            staff_new_page(
+                &ctx,
+                jar,
+                me,
+                &input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn staff_reset(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(public_id): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+        return Ok(super::pages::not_found().await);
+    };
+    match staff_service::reset_credentials(&ctx, &actor(me, &ip), &staff).await {
+        Ok(link) => {
+            let notice = format!(
+                "{} must set up their account again: their password, authenticator and sessions have been cleared.",
+                staff.name
+            );
+            staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
+        }
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    staff: String,
+    action: String,
+    since: String,
+    until: String,
+    refused: bool,
+    page: i64,
+}
+
+type AuditRow = (String, String, String, String, String, String, String);
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    nav: Option<Nav>,
+    staff_options: Vec<(i64, String, bool)>,
+    action: String,
+    since: String,
+    until: String,
+    refused: bool,
+    entries: Vec<AuditRow>,
+    next: Option<String>,
+}
+
+fn day_start(date: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
+pub async fn audit_log(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Query(query): Query<AuditQuery>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if let Some(refusal) = require_admin(&ctx, me, &ip, "view-audit-log").await? {
+        return Ok(refusal);
+    }
+    let staff_id = query.staff.parse::<i64>().ok();
+    let page = query.page.clamp(0, 10_000);
+    let filter = AuditFilter {
+        staff_id,
+        action: Some(query.action.trim().to_owned()).filter(|a| !a.is_empty()),
+        refused_only: query.refused,
+        since: day_start(&query.since),
+        until: day_start(&query.until).map(|t| t + 86_400),
+        limit: AUDIT_PAGE + 1,
+        offset: page * AUDIT_PAGE,
+    };
+    let mut entries = ctx.store.audit_entries(&filter).await?;
+    let more = entries.len() as i64 > AUDIT_PAGE;
+    entries.truncate(AUDIT_PAGE as usize);
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let when = chrono::DateTime::from_timestamp(e.at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default();
+            (
+                when, e.actor, e.action, e.outcome, e.subject, e.detail, e.ip,
+            )
+        })
+        .collect();
+    let next = more.then(|| {
+        let encode = |v: &str| {
+            v.replace('%', "%25")
+                .replace('&', "%26")
+                .replace('#', "%23")
+                .replace(' ', "+")
+        };
+        format!(
+            "/staff/admin/audit?staff={}&action={}&since={}&until={}&refused={}&page={}",
+            encode(&query.staff),
+            encode(&query.action),
+            encode(&query.since),
+            encode(&query.until),
+            query.refused,
+            page + 1
+        )
+    });
+    let staff_options = ctx
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name, Some(s.id) == staff_id))
+        .collect();
+    let page = AuditPage {
+        nav: nav(me, &csrf),
+        staff_options,
+        action: query.action,
+        since: query.since,
+        until: query.until,
+        refused: query.refused,
+        entries: rows,
+        next,
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
