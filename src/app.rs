@@ -96,6 +96,12 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             purge_unconfirmed(housekeeping, stop).await;
             Ok(())
         });
+        let scheduler = ctx.clone();
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            release_scheduled_alerts(scheduler, stop).await;
+            Ok(())
+        });
     }
     if let (Some(listener), Some(address)) = (listener, address) {
         let web = ctx.clone();
@@ -127,6 +133,27 @@ async fn purge_unconfirmed(ctx: Arc<AppContext>, shutdown: CancellationToken) {
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+/// Hands scheduled alerts to delivery when their time comes (checked every ten seconds).
+async fn release_scheduled_alerts(ctx: Arc<AppContext>, shutdown: CancellationToken) {
+    loop {
+        match ctx
+            .store
+            .release_due_alerts(chrono::Utc::now().timestamp())
+            .await
+        {
+            Ok(released) if released.is_empty() => {}
+            Ok(released) => {
+                tracing::info!(alerts = ?released, "scheduled alerts released to delivery")
+            }
+            Err(error) => tracing::warn!(error = %error, "could not release scheduled alerts"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
         }
     }
 }

@@ -92,13 +92,7 @@ pub fn email(
             AlreadyRegisteredHtml { letter }.render()?,
         ),
     };
-    let domain = ctx
-        .settings
-        .mail
-        .from
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>').to_owned())
-        .unwrap_or_else(|| "beacon.invalid".into());
+    let domain = sender_domain(ctx);
     let message = EmailMessage {
         to_name: preferences.name.clone(),
         to: to.to_owned(),
@@ -191,4 +185,80 @@ pub fn summary(preferences: &Preferences) -> Vec<(String, String)> {
 
 pub fn greeting_name(preferences: &Preferences) -> String {
     first_name(&preferences.name).to_owned()
+}
+
+/// An alert as a resident would receive it, for the test send to its sender.
+pub struct AlertLetter {
+    pub first_name: String,
+    pub provider: String,
+    pub message_type: String,
+    pub title: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub signoff: [String; 3],
+    pub reference: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/alert_test.txt")]
+struct AlertTestText<'a> {
+    alert: &'a AlertLetter,
+}
+
+#[derive(Template)]
+#[template(path = "email/alert_test.html")]
+struct AlertTestHtml<'a> {
+    alert: &'a AlertLetter,
+}
+
+/// The test send of an alert to the member of staff who asked for it.
+pub fn alert_test_email(
+    ctx: &AppContext,
+    alert: &crate::store::Alert,
+    staff: &crate::store::StaffMember,
+) -> anyhow::Result<NewOutbound> {
+    let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
+    let letter = AlertLetter {
+        first_name: first_name(&staff.name).to_owned(),
+        provider: alert.provider_name.clone(),
+        message_type: alert.message_type_name.clone(),
+        title: alert.content.title.clone(),
+        text_body: rendered.text,
+        html_body: rendered.html,
+        signoff: alert.signoff.lines(),
+        reference: format!("Alert {}", alert.id),
+    };
+    let message = EmailMessage {
+        to_name: staff.name.clone(),
+        to: staff.email.clone(),
+        subject: format!(
+            "[TEST] {} | {} | {}",
+            letter.title, letter.provider, letter.reference
+        ),
+        text: AlertTestText { alert: &letter }.render()?,
+        html: Some(AlertTestHtml { alert: &letter }.render()?),
+        unsubscribe_url: None,
+        message_id: format!(
+            "<alert-{}-test.{}@{}>",
+            alert.id,
+            random_id(),
+            sender_domain(ctx)
+        ),
+    };
+    Ok(NewOutbound {
+        subscriber_id: None,
+        channel: OutboundChannel::Email,
+        purpose: "alert-test-send".into(),
+        payload: serde_json::to_string(&message)?,
+    })
+}
+
+/// The domain of the From address, for Message-IDs.
+fn sender_domain(ctx: &AppContext) -> String {
+    ctx.settings
+        .mail
+        .from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').to_owned())
+        .unwrap_or_else(|| "beacon.invalid".into())
 }

@@ -2,6 +2,7 @@
 //! import postcodes), each a function over the `AppContext`. The web and CLI call these and
 //! nothing below them.
 
+pub mod alerts;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
@@ -10,12 +11,16 @@ pub mod subscriptions;
 pub mod tokens;
 
 use crate::config::Settings;
+use crate::geo::audience::AudienceIndex;
 use crate::store::DynStore;
 use rate_limit::RateLimiter;
 use std::sync::Arc;
 use std::time::Duration;
 use tokens::Signer;
 use tokio::sync::Notify;
+
+/// The audience index and the residents' marker (count, latest change) it was built for.
+pub type CachedAudience = ((i64, i64), Arc<AudienceIndex>);
 
 /// What every use case needs: the store, the settings, the signing key, the rate limits, and a
 /// way to wake the outbound worker when a message is queued.
@@ -27,6 +32,8 @@ pub struct AppContext {
     /// A two-minute window for telling a repeat (a double click) from a new request.
     pub repeat_guard: RateLimiter,
     pub outbound_wakeup: Arc<Notify>,
+    /// Whom alerts reach: built from the store on first use, rebuilt when residents change.
+    pub audience: tokio::sync::RwLock<Option<CachedAudience>>,
 }
 
 impl AppContext {
@@ -38,6 +45,7 @@ impl AppContext {
             limiter: RateLimiter::new(Duration::from_secs(3600)),
             repeat_guard: RateLimiter::new(Duration::from_secs(120)),
             outbound_wakeup: Arc::new(Notify::new()),
+            audience: tokio::sync::RwLock::new(None),
         }
     }
 

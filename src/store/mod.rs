@@ -280,6 +280,107 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
+/// Where an alert is in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Draft,
+    AwaitingApproval,
+    /// Approved (or needing no approval): may be sent or scheduled.
+    Ready,
+    Scheduled,
+    /// Handed to delivery.
+    Queued,
+    Cancelled,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Draft => "draft",
+            AlertStatus::AwaitingApproval => "awaiting_approval",
+            AlertStatus::Ready => "ready",
+            AlertStatus::Scheduled => "scheduled",
+            AlertStatus::Queued => "queued",
+            AlertStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertStatus::Draft => "Draft",
+            AlertStatus::AwaitingApproval => "Waiting for approval",
+            AlertStatus::Ready => "Ready to send",
+            AlertStatus::Scheduled => "Scheduled",
+            AlertStatus::Queued => "Sent",
+            AlertStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    fn parse(value: &str) -> StoreResult<Self> {
+        Ok(match value {
+            "draft" => AlertStatus::Draft,
+            "awaiting_approval" => AlertStatus::AwaitingApproval,
+            "ready" => AlertStatus::Ready,
+            "scheduled" => AlertStatus::Scheduled,
+            "queued" => AlertStatus::Queued,
+            "cancelled" => AlertStatus::Cancelled,
+            other => return Err(StoreError::Corrupt(format!("alert status {other:?}"))),
+        })
+    }
+}
+
+/// An alert's content, as composed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertContent {
+    pub provider_id: i64,
+    pub message_type_id: i64,
+    pub priority: i64,
+    pub title: String,
+    pub body_markdown: String,
+    pub sms_text: Option<String>,
+    pub target_json: String,
+    pub target_description: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub content: AlertContent,
+    pub author_staff_id: i64,
+    pub signoff: crate::domain::alert::SignOff,
+    pub needs_approval: bool,
+    pub follows_alert_id: Option<i64>,
+    pub follow_up: Option<String>,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub id: i64,
+    pub content: AlertContent,
+    pub provider_name: String,
+    pub message_type_name: String,
+    pub status: AlertStatus,
+    pub author_staff_id: i64,
+    pub signoff: crate::domain::alert::SignOff,
+    pub needs_approval: bool,
+    pub approver_staff_id: Option<i64>,
+    pub approved_at: Option<Timestamp>,
+    pub scheduled_for: Option<Timestamp>,
+    pub queued_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub follows_alert_id: Option<i64>,
+    pub follow_up: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A change of an alert's status, made only if it is in one of the `from` states.
+#[derive(Debug, Clone, Default)]
+pub struct AlertTransition {
+    pub approver_staff_id: Option<i64>,
+    pub scheduled_for: Option<Timestamp>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
@@ -459,6 +560,29 @@ pub trait Store: Send + Sync + 'static {
         idle_cutoff: Timestamp,
     ) -> StoreResult<Option<StaffMember>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // Alerts.
+    async fn insert_alert(&self, alert: &NewAlert) -> StoreResult<i64>;
+    async fn alert(&self, id: i64) -> StoreResult<Option<Alert>>;
+    /// Newest first; one organisation's, or everyone's.
+    async fn list_alerts(&self, provider_id: Option<i64>, limit: i64) -> StoreResult<Vec<Alert>>;
+    /// Moves an alert from one of `from` to `to`, recording who approved it or when it is due;
+    /// false (and no change) if it was in none of `from`.
+    async fn transition_alert(
+        &self,
+        id: i64,
+        from: &[AlertStatus],
+        to: AlertStatus,
+        change: &AlertTransition,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Queues the scheduled alerts that are due; returns their ids.
+    async fn release_due_alerts(&self, now: Timestamp) -> StoreResult<Vec<i64>>;
+    /// Every active resident's places with where they are and what they chose, in resident
+    /// order, for the audience index.
+    async fn audience_entries(&self) -> StoreResult<Vec<crate::geo::audience::AudienceEntry>>;
+    /// Changes whenever residents are added, changed or removed: (count, latest change).
+    async fn subscribers_marker(&self) -> StoreResult<(i64, i64)>;
 
     // The audit log: append and read, never change.
     async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;

@@ -152,6 +152,58 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn load_alerts(
+                &self,
+                clause: &str,
+                key: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Alert>> {
+                use sqlx::Row;
+                let sql = format!(
+                    "SELECT a.*, p.name AS provider_name, m.name AS message_type_name FROM alerts a \
+                     JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                     WHERE {clause} ORDER BY a.id DESC LIMIT $2"
+                );
+                let rows = sqlx::query(&sql).bind(key).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let status: String = row.try_get("status")?;
+                        Ok($crate::store::Alert {
+                            id: row.try_get("id")?,
+                            content: $crate::store::AlertContent {
+                                provider_id: row.try_get("provider_id")?,
+                                message_type_id: row.try_get("message_type_id")?,
+                                priority: row.try_get("priority")?,
+                                title: row.try_get("title")?,
+                                body_markdown: row.try_get("body_markdown")?,
+                                sms_text: row.try_get("sms_text")?,
+                                target_json: row.try_get("target_json")?,
+                                target_description: row.try_get("target_description")?,
+                            },
+                            provider_name: row.try_get("provider_name")?,
+                            message_type_name: row.try_get("message_type_name")?,
+                            status: $crate::store::AlertStatus::parse(&status)?,
+                            author_staff_id: row.try_get("author_staff_id")?,
+                            signoff: $crate::domain::alert::SignOff {
+                                name: row.try_get("signoff_name")?,
+                                organisation: row.try_get("signoff_organisation")?,
+                                role: row.try_get("signoff_role")?,
+                                area: row.try_get("signoff_area")?,
+                            },
+                            needs_approval: row.try_get("needs_approval")?,
+                            approver_staff_id: row.try_get("approver_staff_id")?,
+                            approved_at: row.try_get("approved_at")?,
+                            scheduled_for: row.try_get("scheduled_for")?,
+                            queued_at: row.try_get("queued_at")?,
+                            cancelled_at: row.try_get("cancelled_at")?,
+                            follows_alert_id: row.try_get("follows_alert_id")?,
+                            follow_up: row.try_get("follow_up")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn load_subscriber(
                 &self,
                 clause: &str,
@@ -1000,6 +1052,156 @@ macro_rules! impl_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn insert_alert(&self, alert: &$crate::store::NewAlert) -> $crate::store::StoreResult<i64> {
+                let c = &alert.content;
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
+                     target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
+                     signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+                     RETURNING id",
+                )
+                .bind(c.provider_id)
+                .bind(c.message_type_id)
+                .bind(c.priority)
+                .bind(&c.title)
+                .bind(&c.body_markdown)
+                .bind(&c.sms_text)
+                .bind(&c.target_json)
+                .bind(&c.target_description)
+                .bind(alert.author_staff_id)
+                .bind(&alert.signoff.name)
+                .bind(&alert.signoff.organisation)
+                .bind(&alert.signoff.role)
+                .bind(&alert.signoff.area)
+                .bind(alert.needs_approval)
+                .bind(alert.follows_alert_id)
+                .bind(&alert.follow_up)
+                .bind(alert.now)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn alert(&self, id: i64) -> $crate::store::StoreResult<Option<$crate::store::Alert>> {
+                Ok(self.load_alerts("a.id = $1", id, 1).await?.pop())
+            }
+
+            async fn list_alerts(
+                &self,
+                provider_id: Option<i64>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Alert>> {
+                match provider_id {
+                    Some(provider) => self.load_alerts("a.provider_id = $1", provider, limit).await,
+                    None => self.load_alerts("a.id > $1", 0, limit).await,
+                }
+            }
+
+            async fn transition_alert(
+                &self,
+                id: i64,
+                from: &[$crate::store::AlertStatus],
+                to: $crate::store::AlertStatus,
+                change: &$crate::store::AlertTransition,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                // The allowed starting states travel as one parameter: ",draft,ready,".
+                let allowed = format!(",{},", from.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));
+                let done = sqlx::query(
+                    "UPDATE alerts SET status = $3, updated_at = $4, \
+                     approver_staff_id = COALESCE($5, approver_staff_id), \
+                     approved_at = CASE WHEN $5 IS NULL THEN approved_at ELSE $4 END, \
+                     scheduled_for = CASE WHEN $3 = 'scheduled' THEN $6 ELSE scheduled_for END, \
+                     queued_at = CASE WHEN $3 = 'queued' THEN $4 ELSE queued_at END, \
+                     cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END \
+                     WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
+                )
+                .bind(id)
+                .bind(allowed)
+                .bind(to.as_str())
+                .bind(now)
+                .bind(change.approver_staff_id)
+                .bind(change.scheduled_for)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_due_alerts(
+                &self,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE alerts SET status = 'queued', queued_at = $1, updated_at = $1 \
+                     WHERE status = 'scheduled' AND scheduled_for <= $1 RETURNING id",
+                )
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn audience_entries(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::geo::audience::AudienceEntry>> {
+                use sqlx::Row;
+                let mut choices: std::collections::HashMap<i64, (Vec<i64>, Vec<i64>)> = std::collections::HashMap::new();
+                for row in sqlx::query(
+                    "SELECT sp.subscriber_id, sp.provider_id FROM subscriber_providers sp \
+                     JOIN subscribers s ON s.id = sp.subscriber_id WHERE s.status = 'active'",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    choices.entry(row.try_get("subscriber_id")?).or_default().0.push(row.try_get("provider_id")?);
+                }
+                for row in sqlx::query(
+                    "SELECT sm.subscriber_id, sm.message_type_id FROM subscriber_message_types sm \
+                     JOIN subscribers s ON s.id = sm.subscriber_id WHERE s.status = 'active'",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    choices.entry(row.try_get("subscriber_id")?).or_default().1.push(row.try_get("message_type_id")?);
+                }
+                // Texts count only for a confirmed mobile number.
+                let rows = sqlx::query(
+                    "SELECT s.id, pc.district_code, pc.easting, pc.northing, s.channel_email, \
+                     (s.channel_sms AND s.mobile_confirmed_at IS NOT NULL) AS sms, s.sms_min_priority \
+                     FROM subscribers s JOIN subscriber_places sp ON sp.subscriber_id = s.id \
+                     JOIN postcodes pc ON pc.postcode = sp.postcode \
+                     WHERE s.status = 'active' AND pc.easting IS NOT NULL AND pc.northing IS NOT NULL \
+                     AND pc.district_code IS NOT NULL ORDER BY s.id, sp.position",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let id: i64 = row.try_get("id")?;
+                        let (providers, message_types) = choices.get(&id).cloned().unwrap_or_default();
+                        let priority: i64 = row.try_get("sms_min_priority")?;
+                        Ok($crate::geo::audience::AudienceEntry {
+                            subscriber_id: id,
+                            district_code: row.try_get("district_code")?,
+                            easting: row.try_get("easting")?,
+                            northing: row.try_get("northing")?,
+                            providers,
+                            message_types,
+                            email: row.try_get("channel_email")?,
+                            sms: row.try_get("sms")?,
+                            sms_min_priority: u8::try_from(priority).unwrap_or(1),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn subscribers_marker(&self) -> $crate::store::StoreResult<(i64, i64)> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM subscribers")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok((row.try_get("n")?, row.try_get("latest")?))
             }
 
             async fn append_audit(&self, entry: &$crate::store::NewAuditEntry) -> $crate::store::StoreResult<()> {

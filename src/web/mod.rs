@@ -2,6 +2,7 @@
 //! over `services`. Handlers parse input, call one use case and render its result.
 
 mod admin;
+mod alerts;
 mod api;
 mod csrf;
 mod error;
@@ -42,7 +43,10 @@ pub fn router(ctx: AppState) -> Router {
         .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/static/beacon.css", get(pages::stylesheet))
-        .route("/staff", get(staff::home))
+        .route("/staff", get(alerts::home))
+        .route("/staff/alerts/new", get(alerts::compose_form).post(alerts::compose))
+        .route("/staff/alerts/{id}", get(alerts::show))
+        .route("/staff/alerts/{id}/{action}", post(alerts::action))
         .route("/staff/sign-in", get(staff::sign_in_form).post(staff::sign_in))
         .route("/staff/sign-out", post(staff::sign_out))
         .route("/staff/enrol/{token}", get(staff::enrol_form).post(staff::enrol))

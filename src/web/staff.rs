@@ -171,35 +171,6 @@ pub async fn sign_out(
 }
 
 #[derive(Template)]
-#[template(path = "staff/home.html")]
-struct HomePage {
-    nav: Option<Nav>,
-    name: String,
-    role: String,
-    organisation: String,
-    area: String,
-    permissions: String,
-}
-
-pub async fn home(
-    State(ctx): State<AppState>,
-    signed_in: SignedInStaff,
-    jar: CookieJar,
-) -> Response {
-    let (jar, csrf) = csrf::issue(&ctx, jar);
-    let staff = &signed_in.staff;
-    let page = HomePage {
-        nav: nav(staff, &csrf),
-        name: staff.name.clone(),
-        role: staff.role_title.clone(),
-        organisation: staff.provider_name.clone(),
-        area: staff.area_label.clone(),
-        permissions: staff.permissions.describe(),
-    };
-    (jar, views::render(&page)).into_response()
-}
-
-#[derive(Template)]
 #[template(path = "staff/enrol.html")]
 struct EnrolPage {
     nav: Option<Nav>,

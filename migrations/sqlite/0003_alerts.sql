@@ -1,0 +1,31 @@
+-- Alerts as senders write them: content, target, sign-off and where each is in its workflow
+-- (SQLite).
+CREATE TABLE alerts (
+    id                   INTEGER PRIMARY KEY,
+    provider_id          INTEGER NOT NULL REFERENCES providers (id),
+    message_type_id      INTEGER NOT NULL REFERENCES message_types (id),
+    priority             INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5),
+    title                TEXT NOT NULL,
+    body_markdown        TEXT NOT NULL,
+    sms_text             TEXT,
+    target_json          TEXT NOT NULL,
+    target_description   TEXT NOT NULL,
+    status               TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_approval', 'ready', 'scheduled', 'queued', 'cancelled')),
+    author_staff_id      INTEGER NOT NULL REFERENCES staff (id),
+    signoff_name         TEXT NOT NULL,
+    signoff_organisation TEXT NOT NULL,
+    signoff_role         TEXT NOT NULL,
+    signoff_area         TEXT NOT NULL,
+    needs_approval       INTEGER NOT NULL,
+    approver_staff_id    INTEGER REFERENCES staff (id),
+    approved_at          INTEGER,
+    scheduled_for        INTEGER,
+    queued_at            INTEGER,
+    cancelled_at         INTEGER,
+    follows_alert_id     INTEGER REFERENCES alerts (id),
+    follow_up            TEXT CHECK (follow_up IN ('update', 'cancel')),
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+);
+CREATE INDEX alerts_provider ON alerts (provider_id, id);
+CREATE INDEX alerts_due ON alerts (status, scheduled_for);

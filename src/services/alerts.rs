@@ -1,0 +1,622 @@
+//! Senders' use cases: composing an alert (content, target, sign-off), previewing whom it
+//! reaches, place suggestions from the body, and the workflow from draft through approval to
+//! sending now or on schedule, with every permission checked here and refusals audited.
+
+use super::staff::{audit, Actor, StaffError};
+use super::AppContext;
+use crate::domain::alert::{self as rules, SignOff};
+use crate::domain::subscriber::FieldErrors;
+use crate::domain::{Postcode, Priority};
+use crate::geo::audience::{AudienceIndex, AudiencePreview, AudienceQuery};
+use crate::geo::places;
+use crate::geo::target::{self, AreaTarget, DistanceUnit, Shape};
+use crate::store::{Alert, AlertContent, AlertStatus, AlertTransition, NewAlert, StaffMember};
+use anyhow::Context;
+use std::sync::Arc;
+
+/// The middle of the force area, for resolving place names and detecting them in text.
+pub const FORCE_CENTRE: (f64, f64) = (540_000.0, 270_000.0);
+/// How far from the force centre a detected place may be.
+const DETECTION_RADIUS_M: f64 = 45_000.0;
+/// Margin around detected places in a suggested target.
+const SUGGESTION_MARGIN_M: f64 = 2_000.0;
+/// How far ahead an alert may be scheduled.
+const MAX_SCHEDULE_DAYS: i64 = 30;
+const MAP_POINTS: usize = 2_000;
+
+/// The compose form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AlertInput {
+    pub provider: String,
+    pub message_type: String,
+    pub priority: String,
+    pub title: String,
+    pub body: String,
+    pub sms_text: String,
+    pub force_area: Option<String>,
+    pub districts: Vec<String>,
+    pub circle_centre: String,
+    /// "E,N": a centre already on the grid (set when a suggested area is accepted).
+    pub circle_grid: String,
+    pub circle_radius: String,
+    pub circle_unit: String,
+    pub polygon: String,
+    pub exclude_districts: Vec<String>,
+    pub exclude_centre: String,
+    pub exclude_radius: String,
+    pub exclude_unit: String,
+    pub follows: Option<i64>,
+    pub follow_up: String,
+}
+
+/// A checked alert, ready to store.
+pub struct CheckedAlert {
+    pub content: AlertContent,
+    pub target: AreaTarget,
+}
+
+/// Whether `staff` may write for `provider_id`: their own organisation, or any for an admin.
+fn may_write_for(staff: &StaffMember, provider_id: i64) -> bool {
+    staff.permissions.admin || (staff.permissions.send && staff.provider_id == provider_id)
+}
+
+/// Checks every field of the compose form and resolves the target; all problems at once.
+pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert, StaffError> {
+    let mut errors = FieldErrors::default();
+    let providers = ctx.store.providers().await?;
+    let provider = providers.iter().find(|p| p.slug == input.provider);
+    if provider.is_none() {
+        errors.add("provider", "Choose who the alert is from");
+    }
+    let types = ctx.store.message_types().await?;
+    let message_type = types.iter().find(|t| t.slug == input.message_type);
+    if message_type.is_none() {
+        errors.add("message_type", "Choose the kind of message");
+    }
+    let priority = input
+        .priority
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|p| Priority::new(p).ok());
+    if priority.is_none() {
+        errors.add("priority", "Choose a priority from 1 (urgent) to 5");
+    }
+    let title = rules::parse_title(&input.title)
+        .map_err(|e| errors.add("title", e))
+        .ok();
+    let body = rules::parse_body(&input.body)
+        .map_err(|e| errors.add("body", e))
+        .ok();
+    let sms_text = input.sms_text.trim();
+    if !sms_text.is_empty() {
+        if let Some(problem) = rules::sms_text_problem(sms_text) {
+            errors.add("sms_text", problem);
+        }
+    }
+    let target = area_target(ctx, input, &mut errors).await?;
+    let (Some(provider), Some(message_type), Some(priority), Some(title), Some(body), Some(target)) =
+        (provider, message_type, priority, title, body, target)
+    else {
+        return Err(StaffError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(StaffError::Invalid(errors));
+    }
+    let districts = ctx.store.districts().await?;
+    let describe = target.describe(|code| {
+        districts
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    });
+    Ok(CheckedAlert {
+        content: AlertContent {
+            provider_id: provider.id,
+            message_type_id: message_type.id,
+            priority: i64::from(priority.level()),
+            title,
+            body_markdown: body,
+            sms_text: (!sms_text.is_empty()).then(|| sms_text.to_owned()),
+            target_json: serde_json::to_string(&target).context("writing the target")?,
+            target_description: describe,
+        },
+        target,
+    })
+}
+
+async fn centre(
+    ctx: &AppContext,
+    text: &str,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Result<Option<(f64, f64, String)>, StaffError> {
+    let text = text.trim();
+    if text.is_empty() {
+        errors.add(field, "Enter a postcode or a place name for the centre");
+        return Ok(None);
+    }
+    if let Ok(postcode) = Postcode::parse(text) {
+        return Ok(
+            match super::postcodes::locate(&ctx.store, &postcode).await? {
+                Ok(location) => location
+                    .easting
+                    .zip(location.northing)
+                    .map(|(e, n)| (f64::from(e), f64::from(n), postcode.to_string())),
+                Err(problem) => {
+                    errors.add(field, problem);
+                    None
+                }
+            },
+        );
+    }
+    match places::find_near(text, FORCE_CENTRE.0, FORCE_CENTRE.1) {
+        Some(place) => Ok(Some((place.easting, place.northing, place.name.clone()))),
+        None => {
+            errors.add(
+                field,
+                format!(
+                    "We cannot find a place called “{}”: enter a postcode, or a town or village name",
+                    text.chars().take(40).collect::<String>()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn radius(
+    text: &str,
+    unit: &str,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<(f64, DistanceUnit)> {
+    let unit = if unit == "miles" {
+        DistanceUnit::Miles
+    } else {
+        DistanceUnit::Km
+    };
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() => Some((value, unit)),
+        _ => {
+            errors.add(field, "Enter the radius as a number, like 5 or 2.5");
+            None
+        }
+    }
+}
+
+/// Builds the target from the form: the union of what is ticked or filled in, less what is
+/// excluded.
+async fn area_target(
+    ctx: &AppContext,
+    input: &AlertInput,
+    errors: &mut FieldErrors,
+) -> Result<Option<AreaTarget>, StaffError> {
+    let known: Vec<String> = ctx
+        .store
+        .districts()
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    let check_districts = |codes: &[String], field: &str, errors: &mut FieldErrors| {
+        if codes.iter().any(|c| !known.contains(c)) {
+            errors.add(field, "Choose districts from the list");
+        }
+    };
+    let mut target = AreaTarget {
+        include: Vec::new(),
+        exclude: Vec::new(),
+    };
+    if input.force_area.is_some() {
+        target.include.push(Shape::ForceArea);
+    }
+    if !input.districts.is_empty() {
+        check_districts(&input.districts, "districts", errors);
+        target.include.push(Shape::Districts {
+            codes: input.districts.clone(),
+        });
+    }
+    if !input.circle_radius.trim().is_empty() || !input.circle_centre.trim().is_empty() {
+        let grid = input.circle_grid.split_once(',').and_then(|(e, n)| {
+            Some((e.trim().parse::<f64>().ok()?, n.trim().parse::<f64>().ok()?))
+        });
+        let centre = match grid {
+            Some((e, n)) => Some((e, n, input.circle_centre.trim().to_owned())),
+            None => centre(ctx, &input.circle_centre, "circle_centre", errors).await?,
+        };
+        let radius = radius(
+            &input.circle_radius,
+            &input.circle_unit,
+            "circle_radius",
+            errors,
+        );
+        if let (Some((e, n, label)), Some((r, unit))) = (centre, radius) {
+            match target::circle(e, n, r, unit, &label) {
+                Ok(shape) => target.include.push(shape),
+                Err(problem) => errors.add("circle_radius", problem),
+            }
+        }
+    }
+    if !input.polygon.trim().is_empty() {
+        match target::polygon_from_geojson(&input.polygon) {
+            Ok(shape) => target.include.push(shape),
+            Err(problem) => errors.add("polygon", problem),
+        }
+    }
+    if !input.exclude_districts.is_empty() {
+        check_districts(&input.exclude_districts, "exclude_districts", errors);
+        target.exclude.push(Shape::Districts {
+            codes: input.exclude_districts.clone(),
+        });
+    }
+    if !input.exclude_radius.trim().is_empty() || !input.exclude_centre.trim().is_empty() {
+        let centre = centre(ctx, &input.exclude_centre, "exclude_centre", errors).await?;
+        let radius = radius(
+            &input.exclude_radius,
+            &input.exclude_unit,
+            "exclude_radius",
+            errors,
+        );
+        if let (Some((e, n, label)), Some((r, unit))) = (centre, radius) {
+            match target::circle(e, n, r, unit, &label) {
+                Ok(shape) => target.exclude.push(shape),
+                Err(problem) => errors.add("exclude_radius", problem),
+            }
+        }
+    }
+    if target.include.is_empty() {
+        errors.add(
+            "force_area",
+            "Choose where the alert is for: the whole force area, districts, a circle or a shape",
+        );
+        return Ok(None);
+    }
+    Ok(Some(target))
+}
+
+/// The audience index, rebuilt when residents have changed since it was built.
+pub async fn audience_index(ctx: &AppContext) -> Result<Arc<AudienceIndex>, StaffError> {
+    let marker = ctx.store.subscribers_marker().await?;
+    {
+        let cached = ctx.audience.read().await;
+        if let Some((built_for, index)) = cached.as_ref() {
+            if *built_for == marker {
+                return Ok(index.clone());
+            }
+        }
+    }
+    let mut cached = ctx.audience.write().await;
+    if let Some((built_for, index)) = cached.as_ref() {
+        if *built_for == marker {
+            return Ok(index.clone());
+        }
+    }
+    let entries = ctx.store.audience_entries().await?;
+    let index = tokio::task::spawn_blocking(move || AudienceIndex::build(entries))
+        .await
+        .context("building the audience index")?
+        .map_err(|e| StaffError::Unexpected(anyhow::anyhow!("{e}")))?;
+    let index = Arc::new(index);
+    *cached = Some((marker, index.clone()));
+    Ok(index)
+}
+
+/// Whom a checked alert would reach, and the map of it.
+pub struct Audience {
+    pub preview: AudiencePreview,
+    pub by_district: Vec<(String, u64)>,
+    pub map_svg: String,
+}
+
+pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audience, StaffError> {
+    let index = audience_index(ctx).await?;
+    let prepared = checked.target.prepare();
+    let preview = index.preview(&AudienceQuery {
+        target: &prepared,
+        provider_id: checked.content.provider_id,
+        message_type_id: checked.content.message_type_id,
+        priority: u8::try_from(checked.content.priority).unwrap_or(5),
+        map_points: MAP_POINTS,
+    });
+    let districts = ctx.store.districts().await?;
+    let by_district = preview
+        .by_district
+        .iter()
+        .map(|(code, n)| {
+            let name = districts
+                .iter()
+                .find(|d| &d.code == code)
+                .and_then(|d| d.name.clone())
+                .unwrap_or_else(|| code.clone());
+            (name, *n)
+        })
+        .collect();
+    let map_svg = crate::geo::map::preview_svg(&checked.target, &preview, 640);
+    Ok(Audience {
+        preview,
+        by_district,
+        map_svg,
+    })
+}
+
+/// A target suggested from the places a body names.
+pub struct Suggestion {
+    pub places: Vec<String>,
+    pub easting: f64,
+    pub northing: f64,
+    pub radius_km: f64,
+}
+
+pub fn suggest_target(body: &str) -> Option<Suggestion> {
+    let found = places::detect(body, FORCE_CENTRE, DETECTION_RADIUS_M);
+    let points: Vec<(f64, f64)> = found.iter().map(|p| (p.easting, p.northing)).collect();
+    let (e, n, r) = places::covering_circle(&points, SUGGESTION_MARGIN_M)?;
+    Some(Suggestion {
+        places: found.iter().map(|p| p.name.clone()).collect(),
+        easting: e.round(),
+        northing: n.round(),
+        radius_km: (r / 100.0).ceil() / 10.0,
+    })
+}
+
+/// Stores a draft. A sender writes only for their own organisation; an admin for any.
+pub async fn save_draft(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    input: &AlertInput,
+) -> Result<i64, StaffError> {
+    let staff = actor
+        .staff
+        .context("composing needs a signed-in member of staff")?;
+    let checked = check(ctx, input).await?;
+    if !may_write_for(staff, checked.content.provider_id) {
+        audit(
+            ctx,
+            actor,
+            "compose",
+            &checked.content.title,
+            "writing as another organisation",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    if let Some(original) = input.follows {
+        let follows = ctx.store.alert(original).await?;
+        let valid = follows.is_some_and(|a| {
+            a.status == AlertStatus::Queued && a.content.provider_id == checked.content.provider_id
+        });
+        if !valid || !matches!(input.follow_up.as_str(), "update" | "cancel") {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "title",
+                "A follow-up must refer to a sent alert of the same organisation",
+            );
+            return Err(StaffError::Invalid(errors));
+        }
+    }
+    let new = NewAlert {
+        content: checked.content,
+        author_staff_id: staff.id,
+        signoff: SignOff {
+            name: staff.name.clone(),
+            organisation: staff.provider_name.clone(),
+            role: staff.role_title.clone(),
+            area: staff.area_label.clone(),
+        },
+        needs_approval: staff.permissions.needs_approval,
+        follows_alert_id: input.follows,
+        follow_up: input.follows.map(|_| input.follow_up.clone()),
+        now: chrono::Utc::now().timestamp(),
+    };
+    let id = ctx.store.insert_alert(&new).await?;
+    audit(
+        ctx,
+        actor,
+        "compose",
+        &format!("alert {id}"),
+        &new.content.title,
+        false,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The alert, if `staff` may see it: their organisation's, or any for an admin.
+pub async fn visible_alert(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+) -> Result<Option<Alert>, StaffError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    let Some(alert) = ctx.store.alert(id).await? else {
+        return Ok(None);
+    };
+    if staff.permissions.admin || staff.provider_id == alert.content.provider_id {
+        Ok(Some(alert))
+    } else {
+        audit(
+            ctx,
+            actor,
+            "view-alert",
+            &format!("alert {id}"),
+            "another organisation's alert",
+            true,
+        )
+        .await?;
+        Err(StaffError::Forbidden)
+    }
+}
+
+/// The workflow's actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAction {
+    /// Draft → waiting for approval, or ready when none is needed.
+    Submit,
+    Approve,
+    SendNow,
+    Schedule(i64),
+    Cancel,
+}
+
+impl AlertAction {
+    fn name(self) -> &'static str {
+        match self {
+            AlertAction::Submit => "submit",
+            AlertAction::Approve => "approve",
+            AlertAction::SendNow => "send",
+            AlertAction::Schedule(_) => "schedule",
+            AlertAction::Cancel => "cancel",
+        }
+    }
+}
+
+/// Whether `staff` may take `action` on `alert`; the reason when not.
+pub fn permission(
+    staff: &StaffMember,
+    alert: &Alert,
+    action: AlertAction,
+) -> Result<(), &'static str> {
+    let own_org = staff.provider_id == alert.content.provider_id;
+    let admin = staff.permissions.admin;
+    match action {
+        AlertAction::Approve => {
+            if alert.author_staff_id == staff.id {
+                Err("senders may not approve their own alerts")
+            } else if admin || (staff.permissions.approve && own_org) {
+                Ok(())
+            } else {
+                Err("approving needs the approver permission for this organisation")
+            }
+        }
+        AlertAction::Submit
+        | AlertAction::SendNow
+        | AlertAction::Schedule(_)
+        | AlertAction::Cancel => {
+            if admin || (own_org && (staff.permissions.send || staff.permissions.approve)) {
+                Ok(())
+            } else {
+                Err("this needs the sender permission for this organisation")
+            }
+        }
+    }
+}
+
+/// Takes a workflow action, checking permission and state; refusals are audited.
+pub async fn act(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    alert: &Alert,
+    action: AlertAction,
+) -> Result<AlertStatus, StaffError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    let subject = format!("alert {}", alert.id);
+    if let Err(reason) = permission(staff, alert, action) {
+        audit(ctx, actor, action.name(), &subject, reason, true).await?;
+        return Err(StaffError::Forbidden);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let (from, to, change): (&[AlertStatus], AlertStatus, AlertTransition) = match action {
+        AlertAction::Submit if alert.needs_approval => (
+            &[AlertStatus::Draft],
+            AlertStatus::AwaitingApproval,
+            AlertTransition::default(),
+        ),
+        AlertAction::Submit => (
+            &[AlertStatus::Draft],
+            AlertStatus::Ready,
+            AlertTransition::default(),
+        ),
+        AlertAction::Approve => (
+            &[AlertStatus::AwaitingApproval],
+            AlertStatus::Ready,
+            AlertTransition {
+                approver_staff_id: Some(staff.id),
+                ..AlertTransition::default()
+            },
+        ),
+        AlertAction::SendNow => (
+            &[AlertStatus::Ready, AlertStatus::Scheduled],
+            AlertStatus::Queued,
+            AlertTransition::default(),
+        ),
+        AlertAction::Schedule(at) => {
+            if at <= now || at > now + MAX_SCHEDULE_DAYS * 86_400 {
+                return Err(StaffError::Refused(
+                    "Choose a time in the future, within the next 30 days",
+                ));
+            }
+            (
+                &[AlertStatus::Ready],
+                AlertStatus::Scheduled,
+                AlertTransition {
+                    scheduled_for: Some(at),
+                    ..AlertTransition::default()
+                },
+            )
+        }
+        AlertAction::Cancel => (
+            &[
+                AlertStatus::Draft,
+                AlertStatus::AwaitingApproval,
+                AlertStatus::Ready,
+                AlertStatus::Scheduled,
+            ],
+            AlertStatus::Cancelled,
+            AlertTransition::default(),
+        ),
+    };
+    if !ctx
+        .store
+        .transition_alert(alert.id, from, to, &change, now)
+        .await?
+    {
+        audit(
+            ctx,
+            actor,
+            action.name(),
+            &subject,
+            &format!("not possible while {}", alert.status.label()),
+            true,
+        )
+        .await?;
+        return Err(StaffError::Refused(
+            "That cannot be done to the alert as it is now: it may have changed meanwhile. Reload the page.",
+        ));
+    }
+    let detail = match action {
+        AlertAction::Schedule(at) => chrono::DateTime::from_timestamp(at, 0)
+            .map(|t| format!("for {}", t.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default(),
+        _ => to.label().to_owned(),
+    };
+    audit(ctx, actor, action.name(), &subject, &detail, false).await?;
+    Ok(to)
+}
+
+/// Sends the alert to the member of staff themselves, as residents would see it, marked as a
+/// test. Nothing reaches any resident.
+pub async fn test_send(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    alert: &Alert,
+) -> Result<(), StaffError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    let message = super::messages::alert_test_email(ctx, alert, staff)?;
+    ctx.store
+        .enqueue_outbound(&message, chrono::Utc::now().timestamp())
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    audit(
+        ctx,
+        actor,
+        "test-send",
+        &format!("alert {}", alert.id),
+        "to themselves",
+        false,
+    )
+    .await
+}

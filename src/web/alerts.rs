@@ -1,0 +1,658 @@
+//! Senders' pages: the alert list, composing with an audience preview and place suggestions,
+//! and an alert's page with the workflow actions its viewer may take.
+
+use super::csrf;
+use super::error::WebResult;
+use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
+use super::{views, AppState, ClientIp};
+use crate::domain::alert::{gsm7_length, render_markdown, SignOff, SMS_MAX};
+use crate::domain::subscriber::FieldErrors;
+use crate::domain::Priority;
+use crate::services::alerts::{self, AlertAction, AlertInput, Suggestion};
+use crate::services::staff::StaffError;
+use crate::store::{Alert, AlertStatus, StaffMember};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
+use chrono::TimeZone;
+
+/// Counts and the map, as the pages show them.
+pub struct AudienceView {
+    pub residents: u64,
+    pub emails: u64,
+    pub texts: u64,
+    pub description: String,
+    pub by_district: Vec<(String, u64)>,
+    pub map_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+struct HomePage {
+    nav: Option<Nav>,
+    name: String,
+    role: String,
+    organisation: String,
+    area: String,
+    permissions: String,
+    can_compose: bool,
+    alerts: Vec<(i64, String, String, &'static str, String)>,
+}
+
+pub async fn home(
+    State(ctx): State<AppState>,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let staff = &signed_in.staff;
+    let scope = (!staff.permissions.admin).then_some(staff.provider_id);
+    let alerts = ctx
+        .store
+        .list_alerts(scope, 200)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                a.content.title,
+                a.provider_name,
+                a.status.label(),
+                a.signoff.name,
+            )
+        })
+        .collect();
+    let page = HomePage {
+        nav: nav(staff, &csrf),
+        name: staff.name.clone(),
+        role: staff.role_title.clone(),
+        organisation: staff.provider_name.clone(),
+        area: staff.area_label.clone(),
+        permissions: staff.permissions.describe(),
+        can_compose: staff.permissions.send || staff.permissions.admin,
+        alerts,
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/compose.html")]
+struct ComposePage {
+    nav: Option<Nav>,
+    csrf: String,
+    heading: String,
+    form: AlertInput,
+    providers: Vec<(String, String)>,
+    message_types: Vec<(String, String)>,
+    priorities: Vec<(u8, &'static str)>,
+    districts: Vec<(String, String, bool)>,
+    exclude_districts: Vec<(String, String, bool)>,
+    sms_count: String,
+    suggestion: Option<Suggestion>,
+    audience: Option<AudienceView>,
+    signoff: [String; 3],
+    errors: FieldErrors,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn compose_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    staff: &StaffMember,
+    form: AlertInput,
+    audience: Option<AudienceView>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let providers = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .filter(|p| staff.permissions.admin || p.id == staff.provider_id)
+        .map(|p| (p.slug, p.name))
+        .collect();
+    let message_types = ctx
+        .store
+        .message_types()
+        .await?
+        .into_iter()
+        .map(|m| (m.slug, m.name))
+        .collect();
+    let force: Vec<(String, String)> = ctx
+        .store
+        .districts()
+        .await?
+        .into_iter()
+        .filter(|d| crate::geo::districts::FORCE_DISTRICTS.contains(&d.code.as_str()))
+        .map(|d| (d.name.clone().unwrap_or_else(|| d.code.clone()), d.code))
+        .map(|(name, code)| (code, name))
+        .collect();
+    let ticked = |chosen: &[String]| {
+        force
+            .iter()
+            .map(|(code, name)| (code.clone(), name.clone(), chosen.contains(code)))
+            .collect::<Vec<_>>()
+    };
+    let sms_count = match gsm7_length(form.sms_text.trim()) {
+        Ok(n) => format!("{n} of {SMS_MAX} characters"),
+        Err(c) => format!("“{c}” cannot go in a text message"),
+    };
+    let page = ComposePage {
+        nav: nav(staff, &csrf),
+        csrf,
+        heading: match form.follow_up.as_str() {
+            "update" => "Write an update to an alert".into(),
+            "cancel" => "Withdraw an alert".into(),
+            _ => "Write an alert".into(),
+        },
+        districts: ticked(&form.districts),
+        exclude_districts: ticked(&form.exclude_districts),
+        suggestion: alerts::suggest_target(&form.body),
+        form,
+        providers,
+        message_types,
+        priorities: Priority::all().map(|p| (p.level(), p.label())).collect(),
+        sms_count,
+        audience,
+        signoff: SignOff {
+            name: staff.name.clone(),
+            organisation: staff.provider_name.clone(),
+            role: staff.role_title.clone(),
+            area: staff.area_label.clone(),
+        }
+        .lines(),
+        errors,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ComposeQuery {
+    follows: Option<i64>,
+    follow_up: String,
+}
+
+pub async fn compose_form(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Query(query): Query<ComposeQuery>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    if !(staff.permissions.send || staff.permissions.admin) {
+        crate::services::staff::audit(
+            &ctx,
+            &actor(staff, &ip),
+            "compose",
+            "new alert",
+            "not a sender",
+            true,
+        )
+        .await?;
+        return Ok(forbidden());
+    }
+    let mut form = AlertInput {
+        provider: ctx
+            .store
+            .providers()
+            .await?
+            .into_iter()
+            .find(|p| p.id == staff.provider_id)
+            .map(|p| p.slug)
+            .unwrap_or_default(),
+        priority: "3".into(),
+        circle_unit: "km".into(),
+        exclude_unit: "km".into(),
+        ..AlertInput::default()
+    };
+    if let Some(original) = query.follows {
+        let original = match alerts::visible_alert(&ctx, &actor(staff, &ip), original).await {
+            Ok(Some(alert)) if alert.status == AlertStatus::Queued => alert,
+            Ok(_) => return Ok(super::pages::not_found().await),
+            Err(StaffError::Forbidden) => return Ok(forbidden()),
+            Err(error) => return Err(error.into()),
+        };
+        let cancel = query.follow_up == "cancel";
+        form.follows = Some(original.id);
+        form.follow_up = if cancel { "cancel" } else { "update" }.into();
+        form.title = format!(
+            "{}: {}",
+            if cancel { "Withdrawn" } else { "Update" },
+            original.content.title
+        );
+        form.body = if cancel {
+            format!("This alert has been withdrawn: {}.", original.content.title)
+        } else {
+            original.content.body_markdown.clone()
+        };
+        form.message_type = ctx
+            .store
+            .message_types()
+            .await?
+            .into_iter()
+            .find(|m| m.id == original.content.message_type_id)
+            .map(|m| m.slug)
+            .unwrap_or_default();
+        form.priority = original.content.priority.to_string();
+        if let Ok(target) =
+            serde_json::from_str::<crate::geo::target::AreaTarget>(&original.content.target_json)
+        {
+            fill_target(&mut form, &target);
+        }
+    }
+    compose_page(
+        &ctx,
+        jar,
+        staff,
+        form,
+        None,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Puts a stored target back into the form's fields (for follow-ups).
+fn fill_target(form: &mut AlertInput, target: &crate::geo::target::AreaTarget) {
+    use crate::geo::target::Shape;
+    for shape in &target.include {
+        match shape {
+            Shape::ForceArea => form.force_area = Some("on".into()),
+            Shape::Districts { codes } => form.districts = codes.clone(),
+            Shape::Circle {
+                easting,
+                northing,
+                radius_m,
+                label,
+            } => {
+                form.circle_centre = label.clone();
+                form.circle_grid = format!("{easting},{northing}");
+                form.circle_radius = format!("{}", radius_m / 1000.0);
+                form.circle_unit = "km".into();
+            }
+            Shape::Polygon { .. } => {
+                form.polygon = crate::geo::target::polygon_to_geojson(shape)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    }
+    for shape in &target.exclude {
+        if let Shape::Districts { codes } = shape {
+            form.exclude_districts = codes.clone();
+        }
+    }
+}
+
+/// The compose form's own fields, besides the alert itself.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ComposeForm {
+    csrf: String,
+    action: String,
+}
+
+/// The body is read twice, once for the form's own fields and once for the alert (serde's
+/// `flatten` cannot carry repeated keys and numbers through a form).
+pub async fn compose(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    let (Ok(form), Ok(mut input)) = (
+        serde_html_form::from_bytes::<ComposeForm>(&body),
+        serde_html_form::from_bytes::<AlertInput>(&body),
+    ) else {
+        return Ok((StatusCode::BAD_REQUEST, "The form could not be read").into_response());
+    };
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let mut errors = FieldErrors::default();
+        errors.add("title", super::pages::FORM_EXPIRED);
+        return compose_page(&ctx, jar, staff, input, None, errors, StatusCode::FORBIDDEN).await;
+    }
+    if form.action == "suggest" {
+        if let Some(s) = alerts::suggest_target(&input.body) {
+            input.force_area = None;
+            input.districts.clear();
+            input.circle_centre = s.places.join(", ");
+            input.circle_grid = format!("{},{}", s.easting, s.northing);
+            input.circle_radius = format!("{}", s.radius_km);
+            input.circle_unit = "km".into();
+        }
+    }
+    if form.action == "save" {
+        return match alerts::save_draft(&ctx, &actor(staff, &ip), &input).await {
+            Ok(id) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done=saved")).into_response()),
+            Err(StaffError::Invalid(errors)) => {
+                compose_page(
+                    &ctx,
+                    jar,
+                    staff,
+                    input,
+                    None,
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(StaffError::Forbidden) => Ok(forbidden()),
+            Err(error) => Err(error.into()),
+        };
+    }
+    // Preview (also after accepting a suggestion): check everything, count the audience.
+    match alerts::check(&ctx, &input).await {
+        Ok(checked) => {
+            let audience = alerts::audience(&ctx, &checked).await?;
+            let view = AudienceView {
+                residents: audience.preview.residents,
+                emails: audience.preview.emails,
+                texts: audience.preview.texts,
+                description: checked.content.target_description.clone(),
+                by_district: audience.by_district,
+                map_svg: audience.map_svg,
+            };
+            compose_page(
+                &ctx,
+                jar,
+                staff,
+                input,
+                Some(view),
+                FieldErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StaffError::Invalid(errors)) => {
+            compose_page(
+                &ctx,
+                jar,
+                staff,
+                input,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/alert.html")]
+struct AlertPage {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    title: String,
+    status: &'static str,
+    follow: Option<String>,
+    provider: String,
+    message_type: String,
+    priority: String,
+    target: String,
+    scheduled: Option<String>,
+    sms_text: Option<String>,
+    body_html: String,
+    signoff: [String; 3],
+    audience: Option<AudienceView>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    can_follow_up: bool,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+fn uk_time(timestamp: i64) -> String {
+    chrono::DateTime::from_timestamp(timestamp, 0)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Europe::London)
+                .format("%A %-d %B %Y at %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AlertQuery {
+    done: String,
+}
+
+async fn alert_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    staff: &StaffMember,
+    alert: &Alert,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let allowed = |action: AlertAction| alerts::permission(staff, alert, action).is_ok();
+    let mut actions = Vec::new();
+    match alert.status {
+        AlertStatus::Draft if allowed(AlertAction::Submit) => {
+            let label = if alert.needs_approval {
+                "Ask for approval"
+            } else {
+                "Mark ready to send"
+            };
+            actions.push(("submit", label, false));
+        }
+        AlertStatus::AwaitingApproval if allowed(AlertAction::Approve) => {
+            actions.push(("approve", "Approve", false))
+        }
+        AlertStatus::Ready if allowed(AlertAction::SendNow) => {
+            actions.push(("send", "Send now", false));
+            actions.push(("schedule", "Schedule", false));
+        }
+        AlertStatus::Scheduled if allowed(AlertAction::SendNow) => {
+            actions.push(("send", "Send now instead", false))
+        }
+        _ => {}
+    }
+    if !matches!(alert.status, AlertStatus::Queued | AlertStatus::Cancelled) {
+        actions.push(("test", "Send a test to myself", false));
+        if allowed(AlertAction::Cancel) {
+            actions.push(("cancel", "Cancel this alert", true));
+        }
+    }
+    let audience =
+        match serde_json::from_str::<crate::geo::target::AreaTarget>(&alert.content.target_json) {
+            Ok(target) => {
+                let checked = alerts::CheckedAlert {
+                    content: alert.content.clone(),
+                    target,
+                };
+                let audience = alerts::audience(ctx, &checked).await?;
+                Some(AudienceView {
+                    residents: audience.preview.residents,
+                    emails: audience.preview.emails,
+                    texts: audience.preview.texts,
+                    description: alert.content.target_description.clone(),
+                    by_district: audience.by_district,
+                    map_svg: audience.map_svg,
+                })
+            }
+            Err(_) => None,
+        };
+    let page = AlertPage {
+        nav: nav(staff, &csrf),
+        csrf,
+        id: alert.id,
+        title: alert.content.title.clone(),
+        status: alert.status.label(),
+        follow: alert
+            .follows_alert_id
+            .map(|original| match alert.follow_up.as_deref() {
+                Some("cancel") => format!("withdraws alert {original}"),
+                _ => format!("updates alert {original}"),
+            }),
+        provider: alert.provider_name.clone(),
+        message_type: alert.message_type_name.clone(),
+        priority: Priority::new(alert.content.priority).map_or_else(
+            |_| alert.content.priority.to_string(),
+            |p| p.label().to_owned(),
+        ),
+        target: alert.content.target_description.clone(),
+        scheduled: alert
+            .scheduled_for
+            .filter(|_| alert.status == AlertStatus::Scheduled)
+            .map(uk_time),
+        sms_text: alert.content.sms_text.clone(),
+        body_html: render_markdown(&alert.content.body_markdown).html,
+        signoff: alert.signoff.lines(),
+        audience,
+        actions,
+        can_follow_up: alert.status == AlertStatus::Queued && allowed(AlertAction::Submit),
+        notice,
+        problem,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+pub async fn show(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    Query(query): Query<AlertQuery>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    let alert = match alerts::visible_alert(&ctx, &actor(staff, &ip), id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let notice = match query.done.as_str() {
+        "saved" => Some("The draft is saved.".to_owned()),
+        "submit" => Some(format!(
+            "Done: the alert is now “{}”.",
+            alert.status.label()
+        )),
+        "approve" => Some("Approved: the alert may now be sent.".to_owned()),
+        "send" => Some("Sent: the alert is on its way to residents.".to_owned()),
+        "schedule" => Some("Scheduled.".to_owned()),
+        "cancel" => Some("The alert is cancelled: nothing will be sent.".to_owned()),
+        "test" => Some(format!("A test has been sent to {}.", staff.email)),
+        _ => None,
+    };
+    alert_page(&ctx, jar, staff, &alert, notice, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ActionForm {
+    csrf: String,
+    at: String,
+}
+
+pub async fn action(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path((id, action)): Path<(i64, String)>,
+    jar: CookieJar,
+    Form(form): Form<ActionForm>,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    let who = actor(staff, &ip);
+    let alert = match alerts::visible_alert(&ctx, &who, id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let problem = Some(super::pages::FORM_EXPIRED.to_owned());
+        return alert_page(
+            &ctx,
+            jar,
+            staff,
+            &alert,
+            None,
+            problem,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let outcome = match action.as_str() {
+        "test" => alerts::test_send(&ctx, &who, &alert).await.map(|_| ()),
+        "submit" => alerts::act(&ctx, &who, &alert, AlertAction::Submit)
+            .await
+            .map(|_| ()),
+        "approve" => alerts::act(&ctx, &who, &alert, AlertAction::Approve)
+            .await
+            .map(|_| ()),
+        "send" => alerts::act(&ctx, &who, &alert, AlertAction::SendNow)
+            .await
+            .map(|_| ()),
+        "cancel" => alerts::act(&ctx, &who, &alert, AlertAction::Cancel)
+            .await
+            .map(|_| ()),
+        "schedule" => match parse_uk_time(&form.at) {
+            Some(at) => alerts::act(&ctx, &who, &alert, AlertAction::Schedule(at))
+                .await
+                .map(|_| ()),
+            None => Err(StaffError::Refused(
+                "Enter the date and time to send it, like 22/11/2026 09:30",
+            )),
+        },
+        _ => return Ok(super::pages::not_found().await),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done={action}")).into_response()),
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffError::Refused(problem)) => {
+            alert_page(
+                &ctx,
+                jar,
+                staff,
+                &alert,
+                None,
+                Some(problem.to_owned()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A `datetime-local` value read as UK time (GMT or BST, whichever is in force then).
+fn parse_uk_time(value: &str) -> Option<i64> {
+    let naive = chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    chrono_tz::Europe::London
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn schedule_times_are_uk_local() {
+        // 1 July is in British Summer Time (UTC+1); 1 December in GMT.
+        assert_eq!(
+            super::parse_uk_time("2026-07-01T09:30"),
+            Some(1_782_894_600)
+        );
+        assert_eq!(
+            super::parse_uk_time("2026-12-01T09:30"),
+            Some(1_796_117_400)
+        );
+        assert_eq!(super::parse_uk_time("tomorrow"), None);
+    }
+}
