@@ -1,5 +1,18 @@
 -- Alerts as senders write them: content, target, sign-off and where each is in its workflow
 -- (PostgreSQL).
+-- Tokens with which other systems compose and send alerts for one organisation. Only a hash of
+-- each token is kept.
+CREATE TABLE api_tokens (
+    id                 BIGSERIAL PRIMARY KEY,
+    provider_id        BIGINT NOT NULL REFERENCES providers (id),
+    name               TEXT NOT NULL,
+    token_hash         TEXT NOT NULL UNIQUE,
+    created_by         BIGINT REFERENCES staff (id),
+    created_at         BIGINT NOT NULL,
+    revoked_at         BIGINT,
+    last_used_at       BIGINT
+);
+
 CREATE TABLE alerts (
     id                   BIGSERIAL PRIMARY KEY,
     provider_id          BIGINT NOT NULL REFERENCES providers (id),
@@ -11,7 +24,9 @@ CREATE TABLE alerts (
     target_json          TEXT NOT NULL,
     target_description   TEXT NOT NULL,
     status               TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_approval', 'ready', 'scheduled', 'queued', 'cancelled')),
-    author_staff_id      BIGINT NOT NULL REFERENCES staff (id),
+    -- Written by a member of staff, or sent in through an API token.
+    author_staff_id      BIGINT REFERENCES staff (id),
+    api_token_id         BIGINT REFERENCES api_tokens (id),
     signoff_name         TEXT NOT NULL,
     signoff_organisation TEXT NOT NULL,
     signoff_role         TEXT NOT NULL,

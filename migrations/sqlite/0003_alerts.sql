@@ -1,5 +1,18 @@
 -- Alerts as senders write them: content, target, sign-off and where each is in its workflow
 -- (SQLite).
+-- Tokens with which other systems compose and send alerts for one organisation. Only a hash of
+-- each token is kept.
+CREATE TABLE api_tokens (
+    id                 INTEGER PRIMARY KEY,
+    provider_id        INTEGER NOT NULL REFERENCES providers (id),
+    name               TEXT NOT NULL,
+    token_hash         TEXT NOT NULL UNIQUE,
+    created_by         INTEGER REFERENCES staff (id),
+    created_at         INTEGER NOT NULL,
+    revoked_at         INTEGER,
+    last_used_at       INTEGER
+);
+
 CREATE TABLE alerts (
     id                   INTEGER PRIMARY KEY,
     provider_id          INTEGER NOT NULL REFERENCES providers (id),
@@ -11,7 +24,9 @@ CREATE TABLE alerts (
     target_json          TEXT NOT NULL,
     target_description   TEXT NOT NULL,
     status               TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_approval', 'ready', 'scheduled', 'queued', 'cancelled')),
-    author_staff_id      INTEGER NOT NULL REFERENCES staff (id),
+    -- Written by a member of staff, or sent in through an API token.
+    author_staff_id      INTEGER REFERENCES staff (id),
+    api_token_id         INTEGER REFERENCES api_tokens (id),
     signoff_name         TEXT NOT NULL,
     signoff_organisation TEXT NOT NULL,
     signoff_role         TEXT NOT NULL,

@@ -400,7 +400,8 @@ pub async fn save_draft(
     }
     let new = NewAlert {
         content: checked.content,
-        author_staff_id: staff.id,
+        author_staff_id: Some(staff.id),
+        api_token_id: None,
         signoff: SignOff {
             name: staff.name.clone(),
             organisation: staff.provider_name.clone(),
@@ -484,7 +485,7 @@ pub fn permission(
     let admin = staff.permissions.admin;
     match action {
         AlertAction::Approve => {
-            if alert.author_staff_id == staff.id {
+            if alert.author_staff_id == Some(staff.id) {
                 Err("senders may not approve their own alerts")
             } else if admin || (staff.permissions.approve && own_org) {
                 Ok(())

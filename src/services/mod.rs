@@ -3,6 +3,7 @@
 //! nothing below them.
 
 pub mod alerts;
+pub mod api_tokens;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;

@@ -346,7 +346,9 @@ pub struct AlertContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {
     pub content: AlertContent,
-    pub author_staff_id: i64,
+    /// The member of staff who wrote it, or `None` for an alert sent in through an API token.
+    pub author_staff_id: Option<i64>,
+    pub api_token_id: Option<i64>,
     pub signoff: crate::domain::alert::SignOff,
     pub needs_approval: bool,
     pub follows_alert_id: Option<i64>,
@@ -361,7 +363,8 @@ pub struct Alert {
     pub provider_name: String,
     pub message_type_name: String,
     pub status: AlertStatus,
-    pub author_staff_id: i64,
+    pub author_staff_id: Option<i64>,
+    pub api_token_id: Option<i64>,
     pub signoff: crate::domain::alert::SignOff,
     pub needs_approval: bool,
     pub approver_staff_id: Option<i64>,
@@ -372,6 +375,18 @@ pub struct Alert {
     pub follows_alert_id: Option<i64>,
     pub follow_up: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// A token with which another system composes and sends alerts for one organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A change of an alert's status, made only if it is in one of the `from` states.
@@ -583,6 +598,24 @@ pub trait Store: Send + Sync + 'static {
     async fn audience_entries(&self) -> StoreResult<Vec<crate::geo::audience::AudienceEntry>>;
     /// Changes whenever residents are added, changed or removed: (count, latest change).
     async fn subscribers_marker(&self) -> StoreResult<(i64, i64)>;
+
+    // API tokens.
+    async fn insert_api_token(
+        &self,
+        provider_id: i64,
+        name: &str,
+        token_hash: &str,
+        created_by: Option<i64>,
+        now: Timestamp,
+    ) -> StoreResult<i64>;
+    /// The live (unrevoked) token with this hash, marking it used.
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<ApiToken>>;
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, id: i64, now: Timestamp) -> StoreResult<bool>;
 
     // The audit log: append and read, never change.
     async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;

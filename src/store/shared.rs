@@ -184,6 +184,7 @@ macro_rules! impl_store {
                             message_type_name: row.try_get("message_type_name")?,
                             status: $crate::store::AlertStatus::parse(&status)?,
                             author_staff_id: row.try_get("author_staff_id")?,
+                            api_token_id: row.try_get("api_token_id")?,
                             signoff: $crate::domain::alert::SignOff {
                                 name: row.try_get("signoff_name")?,
                                 organisation: row.try_get("signoff_organisation")?,
@@ -1059,8 +1060,9 @@ macro_rules! impl_store {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
                      target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
-                     signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+                     signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at, \
+                     api_token_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
                      RETURNING id",
                 )
                 .bind(c.provider_id)
@@ -1080,6 +1082,7 @@ macro_rules! impl_store {
                 .bind(alert.follows_alert_id)
                 .bind(&alert.follow_up)
                 .bind(alert.now)
+                .bind(alert.api_token_id)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -1202,6 +1205,77 @@ macro_rules! impl_store {
                     .fetch_one(&self.pool)
                     .await?;
                 Ok((row.try_get("n")?, row.try_get("latest")?))
+            }
+
+            async fn insert_api_token(
+                &self,
+                provider_id: i64,
+                name: &str,
+                token_hash: &str,
+                created_by: Option<i64>,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO api_tokens (provider_id, name, token_hash, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(provider_id)
+                .bind(name)
+                .bind(token_hash)
+                .bind(created_by)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn use_api_token(
+                &self,
+                token_hash: &str,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ApiToken>> {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                Ok(self.list_api_tokens().await?.into_iter().find(|t| t.id == id))
+            }
+
+            async fn list_api_tokens(&self) -> $crate::store::StoreResult<Vec<$crate::store::ApiToken>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT t.id, t.provider_id, p.name AS provider_name, t.name, t.created_at, t.revoked_at, \
+                     t.last_used_at FROM api_tokens t JOIN providers p ON p.id = t.provider_id ORDER BY t.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok($crate::store::ApiToken {
+                            id: row.try_get("id")?,
+                            provider_id: row.try_get("provider_id")?,
+                            provider_name: row.try_get("provider_name")?,
+                            name: row.try_get("name")?,
+                            created_at: row.try_get("created_at")?,
+                            revoked_at: row.try_get("revoked_at")?,
+                            last_used_at: row.try_get("last_used_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn revoke_api_token(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn append_audit(&self, entry: &$crate::store::NewAuditEntry) -> $crate::store::StoreResult<()> {

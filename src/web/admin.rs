@@ -443,3 +443,154 @@ pub async fn audit_log(
     };
     Ok((jar, views::render(&page)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "staff/tokens.html")]
+struct TokensPage {
+    nav: Option<Nav>,
+    csrf: String,
+    tokens: Vec<(i64, String, String, String, String, bool)>,
+    providers: Vec<(String, String)>,
+    new_token: Option<String>,
+    errors: FieldErrors,
+}
+
+async fn tokens_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    new_token: Option<String>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let day = |t: Option<i64>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or_else(
+                || "never".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M").to_string(),
+            )
+    };
+    let tokens = ctx
+        .store
+        .list_api_tokens()
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                t.id,
+                t.name,
+                t.provider_name,
+                day(Some(t.created_at)),
+                day(t.last_used_at),
+                t.revoked_at.is_none(),
+            )
+        })
+        .collect();
+    let providers = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| (p.slug, p.name))
+        .collect();
+    let page = TokensPage {
+        nav: nav(me, &csrf),
+        csrf,
+        tokens,
+        providers,
+        new_token,
+        errors,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+pub async fn tokens(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-api-tokens").await? {
+        return Ok(refusal);
+    }
+    tokens_page(
+        &ctx,
+        jar,
+        &signed_in.staff,
+        None,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+    provider: String,
+}
+
+pub async fn token_create(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+    Form(form): Form<TokenForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let mut errors = FieldErrors::default();
+        errors.add("name", super::pages::FORM_EXPIRED);
+        return tokens_page(&ctx, jar, me, None, errors, StatusCode::FORBIDDEN).await;
+    }
+    match crate::services::api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name)
+        .await
+    {
+        Ok(token) => {
+            tokens_page(
+                &ctx,
+                jar,
+                me,
+                Some(token),
+                FieldErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StaffError::Invalid(errors)) => {
+            tokens_page(
+                &ctx,
+                jar,
+                me,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn token_revoke(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    match crate::services::api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
+        Ok(()) => tokens_page(&ctx, jar, me, None, FieldErrors::default(), StatusCode::OK).await,
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}

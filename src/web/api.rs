@@ -1,11 +1,15 @@
-//! The JSON API for residents' sign-up and the catalogue, for apps and partner websites.
+//! The JSON API: residents' sign-up and the catalogue for apps and partner websites, and
+//! composing and sending alerts for other systems holding an API token.
 
 use super::error::WebResult;
 use super::{AppState, ClientIp};
 use crate::domain::subscriber::SignUpInput;
 use crate::domain::Postcode;
 use crate::geo::grid::bng_to_wgs84;
+use crate::services::alerts::AlertInput;
+use crate::services::api_tokens;
 use crate::services::postcodes::locate;
+use crate::services::staff::StaffError;
 use crate::services::subscriptions::{self as subs, SubscriptionError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -83,4 +87,118 @@ pub async fn postcode(State(ctx): State<AppState>, Path(raw): Path<String>) -> W
         }
         Err(place_problem) => problem(StatusCode::NOT_FOUND, &place_problem.to_string()),
     })
+}
+
+/// A request made with an API token (`Authorization: Bearer bcn_…`).
+pub struct ApiClient(pub crate::store::ApiToken);
+
+impl axum::extract::FromRequestParts<AppState> for ApiClient {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        match api_tokens::authenticate(ctx, bearer).await {
+            Ok(Some(token)) => Ok(ApiClient(token)),
+            Ok(None) => Err(problem(
+                StatusCode::UNAUTHORIZED,
+                "Send a valid API token: Authorization: Bearer bcn_…",
+            )),
+            Err(error) => Err(super::error::WebError(error.into()).into_response()),
+        }
+    }
+}
+
+fn staff_error(error: StaffError) -> WebResult<Response> {
+    Ok(match error {
+        StaffError::Invalid(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": "The alert has problems", "errors": errors })),
+        )
+            .into_response(),
+        StaffError::Forbidden => problem(StatusCode::FORBIDDEN, "This token may not do that"),
+        StaffError::Refused(message) => problem(StatusCode::CONFLICT, message),
+        StaffError::Unexpected(error) => return Err(error.into()),
+    })
+}
+
+/// `POST /api/v1/alerts`: composes an alert for the token's organisation, ready to send.
+pub async fn create_alert(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiClient(token): ApiClient,
+    body: Result<Json<AlertInput>, JsonRejection>,
+) -> WebResult<Response> {
+    let Json(mut input) = match body {
+        Ok(body) => body,
+        Err(rejection) => return Ok(problem(rejection.status(), &rejection.body_text())),
+    };
+    if input.provider.is_empty() {
+        input.provider = ctx
+            .store
+            .providers()
+            .await?
+            .into_iter()
+            .find(|p| p.id == token.provider_id)
+            .map(|p| p.slug)
+            .unwrap_or_default();
+    }
+    match api_tokens::compose(&ctx, &token, &ip, &input).await {
+        Ok(id) => Ok((StatusCode::CREATED, Json(alert_json(&ctx, id).await?)).into_response()),
+        Err(error) => staff_error(error),
+    }
+}
+
+/// `POST /api/v1/alerts/{id}/send`
+pub async fn send_alert(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiClient(token): ApiClient,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    if ctx.store.alert(id).await?.is_none() {
+        return Ok(problem(StatusCode::NOT_FOUND, "There is no such alert"));
+    }
+    match api_tokens::send(&ctx, &token, &ip, id).await {
+        Ok(_) => Ok(Json(alert_json(&ctx, id).await?).into_response()),
+        Err(error) => staff_error(error),
+    }
+}
+
+/// `GET /api/v1/alerts/{id}`: one of the token's organisation's alerts.
+pub async fn get_alert(
+    State(ctx): State<AppState>,
+    ApiClient(token): ApiClient,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    match ctx.store.alert(id).await? {
+        Some(alert) if alert.content.provider_id == token.provider_id => {
+            Ok(Json(alert_json(&ctx, id).await?).into_response())
+        }
+        _ => Ok(problem(StatusCode::NOT_FOUND, "There is no such alert")),
+    }
+}
+
+async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value> {
+    use anyhow::Context;
+    let alert = ctx.store.alert(id).await?.context("the alert vanished")?;
+    Ok(json!({
+        "id": alert.id,
+        "reference": format!("Alert {}", alert.id),
+        "status": alert.status,
+        "provider": alert.provider_name,
+        "message_type": alert.message_type_name,
+        "priority": alert.content.priority,
+        "title": alert.content.title,
+        "area": alert.content.target_description,
+        "signoff": alert.signoff.lines(),
+    }))
 }

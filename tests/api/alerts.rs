@@ -486,7 +486,7 @@ async fn permission_matrix() {
     for (role, staff) in &members {
         for (name, action) in actions {
             for (alert, own_org) in [(&own, true), (&other, false)] {
-                let is_author = alert.author_staff_id == staff.id;
+                let is_author = alert.author_staff_id == Some(staff.id);
                 let allowed = alerts::permission(staff, alert, action).is_ok();
                 table.push(format!(
                     "{role:<24} {name:<8} {} {}",
@@ -637,5 +637,129 @@ async fn approval_body(backend: Backend) {
     assert!(alerts::save_draft(&app.ctx, &by_junior, &bad)
         .await
         .is_err());
+    app.stop().await;
+}
+
+on_both_backends!(
+    api_tokens_compose_and_send_for_one_organisation,
+    api_token_body
+);
+async fn api_token_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _) = staff_member(
+        &app,
+        "Alex Morgan",
+        "cambridgeshire-constabulary",
+        (false, false, true, false),
+    )
+    .await;
+    let (sender, _) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let by_admin = Actor {
+        staff: Some(&admin),
+        ip: "t",
+    };
+    // Only admins make tokens.
+    assert!(beacon::services::api_tokens::create(
+        &app.ctx,
+        &Actor {
+            staff: Some(&sender),
+            ip: "t"
+        },
+        "report-fraud",
+        "Website"
+    )
+    .await
+    .is_err());
+    let token = beacon::services::api_tokens::create(
+        &app.ctx,
+        &by_admin,
+        "report-fraud",
+        "Report Fraud case system",
+    )
+    .await
+    .unwrap();
+    let tokens = app.ctx.store.list_api_tokens().await.unwrap();
+    assert_eq!(tokens.len(), 1);
+
+    let client = reqwest::Client::new();
+    let alert = serde_json::json!({
+        "message_type": "scam-warning",
+        "priority": "2",
+        "title": "Courier fraud calls",
+        "body": "Callers are pretending to be police officers and asking for bank cards.",
+        "force_area": "on"
+    });
+    let post = |bearer: String, body: serde_json::Value| {
+        client
+            .post(app.url("/api/v1/alerts"))
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post("bcn_nonsense".into(), alert.clone())
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let created = post(token.clone(), alert.clone()).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["status"], "ready");
+    assert_eq!(created["provider"], "Report Fraud");
+    assert_eq!(created["signoff"][1], "Report Fraud case system");
+    let id = created["id"].as_i64().unwrap();
+
+    // Not for another organisation; problems come back field by field.
+    let mut other = alert.clone();
+    other["provider"] = "cambridgeshire-constabulary".into();
+    assert_eq!(post(token.clone(), other).await.unwrap().status(), 403);
+    let mut bad = alert.clone();
+    bad["title"] = "".into();
+    let bad = post(token.clone(), bad).await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let problems: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(problems["errors"][0]["field"], "title");
+
+    let sent: serde_json::Value = client
+        .post(app.url(&format!("/api/v1/alerts/{id}/send")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["status"], "queued");
+    let log = app
+        .ctx
+        .store
+        .audit_entries(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.actor.contains("Report Fraud case system")
+            && e.action == "send"
+            && e.outcome == "ok"));
+    assert!(log.iter().any(|e| e.action == "compose"
+        && e.outcome == "refused"
+        && e.detail == "writing as another organisation"));
+
+    // Revoked: refused from then on.
+    beacon::services::api_tokens::revoke(&app.ctx, &by_admin, tokens[0].id)
+        .await
+        .unwrap();
+    assert_eq!(post(token, alert).await.unwrap().status(), 401);
     app.stop().await;
 }

@@ -1,0 +1,236 @@
+//! API tokens: how other systems (a force's website, a partner's case system) compose and send
+//! alerts for one organisation. Admins create them (shown once, stored hashed) and revoke them;
+//! everything a token does is audited under its name.
+
+use super::alerts::{self, AlertInput};
+use super::staff::{audit, Actor, StaffError};
+use super::tokens::{random_bytes, sha256_hex};
+use super::AppContext;
+use crate::domain::alert::SignOff;
+use crate::domain::subscriber::FieldErrors;
+use crate::store::{AlertStatus, AlertTransition, ApiToken, NewAlert, NewAuditEntry};
+use anyhow::Context;
+
+const PREFIX: &str = "bcn_";
+
+/// Makes a token for an organisation; returns it in full, the only time it is seen.
+pub async fn create(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    provider_slug: &str,
+    name: &str,
+) -> Result<String, StaffError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(ctx, actor, "create-api-token", name, "not an admin", true).await?;
+        return Err(StaffError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 80 || name.contains(['<', '>']) {
+        errors.add(
+            "name",
+            "Name the token after the system that will use it (80 characters at most, no < or >)",
+        );
+    }
+    let provider = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .find(|p| p.slug == provider_slug);
+    if provider.is_none() {
+        errors.add("provider", "Choose the organisation the token sends for");
+    }
+    let Some(provider) = provider.filter(|_| errors.is_empty()) else {
+        return Err(StaffError::Invalid(errors));
+    };
+    let token = format!("{PREFIX}{}", hex::encode(random_bytes(32)));
+    ctx.store
+        .insert_api_token(
+            provider.id,
+            &name,
+            &sha256_hex(&token),
+            actor.staff.map(|s| s.id),
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
+    audit(ctx, actor, "create-api-token", &name, &provider.name, false).await?;
+    Ok(token)
+}
+
+pub async fn revoke(ctx: &AppContext, actor: &Actor<'_>, id: i64) -> Result<(), StaffError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(
+            ctx,
+            actor,
+            "revoke-api-token",
+            &format!("token {id}"),
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    if ctx
+        .store
+        .revoke_api_token(id, chrono::Utc::now().timestamp())
+        .await?
+    {
+        audit(
+            ctx,
+            actor,
+            "revoke-api-token",
+            &format!("token {id}"),
+            "",
+            false,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The live token a bearer value names.
+pub async fn authenticate(ctx: &AppContext, bearer: &str) -> Result<Option<ApiToken>, StaffError> {
+    if !bearer.starts_with(PREFIX) || bearer.len() != PREFIX.len() + 64 {
+        return Ok(None);
+    }
+    Ok(ctx
+        .store
+        .use_api_token(&sha256_hex(bearer), chrono::Utc::now().timestamp())
+        .await?)
+}
+
+async fn audit_token(
+    ctx: &AppContext,
+    token: &ApiToken,
+    ip: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    refused: bool,
+) -> Result<(), StaffError> {
+    ctx.store
+        .append_audit(&NewAuditEntry {
+            at: chrono::Utc::now().timestamp(),
+            staff_id: None,
+            actor: format!("API token “{}” ({})", token.name, token.provider_name),
+            action: action.to_owned(),
+            refused,
+            subject: subject.to_owned(),
+            detail: detail.to_owned(),
+            ip: ip.to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Composes an alert for the token's organisation; it is ready to send at once (the system
+/// that holds the token has its own checks).
+pub async fn compose(
+    ctx: &AppContext,
+    token: &ApiToken,
+    ip: &str,
+    input: &AlertInput,
+) -> Result<i64, StaffError> {
+    let checked = alerts::check(ctx, input).await?;
+    if checked.content.provider_id != token.provider_id {
+        audit_token(
+            ctx,
+            token,
+            ip,
+            "compose",
+            &checked.content.title,
+            "writing as another organisation",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let new = NewAlert {
+        content: checked.content,
+        author_staff_id: None,
+        api_token_id: Some(token.id),
+        signoff: SignOff {
+            name: token.name.clone(),
+            organisation: token.provider_name.clone(),
+            role: String::new(),
+            area: String::new(),
+        },
+        needs_approval: false,
+        follows_alert_id: None,
+        follow_up: None,
+        now,
+    };
+    let id = ctx.store.insert_alert(&new).await?;
+    ctx.store
+        .transition_alert(
+            id,
+            &[AlertStatus::Draft],
+            AlertStatus::Ready,
+            &AlertTransition::default(),
+            now,
+        )
+        .await?;
+    audit_token(
+        ctx,
+        token,
+        ip,
+        "compose",
+        &format!("alert {id}"),
+        &new.content.title,
+        false,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Sends (queues) one of the token's organisation's ready alerts.
+pub async fn send(
+    ctx: &AppContext,
+    token: &ApiToken,
+    ip: &str,
+    id: i64,
+) -> Result<AlertStatus, StaffError> {
+    let alert = ctx.store.alert(id).await?.context("no such alert")?;
+    if alert.content.provider_id != token.provider_id {
+        audit_token(
+            ctx,
+            token,
+            ip,
+            "send",
+            &format!("alert {id}"),
+            "another organisation's alert",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    let now = chrono::Utc::now().timestamp();
+    if !ctx
+        .store
+        .transition_alert(
+            id,
+            &[AlertStatus::Ready, AlertStatus::Scheduled],
+            AlertStatus::Queued,
+            &AlertTransition::default(),
+            now,
+        )
+        .await?
+    {
+        return Err(StaffError::Refused(
+            "Only an alert that is ready (or scheduled) can be sent",
+        ));
+    }
+    audit_token(
+        ctx,
+        token,
+        ip,
+        "send",
+        &format!("alert {id}"),
+        "Sent",
+        false,
+    )
+    .await?;
+    Ok(AlertStatus::Queued)
+}
