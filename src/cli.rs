@@ -390,49 +390,89 @@ async fn seed_demo_staff(
     Ok(made)
 }
 
-/// A few confirmed residents across the force area, so later screens have someone to count.
+/// How many demo residents: enough for the audience preview to show a spread.
+const DEMO_RESIDENTS: usize = 800;
+
+/// Confirmed demo residents at real force-area postcodes, spread evenly through the bundled
+/// file: names and addresses are made up (example.org), choices vary, a third get texts.
 async fn seed_demo_residents(store: &store::DynStore) -> anyhow::Result<usize> {
-    const RESIDENTS: &[(&str, &str, &str)] = &[
-        ("Mandy Clarke", "mandy.clarke@example.org", "CB1 1PT"),
-        ("Tom Okafor", "tom.okafor@example.org", "CB2 1TN"),
-        ("Priya Shah", "priya.shah@example.org", "PE1 1HQ"),
-        ("Gareth Hughes", "gareth.hughes@example.org", "SG8 6DP"),
-        ("Ellen Marsh", "ellen.marsh@example.org", "CB1 2AB"),
+    const FIRST: &[&str] = &[
+        "Mandy", "Tom", "Priya", "Gareth", "Ellen", "Kwame", "Sofia", "Dave", "Aisha", "Joan",
     ];
+    const LAST: &[&str] = &[
+        "Clarke", "Okafor", "Shah", "Hughes", "Marsh", "Mensah", "Rossi", "Brown", "Khan", "Taylor",
+    ];
+    let postcodes: Vec<Postcode> = crate::geo::districts::bundled_force_postcodes()
+        .filter_map(Result::ok)
+        .filter(|r| {
+            r.easting.is_some()
+                && r.district_code
+                    .as_deref()
+                    .is_some_and(|d| crate::geo::districts::FORCE_DISTRICTS.contains(&d))
+        })
+        .map(|r| r.postcode)
+        .collect();
+    anyhow::ensure!(
+        !postcodes.is_empty(),
+        "the bundled postcodes have no force-area places"
+    );
+    let step = (postcodes.len() / DEMO_RESIDENTS).max(1);
     let now = chrono::Utc::now().timestamp();
-    for (name, email, postcode) in RESIDENTS {
-        let nonce = random_id();
+    let mut made = 0;
+    for (n, postcode) in postcodes
+        .iter()
+        .step_by(step)
+        .take(DEMO_RESIDENTS)
+        .enumerate()
+    {
+        let name = format!(
+            "{} {}",
+            FIRST[n % FIRST.len()],
+            LAST[(n / FIRST.len()) % LAST.len()]
+        );
+        let email = format!("resident{n}@example.org");
+        let sms = n % 3 == 0;
+        // Most choose everything; every fourth leaves out newsletters and community news.
+        let message_types = catalogue::MESSAGE_TYPES
+            .iter()
+            .filter(|m| n % 4 != 0 || !matches!(m.slug, "newsletter" | "community-news"))
+            .map(|m| m.slug.to_owned())
+            .collect();
         let preferences = Preferences {
-            name: (*name).to_owned(),
-            mobile: None,
+            name,
+            mobile: sms
+                .then(|| crate::domain::MobileNumber::parse(&format!("07700 9{:05}", n % 100_000)))
+                .transpose()?,
             places: vec![Place {
-                postcode: Postcode::parse(postcode)?,
+                postcode: postcode.clone(),
                 label: Some("Home".into()),
             }],
             providers: catalogue::PROVIDERS
                 .iter()
                 .map(|p| p.slug.to_owned())
                 .collect(),
-            message_types: catalogue::MESSAGE_TYPES
-                .iter()
-                .map(|m| m.slug.to_owned())
-                .collect(),
+            message_types,
             email: true,
-            sms: false,
+            sms,
             sms_min_priority: Priority::new(2)?,
             quiet_hours: None,
             email_format: Default::default(),
         };
+        let nonce = random_id();
         let new = NewSubscriber {
             public_id: random_id(),
-            email: (*email).to_owned(),
-            email_key: email.to_lowercase(),
+            email: email.clone(),
+            email_key: email,
             preferences,
             confirm_nonce: nonce.clone(),
             now,
         };
         let id = store.insert_pending_subscriber(&new, None).await?;
         store.confirm_subscriber(id, &nonce, now).await?;
+        if sms {
+            store.confirm_mobile(id, now).await?;
+        }
+        made += 1;
     }
-    Ok(RESIDENTS.len())
+    Ok(made)
 }

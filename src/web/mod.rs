@@ -43,6 +43,7 @@ pub fn router(ctx: AppState) -> Router {
         .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/static/beacon.css", get(pages::stylesheet))
+        .route("/static/compose.js", get(pages::compose_script))
         .route("/staff", get(alerts::home))
         .route("/staff/alerts/new", get(alerts::compose_form).post(alerts::compose))
         .route("/staff/alerts/{id}", get(alerts::show))
@@ -70,7 +71,7 @@ pub fn router(ctx: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
