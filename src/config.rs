@@ -195,6 +195,18 @@ impl Default for LogSettings {
 
 const REDACTED: &str = "[redacted]";
 
+/// The top-level settings, as environment variables name them.
+const SETTING_NAMES: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "secret_key",
+    "server",
+    "mail",
+    "sms",
+    "limits",
+    "log",
+];
+
 impl Settings {
     /// Defaults, then the file (if given), then `BEACON_*` variables.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
@@ -210,11 +222,13 @@ impl Settings {
         Ok(figment
             .merge(
                 Env::prefixed("BEACON_")
-                    // `BEACON_CONFIG` names the file (read by the command line) and `BEACON_TEST_*`
-                    // belong to the test suite: neither is a setting.
+                    // Only variables naming a setting: `BEACON_CONFIG` names the file, and other
+                    // tools' `BEACON_*` variables (the test suite's, say) are not settings. A
+                    // misspelt key inside a section (`BEACON_MAIL__SMTP_HOTS`) is still an error.
                     .filter(|key| {
                         let key = key.as_str().to_ascii_lowercase();
-                        key != "config" && !key.starts_with("test_")
+                        let section = key.split("__").next().unwrap_or_default();
+                        SETTING_NAMES.contains(&section)
                     })
                     .split("__"),
             )
@@ -295,6 +309,7 @@ mod tests {
             jail.set_env("BEACON_DATABASE_URL", "postgres://beacon:pw@db/beacon");
             jail.set_env("BEACON_CONFIG", "beacon.toml");
             jail.set_env("BEACON_TEST_POSTGRES_URL", "postgres://elsewhere/test");
+            jail.set_env("BEACON_BIN", "target/debug/beacon");
             let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
             assert_eq!(settings.mail.transport, MailTransport::Smtp);
             assert_eq!(settings.mail.smtp_host, "relay.example.org");
@@ -312,6 +327,9 @@ mod tests {
     fn an_unknown_key_is_an_error_not_a_silent_default() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("beacon.toml", "[mail]\nsmtp_hots = \"typo\"\n")?;
+            assert!(Settings::load(Some(Path::new("beacon.toml"))).is_err());
+            jail.create_file("beacon.toml", "")?;
+            jail.set_env("BEACON_MAIL__SMTP_HOTS", "typo");
             assert!(Settings::load(Some(Path::new("beacon.toml"))).is_err());
             Ok(())
         });
