@@ -384,6 +384,66 @@ async fn provider_id(ctx: &AppContext, details: &StaffDetails) -> Result<i64, St
     }
 }
 
+/// Changes a member's details, permissions or whether their account is on (admins only). An
+/// admin may not switch off their own account or their own admin permission: someone must be
+/// left who can put mistakes right.
+pub async fn update_staff(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    staff: &StaffMember,
+    input: &StaffInput,
+    active: bool,
+) -> Result<(), StaffError> {
+    let Some(me) = actor.staff.filter(|s| s.permissions.admin) else {
+        audit(
+            ctx,
+            actor,
+            "change-staff",
+            &staff.name,
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    };
+    let details = input.validate().map_err(StaffError::Invalid)?;
+    if me.id == staff.id && (!active || !details.permissions.admin) {
+        let mut errors = FieldErrors::default();
+        errors.add("admin", "You cannot switch off your own account or your own admin permission: ask another admin");
+        return Err(StaffError::Invalid(errors));
+    }
+    let provider_id = provider_id(ctx, &details).await?;
+    match ctx
+        .store
+        .update_staff(
+            staff.id,
+            &details,
+            provider_id,
+            active,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "email",
+                "There is already a staff account with this email address",
+            );
+            return Err(StaffError::Invalid(errors));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    let detail = format!(
+        "{}; {}{}",
+        details.role_title,
+        details.permissions.describe(),
+        if active { "" } else { "; switched off" }
+    );
+    audit(ctx, actor, "change-staff", &details.name, &detail, false).await
+}
+
 /// Clears a member's password, second factor and sessions, and returns a new enrolment link.
 pub async fn reset_credentials(
     ctx: &AppContext,

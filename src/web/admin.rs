@@ -116,6 +116,11 @@ pub async fn staff_list(
 struct StaffNewPage {
     nav: Option<Nav>,
     csrf: String,
+    heading: String,
+    form_action: String,
+    button: &'static str,
+    editing: bool,
+    active: bool,
     text_fields: Vec<(
         &'static str,
         &'static str,
@@ -128,10 +133,29 @@ struct StaffNewPage {
     errors: FieldErrors,
 }
 
+/// Whom the staff form is for: someone new, or an existing member (and whether they are on).
+enum StaffFormFor<'a> {
+    New,
+    Existing(&'a StaffMember, bool),
+}
+
 async fn staff_new_page(
     ctx: &AppState,
     jar: CookieJar,
     me: &StaffMember,
+    input: &StaffInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> WebResult<Response> {
+    staff_form_page(ctx, jar, me, StaffFormFor::New, input, errors, status).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn staff_form_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    which: StaffFormFor<'_>,
     input: &StaffInput,
     errors: FieldErrors,
     status: StatusCode,
@@ -147,9 +171,30 @@ async fn staff_new_page(
             (p.slug, p.name, selected)
         })
         .collect();
+    let (heading, form_action, button, editing, active) = match which {
+        StaffFormFor::New => (
+            "Add a member of staff".to_owned(),
+            "/staff/admin/staff/new".to_owned(),
+            "Add and make an enrolment link",
+            false,
+            true,
+        ),
+        StaffFormFor::Existing(staff, active) => (
+            format!("Change {}", staff.name),
+            format!("/staff/admin/staff/{}/edit", staff.public_id),
+            "Save changes",
+            true,
+            active,
+        ),
+    };
     let page = StaffNewPage {
         nav: nav(me, &csrf),
         csrf,
+        heading,
+        form_action,
+        button,
+        editing,
+        active,
         text_fields: vec![
             (
                 "name",
@@ -250,6 +295,7 @@ pub struct StaffForm {
     approve: Option<String>,
     admin: Option<String>,
     needs_approval: Option<String>,
+    active: Option<String>,
 }
 
 impl StaffForm {
@@ -590,6 +636,98 @@ pub async fn token_revoke(
     }
     match crate::services::api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
         Ok(()) => tokens_page(&ctx, jar, me, None, FieldErrors::default(), StatusCode::OK).await,
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn input_of(staff: &StaffMember, provider_slug: String) -> StaffInput {
+    StaffInput {
+        email: staff.email.clone(),
+        name: staff.name.clone(),
+        role_title: staff.role_title.clone(),
+        area_label: staff.area_label.clone(),
+        provider: provider_slug,
+        send: staff.permissions.send,
+        approve: staff.permissions.approve,
+        admin: staff.permissions.admin,
+        needs_approval: staff.permissions.needs_approval,
+    }
+}
+
+pub async fn staff_edit_form(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(public_id): Path<String>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if let Some(refusal) = require_admin(&ctx, me, &ip, "change-staff").await? {
+        return Ok(refusal);
+    }
+    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+        return Ok(super::pages::not_found().await);
+    };
+    let slug = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .find(|p| p.id == staff.provider_id)
+        .map(|p| p.slug)
+        .unwrap_or_default();
+    let input = input_of(&staff, slug);
+    let which = StaffFormFor::Existing(&staff, staff.active);
+    staff_form_page(
+        &ctx,
+        jar,
+        me,
+        which,
+        &input,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn staff_edit(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(public_id): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<StaffForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+        return Ok(super::pages::not_found().await);
+    };
+    let input = form.input();
+    let active = form.active.is_some();
+    let which = StaffFormFor::Existing(&staff, active);
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        let mut errors = FieldErrors::default();
+        errors.add("name", super::pages::FORM_EXPIRED);
+        return staff_form_page(&ctx, jar, me, which, &input, errors, StatusCode::FORBIDDEN).await;
+    }
+    match staff_service::update_staff(&ctx, &actor(me, &ip), &staff, &input, active).await {
+        Ok(()) => {
+            let notice = format!("{} has been changed.", input.name.trim());
+            staff_list_page(&ctx, jar, me, Some(notice), None).await
+        }
+        Err(StaffError::Invalid(errors)) => {
+            staff_form_page(
+                &ctx,
+                jar,
+                me,
+                which,
+                &input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(StaffError::Forbidden) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }

@@ -54,6 +54,10 @@ pub fn router(ctx: AppState) -> Router {
         .route("/staff/admin/staff", get(admin::staff_list))
         .route("/staff/admin/staff/new", get(admin::staff_new_form).post(admin::staff_new))
         .route("/staff/admin/staff/{public_id}/reset", post(admin::staff_reset))
+        .route(
+            "/staff/admin/staff/{public_id}/edit",
+            get(admin::staff_edit_form).post(admin::staff_edit),
+        )
         .route("/staff/admin/audit", get(admin::audit_log))
         .route("/staff/admin/tokens", get(admin::tokens).post(admin::token_create))
         .route("/staff/admin/tokens/{id}/revoke", post(admin::token_revoke))

@@ -366,3 +366,109 @@ async fn run_sql(backend: Backend, url: &str, sql: &str) -> Result<(), String> {
         }
     }
 }
+
+on_both_backends!(admins_change_and_switch_off_staff, change_body);
+async fn change_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin_link = add_staff(&app, "Alex Morgan", "alex@cambs.police.example", true).await;
+    let sender_link = add_staff(&app, "Lucy Ward", "lucy@cambs.police.example", false).await;
+    let (admin_secret, _) = enrol(&app, &admin_link).await;
+    let (sender_secret, _) = enrol(&app, &sender_link).await;
+    let lucy_browser = TestApp::client();
+    let code = staff_service::current_code(&sender_secret).unwrap();
+    app.sign_in_with(&lucy_browser, "lucy@cambs.police.example", PASSWORD, &code)
+        .await;
+    assert_eq!(
+        lucy_browser
+            .get(app.url("/staff"))
+            .send()
+            .await
+            .unwrap()
+            .url()
+            .path(),
+        "/staff"
+    );
+
+    let code = staff_service::current_code(&admin_secret).unwrap();
+    sign_in(&app, "alex@cambs.police.example", PASSWORD, &code).await;
+    let lucy = app
+        .ctx
+        .store
+        .staff_by_email_key("lucy@cambs.police.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let edit = format!("/staff/admin/staff/{}/edit", lucy.public_id);
+    let fields = [
+        ("email", "lucy@cambs.police.example"),
+        ("name", "Lucy Ward"),
+        ("role_title", "Senior Communications Officer"),
+        ("area_label", "Force-wide"),
+        ("provider", "cambridgeshire-constabulary"),
+        ("send", "true"),
+        ("approve", "true"),
+    ];
+    // Saved without "active": the account is switched off and her session ends.
+    let changed = app
+        .submit(&edit, &edit, &fields)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(changed.contains("Lucy Ward has been changed"), "{changed}");
+    let lucy = app.ctx.store.staff(lucy.id).await.unwrap().unwrap();
+    assert_eq!(lucy.role_title, "Senior Communications Officer");
+    assert_eq!(lucy.permissions.describe(), "approver, sender");
+    assert!(!lucy.active);
+    assert_eq!(
+        lucy_browser
+            .get(app.url("/staff"))
+            .send()
+            .await
+            .unwrap()
+            .url()
+            .path(),
+        "/staff/sign-in"
+    );
+
+    // An admin cannot switch off their own admin permission.
+    let alex = app
+        .ctx
+        .store
+        .staff_by_email_key("alex@cambs.police.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let own = format!("/staff/admin/staff/{}/edit", alex.public_id);
+    let refused = app
+        .submit(
+            &own,
+            &own,
+            &[
+                ("email", "alex@cambs.police.example"),
+                ("name", "Alex Morgan"),
+                ("role_title", "Manager"),
+                ("provider", "cambridgeshire-constabulary"),
+                ("active", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        app.ctx
+            .store
+            .staff(alex.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .permissions
+            .admin
+    );
+    let log = audit_actions(&app).await;
+    assert!(
+        log.iter()
+            .any(|(a, o, d)| a == "change-staff" && o == "ok" && d.contains("switched off")),
+        "{log:?}"
+    );
+    app.stop().await;
+}
