@@ -52,7 +52,7 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     let height = view.height_px;
 
     let mut svg = String::with_capacity(1024 + preview.points.len() * 16);
-    open_svg(&mut svg, target, preview, width, height);
+    open_svg(&mut svg, target, preview, width, height, Some(&view));
     let _ = write!(
         svg,
         r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>"#
@@ -160,10 +160,25 @@ fn drawable_radius(radius_m: f64) -> bool {
     radius_m.is_finite() && radius_m > 0.0
 }
 
-fn open_svg(svg: &mut String, target: &AreaTarget, preview: &AudiencePreview, w: u32, h: u32) {
+fn open_svg(
+    svg: &mut String,
+    target: &AreaTarget,
+    preview: &AudiencePreview,
+    w: u32,
+    h: u32,
+    view: Option<&View>,
+) {
+    // The grid mapping rides along as data attributes, so a sender can draw a shape on the map
+    // and the page's script can turn the clicks back into grid coordinates.
+    let grid = view.map_or_else(String::new, |v| {
+        format!(
+            r#" data-min-e="{:.1}" data-max-n="{:.1}" data-scale="{:.9}""#,
+            v.min_e, v.max_n, v.scale
+        )
+    });
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{TITLE_ID} {DESC_ID}"><title id="{TITLE_ID}">{}</title><desc id="{DESC_ID}">{}</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{TITLE_ID} {DESC_ID}"{grid}><title id="{TITLE_ID}">{}</title><desc id="{DESC_ID}">{}</desc>"#,
         escape(&title(preview)),
         escape(&description(target, preview)),
     );
@@ -172,7 +187,7 @@ fn open_svg(svg: &mut String, target: &AreaTarget, preview: &AudiencePreview, w:
 fn nothing_to_draw(target: &AreaTarget, preview: &AudiencePreview, width: u32) -> String {
     let height = width / 2;
     let mut svg = String::new();
-    open_svg(&mut svg, target, preview, width, height);
+    open_svg(&mut svg, target, preview, width, height, None);
     let _ = write!(
         svg,
         r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/><text x="{}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="{INK}">No matching postcodes to show</text></svg>"#,

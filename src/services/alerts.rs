@@ -42,6 +42,8 @@ pub struct AlertInput {
     pub circle_radius: String,
     pub circle_unit: String,
     pub polygon: String,
+    /// A shape drawn on the preview map: grid points "E,N;E,N;…" (the page's script fills it).
+    pub polygon_grid: String,
     pub exclude_districts: Vec<String>,
     pub exclude_centre: String,
     pub exclude_radius: String,
@@ -240,7 +242,15 @@ async fn area_target(
             }
         }
     }
-    if !input.polygon.trim().is_empty() {
+    if input.polygon.trim().is_empty() && !input.polygon_grid.trim().is_empty() {
+        match drawn_polygon(&input.polygon_grid) {
+            Some(shape) => target.include.push(shape),
+            None => errors.add(
+                "polygon",
+                "The drawn shape could not be read: draw it again",
+            ),
+        }
+    } else if !input.polygon.trim().is_empty() {
         match target::polygon_from_geojson(&input.polygon) {
             Ok(shape) => target.include.push(shape),
             Err(problem) => errors.add("polygon", problem),
@@ -275,6 +285,27 @@ async fn area_target(
         return Ok(None);
     }
     Ok(Some(target))
+}
+
+/// A shape drawn on the map, as grid points: turned into GeoJSON so it passes the same checks
+/// (closed, not crossing itself, in Great Britain) as a pasted one.
+fn drawn_polygon(points: &str) -> Option<Shape> {
+    let mut ring: Vec<serde_json::Value> = points
+        .split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|point| {
+            let (e, n) = point.split_once(',')?;
+            let (e, n) = (e.trim().parse::<f64>().ok()?, n.trim().parse::<f64>().ok()?);
+            let at = crate::geo::grid::bng_to_wgs84(e, n);
+            Some(serde_json::json!([at.longitude, at.latitude]))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if ring.len() > 10_000 {
+        return None;
+    }
+    ring.push(ring.first()?.clone());
+    let geojson = serde_json::json!({ "type": "Polygon", "coordinates": [ring] });
+    target::polygon_from_geojson(&geojson.to_string()).ok()
 }
 
 /// The audience index, rebuilt when residents have changed since it was built.

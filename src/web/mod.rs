@@ -44,6 +44,7 @@ pub fn router(ctx: AppState) -> Router {
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
         .route("/static/beacon.css", get(pages::stylesheet))
         .route("/static/compose.js", get(pages::compose_script))
+        .route("/static/draw.js", get(pages::draw_script))
         .route("/staff", get(alerts::home))
         .route("/staff/alerts/new", get(alerts::compose_form).post(alerts::compose))
         .route("/staff/alerts/{id}", get(alerts::show))

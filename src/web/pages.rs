@@ -637,16 +637,25 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// The compose page's one script: the text-message counter. Pages work without it.
-pub async fn compose_script() -> Response {
+fn script(source: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/compose.js"),
+        source,
     )
         .into_response()
+}
+
+/// The compose page's scripts: the text-message counter and drawing a shape on the map. The
+/// page works without them.
+pub async fn compose_script() -> Response {
+    script(include_str!("../../static/compose.js"))
+}
+
+pub async fn draw_script() -> Response {
+    script(include_str!("../../static/draw.js"))
 }
 
 pub async fn not_found() -> Response {

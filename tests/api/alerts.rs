@@ -197,6 +197,26 @@ async fn compose_body(backend: Backend) {
     let grid = hidden_value(&accepted, "circle_grid").unwrap();
     assert!(!grid.is_empty());
 
+    // A shape drawn on the map (grid corners, as the page's script sends them) around Melbourn.
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.push((
+        "polygon_grid",
+        "535000,241000;541000,241000;541000,247000;535000,247000",
+    ));
+    let drawn = compose(&app, &browser, "preview", &fields)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        drawn.contains("2 residents: 2 by email and 1 by text"),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("data-scale="),
+        "the map carries its grid mapping for drawing"
+    );
+
     // Save the suggested target as a draft, then take it through the workflow.
     let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
     let radius = accepted
