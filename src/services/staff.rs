@@ -681,3 +681,105 @@ mod tests {
         assert_eq!(new_recovery_codes().len(), RECOVERY_CODES);
     }
 }
+
+/// An organisation as an admin enters it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrganisationInput {
+    pub name: String,
+    pub description: String,
+    pub contact_phone: String,
+}
+
+fn checked_organisation(
+    input: &OrganisationInput,
+) -> Result<(String, String, Option<String>), StaffError> {
+    let mut errors = FieldErrors::default();
+    let tidy = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (name, description, phone) = (
+        tidy(&input.name),
+        tidy(&input.description),
+        tidy(&input.contact_phone),
+    );
+    if name.is_empty() || name.chars().count() > 100 || name.contains(['<', '>']) {
+        errors.add(
+            "name",
+            "Enter the organisation's name (100 characters at most, no < or >)",
+        );
+    }
+    if description.chars().count() > 300 || description.contains(['<', '>']) {
+        errors.add(
+            "description",
+            "Describe it in 300 characters at most, without < or >",
+        );
+    }
+    if phone.chars().count() > 30
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '+')
+    {
+        errors.add(
+            "contact_phone",
+            "Enter a phone number of digits and spaces, like 0300 123 2040",
+        );
+    }
+    if errors.is_empty() {
+        Ok((name, description, (!phone.is_empty()).then_some(phone)))
+    } else {
+        Err(StaffError::Invalid(errors))
+    }
+}
+
+/// Adds or changes an organisation (admins only); `id` None adds.
+pub async fn save_organisation(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: Option<i64>,
+    input: &OrganisationInput,
+) -> Result<(), StaffError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(
+            ctx,
+            actor,
+            "change-organisation",
+            input.name.trim(),
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffError::Forbidden);
+    }
+    let (name, description, phone) = checked_organisation(input)?;
+    match id {
+        Some(id) => {
+            ctx.store
+                .update_provider(id, &name, &description, phone.as_deref())
+                .await?;
+            audit(ctx, actor, "change-organisation", &name, "", false).await
+        }
+        None => {
+            let slug: String = name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+                .split('-')
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            match ctx
+                .store
+                .insert_provider(&slug, &name, &description, phone.as_deref())
+                .await
+            {
+                Ok(_) => audit(ctx, actor, "add-organisation", &name, &slug, false).await,
+                Err(StoreError::Conflict) => {
+                    let mut errors = FieldErrors::default();
+                    errors.add("name", "There is already an organisation with this name");
+                    Err(StaffError::Invalid(errors))
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+    }
+}

@@ -407,6 +407,21 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts the seed providers and message types that are missing; never overwrites edits.
     async fn seed_catalogue(&self) -> StoreResult<()>;
     async fn providers(&self) -> StoreResult<Vec<Provider>>;
+    /// Adds an organisation (its slug must be new).
+    async fn insert_provider(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+        contact_phone: Option<&str>,
+    ) -> StoreResult<i64>;
+    async fn update_provider(
+        &self,
+        id: i64,
+        name: &str,
+        description: &str,
+        contact_phone: Option<&str>,
+    ) -> StoreResult<()>;
     async fn message_types(&self) -> StoreResult<Vec<MessageType>>;
 
     // Geography.

@@ -369,6 +369,42 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn insert_provider(
+                &self,
+                slug: &str,
+                name: &str,
+                description: &str,
+                contact_phone: Option<&str>,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO providers (slug, name, description, contact_phone, position) \
+                     VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers)) RETURNING id",
+                )
+                .bind(slug)
+                .bind(name)
+                .bind(description)
+                .bind(contact_phone)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn update_provider(
+                &self,
+                id: i64,
+                name: &str,
+                description: &str,
+                contact_phone: Option<&str>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE providers SET name = $2, description = $3, contact_phone = $4 WHERE id = $1")
+                    .bind(id)
+                    .bind(name)
+                    .bind(description)
+                    .bind(contact_phone)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn message_types(&self) -> $crate::store::StoreResult<Vec<$crate::domain::MessageType>> {
                 use sqlx::Row;
                 let rows = sqlx::query(

@@ -732,3 +732,136 @@ pub async fn staff_edit(
         Err(error) => Err(error.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff/organisations.html")]
+struct OrganisationsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    organisations: Vec<(i64, String, String, String)>,
+    notice: Option<String>,
+    errors: FieldErrors,
+}
+
+async fn organisations_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    notice: Option<String>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let organisations = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.id,
+                p.name,
+                p.description,
+                p.contact_phone.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let page = OrganisationsPage {
+        nav: nav(me, &csrf),
+        csrf,
+        organisations,
+        notice,
+        errors,
+    };
+    Ok((status, jar, views::render(&page)).into_response())
+}
+
+pub async fn organisations(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-organisations").await? {
+        return Ok(refusal);
+    }
+    organisations_page(
+        &ctx,
+        jar,
+        &signed_in.staff,
+        None,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrganisationForm {
+    csrf: String,
+    name: String,
+    description: String,
+    contact_phone: String,
+}
+
+async fn save_organisation(
+    ctx: &AppState,
+    ip: &str,
+    me: &StaffMember,
+    id: Option<i64>,
+    jar: CookieJar,
+    form: OrganisationForm,
+) -> WebResult<Response> {
+    if !csrf::verify(ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let input = staff_service::OrganisationInput {
+        name: form.name,
+        description: form.description,
+        contact_phone: form.contact_phone,
+    };
+    match staff_service::save_organisation(ctx, &actor(me, ip), id, &input).await {
+        Ok(()) => {
+            let notice = format!("{} is saved.", input.name.trim());
+            organisations_page(
+                ctx,
+                jar,
+                me,
+                Some(notice),
+                FieldErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StaffError::Invalid(errors)) => {
+            organisations_page(ctx, jar, me, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn organisation_add(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+    Form(form): Form<OrganisationForm>,
+) -> WebResult<Response> {
+    save_organisation(&ctx, &ip, &signed_in.staff, None, jar, form).await
+}
+
+pub async fn organisation_save(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<OrganisationForm>,
+) -> WebResult<Response> {
+    if !ctx.store.providers().await?.iter().any(|p| p.id == id) {
+        return Ok(super::pages::not_found().await);
+    }
+    save_organisation(&ctx, &ip, &signed_in.staff, Some(id), jar, form).await
+}

@@ -61,6 +61,11 @@ pub fn router(ctx: AppState) -> Router {
         )
         .route("/staff/admin/audit", get(admin::audit_log))
         .route("/staff/admin/tokens", get(admin::tokens).post(admin::token_create))
+        .route(
+            "/staff/admin/organisations",
+            get(admin::organisations).post(admin::organisation_add),
+        )
+        .route("/staff/admin/organisations/{id}", post(admin::organisation_save))
         .route("/staff/admin/tokens/{id}/revoke", post(admin::token_revoke))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

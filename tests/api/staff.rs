@@ -472,3 +472,54 @@ async fn change_body(backend: Backend) {
     );
     app.stop().await;
 }
+
+on_both_backends!(admins_add_and_change_organisations, organisations_body);
+async fn organisations_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin_link = add_staff(&app, "Alex Morgan", "alex@cambs.police.example", true).await;
+    let (secret, _) = enrol(&app, &admin_link).await;
+    let code = staff_service::current_code(&secret).unwrap();
+    sign_in(&app, "alex@cambs.police.example", PASSWORD, &code).await;
+    let added = app
+        .submit(
+            "/staff/admin/organisations",
+            "/staff/admin/organisations",
+            &[
+                ("name", "Huntingdon Town Council"),
+                ("description", "Your town council."),
+                ("contact_phone", "01480 388388"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        added.contains("Huntingdon Town Council is saved"),
+        "{added}"
+    );
+    let providers = app.ctx.store.providers().await.unwrap();
+    let council = providers
+        .iter()
+        .find(|p| p.slug == "huntingdon-town-council")
+        .unwrap();
+    assert_eq!(council.contact_phone.as_deref(), Some("01480 388388"));
+    // Residents can now choose it on the sign-up page.
+    assert!(app
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Huntingdon Town Council"));
+    let bad = app
+        .submit(
+            "/staff/admin/organisations",
+            "/staff/admin/organisations",
+            &[("name", "<b>x</b>")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(app.ctx.store.providers().await.unwrap().len(), 6);
+    app.stop().await;
+}
