@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The resident walk in headless Chromium (tests/browser/resident.test.mjs) against a demo server.
+# The browser walks in headless Chromium (tests/browser/*.test.mjs: the resident's and the police
+# sender's) against a demo server. The tests get:
 #
-#   BEACON_BIN      a built beacon binary (default target/debug/beacon); this script builds nothing
-#   CHROMIUM_PATH   the browser (default /usr/bin/chromium, Debian's chromium package)
+#   BEACON_URL       the demo server
+#   BEACON_OUTBOX    the directory where it writes one .eml file per email
+#   BEACON_DEMO_LOG  a file holding the demo's stdout (the demo staff accounts and their keys)
+#
+# It reads:
+#
+#   BEACON_BIN       a built beacon binary (default target/debug/beacon); this script builds nothing
+#   CHROMIUM_PATH    the browser (default /usr/bin/chromium, Debian's chromium package)
 #
 # Exits with the test runner's exit code.
 set -euo pipefail
@@ -37,7 +44,8 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port"
 
-RUST_LOG=warn "$BEACON_BIN" demo --data-dir "$tmp/demo" --bind "127.0.0.1:$port" >"$tmp/server.log" 2>&1 &
+# stdout (what the demo prints: its URLs and staff accounts) and stderr (the log) apart.
+RUST_LOG=warn "$BEACON_BIN" demo --data-dir "$tmp/demo" --bind "127.0.0.1:$port" >"$tmp/demo.out" 2>"$tmp/server.log" &
 server_pid=$!
 
 ready=
@@ -46,8 +54,8 @@ for _ in $(seq 1 120); do
     status=0
     wait "$server_pid" || status=$?
     server_pid=
-    echo "run.sh: the beacon demo server exited early (status $status). Its log:" >&2
-    cat "$tmp/server.log" >&2
+    echo "run.sh: the beacon demo server exited early (status $status). Its output and log:" >&2
+    cat "$tmp/demo.out" "$tmp/server.log" >&2
     exit 1
   fi
   if [[ $(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$url/readyz" || true) == 200 ]]; then
@@ -57,16 +65,18 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 if [[ -z "$ready" ]]; then
-  echo "run.sh: the beacon demo server was not ready at $url/readyz within 60 s. Its log:" >&2
-  cat "$tmp/server.log" >&2
+  echo "run.sh: the beacon demo server was not ready at $url/readyz within 60 s. Its output and log:" >&2
+  cat "$tmp/demo.out" "$tmp/server.log" >&2
   exit 1
 fi
 
 status=0
-BEACON_URL="$url" BEACON_OUTBOX="$tmp/demo/outbox/email" \
+BEACON_URL="$url" BEACON_OUTBOX="$tmp/demo/outbox/email" BEACON_DEMO_LOG="$tmp/demo.out" \
   node --test --test-reporter=spec tests/browser/*.test.mjs || status=$?
 
 if [[ $status -ne 0 ]]; then
+  echo "--- the beacon demo server's output ---" >&2
+  cat "$tmp/demo.out" >&2
   echo "--- the beacon demo server's log ---" >&2
   cat "$tmp/server.log" >&2
 fi
