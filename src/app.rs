@@ -90,6 +90,7 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             worker.run(stop).await;
             Ok(())
         });
+        crate::services::delivery::spawn(ctx.clone(), &mut tasks, &shutdown)?;
         let housekeeping = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {
@@ -147,7 +148,8 @@ async fn release_scheduled_alerts(ctx: Arc<AppContext>, shutdown: CancellationTo
         {
             Ok(released) if released.is_empty() => {}
             Ok(released) => {
-                tracing::info!(alerts = ?released, "scheduled alerts released to delivery")
+                tracing::info!(alerts = ?released, "scheduled alerts released to delivery");
+                ctx.fanout_wakeup.notify_one();
             }
             Err(error) => tracing::warn!(error = %error, "could not release scheduled alerts"),
         }

@@ -19,6 +19,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub mail: MailSettings,
     pub sms: SmsSettings,
+    pub delivery: DeliverySettings,
     pub limits: LimitSettings,
     pub log: LogSettings,
 }
@@ -67,6 +68,15 @@ pub struct MailSettings {
     pub smtp_password: String,
     /// Seconds to wait for the SMTP server before treating an attempt as failed.
     pub smtp_timeout_secs: u64,
+    /// SMTP connections each worker keeps open and sends alerts over at once.
+    pub smtp_connections: usize,
+    /// Most alert emails sent a minute, across every worker (0: no limit).
+    pub rate_per_minute: u32,
+    /// DKIM signing (RSA-SHA256): the signing domain, the selector and a PKCS#1 PEM private key
+    /// file (`BEGIN RSA PRIVATE KEY`). All three empty: no signature.
+    pub dkim_domain: String,
+    pub dkim_selector: String,
+    pub dkim_private_key_file: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +84,8 @@ pub struct MailSettings {
 pub enum SmsTransport {
     /// One `.json` file per text under `outbox_dir`.
     File,
+    /// An HTTP gateway speaking GOV.UK Notify's v2 API.
+    Notify,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,6 +94,30 @@ pub struct SmsSettings {
     pub transport: SmsTransport,
     /// Empty means `<data_dir>/outbox/sms`.
     pub outbox_dir: String,
+    /// The gateway's base URL (GOV.UK Notify's, or a compatible one).
+    pub notify_base_url: String,
+    /// Notify API key: `<key name>-<service id>-<secret>`, both ids UUIDs.
+    pub notify_api_key: String,
+    /// The Notify SMS template whose body is `((body))`.
+    pub notify_template_id: String,
+    /// The bearer token Notify sends with delivery-status callbacks (empty: callbacks refused).
+    pub notify_callback_token: String,
+    /// Most texts sent a minute, across every worker (Notify allows 3,000 a minute).
+    pub rate_per_minute: u32,
+}
+
+/// How sending an alert fans out to residents and how the workers take the work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Residents expanded into deliveries per fan-out transaction.
+    pub fanout_chunk: usize,
+    /// Deliveries a worker claims at a time.
+    pub claim_batch: i64,
+    /// Seconds a claim lasts before another worker may take the deliveries over.
+    pub lease_secs: i64,
+    /// Permanent failures on an address or number before it is suspended as a contact problem.
+    pub suspend_after_failures: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +162,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
+            delivery: DeliverySettings::default(),
             limits: LimitSettings::default(),
             log: LogSettings::default(),
         }
@@ -155,6 +192,11 @@ impl Default for MailSettings {
             smtp_username: String::new(),
             smtp_password: String::new(),
             smtp_timeout_secs: 30,
+            smtp_connections: 8,
+            rate_per_minute: 0,
+            dkim_domain: String::new(),
+            dkim_selector: String::new(),
+            dkim_private_key_file: String::new(),
         }
     }
 }
@@ -164,6 +206,22 @@ impl Default for SmsSettings {
         SmsSettings {
             transport: SmsTransport::File,
             outbox_dir: String::new(),
+            notify_base_url: "https://api.notifications.service.gov.uk".into(),
+            notify_api_key: String::new(),
+            notify_template_id: String::new(),
+            notify_callback_token: String::new(),
+            rate_per_minute: 3_000,
+        }
+    }
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            fanout_chunk: 20_000,
+            claim_batch: 200,
+            lease_secs: 120,
+            suspend_after_failures: 3,
         }
     }
 }
@@ -203,6 +261,7 @@ const SETTING_NAMES: &[&str] = &[
     "server",
     "mail",
     "sms",
+    "delivery",
     "limits",
     "log",
 ];
@@ -259,6 +318,14 @@ impl Settings {
         }
         if !shown.mail.smtp_password.is_empty() {
             shown.mail.smtp_password = REDACTED.into();
+        }
+        for secret in [
+            &mut shown.sms.notify_api_key,
+            &mut shown.sms.notify_callback_token,
+        ] {
+            if !secret.is_empty() {
+                *secret = REDACTED.into();
+            }
         }
         shown.database_url = redact_url_password(&self.database_url());
         shown

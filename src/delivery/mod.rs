@@ -2,8 +2,12 @@
 //! SMS) and the worker that drains the outbound queue, retrying what failed for a passing reason.
 
 pub mod email;
+pub mod fake_notify;
+pub mod journal;
+pub mod notify;
 pub mod outbound;
 pub mod sms;
+pub mod smtp;
 
 /// Why a send failed, and whether trying again later could help.
 #[derive(Debug, thiserror::Error)]

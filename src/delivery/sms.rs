@@ -1,5 +1,5 @@
-//! SMS: a rendered text and the transport that sends it. For now the file outbox (one `.json`
-//! file per text); the delivery-engine work adds the GOV.UK Notify-shaped HTTP gateway.
+//! SMS: a rendered text and the transport that sends it: the file outbox (one `.json` file per
+//! text, named after its reference) or an HTTP gateway speaking GOV.UK Notify's v2 API.
 
 use super::SendError;
 use crate::config::{Settings, SmsTransport};
@@ -17,6 +17,7 @@ pub struct SmsMessage {
 
 pub enum SmsSender {
     File(PathBuf),
+    Notify(super::notify::NotifyClient),
 }
 
 impl SmsSender {
@@ -27,11 +28,25 @@ impl SmsSender {
                 std::fs::create_dir_all(&dir)?;
                 SmsSender::File(dir)
             }
+            SmsTransport::Notify => {
+                let sms = &settings.sms;
+                SmsSender::Notify(super::notify::NotifyClient::new(
+                    &sms.notify_base_url,
+                    &sms.notify_api_key,
+                    &sms.notify_template_id,
+                    std::time::Duration::from_secs(settings.mail.smtp_timeout_secs),
+                )?)
+            }
         })
     }
 
     pub async fn send(&self, sms: &SmsMessage) -> Result<(), SendError> {
-        match self {
+        self.send_returning_id(sms).await.map(|_| ())
+    }
+
+    /// Sends a text; returns the gateway's id for it, if the transport has one.
+    pub async fn send_returning_id(&self, sms: &SmsMessage) -> Result<Option<String>, SendError> {
+        let gateway_id = match self {
             SmsSender::File(dir) => {
                 let body = serde_json::to_vec_pretty(sms)
                     .map_err(|e| SendError::permanent(e.to_string()))?;
@@ -39,9 +54,28 @@ impl SmsSender {
                 tokio::fs::write(&path, body).await.map_err(|e| {
                     SendError::transient(format!("writing {}: {e}", path.display()))
                 })?;
+                None
             }
-        }
+            SmsSender::Notify(client) => Some(
+                client
+                    .send_sms(&sms.phone_number, &sms.content, &sms.reference)
+                    .await?
+                    .id,
+            ),
+        };
         tracing::info!(to = %mask::phone(&sms.phone_number), reference = %sms.reference, "text sent");
-        Ok(())
+        Ok(gateway_id)
+    }
+
+    /// The gateway's id of a text sent earlier under `reference`, if it was. The file outbox
+    /// names each file after its reference, so sending again replaces it: nothing to look up.
+    pub async fn find_sent(&self, reference: &str) -> Result<Option<String>, SendError> {
+        match self {
+            SmsSender::File(_) => Ok(None),
+            SmsSender::Notify(client) => Ok(client
+                .find_by_reference(reference)
+                .await?
+                .map(|receipt| receipt.id)),
+        }
     }
 }

@@ -78,6 +78,34 @@ impl QuietHours {
         }
     }
 
+    /// When these quiet hours end, if `now` falls inside them; quiet hours are UK local time,
+    /// whatever the clocks are doing.
+    pub fn ends_after(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        use chrono::TimeZone;
+        let local = now.with_timezone(&chrono_tz::Europe::London);
+        if !self.contains(local.time()) {
+            return None;
+        }
+        let mut day = local.date_naive();
+        if self.end <= local.time() {
+            day = day.succ_opt()?;
+        }
+        // An end time that the clocks skip (spring forward) ends at the first moment after.
+        let end = day.and_time(self.end);
+        let resolved = chrono_tz::Europe::London
+            .from_local_datetime(&end)
+            .earliest()
+            .or_else(|| {
+                chrono_tz::Europe::London
+                    .from_local_datetime(&(end + chrono::Duration::hours(1)))
+                    .earliest()
+            })?;
+        Some(resolved.with_timezone(&chrono::Utc))
+    }
+
     pub fn parse_time(value: &str) -> Option<NaiveTime> {
         NaiveTime::parse_from_str(value.trim(), "%H:%M").ok()
     }
@@ -455,5 +483,31 @@ mod tests {
         assert!(quiet.contains(QuietHours::parse_time("06:59").unwrap()));
         assert!(!quiet.contains(QuietHours::parse_time("07:00").unwrap()));
         assert!(!quiet.contains(QuietHours::parse_time("12:00").unwrap()));
+    }
+
+    #[test]
+    fn quiet_hours_end_in_uk_time_across_midnight_and_clock_changes() {
+        use chrono::TimeZone;
+        let quiet = QuietHours {
+            start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+        };
+        // 23:30 UTC on 1 July is 00:30 BST: quiet until 07:00 BST, 06:00 UTC.
+        let summer = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0).unwrap();
+        assert_eq!(
+            quiet.ends_after(summer),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 7, 2, 6, 0, 0).unwrap())
+        );
+        // 22:30 GMT in January: quiet until 07:00 the next morning.
+        let winter = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 10, 22, 30, 0)
+            .unwrap();
+        assert_eq!(
+            quiet.ends_after(winter),
+            Some(chrono::Utc.with_ymd_and_hms(2026, 1, 11, 7, 0, 0).unwrap())
+        );
+        // Noon is not quiet.
+        let noon = chrono::Utc.with_ymd_and_hms(2026, 1, 10, 12, 0, 0).unwrap();
+        assert_eq!(quiet.ends_after(noon), None);
     }
 }

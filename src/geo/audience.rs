@@ -95,6 +95,14 @@ pub struct AudiencePreview {
     pub elapsed: Duration,
 }
 
+/// A resident an alert reaches and the channels it reaches them by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub subscriber_id: i64,
+    pub email: bool,
+    pub sms: bool,
+}
+
 /// A resident's delivery channels packed into two bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Channels {
@@ -391,6 +399,51 @@ impl AudienceIndex {
             points: spread_sample(&matched_places, query.map_points),
             elapsed: started.elapsed(),
         }
+    }
+
+    /// The residents an alert reaches, in id order from `from_id` on, at most `limit` of them,
+    /// each with the channels it reaches them by (a text only where the alert's priority meets
+    /// their minimum). The fan-out of a sent alert walks these in chunks.
+    pub fn matches_from(&self, query: &AudienceQuery, from_id: i64, limit: usize) -> Vec<Match> {
+        let (Some(provider_bit), Some(type_bit)) =
+            (bit(query.provider_id), bit(query.message_type_id))
+        else {
+            return Vec::new();
+        };
+        let start = self.subscriber_ids.partition_point(|&id| id < from_id);
+        let mut found = Vec::new();
+        for position in start..self.subscriber_ids.len() {
+            if found.len() == limit {
+                break;
+            }
+            if self.providers[position] & provider_bit == 0
+                || self.message_types[position] & type_bit == 0
+            {
+                continue;
+            }
+            let channels = self.channels[position];
+            let email = channels.email;
+            let sms = channels.texts_at(query.priority);
+            if !email && !sms {
+                continue;
+            }
+            let reached = self.place_range(position).any(|p| {
+                let district = &self.district_codes[usize::from(self.districts[p])];
+                query.target.contains(
+                    district,
+                    f64::from(self.eastings[p]),
+                    f64::from(self.northings[p]),
+                )
+            });
+            if reached {
+                found.push(Match {
+                    subscriber_id: self.subscriber_ids[position],
+                    email,
+                    sms,
+                });
+            }
+        }
+        found
     }
 
     /// Gives back the slack left by growing the arrays one push at a time: up to half of them.

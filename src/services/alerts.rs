@@ -626,6 +626,9 @@ pub async fn act(
         _ => to.label().to_owned(),
     };
     audit(ctx, actor, action.name(), &subject, &detail, false).await?;
+    if to == AlertStatus::Queued {
+        ctx.fanout_wakeup.notify_one();
+    }
     Ok(to)
 }
 

@@ -232,5 +232,6 @@ pub async fn send(
         false,
     )
     .await?;
+    ctx.fanout_wakeup.notify_one();
     Ok(AlertStatus::Queued)
 }

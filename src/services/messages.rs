@@ -101,6 +101,7 @@ pub fn email(
         html: (preferences.email_format == EmailFormat::Full).then_some(html),
         unsubscribe_url: Some(letter.unsubscribe_url.clone()),
         message_id: format!("<{}.{}@{}>", kind.purpose(), random_id(), domain),
+        list_id: None,
     };
     Ok(NewOutbound {
         subscriber_id: None,
@@ -187,7 +188,7 @@ pub fn greeting_name(preferences: &Preferences) -> String {
     first_name(&preferences.name).to_owned()
 }
 
-/// An alert as a resident would receive it, for the test send to its sender.
+/// An alert as a resident receives it (or, marked as a test, as its sender previews it).
 pub struct AlertLetter {
     pub first_name: String,
     pub provider: String,
@@ -197,18 +198,174 @@ pub struct AlertLetter {
     pub html_body: String,
     pub signoff: [String; 3],
     pub reference: String,
+    pub test: bool,
+    /// The footer's links; a test send has none.
+    pub links: Option<AlertLinks>,
+}
+
+pub struct AlertLinks {
+    pub web_url: String,
+    pub useful_url: String,
+    pub not_useful_url: String,
+    pub reply_url: String,
+    pub manage_url: String,
+    pub unsubscribe_url: String,
 }
 
 #[derive(Template)]
-#[template(path = "email/alert_test.txt")]
-struct AlertTestText<'a> {
+#[template(path = "email/alert.txt")]
+struct AlertText<'a> {
     alert: &'a AlertLetter,
 }
 
 #[derive(Template)]
-#[template(path = "email/alert_test.html")]
-struct AlertTestHtml<'a> {
+#[template(path = "email/alert.html")]
+struct AlertHtml<'a> {
     alert: &'a AlertLetter,
+}
+
+#[derive(Template)]
+#[template(path = "sms/alert.txt")]
+struct AlertSmsText<'a> {
+    text: &'a str,
+    link: &'a str,
+}
+
+/// What every copy of one alert shares: its body rendered once, however many residents get it.
+pub struct SharedAlert {
+    pub alert: crate::store::Alert,
+    pub rendered: crate::domain::alert::RenderedBody,
+}
+
+impl SharedAlert {
+    pub fn new(alert: crate::store::Alert) -> SharedAlert {
+        let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
+        SharedAlert { alert, rendered }
+    }
+
+    fn letter(&self, name: &str, test: bool, links: Option<AlertLinks>) -> AlertLetter {
+        let alert = &self.alert;
+        AlertLetter {
+            first_name: first_name(name).to_owned(),
+            provider: alert.provider_name.clone(),
+            message_type: alert.message_type_name.clone(),
+            title: alert.content.title.clone(),
+            text_body: self.rendered.text.clone(),
+            html_body: self.rendered.html.clone(),
+            signoff: alert.signoff.lines(),
+            reference: alert_reference(alert.id),
+            test,
+            links,
+        }
+    }
+
+    fn subject(&self) -> String {
+        format!(
+            "{} | {} | {}",
+            self.alert.content.title,
+            self.alert.provider_name,
+            alert_reference(self.alert.id)
+        )
+    }
+}
+
+/// "Alert 12345", as subjects and footers name an alert.
+pub fn alert_reference(id: i64) -> String {
+    format!("Alert {id}")
+}
+
+/// The token in a resident's rating and reply links for one alert.
+pub fn alert_link_token(
+    ctx: &AppContext,
+    alert_id: i64,
+    public_id: &str,
+    token_version: i64,
+) -> String {
+    ctx.signer.sign(
+        "alert-link",
+        &[&alert_id.to_string(), public_id, &token_version.to_string()],
+    )
+}
+
+/// The public page of a sent alert, the short link in texts.
+pub fn alert_web_url(ctx: &AppContext, alert_id: i64) -> String {
+    ctx.link(&format!("/a/{alert_id}"))
+}
+
+/// One resident's copy of an alert. Its Message-ID is the same on every attempt, so a copy
+/// retried after a failure is recognisably the same message.
+pub fn resident_alert_email(
+    ctx: &AppContext,
+    shared: &SharedAlert,
+    target: &crate::store::DeliveryTarget,
+) -> anyhow::Result<EmailMessage> {
+    let alert_id = shared.alert.id;
+    let link_token = alert_link_token(ctx, alert_id, &target.public_id, target.token_version);
+    let unsubscribe_url = ctx.link(&format!(
+        "/unsubscribe/{}",
+        ctx.signer.sign(
+            "unsubscribe",
+            &[&target.public_id, &target.token_version.to_string()]
+        )
+    ));
+    let links = AlertLinks {
+        web_url: alert_web_url(ctx, alert_id),
+        useful_url: ctx.link(&format!("/rate/{link_token}/useful")),
+        not_useful_url: ctx.link(&format!("/rate/{link_token}/not-useful")),
+        reply_url: ctx.link(&format!("/reply/{link_token}")),
+        manage_url: ctx.link(&format!(
+            "/manage/{}",
+            ctx.signer.sign(
+                "manage",
+                &[&target.public_id, &target.token_version.to_string()]
+            )
+        )),
+        unsubscribe_url: unsubscribe_url.clone(),
+    };
+    let letter = shared.letter(&target.name, false, Some(links));
+    let domain = sender_domain(ctx);
+    Ok(EmailMessage {
+        to_name: target.name.clone(),
+        to: target.email.clone(),
+        subject: shared.subject(),
+        text: AlertText { alert: &letter }.render()?,
+        html: match target.email_format {
+            EmailFormat::Full => Some(AlertHtml { alert: &letter }.render()?),
+            EmailFormat::Plain => None,
+        },
+        unsubscribe_url: Some(unsubscribe_url),
+        message_id: format!("<alert-{alert_id}.{}@{domain}>", target.public_id),
+        list_id: Some(format!("Beacon alerts <alerts.{domain}>")),
+    })
+}
+
+/// One resident's text of an alert: the SMS text (or the title) and a short link to the alert.
+pub fn resident_alert_sms(
+    ctx: &AppContext,
+    shared: &SharedAlert,
+    target: &crate::store::DeliveryTarget,
+) -> anyhow::Result<Option<SmsMessage>> {
+    let Some(mobile) = &target.mobile else {
+        return Ok(None);
+    };
+    let alert = &shared.alert;
+    let text = alert
+        .content
+        .sms_text
+        .clone()
+        .unwrap_or_else(|| crate::domain::alert::to_gsm7_lossy(&alert.content.title));
+    let link = alert_web_url(ctx, alert.id);
+    Ok(Some(SmsMessage {
+        phone_number: mobile.clone(),
+        content: AlertSmsText {
+            text: &text,
+            link: &link,
+        }
+        .render()?
+        .trim()
+        .to_owned(),
+        reference: format!("alert-{}-delivery-{}", alert.id, target.id),
+    }))
 }
 
 /// The test send of an alert to the member of staff who asked for it.
@@ -217,26 +374,14 @@ pub fn alert_test_email(
     alert: &crate::store::Alert,
     staff: &crate::store::StaffMember,
 ) -> anyhow::Result<NewOutbound> {
-    let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
-    let letter = AlertLetter {
-        first_name: first_name(&staff.name).to_owned(),
-        provider: alert.provider_name.clone(),
-        message_type: alert.message_type_name.clone(),
-        title: alert.content.title.clone(),
-        text_body: rendered.text,
-        html_body: rendered.html,
-        signoff: alert.signoff.lines(),
-        reference: format!("Alert {}", alert.id),
-    };
+    let shared = SharedAlert::new(alert.clone());
+    let letter = shared.letter(&staff.name, true, None);
     let message = EmailMessage {
         to_name: staff.name.clone(),
         to: staff.email.clone(),
-        subject: format!(
-            "[TEST] {} | {} | {}",
-            letter.title, letter.provider, letter.reference
-        ),
-        text: AlertTestText { alert: &letter }.render()?,
-        html: Some(AlertTestHtml { alert: &letter }.render()?),
+        subject: format!("[TEST] {}", shared.subject()),
+        text: AlertText { alert: &letter }.render()?,
+        html: Some(AlertHtml { alert: &letter }.render()?),
         unsubscribe_url: None,
         message_id: format!(
             "<alert-{}-test.{}@{}>",
@@ -244,6 +389,7 @@ pub fn alert_test_email(
             random_id(),
             sender_domain(ctx)
         ),
+        list_id: None,
     };
     Ok(NewOutbound {
         subscriber_id: None,
@@ -254,7 +400,7 @@ pub fn alert_test_email(
 }
 
 /// The domain of the From address, for Message-IDs.
-fn sender_domain(ctx: &AppContext) -> String {
+pub fn sender_domain(ctx: &AppContext) -> String {
     ctx.settings
         .mail
         .from

@@ -4,6 +4,8 @@
 
 pub mod alerts;
 pub mod api_tokens;
+pub mod delivery;
+pub mod feedback;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
@@ -33,6 +35,10 @@ pub struct AppContext {
     /// A two-minute window for telling a repeat (a double click) from a new request.
     pub repeat_guard: RateLimiter,
     pub outbound_wakeup: Arc<Notify>,
+    /// Wakes this process's fan-out when an alert is sent.
+    pub fanout_wakeup: Arc<Notify>,
+    /// Wakes this process's email and text workers when deliveries are recorded.
+    pub delivery_wakeup: Arc<Notify>,
     /// Whom alerts reach: built from the store on first use, rebuilt when residents change.
     pub audience: tokio::sync::RwLock<Option<CachedAudience>>,
 }
@@ -46,6 +52,8 @@ impl AppContext {
             limiter: RateLimiter::new(Duration::from_secs(3600)),
             repeat_guard: RateLimiter::new(Duration::from_secs(120)),
             outbound_wakeup: Arc::new(Notify::new()),
+            fanout_wakeup: Arc::new(Notify::new()),
+            delivery_wakeup: Arc::new(Notify::new()),
             audience: tokio::sync::RwLock::new(None),
         }
     }

@@ -396,6 +396,93 @@ pub struct AlertTransition {
     pub scheduled_for: Option<Timestamp>,
 }
 
+/// One chunk of a sent alert's fan-out: the deliveries for residents with ids from `from` up to
+/// (not including) `next`, recorded together with the cursor's move.
+#[derive(Debug, Clone)]
+pub struct FanoutChunk {
+    pub alert_id: i64,
+    pub priority: i64,
+    /// Where the cursor must still be (another worker may have moved it meanwhile).
+    pub from: i64,
+    /// Where the cursor moves to; `None` when the alert is fully expanded.
+    pub next: Option<i64>,
+    pub deliveries: Vec<(i64, OutboundChannel)>,
+    pub now: Timestamp,
+    pub lease_until: Timestamp,
+}
+
+/// A claimed delivery with what its sending needs to know about the resident, as they are now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryTarget {
+    pub id: i64,
+    pub alert_id: i64,
+    pub subscriber_id: i64,
+    pub channel: OutboundChannel,
+    /// This claim's number: marking the delivery sent needs it to still be the latest.
+    pub attempts: i64,
+    /// The gateway's id for a text a previous claim may already have sent.
+    pub gateway_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub public_id: String,
+    pub token_version: i64,
+    pub email_format: EmailFormat,
+    /// Still active and still taking this channel (address not suspended, mobile confirmed).
+    pub wants_channel: bool,
+    pub quiet_hours: Option<(String, String)>,
+}
+
+/// How one channel of an alert's deliveries stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChannelCounts {
+    pub targeted: i64,
+    pub pending: i64,
+    /// Waiting for quiet hours to end.
+    pub held: i64,
+    pub sent: i64,
+    /// Confirmed delivered by the gateway (texts).
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+/// The delivery report of an alert.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeliveryReport {
+    pub email: ChannelCounts,
+    pub sms: ChannelCounts,
+    /// Every matching resident has their deliveries recorded.
+    pub fanout_done_at: Option<Timestamp>,
+    /// Messages sent per minute since the alert was sent: (minute start, emails, texts).
+    pub timeline: Vec<(Timestamp, i64, i64)>,
+    /// Failure reasons and how many deliveries each stopped, most first.
+    pub failures: Vec<(String, i64)>,
+    pub useful: i64,
+    pub not_useful: i64,
+    pub replies: Vec<AlertReply>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlertReply {
+    pub id: i64,
+    pub first_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// An address or number suspended after repeated permanent failures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContactProblem {
+    pub subscriber_id: i64,
+    pub public_id: String,
+    pub name: String,
+    pub channel: OutboundChannel,
+    /// The address or number (shown to admins only).
+    pub contact: String,
+    pub failures: i64,
+    pub suspended_at: Timestamp,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
@@ -613,6 +700,97 @@ pub trait Store: Send + Sync + 'static {
     async fn audience_entries(&self) -> StoreResult<Vec<crate::geo::audience::AudienceEntry>>;
     /// Changes whenever residents are added, changed or removed: (count, latest change).
     async fn subscribers_marker(&self) -> StoreResult<(i64, i64)>;
+
+    // Alert delivery.
+    /// Takes the fan-out of a sent alert that is not yet fully expanded and not held by a live
+    /// lease; returns the alert and the resident id its cursor stands at.
+    async fn claim_fanout(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<(Alert, i64)>>;
+    /// Inserts a chunk of deliveries (one per alert x resident x channel: an existing one is
+    /// left alone) and moves the cursor, in one transaction; false, with nothing written, if
+    /// the cursor was no longer at `chunk.from`. Returns the number of new rows otherwise.
+    async fn record_fanout_chunk(&self, chunk: &FanoutChunk) -> StoreResult<Option<u64>>;
+    /// Claims up to `limit` due deliveries of one channel, most urgent alert first, until
+    /// `lease_until`, with what sending needs to know about each resident.
+    async fn claim_deliveries(
+        &self,
+        channel: OutboundChannel,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<DeliveryTarget>>;
+    /// Marks deliveries sent, each only if it is still pending under the claim given
+    /// `(id, attempts)`; returns the ids marked. Committed before the message is let go.
+    async fn mark_deliveries_sent(
+        &self,
+        claims: &[(i64, i64)],
+        gateway_ids: &[Option<String>],
+        now: Timestamp,
+    ) -> StoreResult<Vec<i64>>;
+    /// Marks deliveries sent that a dead worker's journal shows it handed to the mail server
+    /// (whatever claim they are under); returns how many were still pending.
+    async fn recover_sent(&self, ids: &[i64], now: Timestamp) -> StoreResult<u64>;
+    /// Puts a delivery back to wait until `next_attempt_at`; `held` marks a wait for quiet
+    /// hours, which does not count as an attempt.
+    async fn retry_delivery(
+        &self,
+        id: i64,
+        next_attempt_at: Timestamp,
+        error: &str,
+        held: bool,
+    ) -> StoreResult<()>;
+    /// Records a delivery as failed for good. `contact_failed` counts a permanent failure
+    /// against the resident's address or number, suspending it after `suspend_after`.
+    async fn fail_delivery(
+        &self,
+        id: i64,
+        now: Timestamp,
+        error: &str,
+        contact_failed: bool,
+        suspend_after: i64,
+    ) -> StoreResult<()>;
+    /// Applies a gateway's delivery-status callback; false if no delivery has that id.
+    /// `error` is `None` for a delivered text; `contact_failed` counts a permanent failure against
+    /// the number as `fail_delivery` does.
+    async fn delivery_status(
+        &self,
+        gateway_id: &str,
+        error: Option<&str>,
+        contact_failed: bool,
+        now: Timestamp,
+        suspend_after: i64,
+    ) -> StoreResult<bool>;
+    async fn delivery_report(&self, alert_id: i64) -> StoreResult<DeliveryReport>;
+    /// Reserves `n` sends on a channel paced at one per `interval_ms`: returns when the first may
+    /// leave (the rest follow one interval apart), or `None` if that is more than `horizon_ms`
+    /// away. Shared by every worker, so the rate holds across processes.
+    async fn reserve_sends(
+        &self,
+        channel: OutboundChannel,
+        now_ms: i64,
+        interval_ms: i64,
+        n: i64,
+        horizon_ms: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// A resident's rating of an alert they were sent; false if it was not sent to them.
+    async fn rate_alert(
+        &self,
+        alert_id: i64,
+        subscriber_id: i64,
+        useful: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn add_alert_reply(
+        &self,
+        alert_id: i64,
+        subscriber_id: i64,
+        body: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn contact_problems(&self) -> StoreResult<Vec<ContactProblem>>;
 
     // API tokens.
     async fn insert_api_token(

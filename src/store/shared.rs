@@ -65,6 +65,8 @@ macro_rules! impl_store {
                     "UPDATE subscribers SET name = $2, \
                      mobile_confirmed_at = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed_at ELSE NULL END, \
                      mobile_code_hash = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_code_hash ELSE NULL END, \
+                     sms_suspended_at = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN sms_suspended_at ELSE NULL END, \
+                     sms_failures = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN sms_failures ELSE 0 END, \
                      mobile = $3, channel_email = $4, channel_sms = $5, sms_min_priority = $6, quiet_start = $7, \
                      quiet_end = $8, email_format = $9, updated_at = $10 WHERE id = $1",
                 )
@@ -150,6 +152,32 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            /// Counts a permanent failure against the address or number a delivery row (with
+            /// `subscriber_id` and `channel`) went to, suspending it at the threshold.
+            async fn count_contact_failure(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                row: &<$db as sqlx::Database>::Row,
+                now: $crate::store::Timestamp,
+                suspend_after: i64,
+            ) -> $crate::store::StoreResult<()> {
+                use sqlx::Row;
+                let subscriber_id: i64 = row.try_get("subscriber_id")?;
+                let channel: String = row.try_get("channel")?;
+                let prefix = if channel == "sms" { "sms" } else { "email" };
+                // Suspending changes whom alerts reach, so it moves `updated_at` too.
+                sqlx::query(&format!(
+                    "UPDATE subscribers SET {prefix}_failures = {prefix}_failures + 1, \
+                     {prefix}_suspended_at = CASE WHEN {prefix}_suspended_at IS NULL AND {prefix}_failures + 1 >= $3 \
+                     THEN $2 ELSE {prefix}_suspended_at END, updated_at = $2 WHERE id = $1"
+                ))
+                .bind(subscriber_id)
+                .bind(now)
+                .bind(suspend_after)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
             }
 
             async fn load_alerts(
@@ -1154,6 +1182,7 @@ macro_rules! impl_store {
                      approved_at = CASE WHEN $5 IS NULL THEN approved_at ELSE $4 END, \
                      scheduled_for = CASE WHEN $3 = 'scheduled' THEN $6 ELSE scheduled_for END, \
                      queued_at = CASE WHEN $3 = 'queued' THEN $4 ELSE queued_at END, \
+                     fanout_next = CASE WHEN $3 = 'queued' THEN 0 ELSE fanout_next END, \
                      cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END \
                      WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
                 )
@@ -1173,7 +1202,7 @@ macro_rules! impl_store {
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<i64>> {
                 Ok(sqlx::query_scalar(
-                    "UPDATE alerts SET status = 'queued', queued_at = $1, updated_at = $1 \
+                    "UPDATE alerts SET status = 'queued', queued_at = $1, updated_at = $1, fanout_next = 0 \
                      WHERE status = 'scheduled' AND scheduled_for <= $1 RETURNING id",
                 )
                 .bind(now)
@@ -1206,8 +1235,10 @@ macro_rules! impl_store {
                 }
                 // Texts count only for a confirmed mobile number.
                 let rows = sqlx::query(
-                    "SELECT s.id, pc.district_code, pc.easting, pc.northing, s.channel_email, \
-                     (s.channel_sms AND s.mobile_confirmed_at IS NOT NULL) AS sms, s.sms_min_priority \
+                    "SELECT s.id, pc.district_code, pc.easting, pc.northing, \
+                     (s.channel_email AND s.email_suspended_at IS NULL) AS channel_email, \
+                     (s.channel_sms AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL) AS sms, \
+                     s.sms_min_priority \
                      FROM subscribers s JOIN subscriber_places sp ON sp.subscriber_id = s.id \
                      JOIN postcodes pc ON pc.postcode = sp.postcode \
                      WHERE s.status = 'active' AND pc.easting IS NOT NULL AND pc.northing IS NOT NULL \
@@ -1230,6 +1261,465 @@ macro_rules! impl_store {
                             email: row.try_get("channel_email")?,
                             sms: row.try_get("sms")?,
                             sms_min_priority: u8::try_from(priority).unwrap_or(1),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn claim_fanout(
+                &self,
+                now: $crate::store::Timestamp,
+                lease_until: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Option<($crate::store::Alert, i64)>> {
+                use sqlx::Row;
+                let sql = concat!(
+                    "UPDATE alerts SET fanout_locked_until = $2 WHERE id = (",
+                    "SELECT id FROM alerts WHERE status = 'queued' AND fanout_next IS NOT NULL ",
+                    "AND (fanout_locked_until IS NULL OR fanout_locked_until <= $1) ",
+                    "ORDER BY priority, id LIMIT 1 ", $claim_lock, ") RETURNING id, fanout_next"
+                );
+                let Some(row) = sqlx::query(sql).bind(now).bind(lease_until).fetch_optional(&self.pool).await? else {
+                    return Ok(None);
+                };
+                let id: i64 = row.try_get("id")?;
+                let next: i64 = row.try_get("fanout_next")?;
+                let alert = self.load_alerts("a.id = $1", id, 1).await?.pop();
+                Ok(alert.map(|a| (a, next)))
+            }
+
+            async fn record_fanout_chunk(
+                &self,
+                chunk: &$crate::store::FanoutChunk,
+            ) -> $crate::store::StoreResult<Option<u64>> {
+                let mut tx = self.pool.begin().await?;
+                let moved = sqlx::query(
+                    "UPDATE alerts SET fanout_next = $3, \
+                     fanout_locked_until = CASE WHEN $3 IS NULL THEN NULL ELSE $4 END, \
+                     fanout_done_at = CASE WHEN $3 IS NULL THEN $5 ELSE NULL END \
+                     WHERE id = $1 AND fanout_next = $2",
+                )
+                .bind(chunk.alert_id)
+                .bind(chunk.from)
+                .bind(chunk.next)
+                .bind(chunk.lease_until)
+                .bind(chunk.now)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut inserted = 0;
+                // One bound parameter a row; the rest are numbers and fixed words written inline.
+                for rows in chunk.deliveries.chunks(10_000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) ",
+                    );
+                    builder.push_values(rows, |mut row, (subscriber_id, channel)| {
+                        row.push(chunk.alert_id.to_string())
+                            .push_bind(*subscriber_id)
+                            .push(format!("'{}'", channel.as_str()))
+                            .push(chunk.priority.to_string())
+                            .push("'pending'")
+                            .push(chunk.now.to_string())
+                            .push(chunk.now.to_string());
+                    });
+                    builder.push(" ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING");
+                    inserted += builder.build().execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(Some(inserted))
+            }
+
+            async fn claim_deliveries(
+                &self,
+                channel: $crate::store::OutboundChannel,
+                now: $crate::store::Timestamp,
+                lease_until: $crate::store::Timestamp,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
+                use sqlx::Row;
+                use $crate::domain::subscriber::EmailFormat;
+                let sql = concat!(
+                    "UPDATE deliveries SET locked_until = $3, attempts = attempts + 1 WHERE id IN (",
+                    "SELECT id FROM deliveries WHERE state = 'pending' AND channel = $1 ",
+                    "AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) ",
+                    "ORDER BY priority, id LIMIT $4 ", $claim_lock, ") RETURNING id"
+                );
+                let ids: Vec<i64> = sqlx::query_scalar(sql)
+                    .bind(channel.as_str())
+                    .bind(now)
+                    .bind(lease_until)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT d.id, d.alert_id, d.subscriber_id, d.attempts, d.gateway_id, s.name, s.email, \
+                     s.mobile, s.public_id, s.token_version, s.email_format, s.quiet_start, s.quiet_end, \
+                     (s.status = 'active' AND s.channel_email AND s.email_suspended_at IS NULL) AS wants_email, \
+                     (s.status = 'active' AND s.channel_sms AND s.mobile_confirmed_at IS NOT NULL \
+                     AND s.sms_suspended_at IS NULL) AS wants_sms \
+                     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (",
+                );
+                let mut list = builder.separated(", ");
+                for id in &ids {
+                    list.push_bind(*id);
+                }
+                builder.push(") ORDER BY d.priority, d.id");
+                let rows = builder.build().fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let format: String = row.try_get("email_format")?;
+                        let quiet_start: Option<String> = row.try_get("quiet_start")?;
+                        let quiet_end: Option<String> = row.try_get("quiet_end")?;
+                        Ok($crate::store::DeliveryTarget {
+                            id: row.try_get("id")?,
+                            alert_id: row.try_get("alert_id")?,
+                            subscriber_id: row.try_get("subscriber_id")?,
+                            channel,
+                            attempts: row.try_get("attempts")?,
+                            gateway_id: row.try_get("gateway_id")?,
+                            name: row.try_get("name")?,
+                            email: row.try_get("email")?,
+                            mobile: row.try_get("mobile")?,
+                            public_id: row.try_get("public_id")?,
+                            token_version: row.try_get("token_version")?,
+                            email_format: if format == "plain" { EmailFormat::Plain } else { EmailFormat::Full },
+                            wants_channel: match channel {
+                                $crate::store::OutboundChannel::Email => row.try_get("wants_email")?,
+                                $crate::store::OutboundChannel::Sms => row.try_get("wants_sms")?,
+                            },
+                            quiet_hours: quiet_start.zip(quiet_end),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn mark_deliveries_sent(
+                &self,
+                claims: &[(i64, i64)],
+                gateway_ids: &[Option<String>],
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                let mut tx = self.pool.begin().await?;
+                let mut marked = Vec::with_capacity(claims.len());
+                for (index, (id, attempts)) in claims.iter().enumerate() {
+                    let done = sqlx::query(
+                        "UPDATE deliveries SET state = 'sent', sent_at = $3, locked_until = NULL, \
+                         last_error = NULL, held = $5, gateway_id = COALESCE($4, gateway_id) \
+                         WHERE id = $1 AND attempts = $2 AND state = 'pending'",
+                    )
+                    .bind(id)
+                    .bind(attempts)
+                    .bind(now)
+                    .bind(gateway_ids.get(index).cloned().flatten())
+                    .bind(false)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        marked.push(*id);
+                    }
+                }
+                tx.commit().await?;
+                Ok(marked)
+            }
+
+            async fn recover_sent(
+                &self,
+                ids: &[i64],
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<u64> {
+                let mut recovered = 0;
+                for chunk in ids.chunks(1_000) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE deliveries SET state = 'sent', locked_until = NULL, last_error = NULL, sent_at = ",
+                    );
+                    builder.push_bind(now);
+                    builder.push(" WHERE state = 'pending' AND id IN (");
+                    let mut list = builder.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    builder.push(")");
+                    recovered += builder.build().execute(&self.pool).await?.rows_affected();
+                }
+                Ok(recovered)
+            }
+
+            async fn retry_delivery(
+                &self,
+                id: i64,
+                next_attempt_at: $crate::store::Timestamp,
+                error: &str,
+                held: bool,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE deliveries SET state = 'pending', sent_at = NULL, locked_until = NULL, \
+                     next_attempt_at = $2, last_error = $3, held = $4, \
+                     attempts = attempts - CASE WHEN $4 THEN 1 ELSE 0 END WHERE id = $1",
+                )
+                .bind(id)
+                .bind(next_attempt_at)
+                .bind(error)
+                .bind(held)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn fail_delivery(
+                &self,
+                id: i64,
+                now: $crate::store::Timestamp,
+                error: &str,
+                contact_failed: bool,
+                suspend_after: i64,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let failed = sqlx::query(
+                    "UPDATE deliveries SET state = 'failed', finished_at = $2, locked_until = NULL, \
+                     held = $4, last_error = $3 WHERE id = $1 RETURNING subscriber_id, channel",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(error)
+                .bind(false)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let (Some(row), true) = (failed, contact_failed) {
+                    Self::count_contact_failure(&mut tx, &row, now, suspend_after).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delivery_status(
+                &self,
+                gateway_id: &str,
+                error: Option<&str>,
+                contact_failed: bool,
+                now: $crate::store::Timestamp,
+                suspend_after: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "UPDATE deliveries SET state = CASE WHEN $2 IS NULL THEN 'delivered' ELSE 'failed' END, \
+                     finished_at = $3, last_error = COALESCE($2, last_error) \
+                     WHERE gateway_id = $1 AND state IN ('sent', 'delivered', 'failed') \
+                     RETURNING subscriber_id, channel",
+                )
+                .bind(gateway_id)
+                .bind(error)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let found = row.is_some();
+                if let (Some(row), true) = (row, contact_failed) {
+                    Self::count_contact_failure(&mut tx, &row, now, suspend_after).await?;
+                }
+                tx.commit().await?;
+                Ok(found)
+            }
+
+            async fn delivery_report(
+                &self,
+                alert_id: i64,
+            ) -> $crate::store::StoreResult<$crate::store::DeliveryReport> {
+                use sqlx::Row;
+                let mut report = $crate::store::DeliveryReport::default();
+                let rows = sqlx::query(
+                    "SELECT channel, state, held, COUNT(*) AS n FROM deliveries WHERE alert_id = $1 \
+                     GROUP BY channel, state, held",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in rows {
+                    let channel: String = row.try_get("channel")?;
+                    let state: String = row.try_get("state")?;
+                    let held: bool = row.try_get("held")?;
+                    let n: i64 = row.try_get("n")?;
+                    let counts = if channel == "sms" { &mut report.sms } else { &mut report.email };
+                    counts.targeted += n;
+                    match state.as_str() {
+                        "pending" if held => counts.held += n,
+                        "pending" => counts.pending += n,
+                        "sent" => counts.sent += n,
+                        "delivered" => {
+                            counts.sent += n;
+                            counts.delivered += n;
+                        }
+                        _ => counts.failed += n,
+                    }
+                }
+                report.fanout_done_at = sqlx::query_scalar("SELECT fanout_done_at FROM alerts WHERE id = $1")
+                    .bind(alert_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten();
+                let rows = sqlx::query(
+                    "SELECT (sent_at / 60) * 60 AS minute, \
+                     SUM(CASE WHEN channel = 'email' THEN 1 ELSE 0 END) AS emails, \
+                     SUM(CASE WHEN channel = 'sms' THEN 1 ELSE 0 END) AS texts \
+                     FROM deliveries WHERE alert_id = $1 AND sent_at IS NOT NULL \
+                     GROUP BY (sent_at / 60) * 60 ORDER BY minute",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in rows {
+                    report.timeline.push((row.try_get("minute")?, row.try_get("emails")?, row.try_get("texts")?));
+                }
+                let rows = sqlx::query(
+                    "SELECT COALESCE(last_error, 'unknown') AS reason, COUNT(*) AS n FROM deliveries \
+                     WHERE alert_id = $1 AND state = 'failed' GROUP BY COALESCE(last_error, 'unknown') \
+                     ORDER BY n DESC, reason LIMIT 10",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in rows {
+                    report.failures.push((row.try_get("reason")?, row.try_get("n")?));
+                }
+                let rows = sqlx::query(
+                    "SELECT useful, COUNT(*) AS n FROM alert_ratings WHERE alert_id = $1 GROUP BY useful",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in rows {
+                    let useful: bool = row.try_get("useful")?;
+                    let n: i64 = row.try_get("n")?;
+                    if useful {
+                        report.useful = n;
+                    } else {
+                        report.not_useful = n;
+                    }
+                }
+                let rows = sqlx::query(
+                    "SELECT r.id, s.name, r.body, r.created_at FROM alert_replies r \
+                     JOIN subscribers s ON s.id = r.subscriber_id WHERE r.alert_id = $1 \
+                     ORDER BY r.id DESC LIMIT 100",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in rows {
+                    let name: String = row.try_get("name")?;
+                    report.replies.push($crate::store::AlertReply {
+                        id: row.try_get("id")?,
+                        first_name: $crate::domain::subscriber::first_name(&name).to_owned(),
+                        body: row.try_get("body")?,
+                        created_at: row.try_get("created_at")?,
+                    });
+                }
+                Ok(report)
+            }
+
+            async fn reserve_sends(
+                &self,
+                channel: $crate::store::OutboundChannel,
+                now_ms: i64,
+                interval_ms: i64,
+                n: i64,
+                horizon_ms: i64,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                sqlx::query("INSERT INTO send_pacing (channel, next_at_ms) VALUES ($1, 0) ON CONFLICT (channel) DO NOTHING")
+                    .bind(channel.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                // One statement, so concurrent workers each get their own slots.
+                let next: Option<i64> = sqlx::query_scalar(
+                    "UPDATE send_pacing SET next_at_ms = \
+                     (CASE WHEN next_at_ms > $2 THEN next_at_ms ELSE $2 END) + $3 * $4 \
+                     WHERE channel = $1 AND (CASE WHEN next_at_ms > $2 THEN next_at_ms ELSE $2 END) <= $2 + $5 \
+                     RETURNING next_at_ms",
+                )
+                .bind(channel.as_str())
+                .bind(now_ms)
+                .bind(interval_ms)
+                .bind(n)
+                .bind(horizon_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(next.map(|next| next - interval_ms * n))
+            }
+
+            async fn rate_alert(
+                &self,
+                alert_id: i64,
+                subscriber_id: i64,
+                useful: bool,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO alert_ratings (alert_id, subscriber_id, useful, rated_at) \
+                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1 \
+                     AND subscriber_id = $2 AND state IN ('sent', 'delivered')) \
+                     ON CONFLICT (alert_id, subscriber_id) DO UPDATE SET useful = excluded.useful, rated_at = excluded.rated_at",
+                )
+                .bind(alert_id)
+                .bind(subscriber_id)
+                .bind(useful)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn add_alert_reply(
+                &self,
+                alert_id: i64,
+                subscriber_id: i64,
+                body: &str,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO alert_replies (alert_id, subscriber_id, body, created_at) \
+                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1 \
+                     AND subscriber_id = $2 AND state IN ('sent', 'delivered'))",
+                )
+                .bind(alert_id)
+                .bind(subscriber_id)
+                .bind(body)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn contact_problems(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ContactProblem>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, public_id, name, 'email' AS channel, email AS contact, email_failures AS failures, \
+                     email_suspended_at AS suspended_at FROM subscribers WHERE email_suspended_at IS NOT NULL \
+                     UNION ALL \
+                     SELECT id, public_id, name, 'sms' AS channel, COALESCE(mobile, '') AS contact, sms_failures AS failures, \
+                     sms_suspended_at AS suspended_at FROM subscribers WHERE sms_suspended_at IS NOT NULL \
+                     ORDER BY suspended_at DESC LIMIT 500",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| {
+                        let channel: String = row.try_get("channel")?;
+                        Ok($crate::store::ContactProblem {
+                            subscriber_id: row.try_get("id")?,
+                            public_id: row.try_get("public_id")?,
+                            name: row.try_get("name")?,
+                            channel: if channel == "sms" {
+                                $crate::store::OutboundChannel::Sms
+                            } else {
+                                $crate::store::OutboundChannel::Email
+                            },
+                            contact: row.try_get("contact")?,
+                            failures: row.try_get("failures")?,
+                            suspended_at: row.try_get("suspended_at")?,
                         })
                     })
                     .collect()

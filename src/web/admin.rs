@@ -865,3 +865,47 @@ pub async fn organisation_save(
     }
     save_organisation(&ctx, &ip, &signed_in.staff, Some(id), jar, form).await
 }
+
+#[derive(Template)]
+#[template(path = "staff/contact_problems.html")]
+struct ContactProblemsPage {
+    nav: Option<Nav>,
+    /// (name, channel, address or number, failures, suspended when)
+    problems: Vec<(String, &'static str, String, i64, String)>,
+}
+
+/// `GET /staff/admin/contact-problems`: addresses and numbers suspended after repeated
+/// permanent failures. They stay suspended until the resident changes them.
+pub async fn contact_problems(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if let Some(refusal) = require_admin(&ctx, me, &ip, "view-contact-problems").await? {
+        return Ok(refusal);
+    }
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let problems = ctx
+        .store
+        .contact_problems()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let when = chrono::DateTime::from_timestamp(p.suspended_at, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let channel = match p.channel {
+                crate::store::OutboundChannel::Email => "Email",
+                crate::store::OutboundChannel::Sms => "Text message",
+            };
+            (p.name, channel, p.contact, p.failures, when)
+        })
+        .collect();
+    let page = ContactProblemsPage {
+        nav: nav(me, &csrf),
+        problems,
+    };
+    Ok((jar, views::render(&page)).into_response())
+}

@@ -406,13 +406,14 @@ struct AlertPage {
     body_html: String,
     signoff: [String; 3],
     audience: Option<AudienceView>,
+    report: Option<ReportView>,
     actions: Vec<(&'static str, &'static str, bool)>,
     can_follow_up: bool,
     notice: Option<String>,
     problem: Option<String>,
 }
 
-fn uk_time(timestamp: i64) -> String {
+pub(super) fn uk_time(timestamp: i64) -> String {
     chrono::DateTime::from_timestamp(timestamp, 0)
         .map(|t| {
             t.with_timezone(&chrono_tz::Europe::London)
@@ -420,6 +421,54 @@ fn uk_time(timestamp: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// How a sent alert's delivery stands, for its senders.
+struct ReportView {
+    /// (channel, counts) for email and text.
+    channels: Vec<(&'static str, crate::store::ChannelCounts)>,
+    fanout: String,
+    /// (minute in UK time, emails, texts).
+    timeline: Vec<(String, i64, i64)>,
+    failures: Vec<(String, i64)>,
+    useful: i64,
+    not_useful: i64,
+    /// (first name, when, message).
+    replies: Vec<(String, String, String)>,
+}
+
+impl ReportView {
+    fn from(report: crate::store::DeliveryReport) -> ReportView {
+        ReportView {
+            channels: vec![("Email", report.email), ("Text message", report.sms)],
+            fanout: match report.fanout_done_at {
+                Some(at) => format!("Every matching resident was queued by {}.", uk_time(at)),
+                None => "Still finding the residents it reaches…".to_owned(),
+            },
+            timeline: report
+                .timeline
+                .iter()
+                .map(|(minute, emails, texts)| {
+                    let when = chrono::DateTime::from_timestamp(*minute, 0)
+                        .map(|t| {
+                            t.with_timezone(&chrono_tz::Europe::London)
+                                .format("%H:%M")
+                                .to_string()
+                        })
+                        .unwrap_or_default();
+                    (when, *emails, *texts)
+                })
+                .collect(),
+            failures: report.failures,
+            useful: report.useful,
+            not_useful: report.not_useful,
+            replies: report
+                .replies
+                .into_iter()
+                .map(|r| (r.first_name, uk_time(r.created_at), r.body))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -467,8 +516,14 @@ async fn alert_page(
             actions.push(("cancel", "Cancel this alert", true));
         }
     }
+    let report = if alert.status == AlertStatus::Queued {
+        Some(ReportView::from(ctx.store.delivery_report(alert.id).await?))
+    } else {
+        None
+    };
     let audience =
         match serde_json::from_str::<crate::geo::target::AreaTarget>(&alert.content.target_json) {
+            Ok(_) if report.is_some() => None,
             Ok(target) => {
                 let checked = alerts::CheckedAlert {
                     content: alert.content.clone(),
@@ -513,6 +568,7 @@ async fn alert_page(
         body_html: render_markdown(&alert.content.body_markdown).html,
         signoff: alert.signoff.lines(),
         audience,
+        report,
         actions,
         can_follow_up: alert.status == AlertStatus::Queued && allowed(AlertAction::Submit),
         notice,

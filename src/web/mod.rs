@@ -6,6 +6,7 @@ mod alerts;
 mod api;
 mod csrf;
 mod error;
+mod feedback;
 mod health;
 mod pages;
 mod staff;
@@ -42,6 +43,10 @@ pub fn router(ctx: AppState) -> Router {
         .route("/manage/{token}/data.json", get(pages::download_data))
         .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
+        .route("/a/{id}", get(feedback::alert_page))
+        .route("/rate/{token}/{verdict}", get(feedback::rate))
+        .route("/reply/{token}", get(feedback::reply_form).post(feedback::reply))
+        .route("/notify/callback", post(feedback::notify_callback))
         .route("/static/beacon.css", get(pages::stylesheet))
         .route("/static/compose.js", get(pages::compose_script))
         .route("/static/draw.js", get(pages::draw_script))
@@ -67,6 +72,7 @@ pub fn router(ctx: AppState) -> Router {
         )
         .route("/staff/admin/organisations/{id}", post(admin::organisation_save))
         .route("/staff/admin/tokens/{id}/revoke", post(admin::token_revoke))
+        .route("/staff/admin/contact-problems", get(admin::contact_problems))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/subscriptions", post(api::create_subscription))

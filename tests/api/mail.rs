@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// `smtp-sink` listening on a free port, dumping each message into `dir`.
-struct SmtpSink {
+pub struct SmtpSink {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl SmtpSink {
-    fn start(dir: &Path) -> SmtpSink {
+    pub fn start(dir: &Path) -> SmtpSink {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -22,7 +22,7 @@ impl SmtpSink {
         SmtpSink::start_on(dir, port)
     }
 
-    fn start_on(dir: &Path, port: u16) -> SmtpSink {
+    pub fn start_on(dir: &Path, port: u16) -> SmtpSink {
         // smtp-sink drops privileges to `nobody` when run as root, so the folder must be writable.
         #[cfg(unix)]
         {

@@ -3,6 +3,8 @@
 //! resident would.
 
 mod alerts;
+mod delivery;
+mod delivery_smtp;
 mod helpers;
 mod mail;
 mod postcodes;

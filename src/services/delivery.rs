@@ -1,0 +1,952 @@
+//! Delivering sent alerts: the fan-out that turns a sent alert into one delivery row per
+//! resident and channel, and the email and text workers that claim those rows and send them,
+//! exactly once per alert, resident and channel, whatever crashes on the way.
+//!
+//! How "exactly once" holds:
+//! - Sending an alert only sets its fan-out cursor, in the same transaction as its status.
+//!   Fan-out workers walk the residents in id order, inserting a chunk of deliveries and moving
+//!   the cursor in one transaction; `UNIQUE (alert_id, subscriber_id, channel)` makes a chunk
+//!   replayed after a crash insert nothing twice.
+//! - A worker claims deliveries with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and each
+//!   claim bumps the row's attempt number. Only the holder of the latest claim can mark it sent.
+//! - An email is handed to the SMTP server whole except for the final `.`. Then one line goes
+//!   into the worker's send journal (`delivery/journal.rs`), then the `.`; the database is told
+//!   afterwards, in groups. A worker killed before the journal line leaves an unfinished SMTP
+//!   transaction, which the server throws away when the connection drops, and the delivery is
+//!   claimed again once its lease lapses; killed after it, the next worker to find the dead
+//!   worker's journal marks the delivery sent before claiming anything. Only the stretch
+//!   between those two adjacent system calls is uncovered.
+//! - A worker never writes the final `.` under a claim that is about to lapse, so two workers
+//!   never both send one delivery.
+//! - A text whose earlier claim may have reached the gateway is first looked up there by its
+//!   reference, and sent only if the gateway has never seen it.
+
+use super::alerts::audience_index;
+use super::messages::{self, SharedAlert};
+use super::AppContext;
+use crate::config::MailTransport;
+use crate::delivery::email::{self, EmailMessage};
+use crate::delivery::journal::{self, Journal};
+use crate::delivery::outbound::backoff_secs;
+use crate::delivery::sms::SmsSender;
+use crate::delivery::smtp::{SmtpConfig, SmtpConnection, SmtpError};
+use crate::delivery::SendError;
+use crate::domain::mask;
+use crate::domain::subscriber::QuietHours;
+use crate::geo::audience::AudienceQuery;
+use crate::geo::target::AreaTarget;
+use crate::store::{DeliveryTarget, FanoutChunk, OutboundChannel};
+use anyhow::Context;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio_util::sync::CancellationToken;
+
+/// How often idle workers look for work nobody woke them for (another process's, or retries).
+const IDLE_POLL: Duration = Duration::from_millis(250);
+/// Sent ids a commit may gather from concurrent connections before it writes.
+const COMMIT_GROUP: usize = 256;
+/// How far ahead a worker may reserve sending slots under a rate limit.
+const PACING_HORIZON_MS: i64 = 2_000;
+/// Texts sent at once.
+const SMS_CONCURRENCY: usize = 8;
+/// Attempts (a second apart) at recording a group of sent deliveries before giving up on it.
+const COMMIT_TRIES: u32 = 120;
+/// A claim this close to lapsing is not used to send: another worker may take it over.
+const LEASE_MARGIN_SECS: i64 = 2;
+
+/// Starts the fan-out and the email and text workers.
+pub fn spawn(
+    ctx: Arc<AppContext>,
+    tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mail = AlertMail::from_context(&ctx)?;
+    let sms = SmsSender::from_settings(&ctx.settings)?;
+    let (fanout, stop) = (ctx.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        run_fanout(fanout, stop).await;
+        Ok(())
+    });
+    let (email_ctx, stop) = (ctx.clone(), shutdown.clone());
+    tasks.spawn(async move { run_email(email_ctx, mail, stop).await });
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        run_sms(ctx, sms, stop).await;
+        Ok(())
+    });
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out
+// ---------------------------------------------------------------------------------------------
+
+pub async fn run_fanout(ctx: Arc<AppContext>, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        match fanout_once(&ctx).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "fan-out pass failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = ctx.fanout_wakeup.notified() => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+        }
+    }
+}
+
+/// Expands one sent alert into deliveries, chunk by chunk; false when none was waiting.
+pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
+    let settings = &ctx.settings.delivery;
+    let now = chrono::Utc::now().timestamp();
+    let Some((alert, mut cursor)) = ctx
+        .store
+        .claim_fanout(now, now + settings.lease_secs)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let target: AreaTarget =
+        serde_json::from_str(&alert.content.target_json).context("reading the alert's target")?;
+    let prepared = target.prepare();
+    let index = audience_index(ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the audience: {e:?}"))?;
+    let query = AudienceQuery {
+        target: &prepared,
+        provider_id: alert.content.provider_id,
+        message_type_id: alert.content.message_type_id,
+        priority: u8::try_from(alert.content.priority).unwrap_or(5),
+        map_points: 0,
+    };
+    let chunk_size = settings.fanout_chunk.max(1);
+    let mut recorded = 0u64;
+    loop {
+        let matches = index.matches_from(&query, cursor, chunk_size);
+        let next = match matches.last() {
+            Some(last) if matches.len() == chunk_size => Some(last.subscriber_id + 1),
+            _ => None,
+        };
+        let deliveries = matches
+            .iter()
+            .flat_map(|m| {
+                [
+                    m.email.then_some((m.subscriber_id, OutboundChannel::Email)),
+                    m.sms.then_some((m.subscriber_id, OutboundChannel::Sms)),
+                ]
+            })
+            .flatten()
+            .collect();
+        let now = chrono::Utc::now().timestamp();
+        let chunk = FanoutChunk {
+            alert_id: alert.id,
+            priority: alert.content.priority,
+            from: cursor,
+            next,
+            deliveries,
+            now,
+            lease_until: now + settings.lease_secs,
+        };
+        let Some(inserted) = ctx.store.record_fanout_chunk(&chunk).await? else {
+            tracing::warn!(
+                alert = alert.id,
+                "another worker moved this alert's fan-out on; leaving it to them"
+            );
+            return Ok(true);
+        };
+        recorded += inserted;
+        ctx.delivery_wakeup.notify_waiters();
+        match next {
+            Some(next) => cursor = next,
+            None => {
+                tracing::info!(
+                    alert = alert.id,
+                    deliveries = recorded,
+                    "alert fanned out to every matching resident"
+                );
+                return Ok(true);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by both channels
+// ---------------------------------------------------------------------------------------------
+
+/// Why a delivery did not go, and what to do about it.
+enum Failure {
+    /// Worth trying again later (a server or gateway in trouble, a 4xx reply).
+    Transient(String),
+    /// Will not change: recorded and left. `contact` blames the address or number itself.
+    Permanent { reason: String, contact: bool },
+}
+
+impl From<SendError> for Failure {
+    fn from(error: SendError) -> Failure {
+        if error.transient {
+            Failure::Transient(error.message)
+        } else {
+            Failure::Permanent {
+                reason: error.message,
+                contact: true,
+            }
+        }
+    }
+}
+
+/// Records a failed attempt: retried with backoff while attempts remain, else given up.
+async fn settle(ctx: &AppContext, target: &DeliveryTarget, failure: Failure) {
+    let limits = &ctx.settings.limits;
+    let suspend_after = ctx.settings.delivery.suspend_after_failures;
+    let now = chrono::Utc::now().timestamp();
+    let result = match failure {
+        Failure::Transient(reason) if target.attempts < limits.max_send_attempts => {
+            let at = now + backoff_secs(limits.retry_base_secs, target.attempts);
+            tracing::info!(delivery = target.id, attempt = target.attempts, retry_at = at, reason = %reason, "delivery will be retried");
+            ctx.store
+                .retry_delivery(target.id, at, &reason, false)
+                .await
+        }
+        Failure::Transient(reason) => {
+            let reason = format!("gave up after {} attempts: {reason}", target.attempts);
+            tracing::warn!(delivery = target.id, reason = %reason, "delivery failed");
+            ctx.store
+                .fail_delivery(target.id, now, &reason, false, suspend_after)
+                .await
+        }
+        Failure::Permanent { reason, contact } => {
+            tracing::warn!(delivery = target.id, reason = %reason, "delivery failed for good");
+            ctx.store
+                .fail_delivery(target.id, now, &reason, contact, suspend_after)
+                .await
+        }
+    };
+    if let Err(error) = result {
+        // The claim lapses and the delivery is tried again: nothing is lost.
+        tracing::error!(delivery = target.id, error = %error, "could not record a delivery's outcome");
+    }
+}
+
+/// The alerts being delivered, each rendered once however many residents get it.
+#[derive(Default)]
+struct AlertCache {
+    alerts: HashMap<i64, Arc<SharedAlert>>,
+}
+
+impl AlertCache {
+    async fn get(&mut self, ctx: &AppContext, id: i64) -> anyhow::Result<Arc<SharedAlert>> {
+        if let Some(shared) = self.alerts.get(&id) {
+            return Ok(shared.clone());
+        }
+        let alert = ctx
+            .store
+            .alert(id)
+            .await?
+            .with_context(|| format!("alert {id} has deliveries but does not exist"))?;
+        if self.alerts.len() > 64 {
+            self.alerts.clear();
+        }
+        let shared = Arc::new(SharedAlert::new(alert));
+        self.alerts.insert(id, shared.clone());
+        Ok(shared)
+    }
+}
+
+/// Waits for the channel's rate limit to allow `n` sends; returns when each may go, one
+/// interval apart. No limit: all now.
+async fn pace(
+    ctx: &AppContext,
+    channel: OutboundChannel,
+    per_minute: u32,
+    n: usize,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<tokio::time::Instant>> {
+    let now = tokio::time::Instant::now();
+    if per_minute == 0 || n == 0 {
+        return Ok(vec![now; n]);
+    }
+    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    loop {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        if let Some(first_ms) = ctx
+            .store
+            .reserve_sends(channel, now_ms, interval_ms, n as i64, PACING_HORIZON_MS)
+            .await?
+        {
+            let start = tokio::time::Instant::now()
+                + Duration::from_millis(u64::try_from(first_ms - now_ms).unwrap_or(0));
+            return Ok((0..n)
+                .map(|i| start + Duration::from_millis((interval_ms * i as i64) as u64))
+                .collect());
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => anyhow::bail!("stopping"),
+            _ = tokio::time::sleep(Duration::from_millis(PACING_HORIZON_MS as u64 / 4)) => {}
+        }
+    }
+}
+
+/// Marks sent deliveries in groups: every connection waiting to finish a message joins the
+/// next transaction, so the database sees one commit for many messages.
+#[derive(Clone)]
+struct Committer {
+    requests: mpsc::Sender<CommitRequest>,
+}
+
+struct CommitRequest {
+    id: i64,
+    attempts: i64,
+    gateway_id: Option<String>,
+    reply: oneshot::Sender<Result<bool, String>>,
+}
+
+impl Committer {
+    /// The committer and its task, which ends once every `Committer` is dropped and the last
+    /// group is written.
+    fn spawn(ctx: Arc<AppContext>) -> (Committer, tokio::task::JoinHandle<()>) {
+        let (requests, mut incoming) = mpsc::channel::<CommitRequest>(COMMIT_GROUP * 4);
+        let task = tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut group = vec![first];
+                while group.len() < COMMIT_GROUP {
+                    match incoming.try_recv() {
+                        Ok(request) => group.push(request),
+                        Err(_) => break,
+                    }
+                }
+                let claims: Vec<(i64, i64)> = group.iter().map(|r| (r.id, r.attempts)).collect();
+                let gateway_ids: Vec<Option<String>> =
+                    group.iter().map(|r| r.gateway_id.clone()).collect();
+                // The messages have gone: keep trying until the database has them, or another
+                // worker would send them again once their claims lapse.
+                let mut tries = 0;
+                let result = loop {
+                    let now = chrono::Utc::now().timestamp();
+                    let result = ctx
+                        .store
+                        .mark_deliveries_sent(&claims, &gateway_ids, now)
+                        .await;
+                    tries += 1;
+                    match result {
+                        Err(error) if tries < COMMIT_TRIES => {
+                            tracing::error!(error = %error, "could not record sent deliveries; trying again");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        other => break other,
+                    }
+                };
+                for request in group {
+                    let answer = match &result {
+                        Ok(marked) => Ok(marked.contains(&request.id)),
+                        Err(error) => Err(error.to_string()),
+                    };
+                    let _ = request.reply.send(answer);
+                }
+            }
+        });
+        (Committer { requests }, task)
+    }
+
+    /// Hands one sent delivery to the next group commit without waiting for it.
+    async fn commit_later(&self, target: &DeliveryTarget) {
+        let (reply, _) = oneshot::channel();
+        let request = CommitRequest {
+            id: target.id,
+            attempts: target.attempts,
+            gateway_id: None,
+            reply,
+        };
+        if self.requests.send(request).await.is_err() {
+            tracing::error!(
+                delivery = target.id,
+                "the committer has stopped; the journal still records the send"
+            );
+        }
+    }
+
+    /// Marks one delivery sent under its claim: true if marked, false if the claim was lost.
+    async fn commit(
+        &self,
+        target: &DeliveryTarget,
+        gateway_id: Option<String>,
+    ) -> Result<bool, String> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(CommitRequest {
+                id: target.id,
+                attempts: target.attempts,
+                gateway_id,
+                reply,
+            })
+            .await
+            .map_err(|_| "the committer has stopped".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the committer has stopped".to_owned())?
+    }
+}
+
+/// Claims due deliveries of a channel, or waits for some to be due; `before` runs before
+/// every attempt.
+async fn claim<F, Fut>(
+    ctx: &AppContext,
+    channel: OutboundChannel,
+    shutdown: &CancellationToken,
+    before: F,
+) -> Option<Vec<DeliveryTarget>>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
+        if shutdown.is_cancelled() {
+            return None;
+        }
+        before().await;
+        let settings = &ctx.settings.delivery;
+        let now = chrono::Utc::now().timestamp();
+        match ctx
+            .store
+            .claim_deliveries(
+                channel,
+                now,
+                now + settings.lease_secs,
+                settings.claim_batch,
+            )
+            .await
+        {
+            Ok(targets) if !targets.is_empty() => return Some(targets),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(error = %error, channel = channel.as_str(), "claiming deliveries failed")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = ctx.delivery_wakeup.notified() => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+        }
+    }
+}
+
+/// A delivery the resident no longer wants (unsubscribed, changed channels, address suspended):
+/// recorded as not sent, and why.
+async fn drop_unwanted(ctx: &AppContext, target: &DeliveryTarget) {
+    settle(
+        ctx,
+        target,
+        Failure::Permanent {
+            reason: format!(
+                "not sent: the resident no longer takes alerts by {}",
+                match target.channel {
+                    OutboundChannel::Email => "email",
+                    OutboundChannel::Sms => "text",
+                }
+            ),
+            contact: false,
+        },
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email
+// ---------------------------------------------------------------------------------------------
+
+/// Where alert emails go: an SMTP server over several connections, or the file outbox.
+pub enum AlertMail {
+    Smtp {
+        config: SmtpConfig,
+        connections: usize,
+    },
+    File(PathBuf),
+}
+
+impl AlertMail {
+    pub fn from_context(ctx: &AppContext) -> anyhow::Result<AlertMail> {
+        let settings = &ctx.settings;
+        let mail = &settings.mail;
+        Ok(match mail.transport {
+            MailTransport::File => {
+                let dir = settings.email_outbox_dir();
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating the outbox {}", dir.display()))?;
+                AlertMail::File(dir)
+            }
+            MailTransport::Smtp => AlertMail::Smtp {
+                config: SmtpConfig {
+                    host: mail.smtp_host.clone(),
+                    port: mail.smtp_port,
+                    tls: mail.smtp_tls,
+                    username: mail.smtp_username.clone(),
+                    password: mail.smtp_password.clone(),
+                    timeout: Duration::from_secs(mail.smtp_timeout_secs),
+                    helo_name: messages::sender_domain(ctx),
+                },
+                connections: mail.smtp_connections.max(1),
+            },
+        })
+    }
+
+    fn connections(&self) -> usize {
+        match self {
+            AlertMail::Smtp { connections, .. } => *connections,
+            AlertMail::File(_) => 2,
+        }
+    }
+}
+
+/// One email ready to go: the rendered bytes and the claim it goes under.
+struct EmailJob {
+    target: DeliveryTarget,
+    envelope_to: String,
+    message_id: String,
+    bytes: Vec<u8>,
+    /// When the claim lapses (a little before, to be safe about clocks).
+    lease_until: i64,
+}
+
+pub async fn run_email(
+    ctx: Arc<AppContext>,
+    mail: AlertMail,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let dkim = email::dkim_config(&ctx.settings.mail)?;
+    let from = ctx.settings.mail.from.clone();
+    let envelope_from = envelope_address(&from);
+    let journal_dir = ctx.settings.data_dir.join("delivery-journal");
+    let journal = match &mail {
+        AlertMail::Smtp { .. } => Some(Arc::new(
+            Journal::create(&journal_dir)
+                .with_context(|| format!("creating a send journal in {}", journal_dir.display()))?,
+        )),
+        AlertMail::File(_) => None,
+    };
+    let mail = Arc::new(mail);
+    let (committer, committing) = Committer::spawn(ctx.clone());
+    let (jobs, queue) = mpsc::channel::<EmailJob>(mail.connections() * 4);
+    let queue = Arc::new(Mutex::new(queue));
+    let mut lanes = tokio::task::JoinSet::new();
+    for _ in 0..mail.connections() {
+        let lane = Lane {
+            ctx: ctx.clone(),
+            mail: mail.clone(),
+            committer: committer.clone(),
+            envelope_from: envelope_from.clone(),
+            journal: journal.clone(),
+        };
+        let queue = queue.clone();
+        lanes.spawn(async move { lane.run(queue).await });
+    }
+    tracing::info!(
+        connections = mail.connections(),
+        "alert email worker started"
+    );
+    let mut cache = AlertCache::default();
+    let own_journal = journal.as_ref().map(|j| j.path().to_owned());
+    // Before every claim: deliveries a dead worker handed over are recorded, so that claiming
+    // them again (their leases lapse) cannot send them twice.
+    let recover = || recover_journals(&ctx, &journal_dir, own_journal.as_deref());
+    'claiming: while let Some(targets) =
+        claim(&ctx, OutboundChannel::Email, &shutdown, recover).await
+    {
+        let slots = match pace(
+            &ctx,
+            OutboundChannel::Email,
+            ctx.settings.mail.rate_per_minute,
+            targets.len(),
+            &shutdown,
+        )
+        .await
+        {
+            Ok(slots) => slots,
+            // Stopping: the claims lapse and another worker takes them.
+            Err(_) => break,
+        };
+        let lease_until = chrono::Utc::now().timestamp() + ctx.settings.delivery.lease_secs;
+        for (target, slot) in targets.into_iter().zip(slots) {
+            if !target.wants_channel {
+                drop_unwanted(&ctx, &target).await;
+                continue;
+            }
+            let job = match render_email(&ctx, &mut cache, &from, dkim.as_ref(), &target).await {
+                Ok(job) => EmailJob { lease_until, ..job },
+                Err(error) => {
+                    settle(
+                        &ctx,
+                        &target,
+                        Failure::Permanent {
+                            reason: format!("could not render the email: {error:#}"),
+                            contact: false,
+                        },
+                    )
+                    .await;
+                    continue;
+                }
+            };
+            tokio::time::sleep_until(slot).await;
+            if jobs.send(job).await.is_err() {
+                break 'claiming;
+            }
+        }
+    }
+    // The lanes finish what was handed to them, then the last marks are written.
+    drop(jobs);
+    while let Some(result) = lanes.join_next().await {
+        result.context("an email connection panicked")?;
+    }
+    drop(committer);
+    let _ = committing.await;
+    if let Some(journal) = journal.and_then(Arc::into_inner) {
+        journal.remove();
+    }
+    tracing::info!("alert email worker stopped");
+    Ok(())
+}
+
+/// Records as sent what dead workers' journals show they handed over.
+async fn recover_journals(ctx: &AppContext, dir: &std::path::Path, own: Option<&std::path::Path>) {
+    let orphans = match journal::orphans(dir, own) {
+        Ok(orphans) => orphans,
+        Err(error) => {
+            tracing::error!(error = %error, dir = %dir.display(), "could not read send journals");
+            return;
+        }
+    };
+    for orphan in orphans {
+        let now = chrono::Utc::now().timestamp();
+        match ctx.store.recover_sent(&orphan.handed_over, now).await {
+            Ok(recovered) => {
+                tracing::info!(
+                    listed = orphan.handed_over.len(),
+                    recovered,
+                    "recorded the sends of a worker that stopped without recording them"
+                );
+                orphan.remove();
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "could not recover a dead worker's journal; will try again")
+            }
+        }
+    }
+}
+
+async fn render_email(
+    ctx: &AppContext,
+    cache: &mut AlertCache,
+    from: &str,
+    dkim: Option<&lettre::message::dkim::DkimConfig>,
+    target: &DeliveryTarget,
+) -> anyhow::Result<EmailJob> {
+    let shared = cache.get(ctx, target.alert_id).await?;
+    let message: EmailMessage = messages::resident_alert_email(ctx, &shared, target)?;
+    let bytes = email::formatted(from, &message, dkim)?;
+    Ok(EmailJob {
+        target: target.clone(),
+        envelope_to: message.to,
+        message_id: message.message_id,
+        bytes,
+        lease_until: 0,
+    })
+}
+
+/// `Beacon Alerts <alerts@example.org>` → `alerts@example.org`.
+fn envelope_address(from: &str) -> String {
+    match (from.rfind('<'), from.rfind('>')) {
+        (Some(open), Some(close)) if open < close => from[open + 1..close].to_owned(),
+        _ => from.trim().to_owned(),
+    }
+}
+
+/// One SMTP connection (or one writer into the file outbox) taking jobs off the shared queue.
+struct Lane {
+    ctx: Arc<AppContext>,
+    mail: Arc<AlertMail>,
+    committer: Committer,
+    envelope_from: String,
+    journal: Option<Arc<Journal>>,
+}
+
+impl Lane {
+    async fn run(self, queue: Arc<Mutex<mpsc::Receiver<EmailJob>>>) {
+        let mut connection: Option<SmtpConnection> = None;
+        loop {
+            let job = queue.lock().await.recv().await;
+            let Some(job) = job else { break };
+            match &*self.mail {
+                AlertMail::File(dir) => self.to_file(dir, job).await,
+                AlertMail::Smtp { config, .. } => {
+                    self.over_smtp(config, &mut connection, job).await;
+                    if connection.as_ref().is_some_and(|c| c.is_broken()) {
+                        connection = None;
+                    }
+                }
+            }
+        }
+        if let Some(connection) = connection {
+            connection.quit().await;
+        }
+    }
+
+    /// The outbox file is named after the delivery, so writing it again replaces it: a worker
+    /// killed between writing and marking leaves one file, not two.
+    async fn to_file(&self, dir: &std::path::Path, job: EmailJob) {
+        let name = format!("alert-{}-{}.eml", job.target.alert_id, job.target.id);
+        let partial = dir.join(format!(".{name}.partial"));
+        let written = async {
+            tokio::fs::write(&partial, &job.bytes).await?;
+            tokio::fs::rename(&partial, dir.join(&name)).await
+        }
+        .await;
+        match written {
+            Ok(()) => self.committer.commit_later(&job.target).await,
+            Err(error) => {
+                settle(
+                    &self.ctx,
+                    &job.target,
+                    Failure::Transient(format!("writing the outbox: {error}")),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn over_smtp(
+        &self,
+        config: &SmtpConfig,
+        connection: &mut Option<SmtpConnection>,
+        job: EmailJob,
+    ) {
+        let target = &job.target;
+        if connection.is_none() {
+            match SmtpConnection::connect(config).await {
+                Ok(connected) => *connection = Some(connected),
+                Err(error) => {
+                    settle(&self.ctx, target, smtp_failure(&error, false)).await;
+                    return;
+                }
+            }
+        }
+        let Some(smtp) = connection.as_mut() else {
+            return;
+        };
+        if let Err(error) = smtp
+            .stage(&self.envelope_from, &job.envelope_to, &job.bytes)
+            .await
+        {
+            let at_recipient = matches!(&error, SmtpError::Rejected { stage: "rcpt", .. });
+            settle(&self.ctx, target, smtp_failure(&error, at_recipient)).await;
+            return;
+        }
+        // The server holds the whole message but has not taken it. Past this point another
+        // worker must not take the delivery over: give up on a claim about to lapse (dropping
+        // the connection makes the server discard the message), journal the hand-over, and
+        // only then write the final dot.
+        let now = chrono::Utc::now().timestamp();
+        let journalled = match &self.journal {
+            _ if now + LEASE_MARGIN_SECS >= job.lease_until => {
+                tracing::warn!(
+                    delivery = target.id,
+                    "claim about to lapse before sending; message abandoned"
+                );
+                false
+            }
+            Some(journal) => match journal.handing_over(target.id) {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::error!(delivery = target.id, error = %error, "could not write the send journal; message abandoned");
+                    false
+                }
+            },
+            None => true,
+        };
+        if !journalled {
+            *connection = None;
+            return;
+        }
+        match smtp.finish().await {
+            Ok(_) => {
+                tracing::debug!(delivery = target.id, to = %mask::email(&job.envelope_to), message_id = %job.message_id, "alert email sent");
+                self.committer.commit_later(target).await;
+            }
+            Err(error @ SmtpError::Rejected { .. }) => {
+                if let Some(journal) = &self.journal {
+                    if let Err(e) = journal.refused(target.id) {
+                        tracing::error!(delivery = target.id, error = %e, "could not write the send journal");
+                    }
+                }
+                settle(&self.ctx, target, smtp_failure(&error, false)).await;
+            }
+            Err(error) => {
+                // The final dot was written or not: the server may have the message. Counting
+                // it as sent risks one lost email; sending again risks a duplicate at every
+                // resident whose connection broke here. Keep it sent, and say so.
+                tracing::warn!(delivery = target.id, message_id = %job.message_id, error = %error, "connection lost after the end of a message; counted as sent");
+                self.committer.commit_later(target).await;
+            }
+        }
+    }
+}
+
+/// An SMTP error as a delivery failure; a 5xx reply to RCPT blames the address.
+fn smtp_failure(error: &SmtpError, at_recipient: bool) -> Failure {
+    let reason = SendError::permanent(error.to_string()).message;
+    if error.is_permanent() {
+        Failure::Permanent {
+            reason,
+            contact: at_recipient,
+        }
+    } else {
+        Failure::Transient(reason)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Texts
+// ---------------------------------------------------------------------------------------------
+
+pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: CancellationToken) {
+    tracing::info!("alert text worker started");
+    let sender = Arc::new(sender);
+    let (committer, _) = Committer::spawn(ctx.clone());
+    let mut cache = AlertCache::default();
+    while let Some(targets) = claim(&ctx, OutboundChannel::Sms, &shutdown, || async {}).await {
+        let now = chrono::Utc::now();
+        let mut due = Vec::new();
+        for target in targets {
+            if !target.wants_channel {
+                drop_unwanted(&ctx, &target).await;
+                continue;
+            }
+            if let Some(until) = quiet_until(&target, now) {
+                let result = ctx
+                    .store
+                    .retry_delivery(
+                        target.id,
+                        until,
+                        "held for the resident's quiet hours",
+                        true,
+                    )
+                    .await;
+                if let Err(error) = result {
+                    tracing::error!(delivery = target.id, error = %error, "could not hold a text");
+                }
+                continue;
+            }
+            due.push(target);
+        }
+        let Ok(slots) = pace(
+            &ctx,
+            OutboundChannel::Sms,
+            ctx.settings.sms.rate_per_minute,
+            due.len(),
+            &shutdown,
+        )
+        .await
+        else {
+            break;
+        };
+        let mut sending = tokio::task::JoinSet::new();
+        for (target, slot) in due.into_iter().zip(slots) {
+            let shared = match cache.get(&ctx, target.alert_id).await {
+                Ok(shared) => shared,
+                Err(error) => {
+                    tracing::error!(delivery = target.id, error = %error, "could not load an alert");
+                    continue;
+                }
+            };
+            while sending.len() >= SMS_CONCURRENCY {
+                sending.join_next().await;
+            }
+            let (ctx, sender, committer) = (ctx.clone(), sender.clone(), committer.clone());
+            sending.spawn(async move {
+                tokio::time::sleep_until(slot).await;
+                send_text(&ctx, &sender, &committer, &shared, &target).await;
+            });
+        }
+        while sending.join_next().await.is_some() {}
+    }
+    tracing::info!("alert text worker stopped");
+}
+
+async fn send_text(
+    ctx: &AppContext,
+    sender: &SmsSender,
+    committer: &Committer,
+    shared: &SharedAlert,
+    target: &DeliveryTarget,
+) {
+    let sms = match messages::resident_alert_sms(ctx, shared, target) {
+        Ok(Some(sms)) => sms,
+        Ok(None) => return drop_unwanted(ctx, target).await,
+        Err(error) => {
+            let reason = format!("could not render the text: {error:#}");
+            return settle(
+                ctx,
+                target,
+                Failure::Permanent {
+                    reason,
+                    contact: false,
+                },
+            )
+            .await;
+        }
+    };
+    // An earlier claim may have reached the gateway before its worker died: ask first.
+    let earlier = if target.attempts > 1 {
+        match sender.find_sent(&sms.reference).await {
+            Ok(found) => found,
+            Err(error) => return settle(ctx, target, error.into()).await,
+        }
+    } else {
+        None
+    };
+    let gateway_id = match earlier {
+        Some(id) => Some(id),
+        None => match sender.send_returning_id(&sms).await {
+            Ok(id) => id,
+            Err(error) => return settle(ctx, target, error.into()).await,
+        },
+    };
+    match committer.commit(target, gateway_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(delivery = target.id, "text sent under a lapsed claim")
+        }
+        Err(error) => {
+            tracing::error!(delivery = target.id, error = %error, "could not mark a text sent")
+        }
+    }
+}
+
+/// When the resident's quiet hours end, if they are in them now (UK time).
+fn quiet_until(target: &DeliveryTarget, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let (start, end) = target.quiet_hours.as_ref()?;
+    let quiet = QuietHours {
+        start: QuietHours::parse_time(start)?,
+        end: QuietHours::parse_time(end)?,
+    };
+    quiet.ends_after(now).map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_address_is_taken_from_the_from_header() {
+        assert_eq!(
+            envelope_address("Beacon Alerts <alerts@beacon.example>"),
+            "alerts@beacon.example"
+        );
+        assert_eq!(
+            envelope_address("alerts@beacon.example"),
+            "alerts@beacon.example"
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! What residents send back about an alert they received (a one-click rating, a reply to its
+//! sender) and what the SMS gateway reports about texts (delivery-status callbacks).
+
+use super::AppContext;
+use crate::delivery::notify::{CallbackOutcome, StatusCallback};
+use crate::store::{AlertStatus, Subscriber};
+
+/// Longest reply a resident may send, in characters.
+pub const MAX_REPLY_CHARS: usize = 2_000;
+
+/// The alert and resident a rating or reply link was made for, if it is still good.
+pub async fn alert_link(
+    ctx: &AppContext,
+    token: &str,
+) -> anyhow::Result<Option<(crate::store::Alert, Subscriber)>> {
+    let Some(fields) = ctx.signer.verify("alert-link", token) else {
+        return Ok(None);
+    };
+    let [alert_id, public_id, version] = fields.as_slice() else {
+        return Ok(None);
+    };
+    let Ok(alert_id) = alert_id.parse::<i64>() else {
+        return Ok(None);
+    };
+    let Some(subscriber) = ctx.store.subscriber_by_public_id(public_id).await? else {
+        return Ok(None);
+    };
+    if subscriber.token_version.to_string() != *version {
+        return Ok(None);
+    }
+    let alert = ctx.store.alert(alert_id).await?;
+    Ok(alert
+        .filter(|a| a.status == AlertStatus::Queued)
+        .map(|a| (a, subscriber)))
+}
+
+/// Records (or changes) a resident's rating; false if the alert never reached them.
+pub async fn rate(
+    ctx: &AppContext,
+    alert: &crate::store::Alert,
+    subscriber: &Subscriber,
+    useful: bool,
+) -> anyhow::Result<bool> {
+    Ok(ctx
+        .store
+        .rate_alert(
+            alert.id,
+            subscriber.id,
+            useful,
+            chrono::Utc::now().timestamp(),
+        )
+        .await?)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    Sent,
+    /// The message was empty or too long: the resident is told which.
+    Invalid(&'static str),
+    /// The alert never reached this resident.
+    NotSent,
+}
+
+/// Stores a resident's reply for the alert's senders, who read it on the delivery report.
+pub async fn reply(
+    ctx: &AppContext,
+    alert: &crate::store::Alert,
+    subscriber: &Subscriber,
+    body: &str,
+) -> anyhow::Result<ReplyOutcome> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Ok(ReplyOutcome::Invalid("Write your message to the sender"));
+    }
+    if body.chars().count() > MAX_REPLY_CHARS {
+        return Ok(ReplyOutcome::Invalid(
+            "Your message must be 2,000 characters or fewer",
+        ));
+    }
+    let stored = ctx
+        .store
+        .add_alert_reply(
+            alert.id,
+            subscriber.id,
+            body,
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
+    Ok(if stored {
+        ReplyOutcome::Sent
+    } else {
+        ReplyOutcome::NotSent
+    })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CallbackResult {
+    Recorded,
+    /// Not a text we sent (or not yet recorded as sent).
+    Unknown,
+    /// A status on the way (sending, pending): nothing to record.
+    InProgress,
+}
+
+/// Applies a delivery-status callback from the SMS gateway.
+pub async fn status_callback(
+    ctx: &AppContext,
+    callback: &StatusCallback,
+) -> anyhow::Result<CallbackResult> {
+    let (error, contact_failed) = match callback.outcome() {
+        CallbackOutcome::InProgress => return Ok(CallbackResult::InProgress),
+        CallbackOutcome::Delivered => (None, false),
+        CallbackOutcome::Permanent => (Some(format!("gateway: {}", callback.status)), true),
+        CallbackOutcome::Temporary => (Some(format!("gateway: {}", callback.status)), false),
+    };
+    let found = ctx
+        .store
+        .delivery_status(
+            &callback.id,
+            error.as_deref(),
+            contact_failed,
+            chrono::Utc::now().timestamp(),
+            ctx.settings.delivery.suspend_after_failures,
+        )
+        .await?;
+    Ok(if found {
+        CallbackResult::Recorded
+    } else {
+        CallbackResult::Unknown
+    })
+}

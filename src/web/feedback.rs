@@ -1,0 +1,232 @@
+//! Pages that alerts link to: the public page of a sent alert (the short link in texts), the
+//! one-click rating, the reply form, and the SMS gateway's delivery-status callback.
+
+use super::csrf;
+use super::error::WebResult;
+use super::views;
+use super::AppState;
+use crate::delivery::notify::StatusCallback;
+use crate::services::feedback::{self, CallbackResult, ReplyOutcome};
+use crate::services::messages::alert_reference;
+use crate::store::AlertStatus;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum_extra::extract::CookieJar;
+
+#[derive(Template)]
+#[template(path = "pages/alert.html")]
+struct AlertPage {
+    title: String,
+    provider: String,
+    message_type: String,
+    sent: String,
+    reference: String,
+    body_html: String,
+    signoff: [String; 3],
+    area: String,
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        views::message_page(
+            "Alert not found",
+            &["There is no sent alert at this address. It may have been withdrawn."],
+            Some(("/", "Sign up for alerts")),
+        ),
+    )
+        .into_response()
+}
+
+/// `GET /a/{id}`: a sent alert as residents received it.
+pub async fn alert_page(
+    State(ctx): State<AppState>,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(not_found());
+    };
+    let Some(alert) = ctx
+        .store
+        .alert(id)
+        .await?
+        .filter(|a| a.status == AlertStatus::Queued)
+    else {
+        return Ok(not_found());
+    };
+    let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
+    Ok(views::render(&AlertPage {
+        title: alert.content.title.clone(),
+        provider: alert.provider_name.clone(),
+        message_type: alert.message_type_name.clone(),
+        sent: super::alerts::uk_time(alert.queued_at.unwrap_or(alert.created_at)),
+        reference: alert_reference(alert.id),
+        body_html: rendered.html,
+        signoff: alert.signoff.lines(),
+        area: alert.content.target_description.clone(),
+    }))
+}
+
+fn link_gone() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        views::message_page(
+            "This link cannot be used",
+            &["The link is not complete, or it belongs to alerts you no longer receive."],
+            None,
+        ),
+    )
+        .into_response()
+}
+
+/// `GET /rate/{token}/{verdict}`: one click from the email records the rating; the page offers
+/// the other answer in case of a slip.
+pub async fn rate(
+    State(ctx): State<AppState>,
+    Path((token, verdict)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let useful = match verdict.as_str() {
+        "useful" => true,
+        "not-useful" => false,
+        _ => return Ok(link_gone()),
+    };
+    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    if !feedback::rate(&ctx, &alert, &subscriber, useful).await? {
+        return Ok(link_gone());
+    }
+    let (thanks, other, other_text) = if useful {
+        (
+            "Thank you: you said this alert was useful.",
+            "not-useful",
+            "Change my answer to not useful",
+        )
+    } else {
+        (
+            "Thank you: you said this alert was not useful. Senders read these answers to make alerts better.",
+            "useful",
+            "Change my answer to useful",
+        )
+    };
+    let other_link = format!("/rate/{token}/{other}");
+    Ok(views::message_page(
+        "Thank you for your answer",
+        &[thanks, &format!("About: {}", alert.content.title)],
+        Some((&other_link, other_text)),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "pages/reply.html")]
+struct ReplyPage {
+    title: String,
+    reference: String,
+    action: String,
+    csrf: String,
+    body: String,
+    problem: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReplyForm {
+    csrf: String,
+    body: String,
+}
+
+fn reply_page(
+    alert: &crate::store::Alert,
+    token: &str,
+    csrf: String,
+    body: &str,
+    problem: &str,
+) -> ReplyPage {
+    ReplyPage {
+        title: alert.content.title.clone(),
+        reference: alert_reference(alert.id),
+        action: format!("/reply/{token}"),
+        csrf,
+        body: body.to_owned(),
+        problem: problem.to_owned(),
+    }
+}
+
+/// `GET /reply/{token}`.
+pub async fn reply_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let Some((alert, _)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    Ok((
+        jar,
+        views::render(&reply_page(&alert, &token, csrf, "", "")),
+    )
+        .into_response())
+}
+
+/// `POST /reply/{token}`.
+pub async fn reply(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<ReplyForm>,
+) -> WebResult<Response> {
+    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    let problem = if !csrf::verify(&ctx, &jar, &form.csrf) {
+        "This form had expired. Your message is below: send it again."
+    } else {
+        match feedback::reply(&ctx, &alert, &subscriber, &form.body).await? {
+            ReplyOutcome::Sent => return Ok(views::message_page(
+                "Your reply has been sent",
+                &["The people who sent the alert will read it. They may not answer every reply."],
+                None,
+            )),
+            ReplyOutcome::NotSent => return Ok(link_gone()),
+            ReplyOutcome::Invalid(problem) => problem,
+        }
+    };
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let page = reply_page(&alert, &token, csrf, &form.body, problem);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, views::render(&page)).into_response())
+}
+
+/// `POST /notify/callback`: the SMS gateway's delivery receipts, authenticated by the bearer
+/// token configured on both sides.
+pub async fn notify_callback(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let expected = &ctx.settings.sms.notify_callback_token;
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if expected.is_empty() || !crate::services::tokens::same(presented, expected) {
+        return Ok((StatusCode::UNAUTHORIZED, "a valid bearer token is needed").into_response());
+    }
+    let Ok(callback) = serde_json::from_slice::<StatusCallback>(&body) else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            "the body is not a delivery-status callback",
+        )
+            .into_response());
+    };
+    Ok(match feedback::status_callback(&ctx, &callback).await? {
+        CallbackResult::Recorded | CallbackResult::InProgress => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        CallbackResult::Unknown => (StatusCode::NOT_FOUND, "no text has that id").into_response(),
+    })
+}

@@ -1,0 +1,472 @@
+//! Delivering sent alerts: one personalised message per matching resident and channel, with
+//! the footer links working, quiet hours holding texts, urgent alerts overtaking, and the
+//! delivery report counting it all.
+
+use crate::helpers::{wait_for_files, Backend, Email, TestApp};
+use crate::on_both_backends;
+use beacon::domain::alert::SignOff;
+use beacon::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
+use beacon::domain::{catalogue, MobileNumber, Postcode, Priority};
+use beacon::store::{
+    AlertContent, AlertStatus, AlertTransition, DynStore, NewAlert, NewSubscriber, OutboundChannel,
+};
+use std::time::{Duration, Instant};
+
+/// How a seeded resident takes alerts.
+#[derive(Clone)]
+pub struct ResidentSpec<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub postcode: &'a str,
+    pub mobile: Option<&'a str>,
+    pub providers: &'a [&'a str],
+    pub format: EmailFormat,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+impl<'a> ResidentSpec<'a> {
+    pub fn new(email: &'a str, name: &'a str, postcode: &'a str) -> ResidentSpec<'a> {
+        ResidentSpec {
+            email,
+            name,
+            postcode,
+            mobile: None,
+            providers: &[],
+            format: EmailFormat::Full,
+            quiet_hours: None,
+        }
+    }
+}
+
+/// A confirmed resident (and confirmed mobile, if any), choosing every message type.
+pub async fn seed_resident(store: &DynStore, spec: &ResidentSpec<'_>) -> i64 {
+    let providers = if spec.providers.is_empty() {
+        catalogue::PROVIDERS
+            .iter()
+            .map(|p| p.slug.to_owned())
+            .collect()
+    } else {
+        spec.providers.iter().map(|p| p.to_string()).collect()
+    };
+    let preferences = Preferences {
+        name: spec.name.into(),
+        mobile: spec.mobile.map(|m| MobileNumber::parse(m).unwrap()),
+        places: vec![Place {
+            postcode: Postcode::parse(spec.postcode).unwrap(),
+            label: None,
+        }],
+        providers,
+        message_types: catalogue::MESSAGE_TYPES
+            .iter()
+            .map(|m| m.slug.to_owned())
+            .collect(),
+        email: true,
+        sms: spec.mobile.is_some(),
+        sms_min_priority: Priority::new(3).unwrap(),
+        quiet_hours: spec.quiet_hours,
+        email_format: spec.format,
+    };
+    let now = chrono::Utc::now().timestamp();
+    let new = NewSubscriber {
+        public_id: beacon::services::tokens::random_id(),
+        email: spec.email.into(),
+        email_key: spec.email.to_lowercase(),
+        preferences,
+        confirm_nonce: "n".into(),
+        now,
+    };
+    let id = store.insert_pending_subscriber(&new, None).await.unwrap();
+    store.confirm_subscriber(id, "n", now).await.unwrap();
+    if spec.mobile.is_some() {
+        store.confirm_mobile(id, now).await.unwrap();
+    }
+    id
+}
+
+/// Stores an alert from Cambridgeshire Constabulary aimed at `target_json` and sends it, as the
+/// senders' workflow does; returns its id.
+pub async fn send_alert(store: &DynStore, title: &str, priority: i64, target_json: &str) -> i64 {
+    let providers = store.providers().await.unwrap();
+    let police = providers
+        .iter()
+        .find(|p| p.slug == "cambridgeshire-constabulary")
+        .unwrap();
+    let types = store.message_types().await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let id = store
+        .insert_alert(&NewAlert {
+            content: AlertContent {
+                provider_id: police.id,
+                message_type_id: types[0].id,
+                priority,
+                title: title.into(),
+                body_markdown: "Lock **sheds** and garages.\n\n- Mark tools\n- Call 101".into(),
+                sms_text: Some("Sheds broken into nearby: lock up tonight.".into()),
+                target_json: target_json.into(),
+                target_description: "Cambridgeshire".into(),
+            },
+            author_staff_id: None,
+            api_token_id: None,
+            signoff: SignOff {
+                name: "Sarah Jones".into(),
+                organisation: "Cambridgeshire Constabulary".into(),
+                role: "PCSO".into(),
+                area: "South Cambridgeshire".into(),
+            },
+            needs_approval: false,
+            follows_alert_id: None,
+            follow_up: None,
+            now,
+        })
+        .await
+        .unwrap();
+    assert!(store
+        .transition_alert(
+            id,
+            &[AlertStatus::Draft],
+            AlertStatus::Queued,
+            &AlertTransition::default(),
+            now,
+        )
+        .await
+        .unwrap());
+    id
+}
+
+pub const FORCE_AREA: &str = r#"{"include":[{"kind":"force_area"}]}"#;
+
+/// Waits until the alert's report has `sent` emails, `texts` texts and nothing pending.
+pub async fn wait_for_report(
+    store: &DynStore,
+    alert: i64,
+    emails: i64,
+    texts: i64,
+    within: Duration,
+) -> beacon::store::DeliveryReport {
+    let deadline = Instant::now() + within;
+    loop {
+        let report = store.delivery_report(alert).await.unwrap();
+        if report.fanout_done_at.is_some()
+            && report.email.sent + report.email.failed == emails
+            && report.sms.sent + report.sms.failed + report.sms.held == texts
+            && report.email.pending == 0
+            && report.sms.pending == 0
+        {
+            return report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "delivery of alert {alert} did not finish in {within:?}: {report:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_sent_alert_reaches_each_matching_resident_once_per_channel(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.ctx.store;
+    seed_resident(
+        store,
+        &ResidentSpec {
+            mobile: Some("07700 900123"),
+            ..ResidentSpec::new("ann@example.org", "Ann Smith", "CB1 1PT")
+        },
+    )
+    .await;
+    seed_resident(
+        store,
+        &ResidentSpec {
+            format: EmailFormat::Plain,
+            ..ResidentSpec::new("bob@example.org", "Bob Patel", "PE1 1HF")
+        },
+    )
+    .await;
+    // Chose only Report Fraud: a police alert is not for him.
+    seed_resident(
+        store,
+        &ResidentSpec {
+            providers: &["report-fraud"],
+            ..ResidentSpec::new("carl@example.org", "Carl Reed", "CB1 1PT")
+        },
+    )
+    .await;
+    let alert = send_alert(store, "Shed burglaries in Cambridge", 2, FORCE_AREA).await;
+    app.ctx.fanout_wakeup.notify_one();
+
+    let report = wait_for_report(store, alert, 2, 1, Duration::from_secs(20)).await;
+    assert_eq!(report.email.targeted, 2);
+    assert_eq!(report.email.sent, 2);
+    assert_eq!(report.sms.sent, 1);
+    assert!(!report.timeline.is_empty());
+
+    let emails = app.emails(2).await;
+    let ann = emails.iter().find(|e| e.to == "ann@example.org").unwrap();
+    let bob = emails.iter().find(|e| e.to == "bob@example.org").unwrap();
+    assert_eq!(
+        ann.subject,
+        format!("Shed burglaries in Cambridge | Cambridgeshire Constabulary | Alert {alert}")
+    );
+    assert!(ann.text.contains("Dear Ann,"), "{}", ann.text);
+    assert_eq!(
+        ann.text.trim_start().lines().next(),
+        Some("Cambridgeshire Constabulary · Crime update"),
+        "{:?}",
+        ann.text
+    );
+    assert!(ann.text.replace("\r\n", "\n").contains("Message Sent By\nSarah Jones\n(Cambridgeshire Constabulary, PCSO, South Cambridgeshire)"), "{}", ann.text);
+    assert!(ann
+        .html
+        .as_deref()
+        .unwrap()
+        .contains("<strong>sheds</strong>"));
+    assert!(bob.text.contains("Dear Bob,"));
+    assert!(
+        bob.header("Content-Type")
+            .unwrap()
+            .starts_with("text/plain"),
+        "Bob chose plain emails: {:?}",
+        bob.header("Content-Type")
+    );
+    assert!(ann
+        .header("Content-Type")
+        .unwrap()
+        .starts_with("multipart/alternative"));
+    let message_id = ann.header("Message-ID").unwrap();
+    assert!(
+        message_id.starts_with(&format!("<alert-{alert}.")),
+        "{message_id}"
+    );
+    assert!(ann.header("List-Id").unwrap().contains("Beacon alerts"));
+    assert_eq!(
+        ann.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(ann
+        .header("List-Unsubscribe")
+        .unwrap()
+        .contains("/unsubscribe/"));
+
+    let texts = app.texts(1).await;
+    let content = texts[0]["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("Sheds broken into nearby: lock up tonight. http"),
+        "{content}"
+    );
+    assert!(content.ends_with(&format!("/a/{alert}")), "{content}");
+    // The short link opens the alert as residents received it.
+    let page = app.get(&format!("/a/{alert}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Shed burglaries in Cambridge"));
+    assert!(page.contains("Sarah Jones"));
+
+    // One click rates it; the report counts it; a second click changes the answer.
+    let useful = ann.link("/rate/");
+    assert!(useful.ends_with("/useful"));
+    assert_eq!(app.get(&useful).await.status(), 200);
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!((report.useful, report.not_useful), (1, 0));
+    let not_useful = useful.replace("/useful", "/not-useful");
+    assert_eq!(app.get(&not_useful).await.status(), 200);
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!((report.useful, report.not_useful), (0, 1));
+    // A forged link records nothing.
+    let forged = app.get("/rate/not-a-token/useful").await;
+    assert_eq!(forged.status(), 404);
+
+    // A reply reaches the report, escaped, with the resident's first name only.
+    let reply = ann.link("/reply/");
+    let empty = app.submit(&reply, &reply, &[("body", "   ")]).await;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("Write your message"));
+    let sent = app
+        .submit(
+            &reply,
+            &reply,
+            &[("body", "Thanks <b>officer</b>, my shed was tried too")],
+        )
+        .await;
+    assert_eq!(sent.status(), 200);
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!(report.replies.len(), 1);
+    assert_eq!(report.replies[0].first_name, "Ann");
+    assert!(report.replies[0].body.contains("<b>officer</b>"));
+
+    // Nothing more goes out, however long the workers keep looking.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(wait_for_files(&app.outbox, "eml", 2).await.len(), 2);
+    app.stop().await;
+}
+on_both_backends!(
+    sent_alert_reaches_each_matching_resident_once,
+    a_sent_alert_reaches_each_matching_resident_once_per_channel
+);
+
+async fn texts_wait_for_quiet_hours_and_urgent_alerts_go_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.ctx.store;
+    // Quiet hours around now, in UK time.
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::London);
+    let quiet = QuietHours {
+        start: (now - chrono::Duration::hours(1)).time(),
+        end: (now + chrono::Duration::hours(1)).time(),
+    };
+    seed_resident(
+        store,
+        &ResidentSpec {
+            mobile: Some("07700 900124"),
+            quiet_hours: Some(quiet),
+            ..ResidentSpec::new("dee@example.org", "Dee Quiet", "CB1 1PT")
+        },
+    )
+    .await;
+    let alert = send_alert(store, "Overnight thefts", 3, FORCE_AREA).await;
+    app.ctx.fanout_wakeup.notify_one();
+    let report = wait_for_report(store, alert, 1, 1, Duration::from_secs(20)).await;
+    assert_eq!(report.sms.held, 1, "{report:?}");
+    assert_eq!(report.sms.sent, 0);
+    // Held, not dropped: the text waits until the quiet hours end.
+    assert_eq!(
+        std::fs::read_dir(&app.sms_outbox).map_or(0, |d| d.count()),
+        0
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    texts_wait_for_quiet_hours,
+    texts_wait_for_quiet_hours_and_urgent_alerts_go_first
+);
+
+async fn urgent_deliveries_are_claimed_before_routine_ones(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = crate::helpers::fresh_store(backend, dir.path()).await;
+    let ctx = beacon::services::AppContext::new(
+        store.clone(),
+        beacon::config::Settings::default(),
+        beacon::services::tokens::Signer::new(b"test-key-test-key-test-key-test-key"),
+    );
+    for n in 0..5 {
+        let email = format!("r{n}@example.org");
+        seed_resident(&store, &ResidentSpec::new(&email, "Res Ident", "CB1 1PT")).await;
+    }
+    let routine = send_alert(&store, "Routine newsletter", 5, FORCE_AREA).await;
+    while beacon::services::delivery::fanout_once(&ctx).await.unwrap() {}
+    let urgent = send_alert(&store, "Missing child", 1, FORCE_AREA).await;
+    while beacon::services::delivery::fanout_once(&ctx).await.unwrap() {}
+    let now = chrono::Utc::now().timestamp();
+    let claimed = store
+        .claim_deliveries(OutboundChannel::Email, now, now + 60, 5)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 5);
+    assert!(
+        claimed.iter().all(|d| d.alert_id == urgent),
+        "the urgent alert's deliveries overtake the routine ones: {claimed:?}"
+    );
+    // A second claim takes the routine ones; the urgent ones are leased.
+    let rest = store
+        .claim_deliveries(OutboundChannel::Email, now, now + 60, 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 5);
+    assert!(rest.iter().all(|d| d.alert_id == routine));
+    // Only the latest claim may mark a delivery sent: a stale one is refused.
+    let first = &claimed[0];
+    let stale = store
+        .mark_deliveries_sent(&[(first.id, first.attempts - 1)], &[None], now)
+        .await
+        .unwrap();
+    assert!(stale.is_empty());
+    let marked = store
+        .mark_deliveries_sent(&[(first.id, first.attempts)], &[None], now)
+        .await
+        .unwrap();
+    assert_eq!(marked, vec![first.id]);
+    // Fanning out again records nothing twice.
+    assert!(store
+        .transition_alert(
+            urgent,
+            &[AlertStatus::Queued],
+            AlertStatus::Queued,
+            &AlertTransition::default(),
+            now
+        )
+        .await
+        .unwrap());
+    while beacon::services::delivery::fanout_once(&ctx).await.unwrap() {}
+    let report = store.delivery_report(urgent).await.unwrap();
+    assert_eq!(report.email.targeted, 5);
+}
+on_both_backends!(
+    urgent_deliveries_overtake_and_claims_are_exclusive,
+    urgent_deliveries_are_claimed_before_routine_ones
+);
+
+async fn send_pacing_holds_across_workers(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = crate::helpers::fresh_store(backend, dir.path()).await;
+    // 3,000 a minute: one every 20 ms. Reservations from "several workers" never overlap.
+    let now = 1_000_000;
+    let a = store
+        .reserve_sends(OutboundChannel::Sms, now, 20, 50, 2_000)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .reserve_sends(OutboundChannel::Sms, now, 20, 50, 2_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a, now);
+    assert_eq!(b, now + 50 * 20);
+    // Up to the horizon, then refused until time moves on.
+    assert_eq!(
+        store
+            .reserve_sends(OutboundChannel::Sms, now, 20, 1, 2_000)
+            .await
+            .unwrap(),
+        Some(now + 2_000)
+    );
+    assert!(store
+        .reserve_sends(OutboundChannel::Sms, now, 20, 1, 2_000)
+        .await
+        .unwrap()
+        .is_none());
+    // 3,000 slots reserved from one moment end a minute later, exactly.
+    let mut t = now + 10_000;
+    let mut reserved = 0;
+    let mut last = 0;
+    while reserved < 3_000 {
+        if let Some(first) = store
+            .reserve_sends(OutboundChannel::Email, t, 20, 100, 2_000)
+            .await
+            .unwrap()
+        {
+            reserved += 100;
+            last = first + 99 * 20;
+        } else {
+            t += 500;
+        }
+    }
+    assert_eq!(last - (now + 10_000), 2_999 * 20);
+}
+on_both_backends!(send_pacing_is_shared, send_pacing_holds_across_workers);
+
+/// Reads every email `smtp-sink` (or another server) left in `dir` and counts them by Message-ID.
+pub fn message_ids(dir: &std::path::Path) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        if entry.path().extension().is_some_and(|e| e == "tmp") {
+            continue;
+        }
+        let raw = std::fs::read(entry.path()).unwrap();
+        if raw.is_empty() {
+            continue;
+        }
+        let email = Email::parse(&raw);
+        if let Some(id) = email.header("Message-ID") {
+            *counts.entry(id.to_owned()).or_insert(0) += 1;
+        }
+    }
+    counts
+}

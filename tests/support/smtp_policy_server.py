@@ -1,0 +1,56 @@
+"""A real SMTP server (aiosmtpd) on loopback for Beacon's delivery tests.
+
+Usage: smtp_policy_server.py PORT DIR
+
+Recipients whose local part starts with "soft" are refused with 451 on their first two tries
+and accepted after; those starting with "hard" are refused with 550 every time. Every accepted
+message is written whole to DIR/NNNNNN.eml. The server prints "ready" once it listens.
+"""
+
+import asyncio
+import itertools
+import os
+import sys
+
+from aiosmtpd.controller import Controller
+
+
+class PolicyHandler:
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+        self.tries = {}
+        self.counter = itertools.count()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("hard"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if local.startswith("soft"):
+            tries = self.tries.get(address, 0) + 1
+            self.tries[address] = tries
+            if tries <= 2:
+                return "451 4.7.1 <%s>: Recipient address rejected: try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        path = os.path.join(self.out_dir, "%06d.eml" % next(self.counter))
+        with open(path + ".tmp", "wb") as out:
+            out.write(envelope.original_content or envelope.content)
+        os.rename(path + ".tmp", path)
+        return "250 2.0.0 Ok: queued"
+
+
+def main():
+    port, out_dir = int(sys.argv[1]), sys.argv[2]
+    controller = Controller(PolicyHandler(out_dir), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    try:
+        asyncio.new_event_loop().run_forever()
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
