@@ -916,7 +916,10 @@ async fn send_text(
     match committer.commit(target, gateway_id).await {
         Ok(true) => {}
         Ok(false) => {
-            tracing::warn!(delivery = target.id, "text sent under a lapsed claim")
+            tracing::info!(
+                delivery = target.id,
+                "text already recorded (a receipt arrived first, or another claim)"
+            )
         }
         Err(error) => {
             tracing::error!(delivery = target.id, error = %error, "could not mark a text sent")

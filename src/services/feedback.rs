@@ -102,6 +102,13 @@ pub enum CallbackResult {
     InProgress,
 }
 
+/// Our delivery id in a text's reference, `alert-12-delivery-345`.
+fn delivery_of_reference(reference: &str) -> Option<i64> {
+    let (alert, delivery) = reference.strip_prefix("alert-")?.split_once("-delivery-")?;
+    alert.parse::<i64>().ok()?;
+    delivery.parse().ok()
+}
+
 /// Applies a delivery-status callback from the SMS gateway.
 pub async fn status_callback(
     ctx: &AppContext,
@@ -117,6 +124,10 @@ pub async fn status_callback(
         .store
         .delivery_status(
             &callback.id,
+            callback
+                .reference
+                .as_deref()
+                .and_then(delivery_of_reference),
             error.as_deref(),
             contact_failed,
             chrono::Utc::now().timestamp(),
@@ -128,4 +139,17 @@ pub async fn status_callback(
     } else {
         CallbackResult::Unknown
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_delivery_is_read_from_the_reference_of_an_alert_text() {
+        assert_eq!(
+            super::delivery_of_reference("alert-12-delivery-345"),
+            Some(345)
+        );
+        assert_eq!(super::delivery_of_reference("mobile-code-abc"), None);
+        assert_eq!(super::delivery_of_reference("alert-x-delivery-3"), None);
+    }
 }

@@ -754,10 +754,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Applies a gateway's delivery-status callback; false if no delivery has that id.
     /// `error` is `None` for a delivered text; `contact_failed` counts a permanent failure against
-    /// the number as `fail_delivery` does.
+    /// the number as `fail_delivery` does. The delivery is found by the gateway's id or by our
+    /// own id carried in the text's reference (a receipt may beat the record of the send).
     async fn delivery_status(
         &self,
         gateway_id: &str,
+        delivery_id: Option<i64>,
         error: Option<&str>,
         contact_failed: bool,
         now: Timestamp,

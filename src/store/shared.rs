@@ -1499,6 +1499,7 @@ macro_rules! impl_store {
             async fn delivery_status(
                 &self,
                 gateway_id: &str,
+                delivery_id: Option<i64>,
                 error: Option<&str>,
                 contact_failed: bool,
                 now: $crate::store::Timestamp,
@@ -1507,13 +1508,15 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await?;
                 let row = sqlx::query(
                     "UPDATE deliveries SET state = CASE WHEN $2 IS NULL THEN 'delivered' ELSE 'failed' END, \
-                     finished_at = $3, last_error = COALESCE($2, last_error) \
-                     WHERE gateway_id = $1 AND state IN ('sent', 'delivered', 'failed') \
+                     finished_at = $3, last_error = COALESCE($2, last_error), gateway_id = $1, \
+                     sent_at = COALESCE(sent_at, $3), locked_until = NULL \
+                     WHERE (gateway_id = $1 OR id = $4) AND channel = 'sms' \
                      RETURNING subscriber_id, channel",
                 )
                 .bind(gateway_id)
                 .bind(error)
                 .bind(now)
+                .bind(delivery_id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let found = row.is_some();

@@ -470,3 +470,103 @@ pub fn message_ids(dir: &std::path::Path) -> std::collections::HashMap<String, u
     }
     counts
 }
+
+async fn texts_go_through_a_notify_gateway_once_with_receipts(backend: Backend) {
+    use beacon::config::SmsTransport;
+    use beacon::delivery::fake_notify::{FakeNotify, FakeNotifyConfig};
+    const KEY: &str =
+        "beacon_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+    const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gateway = FakeNotify::new(FakeNotifyConfig {
+        api_key: KEY.into(),
+        template_id: TEMPLATE.into(),
+        rate_limit_per_minute: 0,
+        callback_url: Some(format!("http://127.0.0.1:{port}/notify/callback")),
+        callback_token: "callback-secret-callback-secret".into(),
+    });
+    let base_url = gateway.spawn().await.unwrap();
+    // The gateway is busy at first: one 429, one 500. Both are retried.
+    gateway.throttle_next(1);
+    gateway.fail_next(1);
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.server.bind = format!("127.0.0.1:{port}");
+        settings.server.public_url = format!("http://127.0.0.1:{port}");
+        settings.sms.transport = SmsTransport::Notify;
+        settings.sms.notify_base_url = base_url.clone();
+        settings.sms.notify_api_key = KEY.into();
+        settings.sms.notify_template_id = TEMPLATE.into();
+        settings.sms.notify_callback_token = "callback-secret-callback-secret".into();
+        settings.limits.retry_base_secs = 1;
+        settings.delivery.suspend_after_failures = 1;
+    })
+    .await;
+    let store = &app.ctx.store;
+    seed_resident(
+        store,
+        &ResidentSpec {
+            mobile: Some("07700 900123"),
+            ..ResidentSpec::new("ann@example.org", "Ann Smith", "CB1 1PT")
+        },
+    )
+    .await;
+    // The fake gateway reports texts to numbers ending 999 as permanently failed.
+    seed_resident(
+        store,
+        &ResidentSpec {
+            mobile: Some("07700 900999"),
+            ..ResidentSpec::new("eve@example.org", "Eve Jones", "CB1 1PT")
+        },
+    )
+    .await;
+    let alert = send_alert(store, "Flooding on the A10", 1, FORCE_AREA).await;
+    app.ctx.fanout_wakeup.notify_one();
+    wait_for_report(store, alert, 2, 2, Duration::from_secs(30)).await;
+
+    // Each text reached the gateway once, whatever the retries.
+    let sent = gateway.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_ne!(sent[0].reference, sent[1].reference);
+    assert!(sent.iter().all(|t| t
+        .body
+        .starts_with("Sheds broken into nearby: lock up tonight. http")));
+
+    // The receipts come back: one delivered, one failed for good, and that number suspended.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let report = loop {
+        let report = store.delivery_report(alert).await.unwrap();
+        if report.sms.delivered == 1 && report.sms.failed == 1 {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "{report:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(report.sms.sent, 1, "{report:?}");
+    let problems = store.contact_problems().await.unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].channel, OutboundChannel::Sms);
+    assert_eq!(problems[0].contact, "+447700900999");
+
+    // A callback without the token changes nothing.
+    let forged = app
+        .client
+        .post(app.url("/notify/callback"))
+        .header("Authorization", "Bearer wrong")
+        .json(
+            &serde_json::json!({"id": sent[0].id, "to": "x", "status": "permanent-failure",
+            "created_at": "2026-11-22T00:00:00Z", "notification_type": "sms"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    app.stop().await;
+}
+on_both_backends!(
+    texts_go_through_a_notify_gateway_once,
+    texts_go_through_a_notify_gateway_once_with_receipts
+);
