@@ -1404,6 +1404,32 @@ macro_rules! impl_store {
                 gateway_ids: &[Option<String>],
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<i64>> {
+                if gateway_ids.iter().all(Option::is_none) {
+                    // One statement for the whole group: the usual case, emails.
+                    let mut marked = Vec::with_capacity(claims.len());
+                    for group in claims.chunks(1_000) {
+                        let mut builder = sqlx::QueryBuilder::<$db>::new(
+                            "UPDATE deliveries SET state = 'sent', locked_until = NULL, last_error = NULL, sent_at = ",
+                        );
+                        builder.push_bind(now);
+                        builder.push(" FROM (");
+                        let mut first = true;
+                        for (id, attempts) in group {
+                            builder.push(if first { "SELECT " } else { " UNION ALL SELECT " });
+                            first = false;
+                            builder.push("CAST(").push_bind(*id).push(" AS BIGINT) AS claim_id, CAST(");
+                            builder.push_bind(*attempts).push(" AS BIGINT) AS claim_attempts");
+                        }
+                        builder.push(
+                            ") AS claims WHERE deliveries.id = claims.claim_id \
+                             AND deliveries.attempts = claims.claim_attempts AND deliveries.state = 'pending' \
+                             RETURNING deliveries.id",
+                        );
+                        let ids: Vec<i64> = builder.build_query_scalar().fetch_all(&self.pool).await?;
+                        marked.extend(ids);
+                    }
+                    return Ok(marked);
+                }
                 let mut tx = self.pool.begin().await?;
                 let mut marked = Vec::with_capacity(claims.len());
                 for (index, (id, attempts)) in claims.iter().enumerate() {

@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
@@ -27,6 +27,9 @@ import {
   expectHeading,
   assertNoSidewaysScroll,
   waitForEmail,
+  splitMessage,
+  decodeWords,
+  plainText,
 } from './helpers.mjs';
 
 const DEMO_LOG = process.env.BEACON_DEMO_LOG ?? '';
@@ -384,6 +387,44 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
       `the test email's subject is ${JSON.stringify(email.subject)}`,
     );
     assert.ok(Date.now() - started < 10_000 + 1_000, 'the test email came within 10 s');
+  });
+
+  await step(t, 'd2. send it now: one personalised email per resident it reaches, counted on the delivery report', async (st) => {
+    await page.goto(alertUrl);
+    const summary = await page.locator('#audience-summary').innerText();
+    const emails = Number(/(\d+) by email/.exec(summary)?.[1]);
+    assert.ok(emails > 0, `the demo has residents around Meldreth and Melbourn: ${summary}`);
+    const alertId = /\/staff\/alerts\/(\d+)/.exec(alertUrl)[1];
+    await page.getByRole('button', { name: 'Send now instead' }).click();
+    await page.waitForURL(/\?done=send$/);
+    // The report fills in as the workers go: reload until every email is sent.
+    let cells = [];
+    for (let tries = 0; ; tries++) {
+      const rows = page.locator('#delivery-report tbody tr');
+      cells = (await rows.first().locator('th, td').allInnerTexts()).map((c) => c.trim());
+      if (cells[0] === 'Email' && Number(cells[1]) === emails && Number(cells[2]) === emails) break;
+      assert.ok(tries < 40, `the report should reach ${emails} emails sent; it shows ${cells.join(' | ')}`);
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    assert.match(await page.locator('#report-title').locator('xpath=..').innerText(), /Every matching resident was queued/);
+    await checkAxe(st, page, 'the delivery report of a sent alert');
+
+    const files = (await readdir(OUTBOX)).filter((n) => n.startsWith(`alert-${alertId}-`) && n.endsWith('.eml'));
+    assert.equal(files.length, emails, `one email per resident in the outbox: ${files.length}, not ${emails}`);
+    const recipients = new Set();
+    for (const file of files) {
+      const { headers, body } = splitMessage(await readFile(path.join(OUTBOX, file), 'utf8'));
+      recipients.add(headers.get('to'));
+      assert.equal(
+        decodeWords(headers.get('subject') ?? ''),
+        `${TITLE} | Cambridgeshire Constabulary | Alert ${alertId}`,
+      );
+      const text = plainText(headers, body) ?? '';
+      assert.match(text, /^Dear \S+,$/m, 'each email greets its resident by first name');
+      assert.ok(!text.includes('TEST SEND'), 'residents get no test banner');
+    }
+    assert.equal(recipients.size, emails, 'no resident got two');
   });
 
   // Needs only a session, so it runs even when a step after the sign-in failed (and must run
