@@ -68,6 +68,9 @@ pub struct MailSettings {
     pub smtp_password: String,
     /// Seconds to wait for the SMTP server before treating an attempt as failed.
     pub smtp_timeout_secs: u64,
+    /// A PEM file of certificates to trust for the SMTP server instead of the platform's roots
+    /// (for a relay with a private CA). Empty: the platform's roots.
+    pub smtp_ca_file: String,
     /// SMTP connections each worker keeps open and sends alerts over at once.
     pub smtp_connections: usize,
     /// Most alert emails sent a minute, across every worker (0: no limit).
@@ -192,6 +195,7 @@ impl Default for MailSettings {
             smtp_username: String::new(),
             smtp_password: String::new(),
             smtp_timeout_secs: 30,
+            smtp_ca_file: String::new(),
             smtp_connections: 8,
             rate_per_minute: 0,
             dkim_domain: String::new(),

@@ -36,6 +36,8 @@ pub struct SmtpConfig {
     pub timeout: Duration,
     /// The name this worker gives in EHLO.
     pub helo_name: String,
+    /// PEM certificates to trust instead of the platform's roots (a private relay's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -644,7 +646,10 @@ async fn handshake(config: &SmtpConfig, tcp: TcpStream) -> Result<TlsStream<TcpS
     let name = rustls::pki_types::ServerName::try_from(config.host.clone()).map_err(|_| {
         SmtpError::Protocol(format!("{:?} is not a valid name for TLS", config.host))
     })?;
-    let connector = TlsConnector::from(tls_client_config()?);
+    let connector = TlsConnector::from(match &config.ca_file {
+        Some(path) => private_ca_config(path)?,
+        None => tls_client_config()?,
+    });
     let doing = format!("negotiating TLS with {}", config.host);
     within(config.timeout, &doing, async {
         connector
@@ -653,6 +658,34 @@ async fn handshake(config: &SmtpConfig, tcp: TcpStream) -> Result<TlsStream<TcpS
             .map_err(|error| failed(&doing, error))
     })
     .await
+}
+
+/// A client configuration trusting only the certificates in `path`.
+fn private_ca_config(path: &std::path::Path) -> Result<Arc<rustls::ClientConfig>, SmtpError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let unreadable = |error: &dyn std::fmt::Display| {
+        SmtpError::Io(format!(
+            "TLS: reading the CA file {}: {error}",
+            path.display()
+        ))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+        roots
+            .add(cert.map_err(|e| unreadable(&e))?)
+            .map_err(|e| unreadable(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(unreadable(&"no certificates in it"));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| SmtpError::Io(format!("TLS: {error}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// The platform's trusted roots, loaded once per process (reading them is slow).
@@ -820,6 +853,7 @@ mod tests {
                 password: String::new(),
                 timeout: Duration::from_secs(5),
                 helo_name: "worker.beacon.test".to_owned(),
+                ca_file: None,
             }
         }
 

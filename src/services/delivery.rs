@@ -487,6 +487,9 @@ impl AlertMail {
                     password: mail.smtp_password.clone(),
                     timeout: Duration::from_secs(mail.smtp_timeout_secs),
                     helo_name: messages::sender_domain(ctx),
+                    ca_file: Some(&mail.smtp_ca_file)
+                        .filter(|f| !f.is_empty())
+                        .map(std::path::PathBuf::from),
                 },
                 connections: mail.smtp_connections.max(1),
             },

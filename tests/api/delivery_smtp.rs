@@ -41,6 +41,11 @@ struct PolicyServer {
 
 impl PolicyServer {
     fn start(dir: &Path) -> PolicyServer {
+        PolicyServer::start_with(dir, &[])
+    }
+
+    /// With extra arguments: `starttls|tls CERT KEY`.
+    fn start_with(dir: &Path, tls: &[&str]) -> PolicyServer {
         let port = free_port();
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -50,6 +55,7 @@ impl PolicyServer {
             .arg(script)
             .arg(port.to_string())
             .arg(dir)
+            .args(tls)
             .stdout(Stdio::null())
             .spawn()
             .expect("python3 with aiosmtpd must be installed (pip install aiosmtpd)");
@@ -161,6 +167,112 @@ async fn outage_then_recovery_delivers_once(backend: Backend) {
 on_both_backends!(
     smtp_outage_then_recovery_delivers_once,
     outage_then_recovery_delivers_once
+);
+
+/// A private CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`:
+/// (ca.pem, cert.pem, key.pem).
+fn private_ca(dir: &Path) -> (String, String, String) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl must be installed");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Beacon test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &path("key.pem"),
+        "-out",
+        &path("cert.csr"),
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("cert.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &path("ext.cnf"),
+        "-out",
+        &path("cert.pem"),
+    ]);
+    (path("ca.pem"), path("cert.pem"), path("key.pem"))
+}
+
+async fn encrypted_smtp_delivers(backend: Backend) {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(certs.path());
+    for (mode, tls) in [("starttls", SmtpTls::Starttls), ("tls", SmtpTls::Tls)] {
+        let received = tempfile::tempdir().unwrap();
+        let server = PolicyServer::start_with(received.path(), &[mode, &cert, &key]);
+        let ca = ca.clone();
+        let app = TestApp::spawn_with(backend, move |settings| {
+            smtp_to(server.port)(settings);
+            settings.mail.smtp_tls = tls;
+            settings.mail.smtp_ca_file = ca;
+        })
+        .await;
+        let store = &app.ctx.store;
+        seed_resident(
+            store,
+            &ResidentSpec::new("ann@example.org", "Ann Smith", "CB1 1PT"),
+        )
+        .await;
+        seed_resident(
+            store,
+            &ResidentSpec::new("bob@example.org", "Bob Patel", "PE1 1HF"),
+        )
+        .await;
+        let alert = send_alert(store, "Phone scams", 2, FORCE_AREA).await;
+        app.ctx.fanout_wakeup.notify_one();
+        let report = wait_for_report(store, alert, 2, 0, Duration::from_secs(30)).await;
+        assert_eq!(report.email.sent, 2, "{mode}: {report:?}");
+        assert_each_once(received.path(), 2);
+        app.stop().await;
+    }
+}
+on_both_backends!(
+    alerts_go_over_starttls_and_implicit_tls,
+    encrypted_smtp_delivers
 );
 
 /// A `beacon serve --role worker` process on `database_url`, sending to the SMTP port.

@@ -1,15 +1,18 @@
 """A real SMTP server (aiosmtpd) on loopback for Beacon's delivery tests.
 
-Usage: smtp_policy_server.py PORT DIR
+Usage: smtp_policy_server.py PORT DIR [starttls|tls CERT KEY]
 
 Recipients whose local part starts with "soft" are refused with 451 on their first two tries
 and accepted after; those starting with "hard" are refused with 550 every time. Every accepted
-message is written whole to DIR/NNNNNN.eml. The server prints "ready" once it listens.
+message is written whole to DIR/NNNNNN.eml. With "starttls" the server requires STARTTLS
+before MAIL; with "tls" it speaks TLS from the first byte; both with the certificate and key
+given. The server prints "ready" once it listens.
 """
 
 import asyncio
 import itertools
 import os
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -43,7 +46,18 @@ class PolicyHandler:
 
 def main():
     port, out_dir = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(PolicyHandler(out_dir), hostname="127.0.0.1", port=port)
+    options = {}
+    if len(sys.argv) > 3:
+        mode, cert, key = sys.argv[3:6]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        if mode == "starttls":
+            options = {"tls_context": context, "require_starttls": True}
+        else:
+            options = {"ssl_context": context}
+    controller = Controller(
+        PolicyHandler(out_dir), hostname="127.0.0.1", port=port, **options
+    )
     controller.start()
     print("ready", flush=True)
     try:
