@@ -4,7 +4,10 @@
 use super::SendError;
 use crate::config::{MailSettings, MailTransport, Settings, SmtpTls};
 use crate::domain::mask;
-use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -121,10 +124,29 @@ pub fn dkim_config(mail: &MailSettings) -> anyhow::Result<Option<DkimConfig>> {
             mail.dkim_private_key_file
         )
     })?;
-    Ok(Some(DkimConfig::default_config(
+    // Relaxed header canonicalisation: lettre folds the long DKIM-Signature header after
+    // signing it, which "simple" would count as a change (a verifier then fails it).
+    Ok(Some(DkimConfig::new(
         mail.dkim_selector.clone(),
         mail.dkim_domain.clone(),
         key,
+        [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+        ]
+        .into_iter()
+        .map(HeaderName::new_from_ascii_str)
+        .collect(),
+        DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        },
     )))
 }
 

@@ -570,3 +570,61 @@ on_both_backends!(
     texts_go_through_a_notify_gateway_once,
     texts_go_through_a_notify_gateway_once_with_receipts
 );
+
+/// Runs a command and returns its standard output; panics with its output if it fails.
+fn run(command: &mut std::process::Command) -> String {
+    let output = command.output().expect("running a helper command");
+    assert!(
+        output.status.success(),
+        "{command:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn alert_emails_carry_a_dkim_signature_that_verifies() {
+    use std::process::Command;
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("dkim.pem");
+    run(Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048"));
+    let public = run(Command::new("sh").arg("-c").arg(format!(
+        "openssl rsa -in {} -pubout -outform DER 2>/dev/null | base64 -w0",
+        key.display()
+    )));
+    let key_file = key.display().to_string();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |settings| {
+        settings.mail.from = "Beacon Alerts <alerts@beacon.example>".into();
+        settings.mail.dkim_domain = "beacon.example".into();
+        settings.mail.dkim_selector = "alerts2026".into();
+        settings.mail.dkim_private_key_file = key_file;
+    })
+    .await;
+    seed_resident(
+        &app.ctx.store,
+        &ResidentSpec::new("ann@example.org", "Ann Smith", "CB1 1PT"),
+    )
+    .await;
+    send_alert(&app.ctx.store, "Courier fraud", 2, FORCE_AREA).await;
+    app.ctx.fanout_wakeup.notify_one();
+    let emails = wait_for_files(&app.outbox, "eml", 1).await;
+    let email = Email::parse(&emails[0]);
+    let signature = email
+        .header("DKIM-Signature")
+        .expect("a DKIM-Signature header");
+    assert!(signature.contains("d=beacon.example"), "{signature}");
+    assert!(signature.contains("s=alerts2026"), "{signature}");
+    let file = app.outbox.join("signed.eml.check");
+    std::fs::write(&file, &emails[0]).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/dkim_verify.py");
+    let verdict = run(Command::new("python3")
+        .arg(script)
+        .arg(&file)
+        .arg(public.trim()));
+    assert_eq!(verdict.trim(), "pass");
+    app.stop().await;
+}
