@@ -57,7 +57,7 @@ pub enum ReplyOutcome {
     Sent,
     /// The message was empty or too long: the resident is told which.
     Invalid(&'static str),
-    /// The alert never reached this resident.
+    /// The alert never reached this resident, or they have replied as often as they may.
     NotSent,
 }
 

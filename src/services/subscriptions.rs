@@ -557,6 +557,15 @@ pub async fn export(
             })
         })
         .collect();
+    let feedback: Vec<serde_json::Value> = ctx
+        .store
+        .subscriber_feedback(subscriber.id)
+        .await?
+        .into_iter()
+        .map(|(alert, what, at)| {
+            serde_json::json!({ "alert": format!("Alert {alert}"), "what": what, "at": iso(Some(at)) })
+        })
+        .collect();
     Ok(serde_json::json!({
         "email": subscriber.email,
         "status": subscriber.status,
@@ -578,6 +587,7 @@ pub async fn export(
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "updated_at": iso(Some(subscriber.updated_at)),
         "messages_sent_to_you": messages,
+        "your_ratings_and_replies": feedback,
     }))
 }
 

@@ -19,6 +19,9 @@ use crate::geo::onspd::PostcodeRecord;
 use async_trait::async_trait;
 use std::sync::Arc;
 
+/// Replies one resident may send about one alert.
+pub const MAX_REPLIES_PER_ALERT: i64 = 5;
+
 /// Seconds since the Unix epoch: how every time is stored, identically on both backends.
 pub type Timestamp = i64;
 
@@ -606,9 +609,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Records a message as given up, blanking its payload as `mark_outbound_sent` does.
     async fn mark_outbound_failed(&self, id: i64, now: Timestamp, error: &str) -> StoreResult<()>;
-    /// What was sent to a resident (not the content), oldest first, for their data download.
+    /// What was sent to a resident (not the content): messages about their subscription and
+    /// the alerts delivered to them, oldest first, for their data download.
     async fn outbound_history(&self, subscriber_id: i64) -> StoreResult<Vec<OutboundRecord>>;
     async fn outbound_counts(&self) -> StoreResult<OutboundCounts>;
+    /// A resident's ratings and replies, oldest first: (alert id, what, when), for their data
+    /// download.
+    async fn subscriber_feedback(
+        &self,
+        subscriber_id: i64,
+    ) -> StoreResult<Vec<(i64, String, Timestamp)>>;
 
     // Staff.
     async fn insert_staff(&self, new: &NewStaff) -> StoreResult<i64>;
@@ -785,6 +795,8 @@ pub trait Store: Send + Sync + 'static {
         useful: bool,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// Stores a reply; false if the alert never reached the resident or they have sent
+    /// `MAX_REPLIES_PER_ALERT` already.
     async fn add_alert_reply(
         &self,
         alert_id: i64,

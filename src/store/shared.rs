@@ -1709,12 +1709,14 @@ macro_rules! impl_store {
                 let done = sqlx::query(
                     "INSERT INTO alert_replies (alert_id, subscriber_id, body, created_at) \
                      SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1 \
-                     AND subscriber_id = $2 AND state IN ('sent', 'delivered'))",
+                     AND subscriber_id = $2 AND state IN ('sent', 'delivered')) \
+                     AND (SELECT COUNT(*) FROM alert_replies WHERE alert_id = $1 AND subscriber_id = $2) < $5",
                 )
                 .bind(alert_id)
                 .bind(subscriber_id)
                 .bind(body)
                 .bind(now)
+                .bind($crate::store::MAX_REPLIES_PER_ALERT)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -1894,9 +1896,16 @@ macro_rules! impl_store {
                 subscriber_id: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::OutboundRecord>> {
                 use sqlx::Row;
+                // Messages about their subscription, then the alerts delivered (or not) to them.
                 let rows = sqlx::query(
-                    "SELECT channel, purpose, created_at, sent_at, failed_at FROM outbound_messages \
-                     WHERE subscriber_id = $1 ORDER BY id",
+                    "SELECT channel, purpose, created_at, sent_at, failed_at FROM ( \
+                     SELECT 0 AS kind, id, channel, purpose, created_at, sent_at, failed_at FROM outbound_messages \
+                     WHERE subscriber_id = $1 \
+                     UNION ALL \
+                     SELECT 1 AS kind, d.id, d.channel, 'Alert ' || CAST(d.alert_id AS TEXT) || ': ' || a.title AS purpose, \
+                     d.created_at, d.sent_at, CASE WHEN d.state = 'failed' THEN d.finished_at END AS failed_at \
+                     FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.subscriber_id = $1 \
+                     ) history ORDER BY created_at, kind, id",
                 )
                 .bind(subscriber_id)
                 .fetch_all(&self.pool)
@@ -1911,6 +1920,25 @@ macro_rules! impl_store {
                             failed_at: row.try_get("failed_at")?,
                         })
                     })
+                    .collect()
+            }
+
+            async fn subscriber_feedback(
+                &self,
+                subscriber_id: i64,
+            ) -> $crate::store::StoreResult<Vec<(i64, String, $crate::store::Timestamp)>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT alert_id, CASE WHEN useful THEN 'rated useful' ELSE 'rated not useful' END AS what, \
+                     rated_at AS at FROM alert_ratings WHERE subscriber_id = $1 \
+                     UNION ALL SELECT alert_id, 'replied: ' || body AS what, created_at AS at \
+                     FROM alert_replies WHERE subscriber_id = $1 ORDER BY at",
+                )
+                .bind(subscriber_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| Ok((row.try_get("alert_id")?, row.try_get("what")?, row.try_get("at")?)))
                     .collect()
             }
 

@@ -190,6 +190,19 @@ pub async fn get_alert(
 async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value> {
     use anyhow::Context;
     let alert = ctx.store.alert(id).await?.context("the alert vanished")?;
+    // Once sent, how its delivery stands (counts only: no resident is named).
+    let delivery = if alert.status == crate::store::AlertStatus::Queued {
+        let report = ctx.store.delivery_report(id).await?;
+        json!({
+            "all_queued": report.fanout_done_at.is_some(),
+            "email": report.email,
+            "sms": report.sms,
+            "useful": report.useful,
+            "not_useful": report.not_useful,
+        })
+    } else {
+        serde_json::Value::Null
+    };
     Ok(json!({
         "id": alert.id,
         "reference": format!("Alert {}", alert.id),
@@ -200,5 +213,6 @@ async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value
         "title": alert.content.title,
         "area": alert.content.target_description,
         "signoff": alert.signoff.lines(),
+        "delivery": delivery,
     }))
 }

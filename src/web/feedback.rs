@@ -191,7 +191,17 @@ pub async fn reply(
                 &["The people who sent the alert will read it. They may not answer every reply."],
                 None,
             )),
-            ReplyOutcome::NotSent => return Ok(link_gone()),
+            ReplyOutcome::NotSent => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    views::message_page(
+                        "Your reply was not sent",
+                        &["You have already sent the most replies this alert takes. Thank you: the senders will read them."],
+                        None,
+                    ),
+                )
+                    .into_response())
+            }
             ReplyOutcome::Invalid(problem) => problem,
         }
     };

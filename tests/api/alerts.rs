@@ -758,6 +758,9 @@ async fn api_token_body(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(sent["status"], "queued");
+    // A sent alert's delivery is counted, channel by channel, for the system that sent it.
+    assert!(sent["delivery"]["email"]["targeted"].is_i64(), "{sent}");
+    assert!(sent["delivery"]["sms"]["sent"].is_i64(), "{sent}");
     let log = app
         .ctx
         .store

@@ -291,6 +291,39 @@ async fn a_sent_alert_reaches_each_matching_resident_once_per_channel(backend: B
     assert_eq!(report.replies.len(), 1);
     assert_eq!(report.replies[0].first_name, "Ann");
     assert!(report.replies[0].body.contains("<b>officer</b>"));
+    // A few replies each, not a flood.
+    for n in 2..=5 {
+        let more = app
+            .submit(&reply, &reply, &[("body", &format!("Reply number {n}"))])
+            .await;
+        assert_eq!(more.status(), 200);
+    }
+    let refused = app
+        .submit(&reply, &reply, &[("body", "One too many")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Your reply was not sent"));
+    assert_eq!(store.delivery_report(alert).await.unwrap().replies.len(), 5);
+
+    // The resident's data download lists the alert they received and what they said about it.
+    let data: serde_json::Value = app
+        .get(&format!("{}/data.json", ann.link("/manage/")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let received = data["messages_sent_to_you"].to_string();
+    assert!(
+        received.contains(&format!("Alert {alert}: Shed burglaries in Cambridge")),
+        "{received}"
+    );
+    let said = data["your_ratings_and_replies"].to_string();
+    assert!(said.contains("rated not useful"), "{said}");
+    assert!(said.contains("replied: Thanks"), "{said}");
 
     // Nothing more goes out, however long the workers keep looking.
     tokio::time::sleep(Duration::from_millis(600)).await;
