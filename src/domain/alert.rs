@@ -677,7 +677,7 @@ fn shorten(title: &str, budget: usize) -> String {
 /// Lucy Ward
 /// (Cambridgeshire Constabulary, Communications Assistant, Peterborough and Fenland)
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SignOff {
     pub name: String,
     pub organisation: String,

@@ -486,6 +486,62 @@ pub struct ContactProblem {
     pub suspended_at: Timestamp,
 }
 
+/// A sent alert as the public sees it: on the archive, in feeds and through the public API.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PublicAlert {
+    pub id: i64,
+    pub title: String,
+    pub body_markdown: String,
+    pub provider_slug: String,
+    pub provider_name: String,
+    pub message_type_slug: String,
+    pub message_type_name: String,
+    /// 1 (highest) to 5.
+    pub priority: i64,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+    pub signoff: crate::domain::alert::SignOff,
+    /// The area in words ("South Cambridgeshire, within 5 km of Melbourn").
+    pub area: String,
+    /// The target as stored (`geo::target::AreaTarget` JSON), for maps and CAP areas.
+    pub target_json: String,
+    /// The districts (ONS codes) the alert concerns, for filters and feeds.
+    pub district_codes: Vec<String>,
+    /// The alert this one updates or withdraws, and which ("update" or "cancel").
+    pub follows_alert_id: Option<i64>,
+    pub follow_up: Option<String>,
+    /// Where an imported alert came from (the archive import); `None` for alerts sent here.
+    pub imported_from: Option<String>,
+}
+
+/// Which public alerts to list. Every field narrows the list; all empty: every public alert.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArchiveFilter {
+    /// ONS district code.
+    pub district: Option<String>,
+    pub provider: Option<String>,
+    pub message_type: Option<String>,
+    /// Sent at or after / before, Unix seconds.
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Words to search titles and bodies for (plain words: no query syntax).
+    pub query: Option<String>,
+    /// Without a query: only alerts sent before this (sent_at, id), newest first.
+    pub before: Option<(Timestamp, i64)>,
+    /// With a query (ranked results): how many of the best to skip.
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One alert in a list, with a highlighted snippet when searching.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArchiveHit {
+    pub alert: PublicAlert,
+    /// Plain text around the matched words, matches between U+0001 and U+0002 (the caller
+    /// escapes it and turns those into `<mark>`); `None` without a query.
+    pub snippet: Option<String>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
@@ -805,6 +861,17 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn contact_problems(&self) -> StoreResult<Vec<ContactProblem>>;
+
+    // The public archive.
+    /// Public sent alerts matching the filter: newest first, or best match first when
+    /// searching.
+    async fn public_alerts(&self, filter: &ArchiveFilter) -> StoreResult<Vec<ArchiveHit>>;
+    /// One public sent alert.
+    async fn public_alert(&self, id: i64) -> StoreResult<Option<PublicAlert>>;
+    /// Records the districts a sent alert concerns (replacing any recorded before).
+    async fn set_alert_districts(&self, alert_id: i64, codes: &[String]) -> StoreResult<()>;
+    /// When the archive last changed (an alert sent or withdrawn), for caching.
+    async fn archive_changed_at(&self) -> StoreResult<Timestamp>;
 
     // API tokens.
     async fn insert_api_token(

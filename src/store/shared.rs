@@ -1756,6 +1756,33 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            // The public archive: placeholders until the archive work lands.
+            async fn public_alerts(
+                &self,
+                _filter: &$crate::store::ArchiveFilter,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ArchiveHit>> {
+                Ok(Vec::new())
+            }
+
+            async fn public_alert(
+                &self,
+                _id: i64,
+            ) -> $crate::store::StoreResult<Option<$crate::store::PublicAlert>> {
+                Ok(None)
+            }
+
+            async fn set_alert_districts(
+                &self,
+                _alert_id: i64,
+                _codes: &[String],
+            ) -> $crate::store::StoreResult<()> {
+                Ok(())
+            }
+
+            async fn archive_changed_at(&self) -> $crate::store::StoreResult<$crate::store::Timestamp> {
+                Ok(0)
+            }
+
             async fn subscribers_marker(&self) -> $crate::store::StoreResult<(i64, i64)> {
                 use sqlx::Row;
                 let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM subscribers")
