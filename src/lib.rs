@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod feeds;
 pub mod geo;
 pub mod services;
 pub mod store;

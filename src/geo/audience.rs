@@ -401,6 +401,33 @@ impl AudienceIndex {
         }
     }
 
+    /// The districts where any resident has a place inside the target, whatever they chose:
+    /// the districts an alert concerns, for the public archive's filters and feeds.
+    pub fn districts_touched(&self, target: &PreparedTarget) -> Vec<String> {
+        let mut touched = vec![false; self.district_codes.len()];
+        for p in 0..self.eastings.len() {
+            let district = usize::from(self.districts[p]);
+            if touched[district] {
+                continue;
+            }
+            if target.contains(
+                &self.district_codes[district],
+                f64::from(self.eastings[p]),
+                f64::from(self.northings[p]),
+            ) {
+                touched[district] = true;
+            }
+        }
+        let mut codes: Vec<String> = touched
+            .iter()
+            .enumerate()
+            .filter(|&(_, &t)| t)
+            .map(|(d, _)| self.district_codes[d].clone())
+            .collect();
+        codes.sort();
+        codes
+    }
+
     /// The residents an alert reaches, in id order from `from_id` on, at most `limit` of them,
     /// each with the channels it reaches them by (a text only where the alert's priority meets
     /// their minimum). The fan-out of a sent alert walks these in chunks.

@@ -123,6 +123,9 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
         priority: u8::try_from(alert.content.priority).unwrap_or(5),
         map_points: 0,
     };
+    if cursor == 0 {
+        record_districts(ctx, alert.id, &target, &index, &prepared).await?;
+    }
     let chunk_size = settings.fanout_chunk.max(1);
     let mut recorded = 0u64;
     loop {
@@ -172,6 +175,69 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
             }
         }
     }
+}
+
+/// Records the districts a sent alert concerns: those it names, and those where any resident
+/// has a place inside its target.
+async fn record_districts(
+    ctx: &AppContext,
+    alert_id: i64,
+    target: &AreaTarget,
+    index: &crate::geo::audience::AudienceIndex,
+    prepared: &crate::geo::target::PreparedTarget,
+) -> anyhow::Result<()> {
+    use crate::geo::target::Shape;
+    let mut codes: std::collections::BTreeSet<String> =
+        index.districts_touched(prepared).into_iter().collect();
+    for shape in &target.include {
+        // Where residents are few, the postcodes inside a drawn shape tell its districts.
+        let bounds = match shape {
+            Shape::Circle {
+                easting,
+                northing,
+                radius_m,
+                ..
+            } => Some((
+                (easting - radius_m, easting + radius_m),
+                (northing - radius_m, northing + radius_m),
+            )),
+            Shape::Polygon { rings } => rings.first().map(|ring| {
+                let (mut e, mut n) = ((f64::MAX, f64::MIN), (f64::MAX, f64::MIN));
+                for [x, y] in ring {
+                    e = (e.0.min(*x), e.1.max(*x));
+                    n = (n.0.min(*y), n.1.max(*y));
+                }
+                (e, n)
+            }),
+            _ => None,
+        };
+        if let Some((e, n)) = bounds {
+            let clamp = |v: f64| v.clamp(-1.0e7, 1.0e7) as i32;
+            for (district, easting, northing) in ctx
+                .store
+                .postcodes_in_box((clamp(e.0), clamp(e.1)), (clamp(n.0), clamp(n.1)))
+                .await?
+            {
+                if !codes.contains(&district)
+                    && prepared.contains(&district, f64::from(easting), f64::from(northing))
+                {
+                    codes.insert(district);
+                }
+            }
+        }
+        match shape {
+            Shape::ForceArea => codes.extend(
+                crate::geo::districts::FORCE_DISTRICTS
+                    .iter()
+                    .map(|c| c.to_string()),
+            ),
+            Shape::Districts { codes: named } => codes.extend(named.iter().cloned()),
+            _ => {}
+        }
+    }
+    let codes: Vec<String> = codes.into_iter().collect();
+    ctx.store.set_alert_districts(alert_id, &codes).await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

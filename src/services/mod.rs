@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod api_tokens;
+pub mod archive;
 pub mod delivery;
 pub mod feedback;
 pub mod messages;

@@ -764,6 +764,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every active resident's places with where they are and what they chose, in resident
     /// order, for the audience index.
     async fn audience_entries(&self) -> StoreResult<Vec<crate::geo::audience::AudienceEntry>>;
+    /// Every located postcode in a box of the grid: (district code, easting, northing).
+    async fn postcodes_in_box(
+        &self,
+        easting: (i32, i32),
+        northing: (i32, i32),
+    ) -> StoreResult<Vec<(String, i32, i32)>>;
     /// Changes whenever residents are added, changed or removed: (count, latest change).
     async fn subscribers_marker(&self) -> StoreResult<(i64, i64)>;
 

@@ -20,7 +20,43 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
+
+    /// A search's words as text for `to_tsvector`: letters and digits only, so nothing is syntax.
+    fn archive_search_words(terms: &[String]) -> String {
+        terms.join(" ")
+    }
+
+    /// A page of search results: `$1` is the words, `conditions` narrow the alerts `a`, `page`
+    /// is the LIMIT and OFFSET. The words become a query as `plainto_tsquery` would make them
+    /// (English stems, stop words dropped, all required), but built from `to_tsvector`'s lexemes:
+    /// when every word is a stop word the query is NULL and matches nothing, where
+    /// `plainto_tsquery` would raise a notice that sqlx logs for every such search. Ranked by
+    /// cover density with a title match (weight A) worth five body matches (weight B), lengths
+    /// evened out by log; ties newest first. The page is chosen first and only its alerts get
+    /// headlines: `ts_headline` reads the whole text, too dear for every match.
+    fn archive_search_sql(columns: &str, conditions: &str, page: &str) -> String {
+        format!(
+            "WITH search AS (SELECT CAST(string_agg(quote_literal(lexeme), ' & ') AS tsquery) AS query \
+             FROM unnest(to_tsvector('english', $1))) \
+             SELECT {columns}, \
+             ts_headline('english', a.body_text, search.query, {HEADLINE}) AS body_snippet, \
+             ts_headline('english', a.title, search.query, {HEADLINE} || ', HighlightAll=true') AS title_snippet \
+             FROM (SELECT a.id, a.queued_at, \
+                   ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', a.search, (SELECT query FROM search), 1) AS score \
+                   FROM alerts a WHERE a.search @@ (SELECT query FROM search) AND {conditions} \
+                   ORDER BY score DESC, a.queued_at DESC, a.id DESC {page}) hit \
+             JOIN alerts a ON a.id = hit.id \
+             JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+             CROSS JOIN search \
+             ORDER BY hit.score DESC, hit.queued_at DESC, hit.id DESC"
+        )
+    }
 }
+
+/// `ts_headline`'s options: matches between U+0001 and U+0002 (the contract of
+/// `ArchiveHit::snippet`), one fragment of about 30 words.
+const HEADLINE: &str = "'StartSel=' || chr(1) || ', StopSel=' || chr(2) || \
+                        ', MaxWords=30, MinWords=15, MaxFragments=1, FragmentDelimiter=\" … \"'";
 
 impl_store!(
     PgStore,
@@ -40,6 +76,7 @@ impl_store!(
             sqlx::migrate!("./migrations/postgres")
                 .run(&self.pool)
                 .await?;
+            self.render_missing_body_text().await?;
             Ok(())
         }
 

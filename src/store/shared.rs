@@ -334,6 +334,107 @@ macro_rules! impl_store {
                     updated_at: row.try_get("updated_at")?,
                 }))
             }
+
+            // The public archive.
+
+            /// Renders the plain text of alerts stored without it (those stored before the archive's
+            /// migration, or written by hand), a batch at a time. Run after the migrations: once every
+            /// alert has its text, an index finds nothing to do.
+            async fn render_missing_body_text(&self) -> $crate::store::StoreResult<()> {
+                loop {
+                    let batch: Vec<(i64, String)> = sqlx::query_as(
+                        "SELECT id, body_markdown FROM alerts WHERE body_text IS NULL ORDER BY id LIMIT 500",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    if batch.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.pool.begin().await?;
+                    for (id, markdown) in batch {
+                        sqlx::query("UPDATE alerts SET body_text = $2 WHERE id = $1")
+                            .bind(id)
+                            .bind($crate::domain::alert::render_markdown(&markdown).text)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                }
+            }
+
+            /// Binds an archive query's parameters in the order they were numbered.
+            fn bind_archive_params<'q>(
+                mut query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                params: &'q $crate::store::shared::ArchiveParams,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                use $crate::store::shared::ArchiveParam;
+                for param in &params.0 {
+                    query = match param {
+                        ArchiveParam::Int(value) => query.bind(*value),
+                        ArchiveParam::Text(value) => query.bind(value.as_str()),
+                    };
+                }
+                query
+            }
+
+            /// A public alert from a row of `PUBLIC_ALERT_COLUMNS`, its districts still to be added.
+            fn public_alert_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::StoreResult<$crate::store::PublicAlert> {
+                use sqlx::Row;
+                Ok($crate::store::PublicAlert {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    body_markdown: row.try_get("body_markdown")?,
+                    provider_slug: row.try_get("provider_slug")?,
+                    provider_name: row.try_get("provider_name")?,
+                    message_type_slug: row.try_get("message_type_slug")?,
+                    message_type_name: row.try_get("message_type_name")?,
+                    priority: row.try_get("priority")?,
+                    sent_at: row.try_get("queued_at")?,
+                    signoff: $crate::domain::alert::SignOff {
+                        name: row.try_get("signoff_name")?,
+                        organisation: row.try_get("signoff_organisation")?,
+                        role: row.try_get("signoff_role")?,
+                        area: row.try_get("signoff_area")?,
+                    },
+                    area: row.try_get("target_description")?,
+                    target_json: row.try_get("target_json")?,
+                    district_codes: Vec::new(),
+                    follows_alert_id: row.try_get("follows_alert_id")?,
+                    follow_up: row.try_get("follow_up")?,
+                    imported_from: row.try_get("imported_from")?,
+                })
+            }
+
+            /// Fills in the districts of alerts read for the archive, each alert's in code order.
+            async fn add_district_codes<'a>(
+                &self,
+                alerts: impl Iterator<Item = &'a mut $crate::store::PublicAlert>,
+            ) -> $crate::store::StoreResult<()> {
+                let mut alerts: std::collections::HashMap<i64, &'a mut $crate::store::PublicAlert> =
+                    alerts.map(|alert| (alert.id, alert)).collect();
+                let ids: Vec<i64> = alerts.keys().copied().collect();
+                // A few hundred parameters a statement stays far below either backend's limit.
+                for chunk in ids.chunks(500) {
+                    let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+                    let sql = format!(
+                        "SELECT alert_id, district_code FROM alert_districts WHERE alert_id IN ({}) \
+                         ORDER BY alert_id, district_code",
+                        placeholders.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (alert_id, code) in query.fetch_all(&self.pool).await? {
+                        if let Some(alert) = alerts.get_mut(&alert_id) {
+                            alert.district_codes.push(code);
+                        }
+                    }
+                }
+                Ok(())
+            }
         }
 
         #[async_trait::async_trait]
@@ -1125,8 +1226,8 @@ macro_rules! impl_store {
                     "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
                      target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
                      signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at, \
-                     api_token_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) \
+                     api_token_id, body_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) \
                      RETURNING id",
                 )
                 .bind(c.provider_id)
@@ -1147,6 +1248,8 @@ macro_rules! impl_store {
                 .bind(&alert.follow_up)
                 .bind(alert.now)
                 .bind(alert.api_token_id)
+                // What the archive searches: the body as residents read it in plain text.
+                .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -1756,31 +1859,192 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            // The public archive: placeholders until the archive work lands.
+            // The public archive. What a search looks like differs by backend (FTS5, tsvector), so
+            // each backend supplies `archive_search_words` and `archive_search_sql`.
             async fn public_alerts(
                 &self,
-                _filter: &$crate::store::ArchiveFilter,
+                filter: &$crate::store::ArchiveFilter,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ArchiveHit>> {
-                Ok(Vec::new())
+                use sqlx::Row;
+                use $crate::store::shared::{ArchiveParam, ArchiveParams, PUBLIC_ALERT_COLUMNS};
+                // A search's words are parameter $1; each filter adds a condition on the alert `a`
+                // with its own numbered parameter.
+                let mut params = ArchiveParams::default();
+                let searching = match filter.query.as_deref() {
+                    Some(text) => {
+                        let terms = $crate::store::shared::search_terms(text);
+                        if terms.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        params.add(ArchiveParam::Text(Self::archive_search_words(&terms)));
+                        true
+                    }
+                    None => false,
+                };
+                let mut conditions = String::from("a.status = 'queued' AND NOT a.private");
+                if let Some(code) = &filter.district {
+                    let code = params.add(ArchiveParam::Text(code.clone()));
+                    conditions += &format!(
+                        " AND a.id IN (SELECT alert_id FROM alert_districts WHERE district_code = {code})"
+                    );
+                }
+                if let Some(slug) = &filter.provider {
+                    let slug = params.add(ArchiveParam::Text(slug.clone()));
+                    conditions += &format!(" AND a.provider_id = (SELECT id FROM providers WHERE slug = {slug})");
+                }
+                if let Some(slug) = &filter.message_type {
+                    let slug = params.add(ArchiveParam::Text(slug.clone()));
+                    conditions +=
+                        &format!(" AND a.message_type_id = (SELECT id FROM message_types WHERE slug = {slug})");
+                }
+                if let Some(since) = filter.since {
+                    conditions += &format!(" AND a.queued_at >= {}", params.add(ArchiveParam::Int(since)));
+                }
+                if let Some(until) = filter.until {
+                    conditions += &format!(" AND a.queued_at < {}", params.add(ArchiveParam::Int(until)));
+                }
+                // No limit asked for: every match.
+                let limit = if filter.limit > 0 { filter.limit } else { i64::MAX };
+                let sql = if searching {
+                    let page = format!(
+                        "LIMIT {} OFFSET {}",
+                        params.add(ArchiveParam::Int(limit)),
+                        params.add(ArchiveParam::Int(filter.offset.max(0)))
+                    );
+                    Self::archive_search_sql(PUBLIC_ALERT_COLUMNS, &conditions, &page)
+                } else {
+                    if let Some((at, id)) = filter.before {
+                        let at = params.add(ArchiveParam::Int(at));
+                        let id = params.add(ArchiveParam::Int(id));
+                        conditions += &format!(" AND (a.queued_at, a.id) < ({at}, {id})");
+                    }
+                    format!(
+                        "SELECT {PUBLIC_ALERT_COLUMNS} FROM alerts a \
+                         JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                         WHERE {conditions} ORDER BY a.queued_at DESC, a.id DESC LIMIT {}",
+                        params.add(ArchiveParam::Int(limit))
+                    )
+                };
+                let rows = Self::bind_archive_params(sqlx::query(&sql), &params)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut hits = rows
+                    .iter()
+                    .map(|row| {
+                        let snippet = if searching {
+                            Some($crate::store::shared::choose_snippet(
+                                row.try_get("body_snippet")?,
+                                row.try_get("title_snippet")?,
+                            ))
+                        } else {
+                            None
+                        };
+                        Ok($crate::store::ArchiveHit { alert: Self::public_alert_from_row(row)?, snippet })
+                    })
+                    .collect::<$crate::store::StoreResult<Vec<_>>>()?;
+                self.add_district_codes(hits.iter_mut().map(|hit| &mut hit.alert)).await?;
+                Ok(hits)
             }
 
             async fn public_alert(
                 &self,
-                _id: i64,
+                id: i64,
             ) -> $crate::store::StoreResult<Option<$crate::store::PublicAlert>> {
-                Ok(None)
+                use $crate::store::shared::PUBLIC_ALERT_COLUMNS;
+                let sql = format!(
+                    "SELECT {PUBLIC_ALERT_COLUMNS} FROM alerts a \
+                     JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                     WHERE a.id = $1 AND a.status = 'queued' AND NOT a.private"
+                );
+                let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await? else {
+                    return Ok(None);
+                };
+                let mut alert = Self::public_alert_from_row(&row)?;
+                self.add_district_codes(std::iter::once(&mut alert)).await?;
+                Ok(Some(alert))
             }
 
             async fn set_alert_districts(
                 &self,
-                _alert_id: i64,
-                _codes: &[String],
+                alert_id: i64,
+                codes: &[String],
             ) -> $crate::store::StoreResult<()> {
+                let mut wanted: Vec<&str> = codes.iter().map(String::as_str).collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut tx = self.pool.begin().await?;
+                let recorded: Vec<String> = sqlx::query_scalar(
+                    "SELECT district_code FROM alert_districts WHERE alert_id = $1 ORDER BY district_code",
+                )
+                .bind(alert_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                if recorded.iter().map(String::as_str).eq(wanted.iter().copied()) {
+                    return Ok(());
+                }
+                sqlx::query("DELETE FROM alert_districts WHERE alert_id = $1")
+                    .bind(alert_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for code in wanted {
+                    sqlx::query("INSERT INTO alert_districts (alert_id, district_code) VALUES ($1, $2)")
+                        .bind(alert_id)
+                        .bind(code)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // The districts are part of what the archive shows (and which district feeds list
+                // the alert), so recording them is a change for `archive_changed_at`. The
+                // interface passes no time: the clock's, never moving `updated_at` back.
+                sqlx::query(
+                    "UPDATE alerts SET updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at END \
+                     WHERE id = $1",
+                )
+                .bind(alert_id)
+                .bind(chrono::Utc::now().timestamp())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn archive_changed_at(&self) -> $crate::store::StoreResult<$crate::store::Timestamp> {
-                Ok(0)
+                use sqlx::Row;
+                // The latest public alert sent, and the latest change to any alert ever sent (one
+                // withdrawn since is no longer public): each the first entry of an index.
+                let row = sqlx::query(
+                    "SELECT \
+                     (SELECT queued_at FROM alerts WHERE status = 'queued' AND NOT private \
+                      ORDER BY queued_at DESC LIMIT 1) AS sent, \
+                     (SELECT updated_at FROM alerts WHERE queued_at IS NOT NULL \
+                      ORDER BY updated_at DESC LIMIT 1) AS changed",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                let sent: Option<i64> = row.try_get("sent")?;
+                let changed: Option<i64> = row.try_get("changed")?;
+                Ok(sent.max(changed).unwrap_or(0))
+            }
+
+            async fn postcodes_in_box(
+                &self,
+                easting: (i32, i32),
+                northing: (i32, i32),
+            ) -> $crate::store::StoreResult<Vec<(String, i32, i32)>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT district_code, easting, northing FROM postcodes WHERE district_code IS NOT NULL \
+                     AND easting BETWEEN $1 AND $2 AND northing BETWEEN $3 AND $4",
+                )
+                .bind(easting.0)
+                .bind(easting.1)
+                .bind(northing.0)
+                .bind(northing.1)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|row| Ok((row.try_get("district_code")?, row.try_get("easting")?, row.try_get("northing")?)))
+                    .collect()
             }
 
             async fn subscribers_marker(&self) -> $crate::store::StoreResult<(i64, i64)> {
@@ -1988,4 +2252,230 @@ macro_rules! impl_store {
             }
         }
     };
+}
+
+// The public archive: what both backends' archive queries share outside the macro.
+
+/// What a public alert is read from: the alert `a`, its organisation `p` and kind `m`.
+pub(super) const PUBLIC_ALERT_COLUMNS: &str =
+    "a.id, a.title, a.body_markdown, p.slug AS provider_slug, p.name AS provider_name, \
+     m.slug AS message_type_slug, m.name AS message_type_name, a.priority, a.queued_at, \
+     a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, a.target_description, \
+     a.target_json, a.follows_alert_id, a.follow_up, a.imported_from";
+
+/// Most words a search looks for; the rest of what was typed is ignored.
+pub(super) const MAX_SEARCH_TERMS: usize = 16;
+/// Longer words are cut: no real word is this long, and the cut one still matches nothing.
+const MAX_TERM_CHARS: usize = 64;
+
+/// Words too common to look for: PostgreSQL's English list (`english.stop`), which its search
+/// drops by itself. SQLite's search drops them too, so both backends find the same alerts.
+const STOP_WORDS: [&str; 127] = [
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+/// The words of a search as the archive looks for them: runs of letters and digits (in any
+/// script) that are not stop words, at most `MAX_SEARCH_TERMS`. Everything else (quotes,
+/// brackets, `*`, `-`, `:`) only separates words, and each backend quotes every word, so nothing
+/// typed is ever read as query syntax: `NEAR(a b)` looks for the words "NEAR" and "b".
+pub(super) fn search_terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty() && !STOP_WORDS.contains(&word.to_lowercase().as_str()))
+        .take(MAX_SEARCH_TERMS)
+        .map(|word| word.chars().take(MAX_TERM_CHARS).collect())
+        .collect()
+}
+
+/// The snippet of a search hit: from the body where the words matched there, else from the
+/// title, else the start of the body.
+pub(super) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
+    let marked = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains('\u{1}'));
+    if marked(&body) {
+        body.unwrap_or_default()
+    } else if marked(&title) {
+        title.unwrap_or_default()
+    } else {
+        body.filter(|b| !b.is_empty()).or(title).unwrap_or_default()
+    }
+}
+
+/// An archive query's parameter.
+pub(super) enum ArchiveParam {
+    Int(i64),
+    Text(String),
+}
+
+/// The parameters of an archive query built a condition at a time, numbered as they are added.
+#[derive(Default)]
+pub(super) struct ArchiveParams(pub(super) Vec<ArchiveParam>);
+
+impl ArchiveParams {
+    /// Adds a parameter; returns its placeholder (`$3`).
+    pub(super) fn add(&mut self, value: ArchiveParam) -> String {
+        self.0.push(value);
+        format!("${}", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_words_are_letters_and_digits_only() {
+        assert_eq!(
+            search_terms("Stolen bikes, CB1!"),
+            ["Stolen", "bikes", "CB1"]
+        );
+        assert_eq!(search_terms("\"foo\" OR -bar*"), ["foo", "bar"]);
+        assert_eq!(search_terms("NEAR(a b)"), ["NEAR", "b"]);
+        assert!(search_terms("The and OR").is_empty());
+        assert_eq!(search_terms("café Łódź"), ["café", "Łódź"]);
+        assert!(search_terms("\"*-()^:+").is_empty());
+        let many = "word ".repeat(40);
+        assert_eq!(search_terms(&many).len(), MAX_SEARCH_TERMS);
+        let long = "a".repeat(10_000);
+        assert_eq!(search_terms(&long)[0].chars().count(), MAX_TERM_CHARS);
+    }
+
+    #[test]
+    fn snippets_come_from_where_the_words_matched() {
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            choose_snippet(some("lock \u{1}sheds\u{2}"), some("Sheds")),
+            "lock \u{1}sheds\u{2}"
+        );
+        assert_eq!(
+            choose_snippet(some("lock up"), some("\u{1}Sheds\u{2} broken into")),
+            "\u{1}Sheds\u{2} broken into"
+        );
+        assert_eq!(choose_snippet(some("lock up"), some("Sheds")), "lock up");
+        assert_eq!(choose_snippet(None, some("Sheds")), "Sheds");
+    }
 }

@@ -33,7 +33,39 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { pool })
     }
+
+    /// A search's words as an FTS5 query: each quoted, so that nothing in them is syntax, and
+    /// all of them required.
+    fn archive_search_words(terms: &[String]) -> String {
+        let quoted: Vec<String> = terms.iter().map(|term| format!("\"{term}\"")).collect();
+        quoted.join(" ")
+    }
+
+    /// A page of search results: `$1` is the FTS5 query, `conditions` narrow the alerts `a`,
+    /// `page` is the LIMIT and OFFSET. Ranked by BM25 with a word in the title counting as
+    /// much as `TITLE_WEIGHT` in the body, ties newest first. The page is chosen first and its
+    /// snippets made afterwards: made in the ranking query, they would be made for every match.
+    fn archive_search_sql(columns: &str, conditions: &str, page: &str) -> String {
+        format!(
+            "SELECT {columns}, \
+             snippet(alerts_search, 1, char(1), char(2), '…', {SNIPPET_WORDS}) AS body_snippet, \
+             snippet(alerts_search, 0, char(1), char(2), '…', {SNIPPET_WORDS}) AS title_snippet \
+             FROM (SELECT a.id, a.queued_at, bm25(alerts_search, {TITLE_WEIGHT}, 1.0) AS score \
+                   FROM alerts_search JOIN alerts a ON a.id = alerts_search.rowid \
+                   WHERE alerts_search MATCH $1 AND {conditions} \
+                   ORDER BY score, a.queued_at DESC, a.id DESC {page}) hit \
+             CROSS JOIN alerts_search ON alerts_search.rowid = hit.id AND alerts_search MATCH $1 \
+             JOIN alerts a ON a.id = hit.id \
+             JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+             ORDER BY hit.score, hit.queued_at DESC, hit.id DESC"
+        )
+    }
 }
+
+/// How many times a word in the body one in the title counts for, when ranking search results.
+const TITLE_WEIGHT: f64 = 5.0;
+/// About how many words a search snippet shows.
+const SNIPPET_WORDS: u32 = 30;
 
 impl_store!(SqliteStore, sqlx::Sqlite, claim_lock = "", {
     fn backend(&self) -> &'static str {
@@ -44,6 +76,7 @@ impl_store!(SqliteStore, sqlx::Sqlite, claim_lock = "", {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)
             .await?;
+        self.render_missing_body_text().await?;
         Ok(())
     }
 

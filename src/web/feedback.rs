@@ -1,5 +1,5 @@
-//! Pages that alerts link to: the public page of a sent alert (the short link in texts), the
-//! one-click rating, the reply form, and the SMS gateway's delivery-status callback.
+//! Pages that alerts link to: the one-click rating and the reply form; and the SMS gateway's
+//! delivery-status callback.
 
 use super::csrf;
 use super::error::WebResult;
@@ -8,67 +8,12 @@ use super::AppState;
 use crate::delivery::notify::StatusCallback;
 use crate::services::feedback::{self, CallbackResult, ReplyOutcome};
 use crate::services::messages::alert_reference;
-use crate::store::AlertStatus;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
-
-#[derive(Template)]
-#[template(path = "pages/alert.html")]
-struct AlertPage {
-    title: String,
-    provider: String,
-    message_type: String,
-    sent: String,
-    reference: String,
-    body_html: String,
-    signoff: [String; 3],
-    area: String,
-}
-
-fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        views::message_page(
-            "Alert not found",
-            &["There is no sent alert at this address. It may have been withdrawn."],
-            Some(("/", "Sign up for alerts")),
-        ),
-    )
-        .into_response()
-}
-
-/// `GET /a/{id}`: a sent alert as residents received it.
-pub async fn alert_page(
-    State(ctx): State<AppState>,
-    Path(id): Path<String>,
-) -> WebResult<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(not_found());
-    };
-    let Some(alert) = ctx
-        .store
-        .alert(id)
-        .await?
-        .filter(|a| a.status == AlertStatus::Queued)
-    else {
-        return Ok(not_found());
-    };
-    let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
-    Ok(views::render(&AlertPage {
-        title: alert.content.title.clone(),
-        provider: alert.provider_name.clone(),
-        message_type: alert.message_type_name.clone(),
-        sent: super::alerts::uk_time(alert.queued_at.unwrap_or(alert.created_at)),
-        reference: alert_reference(alert.id),
-        body_html: rendered.html,
-        signoff: alert.signoff.lines(),
-        area: alert.content.target_description.clone(),
-    }))
-}
 
 fn link_gone() -> Response {
     (

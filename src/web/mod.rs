@@ -4,9 +4,11 @@
 mod admin;
 mod alerts;
 mod api;
+mod archive;
 mod csrf;
 mod error;
 mod feedback;
+mod feeds;
 mod health;
 mod pages;
 mod staff;
@@ -43,7 +45,7 @@ pub fn router(ctx: AppState) -> Router {
         .route("/manage/{token}/data.json", get(pages::download_data))
         .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
-        .route("/a/{id}", get(feedback::alert_page))
+        .route("/a/{id}", get(archive::short_link))
         .route("/rate/{token}/{verdict}", get(feedback::rate))
         .route("/reply/{token}", get(feedback::reply_form).post(feedback::reply))
         .route("/notify/callback", post(feedback::notify_callback))
@@ -82,6 +84,7 @@ pub fn router(ctx: AppState) -> Router {
         .route("/api/v1/providers", get(api::providers))
         .route("/api/v1/message-types", get(api::message_types))
         .route("/api/v1/postcodes/{postcode}", get(api::postcode))
+        .merge(public_routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -117,6 +120,20 @@ pub fn router(ctx: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), route = %route)
         }))
         .with_state(ctx)
+}
+
+/// The public archive, its feeds and API: cacheable and compressed (nothing secret is in them,
+/// so compression cannot leak a token).
+fn public_routes() -> Router<AppState> {
+    Router::new()
+        .route("/alerts", get(archive::archive_page))
+        .route("/alerts/{id}", get(archive::alert_page))
+        .route("/feeds/{file}", get(feeds::whole))
+        .route("/feeds/{kind}/{file}", get(feeds::narrowed))
+        .route("/api/v1/public/alerts", get(archive::api_list))
+        .route("/api/v1/public/alerts/{id}", get(archive::api_one))
+        .route("/api/openapi.json", get(archive::openapi))
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Serves until `shutdown` is cancelled, then finishes the requests in flight.

@@ -3,6 +3,8 @@
 //! resident would.
 
 mod alerts;
+mod archive;
+mod archive_store;
 mod delivery;
 mod delivery_smtp;
 mod helpers;

@@ -1,0 +1,299 @@
+//! The public archive: reading the filters people type (a place, an organisation, a kind of
+//! message, dates, words to search) into an `ArchiveFilter`, every problem reported in words,
+//! and listing public alerts a page at a time.
+
+use super::AppContext;
+use crate::domain::Postcode;
+use crate::store::{ArchiveFilter, ArchiveHit, Timestamp};
+
+/// Alerts on a page of the archive or the API, unless asked for fewer.
+pub const PAGE_SIZE: i64 = 20;
+/// Most alerts one API request may ask for.
+pub const MAX_PAGE_SIZE: i64 = 100;
+/// Longest search accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// How deep into search results one may page.
+pub const MAX_SEARCH_OFFSET: i64 = 1_000;
+
+/// The filters as typed (page and API share them).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ArchiveQuery {
+    /// Words to search for.
+    pub q: String,
+    /// A postcode, or a district's name or ONS code.
+    pub place: String,
+    pub provider: String,
+    #[serde(rename = "type")]
+    pub message_type: String,
+    /// YYYY-MM-DD, inclusive, UK dates.
+    pub from: String,
+    pub to: String,
+    /// Where the previous page ended: `TIMESTAMP.ID` (listing) or `o.OFFSET` (search).
+    pub cursor: String,
+    pub limit: String,
+}
+
+/// A problem with one filter, for the page's error summary or the API's 400.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FilterProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The filter, or every problem with what was typed.
+pub async fn filter(
+    ctx: &AppContext,
+    query: &ArchiveQuery,
+) -> anyhow::Result<Result<ArchiveFilter, Vec<FilterProblem>>> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &'static str, message: String| {
+        problems.push(FilterProblem { field, message });
+    };
+    let mut filter = ArchiveFilter {
+        limit: PAGE_SIZE,
+        ..ArchiveFilter::default()
+    };
+
+    let words = query.q.trim();
+    if words.chars().count() > MAX_QUERY_CHARS {
+        problem(
+            "q",
+            format!("Search for {MAX_QUERY_CHARS} characters or fewer"),
+        );
+    } else if !words.is_empty() {
+        filter.query = Some(words.to_owned());
+    }
+
+    let place = query.place.trim();
+    if !place.is_empty() {
+        match district_of_place(ctx, place).await? {
+            Ok(code) => filter.district = Some(code),
+            Err(message) => problem("place", message),
+        }
+    }
+
+    let provider = query.provider.trim();
+    if !provider.is_empty() {
+        if ctx
+            .store
+            .providers()
+            .await?
+            .iter()
+            .any(|p| p.slug == provider)
+        {
+            filter.provider = Some(provider.to_owned());
+        } else {
+            problem("provider", "Choose an organisation from the list".into());
+        }
+    }
+    let message_type = query.message_type.trim();
+    if !message_type.is_empty() {
+        if ctx
+            .store
+            .message_types()
+            .await?
+            .iter()
+            .any(|t| t.slug == message_type)
+        {
+            filter.message_type = Some(message_type.to_owned());
+        } else {
+            problem("type", "Choose a kind of message from the list".into());
+        }
+    }
+
+    match uk_day_start(&query.from) {
+        Ok(from) => filter.since = from,
+        Err(()) => problem(
+            "from",
+            "Enter the first date as a real date, like 2026-11-01".into(),
+        ),
+    }
+    match uk_day_start(&query.to) {
+        // Inclusive: up to the start of the next day.
+        Ok(to) => filter.until = to.map(|t| t + 86_400),
+        Err(()) => problem(
+            "to",
+            "Enter the last date as a real date, like 2026-11-30".into(),
+        ),
+    }
+    if let (Some(since), Some(until)) = (filter.since, filter.until) {
+        if until <= since {
+            problem(
+                "to",
+                "The last date must be the same as the first date or after it".into(),
+            );
+        }
+    }
+
+    let limit = query.limit.trim();
+    if !limit.is_empty() {
+        match limit.parse::<i64>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => filter.limit = n,
+            _ => problem(
+                "limit",
+                format!("Ask for between 1 and {MAX_PAGE_SIZE} alerts at a time"),
+            ),
+        }
+    }
+
+    let cursor = query.cursor.trim();
+    if !cursor.is_empty() {
+        match parse_cursor(cursor) {
+            Some(Cursor::Offset(offset)) if filter.query.is_some() => filter.offset = offset,
+            Some(Cursor::Before(at, id)) if filter.query.is_none() => {
+                filter.before = Some((at, id))
+            }
+            _ => problem(
+                "cursor",
+                "That page link is not valid: start again from the first page".into(),
+            ),
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(filter)
+    } else {
+        Err(problems)
+    })
+}
+
+/// A page of the archive and the cursor of the next one, if there is more.
+pub async fn page(
+    ctx: &AppContext,
+    filter: &ArchiveFilter,
+) -> anyhow::Result<(Vec<ArchiveHit>, Option<String>)> {
+    let mut asked = filter.clone();
+    asked.limit = filter.limit + 1;
+    let mut hits = ctx.store.public_alerts(&asked).await?;
+    let more = hits.len() as i64 > filter.limit;
+    hits.truncate(filter.limit as usize);
+    let next = match (more, hits.last()) {
+        (true, Some(_)) if filter.query.is_some() => {
+            let offset = filter.offset + filter.limit;
+            (offset <= MAX_SEARCH_OFFSET).then(|| format!("o.{offset}"))
+        }
+        (true, Some(last)) => Some(format!("{}.{}", last.alert.sent_at, last.alert.id)),
+        _ => None,
+    };
+    Ok((hits, next))
+}
+
+enum Cursor {
+    Before(Timestamp, i64),
+    Offset(i64),
+}
+
+fn parse_cursor(cursor: &str) -> Option<Cursor> {
+    if let Some(offset) = cursor.strip_prefix("o.") {
+        let offset = offset.parse::<i64>().ok()?;
+        return (0..=MAX_SEARCH_OFFSET)
+            .contains(&offset)
+            .then_some(Cursor::Offset(offset));
+    }
+    let (at, id) = cursor.split_once('.')?;
+    Some(Cursor::Before(at.parse().ok()?, id.parse().ok()?))
+}
+
+/// Midnight at the start of a UK date typed as YYYY-MM-DD; `Ok(None)` for nothing typed.
+fn uk_day_start(value: &str) -> Result<Option<Timestamp>, ()> {
+    use chrono::TimeZone;
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| ())?;
+    if !(2000..=2100).contains(&chrono::Datelike::year(&date)) {
+        return Err(());
+    }
+    let midnight = date.and_hms_opt(0, 0, 0).ok_or(())?;
+    chrono_tz::Europe::London
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| Some(t.timestamp()))
+        .ok_or(())
+}
+
+/// The district a place names: a postcode's district, or a district by name or code.
+async fn district_of_place(
+    ctx: &AppContext,
+    place: &str,
+) -> anyhow::Result<Result<String, String>> {
+    if let Ok(postcode) = Postcode::parse(place) {
+        return Ok(
+            match super::postcodes::locate(&ctx.store, &postcode).await? {
+                Ok(location) => location
+                    .district_code
+                    .ok_or_else(|| format!("We cannot place the postcode {postcode}")),
+                Err(problem) => Err(problem.to_string()),
+            },
+        );
+    }
+    let wanted = place.to_lowercase();
+    let districts = ctx.store.districts().await?;
+    Ok(districts
+        .iter()
+        .find(|d| {
+            d.code.eq_ignore_ascii_case(place)
+                || d.name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase() == wanted)
+        })
+        .map(|d| d.code.clone())
+        .ok_or_else(|| {
+            "Enter a postcode (like CB1 1PT) or the name of a district (like South Cambridgeshire)"
+                .to_owned()
+        }))
+}
+
+/// A snippet with its match markers, as HTML: escaped, matches in `<mark>`.
+pub fn snippet_html(snippet: &str) -> String {
+    let mut html = String::with_capacity(snippet.len() + 16);
+    for c in snippet.chars() {
+        match c {
+            '\u{1}' => html.push_str("<mark>"),
+            '\u{2}' => html.push_str("</mark>"),
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => {}
+            c => html.push(c),
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_escaped_and_matches_marked() {
+        assert_eq!(
+            snippet_html("a <b> \u{1}burglary\u{2} & more"),
+            "a &lt;b&gt; <mark>burglary</mark> &amp; more"
+        );
+    }
+
+    #[test]
+    fn dates_are_uk_days_and_nonsense_is_refused() {
+        // 1 July is in British Summer Time: midnight is 23:00 UTC the day before.
+        assert_eq!(uk_day_start("2026-07-01"), Ok(Some(1_782_860_400)));
+        assert_eq!(uk_day_start(""), Ok(None));
+        assert!(uk_day_start("2026-02-30").is_err());
+        assert!(uk_day_start("tomorrow").is_err());
+        assert!(uk_day_start("99999-01-01").is_err());
+    }
+
+    #[test]
+    fn cursors_parse_or_are_refused() {
+        assert!(matches!(parse_cursor("o.40"), Some(Cursor::Offset(40))));
+        assert!(matches!(
+            parse_cursor("1795312560.12"),
+            Some(Cursor::Before(1_795_312_560, 12))
+        ));
+        assert!(parse_cursor("o.999999").is_none());
+        assert!(parse_cursor("nonsense").is_none());
+    }
+}

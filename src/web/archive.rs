@@ -1,0 +1,445 @@
+//! The public archive on the web: the list of sent alerts with search and filters, each alert's
+//! own page, and the same through the public JSON API. Public responses carry an ETag and
+//! Last-Modified and answer a matching conditional request with 304.
+
+use super::error::WebResult;
+use super::views;
+use super::AppState;
+use crate::services::archive::{self, ArchiveQuery, FilterProblem};
+use crate::services::messages::alert_reference;
+use crate::store::{ArchiveHit, PublicAlert};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::json;
+
+/// How long browsers and proxies may reuse a public page or feed without asking again.
+const PUBLIC_MAX_AGE: &str = "public, max-age=60";
+
+/// A public response: 304 when the client already holds it (by ETag, or by date when it sent
+/// no ETag), else the body with its validators and caching headers.
+pub fn cached(
+    request: &HeaderMap,
+    content_type: &'static str,
+    last_modified: i64,
+    body: Vec<u8>,
+) -> Response {
+    use sha2::{Digest, Sha256};
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let modified = chrono::DateTime::from_timestamp(last_modified.max(0), 0)
+        .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_default();
+    let not_modified = match request.get(header::IF_NONE_MATCH) {
+        Some(tags) => tags
+            .to_str()
+            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
+        None => request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .is_some_and(|since| since.timestamp() >= last_modified),
+    };
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&modified) {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_MAX_AGE),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
+}
+
+fn html(request: &HeaderMap, last_modified: i64, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => cached(
+            request,
+            "text/html; charset=utf-8",
+            last_modified,
+            body.into_bytes(),
+        ),
+        Err(error) => {
+            tracing::error!(error = %error, "template failed");
+            views::render(page)
+        }
+    }
+}
+
+fn uk_date(timestamp: i64) -> (String, String) {
+    let time = chrono::DateTime::from_timestamp(timestamp, 0).unwrap_or_default();
+    let local = time.with_timezone(&chrono_tz::Europe::London);
+    (
+        local.format("%-d %B %Y, %H:%M").to_string(),
+        local.to_rfc3339(),
+    )
+}
+
+/// One alert in the list, ready for the template.
+struct HitView {
+    id: i64,
+    title: String,
+    provider: String,
+    message_type: String,
+    sent: String,
+    sent_iso: String,
+    area: String,
+    summary: String,
+    snippet_html: Option<String>,
+    imported_from: Option<String>,
+}
+
+impl HitView {
+    fn of(hit: &ArchiveHit) -> HitView {
+        let alert = &hit.alert;
+        let (sent, sent_iso) = uk_date(alert.sent_at);
+        HitView {
+            id: alert.id,
+            title: alert.title.clone(),
+            provider: alert.provider_name.clone(),
+            message_type: alert.message_type_name.clone(),
+            sent,
+            sent_iso,
+            area: alert.area.clone(),
+            summary: summary(alert),
+            snippet_html: hit.snippet.as_deref().map(archive::snippet_html),
+            imported_from: alert.imported_from.clone(),
+        }
+    }
+}
+
+/// The start of the body in plain text, about two lines.
+fn summary(alert: &PublicAlert) -> String {
+    let text = crate::domain::alert::render_markdown(&alert.body_markdown).text;
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 220 {
+        flat
+    } else {
+        let cut: String = flat.chars().take(220).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        format!("{cut}…")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/archive.html")]
+struct ArchivePage {
+    heading: String,
+    problems: Vec<FilterProblem>,
+    q: String,
+    place: String,
+    from: String,
+    to: String,
+    providers: Vec<(String, String, bool)>,
+    types: Vec<(String, String, bool)>,
+    hits: Vec<HitView>,
+    next_url: Option<String>,
+    atom_url: String,
+    json_url: String,
+}
+
+/// `GET /alerts`.
+pub async fn archive_page(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ArchiveQuery>,
+) -> WebResult<Response> {
+    let providers = ctx.store.providers().await?;
+    let types = ctx.store.message_types().await?;
+    let (hits, next, problems, filter) = match archive::filter(&ctx, &query).await? {
+        Ok(filter) => {
+            let (hits, next) = archive::page(&ctx, &filter).await?;
+            (hits, next, Vec::new(), Some(filter))
+        }
+        Err(problems) => (Vec::new(), None, problems, None),
+    };
+    // Feeds for what is being looked at, where there is one; the whole archive's otherwise.
+    let (atom_url, json_url) = match &filter {
+        Some(f) if f.district.is_some() => {
+            let code = f.district.as_deref().unwrap_or_default();
+            (
+                format!("/feeds/district/{code}.atom"),
+                format!("/feeds/district/{code}.json"),
+            )
+        }
+        Some(f) if f.provider.is_some() => {
+            let slug = f.provider.as_deref().unwrap_or_default();
+            (
+                format!("/feeds/provider/{slug}.atom"),
+                format!("/feeds/provider/{slug}.json"),
+            )
+        }
+        Some(f) if f.message_type.is_some() => {
+            let slug = f.message_type.as_deref().unwrap_or_default();
+            (
+                format!("/feeds/type/{slug}.atom"),
+                format!("/feeds/type/{slug}.json"),
+            )
+        }
+        _ => ("/feeds/all.atom".to_owned(), "/feeds/all.json".to_owned()),
+    };
+    let next_url = next.map(|cursor| {
+        let mut params = vec![
+            ("q", query.q.as_str()),
+            ("place", query.place.as_str()),
+            ("provider", query.provider.as_str()),
+            ("type", query.message_type.as_str()),
+            ("from", query.from.as_str()),
+            ("to", query.to.as_str()),
+        ];
+        params.retain(|(_, v)| !v.trim().is_empty());
+        params.push(("cursor", cursor.as_str()));
+        format!(
+            "/alerts?{}",
+            serde_html_form::to_string(&params).unwrap_or_default()
+        )
+    });
+    let page = ArchivePage {
+        heading: if query.q.trim().is_empty() {
+            "Alerts".to_owned()
+        } else {
+            "Search results".to_owned()
+        },
+        q: query.q.clone(),
+        place: query.place.clone(),
+        from: query.from.clone(),
+        to: query.to.clone(),
+        providers: providers
+            .iter()
+            .map(|p| (p.slug.clone(), p.name.clone(), p.slug == query.provider))
+            .collect(),
+        types: types
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone(), t.slug == query.message_type))
+            .collect(),
+        hits: hits.iter().map(HitView::of).collect(),
+        next_url,
+        atom_url,
+        json_url,
+        problems: problems.clone(),
+    };
+    if !problems.is_empty() {
+        return Ok((StatusCode::BAD_REQUEST, views::render(&page)).into_response());
+    }
+    let changed = ctx.store.archive_changed_at().await?;
+    Ok(html(&headers, changed, &page))
+}
+
+#[derive(Template)]
+#[template(path = "pages/alert.html")]
+struct AlertPage {
+    id: i64,
+    title: String,
+    provider: String,
+    message_type: String,
+    sent: String,
+    sent_iso: String,
+    reference: String,
+    body_html: String,
+    signoff: [String; 3],
+    area: String,
+    follow: Option<(String, String)>,
+    imported_from: Option<String>,
+    share_email: String,
+    share_whatsapp: String,
+    share_facebook: String,
+    share_x: String,
+}
+
+fn alert_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        views::message_page(
+            "Alert not found",
+            &["There is no public alert at this address."],
+            Some(("/alerts", "See all alerts")),
+        ),
+    )
+        .into_response()
+}
+
+/// `GET /alerts/{id}`, and `GET /alerts/{id}.cap.xml` (the CAP 1.2 document).
+pub async fn alert_page(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    if let Some(number) = id.strip_suffix(".cap.xml") {
+        return super::feeds::cap(&ctx, &headers, number).await;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(alert_not_found());
+    };
+    let Some(alert) = ctx.store.public_alert(id).await? else {
+        return Ok(alert_not_found());
+    };
+    let rendered = crate::domain::alert::render_markdown(&alert.body_markdown);
+    let (sent, sent_iso) = uk_date(alert.sent_at);
+    let url = ctx.link(&format!("/alerts/{id}"));
+    let encode =
+        |s: &str| serde_html_form::to_string([("", s)]).unwrap_or_default()[1..].to_owned();
+    let text = format!("{} {url}", alert.title);
+    let page = AlertPage {
+        id,
+        title: alert.title.clone(),
+        provider: alert.provider_name.clone(),
+        message_type: alert.message_type_name.clone(),
+        sent,
+        sent_iso,
+        reference: alert_reference(id),
+        body_html: rendered.html,
+        signoff: alert.signoff.lines(),
+        area: alert.area.clone(),
+        follow: alert.follows_alert_id.map(|original| {
+            let text = match alert.follow_up.as_deref() {
+                Some("cancel") => format!("This withdraws alert {original}"),
+                _ => format!("This updates alert {original}"),
+            };
+            (format!("/alerts/{original}"), text)
+        }),
+        imported_from: alert.imported_from.clone(),
+        share_email: format!(
+            "mailto:?subject={}&body={}",
+            encode(&alert.title),
+            encode(&url)
+        ),
+        share_whatsapp: format!("https://wa.me/?text={}", encode(&text)),
+        share_facebook: format!(
+            "https://www.facebook.com/sharer/sharer.php?u={}",
+            encode(&url)
+        ),
+        share_x: format!("https://x.com/intent/post?text={}", encode(&text)),
+    };
+    Ok(html(&headers, alert.sent_at, &page))
+}
+
+/// `GET /a/{id}`: the short link in texts.
+pub async fn short_link(Path(id): Path<String>) -> Response {
+    match id.parse::<i64>() {
+        Ok(id) => Redirect::permanent(&format!("/alerts/{id}")).into_response(),
+        Err(_) => alert_not_found(),
+    }
+}
+
+/// An alert as the public JSON API gives it.
+pub fn alert_json(ctx: &AppState, alert: &PublicAlert, snippet: Option<&str>) -> serde_json::Value {
+    let rendered = crate::domain::alert::render_markdown(&alert.body_markdown);
+    let sent = chrono::DateTime::from_timestamp(alert.sent_at, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    json!({
+        "id": alert.id,
+        "reference": alert_reference(alert.id),
+        "url": ctx.link(&format!("/alerts/{}", alert.id)),
+        "cap_url": ctx.link(&format!("/alerts/{}.cap.xml", alert.id)),
+        "title": alert.title,
+        "provider": { "slug": alert.provider_slug, "name": alert.provider_name },
+        "message_type": { "slug": alert.message_type_slug, "name": alert.message_type_name },
+        "priority": alert.priority,
+        "sent_at": sent,
+        "area": alert.area,
+        "districts": alert.district_codes,
+        "body_markdown": alert.body_markdown,
+        "body_html": rendered.html,
+        "body_text": rendered.text,
+        "signoff": alert.signoff.lines(),
+        "follows": alert.follows_alert_id,
+        "follow_up": alert.follow_up,
+        "imported_from": alert.imported_from,
+        "snippet_html": snippet.map(archive::snippet_html),
+    })
+}
+
+fn api_problem(status: StatusCode, message: &str, problems: &[FilterProblem]) -> Response {
+    (
+        status,
+        Json(json!({ "error": message, "errors": problems })),
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/public/alerts`: the archive's list, with the page's filters and a cursor.
+pub async fn api_list(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ArchiveQuery>, axum::extract::rejection::QueryRejection>,
+) -> WebResult<Response> {
+    let Ok(Query(query)) = query else {
+        return Ok(api_problem(
+            StatusCode::BAD_REQUEST,
+            "The query string cannot be read",
+            &[],
+        ));
+    };
+    let filter = match archive::filter(&ctx, &query).await? {
+        Ok(filter) => filter,
+        Err(problems) => {
+            return Ok(api_problem(
+                StatusCode::BAD_REQUEST,
+                "The filters have problems",
+                &problems,
+            ))
+        }
+    };
+    let (hits, next) = archive::page(&ctx, &filter).await?;
+    let body = json!({
+        "alerts": hits
+            .iter()
+            .map(|h| alert_json(&ctx, &h.alert, h.snippet.as_deref()))
+            .collect::<Vec<_>>(),
+        "next_cursor": next,
+    });
+    let changed = ctx.store.archive_changed_at().await?;
+    Ok(cached(
+        &headers,
+        "application/json",
+        changed,
+        serde_json::to_vec(&body)?,
+    ))
+}
+
+/// `GET /api/v1/public/alerts/{id}`.
+pub async fn api_one(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let alert = match id.parse::<i64>() {
+        Ok(id) => ctx.store.public_alert(id).await?,
+        Err(_) => None,
+    };
+    let Some(alert) = alert else {
+        return Ok(api_problem(
+            StatusCode::NOT_FOUND,
+            "There is no public alert with that id",
+            &[],
+        ));
+    };
+    let body = alert_json(&ctx, &alert, None);
+    Ok(cached(
+        &headers,
+        "application/json",
+        alert.sent_at,
+        serde_json::to_vec(&body)?,
+    ))
+}
+
+/// `GET /api/openapi.json`: the public API described in OpenAPI 3.
+pub async fn openapi(headers: HeaderMap) -> Response {
+    cached(
+        &headers,
+        "application/json",
+        0,
+        include_bytes!("../../static/openapi.json").to_vec(),
+    )
+}
