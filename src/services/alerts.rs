@@ -12,6 +12,7 @@ use crate::geo::places;
 use crate::geo::target::{self, AreaTarget, DistanceUnit, Shape};
 use crate::store::{Alert, AlertContent, AlertStatus, AlertTransition, NewAlert, StaffMember};
 use anyhow::Context;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// The middle of the force area, for resolving place names and detecting them in text.
@@ -50,6 +51,25 @@ pub struct AlertInput {
     pub exclude_unit: String,
     pub follows: Option<i64>,
     pub follow_up: String,
+    /// Keep it to subscribers: not on the public archive. A ticked box ("on") or, in the JSON
+    /// API, `true`.
+    #[serde(deserialize_with = "ticked")]
+    pub private: bool,
+}
+
+/// A checkbox (present with any value but "false") or a JSON boolean.
+fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Ticked {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Option::<Ticked>::deserialize(deserializer)? {
+        None => false,
+        Some(Ticked::Bool(b)) => b,
+        Some(Ticked::Text(t)) => !matches!(t.as_str(), "" | "false" | "off" | "0"),
+    })
 }
 
 /// A checked alert, ready to store.
@@ -124,6 +144,7 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
             sms_text: (!sms_text.is_empty()).then(|| sms_text.to_owned()),
             target_json: serde_json::to_string(&target).context("writing the target")?,
             target_description: describe,
+            private: input.private,
         },
         target,
     })

@@ -344,6 +344,8 @@ pub struct AlertContent {
     pub sms_text: Option<String>,
     pub target_json: String,
     pub target_description: String,
+    /// Kept to its subscribers: never on the public archive, in feeds or the public API.
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -207,6 +207,7 @@ macro_rules! impl_store {
                                 sms_text: row.try_get("sms_text")?,
                                 target_json: row.try_get("target_json")?,
                                 target_description: row.try_get("target_description")?,
+                                private: row.try_get("private")?,
                             },
                             provider_name: row.try_get("provider_name")?,
                             message_type_name: row.try_get("message_type_name")?,
@@ -1226,8 +1227,8 @@ macro_rules! impl_store {
                     "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
                      target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
                      signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at, \
-                     api_token_id, body_text) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) \
+                     api_token_id, body_text, private) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
                      RETURNING id",
                 )
                 .bind(c.provider_id)
@@ -1250,6 +1251,7 @@ macro_rules! impl_store {
                 .bind(alert.api_token_id)
                 // What the archive searches: the body as residents read it in plain text.
                 .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
+                .bind(c.private)
                 .fetch_one(&self.pool)
                 .await?)
             }

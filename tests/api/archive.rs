@@ -2,7 +2,7 @@
 //! filtered; bad filters refused with a 4xx and words; conditional requests answered with 304;
 //! responses compressed.
 
-use crate::delivery::{seed_resident, send_alert, ResidentSpec, FORCE_AREA};
+use crate::delivery::{seed_resident, send_alert, send_alert_with, ResidentSpec, FORCE_AREA};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 use std::time::{Duration, Instant};
@@ -111,6 +111,39 @@ async fn the_archive_lists_searches_and_filters(backend: Backend) {
         .await
         .unwrap();
     assert!(by_name.contains("Catalytic converter thefts in Melbourn"));
+
+    // An alert kept to subscribers is delivered but never public.
+    let private = send_alert_with(
+        &app.ctx.store,
+        "Private briefing for members",
+        2,
+        FORCE_AREA,
+        true,
+    )
+    .await;
+    app.ctx.fanout_wakeup.notify_one();
+    crate::delivery::wait_for_report(&app.ctx.store, private, 2, 0, Duration::from_secs(20)).await;
+    assert!(!app
+        .get("/alerts")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Private briefing"));
+    assert_eq!(app.get(&format!("/alerts/{private}")).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/alerts/{private}.cap.xml"))
+            .await
+            .status(),
+        404
+    );
+    assert!(!app
+        .get("/feeds/all.atom")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Private briefing"));
 
     // Each alert has its own page, and the short link in texts leads there.
     let alert = app.get(&format!("/a/{}", ids[1])).await;

@@ -82,6 +82,7 @@ async fn write(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
                 sms_text: None,
                 target_json: r#"{"include":[{"kind":"force_area"}]}"#.into(),
                 target_description: "Cambridgeshire and Peterborough".into(),
+                private: false,
             },
             author_staff_id: None,
             api_token_id: None,

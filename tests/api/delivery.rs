@@ -86,6 +86,17 @@ pub async fn seed_resident(store: &DynStore, spec: &ResidentSpec<'_>) -> i64 {
 /// Stores an alert from Cambridgeshire Constabulary aimed at `target_json` and sends it, as the
 /// senders' workflow does; returns its id.
 pub async fn send_alert(store: &DynStore, title: &str, priority: i64, target_json: &str) -> i64 {
+    send_alert_with(store, title, priority, target_json, false).await
+}
+
+/// `send_alert`, kept to subscribers if `private`.
+pub async fn send_alert_with(
+    store: &DynStore,
+    title: &str,
+    priority: i64,
+    target_json: &str,
+    private: bool,
+) -> i64 {
     let providers = store.providers().await.unwrap();
     let police = providers
         .iter()
@@ -104,6 +115,7 @@ pub async fn send_alert(store: &DynStore, title: &str, priority: i64, target_jso
                 sms_text: Some("Sheds broken into nearby: lock up tonight.".into()),
                 target_json: target_json.into(),
                 target_description: "Cambridgeshire".into(),
+                private,
             },
             author_staff_id: None,
             api_token_id: None,
