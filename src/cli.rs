@@ -295,6 +295,7 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     let ctx = app::context(settings).await?;
     let residents = seed_demo_residents(&ctx.store).await?;
     let staff = seed_demo_staff(&ctx).await?;
+    let history = seed_demo_history(&ctx).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -304,6 +305,9 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
         ctx.store.postcode_count().await?
     );
     println!("  Sign up with a Cambridgeshire postcode such as CB1 1PT, PE1 1HQ or SG8 6DP.");
+    println!(
+        "  Browse and search {history} earlier alerts at http://{address}/alerts (feeds at /feeds/all.atom)."
+    );
     println!(
         "  Emails land in {}",
         ctx.settings.email_outbox_dir().display()
@@ -393,8 +397,103 @@ async fn seed_demo_staff(
 /// How many demo residents: enough for the audience preview to show a spread.
 const DEMO_RESIDENTS: usize = 800;
 
+/// Earlier alerts for the demo's archive: (days ago, provider, message type, priority, title,
+/// body, target), written in the manner of the alerts Cambridgeshire residents receive today.
+const DEMO_HISTORY: &[(i64, &str, &str, i64, &str, &str, &str)] = &[
+    (2, "cambridgeshire-constabulary", "crime-prevention", 3, "Burglary warning as the clocks go back",
+     "With darker evenings, burglars look for homes left in darkness.\n\n- Use timer switches on lamps\n- Lock doors and windows, even when you are in\n- Keep keys away from the letterbox\n\nReport suspicious behaviour on 101 or online.",
+     r#"{"include":[{"kind":"force_area"}]}"#),
+    (5, "report-fraud", "scam-warning", 2, "Courier fraud: calls from fake police officers",
+     "Fraudsters are phoning residents pretending to be police officers or bank staff and asking them to withdraw cash or hand over cards to a courier.\n\nYour bank and the police will **never** ask you to do this. Hang up, wait five minutes and call 159 from another phone.",
+     r#"{"include":[{"kind":"force_area"}]}"#),
+    (9, "cambridgeshire-constabulary", "crime-update", 2, "Catalytic converter thefts in Meldreth and Melbourn",
+     "There have been a number of catalytic converter thefts in Meldreth and Melbourn over the past week.\n\n- Park in a garage or a well-lit area\n- Report anything suspicious on 101",
+     r#"{"include":[{"kind":"circle","easting":538800.0,"northing":245200.0,"radius_m":4000.0,"label":"Meldreth"}]}"#),
+    (14, "trading-standards", "scam-warning", 3, "Rogue traders offering roof and driveway work",
+     "Doorstep callers in Fenland have been offering cheap roof repairs and driveway cleaning, then demanding large sums.\n\nNever agree to work on the doorstep. Use a trusted trader scheme and get three quotes.",
+     r#"{"include":[{"kind":"districts","codes":["E07000010"]}]}"#),
+    (20, "cambridgeshire-fire-and-rescue", "crime-prevention", 3, "Charging e-bikes and e-scooters safely",
+     "Fires caused by e-bike and e-scooter batteries are rising.\n\n- Charge them while you are awake and at home\n- Use the charger that came with the battery\n- Fit a smoke alarm where you charge them",
+     r#"{"include":[{"kind":"force_area"}]}"#),
+    (27, "cambridgeshire-constabulary", "appeal", 2, "Appeal for witnesses after a collision in Peterborough",
+     "We are appealing for witnesses after a collision on Lincoln Road, Peterborough, on Saturday evening. Anyone with dashcam footage is asked to contact us quoting incident 412.",
+     r#"{"include":[{"kind":"districts","codes":["E06000031"]}]}"#),
+    (34, "report-fraud", "scam-warning", 3, "Ticket fraud ahead of summer concerts",
+     "Only buy tickets from the venue's box office, the official promoter or a well-known ticketing site. Avoid paying by bank transfer, and be wary of deals that seem too good to be true.",
+     r#"{"include":[{"kind":"force_area"}]}"#),
+    (41, "neighbourhood-watch", "community-news", 4, "New Neighbourhood Watch scheme in Histon",
+     "Residents in Histon and Impington have started a Neighbourhood Watch scheme. Join them at the village hall on Thursday at 7pm to find out more.",
+     r#"{"include":[{"kind":"circle","easting":543700.0,"northing":263800.0,"radius_m":2000.0,"label":"Histon"}]}"#),
+    (48, "cambridgeshire-constabulary", "crime-update", 3, "Shed and garage break-ins around Ely",
+     "Several sheds and garages have been broken into around Ely, with bikes and power tools taken.\n\n- Lock sheds and garages\n- Mark your tools with your postcode\n- Register bikes on BikeRegister",
+     r#"{"include":[{"kind":"districts","codes":["E07000009"]}]}"#),
+    (55, "cambridgeshire-constabulary", "newsletter", 5, "Web chat and online reports",
+     "In September our average response time on live web chat was just 27 seconds. Web chat operators can give advice, answer questions and take crime reports around the clock, often without the wait of a phone call.",
+     r#"{"include":[{"kind":"force_area"}]}"#),
+];
+
 /// Confirmed demo residents at real force-area postcodes, spread evenly through the bundled
 /// file: names and addresses are made up (example.org), choices vary, a third get texts.
+/// The demo's archive: earlier alerts, recorded as sent on their days but delivered to nobody
+/// (the demo's residents did not exist then). Returns how many.
+async fn seed_demo_history(ctx: &AppContext) -> anyhow::Result<usize> {
+    let store = &ctx.store;
+    let providers = store.providers().await?;
+    let types = store.message_types().await?;
+    let now = chrono::Utc::now().timestamp();
+    for (days_ago, provider, message_type, priority, title, body, target) in DEMO_HISTORY {
+        let provider = providers
+            .iter()
+            .find(|p| p.slug == *provider)
+            .with_context(|| format!("the demo needs the provider {provider}"))?;
+        let message_type = types
+            .iter()
+            .find(|t| t.slug == *message_type)
+            .with_context(|| format!("the demo needs the message type {message_type}"))?;
+        let area: crate::geo::target::AreaTarget = serde_json::from_str(target)?;
+        let districts = store.districts().await?;
+        let description = area.describe(|code| {
+            districts
+                .iter()
+                .find(|d| d.code == code)
+                .and_then(|d| d.name.clone())
+                .unwrap_or_else(|| code.to_owned())
+        });
+        let sent_at = now - days_ago * 86_400 - 3_600 * (days_ago % 7);
+        let id = store
+            .insert_alert(&store::NewAlert {
+                content: store::AlertContent {
+                    provider_id: provider.id,
+                    message_type_id: message_type.id,
+                    priority: *priority,
+                    title: (*title).to_owned(),
+                    body_markdown: (*body).to_owned(),
+                    sms_text: None,
+                    target_json: (*target).to_owned(),
+                    target_description: description,
+                    private: false,
+                },
+                author_staff_id: None,
+                api_token_id: None,
+                signoff: crate::domain::alert::SignOff {
+                    name: "Lucy Ward".into(),
+                    organisation: provider.name.clone(),
+                    role: "Communications Assistant".into(),
+                    area: "Cambridgeshire".into(),
+                },
+                needs_approval: false,
+                follows_alert_id: None,
+                follow_up: None,
+                now: sent_at,
+            })
+            .await?;
+        store.archive_alert(id, sent_at, None).await?;
+        let alert = store.alert(id).await?.context("a demo alert vanished")?;
+        crate::services::delivery::record_alert_districts(ctx, &alert).await?;
+    }
+    Ok(DEMO_HISTORY.len())
+}
+
 async fn seed_demo_residents(store: &store::DynStore) -> anyhow::Result<usize> {
     const FIRST: &[&str] = &[
         "Mandy", "Tom", "Priya", "Gareth", "Ellen", "Kwame", "Sofia", "Dave", "Aisha", "Joan",

@@ -177,8 +177,22 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
     }
 }
 
+/// Records the districts an alert concerns, from its stored target.
+pub async fn record_alert_districts(
+    ctx: &AppContext,
+    alert: &crate::store::Alert,
+) -> anyhow::Result<()> {
+    let target: AreaTarget =
+        serde_json::from_str(&alert.content.target_json).context("reading the alert's target")?;
+    let prepared = target.prepare();
+    let index = audience_index(ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the audience: {e:?}"))?;
+    record_districts(ctx, alert.id, &target, &index, &prepared).await
+}
+
 /// Records the districts a sent alert concerns: those it names, and those where any resident
-/// has a place inside its target.
+/// or postcode inside its target is.
 async fn record_districts(
     ctx: &AppContext,
     alert_id: i64,

@@ -876,6 +876,14 @@ pub trait Store: Send + Sync + 'static {
     async fn public_alerts(&self, filter: &ArchiveFilter) -> StoreResult<Vec<ArchiveHit>>;
     /// One public sent alert.
     async fn public_alert(&self, id: i64) -> StoreResult<Option<PublicAlert>>;
+    /// Records a draft or ready alert as sent at `sent_at` without delivering it to anyone: an
+    /// alert from another service's archive, or the demo's history. False if it was neither.
+    async fn archive_alert(
+        &self,
+        id: i64,
+        sent_at: Timestamp,
+        imported_from: Option<&str>,
+    ) -> StoreResult<bool>;
     /// Records the districts a sent alert concerns (replacing any recorded before).
     async fn set_alert_districts(&self, alert_id: i64, codes: &[String]) -> StoreResult<()>;
     /// When the archive last changed (an alert sent or withdrawn), for caching.

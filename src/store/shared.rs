@@ -2028,6 +2028,24 @@ macro_rules! impl_store {
                 Ok(sent.max(changed).unwrap_or(0))
             }
 
+            async fn archive_alert(
+                &self,
+                id: i64,
+                sent_at: $crate::store::Timestamp,
+                imported_from: Option<&str>,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE alerts SET status = 'queued', queued_at = $2, updated_at = $2, fanout_next = NULL, \
+                     fanout_done_at = $2, imported_from = $3 WHERE id = $1 AND status IN ('draft', 'ready')",
+                )
+                .bind(id)
+                .bind(sent_at)
+                .bind(imported_from)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn postcodes_in_box(
                 &self,
                 easting: (i32, i32),
