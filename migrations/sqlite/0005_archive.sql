@@ -10,10 +10,10 @@ ALTER TABLE alerts ADD COLUMN imported_from TEXT;
 ALTER TABLE alerts ADD COLUMN body_text TEXT;
 CREATE INDEX alerts_body_text_missing ON alerts (id) WHERE body_text IS NULL;
 
--- The archive's listing, newest first, for everyone and for one organisation.
-CREATE INDEX alerts_public ON alerts (queued_at, id) WHERE status = 'queued' AND NOT private;
-CREATE INDEX alerts_public_provider ON alerts (provider_id, queued_at, id)
-    WHERE status = 'queued' AND NOT private;
+-- The archive's listing, newest first, for everyone and for one organisation: the status
+-- first, so that one index serves both the condition and the order.
+CREATE INDEX alerts_public ON alerts (status, queued_at, id);
+CREATE INDEX alerts_public_provider ON alerts (provider_id, status, queued_at, id);
 -- When the archive last changed: the latest change to an alert that has been sent.
 CREATE INDEX alerts_sent_changed ON alerts (updated_at) WHERE queued_at IS NOT NULL;
 

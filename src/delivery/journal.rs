@@ -9,7 +9,7 @@
 //! kernel holds it), so no fsync is needed against SIGKILL; against the whole machine losing
 //! power it is not enough, and a few messages may then be sent again.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -30,12 +30,16 @@ impl Journal {
             std::process::id(),
             crate::services::tokens::random_id()
         );
-        let path = dir.join(name);
+        // Locked under a name recovery ignores, then renamed: another worker never sees an
+        // unlocked journal of a live process and takes it for a dead one's.
+        let path = dir.join(&name);
+        let opening = dir.join(format!("{name}.new"));
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
-            .open(&path)?;
+            .open(&opening)?;
         file.lock()?;
+        std::fs::rename(&opening, &path)?;
         Ok(Journal {
             path,
             file: Mutex::new(file),
@@ -105,18 +109,19 @@ pub fn orphans(dir: &Path, own: Option<&Path>) -> std::io::Result<Vec<Orphan>> {
         if file.try_lock().is_err() {
             continue;
         }
-        let mut handed_over = Vec::new();
-        let mut refused = HashSet::new();
+        // Replayed in order: a refusal cancels the hand-over before it, not a later one (the
+        // same delivery retried by the same process).
+        let mut handed_over = BTreeSet::new();
         for line in BufReader::new(&file).lines() {
             let Ok(line) = line else { break };
             // A line cut short by the kill has no newline and may not parse: skip it.
             if let Some(id) = line.strip_prefix('-').and_then(|n| n.parse::<i64>().ok()) {
-                refused.insert(id);
+                handed_over.remove(&id);
             } else if let Ok(id) = line.parse::<i64>() {
-                handed_over.push(id);
+                handed_over.insert(id);
             }
         }
-        handed_over.retain(|id| !refused.contains(id));
+        let handed_over: Vec<i64> = handed_over.into_iter().collect();
         found.push(Orphan {
             path,
             _file: file,
@@ -142,12 +147,16 @@ mod tests {
             dead.handing_over(id).unwrap();
         }
         dead.refused(2).unwrap();
+        // Refused, then retried and handed over again: it counts.
+        dead.handing_over(4).unwrap();
+        dead.refused(4).unwrap();
+        dead.handing_over(4).unwrap();
         let dead_path = dead.path().to_owned();
         // Dropping the handle releases the lock, as the death of the process does.
         drop(dead);
         let found = orphans(dir.path(), Some(live.path())).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].handed_over, vec![1, 3]);
+        assert_eq!(found[0].handed_over, vec![1, 3, 4]);
         // While we hold it, nobody else recovers it too.
         assert!(orphans(dir.path(), Some(live.path())).unwrap().is_empty());
         found.into_iter().for_each(Orphan::remove);

@@ -110,8 +110,8 @@ pub async fn filter(
         ),
     }
     match uk_day_start(&query.to) {
-        // Inclusive: up to the start of the next day.
-        Ok(to) => filter.until = to.map(|t| t + 86_400),
+        // Inclusive: up to the start of the next UK day (23 or 25 hours on clock-change days).
+        Ok(to) => filter.until = to.and_then(next_uk_day_start),
         Err(()) => problem(
             "to",
             "Enter the last date as a real date, like 2026-11-30".into(),
@@ -213,6 +213,15 @@ fn uk_day_start(value: &str) -> Result<Option<Timestamp>, ()> {
         .ok_or(())
 }
 
+/// The start of the UK day after the one that starts at `day_start`.
+fn next_uk_day_start(day_start: Timestamp) -> Option<Timestamp> {
+    let local = chrono::DateTime::from_timestamp(day_start, 0)?
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .succ_opt()?;
+    uk_day_start(&local.format("%Y-%m-%d").to_string()).ok()?
+}
+
 /// The district a place names: a postcode's district, or a district by name or code.
 async fn district_of_place(
     ctx: &AppContext,
@@ -284,6 +293,9 @@ mod tests {
         assert!(uk_day_start("2026-02-30").is_err());
         assert!(uk_day_start("tomorrow").is_err());
         assert!(uk_day_start("99999-01-01").is_err());
+        // The day the clocks go back is 25 hours long.
+        let start = uk_day_start("2026-10-25").unwrap().unwrap();
+        assert_eq!(next_uk_day_start(start), Some(start + 25 * 3_600));
     }
 
     #[test]

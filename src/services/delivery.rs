@@ -267,13 +267,17 @@ enum Failure {
 }
 
 impl From<SendError> for Failure {
+    /// A gateway's permanent refusal blames the number only when it says the number is wrong
+    /// (a bad template or key would otherwise suspend everyone's number).
     fn from(error: SendError) -> Failure {
         if error.transient {
             Failure::Transient(error.message)
         } else {
+            let contact = error.message.to_lowercase().contains("phone_number")
+                || error.message.contains("Not a UK mobile");
             Failure::Permanent {
                 reason: error.message,
-                contact: true,
+                contact,
             }
         }
     }
@@ -289,20 +293,34 @@ async fn settle(ctx: &AppContext, target: &DeliveryTarget, failure: Failure) {
             let at = now + backoff_secs(limits.retry_base_secs, target.attempts);
             tracing::info!(delivery = target.id, attempt = target.attempts, retry_at = at, reason = %reason, "delivery will be retried");
             ctx.store
-                .retry_delivery(target.id, at, &reason, false)
+                .retry_delivery(target.id, target.attempts, at, &reason, false)
                 .await
         }
         Failure::Transient(reason) => {
             let reason = format!("gave up after {} attempts: {reason}", target.attempts);
             tracing::warn!(delivery = target.id, reason = %reason, "delivery failed");
             ctx.store
-                .fail_delivery(target.id, now, &reason, false, suspend_after)
+                .fail_delivery(
+                    target.id,
+                    target.attempts,
+                    now,
+                    &reason,
+                    false,
+                    suspend_after,
+                )
                 .await
         }
         Failure::Permanent { reason, contact } => {
             tracing::warn!(delivery = target.id, reason = %reason, "delivery failed for good");
             ctx.store
-                .fail_delivery(target.id, now, &reason, contact, suspend_after)
+                .fail_delivery(
+                    target.id,
+                    target.attempts,
+                    now,
+                    &reason,
+                    contact,
+                    suspend_after,
+                )
                 .await
         }
     };
@@ -376,6 +394,8 @@ async fn pace(
 #[derive(Clone)]
 struct Committer {
     requests: mpsc::Sender<CommitRequest>,
+    /// Set when a group could not be recorded at all: the journal must then be kept.
+    failed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct CommitRequest {
@@ -390,6 +410,8 @@ impl Committer {
     /// group is written.
     fn spawn(ctx: Arc<AppContext>) -> (Committer, tokio::task::JoinHandle<()>) {
         let (requests, mut incoming) = mpsc::channel::<CommitRequest>(COMMIT_GROUP * 4);
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let failures = failed.clone();
         let task = tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
                 let mut group = vec![first];
@@ -420,6 +442,9 @@ impl Committer {
                         other => break other,
                     }
                 };
+                if result.is_err() {
+                    failures.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
                 for request in group {
                     let answer = match &result {
                         Ok(marked) => Ok(marked.contains(&request.id)),
@@ -429,7 +454,7 @@ impl Committer {
                 }
             }
         });
-        (Committer { requests }, task)
+        (Committer { requests, failed }, task)
     }
 
     /// Hands one sent delivery to the next group commit without waiting for it.
@@ -472,7 +497,7 @@ impl Committer {
 }
 
 /// Claims due deliveries of a channel, or waits for some to be due; `before` runs before
-/// every attempt.
+/// every attempt, and a false from it puts the claim off.
 async fn claim<F, Fut>(
     ctx: &AppContext,
     channel: OutboundChannel,
@@ -481,13 +506,19 @@ async fn claim<F, Fut>(
 ) -> Option<Vec<DeliveryTarget>>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = bool>,
 {
     loop {
         if shutdown.is_cancelled() {
             return None;
         }
-        before().await;
+        if !before().await {
+            tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            continue;
+        }
         let settings = &ctx.settings.delivery;
         let now = chrono::Utc::now().timestamp();
         match ctx
@@ -590,8 +621,6 @@ struct EmailJob {
     envelope_to: String,
     message_id: String,
     bytes: Vec<u8>,
-    /// When the claim lapses (a little before, to be safe about clocks).
-    lease_until: i64,
 }
 
 pub async fn run_email(
@@ -651,14 +680,13 @@ pub async fn run_email(
             // Stopping: the claims lapse and another worker takes them.
             Err(_) => break,
         };
-        let lease_until = chrono::Utc::now().timestamp() + ctx.settings.delivery.lease_secs;
         for (target, slot) in targets.into_iter().zip(slots) {
             if !target.wants_channel {
                 drop_unwanted(&ctx, &target).await;
                 continue;
             }
             let job = match render_email(&ctx, &mut cache, &from, dkim.as_ref(), &target).await {
-                Ok(job) => EmailJob { lease_until, ..job },
+                Ok(job) => job,
                 Err(error) => {
                     settle(
                         &ctx,
@@ -683,24 +711,35 @@ pub async fn run_email(
     while let Some(result) = lanes.join_next().await {
         result.context("an email connection panicked")?;
     }
+    let commits_failed = committer.failed.clone();
     drop(committer);
     let _ = committing.await;
-    if let Some(journal) = journal.and_then(Arc::into_inner) {
-        journal.remove();
+    // A journal whose sends are all recorded is no longer needed; otherwise it stays, and the
+    // next worker to start records them.
+    if !commits_failed.load(std::sync::atomic::Ordering::SeqCst) {
+        if let Some(journal) = journal.and_then(Arc::into_inner) {
+            journal.remove();
+        }
     }
     tracing::info!("alert email worker stopped");
     Ok(())
 }
 
-/// Records as sent what dead workers' journals show they handed over.
-async fn recover_journals(ctx: &AppContext, dir: &std::path::Path, own: Option<&std::path::Path>) {
+/// Records as sent what dead workers' journals show they handed over; false if a journal
+/// could not be read or recorded (then nothing may be claimed: it might be sent twice).
+async fn recover_journals(
+    ctx: &AppContext,
+    dir: &std::path::Path,
+    own: Option<&std::path::Path>,
+) -> bool {
     let orphans = match journal::orphans(dir, own) {
         Ok(orphans) => orphans,
         Err(error) => {
             tracing::error!(error = %error, dir = %dir.display(), "could not read send journals");
-            return;
+            return false;
         }
     };
+    let mut all = true;
     for orphan in orphans {
         let now = chrono::Utc::now().timestamp();
         match ctx.store.recover_sent(&orphan.handed_over, now).await {
@@ -713,10 +752,12 @@ async fn recover_journals(ctx: &AppContext, dir: &std::path::Path, own: Option<&
                 orphan.remove();
             }
             Err(error) => {
-                tracing::error!(error = %error, "could not recover a dead worker's journal; will try again")
+                tracing::error!(error = %error, "could not recover a dead worker's journal; will try again");
+                all = false;
             }
         }
     }
+    all
 }
 
 async fn render_email(
@@ -734,7 +775,6 @@ async fn render_email(
         envelope_to: message.to,
         message_id: message.message_id,
         bytes,
-        lease_until: 0,
     })
 }
 
@@ -830,9 +870,11 @@ impl Lane {
         // worker must not take the delivery over: give up on a claim about to lapse (dropping
         // the connection makes the server discard the message), journal the hand-over, and
         // only then write the final dot.
+        // The reply to the dot may take the whole SMTP timeout, and the mark comes after it.
         let now = chrono::Utc::now().timestamp();
+        let needed = LEASE_MARGIN_SECS + config.timeout.as_secs() as i64;
         let journalled = match &self.journal {
-            _ if now + LEASE_MARGIN_SECS >= job.lease_until => {
+            _ if now + needed >= job.target.lease_until => {
                 tracing::warn!(
                     delivery = target.id,
                     "claim about to lapse before sending; message abandoned"
@@ -876,13 +918,21 @@ impl Lane {
     }
 }
 
-/// An SMTP error as a delivery failure; a 5xx reply to RCPT blames the address.
+/// An SMTP error as a delivery failure. Only a refusal of the recipient that says the address
+/// is bad (550, 551 or 553, not a 5.7.x policy refusal such as "relaying denied") blames the
+/// address: a misconfigured relay must not suspend every resident.
 fn smtp_failure(error: &SmtpError, at_recipient: bool) -> Failure {
     let reason = SendError::permanent(error.to_string()).message;
     if error.is_permanent() {
+        let bad_address = match error {
+            SmtpError::Rejected { reply, .. } => {
+                matches!(reply.code, 550 | 551 | 553) && !reply.text.contains("5.7.")
+            }
+            _ => false,
+        };
         Failure::Permanent {
             reason,
-            contact: at_recipient,
+            contact: at_recipient && bad_address,
         }
     } else {
         Failure::Transient(reason)
@@ -898,7 +948,8 @@ pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: Cancella
     let sender = Arc::new(sender);
     let (committer, _) = Committer::spawn(ctx.clone());
     let mut cache = AlertCache::default();
-    while let Some(targets) = claim(&ctx, OutboundChannel::Sms, &shutdown, || async {}).await {
+    while let Some(targets) = claim(&ctx, OutboundChannel::Sms, &shutdown, || async { true }).await
+    {
         let now = chrono::Utc::now();
         let mut due = Vec::new();
         for target in targets {
@@ -911,6 +962,7 @@ pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: Cancella
                     .store
                     .retry_delivery(
                         target.id,
+                        target.attempts,
                         until,
                         "held for the resident's quiet hours",
                         true,
@@ -980,6 +1032,15 @@ async fn send_text(
             .await;
         }
     };
+    // A request may take the whole timeout: do not start one on a claim about to lapse.
+    let needed = LEASE_MARGIN_SECS + ctx.settings.mail.smtp_timeout_secs as i64;
+    if chrono::Utc::now().timestamp() + needed >= target.lease_until {
+        tracing::warn!(
+            delivery = target.id,
+            "claim about to lapse before sending a text; left for the next claim"
+        );
+        return;
+    }
     // An earlier claim may have reached the gateway before its worker died: ask first.
     let earlier = if target.attempts > 1 {
         match sender.find_sent(&sms.reference).await {

@@ -69,6 +69,14 @@ pub async fn reply(
     body: &str,
 ) -> anyhow::Result<ReplyOutcome> {
     let body = body.trim();
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Ok(ReplyOutcome::Invalid(
+            "Your message has characters we cannot store: write it again as plain text",
+        ));
+    }
     if body.is_empty() {
         return Ok(ReplyOutcome::Invalid("Write your message to the sender"));
     }
@@ -102,11 +110,10 @@ pub enum CallbackResult {
     InProgress,
 }
 
-/// Our delivery id in a text's reference, `alert-12-delivery-345`.
-fn delivery_of_reference(reference: &str) -> Option<i64> {
+/// (alert id, delivery id) in a text's reference, `alert-12-delivery-345`.
+fn delivery_of_reference(reference: &str) -> Option<(i64, i64)> {
     let (alert, delivery) = reference.strip_prefix("alert-")?.split_once("-delivery-")?;
-    alert.parse::<i64>().ok()?;
-    delivery.parse().ok()
+    Some((alert.parse().ok()?, delivery.parse().ok()?))
 }
 
 /// Applies a delivery-status callback from the SMS gateway.
@@ -147,7 +154,7 @@ mod tests {
     fn the_delivery_is_read_from_the_reference_of_an_alert_text() {
         assert_eq!(
             super::delivery_of_reference("alert-12-delivery-345"),
-            Some(345)
+            Some((12, 345))
         );
         assert_eq!(super::delivery_of_reference("mobile-code-abc"), None);
         assert_eq!(super::delivery_of_reference("alert-x-delivery-3"), None);

@@ -204,7 +204,8 @@ pub struct AlertLetter {
 }
 
 pub struct AlertLinks {
-    pub web_url: String,
+    /// The alert's public page; `None` for an alert kept to subscribers.
+    pub web_url: Option<String>,
     pub useful_url: String,
     pub not_useful_url: String,
     pub reply_url: String,
@@ -309,7 +310,7 @@ pub fn resident_alert_email(
         )
     ));
     let links = AlertLinks {
-        web_url: alert_web_url(ctx, alert_id),
+        web_url: (!shared.alert.content.private).then(|| alert_web_url(ctx, alert_id)),
         useful_url: ctx.link(&format!("/rate/{link_token}/useful")),
         not_useful_url: ctx.link(&format!("/rate/{link_token}/not-useful")),
         reply_url: ctx.link(&format!("/reply/{link_token}")),
@@ -354,7 +355,12 @@ pub fn resident_alert_sms(
         .sms_text
         .clone()
         .unwrap_or_else(|| crate::domain::alert::to_gsm7_lossy(&alert.content.title));
-    let link = alert_web_url(ctx, alert.id);
+    // An alert kept to subscribers has no public page to link to.
+    let link = if alert.content.private {
+        String::new()
+    } else {
+        alert_web_url(ctx, alert.id)
+    };
     Ok(Some(SmsMessage {
         phone_number: mobile.clone(),
         content: AlertSmsText {

@@ -427,6 +427,8 @@ pub struct DeliveryTarget {
     pub attempts: i64,
     /// The gateway's id for a text a previous claim may already have sent.
     pub gateway_id: Option<String>,
+    /// When this claim lapses and another worker may take the delivery over.
+    pub lease_until: Timestamp,
     pub name: String,
     pub email: String,
     pub mobile: Option<String>,
@@ -809,18 +811,22 @@ pub trait Store: Send + Sync + 'static {
     async fn recover_sent(&self, ids: &[i64], now: Timestamp) -> StoreResult<u64>;
     /// Puts a delivery back to wait until `next_attempt_at`; `held` marks a wait for quiet
     /// hours, which does not count as an attempt.
+    /// Only under the claim `attempts` (a lapsed claim changes nothing).
     async fn retry_delivery(
         &self,
         id: i64,
+        attempts: i64,
         next_attempt_at: Timestamp,
         error: &str,
         held: bool,
     ) -> StoreResult<()>;
     /// Records a delivery as failed for good. `contact_failed` counts a permanent failure
     /// against the resident's address or number, suspending it after `suspend_after`.
+    /// Only under the claim `attempts` (a lapsed claim changes nothing).
     async fn fail_delivery(
         &self,
         id: i64,
+        attempts: i64,
         now: Timestamp,
         error: &str,
         contact_failed: bool,
@@ -828,12 +834,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Applies a gateway's delivery-status callback; false if no delivery has that id.
     /// `error` is `None` for a delivered text; `contact_failed` counts a permanent failure against
-    /// the number as `fail_delivery` does. The delivery is found by the gateway's id or by our
-    /// own id carried in the text's reference (a receipt may beat the record of the send).
+    /// the number as `fail_delivery` does. The delivery is found by the gateway's id or, where no
+    /// gateway id is recorded yet, by (alert id, delivery id) carried in the text's reference (a
+    /// receipt may beat the record of the send). Only a delivery not yet final changes.
     async fn delivery_status(
         &self,
         gateway_id: &str,
-        delivery_id: Option<i64>,
+        delivery: Option<(i64, i64)>,
         error: Option<&str>,
         contact_failed: bool,
         now: Timestamp,

@@ -21,34 +21,39 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
-    /// A search's words as text for `to_tsvector`: letters and digits only, so nothing is syntax.
+    /// A search's words as text for `plainto_tsquery`: letters and digits only, so nothing is
+    /// syntax, and never only stop words (`shared::search_terms` drops those), so PostgreSQL
+    /// has no notice to send about them.
     fn archive_search_words(terms: &[String]) -> String {
         terms.join(" ")
     }
 
-    /// A page of search results: `$1` is the words, `conditions` narrow the alerts `a`, `page`
-    /// is the LIMIT and OFFSET. The words become a query as `plainto_tsquery` would make them
-    /// (English stems, stop words dropped, all required), but built from `to_tsvector`'s lexemes:
-    /// when every word is a stop word the query is NULL and matches nothing, where
-    /// `plainto_tsquery` would raise a notice that sqlx logs for every such search. Ranked by
-    /// cover density with a title match (weight A) worth five body matches (weight B), lengths
-    /// evened out by log; ties newest first. The page is chosen first and only its alerts get
-    /// headlines: `ts_headline` reads the whole text, too dear for every match.
-    fn archive_search_sql(columns: &str, conditions: &str, page: &str) -> String {
+    /// A page of search results: `$1` is the words, `filters` narrow the alerts `a` (here the
+    /// rows of `alert_search`, which carries what filters need), `page` is the LIMIT and
+    /// OFFSET. The newest `SEARCH_WINDOW` matches (by id, as on SQLite) are ranked by cover
+    /// density, a title match (weight A) worth five body matches (weight B), lengths evened out
+    /// by log; ties newest first. For a common word PostgreSQL walks back through the newest
+    /// alerts until it has enough; for a rarer one it takes them all from the GIN index. Only the
+    /// page's alerts get headlines: `ts_headline` reads the whole text, too dear for every match.
+    fn archive_search_sql(columns: &str, filters: &str, page: &str) -> String {
         format!(
-            "WITH search AS (SELECT CAST(string_agg(quote_literal(lexeme), ' & ') AS tsquery) AS query \
-             FROM unnest(to_tsvector('english', $1))) \
+            "WITH hit AS ( \
+             SELECT w.id, w.queued_at, \
+             ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', w.search, plainto_tsquery('english', $1), 1) AS score \
+             FROM (SELECT a.id, a.queued_at, a.search \
+                   FROM (SELECT alert_id AS id, queued_at, provider_id, message_type_id, search \
+                         FROM alert_search) a \
+                   WHERE a.search @@ plainto_tsquery('english', $1){filters} \
+                   ORDER BY a.id DESC LIMIT {window}) w \
+             ORDER BY score DESC, w.queued_at DESC, w.id DESC {page}) \
              SELECT {columns}, \
-             ts_headline('english', a.body_text, search.query, {HEADLINE}) AS body_snippet, \
-             ts_headline('english', a.title, search.query, {HEADLINE} || ', HighlightAll=true') AS title_snippet \
-             FROM (SELECT a.id, a.queued_at, \
-                   ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', a.search, (SELECT query FROM search), 1) AS score \
-                   FROM alerts a WHERE a.search @@ (SELECT query FROM search) AND {conditions} \
-                   ORDER BY score DESC, a.queued_at DESC, a.id DESC {page}) hit \
-             JOIN alerts a ON a.id = hit.id \
+             ts_headline('english', a.body_text, plainto_tsquery('english', $1), {HEADLINE}) AS body_snippet, \
+             ts_headline('english', a.title, plainto_tsquery('english', $1), {HEADLINE} || ', HighlightAll=true') \
+             AS title_snippet \
+             FROM hit JOIN alerts a ON a.id = hit.id \
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
-             CROSS JOIN search \
-             ORDER BY hit.score DESC, hit.queued_at DESC, hit.id DESC"
+             ORDER BY hit.score DESC, hit.queued_at DESC, hit.id DESC",
+            window = super::shared::SEARCH_WINDOW,
         )
     }
 }

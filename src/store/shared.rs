@@ -1487,6 +1487,7 @@ macro_rules! impl_store {
                             channel,
                             attempts: row.try_get("attempts")?,
                             gateway_id: row.try_get("gateway_id")?,
+                            lease_until,
                             name: row.try_get("name")?,
                             email: row.try_get("email")?,
                             mobile: row.try_get("mobile")?,
@@ -1512,7 +1513,8 @@ macro_rules! impl_store {
                 if gateway_ids.iter().all(Option::is_none) {
                     // One statement for the whole group: the usual case, emails.
                     let mut marked = Vec::with_capacity(claims.len());
-                    for group in claims.chunks(1_000) {
+                    // SQLite takes at most 500 terms in one compound SELECT.
+                    for group in claims.chunks(250) {
                         let mut builder = sqlx::QueryBuilder::<$db>::new(
                             "UPDATE deliveries SET state = 'sent', locked_until = NULL, last_error = NULL, sent_at = ",
                         );
@@ -1583,6 +1585,7 @@ macro_rules! impl_store {
             async fn retry_delivery(
                 &self,
                 id: i64,
+                attempts: i64,
                 next_attempt_at: $crate::store::Timestamp,
                 error: &str,
                 held: bool,
@@ -1590,12 +1593,14 @@ macro_rules! impl_store {
                 sqlx::query(
                     "UPDATE deliveries SET state = 'pending', sent_at = NULL, locked_until = NULL, \
                      next_attempt_at = $2, last_error = $3, held = $4, \
-                     attempts = attempts - CASE WHEN $4 THEN 1 ELSE 0 END WHERE id = $1",
+                     attempts = attempts - CASE WHEN $4 THEN 1 ELSE 0 END \
+                     WHERE id = $1 AND attempts = $5 AND state = 'pending'",
                 )
                 .bind(id)
                 .bind(next_attempt_at)
                 .bind(error)
                 .bind(held)
+                .bind(attempts)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -1604,6 +1609,7 @@ macro_rules! impl_store {
             async fn fail_delivery(
                 &self,
                 id: i64,
+                attempts: i64,
                 now: $crate::store::Timestamp,
                 error: &str,
                 contact_failed: bool,
@@ -1612,12 +1618,14 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await?;
                 let failed = sqlx::query(
                     "UPDATE deliveries SET state = 'failed', finished_at = $2, locked_until = NULL, \
-                     held = $4, last_error = $3 WHERE id = $1 RETURNING subscriber_id, channel",
+                     held = $4, last_error = $3 WHERE id = $1 AND attempts = $5 AND state = 'pending' \
+                     RETURNING subscriber_id, channel",
                 )
                 .bind(id)
                 .bind(now)
                 .bind(error)
                 .bind(false)
+                .bind(attempts)
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let (Some(row), true) = (failed, contact_failed) {
@@ -1630,7 +1638,7 @@ macro_rules! impl_store {
             async fn delivery_status(
                 &self,
                 gateway_id: &str,
-                delivery_id: Option<i64>,
+                delivery: Option<(i64, i64)>,
                 error: Option<&str>,
                 contact_failed: bool,
                 now: $crate::store::Timestamp,
@@ -1641,13 +1649,15 @@ macro_rules! impl_store {
                     "UPDATE deliveries SET state = CASE WHEN $2 IS NULL THEN 'delivered' ELSE 'failed' END, \
                      finished_at = $3, last_error = COALESCE($2, last_error), gateway_id = $1, \
                      sent_at = COALESCE(sent_at, $3), locked_until = NULL \
-                     WHERE (gateway_id = $1 OR id = $4) AND channel = 'sms' \
+                     WHERE channel = 'sms' AND state IN ('pending', 'sent') \
+                     AND (gateway_id = $1 OR (gateway_id IS NULL AND alert_id = $4 AND id = $5)) \
                      RETURNING subscriber_id, channel",
                 )
                 .bind(gateway_id)
                 .bind(error)
                 .bind(now)
-                .bind(delivery_id)
+                .bind(delivery.map(|(alert, _)| alert))
+                .bind(delivery.map(|(_, id)| id))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let found = row.is_some();
@@ -1870,7 +1880,9 @@ macro_rules! impl_store {
                 use sqlx::Row;
                 use $crate::store::shared::{ArchiveParam, ArchiveParams, PUBLIC_ALERT_COLUMNS};
                 // A search's words are parameter $1; each filter adds a condition on the alert `a`
-                // with its own numbered parameter.
+                // (its `id`, `provider_id`, `message_type_id` and `queued_at`) with its own
+                // numbered parameter. Whether `a` is public is for each query to say: a search's
+                // index holds public alerts only.
                 let mut params = ArchiveParams::default();
                 let searching = match filter.query.as_deref() {
                     Some(text) => {
@@ -1883,27 +1895,27 @@ macro_rules! impl_store {
                     }
                     None => false,
                 };
-                let mut conditions = String::from("a.status = 'queued' AND NOT a.private");
+                let mut filters = String::new();
                 if let Some(code) = &filter.district {
                     let code = params.add(ArchiveParam::Text(code.clone()));
-                    conditions += &format!(
+                    filters += &format!(
                         " AND a.id IN (SELECT alert_id FROM alert_districts WHERE district_code = {code})"
                     );
                 }
                 if let Some(slug) = &filter.provider {
                     let slug = params.add(ArchiveParam::Text(slug.clone()));
-                    conditions += &format!(" AND a.provider_id = (SELECT id FROM providers WHERE slug = {slug})");
+                    filters += &format!(" AND a.provider_id = (SELECT id FROM providers WHERE slug = {slug})");
                 }
                 if let Some(slug) = &filter.message_type {
                     let slug = params.add(ArchiveParam::Text(slug.clone()));
-                    conditions +=
+                    filters +=
                         &format!(" AND a.message_type_id = (SELECT id FROM message_types WHERE slug = {slug})");
                 }
                 if let Some(since) = filter.since {
-                    conditions += &format!(" AND a.queued_at >= {}", params.add(ArchiveParam::Int(since)));
+                    filters += &format!(" AND a.queued_at >= {}", params.add(ArchiveParam::Int(since)));
                 }
                 if let Some(until) = filter.until {
-                    conditions += &format!(" AND a.queued_at < {}", params.add(ArchiveParam::Int(until)));
+                    filters += &format!(" AND a.queued_at < {}", params.add(ArchiveParam::Int(until)));
                 }
                 // No limit asked for: every match.
                 let limit = if filter.limit > 0 { filter.limit } else { i64::MAX };
@@ -1913,21 +1925,25 @@ macro_rules! impl_store {
                         params.add(ArchiveParam::Int(limit)),
                         params.add(ArchiveParam::Int(filter.offset.max(0)))
                     );
-                    Self::archive_search_sql(PUBLIC_ALERT_COLUMNS, &conditions, &page)
+                    Self::archive_search_sql(PUBLIC_ALERT_COLUMNS, &filters, &page)
                 } else {
                     if let Some((at, id)) = filter.before {
                         let at = params.add(ArchiveParam::Int(at));
                         let id = params.add(ArchiveParam::Int(id));
-                        conditions += &format!(" AND (a.queued_at, a.id) < ({at}, {id})");
+                        filters += &format!(" AND (a.queued_at, a.id) < ({at}, {id})");
                     }
                     format!(
                         "SELECT {PUBLIC_ALERT_COLUMNS} FROM alerts a \
                          JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
-                         WHERE {conditions} ORDER BY a.queued_at DESC, a.id DESC LIMIT {}",
+                         WHERE a.status = 'queued' AND NOT a.private{filters} \
+                         ORDER BY a.queued_at DESC, a.id DESC LIMIT {}",
                         params.add(ArchiveParam::Int(limit))
                     )
                 };
-                let rows = Self::bind_archive_params(sqlx::query(&sql), &params)
+                // A search is planned afresh each time (an unnamed statement): how PostgreSQL
+                // best finds a word's alerts depends on how common the word is, which a plan
+                // cached for any word would not know.
+                let rows = Self::bind_archive_params(sqlx::query(&sql).persistent(!searching), &params)
                     .fetch_all(&self.pool)
                     .await?;
                 let mut hits = rows
@@ -2282,6 +2298,13 @@ pub(super) const PUBLIC_ALERT_COLUMNS: &str =
      m.slug AS message_type_slug, m.name AS message_type_name, a.priority, a.queued_at, \
      a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, a.target_description, \
      a.target_json, a.follows_alert_id, a.follow_up, a.imported_from";
+
+/// How many matching alerts a search ranks: the most recently stored ones. Ranking reads every
+/// candidate's words, so a common word ("police", in most alerts) would otherwise cost in
+/// proportion to the whole archive; with fewer matches than this (any search of two or three
+/// distinctive words) the ranking is of every match. The archive lets people page this deep
+/// (`services::archive::MAX_SEARCH_OFFSET`) and no further.
+pub(super) const SEARCH_WINDOW: i64 = 1_000;
 
 /// Most words a search looks for; the rest of what was typed is ignored.
 pub(super) const MAX_SEARCH_TERMS: usize = 16;

@@ -41,23 +41,29 @@ impl SqliteStore {
         quoted.join(" ")
     }
 
-    /// A page of search results: `$1` is the FTS5 query, `conditions` narrow the alerts `a`,
-    /// `page` is the LIMIT and OFFSET. Ranked by BM25 with a word in the title counting as
-    /// much as `TITLE_WEIGHT` in the body, ties newest first. The page is chosen first and its
-    /// snippets made afterwards: made in the ranking query, they would be made for every match.
-    fn archive_search_sql(columns: &str, conditions: &str, page: &str) -> String {
+    /// A page of search results: `$1` is the FTS5 query, `filters` narrow the alerts `a`,
+    /// `page` is the LIMIT and OFFSET. The newest `SEARCH_WINDOW` matches (by id, the order
+    /// FTS5 reads them in, so it stops there) are ranked by BM25, a word in the title counting
+    /// `TITLE_WEIGHT` times one in the body, ties newest first. Snippets are made for the page's
+    /// alerts only, once it is chosen. The joins are CROSS JOINs to keep the index first: SQLite
+    /// would otherwise be tempted to walk every public alert and look each up in the index.
+    fn archive_search_sql(columns: &str, filters: &str, page: &str) -> String {
         format!(
             "SELECT {columns}, \
              snippet(alerts_search, 1, char(1), char(2), '…', {SNIPPET_WORDS}) AS body_snippet, \
              snippet(alerts_search, 0, char(1), char(2), '…', {SNIPPET_WORDS}) AS title_snippet \
-             FROM (SELECT a.id, a.queued_at, bm25(alerts_search, {TITLE_WEIGHT}, 1.0) AS score \
-                   FROM alerts_search JOIN alerts a ON a.id = alerts_search.rowid \
-                   WHERE alerts_search MATCH $1 AND {conditions} \
-                   ORDER BY score, a.queued_at DESC, a.id DESC {page}) hit \
+             FROM (SELECT id, queued_at, score FROM \
+                   (SELECT alerts_search.rowid AS id, a.queued_at, \
+                    bm25(alerts_search, {TITLE_WEIGHT}, 1.0) AS score \
+                    FROM alerts_search CROSS JOIN alerts a ON a.id = alerts_search.rowid \
+                    WHERE alerts_search MATCH $1 AND a.status = 'queued' AND NOT a.private{filters} \
+                    ORDER BY alerts_search.rowid DESC LIMIT {window}) \
+                   ORDER BY score, queued_at DESC, id DESC {page}) hit \
              CROSS JOIN alerts_search ON alerts_search.rowid = hit.id AND alerts_search MATCH $1 \
              JOIN alerts a ON a.id = hit.id \
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
-             ORDER BY hit.score, hit.queued_at DESC, hit.id DESC"
+             ORDER BY hit.score, hit.queued_at DESC, hit.id DESC",
+            window = super::shared::SEARCH_WINDOW,
         )
     }
 }
