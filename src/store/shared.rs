@@ -1940,12 +1940,24 @@ macro_rules! impl_store {
                         params.add(ArchiveParam::Int(limit))
                     )
                 };
-                // A search is planned afresh each time (an unnamed statement): how PostgreSQL
-                // best finds a word's alerts depends on how common the word is, which a plan
-                // cached for any word would not know.
-                let rows = Self::bind_archive_params(sqlx::query(&sql).persistent(!searching), &params)
-                    .fetch_all(&self.pool)
-                    .await?;
+                let rows = if searching {
+                    // Planned afresh each time (an unnamed statement), with the backend's planner
+                    // settings for searches: how best to find a word's alerts depends on how
+                    // common the word is, which a plan cached for any word would not know.
+                    let mut tx = self.pool.begin().await?;
+                    for setting in Self::ARCHIVE_SEARCH_SETTINGS {
+                        sqlx::query(setting).execute(&mut *tx).await?;
+                    }
+                    let rows = Self::bind_archive_params(sqlx::query(&sql).persistent(false), &params)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    rows
+                } else {
+                    Self::bind_archive_params(sqlx::query(&sql), &params)
+                        .fetch_all(&self.pool)
+                        .await?
+                };
                 let mut hits = rows
                     .iter()
                     .map(|row| {

@@ -34,6 +34,9 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Statements run before a search, in its transaction: none needed.
+    const ARCHIVE_SEARCH_SETTINGS: &'static [&'static str] = &[];
+
     /// A search's words as an FTS5 query: each quoted, so that nothing in them is syntax, and
     /// all of them required.
     fn archive_search_words(terms: &[String]) -> String {
