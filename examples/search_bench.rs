@@ -308,7 +308,7 @@ impl Archive {
         let mut by_frequency: Vec<(&String, usize)> = self
             .postings
             .iter()
-            .filter(|(w, _)| searchable(w) && !is_stop_word(w))
+            .filter(|(w, _)| searchable(w) && !beacon::store::is_stop_word(w))
             .map(|(w, ids)| (w, ids.len()))
             .collect();
         by_frequency.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -330,7 +330,9 @@ impl Archive {
         for sentence in sentences {
             let words: Vec<&str> = words_of(sentence).collect();
             for pair in words.windows(2) {
-                if pair.iter().all(|w| searchable(w) && !is_stop_word(w))
+                if pair
+                    .iter()
+                    .all(|w| searchable(w) && !beacon::store::is_stop_word(w))
                     && seen.insert(format!("{} {}", pair[0], pair[1]).to_lowercase())
                 {
                     pairs.push(format!("{} {}", pair[0], pair[1]));
@@ -431,141 +433,6 @@ fn drawn_sentence(vocabulary: &Vocabulary, rng: &mut StdRng) -> String {
     let mut sentence = words.join(" ");
     sentence.push('.');
     sentence
-}
-
-/// PostgreSQL's English stop words (`english.stop`), which both backends' searches drop: no
-/// query to time.
-fn is_stop_word(word: &str) -> bool {
-    const STOP_WORDS: [&str; 127] = [
-        "i",
-        "me",
-        "my",
-        "myself",
-        "we",
-        "our",
-        "ours",
-        "ourselves",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "he",
-        "him",
-        "his",
-        "himself",
-        "she",
-        "her",
-        "hers",
-        "herself",
-        "it",
-        "its",
-        "itself",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "themselves",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "this",
-        "that",
-        "these",
-        "those",
-        "am",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "having",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "a",
-        "an",
-        "the",
-        "and",
-        "but",
-        "if",
-        "or",
-        "because",
-        "as",
-        "until",
-        "while",
-        "of",
-        "at",
-        "by",
-        "for",
-        "with",
-        "about",
-        "against",
-        "between",
-        "into",
-        "through",
-        "during",
-        "before",
-        "after",
-        "above",
-        "below",
-        "to",
-        "from",
-        "up",
-        "down",
-        "in",
-        "out",
-        "on",
-        "off",
-        "over",
-        "under",
-        "again",
-        "further",
-        "then",
-        "once",
-        "here",
-        "there",
-        "when",
-        "where",
-        "why",
-        "how",
-        "all",
-        "any",
-        "both",
-        "each",
-        "few",
-        "more",
-        "most",
-        "other",
-        "some",
-        "such",
-        "no",
-        "nor",
-        "not",
-        "only",
-        "own",
-        "same",
-        "so",
-        "than",
-        "too",
-        "very",
-        "s",
-        "t",
-        "can",
-        "will",
-        "just",
-        "don",
-        "should",
-        "now",
-    ];
-    STOP_WORDS.contains(&word.to_lowercase().as_str())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

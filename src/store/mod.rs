@@ -9,6 +9,7 @@ mod postgres;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use shared::is_stop_word;
 pub use sqlite::SqliteStore;
 
 use crate::domain::staff::{Permissions, StaffDetails};

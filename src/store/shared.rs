@@ -2455,13 +2455,18 @@ const STOP_WORDS: [&str; 127] = [
     "now",
 ];
 
+/// Whether a search drops this word as too common (either case).
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word.to_lowercase().as_str())
+}
+
 /// The words of a search as the archive looks for them: runs of letters and digits (in any
 /// script) that are not stop words, at most `MAX_SEARCH_TERMS`. Everything else (quotes,
 /// brackets, `*`, `-`, `:`) only separates words, and each backend quotes every word, so nothing
 /// typed is ever read as query syntax: `NEAR(a b)` looks for the words "NEAR" and "b".
 pub(super) fn search_terms(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty() && !STOP_WORDS.contains(&word.to_lowercase().as_str()))
+        .filter(|word| !word.is_empty() && !is_stop_word(word))
         .take(MAX_SEARCH_TERMS)
         .map(|word| word.chars().take(MAX_TERM_CHARS).collect())
         .collect()
