@@ -53,6 +53,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import alerts from other services' archives (eCops email or bulletin exports, police
+    /// news articles in Markdown) into the public archive, as sent to nobody.
+    ImportArchive {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The files' format (detected from each file by default).
+        #[arg(long, value_enum)]
+        format: Option<crate::import::Format>,
+        /// Show what would be stored, and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the report as JSON to this file ("-": standard output, instead of text).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// The provider (slug) that "The Police" and alerts naming no provider are filed under;
+        /// by default the force, the first provider in the catalogue.
+        #[arg(long)]
+        police_provider: Option<String>,
+        /// The date (YYYY-MM-DD) for alerts whose source gives none; by default today.
+        #[arg(long)]
+        undated_date: Option<chrono::NaiveDate>,
+    },
     /// Print the effective configuration, with secrets redacted.
     Config,
     /// Operators' commands.
@@ -155,6 +177,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::ImportArchive {
+            files,
+            format,
+            dry_run,
+            json,
+            police_provider,
+            undated_date,
+        } => {
+            let options = crate::services::import::ImportOptions {
+                format,
+                dry_run,
+                police_provider,
+                undated: undated_date,
+            };
+            import_archive(settings, &files, &options, json.as_deref()).await
         }
         Command::Config => {
             print!("{}", toml::to_string(&settings.redacted())?);
@@ -431,6 +469,149 @@ const DEMO_HISTORY: &[(i64, &str, &str, i64, &str, &str, &str)] = &[
      "In September our average response time on live web chat was just 27 seconds. Web chat operators can give advice, answer questions and take crime reports around the clock, often without the wait of a phone call.",
      r#"{"include":[{"kind":"force_area"}]}"#),
 ];
+
+/// `beacon import-archive`: every file is read before anything is stored, so a missing file
+/// stops the import at once; then each is imported with a progress bar and reported. Fails
+/// (after storing what could be read) if any alert could not be read.
+async fn import_archive(
+    settings: Settings,
+    files: &[PathBuf],
+    options: &crate::services::import::ImportOptions,
+    json: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::services::import::{import_bytes, FileReport};
+    let mut contents = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        // The name, not the path: it is shown on the public archive.
+        let label = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        contents.push((label, bytes));
+    }
+    let ctx = app::context(settings).await?;
+    let text = json != Some(std::path::Path::new("-"));
+    let mut reports: Vec<FileReport> = Vec::new();
+    for (label, bytes) in &contents {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {wide_bar} {pos}/{len} alerts ({eta} left)",
+            )
+            .context("the progress template")?,
+        );
+        bar.set_message(label.clone());
+        let report = import_bytes(&ctx, label, bytes, options, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+        bar.finish_and_clear();
+        if text {
+            print_import_report(&report);
+        }
+        reports.push(report);
+    }
+    let unreadable: usize = reports.iter().map(|r| r.unreadable.len()).sum();
+    if let Some(path) = json {
+        let totals = serde_json::json!({
+            "found": reports.iter().map(|r| r.found).sum::<usize>(),
+            "stored": reports.iter().map(|r| r.stored).sum::<usize>(),
+            "duplicates": reports.iter().map(|r| r.duplicates).sum::<usize>(),
+            "unreadable": unreadable,
+        });
+        let document = serde_json::to_string_pretty(&serde_json::json!({
+            "dry_run": options.dry_run,
+            "totals": totals,
+            "files": reports,
+        }))?;
+        if text {
+            std::fs::write(path, document + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+        } else {
+            println!("{document}");
+        }
+    }
+    anyhow::ensure!(
+        unreadable == 0,
+        "{unreadable} alert(s) could not be read (listed above with their lines); the rest {}",
+        if options.dry_run {
+            "would be stored"
+        } else {
+            "were stored"
+        }
+    );
+    Ok(())
+}
+
+fn print_import_report(report: &crate::services::import::FileReport) {
+    use crate::services::import::Outcome;
+    let format = report
+        .format
+        .map(|f| f.describe())
+        .unwrap_or("unknown format");
+    println!("{} ({format})", report.file);
+    println!(
+        "  {} found: {} {}, {} already stored, {} could not be read",
+        report.found,
+        if report.dry_run {
+            report
+                .alerts
+                .iter()
+                .filter(|a| a.outcome == Outcome::WouldStore)
+                .count()
+        } else {
+            report.stored
+        },
+        if report.dry_run {
+            "would be stored"
+        } else {
+            "stored"
+        },
+        report.duplicates,
+        report.unreadable.len()
+    );
+    for alert in &report.alerts {
+        // Each alert is listed when trying an import; a real one lists only what went wrong.
+        if !report.dry_run {
+            break;
+        }
+        let outcome = match alert.outcome {
+            Outcome::Stored => "stored",
+            Outcome::WouldStore => "would store",
+            Outcome::Duplicate => "already stored",
+        };
+        let mut details = vec![
+            alert.provider.clone(),
+            alert.message_type.clone(),
+            alert.date.clone(),
+        ];
+        if let Some(original) = &alert.original_provider {
+            details.push(format!("source's provider: {original}"));
+        }
+        if !alert.places.is_empty() {
+            details.push(format!("places: {}", alert.places.join(", ")));
+        }
+        if !alert.inferred.is_empty() {
+            details.push(format!("inferred: {}", alert.inferred.join(", ")));
+        }
+        println!(
+            "  line {}: {outcome} “{}” ({})",
+            alert.line,
+            alert.title,
+            details.join("; ")
+        );
+    }
+    for problem in &report.unreadable {
+        println!(
+            "  line {}: could not be read: {}",
+            problem.line, problem.reason
+        );
+    }
+    for warning in &report.warnings {
+        println!("  line {}: note: {}", warning.line, warning.reason);
+    }
+}
 
 /// Confirmed demo residents at real force-area postcodes, spread evenly through the bundled
 /// file: names and addresses are made up (example.org), choices vary, a third get texts.

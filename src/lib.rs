@@ -1,6 +1,6 @@
 //! Beacon: community alerts for police forces and their partners. The crate is laid out as rooms
 //! with doors in one direction: `web` and `cli` call `services`, which use `domain`, `geo`,
-//! `delivery` and `store`.
+//! `import`, `delivery` and `store`.
 
 pub mod app;
 pub mod cli;
@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod domain;
 pub mod feeds;
 pub mod geo;
+pub mod import;
 pub mod services;
 pub mod store;
 pub mod telemetry;

@@ -219,6 +219,8 @@ mod test_support {
             follows_alert_id: None,
             follow_up: None,
             imported_from: None,
+            imported_provider: None,
+            imported_inferred: Vec::new(),
         }
     }
 

@@ -200,9 +200,22 @@ async fn record_districts(
     index: &crate::geo::audience::AudienceIndex,
     prepared: &crate::geo::target::PreparedTarget,
 ) -> anyhow::Result<()> {
+    let mut codes = target_districts(ctx, target, prepared).await?;
+    codes.extend(index.districts_touched(prepared));
+    let codes: Vec<String> = codes.into_iter().collect();
+    ctx.store.set_alert_districts(alert_id, &codes).await?;
+    Ok(())
+}
+
+/// The districts a target concerns whoever lives there: those it names, and those of the
+/// postcodes inside the shapes it draws.
+pub async fn target_districts(
+    ctx: &AppContext,
+    target: &AreaTarget,
+    prepared: &crate::geo::target::PreparedTarget,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
     use crate::geo::target::Shape;
-    let mut codes: std::collections::BTreeSet<String> =
-        index.districts_touched(prepared).into_iter().collect();
+    let mut codes = std::collections::BTreeSet::new();
     for shape in &target.include {
         // Where residents are few, the postcodes inside a drawn shape tell its districts.
         let bounds = match shape {
@@ -249,9 +262,7 @@ async fn record_districts(
             _ => {}
         }
     }
-    let codes: Vec<String> = codes.into_iter().collect();
-    ctx.store.set_alert_districts(alert_id, &codes).await?;
-    Ok(())
+    Ok(codes)
 }
 
 // ---------------------------------------------------------------------------------------------

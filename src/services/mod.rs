@@ -1,5 +1,5 @@
 //! Use cases: what residents and operators do (sign up, confirm, manage preferences, unsubscribe,
-//! import postcodes), each a function over the `AppContext`. The web and CLI call these and
+//! import postcodes and alert archives), each a function over the `AppContext`. The web and CLI call these and
 //! nothing below them.
 
 pub mod alerts;
@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod archive;
 pub mod delivery;
 pub mod feedback;
+pub mod import;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;

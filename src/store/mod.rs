@@ -517,6 +517,28 @@ pub struct PublicAlert {
     pub follow_up: Option<String>,
     /// Where an imported alert came from (the archive import); `None` for alerts sent here.
     pub imported_from: Option<String>,
+    /// The provider as the source named it, for an imported alert ("Action Fraud (NFIB)").
+    pub imported_provider: Option<String>,
+    /// What the import inferred because the source did not say ("message_type", "title"...).
+    pub imported_inferred: Vec<String>,
+}
+
+/// An alert read from another service's archive, to store as sent (to nobody) in one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedAlert {
+    pub content: AlertContent,
+    pub signoff: crate::domain::alert::SignOff,
+    /// When the source says it was sent (or the import's stand-in date, see `inferred`).
+    pub sent_at: Timestamp,
+    /// The source in words ("eCops email export ecops-2022.txt, line 63").
+    pub imported_from: String,
+    pub imported_provider: Option<String>,
+    /// What was inferred: "provider", "message_type", "title", "date".
+    pub inferred: Vec<String>,
+    /// The fingerprint that makes a second import of the same alert store nothing.
+    pub import_key: String,
+    pub district_codes: Vec<String>,
+    pub now: Timestamp,
 }
 
 /// Which public alerts to list. Every field narrows the list; all empty: every public alert.
@@ -884,6 +906,11 @@ pub trait Store: Send + Sync + 'static {
     async fn public_alerts(&self, filter: &ArchiveFilter) -> StoreResult<Vec<ArchiveHit>>;
     /// One public sent alert.
     async fn public_alert(&self, id: i64) -> StoreResult<Option<PublicAlert>>;
+    /// Stores an imported alert as sent, with its districts, in one transaction. `None` when an
+    /// alert with the same `import_key` is already stored (nothing is changed).
+    async fn import_alert(&self, alert: &ImportedAlert) -> StoreResult<Option<i64>>;
+    /// The alert stored with this import fingerprint, if any.
+    async fn imported_alert_id(&self, import_key: &str) -> StoreResult<Option<i64>>;
     /// Records a draft or ready alert as sent at `sent_at` without delivering it to anyone: an
     /// alert from another service's archive, or the demo's history. False if it was neither.
     async fn archive_alert(

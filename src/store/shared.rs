@@ -405,6 +405,14 @@ macro_rules! impl_store {
                     follows_alert_id: row.try_get("follows_alert_id")?,
                     follow_up: row.try_get("follow_up")?,
                     imported_from: row.try_get("imported_from")?,
+                    imported_provider: row.try_get("imported_provider")?,
+                    imported_inferred: row
+                        .try_get::<Option<String>, _>("imported_inferred")?
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|part| !part.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
                 })
             }
 
@@ -2074,6 +2082,69 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn import_alert(
+                &self,
+                alert: &$crate::store::ImportedAlert,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                let c = &alert.content;
+                let mut tx = self.pool.begin().await?;
+                // Stored as sent (to nobody: no fan-out), with its districts, in one transaction:
+                // an import stopped at any point leaves whole alerts or none.
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
+                     target_json, target_description, status, signoff_name, signoff_organisation, signoff_role, \
+                     signoff_area, needs_approval, created_at, updated_at, queued_at, fanout_done_at, body_text, \
+                     private, imported_from, imported_provider, imported_inferred, import_key) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, 'queued', $8, $9, $10, $11, $12, $13, $13, $14, $14, \
+                     $15, $16, $17, $18, $19, $20) \
+                     ON CONFLICT (import_key) DO NOTHING RETURNING id",
+                )
+                .bind(c.provider_id)
+                .bind(c.message_type_id)
+                .bind(c.priority)
+                .bind(&c.title)
+                .bind(&c.body_markdown)
+                .bind(&c.target_json)
+                .bind(&c.target_description)
+                .bind(&alert.signoff.name)
+                .bind(&alert.signoff.organisation)
+                .bind(&alert.signoff.role)
+                .bind(&alert.signoff.area)
+                .bind(false)
+                .bind(alert.now)
+                .bind(alert.sent_at)
+                .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
+                .bind(c.private)
+                .bind(&alert.imported_from)
+                .bind(&alert.imported_provider)
+                .bind(alert.inferred.join(","))
+                .bind(&alert.import_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                let mut codes: Vec<&str> = alert.district_codes.iter().map(String::as_str).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                for code in codes {
+                    sqlx::query("INSERT INTO alert_districts (alert_id, district_code) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(code)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(Some(id))
+            }
+
+            async fn imported_alert_id(&self, import_key: &str) -> $crate::store::StoreResult<Option<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM alerts WHERE import_key = $1")
+                    .bind(import_key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
             async fn postcodes_in_box(
                 &self,
                 easting: (i32, i32),
@@ -2309,7 +2380,8 @@ pub(super) const PUBLIC_ALERT_COLUMNS: &str =
     "a.id, a.title, a.body_markdown, p.slug AS provider_slug, p.name AS provider_name, \
      m.slug AS message_type_slug, m.name AS message_type_name, a.priority, a.queued_at, \
      a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, a.target_description, \
-     a.target_json, a.follows_alert_id, a.follow_up, a.imported_from";
+     a.target_json, a.follows_alert_id, a.follow_up, a.imported_from, a.imported_provider, \
+     a.imported_inferred";
 
 /// How many matching alerts a search ranks: the most recently stored ones. Ranking reads every
 /// candidate's words, so a common word ("police", in most alerts) would otherwise cost in

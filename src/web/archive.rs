@@ -102,7 +102,10 @@ struct HitView {
 impl HitView {
     fn of(hit: &ArchiveHit) -> HitView {
         let alert = &hit.alert;
-        let (sent, sent_iso) = uk_date(alert.sent_at);
+        let (mut sent, sent_iso) = uk_date(alert.sent_at);
+        if date_unknown(alert) {
+            sent = "date unknown".into();
+        }
         HitView {
             id: alert.id,
             title: alert.title.clone(),
@@ -246,10 +249,14 @@ struct AlertPage {
     sent_iso: String,
     reference: String,
     body_html: String,
-    signoff: [String; 3],
+    /// Empty for an imported alert whose source gave no sign-off.
+    signoff: Vec<String>,
     area: String,
     follow: Option<(String, String)>,
     imported_from: Option<String>,
+    /// For an imported alert: what the source named differently and what was inferred.
+    import_note: Option<String>,
+    date_known: bool,
     share_email: String,
     share_whatsapp: String,
     share_facebook: String,
@@ -298,7 +305,7 @@ pub async fn alert_page(
         sent_iso,
         reference: alert_reference(id),
         body_html: rendered.html,
-        signoff: alert.signoff.lines(),
+        signoff: signoff_lines(&alert.signoff),
         area: alert.area.clone(),
         follow: alert.follows_alert_id.map(|original| {
             let text = match alert.follow_up.as_deref() {
@@ -308,6 +315,8 @@ pub async fn alert_page(
             (format!("/alerts/{original}"), text)
         }),
         imported_from: alert.imported_from.clone(),
+        import_note: import_note(&alert),
+        date_known: !date_unknown(&alert),
         share_email: format!(
             "mailto:?subject={}&body={}",
             encode(&alert.title),
@@ -321,6 +330,55 @@ pub async fn alert_page(
         share_x: format!("https://x.com/intent/post?text={}", encode(&text)),
     };
     Ok(html(&headers, alert.sent_at, &page))
+}
+
+/// Whether an imported alert's date is the import's, its source having given none.
+fn date_unknown(alert: &PublicAlert) -> bool {
+    alert.imported_inferred.iter().any(|i| i == "date")
+}
+
+/// The sign-off's lines, or none at all where there is nobody to name.
+fn signoff_lines(signoff: &crate::domain::alert::SignOff) -> Vec<String> {
+    let lines = signoff.lines();
+    if lines[1].is_empty() && lines[2].is_empty() {
+        return Vec::new();
+    }
+    lines.into_iter().filter(|l| !l.is_empty()).collect()
+}
+
+/// What a reader should know of an imported alert: the provider's name in the source, and what
+/// Beacon inferred because the source did not say.
+fn import_note(alert: &PublicAlert) -> Option<String> {
+    alert.imported_from.as_ref()?;
+    let mut sentences = Vec::new();
+    if let Some(original) = &alert.imported_provider {
+        sentences.push(format!(
+            "The source names the provider “{original}”, now {}.",
+            alert.provider_name
+        ));
+    }
+    let inferred: Vec<&str> = alert
+        .imported_inferred
+        .iter()
+        .filter_map(|i| match i.as_str() {
+            "provider" => Some("the provider"),
+            "message_type" => Some("the message type"),
+            "title" => Some("the title"),
+            _ => None,
+        })
+        .collect();
+    if !inferred.is_empty() {
+        sentences.push(format!(
+            "The source does not give {}: Beacon inferred {} from its content.",
+            inferred.join(" or "),
+            if inferred.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    if date_unknown(alert) {
+        sentences
+            .push("The source gives no date: the date shown is the day it was imported.".into());
+    }
+    (!sentences.is_empty()).then(|| sentences.join(" "))
 }
 
 /// `GET /a/{id}`: the short link in texts.
@@ -356,6 +414,8 @@ pub fn alert_json(ctx: &AppState, alert: &PublicAlert, snippet: Option<&str>) ->
         "follows": alert.follows_alert_id,
         "follow_up": alert.follow_up,
         "imported_from": alert.imported_from,
+        "imported_provider": alert.imported_provider,
+        "inferred": alert.imported_inferred,
         "snippet_html": snippet.map(archive::snippet_html),
     })
 }

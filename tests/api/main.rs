@@ -8,6 +8,7 @@ mod archive_store;
 mod delivery;
 mod delivery_smtp;
 mod helpers;
+mod import;
 mod mail;
 mod postcodes;
 mod signup;

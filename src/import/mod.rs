@@ -1,0 +1,194 @@
+//! Reading other services' alert archives (eCops / Neighbourhood Alert email and bulletin
+//! exports, police news articles in Markdown) into alerts Beacon can store. Parsing only: what
+//! is stored, and how, is `services::import`.
+
+pub mod bulletin;
+pub mod classify;
+pub mod ecops_email;
+pub mod news;
+pub mod text;
+
+use crate::domain::alert::SignOff;
+
+/// Longest title made from the start of a body, for a source that gives none.
+pub const MAX_DERIVED_TITLE_CHARS: usize = 90;
+
+/// The formats Beacon reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// eCops / Neighbourhood Alert emails saved as text: "eCops Logo <provider>", "Message Type
+    /// Icon <title>", the body and a "Message Sent By" sign-off.
+    EcopsEmail,
+    /// Bulletin exports: a heading line, a headline ending " |", the body on one line ending " |".
+    Bulletin,
+    /// A news article in Markdown with YAML front matter.
+    News,
+}
+
+impl Format {
+    /// How the format is named to people (in the archive: "imported from an eCops email export").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::EcopsEmail => "eCops email export",
+            Format::Bulletin => "eCops bulletin export",
+            Format::News => "police news article",
+        }
+    }
+
+    /// The format of a file's text, judged by its shape; `None` if it is none of them.
+    pub fn detect(text: &str) -> Option<Format> {
+        let text = text.trim_start_matches('\u{FEFF}');
+        if text.starts_with("---\n") || text.starts_with("---\r\n") {
+            return Some(Format::News);
+        }
+        let lines = || text.lines().map(str::trim);
+        if lines().any(|l| {
+            ecops_email::provider_line(l).is_some() || ecops_email::title_line(l).is_some()
+        }) {
+            return Some(Format::EcopsEmail);
+        }
+        if lines().filter(|l| l.ends_with(" |") || *l == "|").count() >= 2 {
+            return Some(Format::Bulletin);
+        }
+        None
+    }
+}
+
+/// One alert as a source gives it, cleaned but not yet matched to Beacon's catalogue.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct SourceAlert {
+    /// The line (from 1) where it starts in the file.
+    pub line: usize,
+    /// The subject-like heading above it, if any ("ECops – Winter Fuel Allowance Scam").
+    pub heading: Option<String>,
+    /// The provider as the source names it ("Action Fraud (NFIB)").
+    pub provider: Option<String>,
+    /// The title, if the source gives one.
+    pub title: Option<String>,
+    /// The message type or category as the source names it ("scam warning").
+    pub message_type: Option<String>,
+    /// The body as Markdown.
+    pub body: String,
+    /// The body's first words as plain text, for a title where the source gives none.
+    pub lead_text: String,
+    pub signoff: Option<SignOff>,
+    pub date: Option<chrono::NaiveDate>,
+    /// The area the source says the alert concerns ("Peterborough").
+    pub area: Option<String>,
+    /// Where the source published it.
+    pub url: Option<String>,
+}
+
+/// Part of a file that could not be read as an alert, and why. Nothing of it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unreadable {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// What a parser found in a file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub alerts: Vec<SourceAlert>,
+    pub unreadable: Vec<Unreadable>,
+    /// Alerts read, but with something the importer had to leave out (an unreadable date).
+    pub warnings: Vec<Unreadable>,
+}
+
+/// Reads `text` as `format`.
+pub fn parse(format: Format, text: &str) -> Parsed {
+    match format {
+        Format::EcopsEmail => ecops_email::parse(text),
+        Format::Bulletin => bulletin::parse(text),
+        Format::News => news::parse(text),
+    }
+}
+
+/// A date written in a heading or front matter: "05.02.2025" and "5/2/2025" (day first, as in
+/// the UK), "1 Feb 2021", "1st February 2021", "2021-02-01".
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::NaiveDate;
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
+    let parts: Vec<&str> = text.split(['.', '/']).collect();
+    if let [d, m, y] = parts.as_slice() {
+        if let (Ok(d), Ok(m), Ok(y)) = (d.parse(), m.parse(), y.parse()) {
+            return NaiveDate::from_ymd_opt(y, m, d);
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if let [d, m, y] = words.as_slice() {
+        let day: u32 = d
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ',')
+            .parse()
+            .ok()?;
+        let month = month_number(m.trim_end_matches(['.', ',']))?;
+        let year: i32 = y.parse().ok()?;
+        return NaiveDate::from_ymd_opt(year, month, day);
+    }
+    None
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = name.to_lowercase();
+    let prefix: String = lower.chars().take(3).collect();
+    let position = MONTHS.iter().position(|m| *m == prefix)?;
+    u32::try_from(position + 1).ok()
+}
+
+/// A date at the end of a heading ("… – 05.02.2025"), and the heading without it.
+pub fn trailing_date(heading: &str) -> (Option<chrono::NaiveDate>, &str) {
+    let Some((before, last)) = heading.rsplit_once(' ') else {
+        return (None, heading);
+    };
+    match parse_date(last) {
+        Some(date) if last.chars().any(|c| c == '.' || c == '/') => {
+            (Some(date), before.trim_end_matches([' ', '–', '-', '—']))
+        }
+        _ => (None, heading),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_format() {
+        assert_eq!(
+            Format::detect("X\n\neCops Logo The Police\nMessage Type Icon T\nbody"),
+            Some(Format::EcopsEmail)
+        );
+        assert_eq!(
+            Format::detect("E-Cops Bulletin\nHeadline |\nBody |\n"),
+            Some(Format::Bulletin)
+        );
+        assert_eq!(
+            Format::detect("---\ntitle: x\n---\nbody"),
+            Some(Format::News)
+        );
+        assert_eq!(Format::detect("just some text"), None);
+    }
+
+    #[test]
+    fn reads_dates_as_uk_sources_write_them() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(parse_date("05.02.2025"), d(2025, 2, 5));
+        assert_eq!(parse_date("1 Feb 2021"), d(2021, 2, 1));
+        assert_eq!(parse_date("21st June 2022"), d(2022, 6, 21));
+        assert_eq!(parse_date("2021-02-01"), d(2021, 2, 1));
+        assert_eq!(parse_date("31.02.2025"), None);
+        assert_eq!(parse_date("soon"), None);
+        assert_eq!(
+            trailing_date("ECops – Statement – 05.02.2025"),
+            (d(2025, 2, 5), "ECops – Statement")
+        );
+        assert_eq!(trailing_date("Drink driving"), (None, "Drink driving"));
+    }
+}
