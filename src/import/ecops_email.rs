@@ -114,8 +114,14 @@ impl Block {
     /// Takes off the body's last line if it is a heading standing alone (blank lines before
     /// and after it): it heads the next alert.
     fn take_trailing_heading(&mut self) -> Option<(usize, String)> {
+        self.take_heading_line(false)
+    }
+
+    /// At the end of the file no blank line need follow: a heading there is the start of an
+    /// alert the file lost.
+    fn take_heading_line(&mut self, at_end: bool) -> Option<(usize, String)> {
         let last = self.body.iter().rposition(|(_, l)| !l.is_empty())?;
-        let blank_after = self.body.len() > last + 1;
+        let blank_after = at_end || self.body.len() > last + 1;
         let blank_before = last == 0 || self.body.get(last - 1).is_some_and(|(_, l)| l.is_empty());
         let (number, line) = self.body.get(last)?;
         if !(blank_after && blank_before && plain_heading(line)) {
@@ -332,7 +338,19 @@ pub fn parse(text: &str) -> Parsed {
         closed = false;
         i += 1;
     }
+    if let Some(block) = reader.current.as_mut().filter(|b| !b.heading_only()) {
+        if let Some((line, heading)) = block.take_heading_line(true) {
+            reader.parsed.unreadable.push(Unreadable {
+                line,
+                reason: format!(
+                    "“{heading}” stands alone at the end of the file with no alert after it: the \
+                     file may be cut short"
+                ),
+            });
+        }
+    }
     reader.finish();
+    reader.parsed.unreadable.sort_by_key(|u| u.line);
     reader.parsed
 }
 
@@ -612,5 +630,31 @@ mod fixtures {
             .body
             .contains("Unsolicited calls from Alarm Companies"));
         assert!(!scam_in_focus.body.contains("Twitter"));
+    }
+
+    /// A file cut short at any line gives, for every alert that ended before the cut, exactly
+    /// what the whole file gives: a cut can lose the alert it falls in, never change another.
+    #[test]
+    fn a_cut_never_changes_the_alerts_before_it() {
+        for text in [
+            include_str!("../../tests/fixtures/alerts/ecops-email-export-2022.txt"),
+            include_str!("../../tests/fixtures/alerts/ecops-email-export-2025.txt"),
+        ] {
+            let full = parse(text);
+            let lines: Vec<&str> = text.lines().collect();
+            for cut in 0..=lines.len() {
+                let part = parse(&lines[..cut].join("\n"));
+                for (i, alert) in full.alerts.iter().enumerate() {
+                    let next_start = full.alerts.get(i + 1).map_or(usize::MAX, |n| n.line);
+                    if next_start <= cut {
+                        assert!(
+                            part.alerts.contains(alert),
+                            "cut at line {cut}: the alert at line {} changed",
+                            alert.line
+                        );
+                    }
+                }
+            }
+        }
     }
 }

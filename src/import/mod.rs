@@ -191,4 +191,100 @@ mod tests {
         );
         assert_eq!(trailing_date("Drink driving"), (None, "Drink driving"));
     }
+
+    #[test]
+    fn hostile_html_in_a_source_is_shown_as_text() {
+        let body =
+            text::markdown_from_lines(&["<script>alert(1)</script> <img src=x onerror=alert(1)>"]);
+        let html = crate::domain::alert::render_markdown(&body).html;
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+}
+
+/// The parsers never panic, whatever they are given, and what they return is consistent: every
+/// alert has a body, and every line number is inside the file.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines that mean something to one parser or another, and some that mean nothing.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("eCops Logo The Police".to_owned()),
+            Just("eCops Logo Action Fraud (NFIB)".to_owned()),
+            "Message Type Icon ?[ -~]{0,20}",
+            Just("Message Sent By".to_owned()),
+            Just("Lucy Ward".to_owned()),
+            Just("(Police, Role, Area)".to_owned()),
+            Just("(Police, Ro".to_owned()),
+            Just("Follow us on".to_owned()),
+            Just("Twitter| Facebook".to_owned()),
+            Just("Kind regards,".to_owned()),
+            Just("Dear Mandy,".to_owned()),
+            Just("scam warning".to_owned()),
+            Just("·  one ·  two".to_owned()),
+            Just("* ### Headline".to_owned()),
+            Just("ECops – Door to Door Sellers".to_owned()),
+            "[ -~]{0,30} \\|",
+            Just("Category: Scams".to_owned()),
+            Just("---".to_owned()),
+            Just("title: T".to_owned()),
+            Just("publish:".to_owned()),
+            Just("  date: 1 Feb 2021".to_owned()),
+            "\\PC{0,40}",
+        ]
+    }
+
+    fn check(text: &str) {
+        let lines = text.lines().count().max(1);
+        let _ = Format::detect(text);
+        for format in [Format::EcopsEmail, Format::Bulletin, Format::News] {
+            let parsed = parse(format, text);
+            for alert in &parsed.alerts {
+                assert!(!alert.body.trim().is_empty(), "{format:?}: {alert:?}");
+                assert!((1..=lines).contains(&alert.line), "{format:?}: {alert:?}");
+            }
+            for problem in parsed.unreadable.iter().chain(&parsed.warnings) {
+                assert!(
+                    (1..=lines).contains(&problem.line),
+                    "{format:?}: {problem:?}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn any_text_parses_without_panicking(text in "\\PC{0,400}") {
+            check(&text);
+        }
+
+        #[test]
+        fn shaped_text_parses_consistently(lines in proptest::collection::vec(line(), 0..40)) {
+            check(&lines.join("\n"));
+        }
+
+        #[test]
+        fn any_bytes_decode_and_clean(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let text = text::decode(&bytes);
+            for line in text.lines() {
+                let cleaned = text::clean_line(line);
+                prop_assert!(!cleaned.chars().any(char::is_control));
+            }
+            check(&text);
+        }
+
+        #[test]
+        fn derived_titles_fit(text in "\\PC{0,300}", max in 2usize..120) {
+            prop_assert!(text::title_from_text(&text, max).chars().count() <= max);
+        }
+    }
 }
