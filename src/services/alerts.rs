@@ -18,9 +18,9 @@ use std::sync::Arc;
 /// The middle of the force area, for resolving place names and detecting them in text.
 pub const FORCE_CENTRE: (f64, f64) = (540_000.0, 270_000.0);
 /// How far from the force centre a detected place may be.
-const DETECTION_RADIUS_M: f64 = 45_000.0;
+pub const DETECTION_RADIUS_M: f64 = 45_000.0;
 /// Margin around detected places in a suggested target.
-const SUGGESTION_MARGIN_M: f64 = 2_000.0;
+pub const SUGGESTION_MARGIN_M: f64 = 2_000.0;
 /// How far ahead an alert may be scheduled.
 const MAX_SCHEDULE_DAYS: i64 = 30;
 const MAP_POINTS: usize = 2_000;

@@ -295,29 +295,31 @@ async fn prepare(
         }
     };
 
-    // The area: the places it names (its `area` first, for a news article), else the force.
+    // The area: the places and postcodes it names (a news article's `area` first), else the
+    // whole force area.
     let words = format!(
         "{}\n{}\n{}",
         alert.area.as_deref().unwrap_or(""),
         title,
         body_text
     );
-    let suggestion = super::alerts::suggest_target(&words);
-    let target = match &suggestion {
-        Some(s) => AreaTarget {
-            include: vec![Shape::Circle {
-                easting: s.easting,
-                northing: s.northing,
-                radius_m: s.radius_km * 1000.0,
-                label: s.places.join(", "),
-            }],
-            exclude: Vec::new(),
-        },
-        None => AreaTarget {
-            include: vec![Shape::ForceArea],
-            exclude: Vec::new(),
-        },
-    };
+    let (places, points) = places_named(ctx, &words).await?;
+    let target =
+        match crate::geo::places::covering_circle(&points, super::alerts::SUGGESTION_MARGIN_M) {
+            Some((easting, northing, radius_m)) => AreaTarget {
+                include: vec![Shape::Circle {
+                    easting: easting.round(),
+                    northing: northing.round(),
+                    radius_m: (radius_m / 100.0).ceil() * 100.0,
+                    label: places.join(", "),
+                }],
+                exclude: Vec::new(),
+            },
+            None => AreaTarget {
+                include: vec![Shape::ForceArea],
+                exclude: Vec::new(),
+            },
+        };
     let prepared = target.prepare();
     let district_codes: Vec<String> = super::delivery::target_districts(ctx, &target, &prepared)
         .await?
@@ -356,7 +358,7 @@ async fn prepare(
             .single()
             .map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        places: suggestion.map(|s| s.places).unwrap_or_default(),
+        places,
         signoff: alert
             .signoff
             .as_ref()
@@ -386,6 +388,49 @@ async fn prepare(
         },
         outcome,
     )))
+}
+
+/// The gazetteer's towns and villages near the force that `text` names, and the full postcodes
+/// it writes that the store knows: their names and grid positions.
+async fn places_named(
+    ctx: &AppContext,
+    text: &str,
+) -> anyhow::Result<(Vec<String>, Vec<(f64, f64)>)> {
+    let found = crate::geo::places::detect(
+        text,
+        super::alerts::FORCE_CENTRE,
+        super::alerts::DETECTION_RADIUS_M,
+    );
+    let mut names: Vec<String> = found.iter().map(|p| p.name.clone()).collect();
+    let mut points: Vec<(f64, f64)> = found.iter().map(|p| (p.easting, p.northing)).collect();
+    // A postcode is two words, the outward code ("CB1") then the inward ("1PT").
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    for pair in words.windows(2) {
+        let [outward, inward] = pair else { continue };
+        let looks_like = inward.len() == 3
+            && inward.starts_with(|c: char| c.is_ascii_digit())
+            && (2..=4).contains(&outward.len())
+            && outward.starts_with(|c: char| c.is_ascii_uppercase());
+        if !looks_like {
+            continue;
+        }
+        let Ok(postcode) = crate::domain::Postcode::parse(&format!("{outward} {inward}")) else {
+            continue;
+        };
+        if names.iter().any(|n| n == postcode.as_str()) {
+            continue;
+        }
+        if let Some(found) = ctx.store.find_postcode(postcode.as_str()).await? {
+            if let (Some(e), Some(n)) = (found.easting, found.northing) {
+                names.push(postcode.as_str().to_owned());
+                points.push((f64::from(e), f64::from(n)));
+            }
+        }
+    }
+    Ok((names, points))
 }
 
 /// The fingerprint of an imported alert: its provider, title and body. The date is left out:

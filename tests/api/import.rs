@@ -489,6 +489,16 @@ async fn bulletins_and_news_articles_import_cleanly(backend: Backend) {
         .as_array()
         .unwrap()
         .contains(&"message_type".into()));
+    assert_eq!(
+        bulletin["alerts"][2]["places"],
+        serde_json::json!(["March", "PE15 0AA"]),
+        "the town and the postcode it names"
+    );
+    assert_eq!(
+        van["districts"],
+        serde_json::json!(["E07000010"]),
+        "Fenland"
+    );
 
     let news = &report["files"][1];
     assert_eq!(news["format"], "news");
