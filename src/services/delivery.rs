@@ -99,6 +99,9 @@ pub async fn run_fanout(ctx: Arc<AppContext>, shutdown: CancellationToken) {
     }
 }
 
+/// The smallest fan-out after which the delivery queue's statistics are refreshed.
+const STATISTICS_STEP: u64 = 10_000;
+
 /// Expands one sent alert into deliveries, chunk by chunk; false when none was waiting.
 pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
     let settings = &ctx.settings.delivery;
@@ -161,6 +164,13 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
             );
             return Ok(true);
         };
+        // The claim query's plan depends on how big the queue is: each time this fan-out
+        // has grown it tenfold (10,000 deliveries, 100,000...), the statistics are refreshed.
+        if (recorded + inserted) / STATISTICS_STEP > 0
+            && (recorded + inserted).ilog10() > recorded.max(1).ilog10()
+        {
+            ctx.store.refresh_delivery_statistics().await?;
+        }
         recorded += inserted;
         ctx.delivery_wakeup.notify_waiters();
         match next {

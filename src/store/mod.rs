@@ -600,6 +600,12 @@ pub trait Store: Send + Sync + 'static {
     // Geography.
     async fn upsert_districts(&self, districts: &[District]) -> StoreResult<()>;
     async fn districts(&self) -> StoreResult<Vec<District>>;
+    /// Brings the planner's statistics of the delivery queue up to date after it has grown by
+    /// a large fan-out. PostgreSQL plans the claim query from statistics gathered when the
+    /// queue was small (and keeps the plan until they change); SQLite needs nothing.
+    async fn refresh_delivery_statistics(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// How many bulk writes (such as postcode batches) are worth running at once.
     fn bulk_writers(&self) -> usize {
         1
