@@ -76,8 +76,16 @@ pub fn parse(text: &str) -> Parsed {
         };
         let mut body_lines = Vec::new();
         let mut end = None;
+        let mut resume = None;
         for (j, l) in lines.iter().enumerate().skip(body_start) {
             if l.is_empty() {
+                break;
+            }
+            // A line before a headline is the next alert's heading: this body never ended.
+            if closed_field(l).is_none()
+                && lines.get(j + 1).is_some_and(|n| closed_field(n).is_some())
+            {
+                resume = Some(j);
                 break;
             }
             if let Some(name) = category(l) {
@@ -102,7 +110,7 @@ pub fn parse(text: &str) -> Parsed {
                     body_start + 1
                 ),
             });
-            i = body_start + body_lines.len().max(1);
+            i = resume.unwrap_or(body_start + body_lines.len().max(1));
             continue;
         };
         i = end + 1;
@@ -201,5 +209,15 @@ mod tests {
             "{:?}",
             parsed.unreadable
         );
+    }
+
+    #[test]
+    fn a_body_without_its_bar_does_not_swallow_the_next_alert() {
+        let parsed = parse("E-Cops – One\nFirst headline |\nFirst body.\nE-Cops – Two\nSecond headline |\nSecond body. |\n");
+        assert_eq!(parsed.alerts.len(), 1, "{parsed:?}");
+        assert_eq!(parsed.alerts[0].title.as_deref(), Some("Second headline"));
+        assert_eq!(parsed.alerts[0].line, 4);
+        assert_eq!(parsed.unreadable.len(), 1);
+        assert_eq!(parsed.unreadable[0].line, 1);
     }
 }

@@ -2,10 +2,9 @@
 //! today's providers, its message types and categories to ours, and, where a source gives no
 //! message type, one inferred from the words of the alert.
 
-/// Today's provider for a name an old service used, by catalogue slug; `None` for the force's
-/// own names ("The Police"), which mean whichever provider the import is told is the force.
+/// What a provider's name in an old service means today.
 pub enum ProviderMatch {
-    /// The force itself.
+    /// The force itself ("The Police"): whichever provider the import is told is the force.
     Police,
     /// A provider by its catalogue slug.
     Slug(&'static str),

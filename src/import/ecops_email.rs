@@ -37,7 +37,10 @@ fn is_footer(line: &str) -> bool {
     lower == "follow us on" || lower == "follow us on:"
 }
 
+/// A closing ("Kind regards,", "Kind Regards, Superintendent Ben Martin"), not a sentence that
+/// starts with the same words ("Many thanks to everyone who came along.").
 fn is_closing(line: &str) -> bool {
+    const MAX_CLOSING_CHARS: usize = 60;
     let lower = line.trim().to_lowercase();
     [
         "kind regards",
@@ -48,6 +51,37 @@ fn is_closing(line: &str) -> bool {
     ]
     .iter()
     .any(|c| lower.starts_with(c))
+        && lower.chars().count() <= MAX_CLOSING_CHARS
+        && !lower.ends_with(['.', '!', '?'])
+}
+
+/// Whether a heading names the service ("ECops – …", "Crime Update from eCops"): the mark of
+/// an export's subject line, which a closing line of the alert before it never has.
+fn names_service(line: &str) -> bool {
+    let squashed: String = line
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    squashed.contains("ecops")
+}
+
+/// Whether a heading is the subject line of the alert titled `title`: most of its words are
+/// in the title ("Energy Bill Scam Texts" above "ALERT: Energy Bill Scam texts").
+fn heads(heading: &str, title: &str) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let title_words = words(title);
+    let heading_words = words(heading);
+    let shared = heading_words
+        .iter()
+        .filter(|w| title_words.contains(w))
+        .count();
+    !heading_words.is_empty() && shared * 2 >= heading_words.len()
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -111,20 +145,32 @@ impl Block {
             && !self.has_text()
     }
 
-    /// Takes off the body's last line if it is a heading standing alone (blank lines before
-    /// and after it): it heads the next alert.
-    fn take_trailing_heading(&mut self) -> Option<(usize, String)> {
-        self.take_heading_line(false)
+    /// Takes off the body's last line if it is the next alert's subject line: standing alone
+    /// (blank lines before and after it), naming the service or sharing most words with the
+    /// next alert's title, and not the only text of this alert. A closing line ("Please share
+    /// this with your neighbours") stays.
+    fn take_trailing_heading(&mut self, next_title: Option<&str>) -> Option<(usize, String)> {
+        self.take_heading_line(false, next_title)
     }
 
-    /// At the end of the file no blank line need follow: a heading there is the start of an
-    /// alert the file lost.
-    fn take_heading_line(&mut self, at_end: bool) -> Option<(usize, String)> {
+    /// At the end of the file no blank line need follow: a subject line there is the start of
+    /// an alert the file lost.
+    fn take_heading_line(
+        &mut self,
+        at_end: bool,
+        next_title: Option<&str>,
+    ) -> Option<(usize, String)> {
         let last = self.body.iter().rposition(|(_, l)| !l.is_empty())?;
         let blank_after = at_end || self.body.len() > last + 1;
         let blank_before = last == 0 || self.body.get(last - 1).is_some_and(|(_, l)| l.is_empty());
         let (number, line) = self.body.get(last)?;
-        if !(blank_after && blank_before && plain_heading(line)) {
+        let only_text = !self.body.iter().take(last).any(|(_, l)| !l.is_empty());
+        // A line on its own, under no heading, provider or title, can only be a heading.
+        let stray =
+            only_text && self.heading.is_none() && self.provider.is_none() && self.title.is_none();
+        let subject = names_service(line) || next_title.is_some_and(|t| heads(line, t));
+        let standing_alone = blank_after && blank_before && plain_heading(line);
+        if !(standing_alone && (stray || (subject && !only_text))) {
             return None;
         }
         let taken = (*number, line.clone());
@@ -139,13 +185,14 @@ struct Reader {
 }
 
 impl Reader {
-    /// Ends the alert being read, and hands on the heading that the next one takes, if any.
-    fn finish_for_next(&mut self) -> Option<(usize, String)> {
+    /// Ends the alert being read, and hands on the heading that the next one (titled
+    /// `next_title`, where known) takes, if any.
+    fn finish_for_next(&mut self, next_title: Option<&str>) -> Option<(usize, String)> {
         let mut block = self.current.take()?;
         if block.heading_only() {
             return block.heading.map(|h| (block.line, h));
         }
-        let heading = block.take_trailing_heading();
+        let heading = block.take_trailing_heading(next_title);
         let nothing_left = !block.has_text()
             && block.heading.is_none()
             && block.provider.is_none()
@@ -258,7 +305,10 @@ pub fn parse(text: &str) -> Parsed {
             continue;
         }
         if let Some(provider) = provider_line(line) {
-            let heading = reader.finish_for_next();
+            let next_title = next_text(&lines, i + 1)
+                .and_then(|j| lines.get(j))
+                .and_then(|l| title_line(l));
+            let heading = reader.finish_for_next(next_title);
             reader.start(number, heading).provider = Some(provider.to_owned());
             (closed, closing) = (false, false);
             i += 1;
@@ -270,7 +320,7 @@ pub fn parse(text: &str) -> Parsed {
                 .as_ref()
                 .is_some_and(|b| b.title.is_none() && !b.has_text());
             if !fits {
-                let heading = reader.finish_for_next();
+                let heading = reader.finish_for_next(Some(title));
                 reader.start(number, heading);
             }
             if let Some(block) = reader.current.as_mut() {
@@ -339,7 +389,7 @@ pub fn parse(text: &str) -> Parsed {
         i += 1;
     }
     if let Some(block) = reader.current.as_mut().filter(|b| !b.heading_only()) {
-        if let Some((line, heading)) = block.take_heading_line(true) {
+        if let Some((line, heading)) = block.take_heading_line(true, None) {
             reader.parsed.unreadable.push(Unreadable {
                 line,
                 reason: format!(
@@ -391,6 +441,13 @@ fn read_signoff(lines: &[String], i: usize, reader: &mut Reader) -> usize {
         area: String::new(),
     };
     let mut next = i + 2;
+    if lines.get(i + 2).is_none() {
+        block.problem = Some(format!(
+            "the file ends after the sender's name at line {}, before their organisation, role \
+             and area: it may be cut short",
+            i + 2
+        ));
+    }
     if let Some(details) = lines.get(i + 2).filter(|l| l.starts_with('(')) {
         next = i + 3;
         match details.strip_prefix('(').and_then(|d| d.strip_suffix(')')) {
@@ -645,8 +702,10 @@ mod fixtures {
             for cut in 0..=lines.len() {
                 let part = parse(&lines[..cut].join("\n"));
                 for (i, alert) in full.alerts.iter().enumerate() {
+                    // Complete once the next alert's heading, provider and title lines are in:
+                    // a subject line alone could as well be this alert's last line.
                     let next_start = full.alerts.get(i + 1).map_or(usize::MAX, |n| n.line);
-                    if next_start <= cut {
+                    if next_start.saturating_add(3) <= cut {
                         assert!(
                             part.alerts.contains(alert),
                             "cut at line {cut}: the alert at line {} changed",
@@ -656,5 +715,38 @@ mod fixtures {
                 }
             }
         }
+    }
+
+    #[test]
+    fn closing_lines_and_one_line_alerts_stay_where_they_are() {
+        let text = "Sheds\n\neCops Logo The Police\nMessage Type Icon Shed thefts\nLock your sheds.\n\n\
+                    Please share this with your neighbours\n\n\
+                    eCops Logo The Police\nMessage Type Icon Road closed\nThe A14 is closed tonight\n\n\
+                    ECops – Burglary\n\neCops Logo The Police\nMessage Type Icon Burglary\nA burglary.\n";
+        let parsed = parse(text);
+        assert_eq!(parsed.unreadable, vec![]);
+        let titles: Vec<_> = parsed
+            .alerts
+            .iter()
+            .map(|a| a.title.clone().unwrap())
+            .collect();
+        assert_eq!(titles, ["Shed thefts", "Road closed", "Burglary"]);
+        assert!(parsed.alerts[0]
+            .body
+            .ends_with("Please share this with your neighbours"));
+        assert_eq!(parsed.alerts[1].body, "The A14 is closed tonight");
+        assert_eq!(
+            parsed.alerts[2].line, 13,
+            "the subject line heads its alert"
+        );
+        let thanks = parse(
+            "Meeting\n\nMany thanks to everyone who came along.\n\nWhat we agreed\n\nMore text.\n",
+        );
+        assert_eq!(thanks.alerts.len(), 1, "{thanks:?}");
+        let cut = parse(
+            "T\n\neCops Logo The Police\nMessage Type Icon T\nBody.\nMessage Sent By\nLucy Ward",
+        );
+        assert_eq!(cut.alerts, vec![]);
+        assert!(cut.unreadable[0].reason.contains("cut short"));
     }
 }

@@ -105,9 +105,17 @@ pub fn parse(format: Format, text: &str) -> Parsed {
     }
 }
 
+/// The earliest year an alert's date may have: older ones are misreadings ("1.2.3").
+const EARLIEST_YEAR: i32 = 1990;
+
 /// A date written in a heading or front matter: "05.02.2025" and "5/2/2025" (day first, as in
 /// the UK), "1 Feb 2021", "1st February 2021", "2021-02-01".
 pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    read_date(text).filter(|d| d.year() >= EARLIEST_YEAR)
+}
+
+fn read_date(text: &str) -> Option<chrono::NaiveDate> {
     use chrono::NaiveDate;
     let text = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -185,6 +193,7 @@ mod tests {
         assert_eq!(parse_date("2021-02-01"), d(2021, 2, 1));
         assert_eq!(parse_date("31.02.2025"), None);
         assert_eq!(parse_date("soon"), None);
+        assert_eq!(parse_date("1.2.3"), None, "no alert is from the year 3");
         assert_eq!(
             trailing_date("ECops – Statement – 05.02.2025"),
             (d(2025, 2, 5), "ECops – Statement")

@@ -61,6 +61,21 @@ pub fn parse(text: &str) -> Parsed {
             "the front matter is too large or too deeply nested to be an article's".into(),
         );
     }
+    // An alias copies what its anchor names each time it is used: a few hundred bytes of them
+    // can ask for gigabytes. Article front matter has no use for them.
+    let mut events = yaml_rust2::parser::Parser::new_from_str(&front);
+    loop {
+        match events.next_token() {
+            Ok((yaml_rust2::Event::StreamEnd, _)) | Err(_) => break,
+            Ok((yaml_rust2::Event::Alias(_), _)) => {
+                return unreadable(
+                    "the front matter uses YAML aliases (“*name”), which an article has no use for"
+                        .into(),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
     let doc = match YamlLoader::load_from_str(&front) {
         Ok(mut docs) if !docs.is_empty() => docs.swap_remove(0),
         Ok(_) => Yaml::Null,
@@ -184,6 +199,8 @@ mod tests {
         assert!(parse("no front matter").alerts.is_empty());
         let cut = parse("---\ntitle: T\n");
         assert!(cut.unreadable[0].reason.contains("cut short"));
+        let bomb = parse("---\na: &a [x, x]\nb: &b [*a, *a]\ntitle: T\n---\nBody\n");
+        assert!(bomb.unreadable[0].reason.contains("aliases"), "{bomb:?}");
         let bad = parse("---\ntitle: [unclosed\n---\nBody\n");
         assert!(bad.unreadable[0].reason.contains("not valid YAML"));
         let undated = parse("---\ntitle: T\npublish:\n  date: someday\n---\nBody\n");

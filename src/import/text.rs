@@ -131,7 +131,14 @@ fn list_item(line: &str) -> Option<&str> {
     } else {
         return None;
     };
-    let item = item.trim_start().trim_start_matches('#').trim();
+    let item = item.trim_start();
+    // "* ### Headline": the heading marks go; "· #1 priority" keeps its "#".
+    let unmarked = item.trim_start_matches('#');
+    let item = if unmarked.len() < item.len() && unmarked.starts_with(' ') {
+        unmarked.trim()
+    } else {
+        item.trim()
+    };
     (!item.is_empty()).then_some(item)
 }
 
@@ -181,25 +188,39 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-/// Removes a greeting to the one reader an export was saved by ("Dear Mandy,", "Dear
-/// Subscriber,"): Beacon greets each resident itself, and the name is that reader's own.
+/// Removes a greeting to the one reader an export was saved by ("Dear Mandy,", "Dear Mandy
+/// Smith,", "Dear Subscriber,"): Beacon greets each resident itself, and the name is that
+/// reader's own. Without a comma only one name is taken, and only where the next word starts a
+/// sentence ("Dear Mandy Don’t miss…"); "Dear John letters are…" is left alone.
 pub fn strip_greeting(line: &str) -> &str {
+    const MAX_GREETING_WORDS: usize = 4;
     let Some(rest) = line.strip_prefix("Dear ") else {
         return line;
     };
-    let name_end = rest
-        .find(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-'))
-        .unwrap_or(rest.len());
-    let name = &rest[..name_end];
-    if !name.starts_with(char::is_uppercase) {
+    if !rest.starts_with(char::is_uppercase) {
         return line;
     }
-    let after = &rest[name_end..];
-    match after.chars().next() {
-        None => "",
-        Some(',') | Some(' ') => after[1..].trim_start(),
-        Some(_) => line,
+    // "Dear Mandy Smith, Did you know": a comma within a few words ends the greeting.
+    if let Some(comma) = rest.find(',') {
+        let greeting = &rest[..comma];
+        if greeting.split_whitespace().count() <= MAX_GREETING_WORDS
+            && greeting.chars().all(|c| {
+                c.is_alphabetic() || c == ' ' || c == '\'' || c == '’' || c == '-' || c == '.'
+            })
+        {
+            return rest[comma + 1..].trim_start();
+        }
     }
+    let mut words = rest.splitn(2, ' ');
+    let name = words.next().unwrap_or_default();
+    let after = words.next().unwrap_or_default().trim_start();
+    let name_only = name
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '\'' || c == '’' || c == '-');
+    if name_only && (after.is_empty() || after.starts_with(char::is_uppercase)) {
+        return after;
+    }
+    line
 }
 
 /// Builds a Markdown body from cleaned lines: a blank line separates paragraphs, lines within a
@@ -237,13 +258,17 @@ pub fn markdown_from_lines<S: AsRef<str>>(lines: &[S]) -> String {
             continue;
         }
         if let Some(item) = list_item(line) {
-            push(
-                &mut out,
-                Last::Item,
-                &format!("- {}", escape_markdown(item)),
-                &mut last,
-                &mut blank,
-            );
+            // Further items may follow on the same line ("· one · two").
+            let (first, more) = inline_items(item);
+            for item in std::iter::once(first).chain(more).filter(|i| !i.is_empty()) {
+                push(
+                    &mut out,
+                    Last::Item,
+                    &format!("- {}", escape_markdown(&item)),
+                    &mut last,
+                    &mut blank,
+                );
+            }
             continue;
         }
         let (lead, items) = inline_items(line);
@@ -347,6 +372,12 @@ mod tests {
         assert_eq!(strip_greeting("Dear Subscriber,"), "");
         assert_eq!(strip_greeting("Dear all, hello"), "Dear all, hello");
         assert_eq!(strip_greeting("Dearest"), "Dearest");
+        assert_eq!(strip_greeting("Dear Mandy Smith, Did you"), "Did you");
+        assert_eq!(strip_greeting("Dear Mr Jones, please"), "please");
+        assert_eq!(
+            strip_greeting("Dear John letters are a common scam"),
+            "Dear John letters are a common scam"
+        );
     }
 
     #[test]
@@ -384,6 +415,10 @@ mod tests {
         assert_eq!(
             markdown_from_lines(&["* ### Man charged", "* ### Appeal"]),
             "- Man charged\n- Appeal"
+        );
+        assert_eq!(
+            markdown_from_lines(&["· #1 priority · Lock up"]),
+            "- \\#1 priority\n- Lock up"
         );
     }
 

@@ -18,9 +18,9 @@ use std::sync::Arc;
 /// The middle of the force area, for resolving place names and detecting them in text.
 pub const FORCE_CENTRE: (f64, f64) = (540_000.0, 270_000.0);
 /// How far from the force centre a detected place may be.
-pub const DETECTION_RADIUS_M: f64 = 45_000.0;
+const DETECTION_RADIUS_M: f64 = 45_000.0;
 /// Margin around detected places in a suggested target.
-pub const SUGGESTION_MARGIN_M: f64 = 2_000.0;
+const SUGGESTION_MARGIN_M: f64 = 2_000.0;
 /// How far ahead an alert may be scheduled.
 const MAX_SCHEDULE_DAYS: i64 = 30;
 const MAP_POINTS: usize = 2_000;
@@ -403,11 +403,22 @@ pub struct Suggestion {
 }
 
 pub fn suggest_target(body: &str) -> Option<Suggestion> {
+    suggest_target_with(body, Vec::new())
+}
+
+/// A target around the places a body names and the `extra` named points (easting, northing),
+/// such as postcodes found in it.
+pub fn suggest_target_with(body: &str, extra: Vec<(String, (f64, f64))>) -> Option<Suggestion> {
     let found = places::detect(body, FORCE_CENTRE, DETECTION_RADIUS_M);
-    let points: Vec<(f64, f64)> = found.iter().map(|p| (p.easting, p.northing)).collect();
+    let named: Vec<(String, (f64, f64))> = found
+        .iter()
+        .map(|p| (p.name.clone(), (p.easting, p.northing)))
+        .chain(extra)
+        .collect();
+    let points: Vec<(f64, f64)> = named.iter().map(|(_, point)| *point).collect();
     let (e, n, r) = places::covering_circle(&points, SUGGESTION_MARGIN_M)?;
     Some(Suggestion {
-        places: found.iter().map(|p| p.name.clone()).collect(),
+        places: named.into_iter().map(|(name, _)| name).collect(),
         easting: e.round(),
         northing: n.round(),
         radius_km: (r / 100.0).ceil() / 10.0,

@@ -167,7 +167,7 @@ pub async fn import_bytes(
         let line = alert.line;
         // Undated alerts keep the file's order (newest first, as a mailbox lists them).
         let undated_at = undated_base - i64::try_from(position).unwrap_or(0);
-        match prepare(ctx, &catalogue, format, label, alert, undated_at, now).await? {
+        match prepare(ctx, &catalogue, format, alert, undated_at, now).await? {
             Err(reason) => report.unreadable.push(Unreadable { line, reason }),
             Ok((imported, mut outcome)) => {
                 let first_here = seen.insert(imported.import_key.clone());
@@ -215,7 +215,6 @@ async fn prepare(
     ctx: &AppContext,
     catalogue: &Catalogue,
     format: Format,
-    label: &str,
     alert: SourceAlert,
     undated_at: Timestamp,
     now: Timestamp,
@@ -223,7 +222,8 @@ async fn prepare(
     let mut inferred: Vec<String> = Vec::new();
     let (provider, original_provider) = match alert.provider.as_deref() {
         Some(name) => {
-            let matched = match classify::provider(name) {
+            let kind = classify::provider(name);
+            let matched = match kind {
                 ProviderMatch::Police => Some(&catalogue.police),
                 ProviderMatch::Slug(slug) => catalogue.providers.iter().find(|p| p.slug == slug),
                 ProviderMatch::Unknown => catalogue
@@ -236,8 +236,8 @@ async fn prepare(
                 &catalogue.police
             });
             // "The Police" is the force itself: no need to say it was called that.
-            let renamed = !provider.name.eq_ignore_ascii_case(name)
-                && !matches!(classify::provider(name), ProviderMatch::Police);
+            let renamed =
+                !provider.name.eq_ignore_ascii_case(name) && !matches!(kind, ProviderMatch::Police);
             (provider, renamed.then(|| name.to_owned()))
         }
         None => {
@@ -287,7 +287,9 @@ async fn prepare(
         anyhow::bail!("the catalogue has no message types: run `beacon migrate` first");
     };
 
-    let sent_at = match alert.date {
+    // A date after the import's is a misreading: the alert is filed as undated.
+    let today = Utc::now().date_naive();
+    let sent_at = match alert.date.filter(|d| *d <= today) {
         Some(date) => midday(date),
         None => {
             inferred.push("date".into());
@@ -303,23 +305,23 @@ async fn prepare(
         title,
         body_text
     );
-    let (places, points) = places_named(ctx, &words).await?;
-    let target =
-        match crate::geo::places::covering_circle(&points, super::alerts::SUGGESTION_MARGIN_M) {
-            Some((easting, northing, radius_m)) => AreaTarget {
-                include: vec![Shape::Circle {
-                    easting: easting.round(),
-                    northing: northing.round(),
-                    radius_m: (radius_m / 100.0).ceil() * 100.0,
-                    label: places.join(", "),
-                }],
-                exclude: Vec::new(),
-            },
-            None => AreaTarget {
-                include: vec![Shape::ForceArea],
-                exclude: Vec::new(),
-            },
-        };
+    let postcodes = postcodes_named(ctx, &words).await?;
+    let suggestion = super::alerts::suggest_target_with(&words, postcodes);
+    let target = match &suggestion {
+        Some(s) => AreaTarget {
+            include: vec![Shape::Circle {
+                easting: s.easting,
+                northing: s.northing,
+                radius_m: s.radius_km * 1000.0,
+                label: s.places.join(", "),
+            }],
+            exclude: Vec::new(),
+        },
+        None => AreaTarget {
+            include: vec![Shape::ForceArea],
+            exclude: Vec::new(),
+        },
+    };
     let prepared = target.prepare();
     let district_codes: Vec<String> = super::delivery::target_districts(ctx, &target, &prepared)
         .await?
@@ -340,9 +342,12 @@ async fn prepare(
         area: String::new(),
     });
     let import_key = fingerprint(&provider.slug, &title, &body);
+    // What the public sees: the kind of source, and a news article's own address. The file's
+    // name (often its mailbox owner's) and the line stay in the import's report.
     let imported_from = match (&alert.url, format) {
-        (Some(url), Format::News) => format!("{} {url}", format.describe()),
-        _ => format!("{} {label}, line {}", format.describe(), alert.line),
+        (Some(url), Format::News) => format!("a {}, {url}", format.describe()),
+        (None, Format::News) => format!("a {}", format.describe()),
+        _ => format!("an {}", format.describe()),
     };
     let outcome = AlertOutcome {
         line: alert.line,
@@ -358,7 +363,7 @@ async fn prepare(
             .single()
             .map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        places,
+        places: suggestion.map(|s| s.places).unwrap_or_default(),
         signoff: alert
             .signoff
             .as_ref()
@@ -390,47 +395,45 @@ async fn prepare(
     )))
 }
 
-/// The gazetteer's towns and villages near the force that `text` names, and the full postcodes
-/// it writes that the store knows: their names and grid positions.
-async fn places_named(
+/// Most postcodes of one alert looked up: a postcode list pasted into an alert sets its area no
+/// better than its first few.
+const MAX_POSTCODES: usize = 20;
+
+/// The full postcodes `text` writes that the store knows, each once, with their grid positions.
+async fn postcodes_named(
     ctx: &AppContext,
     text: &str,
-) -> anyhow::Result<(Vec<String>, Vec<(f64, f64)>)> {
-    let found = crate::geo::places::detect(
-        text,
-        super::alerts::FORCE_CENTRE,
-        super::alerts::DETECTION_RADIUS_M,
-    );
-    let mut names: Vec<String> = found.iter().map(|p| p.name.clone()).collect();
-    let mut points: Vec<(f64, f64)> = found.iter().map(|p| (p.easting, p.northing)).collect();
+) -> anyhow::Result<Vec<(String, (f64, f64))>> {
     // A postcode is two words, the outward code ("CB1") then the inward ("1PT").
     let words: Vec<&str> = text
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
+    let mut candidates: Vec<crate::domain::Postcode> = Vec::new();
     for pair in words.windows(2) {
         let [outward, inward] = pair else { continue };
         let looks_like = inward.len() == 3
             && inward.starts_with(|c: char| c.is_ascii_digit())
             && (2..=4).contains(&outward.len())
             && outward.starts_with(|c: char| c.is_ascii_uppercase());
-        if !looks_like {
-            continue;
+        if let Ok(postcode) = crate::domain::Postcode::parse(&format!("{outward} {inward}")) {
+            if looks_like && !candidates.contains(&postcode) {
+                candidates.push(postcode);
+            }
         }
-        let Ok(postcode) = crate::domain::Postcode::parse(&format!("{outward} {inward}")) else {
-            continue;
-        };
-        if names.iter().any(|n| n == postcode.as_str()) {
-            continue;
+        if candidates.len() == MAX_POSTCODES {
+            break;
         }
-        if let Some(found) = ctx.store.find_postcode(postcode.as_str()).await? {
-            if let (Some(e), Some(n)) = (found.easting, found.northing) {
-                names.push(postcode.as_str().to_owned());
-                points.push((f64::from(e), f64::from(n)));
+    }
+    let mut found = Vec::new();
+    for postcode in candidates {
+        if let Some(place) = ctx.store.find_postcode(postcode.as_str()).await? {
+            if let (Some(e), Some(n)) = (place.easting, place.northing) {
+                found.push((postcode.as_str().to_owned(), (f64::from(e), f64::from(n))));
             }
         }
     }
-    Ok((names, points))
+    Ok(found)
 }
 
 /// The fingerprint of an imported alert: its provider, title and body. The date is left out:

@@ -351,17 +351,26 @@ fn signoff_lines(signoff: &crate::domain::alert::SignOff) -> Vec<String> {
 fn import_note(alert: &PublicAlert) -> Option<String> {
     alert.imported_from.as_ref()?;
     let mut sentences = Vec::new();
+    let provider_unknown = alert.imported_inferred.iter().any(|i| i == "provider");
     if let Some(original) = &alert.imported_provider {
-        sentences.push(format!(
-            "The source names the provider “{original}”, now {}.",
-            alert.provider_name
-        ));
+        sentences.push(if provider_unknown {
+            format!(
+                "The source names the provider “{original}”, which Beacon does not know: it is \
+                 filed under {}.",
+                alert.provider_name
+            )
+        } else {
+            format!(
+                "The source names the provider “{original}”, now {}.",
+                alert.provider_name
+            )
+        });
     }
     let inferred: Vec<&str> = alert
         .imported_inferred
         .iter()
         .filter_map(|i| match i.as_str() {
-            "provider" => Some("the provider"),
+            "provider" if alert.imported_provider.is_none() => Some("the provider"),
             "message_type" => Some("the message type"),
             "title" => Some("the title"),
             _ => None,

@@ -228,10 +228,7 @@ async fn check_file(app: &TestApp, report: &Value, file: &str, expected: &Expect
             *original,
             "line {line}"
         );
-        assert_eq!(
-            stored["imported_from"],
-            format!("eCops email export {file}, line {line}")
-        );
+        assert_eq!(stored["imported_from"], "an eCops email export");
         let signoff = stored["signoff"].as_array().unwrap();
         match sender {
             Some(name) => assert_eq!(signoff[1], *name, "line {line}: {title}"),
@@ -316,7 +313,7 @@ async fn fixture_exports_import_into_the_archive(backend: Backend) {
     // On the archive: searchable, and marked as imported with its source.
     let page = app.get("/alerts?q=WhatsApp").await.text().await.unwrap();
     assert!(page.contains("WhatsApp Scam"), "{page}");
-    assert!(page.contains("imported from eCops email export ecops-email-export-2022.txt, line 188"));
+    assert!(page.contains("imported from an eCops email export"));
     let energy = report["files"][0]["alerts"][4]["id"].as_i64().unwrap();
     let page = app
         .get(&format!("/alerts/{energy}"))
