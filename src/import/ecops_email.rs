@@ -8,7 +8,7 @@
 //! sign-off, a "Follow us on" footer, or a "Kind regards" closing and the blank line after it).
 //! Elsewhere such a heading is a section within the alert.
 
-use super::text::{clean_line, markdown_from_lines, strip_greeting};
+use super::text::{clean_line, markdown_from_lines, split_flattened_paragraphs, strip_greeting};
 use super::{Parsed, SourceAlert, Unreadable};
 use crate::domain::alert::SignOff;
 
@@ -281,7 +281,8 @@ impl Reader {
 
 /// Reads an email export.
 pub fn parse(text: &str) -> Parsed {
-    let lines: Vec<String> = text.lines().map(clean_line).collect();
+    let raw: Vec<&str> = text.lines().collect();
+    let lines: Vec<String> = raw.iter().map(|l| clean_line(l)).collect();
     let mut reader = Reader {
         parsed: Parsed::default(),
         current: None,
@@ -382,7 +383,14 @@ pub fn parse(text: &str) -> Parsed {
             reader.start(number, None);
         }
         if let Some(block) = reader.current.as_mut() {
-            block.body.push((number, line.clone()));
+            // Paragraphs the mail client ran together on one line are paragraphs again.
+            let paragraphs = split_flattened_paragraphs(raw.get(i).copied().unwrap_or_default());
+            for (n, paragraph) in paragraphs.iter().enumerate() {
+                if n > 0 {
+                    block.body.push((number, String::new()));
+                }
+                block.body.push((number, clean_line(paragraph)));
+            }
         }
         closing |= is_closing(line);
         closed = false;

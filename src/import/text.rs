@@ -110,6 +110,42 @@ pub fn clean_line(line: &str) -> String {
     out
 }
 
+/// Splits a line that a mail client flattened from several paragraphs: where a sentence ends
+/// and a no-break space (with any ordinary spaces) stands before the next one's capital letter,
+/// digit or opening quote ("…in the dark.\u{A0} For more advice…"), a paragraph ended.
+pub fn split_flattened_paragraphs(raw: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = raw.char_indices().collect();
+    let mut i = 0;
+    while let Some(&(at, c)) = chars.get(i) {
+        i += 1;
+        if !matches!(c, '.' | '!' | '?' | ':' | '…' | '”' | ')') {
+            continue;
+        }
+        let mut j = i;
+        let mut no_break = false;
+        while let Some(&(_, gap)) = chars.get(j) {
+            match gap {
+                '\u{A0}' => no_break = true,
+                ' ' => {}
+                _ => break,
+            }
+            j += 1;
+        }
+        let next_starts = chars.get(j).is_some_and(|&(_, n)| {
+            n.is_uppercase() || n.is_ascii_digit() || matches!(n, '“' | '‘')
+        });
+        if no_break && next_starts {
+            parts.push(&raw[start..at + c.len_utf8()]);
+            start = chars.get(j).map_or(raw.len(), |&(next, _)| next);
+            i = j;
+        }
+    }
+    parts.push(&raw[start..]);
+    parts
+}
+
 /// Bullet characters that start a list item when they start a line, and, surrounded by spaces,
 /// separate items written on one line.
 const BULLETS: [char; 3] = ['·', '•', '▪'];
@@ -407,6 +443,20 @@ mod tests {
             rendered.html.contains("<li>Lock windows</li>"),
             "{}",
             rendered.html
+        );
+    }
+
+    #[test]
+    fn splits_paragraphs_a_mail_client_flattened() {
+        assert_eq!(
+            split_flattened_paragraphs(
+                "Call 999.\u{A0} For more advice, visit us.\u{A0} \u{A0} “Quote”"
+            ),
+            ["Call 999.", "For more advice, visit us.", "“Quote”"]
+        );
+        assert_eq!(
+            split_flattened_paragraphs("Dear Subscriber,\u{A0} Action Fraud. Next sentence."),
+            ["Dear Subscriber,\u{A0} Action Fraud. Next sentence."]
         );
     }
 
