@@ -35,7 +35,8 @@ const LOOKS_LAPSE_AFTER: Duration = Duration::from_secs(3);
 /// kept pages, which also covers clocks a few seconds apart.
 const SETTLING_SECS: i64 = 5;
 /// The longest a page is kept whatever the looks say: the backstop for a change that does not
-/// move `archive_changed_at` (an alert imported with a date in the past).
+/// move `archive_changed_at` (an alert imported with a date in the past, an organisation renamed
+/// by another process).
 const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The content codings a page is kept in.
