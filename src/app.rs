@@ -149,6 +149,7 @@ async fn release_scheduled_alerts(ctx: Arc<AppContext>, shutdown: CancellationTo
             Ok(released) if released.is_empty() => {}
             Ok(released) => {
                 tracing::info!(alerts = ?released, "scheduled alerts released to delivery");
+                ctx.archive_edits.record();
                 ctx.fanout_wakeup.notify_one();
             }
             Err(error) => tracing::warn!(error = %error, "could not release scheduled alerts"),

@@ -35,6 +35,11 @@ pub struct ServerSettings {
     /// Mark cookies `Secure`. On by default; `beacon demo` serves plain HTTP on loopback and
     /// turns it off there.
     pub secure_cookies: bool,
+    /// Public pages, feeds and API answers kept whole in memory, each once per compression
+    /// (0: none are kept, every request is rendered afresh).
+    pub page_cache_entries: usize,
+    /// Most bytes the kept pages may take together; the least recently used go first.
+    pub page_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +184,8 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             trust_forwarded_for: false,
             secure_cookies: true,
+            page_cache_entries: 2_000,
+            page_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

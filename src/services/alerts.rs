@@ -659,6 +659,7 @@ pub async fn act(
     };
     audit(ctx, actor, action.name(), &subject, &detail, false).await?;
     if to == AlertStatus::Queued {
+        ctx.archive_edits.record();
         ctx.fanout_wakeup.notify_one();
     }
     Ok(to)

@@ -232,6 +232,7 @@ pub async fn send(
         false,
     )
     .await?;
+    ctx.archive_edits.record();
     ctx.fanout_wakeup.notify_one();
     Ok(AlertStatus::Queued)
 }

@@ -5,6 +5,7 @@
 use super::AppContext;
 use crate::domain::Postcode;
 use crate::store::{ArchiveFilter, ArchiveHit, Timestamp};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Alerts on a page of the archive or the API, unless asked for fewer.
 pub const PAGE_SIZE: i64 = 20;
@@ -14,6 +15,22 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 pub const MAX_QUERY_CHARS: usize = 200;
 /// How deep into search results one may page.
 pub const MAX_SEARCH_OFFSET: i64 = 1_000;
+
+/// How many times this process has changed what the public archive shows (sent an alert,
+/// recorded the districts it concerns). Other processes' changes are seen through the store's
+/// `archive_changed_at` instead; this is the cheap, immediate signal for our own.
+#[derive(Debug, Default)]
+pub struct ArchiveEdits(AtomicU64);
+
+impl ArchiveEdits {
+    pub fn record(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+}
 
 /// The filters as typed (page and API share them).
 #[derive(Debug, Clone, Default, serde::Deserialize)]

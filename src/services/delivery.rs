@@ -214,6 +214,8 @@ async fn record_districts(
     codes.extend(index.districts_touched(prepared));
     let codes: Vec<String> = codes.into_iter().collect();
     ctx.store.set_alert_districts(alert_id, &codes).await?;
+    // Which district pages and feeds list the alert may have changed.
+    ctx.archive_edits.record();
     Ok(())
 }
 

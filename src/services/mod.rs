@@ -27,8 +27,9 @@ use tokio::sync::Notify;
 /// The audience index and the residents' marker (count, latest change) it was built for.
 pub type CachedAudience = ((i64, i64), Arc<AudienceIndex>);
 
-/// What every use case needs: the store, the settings, the signing key, the rate limits, and a
-/// way to wake the outbound worker when a message is queued.
+/// What every use case needs: the store, the settings, the signing key, the rate limits, a way
+/// to wake the outbound worker when a message is queued, and a count of this process's changes
+/// to the public archive.
 pub struct AppContext {
     pub store: DynStore,
     pub settings: Arc<Settings>,
@@ -43,6 +44,9 @@ pub struct AppContext {
     pub delivery_wakeup: Arc<Notify>,
     /// Whom alerts reach: built from the store on first use, rebuilt when residents change.
     pub audience: tokio::sync::RwLock<Option<CachedAudience>>,
+    /// Bumped whenever this process changes what the public archive shows, so that the web's
+    /// page cache drops its pages at once rather than at its next look at the store.
+    pub archive_edits: archive::ArchiveEdits,
 }
 
 impl AppContext {
@@ -57,6 +61,7 @@ impl AppContext {
             fanout_wakeup: Arc::new(Notify::new()),
             delivery_wakeup: Arc::new(Notify::new()),
             audience: tokio::sync::RwLock::new(None),
+            archive_edits: archive::ArchiveEdits::default(),
         }
     }
 

@@ -755,6 +755,8 @@ pub async fn save_organisation(
             ctx.store
                 .update_provider(id, &name, &description, phone.as_deref())
                 .await?;
+            // The archive shows organisations' names and offers them as a filter.
+            ctx.archive_edits.record();
             audit(ctx, actor, "change-organisation", &name, "", false).await
         }
         None => {
@@ -772,7 +774,10 @@ pub async fn save_organisation(
                 .insert_provider(&slug, &name, &description, phone.as_deref())
                 .await
             {
-                Ok(_) => audit(ctx, actor, "add-organisation", &name, &slug, false).await,
+                Ok(_) => {
+                    ctx.archive_edits.record();
+                    audit(ctx, actor, "add-organisation", &name, &slug, false).await
+                }
                 Err(StoreError::Conflict) => {
                     let mut errors = FieldErrors::default();
                     errors.add("name", "There is already an organisation with this name");

@@ -31,17 +31,7 @@ pub fn cached(
     let modified = chrono::DateTime::from_timestamp(last_modified.max(0), 0)
         .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
         .unwrap_or_default();
-    let not_modified = match request.get(header::IF_NONE_MATCH) {
-        Some(tags) => tags
-            .to_str()
-            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
-        None => request
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-            .is_some_and(|since| since.timestamp() >= last_modified),
-    };
-    let mut response = if not_modified {
+    let mut response = if not_modified(request, &etag, last_modified) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         ([(header::CONTENT_TYPE, content_type)], body).into_response()
@@ -59,6 +49,20 @@ pub fn cached(
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
+}
+
+/// Whether the client already holds this version: by ETag, or by date when it sent no ETag.
+pub fn not_modified(request: &HeaderMap, etag: &str, last_modified: i64) -> bool {
+    match request.get(header::IF_NONE_MATCH) {
+        Some(tags) => tags
+            .to_str()
+            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
+        None => request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .is_some_and(|since| since.timestamp() >= last_modified),
+    }
 }
 
 fn html(request: &HeaderMap, last_modified: i64, page: &impl Template) -> Response {

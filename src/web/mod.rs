@@ -10,6 +10,7 @@ mod error;
 mod feedback;
 mod feeds;
 mod health;
+mod page_cache;
 mod pages;
 mod staff;
 mod views;
@@ -20,6 +21,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::Router;
+use page_cache::PageCache;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use tower_http::trace::TraceLayer;
 
 pub type AppState = Arc<AppContext>;
 
-pub fn router(ctx: AppState) -> Router {
+pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
     let max_body = ctx.settings.limits.max_body_bytes;
     Router::new()
         .route("/", get(pages::sign_up_form))
@@ -84,7 +86,7 @@ pub fn router(ctx: AppState) -> Router {
         .route("/api/v1/providers", get(api::providers))
         .route("/api/v1/message-types", get(api::message_types))
         .route("/api/v1/postcodes/{postcode}", get(api::postcode))
-        .merge(public_routes())
+        .merge(public_routes(kept_pages))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -123,8 +125,9 @@ pub fn router(ctx: AppState) -> Router {
 }
 
 /// The public archive, its feeds and API: cacheable and compressed (nothing secret is in them,
-/// so compression cannot leak a token).
-fn public_routes() -> Router<AppState> {
+/// so compression cannot leak a token), and the same for everyone, so kept whole in memory
+/// once made (`page_cache`), compressed once for each coding.
+fn public_routes(kept_pages: Arc<PageCache>) -> Router<AppState> {
     Router::new()
         .route("/alerts", get(archive::archive_page))
         .route("/alerts/{id}", get(archive::alert_page))
@@ -134,6 +137,10 @@ fn public_routes() -> Router<AppState> {
         .route("/api/v1/public/alerts/{id}", get(archive::api_one))
         .route("/api/openapi.json", get(archive::openapi))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            kept_pages,
+            page_cache::serve,
+        ))
 }
 
 /// Serves until `shutdown` is cancelled, then finishes the requests in flight.
@@ -142,10 +149,21 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let app = router(ctx).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let kept_pages = PageCache::new(ctx.clone());
+    let watcher = kept_pages.enabled().then(|| {
+        tokio::spawn(page_cache::watch_archive(
+            kept_pages.clone(),
+            shutdown.clone(),
+        ))
+    });
+    let app = router(ctx, kept_pages).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+        .await;
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
+    served
 }
 
 /// The client's address: the socket peer, or the hop our own proxy added to `X-Forwarded-For`

@@ -13,7 +13,7 @@ use beacon::store::{AlertStatus, AuditFilter, NewSubscriber, StaffMember};
 const PASSWORD: &str = "a long and memorable password";
 
 /// A member of staff, enrolled, and a browser signed in as them.
-async fn staff_member(
+pub(crate) async fn staff_member(
     app: &TestApp,
     name: &str,
     provider: &str,

@@ -11,7 +11,7 @@ const MELBOURN_CIRCLE: &str = r#"{"include":[{"kind":"circle","easting":538300.0
 
 /// An app with a resident in Cambridge and one in Peterborough, and three sent alerts, their
 /// fan-outs finished (so their districts are recorded).
-async fn archive_app(backend: Backend) -> (TestApp, Vec<i64>) {
+pub(crate) async fn archive_app(backend: Backend) -> (TestApp, Vec<i64>) {
     let app = TestApp::spawn(backend).await;
     let store = &app.ctx.store;
     seed_resident(

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod archive;
+mod archive_cache;
 mod archive_store;
 mod delivery;
 mod delivery_smtp;
