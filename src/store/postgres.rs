@@ -3,7 +3,7 @@
 
 use super::{StoreError, StoreResult};
 use crate::geo::onspd::PostcodeRecord;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::time::Duration;
 
@@ -13,10 +13,13 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore, sqlx::Error> {
+        // No JIT compilation: Beacon's queries take milliseconds, and compiling one that the
+        // planner thinks costly (a search ranking a thousand alerts) takes ten to fifty more.
+        let options: PgConnectOptions = url.parse::<PgConnectOptions>()?.options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await?;
         Ok(PgStore { pool })
     }
