@@ -106,13 +106,32 @@ const STATISTICS_STEP: u64 = 10_000;
 pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
     let settings = &ctx.settings.delivery;
     let now = chrono::Utc::now().timestamp();
-    let Some((alert, mut cursor)) = ctx
+    let Some((alert, cursor)) = ctx
         .store
         .claim_fanout(now, now + settings.lease_secs)
         .await?
     else {
         return Ok(false);
     };
+    let alert_id = alert.id;
+    let expanded = expand(ctx, alert, cursor).await;
+    if expanded.is_err() {
+        // A passing failure (a busy database): the next pass, a moment later, tries again.
+        if let Err(error) = ctx.store.release_fanout(alert_id).await {
+            tracing::warn!(alert = alert_id, error = %error, "could not give up the fan-out claim");
+        }
+    }
+    expanded?;
+    Ok(true)
+}
+
+/// Expands a claimed alert from `cursor` to its last matching resident.
+async fn expand(
+    ctx: &AppContext,
+    alert: crate::store::Alert,
+    mut cursor: i64,
+) -> anyhow::Result<()> {
+    let settings = &ctx.settings.delivery;
     let target: AreaTarget =
         serde_json::from_str(&alert.content.target_json).context("reading the alert's target")?;
     let prepared = target.prepare();
@@ -162,7 +181,7 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
                 alert = alert.id,
                 "another worker moved this alert's fan-out on; leaving it to them"
             );
-            return Ok(true);
+            return Ok(());
         };
         // The claim query's plan depends on how big the queue is: each time this fan-out
         // has grown it tenfold (10,000 deliveries, 100,000...), the statistics are refreshed.
@@ -181,7 +200,7 @@ pub async fn fanout_once(ctx: &AppContext) -> anyhow::Result<bool> {
                     deliveries = recorded,
                     "alert fanned out to every matching resident"
                 );
-                return Ok(true);
+                return Ok(());
             }
         }
     }

@@ -807,6 +807,9 @@ pub trait Store: Send + Sync + 'static {
     async fn subscribers_marker(&self) -> StoreResult<(i64, i64)>;
 
     // Alert delivery.
+    /// Gives up a claim on an alert's fan-out (after a failure), so that the next pass takes
+    /// it up again at once rather than when the lease runs out.
+    async fn release_fanout(&self, alert_id: i64) -> StoreResult<()>;
     /// Takes the fan-out of a sent alert that is not yet fully expanded and not held by a live
     /// lease; returns the alert and the resident id its cursor stands at.
     async fn claim_fanout(

@@ -1400,6 +1400,14 @@ macro_rules! impl_store {
                 Ok(alert.map(|a| (a, next)))
             }
 
+            async fn release_fanout(&self, alert_id: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE alerts SET fanout_locked_until = NULL WHERE id = $1 AND fanout_next IS NOT NULL")
+                    .bind(alert_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn record_fanout_chunk(
                 &self,
                 chunk: &$crate::store::FanoutChunk,
@@ -2010,16 +2018,20 @@ macro_rules! impl_store {
                 let mut wanted: Vec<&str> = codes.iter().map(String::as_str).collect();
                 wanted.sort_unstable();
                 wanted.dedup();
-                let mut tx = self.pool.begin().await?;
+                // Read before the transaction, which then starts by writing: on SQLite a
+                // transaction that reads and then writes fails at once (not after the busy
+                // timeout) if another connection wrote in between. Recording the same districts
+                // twice is harmless.
                 let recorded: Vec<String> = sqlx::query_scalar(
                     "SELECT district_code FROM alert_districts WHERE alert_id = $1 ORDER BY district_code",
                 )
                 .bind(alert_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&self.pool)
                 .await?;
                 if recorded.iter().map(String::as_str).eq(wanted.iter().copied()) {
                     return Ok(());
                 }
+                let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM alert_districts WHERE alert_id = $1")
                     .bind(alert_id)
                     .execute(&mut *tx)
