@@ -148,7 +148,6 @@ pub fn parse(text: &str) -> Parsed {
             provider: heading
                 .as_deref()
                 .and_then(super::classify::provider_in_heading),
-            heading,
             title: Some(title),
             message_type: label,
             lead_text: body_lines.first().cloned().unwrap_or_default(),

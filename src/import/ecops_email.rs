@@ -253,7 +253,6 @@ impl Reader {
             .unwrap_or_default();
         self.parsed.alerts.push(SourceAlert {
             line: block.line,
-            heading,
             provider: block.provider,
             title,
             message_type: block.label,

@@ -60,8 +60,6 @@ impl Format {
 pub struct SourceAlert {
     /// The line (from 1) where it starts in the file.
     pub line: usize,
-    /// The subject-like heading above it, if any ("ECops – Winter Fuel Allowance Scam").
-    pub heading: Option<String>,
     /// The provider as the source names it ("Action Fraud (NFIB)").
     pub provider: Option<String>,
     /// The title, if the source gives one.

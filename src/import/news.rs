@@ -139,7 +139,6 @@ pub fn parse(text: &str) -> Parsed {
     });
     parsed.alerts.push(SourceAlert {
         line: 1,
-        heading: None,
         // A police news article is the force's own.
         provider: Some("Police".into()),
         title: Some(title),

@@ -293,21 +293,14 @@ pub fn markdown_from_lines<S: AsRef<str>>(lines: &[S]) -> String {
             blank = true;
             continue;
         }
-        if let Some(item) = list_item(line) {
-            // Further items may follow on the same line ("· one · two").
-            let (first, more) = inline_items(item);
-            for item in std::iter::once(first).chain(more).filter(|i| !i.is_empty()) {
-                push(
-                    &mut out,
-                    Last::Item,
-                    &format!("- {}", escape_markdown(&item)),
-                    &mut last,
-                    &mut blank,
-                );
+        let (lead, items) = match list_item(line) {
+            // A bullet line is an item, and further items may follow on it ("· one · two").
+            Some(item) => {
+                let (first, more) = inline_items(item);
+                (String::new(), std::iter::once(first).chain(more).collect())
             }
-            continue;
-        }
-        let (lead, items) = inline_items(line);
+            None => inline_items(line),
+        };
         if !lead.is_empty() {
             push(
                 &mut out,
@@ -317,11 +310,11 @@ pub fn markdown_from_lines<S: AsRef<str>>(lines: &[S]) -> String {
                 &mut blank,
             );
         }
-        for item in items {
+        for item in items.iter().filter(|i| !i.is_empty()) {
             push(
                 &mut out,
                 Last::Item,
-                &format!("- {}", escape_markdown(&item)),
+                &format!("- {}", escape_markdown(item)),
                 &mut last,
                 &mut blank,
             );
