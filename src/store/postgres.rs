@@ -30,7 +30,13 @@ impl PgStore {
     /// a word in one alert in forty, reading thirty thousand rows where the index would give
     /// three thousand. 1.1, the usual figure for SSDs and cached data, puts the change where
     /// the measurements put it (near one alert in ten).
-    const ARCHIVE_SEARCH_SETTINGS: &'static [&'static str] = &["SET LOCAL random_page_cost = 1.1"];
+    ///
+    /// No parallel plans either: `archive_search_sql` relies on the parts of a UNION ALL being
+    /// read in turn, the newer matches before the older, and stopping when it has enough.
+    const ARCHIVE_SEARCH_SETTINGS: &'static [&'static str] = &[
+        "SET LOCAL random_page_cost = 1.1",
+        "SET LOCAL max_parallel_workers_per_gather = 0",
+    ];
 
     /// A search's words as text for `plainto_tsquery`: letters and digits only, so nothing is
     /// syntax, and never only stop words (`shared::search_terms` drops those), so PostgreSQL
@@ -43,19 +49,48 @@ impl PgStore {
     /// rows of `alert_search`, which carries what filters need), `page` is the LIMIT and
     /// OFFSET. The newest `SEARCH_WINDOW` matches (by id, as on SQLite) are ranked by cover
     /// density, a title match (weight A) worth five body matches (weight B), lengths evened out
-    /// by log; ties newest first. For a common word PostgreSQL walks back through the newest
-    /// alerts until it has enough; for a rarer one it takes them all from the GIN index. Only the
-    /// page's alerts get headlines: `ts_headline` reads the whole text, too dear for every match.
+    /// by log; ties newest first. Only the page's alerts get headlines: `ts_headline` reads the
+    /// whole text, too dear for every match.
+    ///
+    /// Finding the newest matches: the GIN index gives every match of the words, in no order,
+    /// and each match costs a visit to its row, so a word in a fifth of the alerts would cost a
+    /// fifth of the table. Instead the query first measures how common the search is among the
+    /// newest `SEARCH_PROBE` alerts (`probe`: a walk back along the primary key), and from that
+    /// how far back the window should reach, with half as much again to spare (`cut`). It then
+    /// takes the matches newer than that id (the index's matches ANDed with the primary key's
+    /// range, so only the window's rows are visited), and only if there were too few, the older
+    /// ones. A search too rare to measure so (under about one alert in `SEARCH_PROBE`), or whose
+    /// reach would be more than three quarters of the archive, takes every match: then there
+    /// are few, and ANDing them with most of the primary key would cost more than it saved. PostgreSQL's planner cannot make
+    /// this choice itself: it estimates how common several words are together by multiplying
+    /// how common each is, which for words that go together ("catalytic converter") is ten
+    /// times too few, so it took all of their matches and sorted them.
     fn archive_search_sql(columns: &str, filters: &str, page: &str) -> String {
+        let matches = |range: &str| {
+            format!(
+                "(SELECT a.id, a.queued_at, a.search FROM {SEARCH_ROWS} a \
+                 WHERE {range} AND a.search @@ plainto_tsquery('english', $1){filters} \
+                 ORDER BY a.id DESC)"
+            )
+        };
+        let (newer, older, all) = (
+            matches("(SELECT x FROM cut) IS NOT NULL AND a.id > (SELECT x FROM cut)"),
+            matches("(SELECT x FROM cut) IS NOT NULL AND a.id <= (SELECT x FROM cut)"),
+            matches("(SELECT x FROM cut) IS NULL"),
+        );
         format!(
-            "WITH hit AS ( \
+            "WITH probe AS ( \
+             SELECT max(a.id) AS hi, min(a.id) AS lo, \
+             count(*) FILTER (WHERE a.search @@ plainto_tsquery('english', $1){filters}) AS found \
+             FROM (SELECT * FROM {SEARCH_ROWS} a ORDER BY a.id DESC LIMIT {probe}) a), \
+             cut AS (SELECT reach AS x FROM \
+             (SELECT hi - (hi - lo + 1) * {reach} / NULLIF(found, 0) AS reach, \
+              (hi + 3 * (SELECT min(alert_id) FROM alert_search)) / 4 AS quarter FROM probe) p \
+             WHERE reach > quarter), \
+             hit AS ( \
              SELECT w.id, w.queued_at, \
              ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', w.search, plainto_tsquery('english', $1), 1) AS score \
-             FROM (SELECT a.id, a.queued_at, a.search \
-                   FROM (SELECT alert_id AS id, queued_at, provider_id, message_type_id, search \
-                         FROM alert_search) a \
-                   WHERE a.search @@ plainto_tsquery('english', $1){filters} \
-                   ORDER BY a.id DESC LIMIT {window}) w \
+             FROM ({newer} UNION ALL {older} UNION ALL {all} LIMIT {window}) w \
              ORDER BY score DESC, w.queued_at DESC, w.id DESC {page}) \
              SELECT {columns}, \
              ts_headline('english', a.body_text, plainto_tsquery('english', $1), {HEADLINE}) AS body_snippet, \
@@ -64,10 +99,21 @@ impl PgStore {
              FROM hit JOIN alerts a ON a.id = hit.id \
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
              ORDER BY hit.score DESC, hit.queued_at DESC, hit.id DESC",
+            probe = SEARCH_PROBE,
+            reach = super::shared::SEARCH_WINDOW * 3 / 2,
             window = super::shared::SEARCH_WINDOW,
         )
     }
 }
+
+/// The rows a search reads, named as the filters expect: `id`, `queued_at`, `provider_id`,
+/// `message_type_id`, and the words.
+const SEARCH_ROWS: &str =
+    "(SELECT alert_id AS id, queued_at, provider_id, message_type_id, search FROM alert_search)";
+
+/// How many of the newest public alerts a search looks at to measure how common it is: a
+/// millisecond's walk back along the primary key.
+const SEARCH_PROBE: i64 = 1_000;
 
 /// `ts_headline`'s options: matches between U+0001 and U+0002 (the contract of
 /// `ArchiveHit::snippet`), one fragment of about 30 words.

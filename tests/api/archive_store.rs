@@ -435,6 +435,66 @@ async fn search_body(backend: Backend) {
         .all(|hit| hit.snippet.is_none()));
 }
 
+on_both_backends!(
+    a_search_ranks_its_newest_thousand_matches_however_common,
+    window_body
+);
+/// A search ranks the newest 1,000 alerts with its words (`SEARCH_WINDOW`). On PostgreSQL the
+/// store first measures how common the words are among the newest alerts and reaches back only
+/// as far as it expects to need; here it must find that it reached too short and look further.
+async fn window_body(backend: Backend) {
+    let (store, url, _dir) = empty_store(backend).await;
+    let first = send(&store, Draft::new("Ember lantern notice 1", "Body"), MONDAY).await;
+    assert_eq!(first, 1);
+    // 3,999 more, sent a second apart: "ember" in every title; "lantern" in the oldest 500,
+    // none of the middle 2,500, and 800 of the newest 1,000.
+    execute(
+        &url,
+        "WITH RECURSIVE n (i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) \
+         INSERT INTO alerts (id, provider_id, message_type_id, priority, title, body_markdown, \
+           body_text, target_json, target_description, status, signoff_name, \
+           signoff_organisation, signoff_role, signoff_area, needs_approval, queued_at, \
+           created_at, updated_at) \
+         SELECT i, a.provider_id, a.message_type_id, a.priority, \
+           CASE WHEN i <= 500 OR (i > 3000 AND i % 5 <> 0) THEN 'Ember lantern notice ' \
+                ELSE 'Ember notice ' END || i, \
+           a.body_markdown, a.body_text, a.target_json, a.target_description, a.status, \
+           a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, \
+           a.needs_approval, a.queued_at + i, a.created_at, a.updated_at \
+         FROM n CROSS JOIN alerts a WHERE a.id = 1",
+    )
+    .await;
+    let window = |words: &str| ArchiveFilter {
+        query: Some(words.into()),
+        limit: 1_000,
+        ..ArchiveFilter::default()
+    };
+    let sorted = |mut ids: Vec<i64>| {
+        ids.sort_unstable();
+        ids
+    };
+
+    // In every alert: the newest thousand.
+    let hits = listed(&store, window("ember")).await;
+    assert_eq!(sorted(hits), (3001..=4000).collect::<Vec<_>>());
+
+    // The newest thousand with "lantern" are the 800 among the newest alerts and the newest 200
+    // of the oldest, 2,500 alerts further back.
+    let hits = listed(&store, window("lantern")).await;
+    let expected: Vec<i64> = (301..=500)
+        .chain((3001..=4000).filter(|i| i % 5 != 0))
+        .collect();
+    assert_eq!(sorted(hits.clone()), expected);
+    // All equally good matches: newest first.
+    assert_eq!(hits[..3], [3999, 3998, 3997]);
+    // Narrowed to another organisation: none.
+    let elsewhere = ArchiveFilter {
+        provider: Some(WATCH.into()),
+        ..window("lantern")
+    };
+    assert!(listed(&store, elsewhere).await.is_empty());
+}
+
 on_both_backends!(anything_typed_is_searched_safely, hostile_body);
 async fn hostile_body(backend: Backend) {
     let (store, _url, _dir) = empty_store(backend).await;
