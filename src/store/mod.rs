@@ -908,6 +908,14 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn contact_problems(&self) -> StoreResult<Vec<ContactProblem>>;
+    /// An admin lifts a suspension (the address works again, the resident says so): Beacon
+    /// sends to it again and counts its failures afresh. False if it was not suspended.
+    async fn lift_contact_suspension(
+        &self,
+        subscriber_id: i64,
+        channel: OutboundChannel,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 
     // The public archive.
     /// Public sent alerts matching the filter: newest first, or best match first when

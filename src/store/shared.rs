@@ -1887,6 +1887,27 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn lift_contact_suspension(
+                &self,
+                subscriber_id: i64,
+                channel: $crate::store::OutboundChannel,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let prefix = match channel {
+                    $crate::store::OutboundChannel::Email => "email",
+                    $crate::store::OutboundChannel::Sms => "sms",
+                };
+                let done = sqlx::query(&format!(
+                    "UPDATE subscribers SET {prefix}_suspended_at = NULL, {prefix}_failures = 0, \
+                     updated_at = $2 WHERE id = $1 AND {prefix}_suspended_at IS NOT NULL"
+                ))
+                .bind(subscriber_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             // The public archive. What a search looks like differs by backend (FTS5, tsvector), so
             // each backend supplies `archive_search_words` and `archive_search_sql`.
             async fn public_alerts(

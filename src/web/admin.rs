@@ -870,12 +870,26 @@ pub async fn organisation_save(
 #[template(path = "staff/contact_problems.html")]
 struct ContactProblemsPage {
     nav: Option<Nav>,
-    /// (name, channel, address or number, failures, suspended when)
-    problems: Vec<(String, &'static str, String, i64, String)>,
+    csrf: String,
+    problems: Vec<ContactProblemRow>,
+    notice: Option<String>,
+}
+
+struct ContactProblemRow {
+    subscriber_id: i64,
+    name: String,
+    /// `email` or `sms`, as in the lift form's address.
+    channel: &'static str,
+    channel_name: &'static str,
+    contact: String,
+    failures: i64,
+    /// When it was suspended (UTC).
+    when: String,
 }
 
 /// `GET /staff/admin/contact-problems`: addresses and numbers suspended after repeated
-/// permanent failures. They stay suspended until the resident changes them.
+/// permanent failures. They stay suspended until the resident changes them or an admin lifts
+/// the suspension.
 pub async fn contact_problems(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -886,26 +900,99 @@ pub async fn contact_problems(
     if let Some(refusal) = require_admin(&ctx, me, &ip, "view-contact-problems").await? {
         return Ok(refusal);
     }
-    let (jar, csrf) = csrf::issue(&ctx, jar);
+    contact_problems_page(&ctx, jar, me, None).await
+}
+
+async fn contact_problems_page(
+    ctx: &AppState,
+    jar: CookieJar,
+    me: &StaffMember,
+    notice: Option<String>,
+) -> WebResult<Response> {
+    let (jar, csrf) = csrf::issue(ctx, jar);
     let problems = ctx
         .store
         .contact_problems()
         .await?
         .into_iter()
         .map(|p| {
-            let when = chrono::DateTime::from_timestamp(p.suspended_at, 0)
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
-            let channel = match p.channel {
-                crate::store::OutboundChannel::Email => "Email",
-                crate::store::OutboundChannel::Sms => "Text message",
+            let (channel, channel_name) = match p.channel {
+                crate::store::OutboundChannel::Email => ("email", "Email"),
+                crate::store::OutboundChannel::Sms => ("sms", "Text message"),
             };
-            (p.name, channel, p.contact, p.failures, when)
+            ContactProblemRow {
+                subscriber_id: p.subscriber_id,
+                name: p.name,
+                channel,
+                channel_name,
+                contact: p.contact,
+                failures: p.failures,
+                when: chrono::DateTime::from_timestamp(p.suspended_at, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+            }
         })
         .collect();
     let page = ContactProblemsPage {
         nav: nav(me, &csrf),
+        csrf,
         problems,
+        notice,
     };
     Ok((jar, views::render(&page)).into_response())
+}
+
+/// `POST /staff/admin/contact-problems/{subscriber}/{channel}/lift`: an admin lifts a
+/// suspension, for instance when the resident says their mailbox works again. Audited, with
+/// the resident's public id rather than the address.
+pub async fn contact_problem_lift(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path((subscriber_id, channel)): Path<(i64, String)>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    if let Some(refusal) = require_admin(&ctx, me, &ip, "lift-contact-suspension").await? {
+        return Ok(refusal);
+    }
+    let (channel, channel_name) = match channel.as_str() {
+        "email" => (crate::store::OutboundChannel::Email, "email address"),
+        "sms" => (crate::store::OutboundChannel::Sms, "mobile number"),
+        _ => return Ok(super::pages::not_found().await),
+    };
+    let problem = ctx
+        .store
+        .contact_problems()
+        .await?
+        .into_iter()
+        .find(|p| p.subscriber_id == subscriber_id && p.channel == channel);
+    let Some(problem) = problem else {
+        let notice = "That address or number is not suspended (any more).".to_owned();
+        return contact_problems_page(&ctx, jar, me, Some(notice)).await;
+    };
+    let lifted = ctx
+        .store
+        .lift_contact_suspension(subscriber_id, channel, chrono::Utc::now().timestamp())
+        .await?;
+    if lifted {
+        staff_service::audit(
+            &ctx,
+            &actor(me, &ip),
+            "lift-contact-suspension",
+            &format!("resident {}, {channel_name}", problem.public_id),
+            "",
+            false,
+        )
+        .await?;
+    }
+    let notice = format!(
+        "{}'s {channel_name} is no longer suspended: Beacon sends to it again.",
+        problem.name
+    );
+    contact_problems_page(&ctx, jar, me, Some(notice)).await
 }

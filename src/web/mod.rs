@@ -77,6 +77,10 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
         .route("/staff/admin/organisations/{id}", post(admin::organisation_save))
         .route("/staff/admin/tokens/{id}/revoke", post(admin::token_revoke))
         .route("/staff/admin/contact-problems", get(admin::contact_problems))
+        .route(
+            "/staff/admin/contact-problems/{subscriber}/{channel}/lift",
+            post(admin::contact_problem_lift),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/subscriptions", post(api::create_subscription))

@@ -327,6 +327,132 @@ async fn admin_body(backend: Backend) {
     app.stop().await;
 }
 
+on_both_backends!(an_admin_lifts_a_suspended_address, lift_body);
+async fn lift_body(backend: Backend) {
+    use crate::delivery::{seed_resident, ResidentSpec};
+    let app = TestApp::spawn(backend).await;
+    let admin_link = add_staff(&app, "Alex Morgan", "alex@cambs.police.example", true).await;
+    let sender_link = add_staff(&app, "Lucy Ward", "lucy@cambs.police.example", false).await;
+    let (sender_secret, _) = enrol(&app, &sender_link).await;
+    let (admin_secret, _) = enrol(&app, &admin_link).await;
+    let resident = seed_resident(
+        &app.ctx.store,
+        &ResidentSpec::new("ann@example.org", "Ann Smith", "CB1 1PT"),
+    )
+    .await;
+    // Three hard bounces suspended her address.
+    let url = if backend == Backend::Postgres {
+        app.database_url.clone()
+    } else {
+        app.ctx.settings.database_url()
+    };
+    run_sql(
+        backend,
+        &url,
+        &format!(
+            "UPDATE subscribers SET email_failures = 3, email_suspended_at = 1793610000 \
+             WHERE id = {resident}"
+        ),
+    )
+    .await
+    .unwrap();
+    let lift = format!("/staff/admin/contact-problems/{resident}/email/lift");
+
+    // A sender may neither see the list nor lift anything.
+    let code = staff_service::current_code(&sender_secret).unwrap();
+    sign_in(&app, "lucy@cambs.police.example", PASSWORD, &code).await;
+    assert_eq!(app.get("/staff/admin/contact-problems").await.status(), 403);
+    assert_eq!(app.submit("/staff", &lift, &[]).await.status(), 403);
+    assert_eq!(app.ctx.store.contact_problems().await.unwrap().len(), 1);
+
+    // An admin sees the address and lifts the suspension from the list.
+    let admin = TestApp::client();
+    let code = staff_service::current_code(&admin_secret).unwrap();
+    TestApp::sign_in_with(&app, &admin, "alex@cambs.police.example", PASSWORD, &code).await;
+    let page = admin
+        .get(app.url("/staff/admin/contact-problems"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ann@example.org"), "{page}");
+    assert!(page.contains(&format!("action=\"{lift}\"")), "{page}");
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    // Not without the form's token.
+    let forged = admin
+        .post(app.url(&lift))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let done = admin
+        .post(app.url(&lift))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let done = done.text().await.unwrap();
+    assert!(
+        done.contains("Ann Smith&#x27;s email address is no longer suspended")
+            || done.contains("Ann Smith&#39;s email address is no longer suspended"),
+        "{done}"
+    );
+    assert!(done.contains("id=\"no-problems\""), "{done}");
+    assert!(app.ctx.store.contact_problems().await.unwrap().is_empty());
+    let lifted: Vec<_> = audit_actions(&app)
+        .await
+        .into_iter()
+        .filter(|(action, _, _)| action == "lift-contact-suspension")
+        .collect();
+    // The sender's attempt is on record too.
+    assert_eq!(
+        lifted,
+        [
+            ("lift-contact-suspension".into(), "ok".into(), String::new()),
+            (
+                "lift-contact-suspension".into(),
+                "refused".into(),
+                "not an admin".into()
+            ),
+        ]
+    );
+    let entries = app
+        .ctx
+        .store
+        .audit_entries(&AuditFilter {
+            limit: 1_000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.action == "lift-contact-suspension")
+        .unwrap();
+    assert!(
+        !entry.subject.contains("ann@"),
+        "no address in the log: {entry:?}"
+    );
+
+    // Lifting it again changes nothing and says so.
+    let csrf = hidden_value(&done, "csrf").unwrap_or(csrf);
+    let again = admin
+        .post(app.url(&lift))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("not suspended (any more)"), "{again}");
+    app.stop().await;
+}
+
 on_both_backends!(the_audit_log_cannot_be_changed, append_only_body);
 async fn append_only_body(backend: Backend) {
     let app = TestApp::spawn(backend).await;
