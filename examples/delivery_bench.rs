@@ -102,6 +102,14 @@ struct Args {
     /// Write one rendered alert email here (LF line endings), for `smtp-source -F`.
     #[arg(long)]
     sample_email: Option<PathBuf>,
+    /// Instead of the benchmark: send one force-wide alert through a separate
+    /// `beacon serve --role worker` process (this binary), SIGKILL it twice mid-send, and count
+    /// the Message-IDs of what arrived. Needs `--sink-dump`.
+    #[arg(long, requires = "sink_dump")]
+    kill_demo: Option<PathBuf>,
+    /// The folder `smtp-sink -d` writes each message into, one file each (for `--kill-demo`).
+    #[arg(long)]
+    sink_dump: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -161,6 +169,10 @@ async fn run(args: Args, sample: Sample) -> anyhow::Result<()> {
         thousands(seeded.postcodes),
         seeded.steps
     );
+
+    if let (Some(beacon), Some(dump)) = (&args.kill_demo, &args.sink_dump) {
+        return kill_demo::run(&ctx, &db, &args, beacon, dump, seed_secs).await;
+    }
 
     // A running server has the index warm; build it first so the figures are the send's.
     let rss_before_index = memory::current_kib();
@@ -1159,4 +1171,222 @@ fn thousands(n: u64) -> String {
         out.push(digit);
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Killed mid-send: exactly once at full size
+// ---------------------------------------------------------------------------------------------
+
+/// The exactly-once demonstration at full size (`--kill-demo`): one force-wide alert sent by a
+/// separate `beacon serve --role worker` process, which is killed with SIGKILL twice while it
+/// sends and started again each time; then every message the SMTP server took is read back and
+/// counted by Message-ID. The integration tests do the same with 1,500 residents.
+mod kill_demo {
+    use super::*;
+    use std::collections::HashMap;
+    use std::process::{Child, Command, Stdio};
+
+    /// The worker is killed when these shares of the alert's emails have arrived.
+    const KILL_AT: [f64; 2] = [0.2, 0.6];
+    /// The worker's lease on what it claimed: how long a dead worker's claims wait before the
+    /// next one takes them (Beacon's default is 120 s; an operator may shorten it so).
+    const LEASE_SECS: i64 = 10;
+    /// `mail.smtp_timeout_secs`: at most half the lease, less two seconds (`config`).
+    const SMTP_TIMEOUT_SECS: i64 = 3;
+    /// Longest the demonstration waits for the last email.
+    const DEADLINE: Duration = Duration::from_secs(900);
+
+    pub async fn run(
+        ctx: &AppContext,
+        db: &Db,
+        args: &Args,
+        beacon: &Path,
+        dump: &Path,
+        seed_secs: f64,
+    ) -> anyhow::Result<()> {
+        let backend = ctx.store.backend();
+        let data_dir = tempfile::tempdir()?;
+        let start_worker = || {
+            worker(
+                beacon,
+                &args.database_url,
+                data_dir.path(),
+                args.sink_port,
+                args.connections,
+                &ctx.settings.secret_key,
+            )
+        };
+        let sink = SinkWatch::start(args.sink_counter.clone());
+        let baseline = sink.arm();
+        let alert_id = insert_alert(ctx, "whole force area", FORCE_AREA).await?;
+        let sent_at = Instant::now();
+        let queued = ctx
+            .store
+            .transition_alert(
+                alert_id,
+                &[AlertStatus::Draft],
+                AlertStatus::Queued,
+                &AlertTransition::default(),
+                chrono::Utc::now().timestamp(),
+            )
+            .await?;
+        anyhow::ensure!(queued, "alert {alert_id} was not a draft");
+        let mut child = start_worker()?;
+
+        // The worker records the work, then sends; the kills are timed by what has arrived.
+        while !db.fanout_done(alert_id).await? {
+            anyhow::ensure!(sent_at.elapsed() < DEADLINE, "the fan-out did not finish");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let emails = db.email_deliveries(alert_id).await?;
+        println!(
+            "{backend}: {} emails recorded {:.1} s after the send",
+            thousands(emails),
+            sent_at.elapsed().as_secs_f64()
+        );
+        let mut kills = Vec::new();
+        for share in KILL_AT {
+            let due = (emails as f64 * share) as u64;
+            while sink.state().count - baseline < due {
+                let state = sink.state();
+                anyhow::ensure!(
+                    state.changed_at.elapsed() < STALL || sent_at.elapsed() < STALL,
+                    "no email arrived at the sink for {} s (is smtp-sink running?)",
+                    STALL.as_secs()
+                );
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            // SIGKILL: the worker gets no chance to finish or record anything.
+            child.kill()?;
+            child.wait()?;
+            let arrived = sink.state().count - baseline;
+            println!(
+                "{backend}: killed the worker with SIGKILL after {:.1} s, {} emails at the server; \
+                 started another",
+                sent_at.elapsed().as_secs_f64(),
+                thousands(arrived)
+            );
+            kills.push(arrived);
+            child = start_worker()?;
+        }
+        while db.pending_emails(alert_id).await? > 0 {
+            anyhow::ensure!(sent_at.elapsed() < DEADLINE, "emails still pending");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let recorded_all = sent_at.elapsed();
+        // Anything still on its way reaches the server before the count.
+        let mut last = sink.state().count;
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let now = sink.state().count;
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        child.kill()?;
+        child.wait()?;
+        sink.stop();
+
+        let report = ctx.store.delivery_report(alert_id).await?;
+        let counted = count_message_ids(dump)?;
+        let messages: usize = counted.values().sum();
+        let repeated = counted.values().filter(|&&n| n > 1).count();
+        let missing = emails.saturating_sub(counted.len() as u64);
+        let verdict = if repeated == 0 && missing == 0 && messages as u64 == emails {
+            "every resident's email arrived exactly once"
+        } else {
+            "NOT exactly once"
+        };
+        println!(
+            "{backend}: {} messages at the server, {} distinct Message-IDs for {} residents: {} \
+             sent more than once, {} missing; the store counts {} sent, {} pending, {} failed; all \
+             recorded as sent {:.1} s after the send: {verdict}",
+            thousands(messages as u64),
+            thousands(counted.len() as u64),
+            thousands(emails),
+            repeated,
+            missing,
+            thousands(report.email.sent as u64),
+            thousands(report.email.pending as u64),
+            thousands(report.email.failed as u64),
+            recorded_all.as_secs_f64()
+        );
+        let line = format!(
+            "| {backend} | {} | {} | {} | {} | {} | {} | {:.0} s | {verdict} |",
+            thousands(emails),
+            kills
+                .iter()
+                .map(|n| thousands(*n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            thousands(messages as u64),
+            thousands(counted.len() as u64),
+            repeated,
+            missing,
+            recorded_all.as_secs_f64(),
+        );
+        // For scripts/demo-kill-delivery, which puts the rows in docs/benchmarks.md.
+        println!("row: {line}");
+        println!("seeded in {seed_secs:.1} s");
+        anyhow::ensure!(
+            repeated == 0 && missing == 0,
+            "{backend}: not exactly once: {repeated} repeated, {missing} missing"
+        );
+        Ok(())
+    }
+
+    /// `beacon serve --role worker` on the demonstration's database, sending to the sink.
+    fn worker(
+        beacon: &Path,
+        database_url: &str,
+        data_dir: &Path,
+        sink_port: u16,
+        connections: usize,
+        secret_key: &str,
+    ) -> anyhow::Result<Child> {
+        Command::new(beacon)
+            .args(["serve", "--role", "worker"])
+            .env("BEACON_DATABASE_URL", database_url)
+            .env("BEACON_DATA_DIR", data_dir)
+            .env("BEACON_SECRET_KEY", secret_key)
+            .env("BEACON_SERVER__PUBLIC_URL", "https://alerts.beacon.invalid")
+            .env("BEACON_MAIL__TRANSPORT", "smtp")
+            .env("BEACON_MAIL__SMTP_HOST", "127.0.0.1")
+            .env("BEACON_MAIL__SMTP_PORT", sink_port.to_string())
+            .env("BEACON_MAIL__SMTP_TLS", "none")
+            .env("BEACON_MAIL__SMTP_CONNECTIONS", connections.to_string())
+            .env("BEACON_DELIVERY__LEASE_SECS", LEASE_SECS.to_string())
+            // A worker starts a message only if its claim outlasts a whole SMTP timeout (twice,
+            // counting the mark): loopback answers at once, so a short timeout keeps that true.
+            .env(
+                "BEACON_MAIL__SMTP_TIMEOUT_SECS",
+                SMTP_TIMEOUT_SECS.to_string(),
+            )
+            // Warnings, but not the slow statements a worker busy on two cores logs.
+            .env("BEACON_LOG__FILTER", "warn,sqlx::query=error")
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", beacon.display()))
+    }
+
+    /// How many times each Message-ID arrived, from the files `smtp-sink -d` wrote (the
+    /// message's header after the sink's own `X-` lines).
+    fn count_message_ids(dir: &Path) -> anyhow::Result<HashMap<String, usize>> {
+        let mut counts = HashMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let text = std::fs::read(entry?.path())?;
+            let text = String::from_utf8_lossy(&text);
+            let mut header = text.split("\n").take_while(|line| !line.trim().is_empty());
+            let id = header.find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("message-id")
+                    .then(|| value.trim().to_owned())
+            });
+            if let Some(id) = id {
+                *counts.entry(id).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
 }

@@ -277,6 +277,10 @@ const SETTING_NAMES: &[&str] = &[
     "log",
 ];
 
+/// Seconds a worker keeps in hand on its claim beyond the time a send may take: it starts a
+/// message only if the claim will last that much longer (`services::delivery`).
+pub const SEND_LEASE_MARGIN_SECS: i64 = 2;
+
 impl Settings {
     /// Defaults, then the file (if given), then `BEACON_*` variables.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
@@ -289,7 +293,7 @@ impl Settings {
             );
             figment = figment.merge(Toml::file(file));
         }
-        Ok(figment
+        let settings: Settings = figment
             .merge(
                 Env::prefixed("BEACON_")
                     // Only variables naming a setting: `BEACON_CONFIG` names the file, and other
@@ -302,7 +306,26 @@ impl Settings {
                     })
                     .split("__"),
             )
-            .extract()?)
+            .extract()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Combinations of settings that cannot work, refused with the reason rather than left to
+    /// fail quietly at run time.
+    fn check(&self) -> anyhow::Result<()> {
+        // A worker gives up any message it could not finish, and record, within its claim: a
+        // lease no longer than the time one send may take would send nothing, ever.
+        let needed = 2 * (self.mail.smtp_timeout_secs as i64 + SEND_LEASE_MARGIN_SECS);
+        anyhow::ensure!(
+            self.delivery.lease_secs >= needed,
+            "delivery.lease_secs is {} s: it must be at least {needed} s (twice \
+             mail.smtp_timeout_secs, {} s, plus {SEND_LEASE_MARGIN_SECS} s), because a worker \
+             only starts a message it can finish, and record, within its claim",
+            self.delivery.lease_secs,
+            self.mail.smtp_timeout_secs
+        );
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -397,6 +420,25 @@ mod tests {
             assert!(!shown.contains("file-secret"));
             assert!(!shown.contains(":pw@"));
             assert!(shown.contains("postgres://beacon:[redacted]@db/beacon"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_lease_too_short_to_send_in_is_refused_with_the_reason() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("beacon.toml", "[delivery]\nlease_secs = 10\n")?;
+            let error = Settings::load(Some(Path::new("beacon.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("delivery.lease_secs is 10 s: it must be at least 64 s"),
+                "{error}"
+            );
+            // With a timeout to match, the same lease is fine.
+            jail.set_env("BEACON_MAIL__SMTP_TIMEOUT_SECS", "3");
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
+            assert_eq!(settings.delivery.lease_secs, 10);
             Ok(())
         });
     }

@@ -55,7 +55,7 @@ const SMS_CONCURRENCY: usize = 8;
 /// Attempts (a second apart) at recording a group of sent deliveries before giving up on it.
 const COMMIT_TRIES: u32 = 120;
 /// A claim this close to lapsing is not used to send: another worker may take it over.
-const LEASE_MARGIN_SECS: i64 = 2;
+const LEASE_MARGIN_SECS: i64 = crate::config::SEND_LEASE_MARGIN_SECS;
 
 /// Starts the fan-out and the email and text workers.
 pub fn spawn(
