@@ -345,6 +345,30 @@ impl SmtpConnection {
         Ok(())
     }
 
+    /// Waits, after `stage`, until the final dot can go out at once: what was written is
+    /// flushed (TLS records included) and the socket has room. A caller that journals the
+    /// hand-over between this and `finish` then has nothing but two system calls between its
+    /// journal line and the dot, when `finish` is polled without a cooperative budget
+    /// (`tokio::task::unconstrained`), which could otherwise make its first write wait a turn.
+    pub async fn ready_to_finish(&mut self) -> Result<(), SmtpError> {
+        if self.state != State::Staged {
+            return Err(SmtpError::Protocol(
+                "no staged message to finish".to_owned(),
+            ));
+        }
+        let doing = "waiting to send the final dot";
+        let stream = self.reader.get_mut();
+        within(self.timeout, doing, async {
+            stream.flush().await.map_err(|error| failed(doing, error))?;
+            let tcp = match stream {
+                Stream::Plain(tcp) => &*tcp,
+                Stream::Tls(tls) => tls.get_ref().0,
+            };
+            tcp.writable().await.map_err(|error| failed(doing, error))
+        })
+        .await
+    }
+
     /// Writes ".\r\n" and reads the reply to the whole message: `Ok` for 2xx, `Rejected` at
     /// stage "dot" for 4xx/5xx (the connection stays usable).
     pub async fn finish(&mut self) -> Result<Reply, SmtpError> {

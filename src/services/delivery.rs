@@ -912,6 +912,13 @@ impl Lane {
         // worker must not take the delivery over: give up on a claim about to lapse (dropping
         // the connection makes the server discard the message), journal the hand-over, and
         // only then write the final dot.
+        // The socket must have room first: between the journal line and the dot there must
+        // be no wait, since a worker killed there loses the message (docs/delivery.md).
+        if let Err(error) = smtp.ready_to_finish().await {
+            settle(&self.ctx, target, smtp_failure(&error, false)).await;
+            *connection = None;
+            return;
+        }
         // The reply to the dot may take the whole SMTP timeout, and the mark comes after it.
         let now = chrono::Utc::now().timestamp();
         let needed = LEASE_MARGIN_SECS + config.timeout.as_secs() as i64;
@@ -936,7 +943,8 @@ impl Lane {
             *connection = None;
             return;
         }
-        match smtp.finish().await {
+        // Unconstrained: the dot's write must not be put off to let other tasks run.
+        match tokio::task::unconstrained(smtp.finish()).await {
             Ok(_) => {
                 tracing::debug!(delivery = target.id, to = %mask::email(&job.envelope_to), message_id = %job.message_id, "alert email sent");
                 self.committer.commit_later(target).await;
