@@ -1256,9 +1256,7 @@ mod kill_demo {
                 );
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            // SIGKILL: the worker gets no chance to finish or record anything.
             child.kill()?;
-            child.wait()?;
             let arrived = sink.state().count - baseline;
             println!(
                 "{backend}: killed the worker with SIGKILL after {:.1} s, {} emails at the server; \
@@ -1285,7 +1283,6 @@ mod kill_demo {
             last = now;
         }
         child.kill()?;
-        child.wait()?;
         sink.stop();
 
         let report = ctx.store.delivery_report(alert_id).await?;
@@ -1336,6 +1333,25 @@ mod kill_demo {
         Ok(())
     }
 
+    /// A worker process, killed when dropped too, so that none outlives a demonstration that
+    /// stopped early.
+    struct Worker(Child);
+
+    impl Worker {
+        /// SIGKILL: the worker gets no chance to finish or record anything.
+        fn kill(&mut self) -> std::io::Result<()> {
+            self.0.kill()?;
+            self.0.wait().map(drop)
+        }
+    }
+
+    impl Drop for Worker {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
     /// `beacon serve --role worker` on the demonstration's database, sending to the sink.
     fn worker(
         beacon: &Path,
@@ -1344,7 +1360,7 @@ mod kill_demo {
         sink_port: u16,
         connections: usize,
         secret_key: &str,
-    ) -> anyhow::Result<Child> {
+    ) -> anyhow::Result<Worker> {
         Command::new(beacon)
             .args(["serve", "--role", "worker"])
             .env("BEACON_DATABASE_URL", database_url)
@@ -1367,6 +1383,7 @@ mod kill_demo {
             .env("BEACON_LOG__FILTER", "warn,sqlx::query=error")
             .stdout(Stdio::null())
             .spawn()
+            .map(Worker)
             .with_context(|| format!("starting {}", beacon.display()))
     }
 

@@ -811,7 +811,7 @@ checking each one's words is cheap for a word in most alerts and ruinous for a r
 PostgreSQL's planner chooses between the two from how common it thinks the words are, and for
 several words it multiplies how common each is: for words that go together (\"catalytic
 converter\", \"Dear Mandy\") that is ten times too few, so it took every match. That was the
-slowest kind of search here (p99 30 ms). So a search first measures how common it is among the
+slowest kind of search here (p99 30–34 ms). So a search first measures how common it is among the
 newest 1,000 alerts (a millisecond), and from that how far back its window should reach, with half
 as much again to spare. It takes the matches in that reach (the GIN index's matches ANDed with a
 range of the primary key, so only the window's rows are visited), and only if they are too few,

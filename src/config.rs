@@ -316,11 +316,14 @@ impl Settings {
     fn check(&self) -> anyhow::Result<()> {
         // A worker gives up any message it could not finish, and record, within its claim: a
         // lease no longer than the time one send may take would send nothing, ever.
-        let needed = 2 * (self.mail.smtp_timeout_secs as i64 + SEND_LEASE_MARGIN_SECS);
+        let timeout = i64::try_from(self.mail.smtp_timeout_secs).unwrap_or(i64::MAX);
+        let needed = timeout
+            .saturating_add(SEND_LEASE_MARGIN_SECS)
+            .saturating_mul(2);
         anyhow::ensure!(
             self.delivery.lease_secs >= needed,
-            "delivery.lease_secs is {} s: it must be at least {needed} s (twice \
-             mail.smtp_timeout_secs, {} s, plus {SEND_LEASE_MARGIN_SECS} s), because a worker \
+            "delivery.lease_secs is {} s: it must be at least {needed} s (twice the sum of \
+             mail.smtp_timeout_secs, {} s, and {SEND_LEASE_MARGIN_SECS} s), because a worker \
              only starts a message it can finish, and record, within its claim",
             self.delivery.lease_secs,
             self.mail.smtp_timeout_secs

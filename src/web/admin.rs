@@ -971,25 +971,31 @@ pub async fn contact_problem_lift(
         .await?
         .into_iter()
         .find(|p| p.subscriber_id == subscriber_id && p.channel == channel);
-    let Some(problem) = problem else {
-        let notice = "That address or number is not suspended (any more).".to_owned();
-        return contact_problems_page(&ctx, jar, me, Some(notice)).await;
+    let now = chrono::Utc::now().timestamp();
+    let problem = match problem {
+        Some(problem)
+            if ctx
+                .store
+                .lift_contact_suspension(subscriber_id, channel, now)
+                .await? =>
+        {
+            problem
+        }
+        // Not suspended, or no longer (changed by the resident, or by another admin meanwhile).
+        _ => {
+            let notice = "That address or number is not suspended (any more).".to_owned();
+            return contact_problems_page(&ctx, jar, me, Some(notice)).await;
+        }
     };
-    let lifted = ctx
-        .store
-        .lift_contact_suspension(subscriber_id, channel, chrono::Utc::now().timestamp())
-        .await?;
-    if lifted {
-        staff_service::audit(
-            &ctx,
-            &actor(me, &ip),
-            "lift-contact-suspension",
-            &format!("resident {}, {channel_name}", problem.public_id),
-            "",
-            false,
-        )
-        .await?;
-    }
+    staff_service::audit(
+        &ctx,
+        &actor(me, &ip),
+        "lift-contact-suspension",
+        &format!("resident {}, {channel_name}", problem.public_id),
+        "",
+        false,
+    )
+    .await?;
     let notice = format!(
         "{}'s {channel_name} is no longer suspended: Beacon sends to it again.",
         problem.name

@@ -487,6 +487,12 @@ async fn window_body(backend: Backend) {
     assert_eq!(sorted(hits.clone()), expected);
     // All equally good matches: newest first.
     assert_eq!(hits[..3], [3999, 3998, 3997]);
+    // Narrowed to the organisation that sent them all: the same window.
+    let police = ArchiveFilter {
+        provider: Some(POLICE.into()),
+        ..window("lantern")
+    };
+    assert_eq!(sorted(listed(&store, police).await), expected);
     // Narrowed to another organisation: none.
     let elsewhere = ArchiveFilter {
         provider: Some(WATCH.into()),
