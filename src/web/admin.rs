@@ -965,21 +965,17 @@ pub async fn contact_problem_lift(
         "sms" => (crate::store::OutboundChannel::Sms, "mobile number"),
         _ => return Ok(super::pages::not_found().await),
     };
-    let problem = ctx
-        .store
-        .contact_problems()
-        .await?
-        .into_iter()
-        .find(|p| p.subscriber_id == subscriber_id && p.channel == channel);
+    // Looked up directly: the list shows the newest 500 suspensions only.
+    let resident = ctx.store.subscriber(subscriber_id).await?;
     let now = chrono::Utc::now().timestamp();
-    let problem = match problem {
-        Some(problem)
+    let resident = match resident {
+        Some(resident)
             if ctx
                 .store
                 .lift_contact_suspension(subscriber_id, channel, now)
                 .await? =>
         {
-            problem
+            resident
         }
         // Not suspended, or no longer (changed by the resident, or by another admin meanwhile).
         _ => {
@@ -991,14 +987,14 @@ pub async fn contact_problem_lift(
         &ctx,
         &actor(me, &ip),
         "lift-contact-suspension",
-        &format!("resident {}, {channel_name}", problem.public_id),
+        &format!("resident {}, {channel_name}", resident.public_id),
         "",
         false,
     )
     .await?;
     let notice = format!(
         "{}'s {channel_name} is no longer suspended: Beacon sends to it again.",
-        problem.name
+        resident.preferences.name
     );
     contact_problems_page(&ctx, jar, me, Some(notice)).await
 }
