@@ -65,10 +65,12 @@ impl PgStore {
     /// range, so only the window's rows are visited), and only if there were too few, the older
     /// ones. A search too rare to measure so (under about one alert in `SEARCH_PROBE`), or whose
     /// reach would be more than three quarters of the archive, takes every match: then there
-    /// are few, and ANDing them with most of the primary key would cost more than it saved. PostgreSQL's planner cannot make
-    /// this choice itself: it estimates how common several words are together by multiplying
-    /// how common each is, which for words that go together ("catalytic converter") is ten
-    /// times too few, so it took all of their matches and sorted them.
+    /// are few, and ANDing them with most of the primary key would cost more than it saved.
+    /// The parts are read in turn and reading stops at `SEARCH_WINDOW` rows (see
+    /// `ARCHIVE_SEARCH_SETTINGS`). PostgreSQL's planner cannot make this choice itself: it
+    /// estimates how common several words are together by multiplying how common each is, which
+    /// for words that go together ("catalytic converter") is ten times too few, so it took all
+    /// of their matches and sorted them.
     fn archive_search_sql(columns: &str, filters: &str, page: &str) -> String {
         let matches = |range: &str| {
             format!(
