@@ -610,19 +610,8 @@ async fn send_and_watch(
 ) -> anyhow::Result<AlertFigures> {
     let alert_id = insert_alert(ctx, name, target_json).await?;
     let baseline = sink.arm();
-    let now = chrono::Utc::now().timestamp();
     let sent_at = Instant::now();
-    let queued = ctx
-        .store
-        .transition_alert(
-            alert_id,
-            &[AlertStatus::Draft],
-            AlertStatus::Queued,
-            &AlertTransition::default(),
-            now,
-        )
-        .await?;
-    anyhow::ensure!(queued, "alert {alert_id} was not a draft");
+    queue(ctx, alert_id).await?;
     ctx.fanout_wakeup.notify_one();
 
     while !db.fanout_done(alert_id).await? {
@@ -696,6 +685,22 @@ async fn send_and_watch(
         failed: report.email.failed as u64,
         windows,
     })
+}
+
+/// Sends a drafted alert as the send button does: the transition to queued.
+async fn queue(ctx: &AppContext, alert_id: i64) -> anyhow::Result<()> {
+    let queued = ctx
+        .store
+        .transition_alert(
+            alert_id,
+            &[AlertStatus::Draft],
+            AlertStatus::Queued,
+            &AlertTransition::default(),
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
+    anyhow::ensure!(queued, "alert {alert_id} was not a draft");
+    Ok(())
 }
 
 async fn insert_alert(ctx: &AppContext, name: &str, target_json: &str) -> anyhow::Result<i64> {
@@ -790,15 +795,7 @@ async fn fanout_parts(
 
     let alert_id = insert_alert(ctx, "whole force area, again", FORCE_AREA).await?;
     let started = Instant::now();
-    ctx.store
-        .transition_alert(
-            alert_id,
-            &[AlertStatus::Draft],
-            AlertStatus::Queued,
-            &AlertTransition::default(),
-            chrono::Utc::now().timestamp(),
-        )
-        .await?;
+    queue(ctx, alert_id).await?;
     while !db.fanout_done(alert_id).await? {
         anyhow::ensure!(
             delivery::fanout_once(ctx).await?,
@@ -1220,17 +1217,7 @@ mod kill_demo {
         let baseline = sink.arm();
         let alert_id = insert_alert(ctx, "whole force area", FORCE_AREA).await?;
         let sent_at = Instant::now();
-        let queued = ctx
-            .store
-            .transition_alert(
-                alert_id,
-                &[AlertStatus::Draft],
-                AlertStatus::Queued,
-                &AlertTransition::default(),
-                chrono::Utc::now().timestamp(),
-            )
-            .await?;
-        anyhow::ensure!(queued, "alert {alert_id} was not a draft");
+        queue(ctx, alert_id).await?;
         let mut child = start_worker()?;
 
         // The worker records the work, then sends; the kills are timed by what has arrived.
