@@ -90,7 +90,7 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             worker.run(stop).await;
             Ok(())
         });
-        crate::services::delivery::spawn(ctx.clone(), &mut tasks, &shutdown)?;
+        crate::services::delivery::spawn(ctx.clone(), &mut tasks, &shutdown).await?;
         let housekeeping = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {

@@ -112,6 +112,37 @@ pub struct SmsSettings {
     pub notify_callback_token: String,
     /// Most texts sent a minute, across every worker (Notify allows 3,000 a minute).
     pub rate_per_minute: u32,
+    /// Organisations with a gateway account of their own: their texts go through it, at its
+    /// rate, in a lane of their own; every other organisation's go through the account above.
+    pub accounts: Vec<SmsAccount>,
+}
+
+/// One organisation's own gateway account (`[[sms.accounts]]` in the configuration file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsAccount {
+    /// The provider whose alerts' texts go through this account, by slug (`cambs-police`).
+    pub provider: String,
+    /// The account's gateway; empty means `sms.notify_base_url`.
+    pub notify_base_url: String,
+    /// The account's Notify API key.
+    pub notify_api_key: String,
+    /// The account's SMS template whose body is `((body))`; empty means `sms.notify_template_id`.
+    pub notify_template_id: String,
+    /// Most texts a minute through this account, across every worker (0: no limit).
+    pub rate_per_minute: u32,
+}
+
+impl Default for SmsAccount {
+    fn default() -> Self {
+        SmsAccount {
+            provider: String::new(),
+            notify_base_url: String::new(),
+            notify_api_key: String::new(),
+            notify_template_id: String::new(),
+            rate_per_minute: NOTIFY_RATE_PER_MINUTE,
+        }
+    }
 }
 
 /// How sending an alert fans out to residents and how the workers take the work.
@@ -221,7 +252,8 @@ impl Default for SmsSettings {
             notify_api_key: String::new(),
             notify_template_id: String::new(),
             notify_callback_token: String::new(),
-            rate_per_minute: 3_000,
+            rate_per_minute: NOTIFY_RATE_PER_MINUTE,
+            accounts: Vec::new(),
         }
     }
 }
@@ -277,6 +309,9 @@ const SETTING_NAMES: &[&str] = &[
     "log",
 ];
 
+/// GOV.UK Notify's limit on texts a minute for one account (service): the default rate.
+pub const NOTIFY_RATE_PER_MINUTE: u32 = 3_000;
+
 /// Seconds a worker keeps in hand on its claim beyond the time a send may take: it starts a
 /// message only if the claim will last that much longer (`services::delivery`).
 pub const SEND_LEASE_MARGIN_SECS: i64 = 2;
@@ -328,6 +363,19 @@ impl Settings {
             self.delivery.lease_secs,
             self.mail.smtp_timeout_secs
         );
+        let mut providers = std::collections::HashSet::new();
+        for account in &self.sms.accounts {
+            anyhow::ensure!(
+                !account.provider.trim().is_empty(),
+                "an entry in sms.accounts names no provider: give the slug of the organisation \
+                 whose texts go through it"
+            );
+            anyhow::ensure!(
+                providers.insert(account.provider.trim()),
+                "sms.accounts gives the provider {:?} two accounts: one each",
+                account.provider.trim()
+            );
+        }
         Ok(())
     }
 
@@ -356,10 +404,18 @@ impl Settings {
         if !shown.mail.smtp_password.is_empty() {
             shown.mail.smtp_password = REDACTED.into();
         }
+        let account_keys = shown
+            .sms
+            .accounts
+            .iter_mut()
+            .map(|account| &mut account.notify_api_key);
         for secret in [
             &mut shown.sms.notify_api_key,
             &mut shown.sms.notify_callback_token,
-        ] {
+        ]
+        .into_iter()
+        .chain(account_keys)
+        {
             if !secret.is_empty() {
                 *secret = REDACTED.into();
             }
@@ -442,6 +498,44 @@ mod tests {
             jail.set_env("BEACON_MAIL__SMTP_TIMEOUT_SECS", "3");
             let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
             assert_eq!(settings.delivery.lease_secs, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn organisations_gateway_accounts_are_read_checked_and_their_keys_redacted() {
+        figment::Jail::expect_with(|jail| {
+            let account = |provider: &str| {
+                format!(
+                    "[[sms.accounts]]\nprovider = \"{provider}\"\nnotify_api_key = \"council-key-secret\"\n\
+                     rate_per_minute = 600\n"
+                )
+            };
+            jail.create_file("beacon.toml", &account("city-council"))?;
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
+            let accounts = &settings.sms.accounts;
+            assert_eq!(accounts.len(), 1);
+            assert_eq!(accounts[0].provider, "city-council");
+            assert_eq!(accounts[0].rate_per_minute, 600);
+            // Left out: the main account's gateway and template.
+            assert_eq!(accounts[0].notify_base_url, "");
+            let shown = toml::to_string(&settings.redacted()).unwrap();
+            assert!(!shown.contains("council-key-secret"), "{shown}");
+
+            let twice = format!("{}{}", account("city-council"), account("city-council"));
+            jail.create_file("beacon.toml", &twice)?;
+            let error = Settings::load(Some(Path::new("beacon.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("gives the provider \"city-council\" two accounts"),
+                "{error}"
+            );
+            jail.create_file("beacon.toml", &account(" "))?;
+            let error = Settings::load(Some(Path::new("beacon.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("names no provider"), "{error}");
             Ok(())
         });
     }

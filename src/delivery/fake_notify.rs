@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 /// The limit quoted by injected 429s when no limit of our own is configured: Notify's live one.
-const NOTIFY_RATE_LIMIT: u32 = 3000;
+const NOTIFY_RATE_LIMIT: u32 = crate::config::NOTIFY_RATE_PER_MINUTE;
 
 /// How the stand-in behaves. The key and template are the ones the client under test must use.
 #[derive(Clone)]
@@ -39,6 +39,8 @@ pub struct FakeText {
     pub body: String,
     pub reference: Option<String>,
     pub id: String,
+    /// When the gateway accepted it.
+    pub received_at: Instant,
 }
 
 #[derive(Clone)]
@@ -66,6 +68,7 @@ struct Notification {
     body: String,
     status: &'static str,
     created_at: String,
+    received_at: Instant,
 }
 
 impl FakeNotify {
@@ -135,6 +138,7 @@ impl FakeNotify {
                 body: n.body.clone(),
                 reference: n.reference.clone(),
                 id: n.id.clone(),
+                received_at: n.received_at,
             })
             .collect()
     }
@@ -201,6 +205,7 @@ async fn send_sms(State(fake): State<FakeNotify>, headers: HeaderMap, body: Stri
         phone_number: request.phone_number,
         body: request.body,
         created_at: now.clone(),
+        received_at: Instant::now(),
     };
     let reply = json!({
         "id": notification.id,

@@ -2,8 +2,9 @@
 //! text, named after its reference) or an HTTP gateway speaking GOV.UK Notify's v2 API.
 
 use super::SendError;
-use crate::config::{Settings, SmsTransport};
+use crate::config::{Settings, SmsAccount, SmsTransport};
 use crate::domain::mask;
+use anyhow::Context;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -37,6 +38,31 @@ impl SmsSender {
                     std::time::Duration::from_secs(settings.mail.smtp_timeout_secs),
                 )?)
             }
+        })
+    }
+
+    /// The sender for one organisation's own gateway account: the same transport, with the
+    /// account's key, and its gateway and template where it names its own.
+    pub fn for_account(settings: &Settings, account: &SmsAccount) -> anyhow::Result<SmsSender> {
+        let sms = &settings.sms;
+        let or_main = |own: &str, main: &str| {
+            if own.trim().is_empty() {
+                main.to_owned()
+            } else {
+                own.to_owned()
+            }
+        };
+        Ok(match sms.transport {
+            SmsTransport::File => SmsSender::from_settings(settings)?,
+            SmsTransport::Notify => SmsSender::Notify(
+                super::notify::NotifyClient::new(
+                    &or_main(&account.notify_base_url, &sms.notify_base_url),
+                    &account.notify_api_key,
+                    &or_main(&account.notify_template_id, &sms.notify_template_id),
+                    std::time::Duration::from_secs(settings.mail.smtp_timeout_secs),
+                )
+                .with_context(|| format!("the SMS account of provider {:?}", account.provider))?,
+            ),
         })
     }
 

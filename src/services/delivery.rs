@@ -35,7 +35,7 @@ use crate::domain::mask;
 use crate::domain::subscriber::QuietHours;
 use crate::geo::audience::AudienceQuery;
 use crate::geo::target::AreaTarget;
-use crate::store::{DeliveryTarget, FanoutChunk, OutboundChannel};
+use crate::store::{DeliveryTarget, FanoutChunk, OutboundChannel, SenderScope};
 use anyhow::Context;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -57,14 +57,15 @@ const COMMIT_TRIES: u32 = 120;
 /// A claim this close to lapsing is not used to send: another worker may take it over.
 const LEASE_MARGIN_SECS: i64 = crate::config::SEND_LEASE_MARGIN_SECS;
 
-/// Starts the fan-out and the email and text workers.
-pub fn spawn(
+/// Starts the fan-out and the email and text workers; fails, starting nothing, on settings
+/// they cannot work with (an SMS account for an organisation that does not exist, say).
+pub async fn spawn(
     ctx: Arc<AppContext>,
     tasks: &mut tokio::task::JoinSet<anyhow::Result<()>>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let mail = AlertMail::from_context(&ctx)?;
-    let sms = SmsSender::from_settings(&ctx.settings)?;
+    let sms = text_lanes(&ctx).await?;
     let (fanout, stop) = (ctx.clone(), shutdown.clone());
     tasks.spawn(async move {
         run_fanout(fanout, stop).await;
@@ -73,10 +74,7 @@ pub fn spawn(
     let (email_ctx, stop) = (ctx.clone(), shutdown.clone());
     tasks.spawn(async move { run_email(email_ctx, mail, stop).await });
     let stop = shutdown.clone();
-    tasks.spawn(async move {
-        run_sms(ctx, sms, stop).await;
-        Ok(())
-    });
+    tasks.spawn(async move { run_sms(ctx, sms, stop).await });
     Ok(())
 }
 
@@ -184,11 +182,13 @@ async fn expand(
             return Ok(());
         };
         // The claim query's plan depends on how big the queue is: each time this fan-out
-        // has grown it tenfold (10,000 deliveries, 100,000...), the statistics are refreshed.
+        // has grown it tenfold (10,000 deliveries, 100,000...), the statistics are refreshed,
+        // beside the fan-out rather than in its way (on PostgreSQL it reads a sample of the
+        // table, a fifth of a second).
         if (recorded + inserted) / STATISTICS_STEP > 0
             && (recorded + inserted).ilog10() > recorded.max(1).ilog10()
         {
-            ctx.store.refresh_delivery_statistics().await?;
+            refresh_statistics_aside(ctx);
         }
         recorded += inserted;
         ctx.delivery_wakeup.notify_waiters();
@@ -204,6 +204,23 @@ async fn expand(
             }
         }
     }
+}
+
+/// Refreshes the delivery queue's statistics in a task of its own, one refresh at a time (one
+/// still running, for another fan-out, will do).
+fn refresh_statistics_aside(ctx: &AppContext) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static REFRESHING: AtomicBool = AtomicBool::new(false);
+    if REFRESHING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let store = ctx.store.clone();
+    tokio::spawn(async move {
+        if let Err(error) = store.refresh_delivery_statistics().await {
+            tracing::warn!(error = %error, "could not refresh the delivery queue's statistics");
+        }
+        REFRESHING.store(false, Ordering::SeqCst);
+    });
 }
 
 /// Records the districts an alert concerns, from its stored target.
@@ -397,11 +414,11 @@ impl AlertCache {
     }
 }
 
-/// Waits for the channel's rate limit to allow `n` sends; returns when each may go, one
-/// interval apart. No limit: all now.
+/// Waits for a pacing cell's rate limit (a channel's, or a gateway account's) to allow `n`
+/// sends; returns when each may go, one interval apart. No limit: all now.
 async fn pace(
     ctx: &AppContext,
-    channel: OutboundChannel,
+    cell: &str,
     per_minute: u32,
     n: usize,
     shutdown: &CancellationToken,
@@ -415,7 +432,7 @@ async fn pace(
         let now_ms = chrono::Utc::now().timestamp_millis();
         if let Some(first_ms) = ctx
             .store
-            .reserve_sends(channel, now_ms, interval_ms, n as i64, PACING_HORIZON_MS)
+            .reserve_sends(cell, now_ms, interval_ms, n as i64, PACING_HORIZON_MS)
             .await?
         {
             let start = tokio::time::Instant::now()
@@ -538,11 +555,33 @@ impl Committer {
     }
 }
 
-/// Claims due deliveries of a channel, or waits for some to be due; `before` runs before
-/// every attempt, and a false from it puts the claim off.
+/// How many deliveries to claim at once under a rate of `per_minute`: no more than can be sent
+/// one interval apart, after waiting out the pacing horizon, while the claim leaves time for the
+/// last of them to be sent and recorded. No limit: `delivery.claim_batch`.
+fn claim_limit(settings: &crate::config::Settings, per_minute: u32) -> i64 {
+    let batch = settings.delivery.claim_batch.max(1);
+    if per_minute == 0 {
+        return batch;
+    }
+    let timeout = Duration::from_secs(settings.mail.smtp_timeout_secs);
+    let usable_ms = settings
+        .delivery
+        .lease_secs
+        .saturating_sub(send_needs_secs(timeout))
+        .saturating_mul(1_000)
+        .saturating_sub(PACING_HORIZON_MS);
+    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    batch.min(usable_ms / interval_ms).max(1)
+}
+
+/// Claims the next deliveries of `channel` from alerts of `senders`, at most `limit`, or waits
+/// for some to be due; `before` runs before every attempt, and a false from it puts the claim
+/// off. `None` once shutting down.
 async fn claim<F, Fut>(
     ctx: &AppContext,
     channel: OutboundChannel,
+    senders: &SenderScope,
+    limit: i64,
     shutdown: &CancellationToken,
     before: F,
 ) -> Option<Vec<DeliveryTarget>>
@@ -565,12 +604,7 @@ where
         let now = chrono::Utc::now().timestamp();
         match ctx
             .store
-            .claim_deliveries(
-                channel,
-                now,
-                now + settings.lease_secs,
-                settings.claim_batch,
-            )
+            .claim_deliveries(channel, senders, now, now + settings.lease_secs, limit)
             .await
         {
             Ok(targets) if !targets.is_empty() => return Some(targets),
@@ -657,6 +691,14 @@ impl AlertMail {
     }
 }
 
+/// One email handed to the connections: the claim it goes under and its alert, whose shared
+/// parts are rendered once. Each connection renders its own residents' emails, so rendering
+/// runs on every core rather than in the claiming task alone.
+struct QueuedEmail {
+    target: DeliveryTarget,
+    alert: Arc<SharedAlert>,
+}
+
 /// One email ready to go: the rendered bytes and the claim it goes under.
 struct EmailJob {
     target: DeliveryTarget,
@@ -670,7 +712,7 @@ pub async fn run_email(
     mail: AlertMail,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let dkim = email::dkim_config(&ctx.settings.mail)?;
+    let dkim = email::dkim_config(&ctx.settings.mail)?.map(Arc::new);
     let from = ctx.settings.mail.from.clone();
     let envelope_from = envelope_address(&from);
     let journal_dir = ctx.settings.data_dir.join("delivery-journal");
@@ -683,7 +725,16 @@ pub async fn run_email(
     };
     let mail = Arc::new(mail);
     let (committer, committing) = Committer::spawn(ctx.clone());
-    let (jobs, queue) = mpsc::channel::<EmailJob>(mail.connections() * 4);
+    let per_minute = ctx.settings.mail.rate_per_minute;
+    let limit = claim_limit(&ctx.settings, per_minute);
+    // Room for a whole claim: the next is claimed while the connections send this one. Not
+    // under a rate limit: each email joins the queue at its slot, and a queue that had backed
+    // up would then let a claim's worth go at once.
+    let room = match per_minute {
+        0 => (mail.connections() * 4).max(usize::try_from(limit).unwrap_or(1)),
+        _ => mail.connections() * 4,
+    };
+    let (jobs, queue) = mpsc::channel::<QueuedEmail>(room);
     let queue = Arc::new(Mutex::new(queue));
     let mut lanes = tokio::task::JoinSet::new();
     for _ in 0..mail.connections() {
@@ -691,6 +742,8 @@ pub async fn run_email(
             ctx: ctx.clone(),
             mail: mail.clone(),
             committer: committer.clone(),
+            from: from.clone(),
+            dkim: dkim.clone(),
             envelope_from: envelope_from.clone(),
             journal: journal.clone(),
         };
@@ -706,13 +759,20 @@ pub async fn run_email(
     // Before every claim: deliveries a dead worker handed over are recorded, so that claiming
     // them again (their leases lapse) cannot send them twice.
     let recover = || recover_journals(&ctx, &journal_dir, own_journal.as_deref());
-    'claiming: while let Some(targets) =
-        claim(&ctx, OutboundChannel::Email, &shutdown, recover).await
+    'claiming: while let Some(targets) = claim(
+        &ctx,
+        OutboundChannel::Email,
+        &SenderScope::All,
+        limit,
+        &shutdown,
+        recover,
+    )
+    .await
     {
         let slots = match pace(
             &ctx,
-            OutboundChannel::Email,
-            ctx.settings.mail.rate_per_minute,
+            OutboundChannel::Email.as_str(),
+            per_minute,
             targets.len(),
             &shutdown,
         )
@@ -727,23 +787,15 @@ pub async fn run_email(
                 drop_unwanted(&ctx, &target).await;
                 continue;
             }
-            let job = match render_email(&ctx, &mut cache, &from, dkim.as_ref(), &target).await {
-                Ok(job) => job,
+            let alert = match cache.get(&ctx, target.alert_id).await {
+                Ok(alert) => alert,
                 Err(error) => {
-                    settle(
-                        &ctx,
-                        &target,
-                        Failure::Permanent {
-                            reason: format!("could not render the email: {error:#}"),
-                            contact: false,
-                        },
-                    )
-                    .await;
+                    settle(&ctx, &target, unrenderable(&error)).await;
                     continue;
                 }
             };
             tokio::time::sleep_until(slot).await;
-            if jobs.send(job).await.is_err() {
+            if jobs.send(QueuedEmail { target, alert }).await.is_err() {
                 break 'claiming;
             }
         }
@@ -802,15 +854,14 @@ async fn recover_journals(
     all
 }
 
-async fn render_email(
+fn render_email(
     ctx: &AppContext,
-    cache: &mut AlertCache,
+    alert: &SharedAlert,
     from: &str,
     dkim: Option<&lettre::message::dkim::DkimConfig>,
     target: &DeliveryTarget,
 ) -> anyhow::Result<EmailJob> {
-    let shared = cache.get(ctx, target.alert_id).await?;
-    let message: EmailMessage = messages::resident_alert_email(ctx, &shared, target)?;
+    let message: EmailMessage = messages::resident_alert_email(ctx, alert, target)?;
     let bytes = email::formatted(from, &message, dkim)?;
     Ok(EmailJob {
         target: target.clone(),
@@ -818,6 +869,31 @@ async fn render_email(
         message_id: message.message_id,
         bytes,
     })
+}
+
+/// Whether a claim lasting until `lease_until` is too close to lapsing to start a send that may
+/// take `timeout`, and be recorded after it.
+fn lapsing(lease_until: i64, timeout: Duration) -> bool {
+    chrono::Utc::now()
+        .timestamp()
+        .saturating_add(send_needs_secs(timeout))
+        >= lease_until
+}
+
+/// How long a claim must still last to start a send that may take `timeout`: the send, then
+/// the margin for recording it.
+fn send_needs_secs(timeout: Duration) -> i64 {
+    i64::try_from(timeout.as_secs())
+        .unwrap_or(i64::MAX)
+        .saturating_add(LEASE_MARGIN_SECS)
+}
+
+/// An email that could not be rendered: recorded as failed, not retried (it would fail again).
+fn unrenderable(error: &anyhow::Error) -> Failure {
+    Failure::Permanent {
+        reason: format!("could not render the email: {error:#}"),
+        contact: false,
+    }
 }
 
 /// `Beacon Alerts <alerts@example.org>` → `alerts@example.org`.
@@ -833,16 +909,38 @@ struct Lane {
     ctx: Arc<AppContext>,
     mail: Arc<AlertMail>,
     committer: Committer,
+    from: String,
+    dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
     envelope_from: String,
     journal: Option<Arc<Journal>>,
 }
 
 impl Lane {
-    async fn run(self, queue: Arc<Mutex<mpsc::Receiver<EmailJob>>>) {
+    async fn run(self, queue: Arc<Mutex<mpsc::Receiver<QueuedEmail>>>) {
         let mut connection: Option<SmtpConnection> = None;
         loop {
-            let job = queue.lock().await.recv().await;
-            let Some(job) = job else { break };
+            let queued = queue.lock().await.recv().await;
+            let Some(QueuedEmail { target, alert }) = queued else {
+                break;
+            };
+            if let AlertMail::Smtp { config, .. } = &*self.mail {
+                // Waited in the queue too long to be sent under its claim: left for the next.
+                if lapsing(target.lease_until, config.timeout) {
+                    tracing::warn!(
+                        delivery = target.id,
+                        "claim about to lapse before sending; left for the next claim"
+                    );
+                    continue;
+                }
+            }
+            let dkim = self.dkim.as_deref();
+            let job = match render_email(&self.ctx, &alert, &self.from, dkim, &target) {
+                Ok(job) => job,
+                Err(error) => {
+                    settle(&self.ctx, &target, unrenderable(&error)).await;
+                    continue;
+                }
+            };
             match &*self.mail {
                 AlertMail::File(dir) => self.to_file(dir, job).await,
                 AlertMail::Smtp { config, .. } => {
@@ -920,10 +1018,8 @@ impl Lane {
             return;
         }
         // The reply to the dot may take the whole SMTP timeout, and the mark comes after it.
-        let now = chrono::Utc::now().timestamp();
-        let needed = LEASE_MARGIN_SECS + config.timeout.as_secs() as i64;
         let journalled = match &self.journal {
-            _ if now + needed >= job.target.lease_until => {
+            _ if lapsing(job.target.lease_until, config.timeout) => {
                 tracing::warn!(
                     delivery = target.id,
                     "claim about to lapse before sending; message abandoned"
@@ -993,12 +1089,93 @@ fn smtp_failure(error: &SmtpError, at_recipient: bool) -> Failure {
 // Texts
 // ---------------------------------------------------------------------------------------------
 
-pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: CancellationToken) {
-    tracing::info!("alert text worker started");
-    let sender = Arc::new(sender);
+/// One gateway account's texts: the organisations whose alerts they are, the account's
+/// sender, and its rate, kept in a pacing cell of its own.
+struct TextLane {
+    /// The pacing cell: `sms` for the main account, `sms:<provider slug>` for an organisation's.
+    cell: String,
+    /// Whose texts it takes: an organisation's own account that organisation's, the main
+    /// account everyone else's.
+    senders: SenderScope,
+    sender: SmsSender,
+    per_minute: u32,
+}
+
+/// The text lanes: the main account's, then each organisation's own (`sms.accounts`). An
+/// account naming an organisation that does not exist is an error, listing those that do.
+async fn text_lanes(ctx: &AppContext) -> anyhow::Result<Vec<TextLane>> {
+    let settings = &ctx.settings;
+    let providers = ctx.store.providers().await?;
+    let mut own = Vec::new();
+    let mut lanes = Vec::new();
+    for account in &settings.sms.accounts {
+        let slug = account.provider.trim();
+        let Some(provider) = providers.iter().find(|p| p.slug == slug) else {
+            let known: Vec<&str> = providers.iter().map(|p| p.slug.as_str()).collect();
+            anyhow::bail!(
+                "sms.accounts names the provider {slug:?}, which does not exist (providers: {})",
+                known.join(", ")
+            );
+        };
+        own.push(provider.id);
+        lanes.push(TextLane {
+            cell: format!("{}:{slug}", OutboundChannel::Sms.as_str()),
+            senders: SenderScope::Only(vec![provider.id]),
+            sender: SmsSender::for_account(settings, account)?,
+            per_minute: account.rate_per_minute,
+        });
+    }
+    lanes.insert(
+        0,
+        TextLane {
+            cell: OutboundChannel::Sms.as_str().to_owned(),
+            senders: SenderScope::Except(own),
+            sender: SmsSender::from_settings(settings)?,
+            per_minute: settings.sms.rate_per_minute,
+        },
+    );
+    Ok(lanes)
+}
+
+/// Sends texts, one lane per gateway account: an organisation with its own account has its
+/// texts claimed, paced and sent apart from everyone else's, so a long queue for one account
+/// never holds up another's.
+async fn run_sms(
+    ctx: Arc<AppContext>,
+    lanes: Vec<TextLane>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let (committer, _) = Committer::spawn(ctx.clone());
+    let mut running = tokio::task::JoinSet::new();
+    for lane in lanes {
+        let (ctx, committer, shutdown) = (ctx.clone(), committer.clone(), shutdown.clone());
+        running.spawn(async move { run_text_lane(ctx, lane, committer, shutdown).await });
+    }
+    while let Some(result) = running.join_next().await {
+        result.context("a text worker panicked")?;
+    }
+    Ok(())
+}
+
+async fn run_text_lane(
+    ctx: Arc<AppContext>,
+    lane: TextLane,
+    committer: Committer,
+    shutdown: CancellationToken,
+) {
+    tracing::info!(account = %lane.cell, per_minute = lane.per_minute, "alert text worker started");
+    let sender = Arc::new(lane.sender);
     let mut cache = AlertCache::default();
-    while let Some(targets) = claim(&ctx, OutboundChannel::Sms, &shutdown, || async { true }).await
+    let limit = claim_limit(&ctx.settings, lane.per_minute);
+    while let Some(targets) = claim(
+        &ctx,
+        OutboundChannel::Sms,
+        &lane.senders,
+        limit,
+        &shutdown,
+        || async { true },
+    )
+    .await
     {
         let now = chrono::Utc::now();
         let mut due = Vec::new();
@@ -1025,15 +1202,7 @@ pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: Cancella
             }
             due.push(target);
         }
-        let Ok(slots) = pace(
-            &ctx,
-            OutboundChannel::Sms,
-            ctx.settings.sms.rate_per_minute,
-            due.len(),
-            &shutdown,
-        )
-        .await
-        else {
+        let Ok(slots) = pace(&ctx, &lane.cell, lane.per_minute, due.len(), &shutdown).await else {
             break;
         };
         let mut sending = tokio::task::JoinSet::new();
@@ -1056,7 +1225,7 @@ pub async fn run_sms(ctx: Arc<AppContext>, sender: SmsSender, shutdown: Cancella
         }
         while sending.join_next().await.is_some() {}
     }
-    tracing::info!("alert text worker stopped");
+    tracing::info!(account = %lane.cell, "alert text worker stopped");
 }
 
 async fn send_text(
@@ -1083,8 +1252,8 @@ async fn send_text(
         }
     };
     // A request may take the whole timeout: do not start one on a claim about to lapse.
-    let needed = LEASE_MARGIN_SECS + ctx.settings.mail.smtp_timeout_secs as i64;
-    if chrono::Utc::now().timestamp() + needed >= target.lease_until {
+    let timeout = Duration::from_secs(ctx.settings.mail.smtp_timeout_secs);
+    if lapsing(target.lease_until, timeout) {
         tracing::warn!(
             delivery = target.id,
             "claim about to lapse before sending a text; left for the next claim"
@@ -1145,5 +1314,21 @@ mod tests {
             envelope_address("alerts@beacon.example"),
             "alerts@beacon.example"
         );
+    }
+
+    #[test]
+    fn a_claim_under_a_rate_limit_holds_no_more_than_can_leave_before_it_lapses() {
+        let mut settings = crate::config::Settings::default();
+        settings.delivery.claim_batch = 200;
+        settings.delivery.lease_secs = 120;
+        settings.mail.smtp_timeout_secs = 30;
+        // No limit, or a fast one: the configured batch.
+        assert_eq!(claim_limit(&settings, 0), 200);
+        assert_eq!(claim_limit(&settings, 3_000), 200);
+        // 60 a minute: 120 s less 2 s margin, 30 s for the last send and 2 s of pacing horizon
+        // leave 86 s, so 86 texts.
+        assert_eq!(claim_limit(&settings, 60), 86);
+        // However slow, at least one.
+        assert_eq!(claim_limit(&settings, 1), 1);
     }
 }

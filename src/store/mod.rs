@@ -417,6 +417,46 @@ pub struct FanoutChunk {
     pub lease_until: Timestamp,
 }
 
+/// Whose alerts a claim may take deliveries of, by the organisation (provider) that sent them:
+/// each organisation with a gateway account of its own has a worker lane of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SenderScope {
+    #[default]
+    All,
+    /// Only alerts from these providers.
+    Only(Vec<i64>),
+    /// Alerts from every provider but these.
+    Except(Vec<i64>),
+}
+
+impl SenderScope {
+    /// The scope as a condition on a delivery's `alert_id`, to follow `AND`; ids are numbers,
+    /// written inline.
+    pub fn condition(&self) -> String {
+        let list = |ids: &[i64]| {
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            SenderScope::All => "TRUE".to_owned(),
+            SenderScope::Only(ids) if ids.is_empty() => "FALSE".to_owned(),
+            SenderScope::Except(ids) if ids.is_empty() => "TRUE".to_owned(),
+            SenderScope::Only(ids) => {
+                format!(
+                    "alert_id IN (SELECT id FROM alerts WHERE provider_id IN ({}))",
+                    list(ids)
+                )
+            }
+            SenderScope::Except(ids) => format!(
+                "alert_id IN (SELECT id FROM alerts WHERE provider_id NOT IN ({}))",
+                list(ids)
+            ),
+        }
+    }
+}
+
 /// A claimed delivery with what its sending needs to know about the resident, as they are now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryTarget {
@@ -826,6 +866,7 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_deliveries(
         &self,
         channel: OutboundChannel,
+        senders: &SenderScope,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
@@ -879,12 +920,13 @@ pub trait Store: Send + Sync + 'static {
         suspend_after: i64,
     ) -> StoreResult<bool>;
     async fn delivery_report(&self, alert_id: i64) -> StoreResult<DeliveryReport>;
-    /// Reserves `n` sends on a channel paced at one per `interval_ms`: returns when the first may
-    /// leave (the rest follow one interval apart), or `None` if that is more than `horizon_ms`
-    /// away. Shared by every worker, so the rate holds across processes.
+    /// Reserves `n` sends from a pacing cell (a channel's, or one gateway account's) paced at
+    /// one per `interval_ms`: returns when the first may leave (the rest follow one interval
+    /// apart), or `None` if that is more than `horizon_ms` away. Shared by every worker, so the
+    /// rate holds across processes.
     async fn reserve_sends(
         &self,
-        channel: OutboundChannel,
+        cell: &str,
         now_ms: i64,
         interval_ms: i64,
         n: i64,

@@ -24,6 +24,65 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one array,
+    /// so a chunk of twenty thousand is one short statement to parse and plan. A row already
+    /// there (a chunk replayed after a crash) is left as it is; returns how many were new.
+    async fn insert_deliveries(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        chunk: &super::FanoutChunk,
+        channel: super::OutboundChannel,
+        subscriber_ids: &[i64],
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
+             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id) \
+             ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING",
+        )
+        .bind(chunk.alert_id)
+        .bind(channel.as_str())
+        .bind(chunk.priority)
+        .bind(chunk.now)
+        .bind(subscriber_ids)
+        .execute(&mut **tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Rows of `select` (a statement up to its WHERE) whose `column` is one of `ids`, then
+    /// `tail`: the ids as one array, so the statement's text, and its prepared plan, is the
+    /// same however many there are.
+    async fn fetch_by_ids(
+        pool: &PgPool,
+        select: &str,
+        column: &str,
+        ids: &[i64],
+        tail: &str,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        let sql = format!("{select} WHERE {column} = ANY($1){tail}");
+        Ok(sqlx::query(&sql).bind(ids).fetch_all(pool).await?)
+    }
+
+    /// Marks a group of claimed deliveries `(id, attempts)` sent, each only if still pending
+    /// under that claim; returns the ids marked. One prepared statement for any group.
+    async fn mark_sent_group(
+        pool: &PgPool,
+        claims: &[(i64, i64)],
+        now: super::Timestamp,
+    ) -> StoreResult<Vec<i64>> {
+        let (ids, attempts): (Vec<i64>, Vec<i64>) = claims.iter().copied().unzip();
+        Ok(sqlx::query_scalar(
+            "UPDATE deliveries SET state = 'sent', locked_until = NULL, last_error = NULL, sent_at = $1 \
+             FROM unnest($2::bigint[], $3::bigint[]) AS claims(claim_id, claim_attempts) \
+             WHERE deliveries.id = claims.claim_id AND deliveries.attempts = claims.claim_attempts \
+             AND deliveries.state = 'pending' RETURNING deliveries.id",
+        )
+        .bind(now)
+        .bind(ids)
+        .bind(attempts)
+        .fetch_all(pool)
+        .await?)
+    }
+
     /// Statements run before a search, in its transaction. Within each part of a search
     /// (`archive_search_sql`) the planner still chooses between walking back through the
     /// alerts, checking each one's words, and taking the matches from the GIN index; with the

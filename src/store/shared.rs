@@ -822,6 +822,7 @@ macro_rules! impl_store {
             async fn erase_subscriber(&self, id: i64) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 for table in [
+                    "deliveries",
                     "outbound_messages",
                     "subscriber_places",
                     "subscriber_providers",
@@ -1431,22 +1432,16 @@ macro_rules! impl_store {
                     return Ok(None);
                 }
                 let mut inserted = 0;
-                // One bound parameter a row; the rest are numbers and fixed words written inline.
-                for rows in chunk.deliveries.chunks(10_000) {
-                    let mut builder = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) ",
-                    );
-                    builder.push_values(rows, |mut row, (subscriber_id, channel)| {
-                        row.push(chunk.alert_id.to_string())
-                            .push_bind(*subscriber_id)
-                            .push(format!("'{}'", channel.as_str()))
-                            .push(chunk.priority.to_string())
-                            .push("'pending'")
-                            .push(chunk.now.to_string())
-                            .push(chunk.now.to_string());
-                    });
-                    builder.push(" ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING");
-                    inserted += builder.build().execute(&mut *tx).await?.rows_affected();
+                for channel in [$crate::store::OutboundChannel::Email, $crate::store::OutboundChannel::Sms] {
+                    let ids: Vec<i64> = chunk
+                        .deliveries
+                        .iter()
+                        .filter(|(_, c)| *c == channel)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    if !ids.is_empty() {
+                        inserted += Self::insert_deliveries(&mut tx, chunk, channel, &ids).await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(Some(inserted))
@@ -1455,19 +1450,22 @@ macro_rules! impl_store {
             async fn claim_deliveries(
                 &self,
                 channel: $crate::store::OutboundChannel,
+                senders: &$crate::store::SenderScope,
                 now: $crate::store::Timestamp,
                 lease_until: $crate::store::Timestamp,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
                 use sqlx::Row;
                 use $crate::domain::subscriber::EmailFormat;
-                let sql = concat!(
-                    "UPDATE deliveries SET locked_until = $3, attempts = attempts + 1 WHERE id IN (",
-                    "SELECT id FROM deliveries WHERE state = 'pending' AND channel = $1 ",
-                    "AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) ",
-                    "ORDER BY priority, id LIMIT $4 ", $claim_lock, ") RETURNING id"
+                let sql = format!(
+                    "UPDATE deliveries SET locked_until = $3, attempts = attempts + 1 WHERE id IN (\
+                     SELECT id FROM deliveries WHERE state = 'pending' AND channel = $1 \
+                     AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) AND {} \
+                     ORDER BY priority, id LIMIT $4 {}) RETURNING id",
+                    senders.condition(),
+                    $claim_lock,
                 );
-                let ids: Vec<i64> = sqlx::query_scalar(sql)
+                let ids: Vec<i64> = sqlx::query_scalar(&sql)
                     .bind(channel.as_str())
                     .bind(now)
                     .bind(lease_until)
@@ -1477,20 +1475,20 @@ macro_rules! impl_store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut builder = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT d.id, d.alert_id, d.subscriber_id, d.attempts, d.gateway_id, s.name, s.email, \
-                     s.mobile, s.public_id, s.token_version, s.email_format, s.quiet_start, s.quiet_end, \
-                     (s.status = 'active' AND s.channel_email AND s.email_suspended_at IS NULL) AS wants_email, \
-                     (s.status = 'active' AND s.channel_sms AND s.mobile_confirmed_at IS NOT NULL \
-                     AND s.sms_suspended_at IS NULL) AS wants_sms \
-                     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (",
-                );
-                let mut list = builder.separated(", ");
-                for id in &ids {
-                    list.push_bind(*id);
-                }
-                builder.push(") ORDER BY d.priority, d.id");
-                let rows = builder.build().fetch_all(&self.pool).await?;
+                // A resident erased while the alert fanned out has no row here (deliveries carry
+                // no foreign key): their delivery comes back unwanted, to be settled. So does
+                // one whose id a newer resident has since been given (SQLite reuses the highest
+                // id): a delivery is for residents who were there when it was recorded.
+                let select = "SELECT d.id, d.alert_id, d.subscriber_id, d.attempts, d.gateway_id, \
+                     COALESCE(s.name, '') AS name, COALESCE(s.email, '') AS email, s.mobile, \
+                     COALESCE(s.public_id, '') AS public_id, COALESCE(s.token_version, 0) AS token_version, \
+                     COALESCE(s.email_format, 'full') AS email_format, s.quiet_start, s.quiet_end, \
+                     COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_email \
+                     AND s.email_suspended_at IS NULL, FALSE) AS wants_email, \
+                     COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_sms \
+                     AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms \
+                     FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id";
+                let rows = Self::fetch_by_ids(&self.pool, select, "d.id", &ids, " ORDER BY d.priority, d.id").await?;
                 rows.into_iter()
                     .map(|row| {
                         let format: String = row.try_get("email_format")?;
@@ -1529,27 +1527,8 @@ macro_rules! impl_store {
                 if gateway_ids.iter().all(Option::is_none) {
                     // One statement for the whole group: the usual case, emails.
                     let mut marked = Vec::with_capacity(claims.len());
-                    // SQLite takes at most 500 terms in one compound SELECT.
                     for group in claims.chunks(250) {
-                        let mut builder = sqlx::QueryBuilder::<$db>::new(
-                            "UPDATE deliveries SET state = 'sent', locked_until = NULL, last_error = NULL, sent_at = ",
-                        );
-                        builder.push_bind(now);
-                        builder.push(" FROM (");
-                        let mut first = true;
-                        for (id, attempts) in group {
-                            builder.push(if first { "SELECT " } else { " UNION ALL SELECT " });
-                            first = false;
-                            builder.push("CAST(").push_bind(*id).push(" AS BIGINT) AS claim_id, CAST(");
-                            builder.push_bind(*attempts).push(" AS BIGINT) AS claim_attempts");
-                        }
-                        builder.push(
-                            ") AS claims WHERE deliveries.id = claims.claim_id \
-                             AND deliveries.attempts = claims.claim_attempts AND deliveries.state = 'pending' \
-                             RETURNING deliveries.id",
-                        );
-                        let ids: Vec<i64> = builder.build_query_scalar().fetch_all(&self.pool).await?;
-                        marked.extend(ids);
+                        marked.extend(Self::mark_sent_group(&self.pool, group, now).await?);
                     }
                     return Ok(marked);
                 }
@@ -1781,14 +1760,14 @@ macro_rules! impl_store {
 
             async fn reserve_sends(
                 &self,
-                channel: $crate::store::OutboundChannel,
+                cell: &str,
                 now_ms: i64,
                 interval_ms: i64,
                 n: i64,
                 horizon_ms: i64,
             ) -> $crate::store::StoreResult<Option<i64>> {
                 sqlx::query("INSERT INTO send_pacing (channel, next_at_ms) VALUES ($1, 0) ON CONFLICT (channel) DO NOTHING")
-                    .bind(channel.as_str())
+                    .bind(cell)
                     .execute(&self.pool)
                     .await?;
                 // One statement, so concurrent workers each get their own slots.
@@ -1798,7 +1777,7 @@ macro_rules! impl_store {
                      WHERE channel = $1 AND (CASE WHEN next_at_ms > $2 THEN next_at_ms ELSE $2 END) <= $2 + $5 \
                      RETURNING next_at_ms",
                 )
-                .bind(channel.as_str())
+                .bind(cell)
                 .bind(now_ms)
                 .bind(interval_ms)
                 .bind(n)

@@ -9,6 +9,7 @@ use beacon::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
 use beacon::domain::{catalogue, MobileNumber, Postcode, Priority};
 use beacon::store::{
     AlertContent, AlertStatus, AlertTransition, DynStore, NewAlert, NewSubscriber, OutboundChannel,
+    SenderScope,
 };
 use std::time::{Duration, Instant};
 
@@ -97,17 +98,34 @@ pub async fn send_alert_with(
     target_json: &str,
     private: bool,
 ) -> i64 {
+    send_alert_from(
+        store,
+        "cambridgeshire-constabulary",
+        title,
+        priority,
+        target_json,
+        private,
+    )
+    .await
+}
+
+/// `send_alert_with`, from the provider `slug`.
+pub async fn send_alert_from(
+    store: &DynStore,
+    slug: &str,
+    title: &str,
+    priority: i64,
+    target_json: &str,
+    private: bool,
+) -> i64 {
     let providers = store.providers().await.unwrap();
-    let police = providers
-        .iter()
-        .find(|p| p.slug == "cambridgeshire-constabulary")
-        .unwrap();
+    let provider = providers.iter().find(|p| p.slug == slug).unwrap();
     let types = store.message_types().await.unwrap();
     let now = chrono::Utc::now().timestamp();
     let id = store
         .insert_alert(&NewAlert {
             content: AlertContent {
-                provider_id: police.id,
+                provider_id: provider.id,
                 message_type_id: types[0].id,
                 priority,
                 title: title.into(),
@@ -382,14 +400,26 @@ on_both_backends!(
     texts_wait_for_quiet_hours_and_urgent_alerts_go_first
 );
 
+/// What a worker runs with, on `store` and the default settings, for calling its steps directly.
+fn worker_context(store: &DynStore) -> beacon::services::AppContext {
+    worker_context_with(store, beacon::config::Settings::default())
+}
+
+fn worker_context_with(
+    store: &DynStore,
+    settings: beacon::config::Settings,
+) -> beacon::services::AppContext {
+    beacon::services::AppContext::new(
+        store.clone(),
+        settings,
+        beacon::services::tokens::Signer::new(b"test-key-test-key-test-key-test-key"),
+    )
+}
+
 async fn urgent_deliveries_are_claimed_before_routine_ones(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = crate::helpers::fresh_store(backend, dir.path()).await;
-    let ctx = beacon::services::AppContext::new(
-        store.clone(),
-        beacon::config::Settings::default(),
-        beacon::services::tokens::Signer::new(b"test-key-test-key-test-key-test-key"),
-    );
+    let ctx = worker_context(&store);
     for n in 0..5 {
         let email = format!("r{n}@example.org");
         seed_resident(&store, &ResidentSpec::new(&email, "Res Ident", "CB1 1PT")).await;
@@ -400,7 +430,7 @@ async fn urgent_deliveries_are_claimed_before_routine_ones(backend: Backend) {
     while beacon::services::delivery::fanout_once(&ctx).await.unwrap() {}
     let now = chrono::Utc::now().timestamp();
     let claimed = store
-        .claim_deliveries(OutboundChannel::Email, now, now + 60, 5)
+        .claim_deliveries(OutboundChannel::Email, &SenderScope::All, now, now + 60, 5)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 5);
@@ -410,7 +440,7 @@ async fn urgent_deliveries_are_claimed_before_routine_ones(backend: Backend) {
     );
     // A second claim takes the routine ones; the urgent ones are leased.
     let rest = store
-        .claim_deliveries(OutboundChannel::Email, now, now + 60, 10)
+        .claim_deliveries(OutboundChannel::Email, &SenderScope::All, now, now + 60, 10)
         .await
         .unwrap();
     assert_eq!(rest.len(), 5);
@@ -447,18 +477,106 @@ on_both_backends!(
     urgent_deliveries_are_claimed_before_routine_ones
 );
 
+async fn deliveries_of_a_resident_who_left_are_removed_or_settled(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = crate::helpers::fresh_store(backend, dir.path()).await;
+    let ctx = worker_context(&store);
+    let stays = seed_resident(
+        &store,
+        &ResidentSpec::new("a@example.org", "Ann", "CB1 1PT"),
+    )
+    .await;
+    let leaves = seed_resident(
+        &store,
+        &ResidentSpec::new("b@example.org", "Bob", "CB1 1PT"),
+    )
+    .await;
+    let alert = send_alert(&store, "Sheds broken into", 3, FORCE_AREA).await;
+    while beacon::services::delivery::fanout_once(&ctx).await.unwrap() {}
+    assert_eq!(
+        store.delivery_report(alert).await.unwrap().email.targeted,
+        2
+    );
+    // Erasing a resident takes their deliveries with them.
+    assert!(store.erase_subscriber(leaves).await.unwrap());
+    assert_eq!(
+        store.delivery_report(alert).await.unwrap().email.targeted,
+        1
+    );
+
+    // A fan-out that read the audience before someone left records a row for them (deliveries
+    // carry no foreign key): its claim finds no resident and says the delivery is unwanted.
+    let later = send_alert(&store, "Van stolen", 3, FORCE_AREA).await;
+    let now = chrono::Utc::now().timestamp();
+    let chunk = beacon::store::FanoutChunk {
+        alert_id: later,
+        priority: 3,
+        from: 0,
+        next: None,
+        deliveries: vec![
+            (stays, OutboundChannel::Email),
+            (leaves, OutboundChannel::Email),
+        ],
+        now,
+        lease_until: now + 60,
+    };
+    assert_eq!(store.record_fanout_chunk(&chunk).await.unwrap(), Some(2));
+    let mut claimed = store
+        .claim_deliveries(OutboundChannel::Email, &SenderScope::All, now, now + 60, 10)
+        .await
+        .unwrap();
+    claimed.retain(|d| d.alert_id == later);
+    claimed.sort_by_key(|d| d.subscriber_id);
+    let wanted: Vec<(i64, bool)> = claimed
+        .iter()
+        .map(|d| (d.subscriber_id, d.wants_channel))
+        .collect();
+    assert_eq!(wanted, vec![(stays, true), (leaves, false)]);
+    assert_eq!(
+        claimed[1].email, "",
+        "nothing is known of a resident who left"
+    );
+
+    // A row recorded before its resident existed (their id reused, as SQLite reuses the
+    // highest) is not for them either.
+    let earlier = send_alert(&store, "Bike stolen", 3, FORCE_AREA).await;
+    let before = now - 3_600;
+    let chunk = beacon::store::FanoutChunk {
+        alert_id: earlier,
+        from: 0,
+        deliveries: vec![(stays, OutboundChannel::Email)],
+        now: before,
+        ..chunk
+    };
+    assert_eq!(store.record_fanout_chunk(&chunk).await.unwrap(), Some(1));
+    let claimed = store
+        .claim_deliveries(OutboundChannel::Email, &SenderScope::All, now, now + 60, 10)
+        .await
+        .unwrap();
+    let reused: Vec<(i64, bool)> = claimed
+        .iter()
+        .filter(|d| d.alert_id == earlier)
+        .map(|d| (d.subscriber_id, d.wants_channel))
+        .collect();
+    assert_eq!(reused, vec![(stays, false)]);
+}
+on_both_backends!(
+    deliveries_of_residents_who_left,
+    deliveries_of_a_resident_who_left_are_removed_or_settled
+);
+
 async fn send_pacing_holds_across_workers(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = crate::helpers::fresh_store(backend, dir.path()).await;
     // 3,000 a minute: one every 20 ms. Reservations from "several workers" never overlap.
     let now = 1_000_000;
     let a = store
-        .reserve_sends(OutboundChannel::Sms, now, 20, 50, 2_000)
+        .reserve_sends("sms", now, 20, 50, 2_000)
         .await
         .unwrap()
         .unwrap();
     let b = store
-        .reserve_sends(OutboundChannel::Sms, now, 20, 50, 2_000)
+        .reserve_sends("sms", now, 20, 50, 2_000)
         .await
         .unwrap()
         .unwrap();
@@ -466,14 +584,11 @@ async fn send_pacing_holds_across_workers(backend: Backend) {
     assert_eq!(b, now + 50 * 20);
     // Up to the horizon, then refused until time moves on.
     assert_eq!(
-        store
-            .reserve_sends(OutboundChannel::Sms, now, 20, 1, 2_000)
-            .await
-            .unwrap(),
+        store.reserve_sends("sms", now, 20, 1, 2_000).await.unwrap(),
         Some(now + 2_000)
     );
     assert!(store
-        .reserve_sends(OutboundChannel::Sms, now, 20, 1, 2_000)
+        .reserve_sends("sms", now, 20, 1, 2_000)
         .await
         .unwrap()
         .is_none());
@@ -483,7 +598,7 @@ async fn send_pacing_holds_across_workers(backend: Backend) {
     let mut last = 0;
     while reserved < 3_000 {
         if let Some(first) = store
-            .reserve_sends(OutboundChannel::Email, t, 20, 100, 2_000)
+            .reserve_sends("email", t, 20, 100, 2_000)
             .await
             .unwrap()
         {
@@ -615,6 +730,137 @@ on_both_backends!(
     texts_go_through_a_notify_gateway_once,
     texts_go_through_a_notify_gateway_once_with_receipts
 );
+
+async fn an_organisations_own_gateway_account_paces_its_texts_apart(backend: Backend) {
+    use beacon::config::{SmsAccount, SmsTransport};
+    use beacon::delivery::fake_notify::{FakeNotify, FakeNotifyConfig};
+    const MAIN_KEY: &str =
+        "beacon_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+    const FIRE_KEY: &str =
+        "fire_test-5b1e7c4e-0a55-4d2c-9a43-1f1c6f0e9d21-8f0d1c3a-7e6b-4b8e-a2d4-5c9e7f1a3b60";
+    const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
+    let gateway = |api_key: &str| {
+        FakeNotify::new(FakeNotifyConfig {
+            api_key: api_key.into(),
+            template_id: TEMPLATE.into(),
+            rate_limit_per_minute: 0,
+            callback_url: None,
+            callback_token: String::new(),
+        })
+    };
+    // Two accounts, each answering only to its own key: the main one, and the fire service's
+    // own, at 120 texts a minute (one every 500 ms).
+    let (main, fire) = (gateway(MAIN_KEY), gateway(FIRE_KEY));
+    let (main_url, fire_url) = (main.spawn().await.unwrap(), fire.spawn().await.unwrap());
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.sms.transport = SmsTransport::Notify;
+        settings.sms.notify_base_url = main_url.clone();
+        settings.sms.notify_api_key = MAIN_KEY.into();
+        settings.sms.notify_template_id = TEMPLATE.into();
+        // Paced too (one text every 10 ms), so that were the two accounts one pacing cell,
+        // the police's texts would wait for the fire service's slots.
+        settings.sms.rate_per_minute = 6_000;
+        settings.sms.accounts = vec![SmsAccount {
+            provider: "cambridgeshire-fire-and-rescue".into(),
+            notify_base_url: fire_url.clone(),
+            notify_api_key: FIRE_KEY.into(),
+            rate_per_minute: 120,
+            ..SmsAccount::default()
+        }];
+    })
+    .await;
+    let store = &app.ctx.store;
+    for (n, email) in [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+        "d@example.org",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mobile = format!("07700 90012{n}");
+        seed_resident(
+            store,
+            &ResidentSpec {
+                mobile: Some(&mobile),
+                ..ResidentSpec::new(email, "Ann Smith", "CB1 1PT")
+            },
+        )
+        .await;
+    }
+    // The fire service's alert first: in one queue, the police's texts would wait behind it.
+    let fire_alert = send_alert_from(
+        store,
+        "cambridgeshire-fire-and-rescue",
+        "Grass fire near Trumpington",
+        3,
+        FORCE_AREA,
+        false,
+    )
+    .await;
+    let police_alert = send_alert(store, "Sheds broken into", 3, FORCE_AREA).await;
+    app.ctx.fanout_wakeup.notify_one();
+    for alert in [fire_alert, police_alert] {
+        let report = wait_for_report(store, alert, 4, 4, Duration::from_secs(30)).await;
+        assert_eq!((report.sms.sent, report.sms.failed), (4, 0), "{report:?}");
+    }
+
+    // Each account carried its own organisation's texts, once each.
+    let (main_texts, fire_texts) = (main.sent(), fire.sent());
+    assert_eq!(main_texts.len(), 4, "{main_texts:?}");
+    assert_eq!(fire_texts.len(), 4, "{fire_texts:?}");
+    let numbers = |texts: &[beacon::delivery::fake_notify::FakeText]| {
+        let mut numbers: Vec<String> = texts.iter().map(|t| t.phone_number.clone()).collect();
+        numbers.sort();
+        numbers
+    };
+    assert_eq!(numbers(&main_texts), numbers(&fire_texts));
+    // The fire service's left at its rate: four texts span at least three intervals.
+    let first = fire_texts.iter().map(|t| t.received_at).min().unwrap();
+    let last = fire_texts.iter().map(|t| t.received_at).max().unwrap();
+    assert!(
+        last - first >= Duration::from_millis(1_400),
+        "four texts at 120 a minute arrived within {:?}",
+        last - first
+    );
+    // The police's, on the main account, did not wait for them.
+    let police_last = main_texts.iter().map(|t| t.received_at).max().unwrap();
+    assert!(
+        police_last < last,
+        "the police's texts waited for the fire service's"
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    an_organisations_own_account_paces_apart,
+    an_organisations_own_gateway_account_paces_its_texts_apart
+);
+
+#[tokio::test]
+async fn a_gateway_account_for_an_unknown_organisation_stops_the_worker_starting_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = crate::helpers::fresh_store(Backend::Sqlite, dir.path()).await;
+    let mut settings = beacon::config::Settings {
+        data_dir: dir.path().to_owned(),
+        ..Default::default()
+    };
+    settings.sms.accounts = vec![beacon::config::SmsAccount {
+        provider: "cambs-fire".into(),
+        ..Default::default()
+    }];
+    let ctx = std::sync::Arc::new(worker_context_with(&store, settings));
+    // Starting a worker fails, with the reason, rather than running without its texts.
+    let error = match beacon::app::start(ctx, beacon::app::Role::Worker).await {
+        Ok(_) => panic!("a worker started with an account for an unknown organisation"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(
+        error.contains("names the provider \"cambs-fire\", which does not exist")
+            && error.contains("cambridgeshire-fire-and-rescue"),
+        "{error}"
+    );
+}
 
 /// Runs a command and returns its standard output; panics with its output if it fails.
 fn run(command: &mut std::process::Command) -> String {
