@@ -637,11 +637,7 @@ async fn texts_go_through_a_notify_gateway_once_with_receipts(backend: Backend) 
     const KEY: &str =
         "beacon_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
     const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let gateway = FakeNotify::new(FakeNotifyConfig {
         api_key: KEY.into(),
         template_id: TEMPLATE.into(),

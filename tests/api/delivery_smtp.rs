@@ -6,7 +6,7 @@
 use crate::delivery::{
     message_ids, seed_resident, send_alert, wait_for_report, ResidentSpec, FORCE_AREA,
 };
-use crate::helpers::{fresh_store, Backend, TestApp};
+use crate::helpers::{free_port, fresh_store, wait_for_listener, Backend, TestApp};
 use crate::mail::SmtpSink;
 use crate::on_both_backends;
 use beacon::config::{MailTransport, SmtpTls};
@@ -14,24 +14,6 @@ use beacon::store::DynStore;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on port {port}");
-}
 
 /// The aiosmtpd server of `tests/support/smtp_policy_server.py`.
 struct PolicyServer {
@@ -51,7 +33,7 @@ impl PolicyServer {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/smtp_policy_server.py"
         );
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .arg(script)
             .arg(port.to_string())
             .arg(dir)
@@ -59,7 +41,7 @@ impl PolicyServer {
             .stdout(Stdio::null())
             .spawn()
             .expect("python3 with aiosmtpd must be installed (pip install aiosmtpd)");
-        wait_for_port(port);
+        wait_for_listener(&mut child, port, "the aiosmtpd server");
         PolicyServer { child, port }
     }
 }

@@ -72,12 +72,48 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port free for a server a test is about to start.
+///
+/// Taken below the kernel's ephemeral range (32768 up), which `bind(0)` and every outgoing
+/// connection draw from: a port picked with `bind(0)` and bound a moment later can meanwhile
+/// have become the local end of some connection to PostgreSQL, and the server then fails to
+/// start (or, worse, a test talks to another test's server). Each call in this process takes
+/// the next port, and checks nothing else holds it.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Start at a place of this process's own, so two test runs at once rarely meet.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % SPAN,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let offset = NEXT.fetch_add(1, Ordering::SeqCst) % SPAN;
+        let port = u16::try_from(FIRST + offset).expect("below 32768");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {FIRST} and {}", FIRST + SPAN);
+}
+
+/// Waits until the server `child` (named `what` in messages) listens on `port`; panics, saying
+/// so, if it exits first or is not listening within ten seconds.
+pub fn wait_for_listener(child: &mut std::process::Child, port: u16, what: &str) {
+    for _ in 0..200 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited ({status}) before listening on port {port}");
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{what} did not start listening on port {port}");
 }
 
 impl TestApp {

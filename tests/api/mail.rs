@@ -14,12 +14,7 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start(dir: &Path) -> SmtpSink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        SmtpSink::start_on(dir, port)
+        SmtpSink::start_on(dir, crate::helpers::free_port())
     }
 
     pub fn start_on(dir: &Path, port: u16) -> SmtpSink {
@@ -34,7 +29,7 @@ impl SmtpSink {
             // smtp-sink refuses to keep root's privileges.
             command.args(["-u", "nobody"]);
         }
-        let child = command
+        let mut child = command
             .arg("-d")
             .arg(format!("{}/%H%M%S.", dir.display()))
             .arg(format!("127.0.0.1:{port}"))
@@ -42,14 +37,8 @@ impl SmtpSink {
             .stdout(Stdio::null())
             .spawn()
             .expect("postfix's smtp-sink must be installed (apt-get install postfix)");
-        let sink = SmtpSink { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return sink;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("smtp-sink did not start listening on port {port}");
+        crate::helpers::wait_for_listener(&mut child, port, "smtp-sink");
+        SmtpSink { child, port }
     }
 }
 
@@ -120,11 +109,7 @@ async fn confirmation_email_arrives_at_a_real_smtp_server() {
 
 #[tokio::test]
 async fn mail_waits_while_the_smtp_server_is_down_then_arrives_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
         s.mail.transport = MailTransport::Smtp;
         s.mail.smtp_host = "127.0.0.1".into();
