@@ -8,8 +8,8 @@ use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey,
 };
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -32,6 +32,37 @@ pub struct EmailMessage {
     pub list_id: Option<String>,
 }
 
+/// A message's header fields besides From and Date, borrowed from wherever they are kept.
+pub struct Heading<'a> {
+    pub to_name: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub unsubscribe_url: Option<&'a str>,
+    pub message_id: &'a str,
+    pub list_id: Option<&'a str>,
+}
+
+impl EmailMessage {
+    pub fn heading(&self) -> Heading<'_> {
+        Heading {
+            to_name: &self.to_name,
+            to: &self.to,
+            subject: &self.subject,
+            unsubscribe_url: self.unsubscribe_url.as_deref(),
+            message_id: &self.message_id,
+            list_id: self.list_id.as_deref(),
+        }
+    }
+
+    /// The bodies, to be encoded for the wire (line ends made CRLF, the encoding chosen).
+    fn bodies(&self) -> (Body, Option<Body>) {
+        (
+            Body::new(self.text.clone()),
+            self.html.clone().map(Body::new),
+        )
+    }
+}
+
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
@@ -51,7 +82,9 @@ impl Mailer {
     }
 
     pub async fn send(&self, from: &str, email: &EmailMessage) -> Result<(), SendError> {
-        let message = build(from, email).map_err(|e| SendError::permanent(e.to_string()))?;
+        let (text, html) = email.bodies();
+        let message = build(from, &email.heading(), text, html)
+            .map_err(|e| SendError::permanent(e.to_string()))?;
         let result = match self {
             Mailer::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
                 // 4xx replies and connection trouble pass; 5xx replies will not change.
@@ -157,28 +190,58 @@ pub fn formatted(
     email: &EmailMessage,
     dkim: Option<&DkimConfig>,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut message = build(from, email)?;
+    let (text, html) = email.bodies();
+    assembled(from, &email.heading(), text, html, dkim)
+}
+
+/// As [`formatted`], for bodies already encoded as quoted-printable with CRLF line ends (no
+/// line over 76 characters), as an alert's email template fills them in.
+pub fn formatted_quoted_printable(
+    from: &str,
+    heading: &Heading<'_>,
+    text: Vec<u8>,
+    html: Option<Vec<u8>>,
+    dkim: Option<&DkimConfig>,
+) -> anyhow::Result<Vec<u8>> {
+    let encoded =
+        |bytes| Body::dangerous_pre_encoded(bytes, ContentTransferEncoding::QuotedPrintable);
+    assembled(from, heading, encoded(text), html.map(encoded), dkim)
+}
+
+fn assembled(
+    from: &str,
+    heading: &Heading<'_>,
+    text: Body,
+    html: Option<Body>,
+    dkim: Option<&DkimConfig>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut message = build(from, heading, text, html)?;
     if let Some(config) = dkim {
         message.sign(config);
     }
     Ok(message.formatted())
 }
 
-fn build(from: &str, email: &EmailMessage) -> anyhow::Result<Message> {
+fn build(
+    from: &str,
+    heading: &Heading<'_>,
+    text: Body,
+    html: Option<Body>,
+) -> anyhow::Result<Message> {
     let from: Mailbox = from.parse()?;
-    let to = Mailbox::new(Some(email.to_name.clone()), email.to.parse()?);
+    let to = Mailbox::new(Some(heading.to_name.to_owned()), heading.to.parse()?);
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(&email.subject)
-        .message_id(Some(email.message_id.clone()));
-    if let Some(list_id) = &email.list_id {
+        .subject(heading.subject)
+        .message_id(Some(heading.message_id.to_owned()));
+    if let Some(list_id) = heading.list_id {
         builder = builder.raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("List-Id"),
-            list_id.clone(),
+            list_id.to_owned(),
         ));
     }
-    if let Some(url) = &email.unsubscribe_url {
+    if let Some(url) = heading.unsubscribe_url {
         builder = builder
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),
@@ -191,13 +254,13 @@ fn build(from: &str, email: &EmailMessage) -> anyhow::Result<Message> {
     }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(email.text.clone());
-    Ok(match &email.html {
+        .body(text);
+    Ok(match html {
         Some(html) => builder.multipart(
             MultiPart::alternative().singlepart(text).singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(html.clone()),
+                    .body(html),
             ),
         )?,
         None => builder.singlepart(text)?,

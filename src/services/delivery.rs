@@ -25,7 +25,7 @@ use super::alerts::audience_index;
 use super::messages::{self, SharedAlert};
 use super::AppContext;
 use crate::config::MailTransport;
-use crate::delivery::email::{self, EmailMessage};
+use crate::delivery::email;
 use crate::delivery::journal::{self, Journal};
 use crate::delivery::outbound::backoff_secs;
 use crate::delivery::sms::SmsSender;
@@ -861,12 +861,11 @@ fn render_email(
     dkim: Option<&lettre::message::dkim::DkimConfig>,
     target: &DeliveryTarget,
 ) -> anyhow::Result<EmailJob> {
-    let message: EmailMessage = messages::resident_alert_email(ctx, alert, target)?;
-    let bytes = email::formatted(from, &message, dkim)?;
+    let (bytes, message_id) = messages::resident_alert_email_bytes(ctx, alert, target, from, dkim)?;
     Ok(EmailJob {
         target: target.clone(),
-        envelope_to: message.to,
-        message_id: message.message_id,
+        envelope_to: target.email.clone(),
+        message_id,
         bytes,
     })
 }

@@ -2,6 +2,7 @@
 //! `templates/email/` and `templates/sms/`. Every email greets the resident by first name and
 //! carries a link to manage their alerts and a one-click unsubscribe.
 
+use super::alert_email::EmailTemplate;
 use super::tokens::random_id;
 use super::AppContext;
 use crate::delivery::email::EmailMessage;
@@ -232,16 +233,42 @@ struct AlertSmsText<'a> {
     link: &'a str,
 }
 
-/// What every copy of one alert shares: its body rendered once, however many residents get it.
+/// What every copy of one alert shares: its body rendered once, however many residents get it,
+/// and its email template, made when the first resident's email is.
 pub struct SharedAlert {
     pub alert: crate::store::Alert,
     pub rendered: crate::domain::alert::RenderedBody,
+    template: std::sync::OnceLock<Option<EmailTemplate>>,
 }
 
 impl SharedAlert {
     pub fn new(alert: crate::store::Alert) -> SharedAlert {
         let rendered = crate::domain::alert::render_markdown(&alert.content.body_markdown);
-        SharedAlert { alert, rendered }
+        SharedAlert {
+            alert,
+            rendered,
+            template: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether residents' copies are filled in from the alert's email template (false: each is
+    /// rendered whole, as when the alert's own words hold the template's marker).
+    pub fn templated(&self, ctx: &AppContext) -> bool {
+        self.email_template(ctx).is_some()
+    }
+
+    /// The alert's email template; `None` when it cannot be made (the alert's own text holds
+    /// the template's marker), and every copy is then rendered whole.
+    fn email_template(&self, ctx: &AppContext) -> Option<&EmailTemplate> {
+        self.template
+            .get_or_init(|| match EmailTemplate::make(ctx, self) {
+                Ok(template) => template,
+                Err(error) => {
+                    tracing::warn!(alert = self.alert.id, error = %error, "could not make the alert's email template; rendering each copy whole");
+                    None
+                }
+            })
+            .as_ref()
     }
 
     fn letter(&self, name: &str, test: bool, links: Option<AlertLinks>) -> AlertLetter {
@@ -293,51 +320,147 @@ pub fn alert_web_url(ctx: &AppContext, alert_id: i64) -> String {
     ctx.link(&format!("/a/{alert_id}"))
 }
 
-/// One resident's copy of an alert. Its Message-ID is the same on every attempt, so a copy
-/// retried after a failure is recognisably the same message.
+/// One resident's copy of an alert, rendered whole. Its Message-ID is the same on every
+/// attempt, so a copy retried after a failure is recognisably the same message. Workers send
+/// [`resident_alert_email_bytes`], which comes to the same email from the alert's template.
 pub fn resident_alert_email(
     ctx: &AppContext,
     shared: &SharedAlert,
     target: &crate::store::DeliveryTarget,
 ) -> anyhow::Result<EmailMessage> {
-    let alert_id = shared.alert.id;
-    let link_token = alert_link_token(ctx, alert_id, &target.public_id, target.token_version);
-    let unsubscribe_url = ctx.link(&format!(
-        "/unsubscribe/{}",
-        ctx.signer.sign(
-            "unsubscribe",
-            &[&target.public_id, &target.token_version.to_string()]
-        )
-    ));
-    let links = AlertLinks {
-        web_url: (!shared.alert.content.private).then(|| alert_web_url(ctx, alert_id)),
-        useful_url: ctx.link(&format!("/rate/{link_token}/useful")),
-        not_useful_url: ctx.link(&format!("/rate/{link_token}/not-useful")),
-        reply_url: ctx.link(&format!("/reply/{link_token}")),
-        manage_url: ctx.link(&format!(
-            "/manage/{}",
-            ctx.signer.sign(
-                "manage",
-                &[&target.public_id, &target.token_version.to_string()]
-            )
-        )),
-        unsubscribe_url: unsubscribe_url.clone(),
-    };
-    let letter = shared.letter(&target.name, false, Some(links));
-    let domain = sender_domain(ctx);
+    let personal = Personal::of(ctx, shared.alert.id, target);
+    let (text, html) = alert_bodies(ctx, shared, &personal, target.email_format)?;
+    let heading = AlertHeading::of(ctx, shared, &personal);
     Ok(EmailMessage {
         to_name: target.name.clone(),
         to: target.email.clone(),
-        subject: shared.subject(),
-        text: AlertText { alert: &letter }.render()?,
-        html: match target.email_format {
-            EmailFormat::Full => Some(AlertHtml { alert: &letter }.render()?),
-            EmailFormat::Plain => None,
-        },
-        unsubscribe_url: Some(unsubscribe_url),
-        message_id: format!("<alert-{alert_id}.{}@{domain}>", target.public_id),
-        list_id: Some(format!("Beacon alerts <alerts.{domain}>")),
+        subject: heading.subject,
+        text,
+        html,
+        unsubscribe_url: Some(heading.unsubscribe_url),
+        message_id: alert_message_id(ctx, shared.alert.id, target),
+        list_id: Some(heading.list_id),
     })
+}
+
+/// One resident's copy of an alert as it goes over the wire, from `from`, DKIM-signed when
+/// `dkim` is given: the alert's template filled in with the resident's name and links (or,
+/// when the alert has no template, rendered whole). Returns the bytes and the Message-ID.
+pub fn resident_alert_email_bytes(
+    ctx: &AppContext,
+    shared: &SharedAlert,
+    target: &crate::store::DeliveryTarget,
+    from: &str,
+    dkim: Option<&lettre::message::dkim::DkimConfig>,
+) -> anyhow::Result<(Vec<u8>, String)> {
+    let Some(template) = shared.email_template(ctx) else {
+        let message = resident_alert_email(ctx, shared, target)?;
+        let bytes = crate::delivery::email::formatted(from, &message, dkim)?;
+        return Ok((bytes, message.message_id));
+    };
+    let personal = Personal::of(ctx, shared.alert.id, target);
+    let heading = AlertHeading::of(ctx, shared, &personal);
+    let message_id = alert_message_id(ctx, shared.alert.id, target);
+    let html = match target.email_format {
+        EmailFormat::Full => Some(template.html(&personal)),
+        EmailFormat::Plain => None,
+    };
+    let bytes = crate::delivery::email::formatted_quoted_printable(
+        from,
+        &crate::delivery::email::Heading {
+            to_name: &target.name,
+            to: &target.email,
+            subject: &heading.subject,
+            unsubscribe_url: Some(&heading.unsubscribe_url),
+            message_id: &message_id,
+            list_id: Some(&heading.list_id),
+        },
+        template.text(&personal),
+        html,
+        dkim,
+    )?;
+    Ok((bytes, message_id))
+}
+
+/// What differs between residents' copies of an alert: the greeting's first name and the
+/// signed tokens in their links.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Personal {
+    pub first_name: String,
+    /// In the rating and reply links.
+    pub link_token: String,
+    pub manage_token: String,
+    pub unsubscribe_token: String,
+}
+
+impl Personal {
+    fn of(ctx: &AppContext, alert_id: i64, target: &crate::store::DeliveryTarget) -> Personal {
+        let version = target.token_version.to_string();
+        let subscriber = [target.public_id.as_str(), &version];
+        Personal {
+            first_name: first_name(&target.name).to_owned(),
+            link_token: alert_link_token(ctx, alert_id, &target.public_id, target.token_version),
+            manage_token: ctx.signer.sign("manage", &subscriber),
+            unsubscribe_token: ctx.signer.sign("unsubscribe", &subscriber),
+        }
+    }
+}
+
+/// The header fields every copy of an alert shares, but for the unsubscribe link.
+struct AlertHeading {
+    subject: String,
+    unsubscribe_url: String,
+    list_id: String,
+}
+
+impl AlertHeading {
+    fn of(ctx: &AppContext, shared: &SharedAlert, personal: &Personal) -> AlertHeading {
+        AlertHeading {
+            subject: shared.subject(),
+            unsubscribe_url: unsubscribe_url(ctx, personal),
+            list_id: format!("Beacon alerts <alerts.{}>", sender_domain(ctx)),
+        }
+    }
+}
+
+fn unsubscribe_url(ctx: &AppContext, personal: &Personal) -> String {
+    ctx.link(&format!("/unsubscribe/{}", personal.unsubscribe_token))
+}
+
+fn alert_message_id(
+    ctx: &AppContext,
+    alert_id: i64,
+    target: &crate::store::DeliveryTarget,
+) -> String {
+    format!(
+        "<alert-{alert_id}.{}@{}>",
+        target.public_id,
+        sender_domain(ctx)
+    )
+}
+
+/// An alert email's plain text, and its HTML unless the resident chose plain emails.
+pub(super) fn alert_bodies(
+    ctx: &AppContext,
+    shared: &SharedAlert,
+    personal: &Personal,
+    format: EmailFormat,
+) -> anyhow::Result<(String, Option<String>)> {
+    let links = AlertLinks {
+        web_url: (!shared.alert.content.private).then(|| alert_web_url(ctx, shared.alert.id)),
+        useful_url: ctx.link(&format!("/rate/{}/useful", personal.link_token)),
+        not_useful_url: ctx.link(&format!("/rate/{}/not-useful", personal.link_token)),
+        reply_url: ctx.link(&format!("/reply/{}", personal.link_token)),
+        manage_url: ctx.link(&format!("/manage/{}", personal.manage_token)),
+        unsubscribe_url: unsubscribe_url(ctx, personal),
+    };
+    let letter = shared.letter(&personal.first_name, false, Some(links));
+    let text = AlertText { alert: &letter }.render()?;
+    let html = match format {
+        EmailFormat::Full => Some(AlertHtml { alert: &letter }.render()?),
+        EmailFormat::Plain => None,
+    };
+    Ok((text, html))
 }
 
 /// One resident's text of an alert: the SMS text (or the title) and a short link to the alert.

@@ -2,6 +2,7 @@
 //! import postcodes and alert archives), each a function over the `AppContext`. The web and CLI call these and
 //! nothing below them.
 
+mod alert_email;
 pub mod alerts;
 pub mod api_tokens;
 pub mod archive;

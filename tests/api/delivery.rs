@@ -915,3 +915,115 @@ async fn alert_emails_carry_a_dkim_signature_that_verifies() {
     assert_eq!(verdict.trim(), "pass");
     app.stop().await;
 }
+
+/// A resident's copy filled in from the alert's email template is the email rendered whole for
+/// them: same headers, same text and HTML once decoded. Names with HTML's special characters,
+/// accents, several words or none; an alert with long lines and characters quoted-printable
+/// must encode; and one whose text holds the template's marker, which is rendered whole.
+#[tokio::test]
+async fn copies_from_the_template_match_emails_rendered_whole() {
+    use beacon::services::messages::{self, SharedAlert};
+    use beacon::store::DeliveryTarget;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ctx = &app.ctx;
+    let id = send_alert(&ctx.store, "Doorstep “roofers” = £500 scam", 2, FORCE_AREA).await;
+    let stored = ctx.store.alert(id).await.unwrap().unwrap();
+    let long_line = "Ein Betrüger sagt: 50% = „sofort“ & <bar> ".repeat(12);
+    let bodies = [
+        (stored.content.body_markdown.clone(), true),
+        (
+            format!("{long_line}\n\nTrailing spaces   \n\n- tab\there\n- `=3D`  "),
+            true,
+        ),
+        (
+            "Do not type BeaconSlot7qName into anything.".to_owned(),
+            false,
+        ),
+    ];
+    let names = [
+        "Ann Smith",
+        "Zoë O'Brien-Ñúñez",
+        "<b>Bob</b> & \"Co\"",
+        "",
+        "Averyveryveryveryveryveryveryveryveryveryveryveryveryverylongfirstnamethatmustwrap Smith",
+    ];
+    let from = &ctx.settings.mail.from;
+    for (body, templated) in bodies {
+        let mut alert = stored.clone();
+        alert.content.body_markdown = body;
+        let shared = SharedAlert::new(alert);
+        assert_eq!(shared.templated(ctx), templated);
+        for (n, name) in names.iter().enumerate() {
+            for format in [EmailFormat::Full, EmailFormat::Plain] {
+                let target = DeliveryTarget {
+                    id: n as i64 + 1,
+                    alert_id: id,
+                    subscriber_id: n as i64 + 1,
+                    channel: OutboundChannel::Email,
+                    attempts: 1,
+                    gateway_id: None,
+                    lease_until: 0,
+                    name: (*name).into(),
+                    email: format!("resident{n}@example.org"),
+                    mobile: None,
+                    public_id: format!("res{n:09}"),
+                    token_version: 3,
+                    email_format: format,
+                    wants_channel: true,
+                    quiet_hours: None,
+                };
+                let whole = messages::resident_alert_email(ctx, &shared, &target).unwrap();
+                let expected =
+                    Email::parse(&beacon::delivery::email::formatted(from, &whole, None).unwrap());
+                let (bytes, message_id) =
+                    messages::resident_alert_email_bytes(ctx, &shared, &target, from, None)
+                        .unwrap();
+                assert_eq!(message_id, whole.message_id);
+                let got = Email::parse(&bytes);
+                let case = format!("{name:?}, {format:?}, templated {templated}");
+                assert_eq!(got.to, expected.to, "{case}");
+                assert_eq!(got.subject, expected.subject, "{case}");
+                assert_eq!(got.text, expected.text, "{case}");
+                assert_eq!(got.html, expected.html, "{case}");
+                let multipart = got
+                    .header("Content-Type")
+                    .is_some_and(|t| t.starts_with("multipart/alternative"));
+                assert_eq!(multipart, format == EmailFormat::Full, "{case}");
+                assert!(
+                    got.text.contains(&format!(
+                        "Dear {},",
+                        name.split_whitespace().next().unwrap_or("")
+                    )),
+                    "{case}"
+                );
+                for header in [
+                    "From",
+                    "To",
+                    "Subject",
+                    "Message-ID",
+                    "List-Id",
+                    "List-Unsubscribe",
+                    "List-Unsubscribe-Post",
+                ] {
+                    let value = |email: &Email| {
+                        email
+                            .headers
+                            .iter()
+                            .find(|(h, _)| h.eq_ignore_ascii_case(header))
+                            .map(|(_, v)| v.clone())
+                    };
+                    assert!(value(&got).is_some(), "{case}: {header}");
+                    assert_eq!(value(&got), value(&expected), "{case}: {header}");
+                }
+                // Quoted-printable keeps every body line to 76 characters.
+                let text = String::from_utf8(bytes).unwrap();
+                let (_, body) = text.split_once("\r\n\r\n").unwrap();
+                assert!(
+                    body.split("\r\n").all(|line| line.len() <= 76),
+                    "{case}: {text}"
+                );
+            }
+        }
+    }
+    app.stop().await;
+}

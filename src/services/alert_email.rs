@@ -1,0 +1,271 @@
+//! An alert's email bodies made once per alert and filled in for each resident: the letter is
+//! rendered with markers where a resident's first name and link tokens go, and encoded as
+//! quoted-printable a line at a time, so each resident's copy re-encodes only the few lines that
+//! hold their own values.
+//!
+//! Quoted-printable encodes each line on its own (a hard line break resets the line length), so
+//! the lines encoded apart are, joined, exactly the encoding of the whole.
+
+use super::messages::{alert_bodies, Personal, SharedAlert};
+use super::AppContext;
+use crate::domain::subscriber::EmailFormat;
+use askama::filters::Escaper;
+
+/// How every marker starts. Letters and digits only, so escaping leaves it as it is.
+const MARK: &str = "BeaconSlot7q";
+
+/// A resident's value in the letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    FirstName,
+    LinkToken,
+    ManageToken,
+    UnsubscribeToken,
+}
+
+impl Slot {
+    const ALL: [Slot; 4] = [
+        Slot::FirstName,
+        Slot::LinkToken,
+        Slot::ManageToken,
+        Slot::UnsubscribeToken,
+    ];
+
+    fn marker(self) -> &'static str {
+        match self {
+            Slot::FirstName => "BeaconSlot7qName",
+            Slot::LinkToken => "BeaconSlot7qLink",
+            Slot::ManageToken => "BeaconSlot7qManage",
+            Slot::UnsubscribeToken => "BeaconSlot7qUnsubscribe",
+        }
+    }
+
+    fn value(self, personal: &Personal) -> &str {
+        match self {
+            Slot::FirstName => &personal.first_name,
+            Slot::LinkToken => &personal.link_token,
+            Slot::ManageToken => &personal.manage_token,
+            Slot::UnsubscribeToken => &personal.unsubscribe_token,
+        }
+    }
+}
+
+/// One alert's email bodies, ready to fill in.
+pub struct EmailTemplate {
+    text: Encoded,
+    html: Encoded,
+}
+
+impl EmailTemplate {
+    /// `None` when the alert's own words hold the marker, which would be taken for a slot.
+    pub fn make(ctx: &AppContext, shared: &SharedAlert) -> anyhow::Result<Option<EmailTemplate>> {
+        let (text, html) = alert_bodies(ctx, shared, &Personal::default(), EmailFormat::Full)?;
+        let html = html.unwrap_or_default();
+        if text.contains(MARK) || html.contains(MARK) {
+            return Ok(None);
+        }
+        let markers = Personal {
+            first_name: Slot::FirstName.marker().into(),
+            link_token: Slot::LinkToken.marker().into(),
+            manage_token: Slot::ManageToken.marker().into(),
+            unsubscribe_token: Slot::UnsubscribeToken.marker().into(),
+        };
+        let (text, html) = alert_bodies(ctx, shared, &markers, EmailFormat::Full)?;
+        Ok(Some(EmailTemplate {
+            text: Encoded::of(&text, Escaping::None),
+            html: Encoded::of(&html.unwrap_or_default(), Escaping::Html),
+        }))
+    }
+
+    /// The plain-text body for `personal`, quoted-printable with CRLF line ends.
+    pub fn text(&self, personal: &Personal) -> Vec<u8> {
+        self.text.fill(personal)
+    }
+
+    /// The HTML body for `personal`, quoted-printable with CRLF line ends.
+    pub fn html(&self, personal: &Personal) -> Vec<u8> {
+        self.html.fill(personal)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Escaping {
+    None,
+    Html,
+}
+
+/// A body as encoded runs of lines that are the same for everyone, between lines holding slots.
+struct Encoded {
+    segments: Vec<Segment>,
+    escaping: Escaping,
+    /// The size of a filled-in body, near enough to allocate it once.
+    size_hint: usize,
+}
+
+enum Segment {
+    /// Lines encoded once, line ends included.
+    Fixed(Vec<u8>),
+    /// One line (its line end included) to fill in and encode for each resident.
+    Line(Vec<Piece>),
+}
+
+enum Piece {
+    Text(String),
+    Slot(Slot),
+}
+
+impl Encoded {
+    fn of(body: &str, escaping: Escaping) -> Encoded {
+        let body = crlf(body);
+        let mut segments = Vec::new();
+        for line in body.split_inclusive('\n') {
+            if line.contains(MARK) {
+                segments.push(Segment::Line(pieces(line)));
+                continue;
+            }
+            let encoded = quoted_printable::encode(line);
+            match segments.last_mut() {
+                Some(Segment::Fixed(run)) => run.extend_from_slice(&encoded),
+                _ => segments.push(Segment::Fixed(encoded)),
+            }
+        }
+        Encoded {
+            segments,
+            escaping,
+            size_hint: body.len() + body.len() / 8 + 256,
+        }
+    }
+
+    fn fill(&self, personal: &Personal) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.size_hint);
+        let mut line = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Fixed(run) => out.extend_from_slice(run),
+                Segment::Line(pieces) => {
+                    line.clear();
+                    for piece in pieces {
+                        match piece {
+                            Piece::Text(text) => line.push_str(text),
+                            Piece::Slot(slot) => {
+                                let value = slot.value(personal);
+                                match self.escaping {
+                                    Escaping::None => line.push_str(value),
+                                    Escaping::Html => {
+                                        // Writing into a String cannot fail.
+                                        let _ = askama::filters::Html
+                                            .write_escaped_str(&mut line, value);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    out.extend_from_slice(&quoted_printable::encode(&line));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A line split at its markers.
+fn pieces(line: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(MARK) {
+        let slot = Slot::ALL
+            .into_iter()
+            .filter(|slot| rest[at..].starts_with(slot.marker()))
+            // The longest marker that fits, should one ever begin another.
+            .max_by_key(|slot| slot.marker().len());
+        let Some(slot) = slot else {
+            // Not a marker after all: kept as text (make() has checked the alert has none).
+            pieces.push(Piece::Text(rest[..at + MARK.len()].to_owned()));
+            rest = &rest[at + MARK.len()..];
+            continue;
+        };
+        if at > 0 {
+            pieces.push(Piece::Text(rest[..at].to_owned()));
+        }
+        pieces.push(Piece::Slot(slot));
+        rest = &rest[at + slot.marker().len()..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    pieces
+}
+
+/// Line ends made CRLF, as lettre makes them before encoding a body: a CR is added before
+/// every LF that has none.
+fn crlf(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 32);
+    let mut rest = body;
+    while let Some(at) = rest.find('\n') {
+        out.push_str(&rest[..at]);
+        if !out.ends_with('\r') {
+            out.push('\r');
+        }
+        out.push('\n');
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn lines_are_split_at_their_markers() {
+        let described = |line: &str| -> Vec<String> {
+            pieces(line)
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Text(text) => text,
+                    Piece::Slot(slot) => format!("{slot:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            described("Dear BeaconSlot7qName,\r\n"),
+            ["Dear ", "FirstName", ",\r\n"]
+        );
+        assert_eq!(
+            described("<a href=\"x/BeaconSlot7qLink/useful\">BeaconSlot7qUnsubscribe"),
+            [
+                "<a href=\"x/",
+                "LinkToken",
+                "/useful\">",
+                "UnsubscribeToken"
+            ]
+        );
+        assert_eq!(described("BeaconSlot7qNope"), ["BeaconSlot7q", "Nope"]);
+    }
+
+    #[test]
+    fn line_ends_become_crlf_once() {
+        assert_eq!(crlf("a\nb\r\nc\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
+        assert_eq!(crlf("\n"), "\r\n");
+        assert_eq!(crlf("é"), "é");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// What the template relies on: quoted-printable encodes each CRLF line on its own.
+        #[test]
+        fn encoding_line_by_line_is_encoding_the_whole(
+            body in "([ -~]|[éü“”£\t =]|\n|\r\n){0,400}",
+        ) {
+            let body = crlf(&body);
+            let by_lines: Vec<u8> = body
+                .split_inclusive('\n')
+                .flat_map(quoted_printable::encode)
+                .collect();
+            prop_assert_eq!(by_lines, quoted_printable::encode(&body));
+        }
+    }
+}
