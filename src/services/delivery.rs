@@ -414,38 +414,102 @@ impl AlertCache {
     }
 }
 
-/// Waits for a pacing cell's rate limit (a channel's, or a gateway account's) to allow `n`
-/// sends; returns when each may go, one interval apart. No limit: all now.
+/// Waits for a pacing cell's rate limit (a channel's, or a gateway account's) to allow the
+/// claimed `targets`; returns when each may go, one interval apart. No limit: all now.
+///
+/// The claim is kept while it waits: other workers' reservations in the same cell can put its
+/// slots further off than the claim was sized for, so while the cell is busy the claim is
+/// extended a lease at a time, and once the slots are reserved, to outlast the last of them.
+/// A target whose claim was lost meanwhile (taken over, or settled) is dropped from `targets`.
 async fn pace(
     ctx: &AppContext,
     cell: &str,
     per_minute: u32,
-    n: usize,
+    targets: &mut Vec<DeliveryTarget>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::time::Instant>> {
     let now = tokio::time::Instant::now();
-    if per_minute == 0 || n == 0 {
-        return Ok(vec![now; n]);
+    if per_minute == 0 || targets.is_empty() {
+        return Ok(vec![now; targets.len()]);
     }
     let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    let lease_secs = ctx.settings.delivery.lease_secs;
+    let needs = send_needs_secs(Duration::from_secs(ctx.settings.mail.smtp_timeout_secs));
     loop {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        if let Some(first_ms) = ctx
+        let n = targets.len() as i64;
+        let reserved = ctx
             .store
-            .reserve_sends(cell, now_ms, interval_ms, n as i64, PACING_HORIZON_MS)
-            .await?
-        {
+            .reserve_sends(cell, now_ms, interval_ms, n, PACING_HORIZON_MS)
+            .await
+            .inspect_err(|error| {
+                tracing::error!(cell, error = %error, "could not reserve sends; trying again");
+            });
+        if let Ok(Some(first_ms)) = reserved {
+            // The last may start at its slot and take the whole timeout.
+            let last_ms = first_ms + interval_ms * (n - 1);
+            keep_claims(ctx, targets, last_ms.div_euclid(1_000) + 1 + needs).await;
             let start = tokio::time::Instant::now()
                 + Duration::from_millis(u64::try_from(first_ms - now_ms).unwrap_or(0));
-            return Ok((0..n)
+            return Ok((0..targets.len())
                 .map(|i| start + Duration::from_millis((interval_ms * i as i64) as u64))
                 .collect());
+        }
+        // The cell's slots are taken further ahead than the horizon: hold on to the claim.
+        let now_secs = now_ms.div_euclid(1_000);
+        if targets
+            .iter()
+            .any(|t| t.lease_until - now_secs <= lease_secs / 2)
+        {
+            keep_claims(ctx, targets, now_secs + lease_secs).await;
+            if targets.is_empty() {
+                return Ok(Vec::new());
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => anyhow::bail!("stopping"),
             _ = tokio::time::sleep(Duration::from_millis(PACING_HORIZON_MS as u64 / 4)) => {}
         }
     }
+}
+
+/// Extends the claims on `targets` that end before `until` to end then; drops the targets
+/// whose claim is no longer this worker's. If the database cannot be reached the claims stay
+/// as they are (a send checks its claim before it starts).
+async fn keep_claims(ctx: &AppContext, targets: &mut Vec<DeliveryTarget>, until: i64) {
+    let short: Vec<(i64, i64)> = targets
+        .iter()
+        .filter(|t| t.lease_until < until)
+        .map(|t| (t.id, t.attempts))
+        .collect();
+    if short.is_empty() {
+        return;
+    }
+    let extended: std::collections::HashSet<i64> = match ctx
+        .store
+        .extend_claims(&short, until)
+        .await
+    {
+        Ok(ids) => ids.into_iter().collect(),
+        Err(error) => {
+            tracing::error!(error = %error, "could not extend claims; they may lapse before their slots");
+            return;
+        }
+    };
+    targets.retain_mut(|t| {
+        if t.lease_until >= until {
+            return true;
+        }
+        if extended.contains(&t.id) {
+            t.lease_until = until;
+            return true;
+        }
+        tracing::warn!(
+            delivery = t.id,
+            "claim lost while waiting for the rate limit; left to whoever holds it"
+        );
+        false
+    });
 }
 
 /// Marks sent deliveries in groups: every connection waiting to finish a message joins the
@@ -759,7 +823,7 @@ pub async fn run_email(
     // Before every claim: deliveries a dead worker handed over are recorded, so that claiming
     // them again (their leases lapse) cannot send them twice.
     let recover = || recover_journals(&ctx, &journal_dir, own_journal.as_deref());
-    'claiming: while let Some(targets) = claim(
+    'claiming: while let Some(mut targets) = claim(
         &ctx,
         OutboundChannel::Email,
         &SenderScope::All,
@@ -773,7 +837,7 @@ pub async fn run_email(
             &ctx,
             OutboundChannel::Email.as_str(),
             per_minute,
-            targets.len(),
+            &mut targets,
             &shutdown,
         )
         .await
@@ -1201,7 +1265,7 @@ async fn run_text_lane(
             }
             due.push(target);
         }
-        let Ok(slots) = pace(&ctx, &lane.cell, lane.per_minute, due.len(), &shutdown).await else {
+        let Ok(slots) = pace(&ctx, &lane.cell, lane.per_minute, &mut due, &shutdown).await else {
             break;
         };
         let mut sending = tokio::task::JoinSet::new();

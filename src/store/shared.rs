@@ -1577,6 +1577,32 @@ macro_rules! impl_store {
                 Ok(recovered)
             }
 
+            async fn extend_claims(
+                &self,
+                claims: &[(i64, i64)],
+                until: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                let mut tx = self.pool.begin().await?;
+                let mut extended = Vec::with_capacity(claims.len());
+                for (id, attempts) in claims {
+                    let done = sqlx::query(
+                        "UPDATE deliveries SET locked_until = $3 \
+                         WHERE id = $1 AND attempts = $2 AND state = 'pending' \
+                         AND locked_until IS NOT NULL",
+                    )
+                    .bind(id)
+                    .bind(attempts)
+                    .bind(until)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        extended.push(*id);
+                    }
+                }
+                tx.commit().await?;
+                Ok(extended)
+            }
+
             async fn retry_delivery(
                 &self,
                 id: i64,

@@ -916,6 +916,119 @@ async fn alert_emails_carry_a_dkim_signature_that_verifies() {
     app.stop().await;
 }
 
+async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
+    use beacon::config::SmsTransport;
+    use beacon::delivery::fake_notify::{FakeNotify, FakeNotifyConfig};
+    const KEY: &str =
+        "beacon_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+    const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
+    const TEXTS: usize = 100;
+    let gateway = FakeNotify::new(FakeNotifyConfig {
+        api_key: KEY.into(),
+        template_id: TEMPLATE.into(),
+        rate_limit_per_minute: 0,
+        callback_url: None,
+        callback_token: String::new(),
+    });
+    let base_url = gateway.spawn().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, database_url) = crate::helpers::fresh_store(backend, dir.path()).await;
+    for n in 0..TEXTS {
+        let (email, mobile) = (format!("r{n}@example.org"), format!("07700 9{n:05}"));
+        seed_resident(
+            &store,
+            &ResidentSpec {
+                mobile: Some(&mobile),
+                ..ResidentSpec::new(&email, "Res Ident", "CB1 1PT")
+            },
+        )
+        .await;
+    }
+    let alert = send_alert(&store, "Sheds broken into", 3, FORCE_AREA).await;
+    let fanning = worker_context(&store);
+    while beacon::services::delivery::fanout_once(&fanning)
+        .await
+        .unwrap()
+    {}
+
+    // Two workers on one account at 600 texts a minute, with 10 s claims: each claims the 50
+    // texts it could send alone in a claim's time, and the second's slots in the shared cell
+    // come after the first's, ending well past its claim.
+    let mut settings = beacon::config::Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..beacon::config::Settings::default()
+    };
+    settings.sms.transport = SmsTransport::Notify;
+    settings.sms.notify_base_url = base_url;
+    settings.sms.notify_api_key = KEY.into();
+    settings.sms.notify_template_id = TEMPLATE.into();
+    settings.sms.rate_per_minute = 600;
+    settings.delivery.lease_secs = 10;
+    settings.mail.smtp_timeout_secs = 1;
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let ctx = std::sync::Arc::new(worker_context_with(&store, settings.clone()));
+        workers.push(
+            beacon::app::start(ctx, beacon::app::Role::Worker)
+                .await
+                .unwrap(),
+        );
+    }
+    let report = wait_for_report(
+        &store,
+        alert,
+        TEXTS as i64,
+        TEXTS as i64,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(
+        (report.sms.sent, report.sms.failed),
+        (TEXTS as i64, 0),
+        "{report:?}"
+    );
+    for worker in workers {
+        worker.stop().await.unwrap();
+    }
+
+    // Each resident got one text, at the account's rate.
+    let texts = gateway.sent();
+    let mut numbers: Vec<&str> = texts.iter().map(|t| t.phone_number.as_str()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!((texts.len(), numbers.len()), (TEXTS, TEXTS));
+    let first = texts.iter().map(|t| t.received_at).min().unwrap();
+    let last = texts.iter().map(|t| t.received_at).max().unwrap();
+    assert!(
+        last - first >= Duration::from_millis(9_500),
+        "{TEXTS} texts at 600 a minute arrived within {:?}",
+        last - first
+    );
+    // No claim lapsed while its texts waited for their slots: each went on its first claim.
+    let most = max_sms_attempts(backend, &database_url).await;
+    assert_eq!(most, 1, "a text's claim lapsed and it was claimed again");
+}
+on_both_backends!(
+    workers_sharing_a_slow_gateway_account_send_every_text_on_its_first_claim,
+    workers_sharing_a_slow_account_keep_their_claims
+);
+
+/// The most claims any text delivery took, read from the database itself.
+async fn max_sms_attempts(backend: Backend, database_url: &str) -> i64 {
+    use sqlx::Connection;
+    const SQL: &str = "SELECT MAX(attempts) FROM deliveries WHERE channel = 'sms'";
+    match backend {
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+            sqlx::query_scalar(SQL).fetch_one(&mut conn).await.unwrap()
+        }
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            sqlx::query_scalar(SQL).fetch_one(&mut conn).await.unwrap()
+        }
+    }
+}
+
 /// A resident's copy filled in from the alert's email template is the email rendered whole for
 /// them: same headers, same text and HTML once decoded. Names with HTML's special characters,
 /// accents, several words or none; an alert with long lines and characters quoted-printable
