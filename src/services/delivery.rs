@@ -414,93 +414,134 @@ impl AlertCache {
     }
 }
 
+/// Whether a pacing cell has a slot free within the horizon, so that a claim made now can be
+/// paced at once (a lane under a rate limit claims only then: claimed rows waiting for slots
+/// could not be overtaken by urgent ones). No limit, or no answer from the database: yes.
+async fn pacing_room(ctx: &AppContext, cell: &str, per_minute: u32) -> bool {
+    if per_minute == 0 {
+        return true;
+    }
+    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    !matches!(
+        ctx.store
+            .reserve_sends(cell, now_ms, interval_ms, 0, PACING_HORIZON_MS)
+            .await,
+        Ok(None)
+    )
+}
+
 /// Waits for a pacing cell's rate limit (a channel's, or a gateway account's) to allow the
-/// claimed `targets`; returns when each may go, one interval apart. No limit: all now.
+/// claimed `targets`; returns each with when it may go, one interval apart. No limit: all now.
 ///
 /// The claim is kept while it waits: other workers' reservations in the same cell can put its
 /// slots further off than the claim was sized for, so while the cell is busy the claim is
-/// extended a lease at a time, and once the slots are reserved, to outlast the last of them.
-/// A target whose claim was lost meanwhile (taken over, or settled) is dropped from `targets`.
+/// renewed a lease at a time, and once the slots are reserved, to outlast the last of them.
+/// A target whose claim was lost meanwhile (taken over, or settled) is left out. If the cell
+/// cannot be reached the claim is left to lapse; when stopping, it is given up at once.
 async fn pace(
     ctx: &AppContext,
     cell: &str,
     per_minute: u32,
-    targets: &mut Vec<DeliveryTarget>,
+    mut targets: Vec<DeliveryTarget>,
     shutdown: &CancellationToken,
-) -> anyhow::Result<Vec<tokio::time::Instant>> {
-    let now = tokio::time::Instant::now();
+) -> anyhow::Result<Vec<(DeliveryTarget, tokio::time::Instant)>> {
     if per_minute == 0 || targets.is_empty() {
-        return Ok(vec![now; targets.len()]);
+        let now = tokio::time::Instant::now();
+        return Ok(targets.into_iter().map(|t| (t, now)).collect());
     }
     let interval_ms = (60_000 / i64::from(per_minute)).max(1);
     let lease_secs = ctx.settings.delivery.lease_secs;
     let needs = send_needs_secs(Duration::from_secs(ctx.settings.mail.smtp_timeout_secs));
     loop {
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let n = targets.len() as i64;
-        let reserved = ctx
-            .store
-            .reserve_sends(cell, now_ms, interval_ms, n, PACING_HORIZON_MS)
-            .await
-            .inspect_err(|error| {
-                tracing::error!(cell, error = %error, "could not reserve sends; trying again");
-            });
-        if let Ok(Some(first_ms)) = reserved {
-            // The last may start at its slot and take the whole timeout.
-            let last_ms = first_ms + interval_ms * (n - 1);
-            keep_claims(ctx, targets, last_ms.div_euclid(1_000) + 1 + needs).await;
-            let start = tokio::time::Instant::now()
-                + Duration::from_millis(u64::try_from(first_ms - now_ms).unwrap_or(0));
-            return Ok((0..targets.len())
-                .map(|i| start + Duration::from_millis((interval_ms * i as i64) as u64))
-                .collect());
-        }
-        // The cell's slots are taken further ahead than the horizon: hold on to the claim.
+        let (now_ms, clock) = (
+            chrono::Utc::now().timestamp_millis(),
+            tokio::time::Instant::now(),
+        );
         let now_secs = now_ms.div_euclid(1_000);
+        // Renewed before reserving, so that no slot goes to a claim that turns out lost.
         if targets
             .iter()
             .any(|t| t.lease_until - now_secs <= lease_secs / 2)
         {
-            keep_claims(ctx, targets, now_secs + lease_secs).await;
+            targets = renew_claims(ctx, targets, |t| t, now_secs + lease_secs).await;
             if targets.is_empty() {
                 return Ok(Vec::new());
             }
         }
+        let n = targets.len() as i64;
+        match ctx
+            .store
+            .reserve_sends(cell, now_ms, interval_ms, n, PACING_HORIZON_MS)
+            .await
+        {
+            Ok(Some(first_ms)) => {
+                let start =
+                    clock + Duration::from_millis(u64::try_from(first_ms - now_ms).unwrap_or(0));
+                let paced: Vec<_> = targets
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        (
+                            t,
+                            start + Duration::from_millis((interval_ms * i as i64) as u64),
+                        )
+                    })
+                    .collect();
+                // The last may leave a little late, and its send may take the whole timeout.
+                let last_ms = first_ms + interval_ms * (n - 1);
+                let until = (last_ms + 1_000).div_euclid(1_000) + 1 + needs;
+                return Ok(renew_claims(ctx, paced, |(t, _)| t, until).await);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(cell, error = %error, "could not reserve sends; the claim is left to lapse");
+                return Ok(Vec::new());
+            }
+        }
         tokio::select! {
-            _ = shutdown.cancelled() => anyhow::bail!("stopping"),
+            _ = shutdown.cancelled() => {
+                let claims: Vec<(i64, i64)> = targets.iter().map(|t| (t.id, t.attempts)).collect();
+                let _ = ctx.store.renew_claims(&claims, now_secs).await;
+                anyhow::bail!("stopping")
+            }
             _ = tokio::time::sleep(Duration::from_millis(PACING_HORIZON_MS as u64 / 4)) => {}
         }
     }
 }
 
-/// Extends the claims on `targets` that end before `until` to end then; drops the targets
-/// whose claim is no longer this worker's. If the database cannot be reached the claims stay
-/// as they are (a send checks its claim before it starts).
-async fn keep_claims(ctx: &AppContext, targets: &mut Vec<DeliveryTarget>, until: i64) {
-    let short: Vec<(i64, i64)> = targets
-        .iter()
+/// Renews the claims of `items` (their targets found by `target`) that end before `until` to
+/// end then; leaves out those whose claim is no longer this worker's. If the database cannot
+/// be reached the claims stay as they are (a send checks its claim before it starts).
+async fn renew_claims<T>(
+    ctx: &AppContext,
+    mut items: Vec<T>,
+    target: impl Fn(&mut T) -> &mut DeliveryTarget,
+    until: i64,
+) -> Vec<T> {
+    let short: Vec<(i64, i64)> = items
+        .iter_mut()
+        .map(&target)
         .filter(|t| t.lease_until < until)
         .map(|t| (t.id, t.attempts))
         .collect();
     if short.is_empty() {
-        return;
+        return items;
     }
-    let extended: std::collections::HashSet<i64> = match ctx
-        .store
-        .extend_claims(&short, until)
-        .await
+    let renewed: std::collections::HashSet<i64> = match ctx.store.renew_claims(&short, until).await
     {
         Ok(ids) => ids.into_iter().collect(),
         Err(error) => {
-            tracing::error!(error = %error, "could not extend claims; they may lapse before their slots");
-            return;
+            tracing::error!(error = %error, "could not renew claims; they may lapse before their slots");
+            return items;
         }
     };
-    targets.retain_mut(|t| {
+    items.retain_mut(|item| {
+        let t = target(item);
         if t.lease_until >= until {
             return true;
         }
-        if extended.contains(&t.id) {
+        if renewed.contains(&t.id) {
             t.lease_until = until;
             return true;
         }
@@ -510,6 +551,7 @@ async fn keep_claims(ctx: &AppContext, targets: &mut Vec<DeliveryTarget>, until:
         );
         false
     });
+    items
 }
 
 /// Marks sent deliveries in groups: every connection waiting to finish a message joins the
@@ -822,31 +864,35 @@ pub async fn run_email(
     let own_journal = journal.as_ref().map(|j| j.path().to_owned());
     // Before every claim: deliveries a dead worker handed over are recorded, so that claiming
     // them again (their leases lapse) cannot send them twice.
-    let recover = || recover_journals(&ctx, &journal_dir, own_journal.as_deref());
-    'claiming: while let Some(mut targets) = claim(
+    // Under a rate limit, claims wait until the pacing cell has room.
+    let ready = || async {
+        recover_journals(&ctx, &journal_dir, own_journal.as_deref()).await
+            && pacing_room(&ctx, OutboundChannel::Email.as_str(), per_minute).await
+    };
+    'claiming: while let Some(targets) = claim(
         &ctx,
         OutboundChannel::Email,
         &SenderScope::All,
         limit,
         &shutdown,
-        recover,
+        ready,
     )
     .await
     {
-        let slots = match pace(
+        let paced = match pace(
             &ctx,
             OutboundChannel::Email.as_str(),
             per_minute,
-            &mut targets,
+            targets,
             &shutdown,
         )
         .await
         {
-            Ok(slots) => slots,
-            // Stopping: the claims lapse and another worker takes them.
+            Ok(paced) => paced,
+            // Stopping: the claims are given up for another worker to take.
             Err(_) => break,
         };
-        for (target, slot) in targets.into_iter().zip(slots) {
+        for (target, slot) in paced {
             if !target.wants_channel {
                 drop_unwanted(&ctx, &target).await;
                 continue;
@@ -1236,7 +1282,7 @@ async fn run_text_lane(
         &lane.senders,
         limit,
         &shutdown,
-        || async { true },
+        || pacing_room(&ctx, &lane.cell, lane.per_minute),
     )
     .await
     {
@@ -1265,11 +1311,11 @@ async fn run_text_lane(
             }
             due.push(target);
         }
-        let Ok(slots) = pace(&ctx, &lane.cell, lane.per_minute, &mut due, &shutdown).await else {
+        let Ok(paced) = pace(&ctx, &lane.cell, lane.per_minute, due, &shutdown).await else {
             break;
         };
         let mut sending = tokio::task::JoinSet::new();
-        for (target, slot) in due.into_iter().zip(slots) {
+        for (target, slot) in paced {
             let shared = match cache.get(&ctx, target.alert_id).await {
                 Ok(shared) => shared,
                 Err(error) => {

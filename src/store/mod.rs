@@ -882,10 +882,10 @@ pub trait Store: Send + Sync + 'static {
     /// Marks deliveries sent that a dead worker's journal shows it handed to the mail server
     /// (whatever claim they are under); returns how many were still pending.
     async fn recover_sent(&self, ids: &[i64], now: Timestamp) -> StoreResult<u64>;
-    /// Extends claims `(id, attempts)` to last until `until`, each only if it is still that
-    /// claim (not since taken by another worker, nor settled); returns the ids extended.
-    async fn extend_claims(&self, claims: &[(i64, i64)], until: Timestamp)
-        -> StoreResult<Vec<i64>>;
+    /// Makes claims `(id, attempts)` end at `until` (later, to keep them; now, to give them
+    /// up), each only if it is still that claim (not since taken by another worker, nor
+    /// settled); returns the ids changed.
+    async fn renew_claims(&self, claims: &[(i64, i64)], until: Timestamp) -> StoreResult<Vec<i64>>;
     /// Puts a delivery back to wait until `next_attempt_at`; `held` marks a wait for quiet
     /// hours, which does not count as an attempt.
     /// Only under the claim `attempts` (a lapsed claim changes nothing).

@@ -1577,30 +1577,37 @@ macro_rules! impl_store {
                 Ok(recovered)
             }
 
-            async fn extend_claims(
+            async fn renew_claims(
                 &self,
                 claims: &[(i64, i64)],
                 until: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<i64>> {
-                let mut tx = self.pool.begin().await?;
-                let mut extended = Vec::with_capacity(claims.len());
-                for (id, attempts) in claims {
-                    let done = sqlx::query(
-                        "UPDATE deliveries SET locked_until = $3 \
-                         WHERE id = $1 AND attempts = $2 AND state = 'pending' \
-                         AND locked_until IS NOT NULL",
-                    )
-                    .bind(id)
-                    .bind(attempts)
-                    .bind(until)
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() == 1 {
-                        extended.push(*id);
+                let mut renewed = Vec::with_capacity(claims.len());
+                for group in claims.chunks(250) {
+                    let mut builder =
+                        sqlx::QueryBuilder::<$db>::new("UPDATE deliveries SET locked_until = ");
+                    builder.push_bind(until).push(
+                        " WHERE state = 'pending' AND locked_until IS NOT NULL \
+                         AND (id, attempts) IN (VALUES ",
+                    );
+                    let mut pairs = builder.separated(", ");
+                    for (id, attempts) in group {
+                        pairs
+                            .push("(")
+                            .push_bind_unseparated(*id)
+                            .push_unseparated(", ")
+                            .push_bind_unseparated(*attempts)
+                            .push_unseparated(")");
                     }
+                    builder.push(") RETURNING id");
+                    renewed.extend(
+                        builder
+                            .build_query_scalar::<i64>()
+                            .fetch_all(&self.pool)
+                            .await?,
+                    );
                 }
-                tx.commit().await?;
-                Ok(extended)
+                Ok(renewed)
             }
 
             async fn retry_delivery(

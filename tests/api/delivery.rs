@@ -1032,7 +1032,8 @@ async fn max_sms_attempts(backend: Backend, database_url: &str) -> i64 {
 /// A resident's copy filled in from the alert's email template is the email rendered whole for
 /// them: same headers, same text and HTML once decoded. Names with HTML's special characters,
 /// accents, several words or none; an alert with long lines and characters quoted-printable
-/// must encode; and one whose text holds the template's marker, which is rendered whole.
+/// must encode; one whose text holds the template's marker, and one mostly in Cyrillic, which
+/// are rendered whole.
 #[tokio::test]
 async fn copies_from_the_template_match_emails_rendered_whole() {
     use beacon::services::messages::{self, SharedAlert};
@@ -1050,6 +1051,11 @@ async fn copies_from_the_template_match_emails_rendered_whole() {
         ),
         (
             "Do not type BeaconSlot7qName into anything.".to_owned(),
+            false,
+        ),
+        // Mostly Cyrillic: quoted-printable would triple it, so it is rendered whole (base64).
+        (
+            "Шахраї телефонують від імені поліції й просять гроші. ".repeat(40),
             false,
         ),
     ];
