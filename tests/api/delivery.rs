@@ -813,13 +813,12 @@ async fn an_organisations_own_gateway_account_paces_its_texts_apart(backend: Bac
     };
     assert_eq!(numbers(&main_texts), numbers(&fire_texts));
     // The fire service's left at its rate: four texts span at least three intervals.
-    let first = fire_texts.iter().map(|t| t.received_at).min().unwrap();
-    let last = fire_texts.iter().map(|t| t.received_at).max().unwrap();
+    let span = arrival_span(&fire_texts);
     assert!(
-        last - first >= Duration::from_millis(1_400),
-        "four texts at 120 a minute arrived within {:?}",
-        last - first
+        span >= Duration::from_millis(1_400),
+        "four texts at 120 a minute arrived within {span:?}"
     );
+    let last = fire_texts.iter().map(|t| t.received_at).max().unwrap();
     // The police's, on the main account, did not wait for them.
     let police_last = main_texts.iter().map(|t| t.received_at).max().unwrap();
     assert!(
@@ -997,12 +996,10 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
     numbers.sort();
     numbers.dedup();
     assert_eq!((texts.len(), numbers.len()), (TEXTS, TEXTS));
-    let first = texts.iter().map(|t| t.received_at).min().unwrap();
-    let last = texts.iter().map(|t| t.received_at).max().unwrap();
+    let span = arrival_span(&texts);
     assert!(
-        last - first >= Duration::from_millis(9_500),
-        "{TEXTS} texts at 600 a minute arrived within {:?}",
-        last - first
+        span >= Duration::from_millis(9_500),
+        "{TEXTS} texts at 600 a minute arrived within {span:?}"
     );
     // No claim lapsed while its texts waited for their slots: each went on its first claim.
     let most = max_sms_attempts(backend, &database_url).await;
@@ -1012,6 +1009,13 @@ on_both_backends!(
     workers_sharing_a_slow_gateway_account_send_every_text_on_its_first_claim,
     workers_sharing_a_slow_account_keep_their_claims
 );
+
+/// The time from the first of `texts` to reach the gateway to the last.
+fn arrival_span(texts: &[beacon::delivery::fake_notify::FakeText]) -> Duration {
+    let first = texts.iter().map(|t| t.received_at).min().unwrap();
+    let last = texts.iter().map(|t| t.received_at).max().unwrap();
+    last - first
+}
 
 /// The most claims any text delivery took, read from the database itself.
 async fn max_sms_attempts(backend: Backend, database_url: &str) -> i64 {
