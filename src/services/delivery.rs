@@ -437,8 +437,9 @@ async fn pacing_room(ctx: &AppContext, cell: &str, per_minute: u32) -> bool {
 /// The claim is kept while it waits: other workers' reservations in the same cell can put its
 /// slots further off than the claim was sized for, so while the cell is busy the claim is
 /// renewed a lease at a time, and once the slots are reserved, to outlast the last of them.
-/// A target whose claim was lost meanwhile (taken over, or settled) is left out. If the cell
-/// cannot be reached the claim is left to lapse; when stopping, it is given up at once.
+/// A target whose claim was lost meanwhile (taken over, or settled) is left out. While the
+/// cell cannot be reached the claim is not renewed: it is tried again until the claim lapses,
+/// and then given up. When stopping, the claim is given up at once.
 async fn pace(
     ctx: &AppContext,
     cell: &str,
@@ -453,16 +454,21 @@ async fn pace(
     let interval_ms = (60_000 / i64::from(per_minute)).max(1);
     let lease_secs = ctx.settings.delivery.lease_secs;
     let needs = send_needs_secs(Duration::from_secs(ctx.settings.mail.smtp_timeout_secs));
+    let mut unreachable = false;
     loop {
         let (now_ms, clock) = (
             chrono::Utc::now().timestamp_millis(),
             tokio::time::Instant::now(),
         );
         let now_secs = now_ms.div_euclid(1_000);
+        if unreachable && targets.iter().all(|t| t.lease_until <= now_secs) {
+            return Ok(Vec::new());
+        }
         // Renewed before reserving, so that no slot goes to a claim that turns out lost.
-        if targets
-            .iter()
-            .any(|t| t.lease_until - now_secs <= lease_secs / 2)
+        if !unreachable
+            && targets
+                .iter()
+                .any(|t| t.lease_until - now_secs <= lease_secs / 2)
         {
             targets = renew_claims(ctx, targets, |t| t, now_secs + lease_secs).await;
             if targets.is_empty() {
@@ -493,10 +499,12 @@ async fn pace(
                 let until = (last_ms + 1_000).div_euclid(1_000) + 1 + needs;
                 return Ok(renew_claims(ctx, paced, |(t, _)| t, until).await);
             }
-            Ok(None) => {}
+            Ok(None) => unreachable = false,
             Err(error) => {
-                tracing::error!(cell, error = %error, "could not reserve sends; the claim is left to lapse");
-                return Ok(Vec::new());
+                if !unreachable {
+                    tracing::error!(cell, error = %error, "could not reserve sends; trying again while the claim lasts");
+                }
+                unreachable = true;
             }
         }
         tokio::select! {

@@ -915,13 +915,23 @@ async fn alert_emails_carry_a_dkim_signature_that_verifies() {
     app.stop().await;
 }
 
-async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
+/// An alert fanned out to residents with mobiles on a fresh store, and a fake Notify gateway
+/// with the settings for text workers that send through it at 600 texts a minute.
+struct PacedTexts {
+    gateway: beacon::delivery::fake_notify::FakeNotify,
+    store: DynStore,
+    database_url: String,
+    alert: i64,
+    settings: beacon::config::Settings,
+    _dir: tempfile::TempDir,
+}
+
+async fn paced_texts(backend: Backend, residents: usize, lease_secs: i64) -> PacedTexts {
     use beacon::config::SmsTransport;
     use beacon::delivery::fake_notify::{FakeNotify, FakeNotifyConfig};
     const KEY: &str =
         "beacon_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
     const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
-    const TEXTS: usize = 100;
     let gateway = FakeNotify::new(FakeNotifyConfig {
         api_key: KEY.into(),
         template_id: TEMPLATE.into(),
@@ -932,7 +942,7 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
     let base_url = gateway.spawn().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (store, database_url) = crate::helpers::fresh_store(backend, dir.path()).await;
-    for n in 0..TEXTS {
+    for n in 0..residents {
         let (email, mobile) = (format!("r{n}@example.org"), format!("07700 9{n:05}"));
         seed_resident(
             &store,
@@ -949,10 +959,6 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
         .await
         .unwrap()
     {}
-
-    // Two workers on one account at 600 texts a minute, with 10 s claims: each claims the 50
-    // texts it could send alone in a claim's time, and the second's slots in the shared cell
-    // come after the first's, ending well past its claim.
     let mut settings = beacon::config::Settings {
         data_dir: dir.path().to_path_buf(),
         ..beacon::config::Settings::default()
@@ -962,11 +968,36 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
     settings.sms.notify_api_key = KEY.into();
     settings.sms.notify_template_id = TEMPLATE.into();
     settings.sms.rate_per_minute = 600;
-    settings.delivery.lease_secs = 10;
+    settings.delivery.lease_secs = lease_secs;
     settings.mail.smtp_timeout_secs = 1;
+    PacedTexts {
+        gateway,
+        store,
+        database_url,
+        alert,
+        settings,
+        _dir: dir,
+    }
+}
+
+/// Every one of `texts` went to a different number.
+fn one_each(texts: &[beacon::delivery::fake_notify::FakeText]) -> bool {
+    let mut numbers: Vec<&str> = texts.iter().map(|t| t.phone_number.as_str()).collect();
+    numbers.sort();
+    numbers.dedup();
+    numbers.len() == texts.len()
+}
+
+async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
+    const TEXTS: usize = 100;
+    // Two workers on one account at 600 texts a minute, with 10 s claims: each claims the 50
+    // texts it could send alone in a claim's time, and the second's slots in the shared cell
+    // come after the first's, ending well past its claim.
+    let paced = paced_texts(backend, TEXTS, 10).await;
+    let (store, alert) = (&paced.store, paced.alert);
     let mut workers = Vec::new();
     for _ in 0..2 {
-        let ctx = std::sync::Arc::new(worker_context_with(&store, settings.clone()));
+        let ctx = std::sync::Arc::new(worker_context_with(store, paced.settings.clone()));
         workers.push(
             beacon::app::start(ctx, beacon::app::Role::Worker)
                 .await
@@ -974,7 +1005,7 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
         );
     }
     let report = wait_for_report(
-        &store,
+        store,
         alert,
         TEXTS as i64,
         TEXTS as i64,
@@ -991,23 +1022,61 @@ async fn workers_sharing_a_slow_account_keep_their_claims(backend: Backend) {
     }
 
     // Each resident got one text, at the account's rate.
-    let texts = gateway.sent();
-    let mut numbers: Vec<&str> = texts.iter().map(|t| t.phone_number.as_str()).collect();
-    numbers.sort();
-    numbers.dedup();
-    assert_eq!((texts.len(), numbers.len()), (TEXTS, TEXTS));
+    let texts = paced.gateway.sent();
+    assert_eq!(texts.len(), TEXTS);
+    assert!(one_each(&texts), "{texts:?}");
     let span = arrival_span(&texts);
     assert!(
         span >= Duration::from_millis(9_500),
         "{TEXTS} texts at 600 a minute arrived within {span:?}"
     );
     // No claim lapsed while its texts waited for their slots: each went on its first claim.
-    let most = max_sms_attempts(backend, &database_url).await;
+    let most = max_sms_attempts(backend, &paced.database_url).await;
     assert_eq!(most, 1, "a text's claim lapsed and it was claimed again");
 }
 on_both_backends!(
     workers_sharing_a_slow_gateway_account_send_every_text_on_its_first_claim,
     workers_sharing_a_slow_account_keep_their_claims
+);
+
+async fn a_pacing_cell_out_of_reach_holds_texts_until_it_is_back(backend: Backend) {
+    let paced = paced_texts(backend, 3, 6).await;
+    let (store, alert) = (&paced.store, paced.alert);
+    // The pacing cells' table is out of reach (renamed away): reserving a slot fails.
+    run_sql(
+        backend,
+        &paced.database_url,
+        "ALTER TABLE send_pacing RENAME TO send_pacing_away",
+    )
+    .await;
+    let ctx = std::sync::Arc::new(worker_context_with(store, paced.settings.clone()));
+    let worker = beacon::app::start(ctx, beacon::app::Role::Worker)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        paced.gateway.sent().is_empty(),
+        "a text went without a slot"
+    );
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!(report.sms.pending, 3, "{report:?}");
+    // Back: the worker, still running, sends every text once.
+    run_sql(
+        backend,
+        &paced.database_url,
+        "ALTER TABLE send_pacing_away RENAME TO send_pacing",
+    )
+    .await;
+    let report = wait_for_report(store, alert, 3, 3, Duration::from_secs(30)).await;
+    assert_eq!((report.sms.sent, report.sms.failed), (3, 0), "{report:?}");
+    worker.stop().await.unwrap();
+    let texts = paced.gateway.sent();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(one_each(&texts), "{texts:?}");
+}
+on_both_backends!(
+    a_pacing_cell_out_of_reach_holds_texts_until_it_is_back_then_sends_each_once,
+    a_pacing_cell_out_of_reach_holds_texts_until_it_is_back
 );
 
 /// The time from the first of `texts` to reach the gateway to the last.
@@ -1029,6 +1098,21 @@ async fn max_sms_attempts(backend: Backend, database_url: &str) -> i64 {
         Backend::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
             sqlx::query_scalar(SQL).fetch_one(&mut conn).await.unwrap()
+        }
+    }
+}
+
+/// Runs one statement on the database directly, beside the store.
+async fn run_sql(backend: Backend, database_url: &str, sql: &str) {
+    use sqlx::Connection;
+    match backend {
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
         }
     }
 }
