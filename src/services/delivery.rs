@@ -414,6 +414,11 @@ impl AlertCache {
     }
 }
 
+/// The time between two sends at `per_minute` (above 0), in milliseconds.
+fn pacing_interval_ms(per_minute: u32) -> i64 {
+    (60_000 / i64::from(per_minute)).max(1)
+}
+
 /// Whether a pacing cell has a slot free within the horizon, so that a claim made now can be
 /// paced at once (a lane under a rate limit claims only then: claimed rows waiting for slots
 /// could not be overtaken by urgent ones). No limit, or no answer from the database: yes.
@@ -421,7 +426,7 @@ async fn pacing_room(ctx: &AppContext, cell: &str, per_minute: u32) -> bool {
     if per_minute == 0 {
         return true;
     }
-    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    let interval_ms = pacing_interval_ms(per_minute);
     let now_ms = chrono::Utc::now().timestamp_millis();
     !matches!(
         ctx.store
@@ -451,7 +456,7 @@ async fn pace(
         let now = tokio::time::Instant::now();
         return Ok(targets.into_iter().map(|t| (t, now)).collect());
     }
-    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    let interval_ms = pacing_interval_ms(per_minute);
     let lease_secs = ctx.settings.delivery.lease_secs;
     let needs = send_needs_secs(Duration::from_secs(ctx.settings.mail.smtp_timeout_secs));
     let mut unreachable = false;
@@ -684,7 +689,7 @@ fn claim_limit(settings: &crate::config::Settings, per_minute: u32) -> i64 {
         .saturating_sub(send_needs_secs(timeout))
         .saturating_mul(1_000)
         .saturating_sub(PACING_HORIZON_MS);
-    let interval_ms = (60_000 / i64::from(per_minute)).max(1);
+    let interval_ms = pacing_interval_ms(per_minute);
     batch.min(usable_ms / interval_ms).max(1)
 }
 
