@@ -4,9 +4,11 @@
 //!
 //! How "exactly once" holds:
 //! - Sending an alert only sets its fan-out cursor, in the same transaction as its status.
-//!   Fan-out workers walk the residents in id order, inserting a chunk of deliveries and moving
-//!   the cursor in one transaction; `UNIQUE (alert_id, subscriber_id, channel)` makes a chunk
-//!   replayed after a crash insert nothing twice.
+//!   Fan-out workers walk the residents in id order, moving the cursor and inserting a chunk
+//!   of deliveries in one transaction, so a chunk's rows exist exactly when the cursor has
+//!   passed it: a crash loses the whole chunk, which the next worker records again, and a
+//!   worker that finds the cursor moved writes nothing. `UNIQUE (alert_id, subscriber_id,
+//!   channel)` refuses a second row all the same.
 //! - A worker claims deliveries with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and each
 //!   claim bumps the row's attempt number. Only the holder of the latest claim can mark it sent.
 //! - An email is handed to the SMTP server whole except for the final `.`. Then one line goes

@@ -857,9 +857,12 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Option<(Alert, i64)>>;
-    /// Inserts a chunk of deliveries (one per alert x resident x channel: an existing one is
-    /// left alone) and moves the cursor, in one transaction; false, with nothing written, if
-    /// the cursor was no longer at `chunk.from`. Returns the number of new rows otherwise.
+    /// Moves the cursor and inserts a chunk of deliveries (one per alert x resident x
+    /// channel), in one transaction; `None`, with nothing written, if the cursor was no longer
+    /// at `chunk.from`. Returns the number of rows inserted otherwise. A chunk is recorded
+    /// once: its rows exist exactly when the cursor has moved past it, and the cursor only
+    /// moves forward (an alert is queued once). Should a row exist all the same,
+    /// `UNIQUE (alert_id, subscriber_id, channel)` fails the chunk rather than record it twice.
     async fn record_fanout_chunk(&self, chunk: &FanoutChunk) -> StoreResult<Option<u64>>;
     /// Claims up to `limit` due deliveries of one channel, most urgent alert first, until
     /// `lease_until`, with what sending needs to know about each resident.

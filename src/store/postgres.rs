@@ -25,8 +25,8 @@ impl PgStore {
     }
 
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one array,
-    /// so a chunk of twenty thousand is one short statement to parse and plan. A row already
-    /// there (a chunk replayed after a crash) is left as it is; returns how many were new.
+    /// so a chunk of twenty thousand is one short statement to parse and plan. Returns how many
+    /// were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         chunk: &super::FanoutChunk,
@@ -35,8 +35,7 @@ impl PgStore {
     ) -> StoreResult<u64> {
         let done = sqlx::query(
             "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id) \
-             ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING",
+             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)",
         )
         .bind(chunk.alert_id)
         .bind(channel.as_str())
@@ -48,18 +47,29 @@ impl PgStore {
         Ok(done.rows_affected())
     }
 
-    /// Rows of `select` (a statement up to its WHERE) whose `column` is one of `ids`, then
-    /// `tail`: the ids as one array, so the statement's text, and its prepared plan, is the
-    /// same however many there are.
-    async fn fetch_by_ids(
+    /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
+    /// parameters are the channel, now, the lease and the limit) and reads `columns` of each claimed
+    /// row `d` beside its resident `s`, most urgent first. One statement: the claimed rows are
+    /// joined as the UPDATE returns them, not looked up again in a second round trip.
+    async fn claim_rows(
         pool: &PgPool,
-        select: &str,
-        column: &str,
-        ids: &[i64],
-        tail: &str,
+        claim: &str,
+        columns: &str,
+        (channel, now, lease_until, limit): (&str, super::Timestamp, super::Timestamp, i64),
     ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
-        let sql = format!("{select} WHERE {column} = ANY($1){tail}");
-        Ok(sqlx::query(&sql).bind(ids).fetch_all(pool).await?)
+        let sql = format!(
+            "WITH d AS ({claim} RETURNING id, alert_id, subscriber_id, attempts, gateway_id, \
+             created_at, priority) \
+             SELECT {columns} FROM d LEFT JOIN subscribers s ON s.id = d.subscriber_id \
+             ORDER BY d.priority, d.id"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(channel)
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
     }
 
     /// Marks a group of claimed deliveries `(id, attempts)` sent, each only if still pending

@@ -1457,38 +1457,33 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
                 use sqlx::Row;
                 use $crate::domain::subscriber::EmailFormat;
-                let sql = format!(
+                let claim = format!(
                     "UPDATE deliveries SET locked_until = $3, attempts = attempts + 1 WHERE id IN (\
                      SELECT id FROM deliveries WHERE state = 'pending' AND channel = $1 \
                      AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) AND {} \
-                     ORDER BY priority, id LIMIT $4 {}) RETURNING id",
+                     ORDER BY priority, id LIMIT $4 {})",
                     senders.condition(),
                     $claim_lock,
                 );
-                let ids: Vec<i64> = sqlx::query_scalar(&sql)
-                    .bind(channel.as_str())
-                    .bind(now)
-                    .bind(lease_until)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                if ids.is_empty() {
-                    return Ok(Vec::new());
-                }
                 // A resident erased while the alert fanned out has no row here (deliveries carry
                 // no foreign key): their delivery comes back unwanted, to be settled. So does
                 // one whose id a newer resident has since been given (SQLite reuses the highest
                 // id): a delivery is for residents who were there when it was recorded.
-                let select = "SELECT d.id, d.alert_id, d.subscriber_id, d.attempts, d.gateway_id, \
+                let columns = "d.id, d.alert_id, d.subscriber_id, d.attempts, d.gateway_id, \
                      COALESCE(s.name, '') AS name, COALESCE(s.email, '') AS email, s.mobile, \
                      COALESCE(s.public_id, '') AS public_id, COALESCE(s.token_version, 0) AS token_version, \
                      COALESCE(s.email_format, 'full') AS email_format, s.quiet_start, s.quiet_end, \
                      COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_email \
                      AND s.email_suspended_at IS NULL, FALSE) AS wants_email, \
                      COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_sms \
-                     AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms \
-                     FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id";
-                let rows = Self::fetch_by_ids(&self.pool, select, "d.id", &ids, " ORDER BY d.priority, d.id").await?;
+                     AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms";
+                let rows = Self::claim_rows(
+                    &self.pool,
+                    &claim,
+                    columns,
+                    (channel.as_str(), now, lease_until, limit),
+                )
+                .await?;
                 rows.into_iter()
                     .map(|row| {
                         let format: String = row.try_get("email_format")?;

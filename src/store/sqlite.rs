@@ -36,8 +36,7 @@ impl SqliteStore {
 
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one JSON
     /// array read by `json_each`, half the time of a statement with a row of values for each.
-    /// A row already there (a chunk replayed after a crash) is left as it is; returns how many
-    /// were new.
+    /// Returns how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
         chunk: &super::FanoutChunk,
@@ -48,8 +47,7 @@ impl SqliteStore {
         let ids = format!("[{}]", ids.join(","));
         let done = sqlx::query(
             "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5) WHERE true \
-             ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING",
+             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5)",
         )
         .bind(chunk.alert_id)
         .bind(channel.as_str())
@@ -61,22 +59,35 @@ impl SqliteStore {
         Ok(done.rows_affected())
     }
 
-    /// Rows of `select` (a statement up to its WHERE) whose `column` is one of `ids`, then
-    /// `tail`: the ids as a list of bound values.
-    async fn fetch_by_ids(
+    /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
+    /// parameters are the channel, now, the lease and the limit), then reads `columns` of each
+    /// claimed row `d` beside its resident `s`, most urgent first. Two statements: SQLite has
+    /// no UPDATE inside a WITH.
+    async fn claim_rows(
         pool: &SqlitePool,
-        select: &str,
-        column: &str,
-        ids: &[i64],
-        tail: &str,
+        claim: &str,
+        columns: &str,
+        (channel, now, lease_until, limit): (&str, super::Timestamp, super::Timestamp, i64),
     ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
-        let mut builder =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("{select} WHERE {column} IN ("));
+        let ids: Vec<i64> = sqlx::query_scalar(&format!("{claim} RETURNING id"))
+            .bind(channel)
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "SELECT {columns} FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id \
+             WHERE d.id IN ("
+        ));
         let mut list = builder.separated(", ");
         for id in ids {
-            list.push_bind(*id);
+            list.push_bind(id);
         }
-        builder.push(")").push(tail);
+        builder.push(") ORDER BY d.priority, d.id");
         Ok(builder.build().fetch_all(pool).await?)
     }
 
