@@ -8,7 +8,8 @@
 //!   of deliveries in one transaction, so a chunk's rows exist exactly when the cursor has
 //!   passed it: a crash loses the whole chunk, which the next worker records again, and a
 //!   worker that finds the cursor moved writes nothing. `UNIQUE (alert_id, subscriber_id,
-//!   channel)` refuses a second row all the same.
+//!   channel)` refuses a second row all the same: a chunk that meets one (a cursor set back) is
+//!   written again skipping the rows already there.
 //! - A worker claims deliveries with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and each
 //!   claim bumps the row's attempt number. Only the holder of the latest claim can mark it sent.
 //! - An email is handed to the SMTP server whole except for the final `.`. Then one line goes
@@ -848,11 +849,13 @@ pub async fn run_email(
     let (committer, committing) = Committer::spawn(ctx.clone());
     let per_minute = ctx.settings.mail.rate_per_minute;
     let limit = claim_limit(&ctx.settings, per_minute);
-    // Room for a whole claim: the next is claimed while the connections send this one. Not
-    // under a rate limit: each email joins the queue at its slot, and a queue that had backed
-    // up would then let a claim's worth go at once.
+    // Room for two whole claims: the next is claimed, and the one after it, while the
+    // connections send this one, so that a claim's round trip to the database (its commit
+    // waits for the disk) never leaves them idle. Not under a rate limit: each email joins the
+    // queue at its slot, and a queue that had backed up would then let a claim's worth go at
+    // once.
     let room = match per_minute {
-        0 => (mail.connections() * 4).max(usize::try_from(limit).unwrap_or(1)),
+        0 => (mail.connections() * 4).max(2 * usize::try_from(limit).unwrap_or(1)),
         _ => mail.connections() * 4,
     };
     let (jobs, queue) = mpsc::channel::<QueuedEmail>(room);

@@ -861,8 +861,9 @@ pub trait Store: Send + Sync + 'static {
     /// channel), in one transaction; `None`, with nothing written, if the cursor was no longer
     /// at `chunk.from`. Returns the number of rows inserted otherwise. A chunk is recorded
     /// once: its rows exist exactly when the cursor has moved past it, and the cursor only
-    /// moves forward (an alert is queued once). Should a row exist all the same,
-    /// `UNIQUE (alert_id, subscriber_id, channel)` fails the chunk rather than record it twice.
+    /// moves forward in the senders' workflow (an alert is queued once). Should a row exist all
+    /// the same (a cursor set back), `UNIQUE (alert_id, subscriber_id, channel)` refuses the
+    /// chunk, which is then written again skipping the rows already there.
     async fn record_fanout_chunk(&self, chunk: &FanoutChunk) -> StoreResult<Option<u64>>;
     /// Claims up to `limit` due deliveries of one channel, most urgent alert first, until
     /// `lease_until`, with what sending needs to know about each resident.

@@ -25,37 +25,42 @@ impl PgStore {
     }
 
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one array,
-    /// so a chunk of twenty thousand is one short statement to parse and plan. Returns how many
-    /// were inserted.
+    /// so a chunk of twenty thousand is one short statement to parse and plan. Rows already
+    /// there are skipped if `existing`, and fail the statement otherwise: the check for them
+    /// (`ON CONFLICT`) was a quarter of the fan-out's time. Returns how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         chunk: &super::FanoutChunk,
         channel: super::OutboundChannel,
         subscriber_ids: &[i64],
+        existing: bool,
     ) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)",
-        )
-        .bind(chunk.alert_id)
-        .bind(channel.as_str())
-        .bind(chunk.priority)
-        .bind(chunk.now)
-        .bind(subscriber_ids)
-        .execute(&mut **tx)
-        .await?;
+        let insert = "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
+             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)";
+        let sql = match existing {
+            false => insert.to_owned(),
+            true => format!("{insert} {}", super::shared::SKIP_EXISTING_DELIVERIES),
+        };
+        let done = sqlx::query(&sql)
+            .bind(chunk.alert_id)
+            .bind(channel.as_str())
+            .bind(chunk.priority)
+            .bind(chunk.now)
+            .bind(subscriber_ids)
+            .execute(&mut **tx)
+            .await?;
         Ok(done.rows_affected())
     }
 
     /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
-    /// parameters are the channel, now, the lease and the limit) and reads `columns` of each claimed
+    /// parameters are now, the lease and the limit) and reads `columns` of each claimed
     /// row `d` beside its resident `s`, most urgent first. One statement: the claimed rows are
     /// joined as the UPDATE returns them, not looked up again in a second round trip.
     async fn claim_rows(
         pool: &PgPool,
         claim: &str,
         columns: &str,
-        (channel, now, lease_until, limit): (&str, super::Timestamp, super::Timestamp, i64),
+        (now, lease_until, limit): (super::Timestamp, super::Timestamp, i64),
     ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
         let sql = format!(
             "WITH d AS ({claim} RETURNING id, alert_id, subscriber_id, attempts, gateway_id, \
@@ -64,7 +69,6 @@ impl PgStore {
              ORDER BY d.priority, d.id"
         );
         Ok(sqlx::query(&sql)
-            .bind(channel)
             .bind(now)
             .bind(lease_until)
             .bind(limit)

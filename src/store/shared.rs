@@ -6,6 +6,46 @@
 macro_rules! impl_store {
     ($store:ty, $db:ty, claim_lock = $claim_lock:literal, { $($specific:tt)* }) => {
         impl $store {
+            /// `Store::record_fanout_chunk`, skipping rows already there if `existing`.
+            async fn write_fanout_chunk(
+                &self,
+                chunk: &$crate::store::FanoutChunk,
+                existing: bool,
+            ) -> $crate::store::StoreResult<Option<u64>> {
+                let mut tx = self.pool.begin().await?;
+                let moved = sqlx::query(
+                    "UPDATE alerts SET fanout_next = $3, \
+                     fanout_locked_until = CASE WHEN $3 IS NULL THEN NULL ELSE $4 END, \
+                     fanout_done_at = CASE WHEN $3 IS NULL THEN $5 ELSE NULL END \
+                     WHERE id = $1 AND fanout_next = $2",
+                )
+                .bind(chunk.alert_id)
+                .bind(chunk.from)
+                .bind(chunk.next)
+                .bind(chunk.lease_until)
+                .bind(chunk.now)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut inserted = 0;
+                for channel in [$crate::store::OutboundChannel::Email, $crate::store::OutboundChannel::Sms] {
+                    let ids: Vec<i64> = chunk
+                        .deliveries
+                        .iter()
+                        .filter(|(_, c)| *c == channel)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    if !ids.is_empty() {
+                        inserted += Self::insert_deliveries(&mut tx, chunk, channel, &ids, existing).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(inserted))
+            }
+
             async fn write_preferences(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 id: i64,
@@ -1413,38 +1453,16 @@ macro_rules! impl_store {
                 &self,
                 chunk: &$crate::store::FanoutChunk,
             ) -> $crate::store::StoreResult<Option<u64>> {
-                let mut tx = self.pool.begin().await?;
-                let moved = sqlx::query(
-                    "UPDATE alerts SET fanout_next = $3, \
-                     fanout_locked_until = CASE WHEN $3 IS NULL THEN NULL ELSE $4 END, \
-                     fanout_done_at = CASE WHEN $3 IS NULL THEN $5 ELSE NULL END \
-                     WHERE id = $1 AND fanout_next = $2",
-                )
-                .bind(chunk.alert_id)
-                .bind(chunk.from)
-                .bind(chunk.next)
-                .bind(chunk.lease_until)
-                .bind(chunk.now)
-                .execute(&mut *tx)
-                .await?;
-                if moved.rows_affected() != 1 {
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                let mut inserted = 0;
-                for channel in [$crate::store::OutboundChannel::Email, $crate::store::OutboundChannel::Sms] {
-                    let ids: Vec<i64> = chunk
-                        .deliveries
-                        .iter()
-                        .filter(|(_, c)| *c == channel)
-                        .map(|(id, _)| *id)
-                        .collect();
-                    if !ids.is_empty() {
-                        inserted += Self::insert_deliveries(&mut tx, chunk, channel, &ids).await?;
+                // A chunk's rows are written without checking for rows already there: the
+                // cursor moves in the same transaction, so they can only be there if the cursor
+                // was set back (the store allows it; the senders' workflow never does). Then the
+                // unique index refuses the chunk, and it is written again skipping those rows.
+                match self.write_fanout_chunk(chunk, false).await {
+                    Err($crate::store::StoreError::Conflict) => {
+                        self.write_fanout_chunk(chunk, true).await
                     }
+                    written => written,
                 }
-                tx.commit().await?;
-                Ok(Some(inserted))
             }
 
             async fn claim_deliveries(
@@ -1457,11 +1475,15 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
                 use sqlx::Row;
                 use $crate::domain::subscriber::EmailFormat;
+                // The channel is written into the statement, not bound: each channel's due rows
+                // have an index of their own on PostgreSQL, partial on the channel, which a
+                // prepared plan can only use when the statement names it.
                 let claim = format!(
-                    "UPDATE deliveries SET locked_until = $3, attempts = attempts + 1 WHERE id IN (\
-                     SELECT id FROM deliveries WHERE state = 'pending' AND channel = $1 \
-                     AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) AND {} \
-                     ORDER BY priority, id LIMIT $4 {})",
+                    "UPDATE deliveries SET locked_until = $2, attempts = attempts + 1 WHERE id IN (\
+                     SELECT id FROM deliveries WHERE state = 'pending' AND channel = '{}' \
+                     AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) AND {} \
+                     ORDER BY priority, id LIMIT $3 {})",
+                    channel.as_str(),
                     senders.condition(),
                     $claim_lock,
                 );
@@ -1477,13 +1499,7 @@ macro_rules! impl_store {
                      AND s.email_suspended_at IS NULL, FALSE) AS wants_email, \
                      COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_sms \
                      AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms";
-                let rows = Self::claim_rows(
-                    &self.pool,
-                    &claim,
-                    columns,
-                    (channel.as_str(), now, lease_until, limit),
-                )
-                .await?;
+                let rows = Self::claim_rows(&self.pool, &claim, columns, (now, lease_until, limit)).await?;
                 rows.into_iter()
                     .map(|row| {
                         let format: String = row.try_get("email_format")?;
@@ -2422,6 +2438,10 @@ pub(super) const PUBLIC_ALERT_COLUMNS: &str =
      a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, a.target_description, \
      a.target_json, a.follows_alert_id, a.follow_up, a.imported_from, a.imported_provider, \
      a.imported_inferred";
+
+/// What a fan-out insert adds to skip deliveries already recorded (see `record_fanout_chunk`).
+pub(super) const SKIP_EXISTING_DELIVERIES: &str =
+    "ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING";
 
 /// How many matching alerts a search ranks: the most recently stored ones. Ranking reads every
 /// candidate's words, so a common word ("police", in most alerts) would otherwise cost in

@@ -36,41 +36,49 @@ impl SqliteStore {
 
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one JSON
     /// array read by `json_each`, half the time of a statement with a row of values for each.
-    /// Returns how many were inserted.
+    /// Rows already there are skipped if `existing`, and fail the statement otherwise. Returns
+    /// how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
         chunk: &super::FanoutChunk,
         channel: super::OutboundChannel,
         subscriber_ids: &[i64],
+        existing: bool,
     ) -> StoreResult<u64> {
         let ids: Vec<String> = subscriber_ids.iter().map(i64::to_string).collect();
         let ids = format!("[{}]", ids.join(","));
-        let done = sqlx::query(
-            "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5)",
-        )
-        .bind(chunk.alert_id)
-        .bind(channel.as_str())
-        .bind(chunk.priority)
-        .bind(chunk.now)
-        .bind(ids)
-        .execute(&mut **tx)
-        .await?;
+        let insert = "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
+             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5)";
+        // SQLite reads ON CONFLICT after a SELECT as part of the SELECT without a WHERE first.
+        let sql = match existing {
+            false => insert.to_owned(),
+            true => format!(
+                "{insert} WHERE true {}",
+                super::shared::SKIP_EXISTING_DELIVERIES
+            ),
+        };
+        let done = sqlx::query(&sql)
+            .bind(chunk.alert_id)
+            .bind(channel.as_str())
+            .bind(chunk.priority)
+            .bind(chunk.now)
+            .bind(ids)
+            .execute(&mut **tx)
+            .await?;
         Ok(done.rows_affected())
     }
 
     /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
-    /// parameters are the channel, now, the lease and the limit), then reads `columns` of each
+    /// parameters are now, the lease and the limit), then reads `columns` of each
     /// claimed row `d` beside its resident `s`, most urgent first. Two statements: SQLite has
     /// no UPDATE inside a WITH.
     async fn claim_rows(
         pool: &SqlitePool,
         claim: &str,
         columns: &str,
-        (channel, now, lease_until, limit): (&str, super::Timestamp, super::Timestamp, i64),
+        (now, lease_until, limit): (super::Timestamp, super::Timestamp, i64),
     ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         let ids: Vec<i64> = sqlx::query_scalar(&format!("{claim} RETURNING id"))
-            .bind(channel)
             .bind(now)
             .bind(lease_until)
             .bind(limit)
