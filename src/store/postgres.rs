@@ -53,14 +53,15 @@ impl PgStore {
     }
 
     /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
-    /// parameters are now, the lease and the limit) and reads `columns` of each claimed
-    /// row `d` beside its resident `s`, most urgent first. One statement: the claimed rows are
-    /// joined as the UPDATE returns them, not looked up again in a second round trip.
+    /// parameters are now and the lease) and reads `columns` of each claimed row `d` beside its
+    /// resident `s`, most urgent first. One statement: the claimed rows are joined as the
+    /// UPDATE returns them, not looked up again in a second round trip.
     async fn claim_rows(
         pool: &PgPool,
         claim: &str,
         columns: &str,
-        (now, lease_until, limit): (super::Timestamp, super::Timestamp, i64),
+        now: super::Timestamp,
+        lease_until: super::Timestamp,
     ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
         let sql = format!(
             "WITH d AS ({claim} RETURNING id, alert_id, subscriber_id, attempts, gateway_id, \
@@ -71,7 +72,6 @@ impl PgStore {
         Ok(sqlx::query(&sql)
             .bind(now)
             .bind(lease_until)
-            .bind(limit)
             .fetch_all(pool)
             .await?)
     }

@@ -38,8 +38,17 @@ macro_rules! impl_store {
                         .filter(|(_, c)| *c == channel)
                         .map(|(id, _)| *id)
                         .collect();
-                    if !ids.is_empty() {
-                        inserted += Self::insert_deliveries(&mut tx, chunk, channel, &ids, existing).await?;
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    match Self::insert_deliveries(&mut tx, chunk, channel, &ids, existing).await {
+                        Ok(rows) => inserted += rows,
+                        Err(error) => {
+                            // At once, not when the transaction is dropped: the retry of a
+                            // refused chunk moves the same cursor.
+                            tx.rollback().await?;
+                            return Err(error);
+                        }
                     }
                 }
                 tx.commit().await?;
@@ -1475,16 +1484,20 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
                 use sqlx::Row;
                 use $crate::domain::subscriber::EmailFormat;
-                // The channel is written into the statement, not bound: each channel's due rows
-                // have an index of their own on PostgreSQL, partial on the channel, which a
-                // prepared plan can only use when the statement names it.
+                // The channel and the limit are written into the statement, not bound, so that
+                // a generic plan (PostgreSQL's, for a statement prepared and run many times) is
+                // as good as one made for the values: each channel's due rows have an index of
+                // their own, partial on the channel, which such a plan can only use when the
+                // statement names it; and with the limit bound it guesses a tenth of the table
+                // and reads the whole of it to join the claimed ids.
                 let claim = format!(
                     "UPDATE deliveries SET locked_until = $2, attempts = attempts + 1 WHERE id IN (\
                      SELECT id FROM deliveries WHERE state = 'pending' AND channel = '{}' \
                      AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) AND {} \
-                     ORDER BY priority, id LIMIT $3 {})",
+                     ORDER BY priority, id LIMIT {} {})",
                     channel.as_str(),
                     senders.condition(),
+                    limit.max(0),
                     $claim_lock,
                 );
                 // A resident erased while the alert fanned out has no row here (deliveries carry
@@ -1499,7 +1512,7 @@ macro_rules! impl_store {
                      AND s.email_suspended_at IS NULL, FALSE) AS wants_email, \
                      COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_sms \
                      AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms";
-                let rows = Self::claim_rows(&self.pool, &claim, columns, (now, lease_until, limit)).await?;
+                let rows = Self::claim_rows(&self.pool, &claim, columns, now, lease_until).await?;
                 rows.into_iter()
                     .map(|row| {
                         let format: String = row.try_get("email_format")?;

@@ -69,19 +69,18 @@ impl SqliteStore {
     }
 
     /// Claims deliveries with `claim` (an UPDATE of `deliveries` without its RETURNING, whose
-    /// parameters are now, the lease and the limit), then reads `columns` of each
-    /// claimed row `d` beside its resident `s`, most urgent first. Two statements: SQLite has
-    /// no UPDATE inside a WITH.
+    /// parameters are now and the lease), then reads `columns` of each claimed row `d` beside
+    /// its resident `s`, most urgent first. Two statements: SQLite has no UPDATE inside a WITH.
     async fn claim_rows(
         pool: &SqlitePool,
         claim: &str,
         columns: &str,
-        (now, lease_until, limit): (super::Timestamp, super::Timestamp, i64),
+        now: super::Timestamp,
+        lease_until: super::Timestamp,
     ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         let ids: Vec<i64> = sqlx::query_scalar(&format!("{claim} RETURNING id"))
             .bind(now)
             .bind(lease_until)
-            .bind(limit)
             .fetch_all(pool)
             .await?;
         if ids.is_empty() {
