@@ -35,12 +35,11 @@ impl PgStore {
         subscriber_ids: &[i64],
         existing: bool,
     ) -> StoreResult<u64> {
-        let insert = "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)";
-        let sql = match existing {
-            false => insert.to_owned(),
-            true => format!("{insert} {}", super::shared::SKIP_EXISTING_DELIVERIES),
-        };
+        let sql = super::shared::fanout_insert(
+            "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
+             SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)",
+            existing,
+        );
         let done = sqlx::query(&sql)
             .bind(chunk.alert_id)
             .bind(channel.as_str())

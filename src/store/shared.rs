@@ -2452,9 +2452,14 @@ pub(super) const PUBLIC_ALERT_COLUMNS: &str =
      a.target_json, a.follows_alert_id, a.follow_up, a.imported_from, a.imported_provider, \
      a.imported_inferred";
 
-/// What a fan-out insert adds to skip deliveries already recorded (see `record_fanout_chunk`).
-pub(super) const SKIP_EXISTING_DELIVERIES: &str =
-    "ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING";
+/// A backend's fan-out `insert` of deliveries, made to skip those already recorded if
+/// `existing` (see `record_fanout_chunk`).
+pub(super) fn fanout_insert(insert: &str, existing: bool) -> String {
+    match existing {
+        false => insert.to_owned(),
+        true => format!("{insert} ON CONFLICT (alert_id, subscriber_id, channel) DO NOTHING"),
+    }
+}
 
 /// How many matching alerts a search ranks: the most recently stored ones. Ranking reads every
 /// candidate's words, so a common word ("police", in most alerts) would otherwise cost in

@@ -47,16 +47,13 @@ impl SqliteStore {
     ) -> StoreResult<u64> {
         let ids: Vec<String> = subscriber_ids.iter().map(i64::to_string).collect();
         let ids = format!("[{}]", ids.join(","));
-        let insert = "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
-             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5)";
-        // SQLite reads ON CONFLICT after a SELECT as part of the SELECT without a WHERE first.
-        let sql = match existing {
-            false => insert.to_owned(),
-            true => format!(
-                "{insert} WHERE true {}",
-                super::shared::SKIP_EXISTING_DELIVERIES
-            ),
-        };
+        // `WHERE true`: without a WHERE, SQLite would read an ON CONFLICT after the SELECT as
+        // part of the SELECT.
+        let sql = super::shared::fanout_insert(
+            "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
+             SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5) WHERE true",
+            existing,
+        );
         let done = sqlx::query(&sql)
             .bind(chunk.alert_id)
             .bind(channel.as_str())
