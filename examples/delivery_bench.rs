@@ -733,7 +733,7 @@ async fn insert_alert(ctx: &AppContext, name: &str, target_json: &str) -> anyhow
             content: AlertContent {
                 provider_id: police.id,
                 message_type_id: message_type.id,
-                priority: 2,
+                priority: beacon::domain::Priority::new(2)?,
                 title: "Burglary warning as the clocks go back".into(),
                 body_markdown: BODY.into(),
                 sms_text: None,

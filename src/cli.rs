@@ -646,7 +646,7 @@ async fn seed_demo_history(ctx: &AppContext) -> anyhow::Result<usize> {
                 content: store::AlertContent {
                     provider_id: provider.id,
                     message_type_id: message_type.id,
-                    priority: *priority,
+                    priority: Priority::new(*priority)?,
                     title: (*title).to_owned(),
                     body_markdown: (*body).to_owned(),
                     sms_text: None,

@@ -127,6 +127,8 @@ pub struct PriorityError;
 impl Priority {
     pub const HIGHEST: Priority = Priority(1);
     pub const LOWEST: Priority = Priority(5);
+    /// 4, "low": what alerts imported from another service are given.
+    pub const LOWEST_BUT_ONE: Priority = Priority(4);
 
     pub fn new(level: i64) -> Result<Priority, PriorityError> {
         u8::try_from(level)
@@ -152,6 +154,19 @@ impl Priority {
 
     pub fn all() -> impl Iterator<Item = Priority> {
         (1..=5).map(Priority)
+    }
+}
+
+/// A stored priority outside 1 to 5: data that cannot be trusted, named in the error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("priority {0} is not between 1 and 5")]
+pub struct PriorityOutOfRange(pub i64);
+
+impl TryFrom<i64> for Priority {
+    type Error = PriorityOutOfRange;
+
+    fn try_from(level: i64) -> Result<Priority, PriorityOutOfRange> {
+        Priority::new(level).map_err(|_| PriorityOutOfRange(level))
     }
 }
 

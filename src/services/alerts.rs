@@ -138,7 +138,7 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
         content: AlertContent {
             provider_id: provider.id,
             message_type_id: message_type.id,
-            priority: i64::from(priority.level()),
+            priority,
             title,
             body_markdown: body,
             sms_text: (!sms_text.is_empty()).then(|| sms_text.to_owned()),
@@ -370,7 +370,7 @@ pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audien
         target: &prepared,
         provider_id: checked.content.provider_id,
         message_type_id: checked.content.message_type_id,
-        priority: u8::try_from(checked.content.priority).unwrap_or(5),
+        priority: checked.content.priority.level(),
         map_points: MAP_POINTS,
     });
     let districts = ctx.store.districts().await?;

@@ -11,14 +11,14 @@ use sha2::{Digest, Sha256};
 
 use super::AppContext;
 use crate::domain::alert::{parse_body, parse_title, SignOff};
-use crate::domain::catalogue::{MessageType, Provider};
+use crate::domain::catalogue::{MessageType, Priority, Provider};
 use crate::geo::target::{AreaTarget, Shape};
 use crate::import::classify::{self, ProviderMatch};
 use crate::import::{self as source, Format, SourceAlert, Unreadable};
 use crate::store::{AlertContent, ImportedAlert, Timestamp};
 
 /// Every imported alert's priority: routine. Old services' exports do not say.
-const IMPORTED_PRIORITY: i64 = 4;
+const IMPORTED_PRIORITY: Priority = Priority::LOWEST_BUT_ONE;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]

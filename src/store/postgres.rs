@@ -23,7 +23,29 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
+}
 
+/// The rows a search reads, named as the filters expect: `id`, `queued_at`, `provider_id`,
+/// `message_type_id`, and the words.
+const SEARCH_ROWS: &str =
+    "(SELECT alert_id AS id, queued_at, provider_id, message_type_id, search FROM alert_search)";
+
+/// How many of the newest public alerts a search looks at to measure how common it is: a
+/// millisecond's walk back along the primary key.
+const SEARCH_PROBE: i64 = 1_000;
+
+/// `ts_headline`'s options: matches between U+0001 and U+0002 (the contract of
+/// `ArchiveHit::snippet`), one fragment of about 30 words.
+const HEADLINE: &str = "'StartSel=' || chr(1) || ', StopSel=' || chr(2) || \
+                        ', MaxWords=30, MinWords=15, MaxFragments=1, FragmentDelimiter=\" … \"'";
+
+impl super::Dialect for PgStore {
+    type Db = sqlx::Postgres;
+
+    const BACKEND: &'static str = "postgres";
+    const CLAIM_LOCK: &'static str = "FOR UPDATE SKIP LOCKED";
+    /// Each connection is a server process: two keep both cores of a small machine busy.
+    const BULK_WRITERS: usize = 2;
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one array,
     /// so a chunk of twenty thousand is one short statement to parse and plan. Rows already
     /// there are skipped if `existing`, and fail the statement otherwise: the check for them
@@ -35,7 +57,7 @@ impl PgStore {
         subscriber_ids: &[i64],
         existing: bool,
     ) -> StoreResult<u64> {
-        let sql = super::shared::fanout_insert(
+        let sql = super::delivery_queue::fanout_insert(
             "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
              SELECT $1, id, $2, $3, 'pending', $4, $4 FROM unnest($5::bigint[]) AS ids(id)",
             existing,
@@ -43,7 +65,7 @@ impl PgStore {
         let done = sqlx::query(&sql)
             .bind(chunk.alert_id)
             .bind(channel.as_str())
-            .bind(chunk.priority)
+            .bind(i64::from(chunk.priority.level()))
             .bind(chunk.now)
             .bind(subscriber_ids)
             .execute(&mut **tx)
@@ -178,115 +200,97 @@ impl PgStore {
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
              ORDER BY hit.score DESC, hit.queued_at DESC, hit.id DESC",
             probe = SEARCH_PROBE,
-            reach = super::shared::SEARCH_WINDOW * 3 / 2,
-            window = super::shared::SEARCH_WINDOW,
+            reach = super::archive::SEARCH_WINDOW * 3 / 2,
+            window = super::archive::SEARCH_WINDOW,
         )
+    }
+
+    async fn migrate_schema(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()> {
+        // COPY into a scratch table, then one upsert from it: the fastest way PostgreSQL
+        // offers to merge many rows into a table that may already hold some of them.
+        // Rows are merged in postcode order so that two writers touching the same postcodes
+        // lock them in the same order and cannot deadlock.
+        // ON CONFLICT may not touch a row twice in one statement: keep the last record of a
+        // postcode that appears more than once, as SQLite's multi-row upsert does.
+        let mut seen = std::collections::HashSet::new();
+        let mut latest: Vec<&PostcodeRecord> = batch
+            .iter()
+            .rev()
+            .filter(|r| seen.insert(r.postcode.as_str()))
+            .collect();
+        latest.reverse();
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(batch.len() * 40));
+        for record in latest {
+            // An empty unquoted field is NULL in COPY's CSV format; the writer quotes any
+            // field that needs it.
+            let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
+            csv.write_record([
+                record.postcode.as_str(),
+                record.district_code.as_deref().unwrap_or(""),
+                &number(record.easting),
+                &number(record.northing),
+                if record.terminated { "t" } else { "f" },
+            ])
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        let csv = csv
+            .into_inner()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "CREATE TEMP TABLE IF NOT EXISTS postcode_load \
+             (LIKE postcodes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut copy = tx
+            .copy_in_raw(
+                "COPY postcode_load (postcode, district_code, easting, northing, terminated) \
+                 FROM STDIN (FORMAT csv)",
+            )
+            .await?;
+        copy.send(csv).await?;
+        copy.finish().await?;
+        sqlx::query(
+            "INSERT INTO postcodes (postcode, district_code, easting, northing, terminated) \
+             SELECT postcode, district_code, easting, northing, terminated FROM postcode_load \
+             ORDER BY postcode \
+             ON CONFLICT (postcode) DO UPDATE SET district_code = excluded.district_code, \
+             easting = excluded.easting, northing = excluded.northing, \
+             terminated = excluded.terminated",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn refresh_delivery_statistics(&self) -> StoreResult<()> {
+        // Also drops the plans cached for the old statistics. Samples 30,000 rows whatever
+        // the table's size: a few hundred milliseconds.
+        sqlx::query("ANALYZE deliveries")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 
-/// The rows a search reads, named as the filters expect: `id`, `queued_at`, `provider_id`,
-/// `message_type_id`, and the words.
-const SEARCH_ROWS: &str =
-    "(SELECT alert_id AS id, queued_at, provider_id, message_type_id, search FROM alert_search)";
-
-/// How many of the newest public alerts a search looks at to measure how common it is: a
-/// millisecond's walk back along the primary key.
-const SEARCH_PROBE: i64 = 1_000;
-
-/// `ts_headline`'s options: matches between U+0001 and U+0002 (the contract of
-/// `ArchiveHit::snippet`), one fragment of about 30 words.
-const HEADLINE: &str = "'StartSel=' || chr(1) || ', StopSel=' || chr(2) || \
-                        ', MaxWords=30, MinWords=15, MaxFragments=1, FragmentDelimiter=\" … \"'";
-
-impl_store!(
-    PgStore,
-    sqlx::Postgres,
-    claim_lock = "FOR UPDATE SKIP LOCKED",
-    {
-        fn backend(&self) -> &'static str {
-            "postgres"
-        }
-
-        async fn refresh_delivery_statistics(&self) -> StoreResult<()> {
-            // Also drops the plans cached for the old statistics. Samples 30,000 rows whatever
-            // the table's size: a few hundred milliseconds.
-            sqlx::query("ANALYZE deliveries")
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        }
-
-        /// Each connection is a server process: two keep both cores of a small machine busy.
-        fn bulk_writers(&self) -> usize {
-            2
-        }
-
-        async fn migrate(&self) -> StoreResult<()> {
-            sqlx::migrate!("./migrations/postgres")
-                .run(&self.pool)
-                .await?;
-            self.render_missing_body_text().await?;
-            Ok(())
-        }
-
-        async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()> {
-            // COPY into a scratch table, then one upsert from it: the fastest way PostgreSQL
-            // offers to merge many rows into a table that may already hold some of them.
-            // Rows are merged in postcode order so that two writers touching the same postcodes
-            // lock them in the same order and cannot deadlock.
-            // ON CONFLICT may not touch a row twice in one statement: keep the last record of a
-            // postcode that appears more than once, as SQLite's multi-row upsert does.
-            let mut seen = std::collections::HashSet::new();
-            let mut latest: Vec<&PostcodeRecord> = batch
-                .iter()
-                .rev()
-                .filter(|r| seen.insert(r.postcode.as_str()))
-                .collect();
-            latest.reverse();
-            let mut csv = csv::Writer::from_writer(Vec::with_capacity(batch.len() * 40));
-            for record in latest {
-                // An empty unquoted field is NULL in COPY's CSV format; the writer quotes any
-                // field that needs it.
-                let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
-                csv.write_record([
-                    record.postcode.as_str(),
-                    record.district_code.as_deref().unwrap_or(""),
-                    &number(record.easting),
-                    &number(record.northing),
-                    if record.terminated { "t" } else { "f" },
-                ])
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            }
-            let csv = csv
-                .into_inner()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(
-                "CREATE TEMP TABLE IF NOT EXISTS postcode_load \
-                 (LIKE postcodes INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-            )
-            .execute(&mut *tx)
-            .await?;
-            let mut copy = tx
-                .copy_in_raw(
-                    "COPY postcode_load (postcode, district_code, easting, northing, terminated) \
-                     FROM STDIN (FORMAT csv)",
-                )
-                .await?;
-            copy.send(csv).await?;
-            copy.finish().await?;
-            sqlx::query(
-                "INSERT INTO postcodes (postcode, district_code, easting, northing, terminated) \
-                 SELECT postcode, district_code, easting, northing, terminated FROM postcode_load \
-                 ORDER BY postcode \
-                 ON CONFLICT (postcode) DO UPDATE SET district_code = excluded.district_code, \
-                 easting = excluded.easting, northing = excluded.northing, \
-                 terminated = excluded.terminated",
-            )
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-    }
-);
+super::impl_lifecycle!(PgStore);
+impl_catalogue!(PgStore, sqlx::Postgres);
+impl_geography!(PgStore, sqlx::Postgres);
+impl_residents!(PgStore, sqlx::Postgres);
+impl_outbox!(PgStore, sqlx::Postgres);
+impl_feedback!(PgStore, sqlx::Postgres);
+impl_staff_accounts!(PgStore, sqlx::Postgres);
+impl_alerts!(PgStore, sqlx::Postgres);
+impl_delivery_queue!(PgStore, sqlx::Postgres);
+impl_archive!(PgStore, sqlx::Postgres);
+impl_api_tokens!(PgStore, sqlx::Postgres);
+impl_audit!(PgStore, sqlx::Postgres);

@@ -33,7 +33,20 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { pool })
     }
+}
 
+/// How many times a word in the body one in the title counts for, when ranking search results.
+const TITLE_WEIGHT: f64 = 5.0;
+/// About how many words a search snippet shows.
+const SNIPPET_WORDS: u32 = 30;
+
+impl super::Dialect for SqliteStore {
+    type Db = sqlx::Sqlite;
+
+    const BACKEND: &'static str = "sqlite";
+    const CLAIM_LOCK: &'static str = "";
+    /// One writer at a time: SQLite takes one write transaction at once.
+    const BULK_WRITERS: usize = 1;
     /// Inserts one channel's deliveries of a fan-out chunk: the residents' ids as one JSON
     /// array read by `json_each`, half the time of a statement with a row of values for each.
     /// Rows already there are skipped if `existing`, and fail the statement otherwise. Returns
@@ -49,7 +62,7 @@ impl SqliteStore {
         let ids = format!("[{}]", ids.join(","));
         // `WHERE true`: without a WHERE, SQLite would read an ON CONFLICT after the SELECT as
         // part of the SELECT.
-        let sql = super::shared::fanout_insert(
+        let sql = super::delivery_queue::fanout_insert(
             "INSERT INTO deliveries (alert_id, subscriber_id, channel, priority, state, created_at, next_attempt_at) \
              SELECT $1, value, $2, $3, 'pending', $4, $4 FROM json_each($5) WHERE true",
             existing,
@@ -57,7 +70,7 @@ impl SqliteStore {
         let done = sqlx::query(&sql)
             .bind(chunk.alert_id)
             .bind(channel.as_str())
-            .bind(chunk.priority)
+            .bind(i64::from(chunk.priority.level()))
             .bind(chunk.now)
             .bind(ids)
             .execute(&mut **tx)
@@ -162,26 +175,14 @@ impl SqliteStore {
              JOIN alerts a ON a.id = hit.id \
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
              ORDER BY hit.score, hit.queued_at DESC, hit.id DESC",
-            window = super::shared::SEARCH_WINDOW,
+            window = super::archive::SEARCH_WINDOW,
         )
     }
-}
 
-/// How many times a word in the body one in the title counts for, when ranking search results.
-const TITLE_WEIGHT: f64 = 5.0;
-/// About how many words a search snippet shows.
-const SNIPPET_WORDS: u32 = 30;
-
-impl_store!(SqliteStore, sqlx::Sqlite, claim_lock = "", {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
+    async fn migrate_schema(&self) -> StoreResult<()> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)
             .await?;
-        self.render_missing_body_text().await?;
         Ok(())
     }
 
@@ -207,4 +208,22 @@ impl_store!(SqliteStore, sqlx::Sqlite, claim_lock = "", {
         tx.commit().await?;
         Ok(())
     }
-});
+
+    async fn refresh_delivery_statistics(&self) -> StoreResult<()> {
+        // SQLite plans each statement afresh: nothing to refresh.
+        Ok(())
+    }
+}
+
+super::impl_lifecycle!(SqliteStore);
+impl_catalogue!(SqliteStore, sqlx::Sqlite);
+impl_geography!(SqliteStore, sqlx::Sqlite);
+impl_residents!(SqliteStore, sqlx::Sqlite);
+impl_outbox!(SqliteStore, sqlx::Sqlite);
+impl_feedback!(SqliteStore, sqlx::Sqlite);
+impl_staff_accounts!(SqliteStore, sqlx::Sqlite);
+impl_alerts!(SqliteStore, sqlx::Sqlite);
+impl_delivery_queue!(SqliteStore, sqlx::Sqlite);
+impl_archive!(SqliteStore, sqlx::Sqlite);
+impl_api_tokens!(SqliteStore, sqlx::Sqlite);
+impl_audit!(SqliteStore, sqlx::Sqlite);

@@ -556,10 +556,7 @@ async fn alert_page(
             }),
         provider: alert.provider_name.clone(),
         message_type: alert.message_type_name.clone(),
-        priority: Priority::new(alert.content.priority).map_or_else(
-            |_| alert.content.priority.to_string(),
-            |p| p.label().to_owned(),
-        ),
+        priority: alert.content.priority.label().to_owned(),
         target: alert.content.target_description.clone(),
         scheduled: alert
             .scheduled_for

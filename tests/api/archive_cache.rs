@@ -111,7 +111,7 @@ async fn an_alert_sent_here_is_listed_at_once(backend: Backend) {
             content: AlertContent {
                 provider_id: lucy.provider_id,
                 message_type_id: kind,
-                priority: 2,
+                priority: beacon::domain::Priority::new(2).unwrap(),
                 title: "Road closed at Girton".into(),
                 body_markdown: "The A14 slip road is closed until the morning.".into(),
                 sms_text: None,

@@ -76,7 +76,7 @@ async fn write(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
             content: AlertContent {
                 provider_id: provider.id,
                 message_type_id: message_type.id,
-                priority: 3,
+                priority: beacon::domain::Priority::new(3).unwrap(),
                 title: draft.title.into(),
                 body_markdown: draft.body.into(),
                 sms_text: None,

@@ -127,7 +127,7 @@ pub async fn send_alert_from(
             content: AlertContent {
                 provider_id: provider.id,
                 message_type_id: types[0].id,
-                priority,
+                priority: beacon::domain::Priority::new(priority).unwrap(),
                 title: title.into(),
                 body_markdown: "Lock **sheds** and garages.\n\n- Mark tools\n- Call 101".into(),
                 sms_text: Some("Sheds broken into nearby: lock up tonight.".into()),
@@ -510,7 +510,7 @@ async fn deliveries_of_a_resident_who_left_are_removed_or_settled(backend: Backe
     let now = chrono::Utc::now().timestamp();
     let chunk = beacon::store::FanoutChunk {
         alert_id: later,
-        priority: 3,
+        priority: beacon::domain::Priority::new(3).unwrap(),
         from: 0,
         next: None,
         deliveries: vec![

@@ -1,0 +1,284 @@
+//! Alerts in the senders' workflow: composed, approved, scheduled, queued or cancelled.
+
+use super::{StoreError, StoreResult, Timestamp};
+use crate::domain::alert::SignOff;
+use crate::domain::Priority;
+use async_trait::async_trait;
+
+/// Where an alert is in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Draft,
+    AwaitingApproval,
+    /// Approved (or needing no approval): may be sent or scheduled.
+    Ready,
+    Scheduled,
+    /// Handed to delivery.
+    Queued,
+    Cancelled,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Draft => "draft",
+            AlertStatus::AwaitingApproval => "awaiting_approval",
+            AlertStatus::Ready => "ready",
+            AlertStatus::Scheduled => "scheduled",
+            AlertStatus::Queued => "queued",
+            AlertStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertStatus::Draft => "Draft",
+            AlertStatus::AwaitingApproval => "Waiting for approval",
+            AlertStatus::Ready => "Ready to send",
+            AlertStatus::Scheduled => "Scheduled",
+            AlertStatus::Queued => "Sent",
+            AlertStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    fn parse(value: &str) -> StoreResult<Self> {
+        Ok(match value {
+            "draft" => AlertStatus::Draft,
+            "awaiting_approval" => AlertStatus::AwaitingApproval,
+            "ready" => AlertStatus::Ready,
+            "scheduled" => AlertStatus::Scheduled,
+            "queued" => AlertStatus::Queued,
+            "cancelled" => AlertStatus::Cancelled,
+            other => return Err(StoreError::Corrupt(format!("alert status {other:?}"))),
+        })
+    }
+}
+
+impl TryFrom<String> for AlertStatus {
+    type Error = StoreError;
+
+    fn try_from(value: String) -> StoreResult<Self> {
+        AlertStatus::parse(&value)
+    }
+}
+
+/// An alert's content, as composed.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AlertContent {
+    pub provider_id: i64,
+    pub message_type_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub priority: Priority,
+    pub title: String,
+    pub body_markdown: String,
+    pub sms_text: Option<String>,
+    pub target_json: String,
+    pub target_description: String,
+    /// Kept to its subscribers: never on the public archive, in feeds or the public API.
+    pub private: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub content: AlertContent,
+    /// The member of staff who wrote it, or `None` for an alert sent in through an API token.
+    pub author_staff_id: Option<i64>,
+    pub api_token_id: Option<i64>,
+    pub signoff: SignOff,
+    pub needs_approval: bool,
+    pub follows_alert_id: Option<i64>,
+    pub follow_up: Option<String>,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Alert {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub content: AlertContent,
+    pub provider_name: String,
+    pub message_type_name: String,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
+    pub author_staff_id: Option<i64>,
+    pub api_token_id: Option<i64>,
+    #[sqlx(flatten, try_from = "SignOffColumns")]
+    pub signoff: SignOff,
+    pub needs_approval: bool,
+    pub approver_staff_id: Option<i64>,
+    pub approved_at: Option<Timestamp>,
+    pub scheduled_for: Option<Timestamp>,
+    pub queued_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub follows_alert_id: Option<i64>,
+    pub follow_up: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A sign-off as the `alerts` table keeps it, one column a line.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignOffColumns {
+    signoff_name: String,
+    signoff_organisation: String,
+    signoff_role: String,
+    signoff_area: String,
+}
+
+impl From<SignOffColumns> for SignOff {
+    fn from(columns: SignOffColumns) -> SignOff {
+        SignOff {
+            name: columns.signoff_name,
+            organisation: columns.signoff_organisation,
+            role: columns.signoff_role,
+            area: columns.signoff_area,
+        }
+    }
+}
+
+/// A change of an alert's status, made only if it is in one of the `from` states.
+#[derive(Debug, Clone, Default)]
+pub struct AlertTransition {
+    pub approver_staff_id: Option<i64>,
+    pub scheduled_for: Option<Timestamp>,
+}
+
+#[async_trait]
+pub trait Alerts: Send + Sync {
+    async fn insert_alert(&self, alert: &NewAlert) -> StoreResult<i64>;
+    async fn alert(&self, id: i64) -> StoreResult<Option<Alert>>;
+    /// Newest first; one organisation's, or everyone's.
+    async fn list_alerts(&self, provider_id: Option<i64>, limit: i64) -> StoreResult<Vec<Alert>>;
+    /// Moves an alert from one of `from` to `to`, recording who approved it or when it is due;
+    /// false (and no change) if it was in none of `from`.
+    async fn transition_alert(
+        &self,
+        id: i64,
+        from: &[AlertStatus],
+        to: AlertStatus,
+        change: &AlertTransition,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Queues the scheduled alerts that are due; returns their ids.
+    async fn release_due_alerts(&self, now: Timestamp) -> StoreResult<Vec<i64>>;
+}
+
+/// Implements `Alerts` for a backend's store with the SQL both backends share; what
+/// differs between them comes from the backend's `Dialect`.
+macro_rules! impl_alerts {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn load_alerts(
+                &self,
+                clause: &str,
+                key: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Alert>> {
+                let sql = format!(
+                    "SELECT a.*, p.name AS provider_name, m.name AS message_type_name FROM alerts a \
+                     JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                     WHERE {clause} ORDER BY a.id DESC LIMIT $2"
+                );
+                let rows = sqlx::query_as(&sql).bind(key).bind(limit).fetch_all(&self.pool).await?;
+                Ok(rows)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Alerts for $store {
+            async fn insert_alert(&self, alert: &$crate::store::NewAlert) -> $crate::store::StoreResult<i64> {
+                let c = &alert.content;
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
+                     target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
+                     signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at, \
+                     api_token_id, body_text, private) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
+                     RETURNING id",
+                )
+                .bind(c.provider_id)
+                .bind(c.message_type_id)
+                .bind(i64::from(c.priority.level()))
+                .bind(&c.title)
+                .bind(&c.body_markdown)
+                .bind(&c.sms_text)
+                .bind(&c.target_json)
+                .bind(&c.target_description)
+                .bind(alert.author_staff_id)
+                .bind(&alert.signoff.name)
+                .bind(&alert.signoff.organisation)
+                .bind(&alert.signoff.role)
+                .bind(&alert.signoff.area)
+                .bind(alert.needs_approval)
+                .bind(alert.follows_alert_id)
+                .bind(&alert.follow_up)
+                .bind(alert.now)
+                .bind(alert.api_token_id)
+                // What the archive searches: the body as residents read it in plain text.
+                .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
+                .bind(c.private)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn alert(&self, id: i64) -> $crate::store::StoreResult<Option<$crate::store::Alert>> {
+                Ok(self.load_alerts("a.id = $1", id, 1).await?.pop())
+            }
+
+            async fn list_alerts(
+                &self,
+                provider_id: Option<i64>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Alert>> {
+                match provider_id {
+                    Some(provider) => self.load_alerts("a.provider_id = $1", provider, limit).await,
+                    None => self.load_alerts("a.id > $1", 0, limit).await,
+                }
+            }
+
+            async fn transition_alert(
+                &self,
+                id: i64,
+                from: &[$crate::store::AlertStatus],
+                to: $crate::store::AlertStatus,
+                change: &$crate::store::AlertTransition,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                // The allowed starting states travel as one parameter: ",draft,ready,".
+                let allowed = format!(",{},", from.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));
+                let done = sqlx::query(
+                    "UPDATE alerts SET status = $3, updated_at = $4, \
+                     approver_staff_id = COALESCE($5, approver_staff_id), \
+                     approved_at = CASE WHEN $5 IS NULL THEN approved_at ELSE $4 END, \
+                     scheduled_for = CASE WHEN $3 = 'scheduled' THEN $6 ELSE scheduled_for END, \
+                     queued_at = CASE WHEN $3 = 'queued' THEN $4 ELSE queued_at END, \
+                     fanout_next = CASE WHEN $3 = 'queued' THEN 0 ELSE fanout_next END, \
+                     cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END \
+                     WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
+                )
+                .bind(id)
+                .bind(allowed)
+                .bind(to.as_str())
+                .bind(now)
+                .bind(change.approver_staff_id)
+                .bind(change.scheduled_for)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_due_alerts(
+                &self,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE alerts SET status = 'queued', queued_at = $1, updated_at = $1, fanout_next = 0 \
+                     WHERE status = 'scheduled' AND scheduled_for <= $1 RETURNING id",
+                )
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
