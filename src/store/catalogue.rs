@@ -66,23 +66,21 @@ macro_rules! impl_catalogue {
             }
 
             async fn providers(&self) -> $crate::store::StoreResult<Vec<$crate::domain::Provider>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
                     "SELECT id, slug, name, description, contact_phone FROM providers ORDER BY position, id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        Ok($crate::domain::Provider {
-                            id: row.try_get("id")?,
-                            slug: row.try_get("slug")?,
-                            name: row.try_get("name")?,
-                            description: row.try_get("description")?,
-                            contact_phone: row.try_get("contact_phone")?,
-                        })
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, slug, name, description, contact_phone)| $crate::domain::Provider {
+                        id,
+                        slug,
+                        name,
+                        description,
+                        contact_phone,
                     })
-                    .collect()
+                    .collect())
             }
 
             async fn insert_provider(
@@ -122,22 +120,15 @@ macro_rules! impl_catalogue {
             }
 
             async fn message_types(&self) -> $crate::store::StoreResult<Vec<$crate::domain::MessageType>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
                     "SELECT id, slug, name, description FROM message_types ORDER BY position, id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        Ok($crate::domain::MessageType {
-                            id: row.try_get("id")?,
-                            slug: row.try_get("slug")?,
-                            name: row.try_get("name")?,
-                            description: row.try_get("description")?,
-                        })
-                    })
-                    .collect()
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, slug, name, description)| $crate::domain::MessageType { id, slug, name, description })
+                    .collect())
             }
         }
     };

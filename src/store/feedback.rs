@@ -96,8 +96,7 @@ macro_rules! impl_feedback {
                 &self,
                 subscriber_id: i64,
             ) -> $crate::store::StoreResult<Vec<(i64, String, $crate::store::Timestamp)>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT alert_id, CASE WHEN useful THEN 'rated useful' ELSE 'rated not useful' END AS what, \
                      rated_at AS at FROM alert_ratings WHERE subscriber_id = $1 \
                      UNION ALL SELECT alert_id, 'replied: ' || body AS what, created_at AS at \
@@ -105,10 +104,7 @@ macro_rules! impl_feedback {
                 )
                 .bind(subscriber_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|row| Ok((row.try_get("alert_id")?, row.try_get("what")?, row.try_get("at")?)))
-                    .collect()
+                .await?)
             }
         }
     };

@@ -5,7 +5,7 @@ use crate::domain::staff::{Permissions, StaffDetails};
 use async_trait::async_trait;
 
 /// A staff member as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StaffMember {
     pub id: i64,
     pub public_id: String,
@@ -15,6 +15,7 @@ pub struct StaffMember {
     pub area_label: String,
     pub provider_id: i64,
     pub provider_name: String,
+    #[sqlx(flatten, try_from = "PermissionColumns")]
     pub permissions: Permissions,
     pub active: bool,
     pub password_hash: Option<String>,
@@ -30,6 +31,26 @@ impl StaffMember {
     /// Enrolled: has a password and a second factor, so may sign in.
     pub fn is_enrolled(&self) -> bool {
         self.password_hash.is_some() && self.totp_secret.is_some()
+    }
+}
+
+/// A member's permissions as the `staff` table keeps them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PermissionColumns {
+    can_send: bool,
+    can_approve: bool,
+    is_admin: bool,
+    needs_approval: bool,
+}
+
+impl From<PermissionColumns> for Permissions {
+    fn from(columns: PermissionColumns) -> Permissions {
+        Permissions {
+            send: columns.can_send,
+            approve: columns.can_approve,
+            admin: columns.is_admin,
+            needs_approval: columns.needs_approval,
+        }
     }
 }
 
@@ -125,7 +146,6 @@ macro_rules! impl_staff_accounts {
                 clause: &str,
                 key: $crate::store::SubscriberKey,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StaffMember>> {
-                use sqlx::Row;
                 let sql = format!(
                     "SELECT s.id, s.public_id, s.email, s.name, s.role_title, s.area_label, s.provider_id, \
                      p.name AS provider_name, s.can_send, s.can_approve, s.is_admin, s.needs_approval, \
@@ -133,40 +153,13 @@ macro_rules! impl_staff_accounts {
                      s.failed_sign_ins, s.locked_until, s.created_at \
                      FROM staff s JOIN providers p ON p.id = s.provider_id WHERE {clause} ORDER BY s.name, s.id"
                 );
-                let query = sqlx::query(&sql);
+                let query = sqlx::query_as(&sql);
                 let query = match key {
                     $crate::store::SubscriberKey::Id(id) => query.bind(id),
                     $crate::store::SubscriberKey::Text(text) => query.bind(text),
                 };
                 let rows = query.fetch_all(&self.pool).await?;
-                rows.into_iter()
-                    .map(|row| {
-                        Ok($crate::store::StaffMember {
-                            id: row.try_get("id")?,
-                            public_id: row.try_get("public_id")?,
-                            email: row.try_get("email")?,
-                            name: row.try_get("name")?,
-                            role_title: row.try_get("role_title")?,
-                            area_label: row.try_get("area_label")?,
-                            provider_id: row.try_get("provider_id")?,
-                            provider_name: row.try_get("provider_name")?,
-                            permissions: $crate::domain::staff::Permissions {
-                                send: row.try_get("can_send")?,
-                                approve: row.try_get("can_approve")?,
-                                admin: row.try_get("is_admin")?,
-                                needs_approval: row.try_get("needs_approval")?,
-                            },
-                            active: row.try_get("active")?,
-                            password_hash: row.try_get("password_hash")?,
-                            totp_secret: row.try_get("totp_secret")?,
-                            totp_last_step: row.try_get("totp_last_step")?,
-                            enrolment_nonce: row.try_get("enrolment_nonce")?,
-                            failed_sign_ins: row.try_get("failed_sign_ins")?,
-                            locked_until: row.try_get("locked_until")?,
-                            created_at: row.try_get("created_at")?,
-                        })
-                    })
-                    .collect()
+                Ok(rows)
             }
         }
 
