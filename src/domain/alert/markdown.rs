@@ -1,5 +1,5 @@
 //! An alert body in Markdown, rendered once to sanitised HTML (for email and the web) and to
-//! plain text (the email's text part): only safe links survive, nothing raw gets through.
+//! plain text (the email's text part): raw HTML is stripped and only safe links survive.
 
 use std::collections::HashSet;
 

@@ -13,8 +13,8 @@ pub(super) fn ring_name(index: usize) -> String {
     }
 }
 
-/// Checks a polygon in grid metres: the rules of [`polygon_from_geojson`](super::polygon_from_geojson), for shapes from any
-/// source.
+/// Checks a polygon in grid metres: the rules of
+/// [`polygon_from_geojson`](super::polygon_from_geojson), for shapes from any source.
 pub(super) fn check_polygon(rings: &[Vec<[f64; 2]>]) -> Result<(), TargetError> {
     if rings.is_empty() {
         return Err(TargetError::NoOutline);
