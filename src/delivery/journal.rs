@@ -25,11 +25,7 @@ impl Journal {
     /// Creates a fresh journal in `dir` and locks it.
     pub fn create(dir: &Path) -> std::io::Result<Journal> {
         std::fs::create_dir_all(dir)?;
-        let name = format!(
-            "{}-{}.log",
-            std::process::id(),
-            crate::services::tokens::random_id()
-        );
+        let name = format!("{}-{}.log", std::process::id(), crate::random::random_id());
         // Locked under a name recovery ignores, then renamed: another worker never sees an
         // unlocked journal of a live process and takes it for a dead one's.
         let path = dir.join(&name);

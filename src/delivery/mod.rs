@@ -2,6 +2,10 @@
 //! SMS) and the worker that drains the outbound queue, retrying what failed for a passing reason.
 
 pub mod email;
+/// The stand-in GOV.UK Notify gateway, for the unit tests only: the file lives with the test
+/// support, outside the production build.
+#[cfg(test)]
+#[path = "../../tests/support/fake_notify.rs"]
 pub mod fake_notify;
 pub mod journal;
 pub mod notify;

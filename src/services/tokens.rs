@@ -4,9 +4,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+
+// Kept at their old path for the services that use them; they live below every room.
+pub use crate::random::{random_bytes, random_id};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -82,17 +84,6 @@ impl Signer {
         self.mac(purpose, &payload).verify_slice(&tag).ok()?;
         Some(payload.split(':').map(str::to_owned).collect())
     }
-}
-
-pub fn random_bytes(len: usize) -> Vec<u8> {
-    let mut bytes = vec![0u8; len];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes
-}
-
-/// A random identifier for links: 128 bits, hex.
-pub fn random_id() -> String {
-    hex::encode(random_bytes(16))
 }
 
 pub fn sha256_hex(value: &str) -> String {

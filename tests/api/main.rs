@@ -8,6 +8,10 @@ mod archive_cache;
 mod archive_store;
 mod delivery;
 mod delivery_smtp;
+mod delivery_texts;
+#[path = "../support/fake_notify.rs"]
+mod fake_notify;
+mod fake_notify_gateway;
 mod helpers;
 mod import;
 mod mail;
