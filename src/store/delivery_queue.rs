@@ -278,7 +278,14 @@ macro_rules! impl_delivery_queue {
                     if ids.is_empty() {
                         continue;
                     }
-                    match <Self as $crate::store::dialect::Dialect>::insert_deliveries(&mut tx, chunk, channel, &ids, existing).await {
+                    let deliveries = $crate::store::dialect::NewDeliveries {
+                        alert_id: chunk.alert_id,
+                        channel: channel.as_str(),
+                        priority: i64::from(chunk.priority.level()),
+                        now: chunk.now,
+                        subscriber_ids: &ids,
+                    };
+                    match <Self as $crate::store::dialect::Dialect>::insert_deliveries(&mut tx, &deliveries, existing).await {
                         Ok(rows) => inserted += rows,
                         Err(error) => {
                             // At once, not when the transaction is dropped: the retry of a

@@ -1,10 +1,18 @@
 //! Where SQLite and PostgreSQL differ: the contract between the SQL both backends share (the
 //! `impl_*!` macro of each aggregate) and each backend's own statements.
 
-use super::delivery_queue::FanoutChunk;
-use super::outbox::OutboundChannel;
 use super::{StoreResult, Timestamp};
 use crate::geo::onspd::PostcodeRecord;
+
+/// One channel's deliveries of a fan-out chunk, as the insert binds them.
+pub struct NewDeliveries<'a> {
+    pub alert_id: i64,
+    /// `email` or `sms`.
+    pub channel: &'static str,
+    pub priority: i64,
+    pub now: Timestamp,
+    pub subscriber_ids: &'a [i64],
+}
 
 /// What a backend supplies for the shared queries: the statements that each database writes
 /// its own way (bulk loading, claiming, search), and the settings they depend on.
@@ -36,9 +44,7 @@ pub trait Dialect {
     /// `existing`, and fail the statement otherwise. Returns how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, Self::Db>,
-        chunk: &FanoutChunk,
-        channel: OutboundChannel,
-        subscriber_ids: &[i64],
+        deliveries: &NewDeliveries<'_>,
         existing: bool,
     ) -> StoreResult<u64>;
 

@@ -52,9 +52,7 @@ impl super::Dialect for PgStore {
     /// (`ON CONFLICT`) was a quarter of the fan-out's time. Returns how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-        chunk: &super::FanoutChunk,
-        channel: super::OutboundChannel,
-        subscriber_ids: &[i64],
+        deliveries: &super::dialect::NewDeliveries<'_>,
         existing: bool,
     ) -> StoreResult<u64> {
         let sql = super::delivery_queue::fanout_insert(
@@ -63,11 +61,11 @@ impl super::Dialect for PgStore {
             existing,
         );
         let done = sqlx::query(&sql)
-            .bind(chunk.alert_id)
-            .bind(channel.as_str())
-            .bind(i64::from(chunk.priority.level()))
-            .bind(chunk.now)
-            .bind(subscriber_ids)
+            .bind(deliveries.alert_id)
+            .bind(deliveries.channel)
+            .bind(deliveries.priority)
+            .bind(deliveries.now)
+            .bind(deliveries.subscriber_ids)
             .execute(&mut **tx)
             .await?;
         Ok(done.rows_affected())

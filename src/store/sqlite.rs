@@ -53,12 +53,14 @@ impl super::Dialect for SqliteStore {
     /// how many were inserted.
     async fn insert_deliveries(
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        chunk: &super::FanoutChunk,
-        channel: super::OutboundChannel,
-        subscriber_ids: &[i64],
+        deliveries: &super::dialect::NewDeliveries<'_>,
         existing: bool,
     ) -> StoreResult<u64> {
-        let ids: Vec<String> = subscriber_ids.iter().map(i64::to_string).collect();
+        let ids: Vec<String> = deliveries
+            .subscriber_ids
+            .iter()
+            .map(i64::to_string)
+            .collect();
         let ids = format!("[{}]", ids.join(","));
         // `WHERE true`: without a WHERE, SQLite would read an ON CONFLICT after the SELECT as
         // part of the SELECT.
@@ -68,10 +70,10 @@ impl super::Dialect for SqliteStore {
             existing,
         );
         let done = sqlx::query(&sql)
-            .bind(chunk.alert_id)
-            .bind(channel.as_str())
-            .bind(i64::from(chunk.priority.level()))
-            .bind(chunk.now)
+            .bind(deliveries.alert_id)
+            .bind(deliveries.channel)
+            .bind(deliveries.priority)
+            .bind(deliveries.now)
             .bind(ids)
             .execute(&mut **tx)
             .await?;

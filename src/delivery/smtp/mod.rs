@@ -7,6 +7,7 @@
 
 #[cfg(test)]
 mod tests;
+mod timeout;
 mod tls;
 mod wire;
 
@@ -17,8 +18,9 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::config::SmtpTls;
+use timeout::{failed, within};
 use tls::{handshake, Stream};
-use wire::{check_address, dot_stuff, failed, parse_line, read_line, unusable, within};
+use wire::{check_address, dot_stuff, parse_line, read_line, unusable};
 
 /// Longest reply line we accept: RFC 5321 allows 512 octets, real servers sometimes send more.
 const MAX_LINE: usize = 4 * 1024;

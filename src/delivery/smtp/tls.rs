@@ -1,7 +1,7 @@
 //! TLS for the SMTP session: the handshake (from the start, or after STARTTLS) against the
 //! platform's roots or a private CA, and the stream that is plain TCP or TCP under TLS.
 
-use super::wire::{failed, within};
+use super::timeout::{failed, within};
 use super::{SmtpConfig, SmtpError};
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};

@@ -1,10 +1,9 @@
 //! The wire under the SMTP session: reading reply lines (bounded, so a hostile server cannot
 //! make us buffer without end), dot-stuffing the message, and the timeout every step runs under.
 
+use super::timeout::failed;
 use super::tls::Stream;
 use super::{SmtpError, MAX_LINE};
-use std::future::Future;
-use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Reads one line, through its '\n', refusing lines longer than `MAX_LINE`.
@@ -102,33 +101,6 @@ pub(super) fn check_address(address: &str, role: &str) -> Result<(), SmtpError> 
 
 pub(super) fn unusable() -> SmtpError {
     SmtpError::Protocol("the connection broke earlier and cannot be used again".to_owned())
-}
-
-pub(super) fn failed(doing: &str, error: std::io::Error) -> SmtpError {
-    SmtpError::Io(format!("{doing}: {error}"))
-}
-
-/// Runs one step of I/O under the configured timeout.
-pub(super) async fn within<T>(
-    limit: Duration,
-    doing: &str,
-    work: impl Future<Output = Result<T, SmtpError>>,
-) -> Result<T, SmtpError> {
-    match tokio::time::timeout(limit, work).await {
-        Ok(result) => result,
-        Err(_) => Err(SmtpError::Io(format!(
-            "timed out after {} while {doing}",
-            describe(limit)
-        ))),
-    }
-}
-
-pub(super) fn describe(duration: Duration) -> String {
-    if duration.subsec_nanos() == 0 {
-        format!("{} s", duration.as_secs())
-    } else {
-        format!("{} ms", duration.as_millis())
-    }
 }
 
 #[cfg(test)]

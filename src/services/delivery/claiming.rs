@@ -1,7 +1,6 @@
 //! Claiming deliveries off the queue under a lease, sizing a claim to what can leave before it
 //! lapses, renewing claims, and telling when a claim is too close to lapsing to send under.
 
-use super::pacing::{pacing_interval_ms, PACING_HORIZON_MS};
 use super::{AppContext, IDLE_POLL};
 use crate::store::{DeliveryTarget, OutboundChannel, SenderScope};
 use std::time::Duration;
@@ -52,25 +51,6 @@ pub(super) async fn renew_claims<T>(
         false
     });
     items
-}
-
-/// How many deliveries to claim at once under a rate of `per_minute`: no more than can be sent
-/// one interval apart, after waiting out the pacing horizon, while the claim leaves time for the
-/// last of them to be sent and recorded. No limit: `delivery.claim_batch`.
-pub(super) fn claim_limit(settings: &crate::config::Settings, per_minute: u32) -> i64 {
-    let batch = settings.delivery.claim_batch.max(1);
-    if per_minute == 0 {
-        return batch;
-    }
-    let timeout = Duration::from_secs(settings.mail.smtp_timeout_secs);
-    let usable_ms = settings
-        .delivery
-        .lease_secs
-        .saturating_sub(send_needs_secs(timeout))
-        .saturating_mul(1_000)
-        .saturating_sub(PACING_HORIZON_MS);
-    let interval_ms = pacing_interval_ms(per_minute);
-    batch.min(usable_ms / interval_ms).max(1)
 }
 
 /// Claims the next deliveries of `channel` from alerts of `senders`, at most `limit`, or waits
@@ -135,25 +115,4 @@ pub(super) fn send_needs_secs(timeout: Duration) -> i64 {
     i64::try_from(timeout.as_secs())
         .unwrap_or(i64::MAX)
         .saturating_add(LEASE_MARGIN_SECS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_claim_under_a_rate_limit_holds_no_more_than_can_leave_before_it_lapses() {
-        let mut settings = crate::config::Settings::default();
-        settings.delivery.claim_batch = 200;
-        settings.delivery.lease_secs = 120;
-        settings.mail.smtp_timeout_secs = 30;
-        // No limit, or a fast one: the configured batch.
-        assert_eq!(claim_limit(&settings, 0), 200);
-        assert_eq!(claim_limit(&settings, 3_000), 200);
-        // 60 a minute: 120 s less 2 s margin, 30 s for the last send and 2 s of pacing horizon
-        // leave 86 s, so 86 texts.
-        assert_eq!(claim_limit(&settings, 60), 86);
-        // However slow, at least one.
-        assert_eq!(claim_limit(&settings, 1), 1);
-    }
 }

@@ -3,7 +3,8 @@
 //! final `.` so that a killed worker's sends are recorded by the next (`recover_journals`).
 
 use super::alert_cache::AlertCache;
-use super::claiming::{claim, claim_limit, lapsing};
+use super::claiming::{claim, lapsing};
+use super::pacing::claim_limit;
 use super::pacing::{pace, pacing_room};
 use super::recording::{drop_unwanted, settle, Committer, Failure};
 use super::AppContext;

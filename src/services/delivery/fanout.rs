@@ -69,7 +69,7 @@ async fn expand(
         target: &prepared,
         provider_id: alert.content.provider_id,
         message_type_id: alert.content.message_type_id,
-        priority: u8::try_from(alert.content.priority).unwrap_or(5),
+        priority: alert.content.priority.level(),
         map_points: 0,
     };
     if cursor == 0 {

@@ -3,7 +3,8 @@
 //! the account's rate, and sending them, after asking the gateway about any earlier claim.
 
 use super::alert_cache::AlertCache;
-use super::claiming::{claim, claim_limit, lapsing};
+use super::claiming::{claim, lapsing};
+use super::pacing::claim_limit;
 use super::pacing::{pace, pacing_room};
 use super::recording::{drop_unwanted, settle, Committer, Failure};
 use super::AppContext;
