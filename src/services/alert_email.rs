@@ -8,9 +8,6 @@
 //! module's own, copying runs of plain characters whole: the `quoted_printable` crate's, a
 //! character at a time, was the costliest part of filling a copy in.
 
-use super::messages::{alert_bodies, Personal, SharedAlert};
-use super::AppContext;
-use crate::domain::subscriber::EmailFormat;
 use askama::filters::Escaper;
 
 /// How every marker starts. Letters and digits only, so escaping leaves it as it is.
@@ -52,6 +49,17 @@ impl Slot {
     }
 }
 
+/// What differs between residents' copies of an alert: the greeting's first name and the
+/// signed tokens in their links.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Personal {
+    pub first_name: String,
+    /// In the rating and reply links.
+    pub link_token: String,
+    pub manage_token: String,
+    pub unsubscribe_token: String,
+}
+
 /// One alert's email bodies, ready to fill in.
 pub struct EmailTemplate {
     text: Encoded,
@@ -62,8 +70,12 @@ impl EmailTemplate {
     /// `None` when the alert's own words hold the marker, which would be taken for a slot, or
     /// are mostly in a script quoted-printable would triple (lettre then chooses base64, as it
     /// does when more than a third of the bytes need escaping).
-    pub fn make(ctx: &AppContext, shared: &SharedAlert) -> anyhow::Result<Option<EmailTemplate>> {
-        let (text, html) = alert_bodies(ctx, shared, &Personal::default(), EmailFormat::Full)?;
+    ///
+    /// `bodies` renders the alert's full (HTML as well as text) bodies for one resident's values.
+    pub fn make(
+        bodies: impl Fn(&Personal) -> anyhow::Result<(String, Option<String>)>,
+    ) -> anyhow::Result<Option<EmailTemplate>> {
+        let (text, html) = bodies(&Personal::default())?;
         let html = html.unwrap_or_default();
         if text.contains(MARK) || html.contains(MARK) {
             return Ok(None);
@@ -82,7 +94,7 @@ impl EmailTemplate {
             manage_token: Slot::ManageToken.marker().into(),
             unsubscribe_token: Slot::UnsubscribeToken.marker().into(),
         };
-        let (text, html) = alert_bodies(ctx, shared, &markers, EmailFormat::Full)?;
+        let (text, html) = bodies(&markers)?;
         Ok(Some(EmailTemplate {
             text: Encoded::of(&text, Escaping::None),
             html: Encoded::of(&html.unwrap_or_default(), Escaping::Html),

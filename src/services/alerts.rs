@@ -538,22 +538,33 @@ impl AlertAction {
     }
 }
 
+/// Why `staff` may not take an action on an alert, as the audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotPermitted {
+    #[error("senders may not approve their own alerts")]
+    OwnAlert,
+    #[error("approving needs the approver permission for this organisation")]
+    NotApprover,
+    #[error("this needs the sender permission for this organisation")]
+    NotSender,
+}
+
 /// Whether `staff` may take `action` on `alert`; the reason when not.
 pub fn permission(
     staff: &StaffMember,
     alert: &Alert,
     action: AlertAction,
-) -> Result<(), &'static str> {
+) -> Result<(), NotPermitted> {
     let own_org = staff.provider_id == alert.content.provider_id;
     let admin = staff.permissions.admin;
     match action {
         AlertAction::Approve => {
             if alert.author_staff_id == Some(staff.id) {
-                Err("senders may not approve their own alerts")
+                Err(NotPermitted::OwnAlert)
             } else if admin || (staff.permissions.approve && own_org) {
                 Ok(())
             } else {
-                Err("approving needs the approver permission for this organisation")
+                Err(NotPermitted::NotApprover)
             }
         }
         AlertAction::Submit
@@ -563,7 +574,7 @@ pub fn permission(
             if admin || (own_org && (staff.permissions.send || staff.permissions.approve)) {
                 Ok(())
             } else {
-                Err("this needs the sender permission for this organisation")
+                Err(NotPermitted::NotSender)
             }
         }
     }
@@ -579,7 +590,15 @@ pub async fn act(
     let staff = actor.staff.context("needs a signed-in member of staff")?;
     let subject = format!("alert {}", alert.id);
     if let Err(reason) = permission(staff, alert, action) {
-        audit(ctx, actor, action.name(), &subject, reason, true).await?;
+        audit(
+            ctx,
+            actor,
+            action.name(),
+            &subject,
+            &reason.to_string(),
+            true,
+        )
+        .await?;
         return Err(StaffError::Forbidden);
     }
     let now = chrono::Utc::now().timestamp();

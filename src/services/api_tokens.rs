@@ -8,10 +8,43 @@ use super::tokens::{random_bytes, sha256_hex};
 use super::AppContext;
 use crate::domain::alert::SignOff;
 use crate::domain::subscriber::FieldErrors;
-use crate::store::{AlertStatus, AlertTransition, ApiToken, NewAlert, NewAuditEntry};
+use crate::store::{
+    Alert, AlertStatus, AlertTransition, ApiToken, DeliveryReport, NewAlert, NewAuditEntry,
+    StoreResult,
+};
 use anyhow::Context;
 
 const PREFIX: &str = "bcn_";
+
+/// An alert as an API client sees it: once sent, with how its delivery stands.
+pub struct AlertReport {
+    pub alert: Alert,
+    pub delivery: Option<DeliveryReport>,
+}
+
+/// One alert and, once it is sent, its delivery report; `None` when there is no such alert.
+pub async fn alert_report(ctx: &AppContext, id: i64) -> StoreResult<Option<AlertReport>> {
+    let Some(alert) = ctx.store.alert(id).await? else {
+        return Ok(None);
+    };
+    let delivery = if alert.status == AlertStatus::Queued {
+        Some(ctx.store.delivery_report(id).await?)
+    } else {
+        None
+    };
+    Ok(Some(AlertReport { alert, delivery }))
+}
+
+/// One of the token's organisation's alerts; `None` for any other.
+pub async fn token_alert(
+    ctx: &AppContext,
+    token: &ApiToken,
+    id: i64,
+) -> StoreResult<Option<AlertReport>> {
+    Ok(alert_report(ctx, id)
+        .await?
+        .filter(|report| report.alert.content.provider_id == token.provider_id))
+}
 
 /// Makes a token for an organisation; returns it in full, the only time it is seen.
 pub async fn create(
@@ -132,7 +165,11 @@ pub async fn compose(
     ip: &str,
     input: &AlertInput,
 ) -> Result<i64, StaffError> {
-    let checked = alerts::check(ctx, input).await?;
+    let mut input = input.clone();
+    if input.provider.is_empty() {
+        input.provider = super::catalogue::provider_slug(ctx, token.provider_id).await?;
+    }
+    let checked = alerts::check(ctx, &input).await?;
     if checked.content.provider_id != token.provider_id {
         audit_token(
             ctx,
@@ -235,4 +272,9 @@ pub async fn send(
     ctx.archive_edits.record();
     ctx.fanout_wakeup.notify_one();
     Ok(AlertStatus::Queued)
+}
+
+/// Every API token, revoked ones too, for the admin page.
+pub async fn list(ctx: &AppContext) -> StoreResult<Vec<ApiToken>> {
+    ctx.store.list_api_tokens().await
 }

@@ -4,7 +4,8 @@
 
 use super::AppContext;
 use crate::domain::Postcode;
-use crate::store::{ArchiveFilter, ArchiveHit, Timestamp};
+use crate::store::{ArchiveFilter, ArchiveHit, PublicAlert, StoreResult, Timestamp};
+use anyhow::Context;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Alerts on a page of the archive or the API, unless asked for fewer.
@@ -58,11 +59,78 @@ pub struct FilterProblem {
     pub message: String,
 }
 
+/// Why the archive could not be listed as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// What was typed has problems, each in words for the filter it is about.
+    #[error("The filters have problems")]
+    Filters(Vec<FilterProblem>),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for ArchiveError {
+    fn from(error: crate::store::StoreError) -> Self {
+        ArchiveError::Unexpected(error.into())
+    }
+}
+
+/// A page of the archive as filtered, the cursor of the next one, and when the archive last
+/// changed (for the response's validators).
+pub struct Listing {
+    pub filter: ArchiveFilter,
+    pub hits: Vec<ArchiveHit>,
+    pub next: Option<String>,
+    pub changed_at: Timestamp,
+}
+
+/// The archive's page for what was typed: the page and API's use case.
+pub async fn list(ctx: &AppContext, query: &ArchiveQuery) -> Result<Listing, ArchiveError> {
+    let filter = filter(ctx, query).await?;
+    let (hits, next) = page(ctx, &filter)
+        .await
+        .context("listing the public archive")?;
+    let changed_at = ctx.store.archive_changed_at().await?;
+    Ok(Listing {
+        filter,
+        hits,
+        next,
+        changed_at,
+    })
+}
+
+/// The archive's page with what its filters offer to choose from.
+pub struct Browse {
+    pub catalogue: super::catalogue::Catalogue,
+    pub listing: Result<Listing, Vec<FilterProblem>>,
+}
+
+/// The public archive page: the listing, or the problems with its filters, and the choices.
+pub async fn browse(ctx: &AppContext, query: &ArchiveQuery) -> anyhow::Result<Browse> {
+    let catalogue = super::catalogue::catalogue(ctx).await?;
+    let listing = match list(ctx, query).await {
+        Ok(listing) => Ok(listing),
+        Err(ArchiveError::Filters(problems)) => Err(problems),
+        Err(ArchiveError::Unexpected(error)) => return Err(error),
+    };
+    Ok(Browse { catalogue, listing })
+}
+
+/// A public alert by its id, as typed in an address (`None` for anything else).
+pub async fn public_alert(ctx: &AppContext, id: &str) -> StoreResult<Option<PublicAlert>> {
+    match id.parse::<i64>() {
+        Ok(id) => ctx.store.public_alert(id).await,
+        Err(_) => Ok(None),
+    }
+}
+
+/// When the public archive last changed.
+pub async fn changed_at(ctx: &AppContext) -> StoreResult<Timestamp> {
+    ctx.store.archive_changed_at().await
+}
+
 /// The filter, or every problem with what was typed.
-pub async fn filter(
-    ctx: &AppContext,
-    query: &ArchiveQuery,
-) -> anyhow::Result<Result<ArchiveFilter, Vec<FilterProblem>>> {
+async fn filter(ctx: &AppContext, query: &ArchiveQuery) -> Result<ArchiveFilter, ArchiveError> {
     let mut problems = Vec::new();
     let mut problem = |field: &'static str, message: String| {
         problems.push(FilterProblem { field, message });
@@ -167,15 +235,15 @@ pub async fn filter(
             ),
         }
     }
-    Ok(if problems.is_empty() {
+    if problems.is_empty() {
         Ok(filter)
     } else {
-        Err(problems)
-    })
+        Err(ArchiveError::Filters(problems))
+    }
 }
 
 /// A page of the archive and the cursor of the next one, if there is more.
-pub async fn page(
+async fn page(
     ctx: &AppContext,
     filter: &ArchiveFilter,
 ) -> anyhow::Result<(Vec<ArchiveHit>, Option<String>)> {

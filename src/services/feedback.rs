@@ -56,9 +56,20 @@ pub async fn rate(
 pub enum ReplyOutcome {
     Sent,
     /// The message was empty or too long: the resident is told which.
-    Invalid(&'static str),
+    Invalid(ReplyProblem),
     /// The alert never reached this resident, or they have replied as often as they may.
     NotSent,
+}
+
+/// What is wrong with a reply, in words for the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyProblem {
+    #[error("Your message has characters we cannot store: write it again as plain text")]
+    ControlCharacters,
+    #[error("Write your message to the sender")]
+    Empty,
+    #[error("Your message must be 2,000 characters or fewer")]
+    TooLong,
 }
 
 /// Stores a resident's reply for the alert's senders, who read it on the delivery report.
@@ -73,17 +84,13 @@ pub async fn reply(
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Ok(ReplyOutcome::Invalid(
-            "Your message has characters we cannot store: write it again as plain text",
-        ));
+        return Ok(ReplyOutcome::Invalid(ReplyProblem::ControlCharacters));
     }
     if body.is_empty() {
-        return Ok(ReplyOutcome::Invalid("Write your message to the sender"));
+        return Ok(ReplyOutcome::Invalid(ReplyProblem::Empty));
     }
     if body.chars().count() > MAX_REPLY_CHARS {
-        return Ok(ReplyOutcome::Invalid(
-            "Your message must be 2,000 characters or fewer",
-        ));
+        return Ok(ReplyOutcome::Invalid(ReplyProblem::TooLong));
     }
     let stored = ctx
         .store

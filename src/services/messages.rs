@@ -2,7 +2,7 @@
 //! `templates/email/` and `templates/sms/`. Every email greets the resident by first name and
 //! carries a link to manage their alerts and a one-click unsubscribe.
 
-use super::alert_email::EmailTemplate;
+use super::alert_email::{EmailTemplate, Personal};
 use super::tokens::random_id;
 use super::AppContext;
 use crate::delivery::email::EmailMessage;
@@ -261,11 +261,15 @@ impl SharedAlert {
     /// the template's marker), and every copy is then rendered whole.
     fn email_template(&self, ctx: &AppContext) -> Option<&EmailTemplate> {
         self.template
-            .get_or_init(|| match EmailTemplate::make(ctx, self) {
+            .get_or_init(|| {
+                match EmailTemplate::make(|personal| {
+                    alert_bodies(ctx, self, personal, EmailFormat::Full)
+                }) {
                 Ok(template) => template,
                 Err(error) => {
                     tracing::warn!(alert = self.alert.id, error = %error, "could not make the alert's email template; rendering each copy whole");
                     None
+                }
                 }
             })
             .as_ref()
@@ -328,7 +332,7 @@ pub fn resident_alert_email(
     shared: &SharedAlert,
     target: &crate::store::DeliveryTarget,
 ) -> anyhow::Result<EmailMessage> {
-    let personal = Personal::of(ctx, shared.alert.id, target);
+    let personal = personal(ctx, shared.alert.id, target);
     let (text, html) = alert_bodies(ctx, shared, &personal, target.email_format)?;
     let heading = AlertHeading::of(ctx, shared, &personal);
     Ok(EmailMessage {
@@ -358,7 +362,7 @@ pub fn resident_alert_email_bytes(
         let bytes = crate::delivery::email::formatted(from, &message, dkim)?;
         return Ok((bytes, message.message_id));
     };
-    let personal = Personal::of(ctx, shared.alert.id, target);
+    let personal = personal(ctx, shared.alert.id, target);
     let heading = AlertHeading::of(ctx, shared, &personal);
     let message_id = alert_message_id(ctx, shared.alert.id, target);
     let html = match target.email_format {
@@ -382,27 +386,15 @@ pub fn resident_alert_email_bytes(
     Ok((bytes, message_id))
 }
 
-/// What differs between residents' copies of an alert: the greeting's first name and the
-/// signed tokens in their links.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Personal {
-    pub first_name: String,
-    /// In the rating and reply links.
-    pub link_token: String,
-    pub manage_token: String,
-    pub unsubscribe_token: String,
-}
-
-impl Personal {
-    fn of(ctx: &AppContext, alert_id: i64, target: &crate::store::DeliveryTarget) -> Personal {
-        let version = target.token_version.to_string();
-        let subscriber = [target.public_id.as_str(), &version];
-        Personal {
-            first_name: first_name(&target.name).to_owned(),
-            link_token: alert_link_token(ctx, alert_id, &target.public_id, target.token_version),
-            manage_token: ctx.signer.sign("manage", &subscriber),
-            unsubscribe_token: ctx.signer.sign("unsubscribe", &subscriber),
-        }
+/// One resident's values in their copy of an alert.
+fn personal(ctx: &AppContext, alert_id: i64, target: &crate::store::DeliveryTarget) -> Personal {
+    let version = target.token_version.to_string();
+    let subscriber = [target.public_id.as_str(), &version];
+    Personal {
+        first_name: first_name(&target.name).to_owned(),
+        link_token: alert_link_token(ctx, alert_id, &target.public_id, target.token_version),
+        manage_token: ctx.signer.sign("manage", &subscriber),
+        unsubscribe_token: ctx.signer.sign("unsubscribe", &subscriber),
     }
 }
 
@@ -440,7 +432,7 @@ fn alert_message_id(
 }
 
 /// An alert email's plain text, and its HTML unless the resident chose plain emails.
-pub(super) fn alert_bodies(
+fn alert_bodies(
     ctx: &AppContext,
     shared: &SharedAlert,
     personal: &Personal,

@@ -42,6 +42,26 @@ pub async fn locate(
     })
 }
 
+/// Why a postcode typed into the API cannot be looked up.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Unreadable(#[from] crate::domain::postcode::PostcodeError),
+    #[error(transparent)]
+    Place(#[from] PlaceProblem),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Where a postcode typed as `raw` is: the API's postcode look-up.
+pub async fn look_up(ctx: &super::AppContext, raw: &str) -> Result<PostcodeLocation, LookupError> {
+    let postcode = Postcode::parse(raw)?;
+    let location = locate(&ctx.store, &postcode)
+        .await
+        .context("looking up a postcode")??;
+    Ok(location)
+}
+
 /// On a new install, loads the district names and the bundled force-area postcodes.
 pub async fn ensure_bundled(store: &DynStore) -> anyhow::Result<()> {
     if store.districts().await?.is_empty() {

@@ -788,3 +788,44 @@ pub async fn save_organisation(
         }
     }
 }
+
+/// Every member of staff, for the admin pages.
+pub async fn list_staff(ctx: &AppContext) -> Result<Vec<StaffMember>, StaffError> {
+    Ok(ctx.store.list_staff().await?)
+}
+
+/// A member of staff by the id in their pages' addresses.
+pub async fn staff_member(
+    ctx: &AppContext,
+    public_id: &str,
+) -> Result<Option<StaffMember>, StaffError> {
+    Ok(ctx.store.staff_by_public_id(public_id).await?)
+}
+
+/// One page of the audit log, whether there is more after it, and the staff to filter by.
+pub struct AuditLog {
+    pub entries: Vec<crate::store::AuditEntry>,
+    pub more: bool,
+    pub staff: Vec<StaffMember>,
+}
+
+/// Reads up to `filter.limit` audit entries (asking for one more, to tell whether there are).
+pub async fn audit_log(
+    ctx: &AppContext,
+    filter: &crate::store::AuditFilter,
+) -> Result<AuditLog, StaffError> {
+    let page = filter.limit;
+    let asked = crate::store::AuditFilter {
+        limit: page + 1,
+        ..filter.clone()
+    };
+    let mut entries = ctx.store.audit_entries(&asked).await?;
+    let more = entries.len() as i64 > page;
+    entries.truncate(page as usize);
+    let staff = ctx.store.list_staff().await?;
+    Ok(AuditLog {
+        entries,
+        more,
+        staff,
+    })
+}

@@ -27,6 +27,9 @@ pub enum SubscriptionError {
         "Too many sign-ups have come from here or for this address. Please try again in an hour."
     )]
     RateLimited,
+    /// A link from an email that cannot be used.
+    #[error(transparent)]
+    Link(#[from] LinkProblem),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -281,57 +284,53 @@ pub enum ConfirmationLink {
 pub async fn read_confirmation(
     ctx: &AppContext,
     token: &str,
-) -> Result<Result<ConfirmationLink, LinkProblem>, SubscriptionError> {
-    Ok(match checked_confirmation(ctx, token).await? {
-        Err(problem) => Err(problem),
-        Ok((subscriber, _)) if subscriber.status == SubscriberStatus::Active => {
+) -> Result<ConfirmationLink, SubscriptionError> {
+    match checked_confirmation(ctx, token).await? {
+        (subscriber, _) if subscriber.status == SubscriberStatus::Active => {
             Ok(ConfirmationLink::Used)
         }
-        Ok((subscriber, nonce)) if subscriber.confirm_nonce.as_deref() == Some(nonce.as_str()) => {
+        (subscriber, nonce) if subscriber.confirm_nonce.as_deref() == Some(nonce.as_str()) => {
             Ok(ConfirmationLink::Waiting(Box::new(subscriber)))
         }
-        Ok(_) => Err(LinkProblem::Superseded),
-    })
+        _ => Err(LinkProblem::Superseded.into()),
+    }
 }
 
 /// The resident a confirmation token names and its nonce, if it is genuine and in date.
 async fn checked_confirmation(
     ctx: &AppContext,
     token: &str,
-) -> Result<Result<(Subscriber, String), LinkProblem>, SubscriptionError> {
+) -> Result<(Subscriber, String), SubscriptionError> {
     let Some(fields) = ctx.signer.verify("confirm", token) else {
-        return Ok(Err(LinkProblem::Invalid));
+        return Err(LinkProblem::Invalid.into());
     };
     let [public_id, nonce, expires] = fields.as_slice() else {
-        return Ok(Err(LinkProblem::Invalid));
+        return Err(LinkProblem::Invalid.into());
     };
     let Some(subscriber) = ctx.store.subscriber_by_public_id(public_id).await? else {
-        return Ok(Err(LinkProblem::Invalid));
+        return Err(LinkProblem::Invalid.into());
     };
     let now = chrono::Utc::now().timestamp();
     let expired = expires.parse::<i64>().map_or(true, |e| now > e);
     if expired && subscriber.status != SubscriberStatus::Active {
-        return Ok(Err(LinkProblem::Expired));
+        return Err(LinkProblem::Expired.into());
     }
-    Ok(Ok((subscriber, nonce.clone())))
+    Ok((subscriber, nonce.clone()))
 }
 
 /// Uses a confirmation link: the subscription becomes active, once.
 pub async fn confirm_email(
     ctx: &AppContext,
     token: &str,
-) -> Result<Result<Confirmation, LinkProblem>, SubscriptionError> {
-    let (subscriber, nonce) = match checked_confirmation(ctx, token).await? {
-        Ok(found) => found,
-        Err(problem) => return Ok(Err(problem)),
-    };
+) -> Result<Confirmation, SubscriptionError> {
+    let (subscriber, nonce) = checked_confirmation(ctx, token).await?;
     let now = chrono::Utc::now().timestamp();
     let outcome = ctx
         .store
         .confirm_subscriber(subscriber.id, &nonce, now)
         .await?;
     if outcome == ConfirmOutcome::Invalid {
-        return Ok(Err(LinkProblem::Superseded));
+        return Err(LinkProblem::Superseded.into());
     }
     let subscriber = ctx
         .store
@@ -345,11 +344,11 @@ pub async fn confirm_email(
             mobile_code_sent = send_mobile_code(ctx, &subscriber).await?;
         }
     }
-    Ok(Ok(Confirmation {
+    Ok(Confirmation {
         subscriber,
         outcome,
         mobile_code_sent,
-    }))
+    })
 }
 
 pub fn manage_token(ctx: &AppContext, subscriber: &Subscriber) -> String {
@@ -375,17 +374,17 @@ pub async fn subscriber_for_link(
     ctx: &AppContext,
     purpose: &str,
     token: &str,
-) -> Result<Result<Subscriber, LinkProblem>, SubscriptionError> {
+) -> Result<Subscriber, SubscriptionError> {
     let Some(fields) = ctx.signer.verify(purpose, token) else {
-        return Ok(Err(LinkProblem::Invalid));
+        return Err(LinkProblem::Invalid.into());
     };
     let [public_id, version] = fields.as_slice() else {
-        return Ok(Err(LinkProblem::Invalid));
+        return Err(LinkProblem::Invalid.into());
     };
-    Ok(match ctx.store.subscriber_by_public_id(public_id).await? {
+    match ctx.store.subscriber_by_public_id(public_id).await? {
         Some(s) if s.token_version.to_string() == *version => Ok(s),
-        _ => Err(LinkProblem::Invalid),
-    })
+        _ => Err(LinkProblem::Invalid.into()),
+    }
 }
 
 pub enum PreferencesSaved {
@@ -475,42 +474,59 @@ pub async fn resend_mobile_code(
     }
 }
 
+/// Why a mobile confirmation code was not accepted, in words for the resident.
+#[derive(Debug, thiserror::Error)]
+pub enum MobileCodeError {
+    #[error("Enter the 6-digit code from the text message")]
+    NotACode,
+    #[error("There is no code waiting to be entered: ask for a new code")]
+    NoneWaiting,
+    #[error("You have entered a wrong code too many times: ask for a new code")]
+    TooManyTries,
+    #[error("This code has expired: ask for a new code")]
+    Expired,
+    #[error("That code is not right: check the text message and try again")]
+    Wrong,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for MobileCodeError {
+    fn from(error: StoreError) -> Self {
+        MobileCodeError::Unexpected(anyhow::Error::from(error).context("checking a mobile code"))
+    }
+}
+
 /// Checks a mobile confirmation code. Each try is counted before the code is compared, in one
 /// statement, so parallel guesses cannot get past the limit.
 pub async fn confirm_mobile(
     ctx: &AppContext,
     subscriber: &Subscriber,
     code: &str,
-) -> Result<Result<(), &'static str>, SubscriptionError> {
+) -> Result<(), MobileCodeError> {
     let code = code.trim().replace(' ', "");
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Err("Enter the 6-digit code from the text message"));
+        return Err(MobileCodeError::NotACode);
     }
     if subscriber.mobile_code_hash.is_none() {
-        return Ok(Err(
-            "There is no code waiting to be entered: ask for a new code",
-        ));
+        return Err(MobileCodeError::NoneWaiting);
     }
     let Some((hash, expires)) = ctx
         .store
         .take_mobile_code_attempt(subscriber.id, ctx.settings.limits.mobile_code_attempts)
         .await?
     else {
-        return Ok(Err(
-            "You have entered a wrong code too many times: ask for a new code",
-        ));
+        return Err(MobileCodeError::TooManyTries);
     };
     let now = chrono::Utc::now().timestamp();
     if now > expires {
-        return Ok(Err("This code has expired: ask for a new code"));
+        return Err(MobileCodeError::Expired);
     }
     if !same(&code_hash(&subscriber.public_id, &code), &hash) {
-        return Ok(Err(
-            "That code is not right: check the text message and try again",
-        ));
+        return Err(MobileCodeError::Wrong);
     }
     ctx.store.confirm_mobile(subscriber.id, now).await?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 pub async fn unsubscribe(

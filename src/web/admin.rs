@@ -1,14 +1,17 @@
 //! Admin pages: staff accounts (add, new enrolment link) and the audit log with its filters.
-//! Every handler checks the admin permission itself, and a refusal is audited.
+//! Pages take `AdminStaff` (a refusal is audited); writes whose service checks the admin
+//! permission itself take `SignedInStaff`.
 
 use super::csrf;
 use super::error::WebResult;
+use super::permission::AdminStaff;
 use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
 use super::{views, AppState, ClientIp};
 use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::FieldErrors;
 use crate::services::staff::{self as staff_service, StaffError};
-use crate::store::{AuditFilter, StaffMember};
+use crate::services::{api_tokens, catalogue, suspensions};
+use crate::store::{AuditFilter, OutboundChannel, StaffMember};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -17,28 +20,6 @@ use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
 
 const AUDIT_PAGE: i64 = 100;
-
-/// Refuses (and audits) anyone but an admin.
-async fn require_admin(
-    ctx: &AppState,
-    staff: &StaffMember,
-    ip: &str,
-    action: &str,
-) -> WebResult<Option<Response>> {
-    if staff.permissions.admin {
-        return Ok(None);
-    }
-    staff_service::audit(
-        ctx,
-        &actor(staff, ip),
-        action,
-        "admin pages",
-        "not an admin",
-        true,
-    )
-    .await?;
-    Ok(Some(forbidden()))
-}
 
 pub struct StaffRow {
     pub public_id: String,
@@ -69,9 +50,7 @@ async fn staff_list_page(
     link: Option<String>,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let staff = ctx
-        .store
-        .list_staff()
+    let staff = staff_service::list_staff(ctx)
         .await?
         .into_iter()
         .map(|s| StaffRow {
@@ -101,14 +80,10 @@ async fn staff_list_page(
 
 pub async fn staff_list(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-staff").await? {
-        return Ok(refusal);
-    }
-    staff_list_page(&ctx, jar, &signed_in.staff, None, None).await
+    staff_list_page(&ctx, jar, &me, None, None).await
 }
 
 #[derive(Template)]
@@ -161,9 +136,7 @@ async fn staff_form_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let providers = ctx
-        .store
-        .providers()
+    let providers = catalogue::providers(ctx)
         .await?
         .into_iter()
         .map(|p| {
@@ -259,13 +232,9 @@ async fn staff_form_page(
 
 pub async fn staff_new_form(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "create-staff").await? {
-        return Ok(refusal);
-    }
     let input = StaffInput {
         send: true,
         ..StaffInput::default()
@@ -273,7 +242,7 @@ pub async fn staff_new_form(
     staff_new_page(
         &ctx,
         jar,
-        &signed_in.staff,
+        &me,
         &input,
         FieldErrors::default(),
         StatusCode::OK,
@@ -367,7 +336,7 @@ pub async fn staff_reset(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+    let Some(staff) = staff_service::staff_member(&ctx, &public_id).await? else {
         return Ok(super::pages::not_found().await);
     };
     match staff_service::reset_credentials(&ctx, &actor(me, &ip), &staff).await {
@@ -418,15 +387,11 @@ fn day_start(date: &str) -> Option<i64> {
 
 pub async fn audit_log(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     Query(query): Query<AuditQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let me = &signed_in.staff;
-    if let Some(refusal) = require_admin(&ctx, me, &ip, "view-audit-log").await? {
-        return Ok(refusal);
-    }
+    let me = &me;
     let staff_id = query.staff.parse::<i64>().ok();
     let page = query.page.clamp(0, 10_000);
     let filter = AuditFilter {
@@ -435,12 +400,14 @@ pub async fn audit_log(
         refused_only: query.refused,
         since: day_start(&query.since),
         until: day_start(&query.until).map(|t| t + 86_400),
-        limit: AUDIT_PAGE + 1,
+        limit: AUDIT_PAGE,
         offset: page * AUDIT_PAGE,
     };
-    let mut entries = ctx.store.audit_entries(&filter).await?;
-    let more = entries.len() as i64 > AUDIT_PAGE;
-    entries.truncate(AUDIT_PAGE as usize);
+    let staff_service::AuditLog {
+        entries,
+        more,
+        staff,
+    } = staff_service::audit_log(&ctx, &filter).await?;
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let rows = entries
         .into_iter()
@@ -470,10 +437,7 @@ pub async fn audit_log(
             page + 1
         )
     });
-    let staff_options = ctx
-        .store
-        .list_staff()
-        .await?
+    let staff_options = staff
         .into_iter()
         .map(|s| (s.id, s.name, Some(s.id) == staff_id))
         .collect();
@@ -517,9 +481,7 @@ async fn tokens_page(
                 |t| t.format("%Y-%m-%d %H:%M").to_string(),
             )
     };
-    let tokens = ctx
-        .store
-        .list_api_tokens()
+    let tokens = api_tokens::list(ctx)
         .await?
         .into_iter()
         .map(|t| {
@@ -533,9 +495,7 @@ async fn tokens_page(
             )
         })
         .collect();
-    let providers = ctx
-        .store
-        .providers()
+    let providers = catalogue::providers(ctx)
         .await?
         .into_iter()
         .map(|p| (p.slug, p.name))
@@ -553,22 +513,10 @@ async fn tokens_page(
 
 pub async fn tokens(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-api-tokens").await? {
-        return Ok(refusal);
-    }
-    tokens_page(
-        &ctx,
-        jar,
-        &signed_in.staff,
-        None,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    tokens_page(&ctx, jar, &me, None, FieldErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -592,9 +540,7 @@ pub async fn token_create(
         errors.add("name", super::pages::FORM_EXPIRED);
         return tokens_page(&ctx, jar, me, None, errors, StatusCode::FORBIDDEN).await;
     }
-    match crate::services::api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name)
-        .await
-    {
+    match api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name).await {
         Ok(token) => {
             tokens_page(
                 &ctx,
@@ -634,7 +580,7 @@ pub async fn token_revoke(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    match crate::services::api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
+    match api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
         Ok(()) => tokens_page(&ctx, jar, me, None, FieldErrors::default(), StatusCode::OK).await,
         Err(StaffError::Forbidden) => Ok(forbidden()),
         Err(error) => Err(error.into()),
@@ -657,26 +603,15 @@ fn input_of(staff: &StaffMember, provider_slug: String) -> StaffInput {
 
 pub async fn staff_edit_form(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     Path(public_id): Path<String>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let me = &signed_in.staff;
-    if let Some(refusal) = require_admin(&ctx, me, &ip, "change-staff").await? {
-        return Ok(refusal);
-    }
-    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+    let me = &me;
+    let Some(staff) = staff_service::staff_member(&ctx, &public_id).await? else {
         return Ok(super::pages::not_found().await);
     };
-    let slug = ctx
-        .store
-        .providers()
-        .await?
-        .into_iter()
-        .find(|p| p.id == staff.provider_id)
-        .map(|p| p.slug)
-        .unwrap_or_default();
+    let slug = catalogue::provider_slug(&ctx, staff.provider_id).await?;
     let input = input_of(&staff, slug);
     let which = StaffFormFor::Existing(&staff, staff.active);
     staff_form_page(
@@ -700,7 +635,7 @@ pub async fn staff_edit(
     Form(form): Form<StaffForm>,
 ) -> WebResult<Response> {
     let me = &signed_in.staff;
-    let Some(staff) = ctx.store.staff_by_public_id(&public_id).await? else {
+    let Some(staff) = staff_service::staff_member(&ctx, &public_id).await? else {
         return Ok(super::pages::not_found().await);
     };
     let input = form.input();
@@ -752,9 +687,7 @@ async fn organisations_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let organisations = ctx
-        .store
-        .providers()
+    let organisations = catalogue::providers(ctx)
         .await?
         .into_iter()
         .map(|p| {
@@ -778,22 +711,10 @@ async fn organisations_page(
 
 pub async fn organisations(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    if let Some(refusal) = require_admin(&ctx, &signed_in.staff, &ip, "view-organisations").await? {
-        return Ok(refusal);
-    }
-    organisations_page(
-        &ctx,
-        jar,
-        &signed_in.staff,
-        None,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    organisations_page(&ctx, jar, &me, None, FieldErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -860,7 +781,7 @@ pub async fn organisation_save(
     jar: CookieJar,
     Form(form): Form<OrganisationForm>,
 ) -> WebResult<Response> {
-    if !ctx.store.providers().await?.iter().any(|p| p.id == id) {
+    if catalogue::provider(&ctx, id).await?.is_none() {
         return Ok(super::pages::not_found().await);
     }
     save_organisation(&ctx, &ip, &signed_in.staff, Some(id), jar, form).await
@@ -892,15 +813,10 @@ struct ContactProblemRow {
 /// the suspension.
 pub async fn contact_problems(
     State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let me = &signed_in.staff;
-    if let Some(refusal) = require_admin(&ctx, me, &ip, "view-contact-problems").await? {
-        return Ok(refusal);
-    }
-    contact_problems_page(&ctx, jar, me, None).await
+    contact_problems_page(&ctx, jar, &me, None).await
 }
 
 async fn contact_problems_page(
@@ -910,15 +826,13 @@ async fn contact_problems_page(
     notice: Option<String>,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let problems = ctx
-        .store
-        .contact_problems()
+    let problems = suspensions::list(ctx)
         .await?
         .into_iter()
         .map(|p| {
             let (channel, channel_name) = match p.channel {
-                crate::store::OutboundChannel::Email => ("email", "Email"),
-                crate::store::OutboundChannel::Sms => ("sms", "Text message"),
+                OutboundChannel::Email => ("email", "Email"),
+                OutboundChannel::Sms => ("sms", "Text message"),
             };
             ContactProblemRow {
                 subscriber_id: p.subscriber_id,
@@ -948,53 +862,29 @@ async fn contact_problems_page(
 pub async fn contact_problem_lift(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    AdminStaff(me): AdminStaff,
     Path((subscriber_id, channel)): Path<(i64, String)>,
     jar: CookieJar,
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
-    let me = &signed_in.staff;
+    let me = &me;
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    if let Some(refusal) = require_admin(&ctx, me, &ip, "lift-contact-suspension").await? {
-        return Ok(refusal);
-    }
     let (channel, channel_name) = match channel.as_str() {
-        "email" => (crate::store::OutboundChannel::Email, "email address"),
-        "sms" => (crate::store::OutboundChannel::Sms, "mobile number"),
+        "email" => (OutboundChannel::Email, "email address"),
+        "sms" => (OutboundChannel::Sms, "mobile number"),
         _ => return Ok(super::pages::not_found().await),
     };
-    // Looked up directly: the list shows the newest 500 suspensions only.
-    let resident = ctx.store.subscriber(subscriber_id).await?;
-    let now = chrono::Utc::now().timestamp();
-    let resident = match resident {
-        Some(resident)
-            if ctx
-                .store
-                .lift_contact_suspension(subscriber_id, channel, now)
-                .await? =>
-        {
-            resident
-        }
+    let lifted =
+        suspensions::lift(&ctx, &actor(me, &ip), subscriber_id, channel, channel_name).await?;
+    let notice = match lifted {
+        Some(resident) => format!(
+            "{}'s {channel_name} is no longer suspended: Beacon sends to it again.",
+            resident.preferences.name
+        ),
         // Not suspended, or no longer (changed by the resident, or by another admin meanwhile).
-        _ => {
-            let notice = "That address or number is not suspended (any more).".to_owned();
-            return contact_problems_page(&ctx, jar, me, Some(notice)).await;
-        }
+        None => "That address or number is not suspended (any more).".to_owned(),
     };
-    staff_service::audit(
-        &ctx,
-        &actor(me, &ip),
-        "lift-contact-suspension",
-        &format!("resident {}, {channel_name}", resident.public_id),
-        "",
-        false,
-    )
-    .await?;
-    let notice = format!(
-        "{}'s {channel_name} is no longer suspended: Beacon sends to it again.",
-        resident.preferences.name
-    );
     contact_problems_page(&ctx, jar, me, Some(notice)).await
 }

@@ -3,12 +3,14 @@
 
 use super::csrf;
 use super::error::WebResult;
+use super::permission::SenderStaff;
 use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
 use super::{views, AppState, ClientIp};
 use crate::domain::alert::{gsm7_length, render_markdown, SignOff, SMS_MAX};
 use crate::domain::subscriber::FieldErrors;
 use crate::domain::Priority;
 use crate::services::alerts::{self, AlertAction, AlertInput, Suggestion};
+use crate::services::compose;
 use crate::services::staff::StaffError;
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
@@ -49,10 +51,7 @@ pub async fn home(
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let staff = &signed_in.staff;
-    let scope = (!staff.permissions.admin).then_some(staff.provider_id);
-    let alerts = ctx
-        .store
-        .list_alerts(scope, 200)
+    let alerts = compose::staff_alerts(&ctx, staff)
         .await?
         .into_iter()
         .map(|a| {
@@ -60,7 +59,7 @@ pub async fn home(
                 a.id,
                 a.content.title,
                 a.provider_name,
-                a.status.label(),
+                views::alert_status_label(a.status),
                 a.signoff.name,
             )
         })
@@ -108,30 +107,11 @@ async fn compose_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let providers = ctx
-        .store
-        .providers()
-        .await?
-        .into_iter()
-        .filter(|p| staff.permissions.admin || p.id == staff.provider_id)
-        .map(|p| (p.slug, p.name))
-        .collect();
-    let message_types = ctx
-        .store
-        .message_types()
-        .await?
-        .into_iter()
-        .map(|m| (m.slug, m.name))
-        .collect();
-    let force: Vec<(String, String)> = ctx
-        .store
-        .districts()
-        .await?
-        .into_iter()
-        .filter(|d| crate::geo::districts::FORCE_DISTRICTS.contains(&d.code.as_str()))
-        .map(|d| (d.name.clone().unwrap_or_else(|| d.code.clone()), d.code))
-        .map(|(name, code)| (code, name))
-        .collect();
+    let compose::ComposeChoices {
+        providers,
+        message_types,
+        force_districts: force,
+    } = compose::choices(ctx, staff).await?;
     let ticked = |chosen: &[String]| {
         force
             .iter()
@@ -181,114 +161,28 @@ pub struct ComposeQuery {
 pub async fn compose_form(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    SenderStaff(staff): SenderStaff,
     Query(query): Query<ComposeQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let staff = &signed_in.staff;
-    if !(staff.permissions.send || staff.permissions.admin) {
-        crate::services::staff::audit(
-            &ctx,
-            &actor(staff, &ip),
-            "compose",
-            "new alert",
-            "not a sender",
-            true,
-        )
-        .await?;
-        return Ok(forbidden());
-    }
-    let mut form = AlertInput {
-        provider: ctx
-            .store
-            .providers()
-            .await?
-            .into_iter()
-            .find(|p| p.id == staff.provider_id)
-            .map(|p| p.slug)
-            .unwrap_or_default(),
-        priority: "3".into(),
-        circle_unit: "km".into(),
-        exclude_unit: "km".into(),
-        ..AlertInput::default()
+    let cancel = query.follow_up == "cancel";
+    let form = match compose::new_alert_form(&ctx, &actor(&staff, &ip), query.follows, cancel).await
+    {
+        Ok(Some(form)) => form,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
     };
-    if let Some(original) = query.follows {
-        let original = match alerts::visible_alert(&ctx, &actor(staff, &ip), original).await {
-            Ok(Some(alert)) if alert.status == AlertStatus::Queued => alert,
-            Ok(_) => return Ok(super::pages::not_found().await),
-            Err(StaffError::Forbidden) => return Ok(forbidden()),
-            Err(error) => return Err(error.into()),
-        };
-        let cancel = query.follow_up == "cancel";
-        form.follows = Some(original.id);
-        form.follow_up = if cancel { "cancel" } else { "update" }.into();
-        form.title = format!(
-            "{}: {}",
-            if cancel { "Withdrawn" } else { "Update" },
-            original.content.title
-        );
-        form.body = if cancel {
-            format!("This alert has been withdrawn: {}.", original.content.title)
-        } else {
-            original.content.body_markdown.clone()
-        };
-        form.message_type = ctx
-            .store
-            .message_types()
-            .await?
-            .into_iter()
-            .find(|m| m.id == original.content.message_type_id)
-            .map(|m| m.slug)
-            .unwrap_or_default();
-        form.priority = original.content.priority.to_string();
-        if let Ok(target) =
-            serde_json::from_str::<crate::geo::target::AreaTarget>(&original.content.target_json)
-        {
-            fill_target(&mut form, &target);
-        }
-    }
     compose_page(
         &ctx,
         jar,
-        staff,
+        &staff,
         form,
         None,
         FieldErrors::default(),
         StatusCode::OK,
     )
     .await
-}
-
-/// Puts a stored target back into the form's fields (for follow-ups).
-fn fill_target(form: &mut AlertInput, target: &crate::geo::target::AreaTarget) {
-    use crate::geo::target::Shape;
-    for shape in &target.include {
-        match shape {
-            Shape::ForceArea => form.force_area = Some("on".into()),
-            Shape::Districts { codes } => form.districts = codes.clone(),
-            Shape::Circle {
-                easting,
-                northing,
-                radius_m,
-                label,
-            } => {
-                form.circle_centre = label.clone();
-                form.circle_grid = format!("{easting},{northing}");
-                form.circle_radius = format!("{}", radius_m / 1000.0);
-                form.circle_unit = "km".into();
-            }
-            Shape::Polygon { .. } => {
-                form.polygon = crate::geo::target::polygon_to_geojson(shape)
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-            }
-        }
-    }
-    for shape in &target.exclude {
-        if let Shape::Districts { codes } = shape {
-            form.exclude_districts = codes.clone();
-        }
-    }
 }
 
 /// The compose form's own fields, besides the alert itself.
@@ -518,7 +412,9 @@ async fn alert_page(
         }
     }
     let report = if alert.status == AlertStatus::Queued {
-        Some(ReportView::from(ctx.store.delivery_report(alert.id).await?))
+        Some(ReportView::from(
+            compose::delivery_report(ctx, alert.id).await?,
+        ))
     } else {
         None
     };
@@ -547,7 +443,7 @@ async fn alert_page(
         csrf,
         id: alert.id,
         title: alert.content.title.clone(),
-        status: alert.status.label(),
+        status: views::alert_status_label(alert.status),
         follow: alert
             .follows_alert_id
             .map(|original| match alert.follow_up.as_deref() {
@@ -595,7 +491,7 @@ pub async fn show(
         "saved" => Some("The draft is saved.".to_owned()),
         "submit" => Some(format!(
             "Done: the alert is now “{}”.",
-            alert.status.label()
+            views::alert_status_label(alert.status)
         )),
         "approve" => Some("Approved: the alert may now be sent.".to_owned()),
         "send" => Some("Sent: the alert is on its way to residents.".to_owned()),

@@ -1,14 +1,14 @@
 //! The JSON API: residents' sign-up and the catalogue for apps and partner websites, and
 //! composing and sending alerts for other systems holding an API token.
 
-use super::error::WebResult;
+use super::error::{UseCaseError, WebResult};
 use super::{AppState, ClientIp};
 use crate::domain::subscriber::SignUpInput;
-use crate::domain::Postcode;
 use crate::geo::grid::bng_to_wgs84;
 use crate::services::alerts::AlertInput;
-use crate::services::api_tokens;
-use crate::services::postcodes::locate;
+use crate::services::api_tokens::{self, AlertReport};
+use crate::services::catalogue;
+use crate::services::postcodes::{self, LookupError};
 use crate::services::staff::StaffError;
 use crate::services::subscriptions::{self as subs, SubscriptionError};
 use axum::extract::rejection::JsonRejection;
@@ -50,25 +50,21 @@ pub async fn create_subscription(
         Err(error @ SubscriptionError::RateLimited) => {
             problem(StatusCode::TOO_MANY_REQUESTS, &error.to_string())
         }
-        Err(SubscriptionError::Unexpected(error)) => return Err(error.into()),
+        Err(error) => return Err(error.into()),
     })
 }
 
 pub async fn providers(State(ctx): State<AppState>) -> WebResult<Response> {
-    Ok(Json(json!({ "providers": ctx.store.providers().await? })).into_response())
+    Ok(Json(json!({ "providers": catalogue::providers(&ctx).await? })).into_response())
 }
 
 pub async fn message_types(State(ctx): State<AppState>) -> WebResult<Response> {
-    Ok(Json(json!({ "message_types": ctx.store.message_types().await? })).into_response())
+    Ok(Json(json!({ "message_types": catalogue::message_types(&ctx).await? })).into_response())
 }
 
 /// `GET /api/v1/postcodes/{postcode}`: where a postcode is, in grid and WGS84 coordinates.
 pub async fn postcode(State(ctx): State<AppState>, Path(raw): Path<String>) -> WebResult<Response> {
-    let postcode = match Postcode::parse(&raw) {
-        Ok(postcode) => postcode,
-        Err(error) => return Ok(problem(StatusCode::BAD_REQUEST, &error.to_string())),
-    };
-    Ok(match locate(&ctx.store, &postcode).await? {
+    Ok(match postcodes::look_up(&ctx, &raw).await {
         Ok(location) => {
             let wgs84 = location
                 .easting
@@ -85,7 +81,8 @@ pub async fn postcode(State(ctx): State<AppState>, Path(raw): Path<String>) -> W
             }))
             .into_response()
         }
-        Err(place_problem) => problem(StatusCode::NOT_FOUND, &place_problem.to_string()),
+        Err(LookupError::Unexpected(error)) => return Err(error.into()),
+        Err(error) => problem(error.status_code(), &error.to_string()),
     })
 }
 
@@ -137,20 +134,10 @@ pub async fn create_alert(
     ApiClient(token): ApiClient,
     body: Result<Json<AlertInput>, JsonRejection>,
 ) -> WebResult<Response> {
-    let Json(mut input) = match body {
+    let Json(input) = match body {
         Ok(body) => body,
         Err(rejection) => return Ok(problem(rejection.status(), &rejection.body_text())),
     };
-    if input.provider.is_empty() {
-        input.provider = ctx
-            .store
-            .providers()
-            .await?
-            .into_iter()
-            .find(|p| p.id == token.provider_id)
-            .map(|p| p.slug)
-            .unwrap_or_default();
-    }
     match api_tokens::compose(&ctx, &token, &ip, &input).await {
         Ok(id) => Ok((StatusCode::CREATED, Json(alert_json(&ctx, id).await?)).into_response()),
         Err(error) => staff_error(error),
@@ -164,7 +151,7 @@ pub async fn send_alert(
     ApiClient(token): ApiClient,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    if ctx.store.alert(id).await?.is_none() {
+    if api_tokens::alert_report(&ctx, id).await?.is_none() {
         return Ok(problem(StatusCode::NOT_FOUND, "There is no such alert"));
     }
     match api_tokens::send(&ctx, &token, &ip, id).await {
@@ -179,20 +166,23 @@ pub async fn get_alert(
     ApiClient(token): ApiClient,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    match ctx.store.alert(id).await? {
-        Some(alert) if alert.content.provider_id == token.provider_id => {
-            Ok(Json(alert_json(&ctx, id).await?).into_response())
-        }
-        _ => Ok(problem(StatusCode::NOT_FOUND, "There is no such alert")),
+    match api_tokens::token_alert(&ctx, &token, id).await? {
+        Some(report) => Ok(Json(report_json(report)).into_response()),
+        None => Ok(problem(StatusCode::NOT_FOUND, "There is no such alert")),
     }
 }
 
 async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value> {
     use anyhow::Context;
-    let alert = ctx.store.alert(id).await?.context("the alert vanished")?;
+    let report = api_tokens::alert_report(ctx, id)
+        .await?
+        .context("the alert vanished")?;
+    Ok(report_json(report))
+}
+
+fn report_json(AlertReport { alert, delivery }: AlertReport) -> serde_json::Value {
     // Once sent, how its delivery stands (counts only: no resident is named).
-    let delivery = if alert.status == crate::store::AlertStatus::Queued {
-        let report = ctx.store.delivery_report(id).await?;
+    let delivery = if let Some(report) = delivery {
         json!({
             "all_queued": report.fanout_done_at.is_some(),
             "email": report.email,
@@ -203,7 +193,7 @@ async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value
     } else {
         serde_json::Value::Null
     };
-    Ok(json!({
+    json!({
         "id": alert.id,
         "reference": format!("Alert {}", alert.id),
         "status": alert.status,
@@ -214,5 +204,5 @@ async fn alert_json(ctx: &AppState, id: i64) -> anyhow::Result<serde_json::Value
         "area": alert.content.target_description,
         "signoff": alert.signoff.lines(),
         "delivery": delivery,
-    }))
+    })
 }

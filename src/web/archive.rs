@@ -2,68 +2,19 @@
 //! own page, and the same through the public JSON API. Public responses carry an ETag and
 //! Last-Modified and answer a matching conditional request with 304.
 
+use super::conditional::cached;
 use super::error::WebResult;
 use super::views;
 use super::AppState;
-use crate::services::archive::{self, ArchiveQuery, FilterProblem};
+use crate::services::archive::{self, ArchiveError, ArchiveQuery, FilterProblem};
 use crate::services::messages::alert_reference;
 use crate::store::{ArchiveHit, PublicAlert};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::json;
-
-/// How long browsers and proxies may reuse a public page or feed without asking again.
-const PUBLIC_MAX_AGE: &str = "public, max-age=60";
-
-/// A public response: 304 when the client already holds it (by ETag, or by date when it sent
-/// no ETag), else the body with its validators and caching headers.
-pub fn cached(
-    request: &HeaderMap,
-    content_type: &'static str,
-    last_modified: i64,
-    body: Vec<u8>,
-) -> Response {
-    use sha2::{Digest, Sha256};
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let modified = chrono::DateTime::from_timestamp(last_modified.max(0), 0)
-        .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
-        .unwrap_or_default();
-    let mut response = if not_modified(request, &etag, last_modified) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, content_type)], body).into_response()
-    };
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&modified) {
-        headers.insert(header::LAST_MODIFIED, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(PUBLIC_MAX_AGE),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    response
-}
-
-/// Whether the client already holds this version: by ETag, or by date when it sent no ETag.
-pub fn not_modified(request: &HeaderMap, etag: &str, last_modified: i64) -> bool {
-    match request.get(header::IF_NONE_MATCH) {
-        Some(tags) => tags
-            .to_str()
-            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
-        None => request
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-            .is_some_and(|since| since.timestamp() >= last_modified),
-    }
-}
 
 fn html(request: &HeaderMap, last_modified: i64, page: &impl Template) -> Response {
     match page.render() {
@@ -161,14 +112,17 @@ pub async fn archive_page(
     headers: HeaderMap,
     Query(query): Query<ArchiveQuery>,
 ) -> WebResult<Response> {
-    let providers = ctx.store.providers().await?;
-    let types = ctx.store.message_types().await?;
-    let (hits, next, problems, filter) = match archive::filter(&ctx, &query).await? {
-        Ok(filter) => {
-            let (hits, next) = archive::page(&ctx, &filter).await?;
-            (hits, next, Vec::new(), Some(filter))
-        }
-        Err(problems) => (Vec::new(), None, problems, None),
+    let archive::Browse { catalogue, listing } = archive::browse(&ctx, &query).await?;
+    let (providers, types) = (catalogue.providers, catalogue.message_types);
+    let (hits, next, problems, filter, changed) = match listing {
+        Ok(listing) => (
+            listing.hits,
+            listing.next,
+            Vec::new(),
+            Some(listing.filter),
+            listing.changed_at,
+        ),
+        Err(problems) => (Vec::new(), None, problems, None, 0),
     };
     // Feeds for what is being looked at, where there is one; the whole archive's otherwise.
     let (atom_url, json_url) = match &filter {
@@ -238,7 +192,6 @@ pub async fn archive_page(
     if !problems.is_empty() {
         return Ok((StatusCode::BAD_REQUEST, views::render(&page)).into_response());
     }
-    let changed = ctx.store.archive_changed_at().await?;
     Ok(html(&headers, changed, &page))
 }
 
@@ -288,12 +241,10 @@ pub async fn alert_page(
     if let Some(number) = id.strip_suffix(".cap.xml") {
         return super::feeds::cap(&ctx, &headers, number).await;
     }
-    let Ok(id) = id.parse::<i64>() else {
+    let Some(alert) = archive::public_alert(&ctx, &id).await? else {
         return Ok(alert_not_found());
     };
-    let Some(alert) = ctx.store.public_alert(id).await? else {
-        return Ok(alert_not_found());
-    };
+    let id = alert.id;
     let rendered = crate::domain::alert::render_markdown(&alert.body_markdown);
     let (sent, sent_iso) = uk_date(alert.sent_at);
     let url = ctx.link(&format!("/alerts/{id}"));
@@ -433,7 +384,11 @@ pub fn alert_json(ctx: &AppState, alert: &PublicAlert, snippet: Option<&str>) ->
     })
 }
 
-fn api_problem(status: StatusCode, message: &str, problems: &[FilterProblem]) -> Response {
+pub(super) fn api_problem(
+    status: StatusCode,
+    message: &str,
+    problems: &[FilterProblem],
+) -> Response {
     (
         status,
         Json(json!({ "error": message, "errors": problems })),
@@ -454,29 +409,22 @@ pub async fn api_list(
             &[],
         ));
     };
-    let filter = match archive::filter(&ctx, &query).await? {
-        Ok(filter) => filter,
-        Err(problems) => {
-            return Ok(api_problem(
-                StatusCode::BAD_REQUEST,
-                "The filters have problems",
-                &problems,
-            ))
-        }
+    let listing = match archive::list(&ctx, &query).await {
+        Ok(listing) => listing,
+        Err(error @ ArchiveError::Filters(_)) => return Ok(error.into_response()),
+        Err(ArchiveError::Unexpected(error)) => return Err(error.into()),
     };
-    let (hits, next) = archive::page(&ctx, &filter).await?;
     let body = json!({
-        "alerts": hits
+        "alerts": listing.hits
             .iter()
             .map(|h| alert_json(&ctx, &h.alert, h.snippet.as_deref()))
             .collect::<Vec<_>>(),
-        "next_cursor": next,
+        "next_cursor": listing.next,
     });
-    let changed = ctx.store.archive_changed_at().await?;
     Ok(cached(
         &headers,
         "application/json",
-        changed,
+        listing.changed_at,
         serde_json::to_vec(&body)?,
     ))
 }
@@ -487,11 +435,7 @@ pub async fn api_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> WebResult<Response> {
-    let alert = match id.parse::<i64>() {
-        Ok(id) => ctx.store.public_alert(id).await?,
-        Err(_) => None,
-    };
-    let Some(alert) = alert else {
+    let Some(alert) = archive::public_alert(&ctx, &id).await? else {
         return Ok(api_problem(
             StatusCode::NOT_FOUND,
             "There is no public alert with that id",

@@ -1,6 +1,11 @@
-//! How unexpected failures reach a browser or an API client: an opaque 500, with the detail in
-//! the log only.
+//! How failures reach a browser or an API client. Each use case's error says what HTTP status it
+//! is, here and nowhere else (`UseCaseError`); an unexpected failure is an opaque 500, with the
+//! detail in the log only.
 
+use crate::services::archive::ArchiveError;
+use crate::services::postcodes::LookupError;
+use crate::services::staff::StaffError;
+use crate::services::subscriptions::{LinkProblem, MobileCodeError, SubscriptionError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -29,3 +34,76 @@ impl IntoResponse for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// A use case's error as the HTTP status that answers it.
+pub trait UseCaseError {
+    fn status_code(&self) -> StatusCode;
+}
+
+impl UseCaseError for SubscriptionError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            SubscriptionError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            SubscriptionError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            SubscriptionError::Link(problem) => problem.status_code(),
+            SubscriptionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for LinkProblem {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::NOT_FOUND
+    }
+}
+
+impl UseCaseError for MobileCodeError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            MobileCodeError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+impl UseCaseError for StaffError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            StaffError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StaffError::Refused(_) => StatusCode::CONFLICT,
+            StaffError::Forbidden => StatusCode::FORBIDDEN,
+            StaffError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for ArchiveError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ArchiveError::Filters(_) => StatusCode::BAD_REQUEST,
+            ArchiveError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for LookupError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            LookupError::Unreadable(_) => StatusCode::BAD_REQUEST,
+            LookupError::Place(_) => StatusCode::NOT_FOUND,
+            LookupError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The public API's answer to a listing it could not make.
+impl IntoResponse for ArchiveError {
+    fn into_response(self) -> Response {
+        match self {
+            ArchiveError::Filters(ref problems) => {
+                super::archive::api_problem(self.status_code(), &self.to_string(), problems)
+            }
+            ArchiveError::Unexpected(error) => WebError(error).into_response(),
+        }
+    }
+}

@@ -128,7 +128,7 @@ pub async fn reply(
         return Ok(link_gone());
     };
     let problem = if !csrf::verify(&ctx, &jar, &form.csrf) {
-        "This form had expired. Your message is below: send it again."
+        "This form had expired. Your message is below: send it again.".to_owned()
     } else {
         match feedback::reply(&ctx, &alert, &subscriber, &form.body).await? {
             ReplyOutcome::Sent => return Ok(views::message_page(
@@ -147,11 +147,11 @@ pub async fn reply(
                 )
                     .into_response())
             }
-            ReplyOutcome::Invalid(problem) => problem,
+            ReplyOutcome::Invalid(problem) => problem.to_string(),
         }
     };
     let (jar, csrf) = csrf::issue(&ctx, jar);
-    let page = reply_page(&alert, &token, csrf, &form.body, problem);
+    let page = reply_page(&alert, &token, csrf, &form.body, &problem);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, views::render(&page)).into_response())
 }
 

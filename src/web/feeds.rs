@@ -2,18 +2,15 @@
 //! organisation and kind of message; each alert as an OASIS CAP 1.2 document; an Atom index of
 //! the CAP documents.
 
-use super::archive::cached;
+use super::conditional::cached;
 use super::error::WebResult;
 use super::views;
 use super::AppState;
 use crate::feeds::{self, FeedInfo};
-use crate::store::ArchiveFilter;
+use crate::services::feeds::{self as feed_service, FeedAlerts, Narrowing};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-/// Entries in a feed.
-const FEED_ENTRIES: i64 = 50;
 
 fn not_found(what: &str) -> Response {
     (
@@ -44,16 +41,8 @@ fn base_url(ctx: &AppState) -> String {
 
 /// `GET /alerts/{id}.cap.xml`.
 pub async fn cap(ctx: &AppState, headers: &HeaderMap, number: &str) -> WebResult<Response> {
-    let alert = match number.parse::<i64>() {
-        Ok(id) => ctx.store.public_alert(id).await?,
-        Err(_) => None,
-    };
-    let Some(alert) = alert else {
+    let Some((alert, original)) = feed_service::cap_alert(ctx, number).await? else {
         return Ok(not_found("that alert"));
-    };
-    let original = match alert.follows_alert_id {
-        Some(id) => ctx.store.public_alert(id).await?,
-        None => None,
     };
     let xml = feeds::cap(
         &alert,
@@ -75,33 +64,28 @@ pub async fn whole(
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> WebResult<Response> {
-    let filter = ArchiveFilter {
-        limit: FEED_ENTRIES,
-        ..ArchiveFilter::default()
-    };
     match file.as_str() {
         "all.atom" | "all.json" => {
             let format = file.rsplit('.').next().unwrap_or_default().to_owned();
+            let alerts = feed_service::whole(&ctx).await?;
             feed(
                 &ctx,
                 &headers,
-                filter,
+                alerts,
                 "All alerts",
                 "/alerts",
                 &file,
                 &format,
             )
-            .await
         }
         "cap.atom" => {
-            let alerts = alerts(&ctx, &filter).await?;
+            let FeedAlerts { alerts, changed_at } = feed_service::whole(&ctx).await?;
             let info = info(&ctx, "Alerts as CAP 1.2", "/alerts", "/feeds/cap.atom");
             let body = feeds::cap_index(&info, &alerts, &base_url(&ctx));
-            let changed = ctx.store.archive_changed_at().await?;
             Ok(cached(
                 &headers,
                 "application/atom+xml; charset=utf-8",
-                changed,
+                changed_at,
                 body.into_bytes(),
             ))
         }
@@ -122,65 +106,25 @@ pub async fn narrowed(
     else {
         return Ok(not_found("that name"));
     };
-    let mut filter = ArchiveFilter {
-        limit: FEED_ENTRIES,
-        ..ArchiveFilter::default()
-    };
-    let (title, page) = match kind.as_str() {
-        "district" => {
-            let districts = ctx.store.districts().await?;
-            let Some(district) = districts.iter().find(|d| d.code == key) else {
-                return Ok(not_found("that district"));
-            };
-            filter.district = Some(district.code.clone());
-            let name = district
-                .name
-                .clone()
-                .unwrap_or_else(|| district.code.clone());
-            (
-                format!("Alerts for {name}"),
-                format!("/alerts?place={}", district.code),
-            )
-        }
-        "provider" => {
-            let providers = ctx.store.providers().await?;
-            let Some(provider) = providers.iter().find(|p| p.slug == key) else {
-                return Ok(not_found("that organisation"));
-            };
-            filter.provider = Some(provider.slug.clone());
-            (
-                format!("Alerts from {}", provider.name),
-                format!("/alerts?provider={}", provider.slug),
-            )
-        }
-        "type" => {
-            let types = ctx.store.message_types().await?;
-            let Some(message_type) = types.iter().find(|t| t.slug == key) else {
-                return Ok(not_found("that kind of message"));
-            };
-            filter.message_type = Some(message_type.slug.clone());
-            (
-                format!("{} alerts", message_type.name),
-                format!("/alerts?type={}", message_type.slug),
-            )
-        }
+    let (narrowing, unknown) = match kind.as_str() {
+        "district" => (Narrowing::District, "that district"),
+        "provider" => (Narrowing::Provider, "that organisation"),
+        "type" => (Narrowing::MessageType, "that kind of message"),
         _ => return Ok(not_found("that name")),
     };
+    let Some(narrowed) = feed_service::narrowed(&ctx, narrowing, key).await? else {
+        return Ok(not_found(unknown));
+    };
     let path = format!("{kind}/{file}");
-    feed(&ctx, &headers, filter, &title, &page, &path, format).await
-}
-
-async fn alerts(
-    ctx: &AppState,
-    filter: &ArchiveFilter,
-) -> anyhow::Result<Vec<crate::store::PublicAlert>> {
-    Ok(ctx
-        .store
-        .public_alerts(filter)
-        .await?
-        .into_iter()
-        .map(|hit| hit.alert)
-        .collect())
+    feed(
+        &ctx,
+        &headers,
+        narrowed.alerts,
+        &narrowed.title,
+        &narrowed.page,
+        &path,
+        format,
+    )
 }
 
 fn info(ctx: &AppState, title: &str, page: &str, path: &str) -> FeedInfo {
@@ -192,25 +136,23 @@ fn info(ctx: &AppState, title: &str, page: &str, path: &str) -> FeedInfo {
     }
 }
 
-async fn feed(
+fn feed(
     ctx: &AppState,
     headers: &HeaderMap,
-    filter: ArchiveFilter,
+    FeedAlerts { alerts, changed_at }: FeedAlerts,
     title: &str,
     page: &str,
     file: &str,
     format: &str,
 ) -> WebResult<Response> {
-    let alerts = alerts(ctx, &filter).await?;
-    let changed = ctx.store.archive_changed_at().await?;
     let mut info = info(ctx, title, page, &format!("/feeds/{file}"));
-    info.updated = alerts.first().map_or(changed, |a| a.sent_at);
+    info.updated = alerts.first().map_or(changed_at, |a| a.sent_at);
     Ok(if format == "json" {
         let body = feeds::json_feed(&info, &alerts, &base_url(ctx));
         cached(
             headers,
             "application/feed+json",
-            changed,
+            changed_at,
             serde_json::to_vec(&body)?,
         )
     } else {
@@ -218,7 +160,7 @@ async fn feed(
         cached(
             headers,
             "application/atom+xml; charset=utf-8",
-            changed,
+            changed_at,
             body.into_bytes(),
         )
     })

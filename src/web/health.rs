@@ -1,6 +1,7 @@
 //! Health checks: `/healthz` says the process is up; `/readyz` says it can reach its database.
 
 use super::AppState;
+use crate::services::health;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,16 +12,17 @@ pub async fn healthz() -> Json<serde_json::Value> {
 }
 
 pub async fn readyz(State(ctx): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    match ctx.store.ping().await {
+    let readiness = health::ready(&ctx).await;
+    match readiness.reachable {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": ctx.store.backend() })),
+            Json(json!({ "status": "ready", "database": readiness.backend })),
         ),
         Err(error) => {
             tracing::warn!(error = %error, "not ready: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": ctx.store.backend() })),
+                Json(json!({ "status": "unavailable", "database": readiness.backend })),
             )
         }
     }

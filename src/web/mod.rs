@@ -5,6 +5,7 @@ mod admin;
 mod alerts;
 mod api;
 mod archive;
+mod conditional;
 mod csrf;
 mod error;
 mod feedback;
@@ -12,6 +13,7 @@ mod feeds;
 mod health;
 mod page_cache;
 mod pages;
+mod permission;
 mod staff;
 mod views;
 

@@ -11,7 +11,7 @@
 //! out of reach) every page is rendered afresh, and no page is kept longer than a minute
 //! whatever the looks say.
 
-use super::archive::not_modified;
+use super::conditional::not_modified;
 use super::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -324,7 +324,7 @@ impl PageCache {
 pub async fn watch_archive(cache: Arc<PageCache>, shutdown: CancellationToken) {
     let mut failing = false;
     loop {
-        match cache.ctx.store.archive_changed_at().await {
+        match crate::services::archive::changed_at(&cache.ctx).await {
             Ok(changed_at) => {
                 cache.saw(changed_at, chrono::Utc::now().timestamp());
                 if failing {

@@ -3,14 +3,17 @@
 //! successful POST the browser is redirected, so a refresh or a double click repeats nothing.
 
 use super::csrf;
-use super::error::WebResult;
+use super::error::{UseCaseError, WebResult};
+use super::permission::{ManageLink, UnsubscribeLink};
 use super::views::{self, ConfirmActionPage, FormView, ManagePage, SignUpPage};
 use super::{AppState, ClientIp};
 use crate::domain::subscriber::{FieldErrors, PlaceInput, SignUpInput};
+use crate::services::catalogue::{self, Catalogue};
 use crate::services::subscriptions::{
-    self as subs, ConfirmationLink, LinkProblem, PreferencesSaved, SubscriptionError,
+    self as subs, ConfirmationLink, LinkProblem, MobileCodeError, PreferencesSaved,
+    SubscriptionError,
 };
-use crate::store::{ConfirmOutcome, Subscriber, SubscriberStatus};
+use crate::store::{ConfirmOutcome, SubscriberStatus};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -81,26 +84,44 @@ async fn sign_up_page(
     problem: Option<String>,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let providers = ctx.store.providers().await?;
-    let types = ctx.store.message_types().await?;
+    let catalogue = catalogue::catalogue(ctx).await?;
+    Ok(sign_up_with(
+        ctx, jar, &catalogue, input, errors, problem, status,
+    ))
+}
+
+fn sign_up_with(
+    ctx: &AppState,
+    jar: CookieJar,
+    catalogue: &Catalogue,
+    input: &SignUpInput,
+    errors: FieldErrors,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
     let (jar, token) = csrf::issue(ctx, jar);
-    let form = FormView::from_input(input, &providers, &types, token, errors);
-    Ok((status, jar, views::render(&SignUpPage { form, problem })).into_response())
+    let form = FormView::from_input(
+        input,
+        &catalogue.providers,
+        &catalogue.message_types,
+        token,
+        errors,
+    );
+    (status, jar, views::render(&SignUpPage { form, problem })).into_response()
 }
 
 pub async fn sign_up_form(State(ctx): State<AppState>, jar: CookieJar) -> WebResult<Response> {
-    let providers = ctx.store.providers().await?;
-    let types = ctx.store.message_types().await?;
-    let input = views::default_input(&providers, &types);
-    sign_up_page(
+    let catalogue = catalogue::catalogue(&ctx).await?;
+    let input = views::default_input(&catalogue.providers, &catalogue.message_types);
+    Ok(sign_up_with(
         &ctx,
         jar,
+        &catalogue,
         &input,
         FieldErrors::default(),
         None,
         StatusCode::OK,
-    )
-    .await
+    ))
 }
 
 pub async fn sign_up(
@@ -124,30 +145,19 @@ pub async fn sign_up(
     }
     match subs::sign_up(&ctx, &input, &ip).await {
         Ok(()) => Ok(Redirect::to("/signup/check-your-email").into_response()),
-        Err(SubscriptionError::Invalid(errors)) => {
-            sign_up_page(
-                &ctx,
-                jar,
-                &input,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(error) => {
+            let status = error.status_code();
+            match error {
+                SubscriptionError::Invalid(errors) => {
+                    sign_up_page(&ctx, jar, &input, errors, None, status).await
+                }
+                SubscriptionError::RateLimited => {
+                    let problem = Some(error.to_string());
+                    sign_up_page(&ctx, jar, &input, FieldErrors::default(), problem, status).await
+                }
+                error => Err(error.into()),
+            }
         }
-        Err(SubscriptionError::RateLimited) => {
-            let problem = Some(SubscriptionError::RateLimited.to_string());
-            sign_up_page(
-                &ctx,
-                jar,
-                &input,
-                FieldErrors::default(),
-                problem,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(SubscriptionError::Unexpected(error)) => Err(error.into()),
     }
 }
 
@@ -167,13 +177,13 @@ pub async fn check_your_email(State(ctx): State<AppState>) -> Response {
     )
 }
 
-fn link_problem(problem: LinkProblem) -> Response {
+pub(super) fn link_problem(problem: LinkProblem) -> Response {
     let link = match problem {
         LinkProblem::Expired => Some(("/signup", "Sign up again")),
         _ => None,
     };
     (
-        StatusCode::NOT_FOUND,
+        problem.status_code(),
         views::message_page("This link cannot be used", &[&problem.to_string()], link),
     )
         .into_response()
@@ -185,13 +195,11 @@ pub async fn confirm_form(
     State(ctx): State<AppState>,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    let subscriber = match subs::read_confirmation(&ctx, &token)
-        .await
-        .map_err(unexpected)?
-    {
+    let subscriber = match subs::read_confirmation(&ctx, &token).await {
         Ok(ConfirmationLink::Waiting(subscriber)) => subscriber,
         Ok(ConfirmationLink::Used) => return Ok(already_confirmed()),
-        Err(problem) => return Ok(link_problem(problem)),
+        Err(SubscriptionError::Link(problem)) => return Ok(link_problem(problem)),
+        Err(error) => return Err(error.into()),
     };
     let page = ConfirmActionPage {
         title: "Confirm your subscription".into(),
@@ -223,15 +231,13 @@ pub async fn confirm(
     State(ctx): State<AppState>,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    let confirmation = match subs::confirm_email(&ctx, &token)
-        .await
-        .map_err(unexpected)?
-    {
+    let confirmation = match subs::confirm_email(&ctx, &token).await {
         Ok(confirmation) if confirmation.outcome == ConfirmOutcome::AlreadyConfirmed => {
             return Ok(already_confirmed())
         }
         Ok(confirmation) => confirmation,
-        Err(problem) => return Ok(link_problem(problem)),
+        Err(SubscriptionError::Link(problem)) => return Ok(link_problem(problem)),
+        Err(error) => return Err(error.into()),
     };
     let manage = format!(
         "/manage/{}",
@@ -248,65 +254,81 @@ pub async fn confirm(
     ))
 }
 
-async fn subscriber_or_problem(
-    ctx: &AppState,
-    purpose: &str,
-    token: &str,
-) -> WebResult<Result<Subscriber, Response>> {
-    Ok(subs::subscriber_for_link(ctx, purpose, token)
-        .await
-        .map_err(unexpected)?
-        .map_err(link_problem))
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct ManageQuery {
     saved: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn manage_page(
-    ctx: &AppState,
-    jar: CookieJar,
-    token: &str,
-    subscriber: &Subscriber,
-    input: &SignUpInput,
+/// The manage page as one resident's link shows it: their choices (or what they just typed),
+/// with any problems, and the status to answer with.
+struct ManageView<'a> {
+    link: &'a ManageLink,
+    input: SignUpInput,
     errors: FieldErrors,
-    code_error: &str,
+    /// What is wrong with the mobile code they entered or asked for.
+    code_error: String,
     notice: Option<String>,
     problem: Option<String>,
     status: StatusCode,
-) -> WebResult<Response> {
-    let providers = ctx.store.providers().await?;
-    let types = ctx.store.message_types().await?;
+}
+
+impl<'a> ManageView<'a> {
+    /// The page with the resident's saved choices and nothing to report.
+    fn of(link: &'a ManageLink) -> ManageView<'a> {
+        ManageView {
+            link,
+            input: views::input_from(&link.subscriber.preferences),
+            errors: FieldErrors::default(),
+            code_error: String::new(),
+            notice: None,
+            problem: None,
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The form came from an expired page or another site.
+    fn expired(self) -> ManageView<'a> {
+        ManageView {
+            problem: Some(FORM_EXPIRED.to_owned()),
+            status: StatusCode::FORBIDDEN,
+            ..self
+        }
+    }
+}
+
+async fn manage_page(ctx: &AppState, jar: CookieJar, view: ManageView<'_>) -> WebResult<Response> {
+    let catalogue = catalogue::catalogue(ctx).await?;
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let form = FormView::from_input(input, &providers, &types, csrf, errors);
+    let subscriber = &view.link.subscriber;
+    let form = FormView::from_input(
+        &view.input,
+        &catalogue.providers,
+        &catalogue.message_types,
+        csrf,
+        view.errors,
+    );
     let page = ManagePage {
         form,
-        token: token.to_owned(),
+        token: view.link.token.clone(),
         email: subscriber.email.clone(),
         status: subscriber.status.as_str(),
         mobile: subscriber.preferences.mobile.as_ref().map(|m| m.national()),
         mobile_confirmed: subscriber.mobile_confirmed_at.is_some(),
         mobile_code_waiting: subscriber.mobile_code_hash.is_some(),
-        code_error: code_error.to_owned(),
-        notice,
-        problem,
+        code_error: view.code_error,
+        notice: view.notice,
+        problem: view.problem,
     };
-    Ok((status, jar, views::render(&page)).into_response())
+    Ok((view.status, jar, views::render(&page)).into_response())
 }
 
 pub async fn manage_form(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     Query(query): Query<ManageQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
     let notice = match query.saved.as_deref() {
         Some("preferences") => Some("Your changes have been saved.".to_owned()),
         Some("code-sent") => Some("Your changes have been saved. We have texted a 6-digit code to your mobile: enter it below to receive text messages.".to_owned()),
@@ -314,72 +336,48 @@ pub async fn manage_form(
         Some("code-resent") => Some("We have sent you a new code.".to_owned()),
         _ => None,
     };
-    let input = views::input_from(&subscriber.preferences);
-    manage_page(
-        &ctx,
-        jar,
-        &token,
-        &subscriber,
-        &input,
-        FieldErrors::default(),
-        "",
+    let view = ManageView {
         notice,
-        None,
-        StatusCode::OK,
-    )
-    .await
+        ..ManageView::of(&link)
+    };
+    manage_page(&ctx, jar, view).await
 }
 
 pub async fn manage_save(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     jar: CookieJar,
     Form(form): Form<PreferencesForm>,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
     let input = form.input();
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(FORM_EXPIRED.to_owned());
-        return manage_page(
-            &ctx,
-            jar,
-            &token,
-            &subscriber,
-            &input,
-            FieldErrors::default(),
-            "",
-            None,
-            problem,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        let view = ManageView {
+            input,
+            ..ManageView::of(&link)
+        };
+        return manage_page(&ctx, jar, view.expired()).await;
     }
-    match subs::update_preferences(&ctx, &subscriber, &input).await {
+    let token = &link.token;
+    match subs::update_preferences(&ctx, &link.subscriber, &input).await {
         Ok(PreferencesSaved::Saved) => {
             Ok(Redirect::to(&format!("/manage/{token}?saved=preferences")).into_response())
         }
         Ok(PreferencesSaved::SavedMobileCodeSent) => {
             Ok(Redirect::to(&format!("/manage/{token}?saved=code-sent")).into_response())
         }
-        Err(SubscriptionError::Invalid(errors)) => {
-            manage_page(
-                &ctx,
-                jar,
-                &token,
-                &subscriber,
-                &input,
+        Err(error) => {
+            let status = error.status_code();
+            let SubscriptionError::Invalid(errors) = error else {
+                return Err(error.into());
+            };
+            let view = ManageView {
+                input,
                 errors,
-                "",
-                None,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+                status,
+                ..ManageView::of(&link)
+            };
+            manage_page(&ctx, jar, view).await
         }
-        Err(error) => Err(unexpected(error)),
     }
 }
 
@@ -392,50 +390,23 @@ pub struct CodeForm {
 
 pub async fn mobile_code(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
-    let input = views::input_from(&subscriber.preferences);
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(FORM_EXPIRED.to_owned());
-        return manage_page(
-            &ctx,
-            jar,
-            &token,
-            &subscriber,
-            &input,
-            FieldErrors::default(),
-            "",
-            None,
-            problem,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return manage_page(&ctx, jar, ManageView::of(&link).expired()).await;
     }
-    match subs::confirm_mobile(&ctx, &subscriber, &form.code)
-        .await
-        .map_err(unexpected)?
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/manage/{token}?saved=mobile")).into_response()),
-        Err(message) => {
-            manage_page(
-                &ctx,
-                jar,
-                &token,
-                &subscriber,
-                &input,
-                FieldErrors::default(),
-                message,
-                None,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    match subs::confirm_mobile(&ctx, &link.subscriber, &form.code).await {
+        Ok(()) => Ok(Redirect::to(&format!("/manage/{}?saved=mobile", link.token)).into_response()),
+        Err(MobileCodeError::Unexpected(error)) => Err(error.into()),
+        Err(error) => {
+            let view = ManageView {
+                code_error: error.to_string(),
+                status: error.status_code(),
+                ..ManageView::of(&link)
+            };
+            manage_page(&ctx, jar, view).await
         }
     }
 }
@@ -448,63 +419,31 @@ pub struct CsrfOnly {
 
 pub async fn mobile_code_resend(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     jar: CookieJar,
     Form(form): Form<CsrfOnly>,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
-    let input = views::input_from(&subscriber.preferences);
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(FORM_EXPIRED.to_owned());
-        return manage_page(
-            &ctx,
-            jar,
-            &token,
-            &subscriber,
-            &input,
-            FieldErrors::default(),
-            "",
-            None,
-            problem,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return manage_page(&ctx, jar, ManageView::of(&link).expired()).await;
     }
-    match subs::resend_mobile_code(&ctx, &subscriber).await {
-        Ok(()) => Ok(Redirect::to(&format!("/manage/{token}?saved=code-resent")).into_response()),
-        Err(SubscriptionError::RateLimited) => {
-            let message =
-                "You have asked for several codes in the last hour. Wait a while, then ask again.";
-            manage_page(
-                &ctx,
-                jar,
-                &token,
-                &subscriber,
-                &input,
-                FieldErrors::default(),
-                message,
-                None,
-                None,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
+    match subs::resend_mobile_code(&ctx, &link.subscriber).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/manage/{}?saved=code-resent", link.token)).into_response())
         }
-        Err(error) => Err(unexpected(error)),
+        Err(error @ SubscriptionError::RateLimited) => {
+            let view = ManageView {
+                code_error: "You have asked for several codes in the last hour. Wait a while, then ask again.".to_owned(),
+                status: error.status_code(),
+                ..ManageView::of(&link)
+            };
+            manage_page(&ctx, jar, view).await
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
-pub async fn download_data(
-    State(ctx): State<AppState>,
-    Path(token): Path<String>,
-) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
-    let data = subs::export(&ctx, &subscriber).await.map_err(unexpected)?;
+pub async fn download_data(State(ctx): State<AppState>, link: ManageLink) -> WebResult<Response> {
+    let data = subs::export(&ctx, &link.subscriber).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -520,12 +459,10 @@ pub async fn download_data(
 
 pub async fn erase_form(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    if let Err(page) = subscriber_or_problem(&ctx, "manage", &token).await? {
-        return Ok(page);
-    }
+    let token = &link.token;
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let page = ConfirmActionPage {
         title: "Delete your account".into(),
@@ -545,26 +482,22 @@ pub async fn erase_form(
 
 pub async fn erase(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    link: ManageLink,
     jar: CookieJar,
     Form(form): Form<CsrfOnly>,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "manage", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok((
             StatusCode::FORBIDDEN,
             views::message_page(
                 "Your account has not been deleted",
                 &[FORM_EXPIRED],
-                Some((&format!("/manage/{token}/erase"), "Try again")),
+                Some((&format!("/manage/{}/erase", link.token), "Try again")),
             ),
         )
             .into_response());
     }
-    subs::erase(&ctx, &subscriber).await.map_err(unexpected)?;
+    subs::erase(&ctx, &link.subscriber).await?;
     Ok(views::message_page(
         "Your account has been deleted",
         &["We have deleted everything we held about you. You will receive no more alerts."],
@@ -574,12 +507,8 @@ pub async fn erase(
 
 pub async fn unsubscribe_form(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    UnsubscribeLink { subscriber, token }: UnsubscribeLink,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "unsubscribe", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
     if subscriber.status == SubscriberStatus::Unsubscribed {
         return Ok(unsubscribed_page());
     }
@@ -606,15 +535,9 @@ pub async fn unsubscribe_form(
 
 pub async fn unsubscribe(
     State(ctx): State<AppState>,
-    Path(token): Path<String>,
+    UnsubscribeLink { subscriber, .. }: UnsubscribeLink,
 ) -> WebResult<Response> {
-    let subscriber = match subscriber_or_problem(&ctx, "unsubscribe", &token).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
-    subs::unsubscribe(&ctx, &subscriber)
-        .await
-        .map_err(unexpected)?;
+    subs::unsubscribe(&ctx, &subscriber).await?;
     Ok(unsubscribed_page())
 }
 
@@ -668,8 +591,4 @@ pub async fn not_found() -> Response {
         ),
     )
         .into_response()
-}
-
-fn unexpected(error: SubscriptionError) -> super::error::WebError {
-    super::error::WebError(anyhow::Error::new(error))
 }

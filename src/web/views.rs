@@ -3,8 +3,21 @@
 
 use crate::domain::subscriber::{FieldErrors, PlaceInput, Preferences, SignUpInput, MAX_PLACES};
 use crate::domain::{MessageType, Priority, Provider};
+use crate::store::AlertStatus;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+
+/// An alert's status as staff pages name it.
+pub fn alert_status_label(status: AlertStatus) -> &'static str {
+    match status {
+        AlertStatus::Draft => "Draft",
+        AlertStatus::AwaitingApproval => "Waiting for approval",
+        AlertStatus::Ready => "Ready to send",
+        AlertStatus::Scheduled => "Scheduled",
+        AlertStatus::Queued => "Sent",
+        AlertStatus::Cancelled => "Cancelled",
+    }
+}
 
 /// A checkbox in a list of choices.
 pub struct Choice {

@@ -1,0 +1,150 @@
+//! What the senders' pages read: their alert list, what the compose form offers to choose from
+//! (organisations, kinds of message, the force's districts), a follow-up's form filled in from
+//! the alert it follows, and a sent alert's delivery report.
+
+use super::alerts::{visible_alert, AlertInput};
+use super::staff::{Actor, StaffError};
+use super::AppContext;
+use crate::geo::target::{AreaTarget, Shape};
+use crate::store::{Alert, AlertStatus, DeliveryReport, StaffMember};
+
+/// How many alerts the staff home lists.
+const HOME_ALERTS: i64 = 200;
+
+/// The newest alerts `staff` may see: their organisation's, or everyone's for an admin.
+pub async fn staff_alerts(ctx: &AppContext, staff: &StaffMember) -> Result<Vec<Alert>, StaffError> {
+    let scope = (!staff.permissions.admin).then_some(staff.provider_id);
+    Ok(ctx.store.list_alerts(scope, HOME_ALERTS).await?)
+}
+
+/// What the compose form offers: (slug, name) pairs, and (code, name) for the force's districts.
+pub struct ComposeChoices {
+    /// The organisations `staff` may write for.
+    pub providers: Vec<(String, String)>,
+    pub message_types: Vec<(String, String)>,
+    pub force_districts: Vec<(String, String)>,
+}
+
+pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> Result<ComposeChoices, StaffError> {
+    let providers = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .filter(|p| staff.permissions.admin || p.id == staff.provider_id)
+        .map(|p| (p.slug, p.name))
+        .collect();
+    let message_types = ctx
+        .store
+        .message_types()
+        .await?
+        .into_iter()
+        .map(|m| (m.slug, m.name))
+        .collect();
+    let force_districts = ctx
+        .store
+        .districts()
+        .await?
+        .into_iter()
+        .filter(|d| crate::geo::districts::FORCE_DISTRICTS.contains(&d.code.as_str()))
+        .map(|d| (d.name.clone().unwrap_or_else(|| d.code.clone()), d.code))
+        .map(|(name, code)| (code, name))
+        .collect();
+    Ok(ComposeChoices {
+        providers,
+        message_types,
+        force_districts,
+    })
+}
+
+/// A new alert's form: blank for the sender's organisation, or, following up alert `follows`,
+/// an update (or with `cancel`, a withdrawal) filled in from it. `None` when there is no sent
+/// alert `follows` the sender may see.
+pub async fn new_alert_form(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    follows: Option<i64>,
+    cancel: bool,
+) -> Result<Option<AlertInput>, StaffError> {
+    let staff = actor
+        .staff
+        .ok_or_else(|| anyhow::anyhow!("needs a signed-in member of staff"))?;
+    let mut form = AlertInput {
+        provider: super::catalogue::provider_slug(ctx, staff.provider_id).await?,
+        priority: "3".into(),
+        circle_unit: "km".into(),
+        exclude_unit: "km".into(),
+        ..AlertInput::default()
+    };
+    let Some(original) = follows else {
+        return Ok(Some(form));
+    };
+    let original = match visible_alert(ctx, actor, original).await? {
+        Some(alert) if alert.status == AlertStatus::Queued => alert,
+        _ => return Ok(None),
+    };
+    form.follows = Some(original.id);
+    form.follow_up = if cancel { "cancel" } else { "update" }.into();
+    form.title = format!(
+        "{}: {}",
+        if cancel { "Withdrawn" } else { "Update" },
+        original.content.title
+    );
+    form.body = if cancel {
+        format!("This alert has been withdrawn: {}.", original.content.title)
+    } else {
+        original.content.body_markdown.clone()
+    };
+    form.message_type = ctx
+        .store
+        .message_types()
+        .await?
+        .into_iter()
+        .find(|m| m.id == original.content.message_type_id)
+        .map(|m| m.slug)
+        .unwrap_or_default();
+    form.priority = original.content.priority.to_string();
+    if let Ok(target) = serde_json::from_str::<AreaTarget>(&original.content.target_json) {
+        fill_target(&mut form, &target);
+    }
+    Ok(Some(form))
+}
+
+/// Puts a stored target back into the form's fields (for follow-ups).
+fn fill_target(form: &mut AlertInput, target: &AreaTarget) {
+    for shape in &target.include {
+        match shape {
+            Shape::ForceArea => form.force_area = Some("on".into()),
+            Shape::Districts { codes } => form.districts = codes.clone(),
+            Shape::Circle {
+                easting,
+                northing,
+                radius_m,
+                label,
+            } => {
+                form.circle_centre = label.clone();
+                form.circle_grid = format!("{easting},{northing}");
+                form.circle_radius = format!("{}", radius_m / 1000.0);
+                form.circle_unit = "km".into();
+            }
+            Shape::Polygon { .. } => {
+                form.polygon = crate::geo::target::polygon_to_geojson(shape)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    }
+    for shape in &target.exclude {
+        if let Shape::Districts { codes } = shape {
+            form.exclude_districts = codes.clone();
+        }
+    }
+}
+
+/// How a sent alert's delivery stands.
+pub async fn delivery_report(
+    ctx: &AppContext,
+    alert_id: i64,
+) -> Result<DeliveryReport, StaffError> {
+    Ok(ctx.store.delivery_report(alert_id).await?)
+}

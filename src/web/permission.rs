@@ -1,0 +1,142 @@
+//! Who may open a page, as extractors whose rejection is the response: a member of staff with
+//! the admin or the sender permission (a refusal is audited and answered with the "You may not
+//! do that" page), and a resident's manage or unsubscribe link (a link that cannot be used is
+//! answered with the page that says why). A handler that takes one of these runs only for
+//! someone allowed in.
+//!
+//! Writes whose service checks the permission itself (it audits the refusal with what was being
+//! changed) take `SignedInStaff` and let the service refuse.
+
+use super::error::WebError;
+use super::staff::{actor, forbidden, SignedInStaff};
+use super::{pages, AppState, ClientIp};
+use crate::services::staff as staff_service;
+use crate::services::subscriptions::{self as subs, SubscriptionError};
+use crate::store::{StaffMember, Subscriber};
+use axum::extract::{FromRequestParts, MatchedPath, Path};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+/// A signed-in member of staff with the admin permission.
+pub struct AdminStaff(pub StaffMember);
+
+/// What a refused visit to an admin route is audited as.
+fn admin_action(route: &str) -> &'static str {
+    match route {
+        "/staff/admin/staff" => "view-staff",
+        "/staff/admin/staff/new" => "create-staff",
+        "/staff/admin/staff/{public_id}/edit" => "change-staff",
+        "/staff/admin/audit" => "view-audit-log",
+        "/staff/admin/tokens" => "view-api-tokens",
+        "/staff/admin/organisations" => "view-organisations",
+        "/staff/admin/contact-problems" => "view-contact-problems",
+        "/staff/admin/contact-problems/{subscriber}/{channel}/lift" => "lift-contact-suspension",
+        _ => "view-admin-page",
+    }
+}
+
+impl FromRequestParts<AppState> for AdminStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.admin {
+            return Ok(AdminStaff(staff));
+        }
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or("", MatchedPath::as_str);
+        let action = admin_action(route);
+        Err(refused(parts, ctx, &staff, action, "admin pages", "not an admin").await)
+    }
+}
+
+/// A signed-in member of staff who may write alerts: a sender, or an admin.
+pub struct SenderStaff(pub StaffMember);
+
+impl FromRequestParts<AppState> for SenderStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.send || staff.permissions.admin {
+            return Ok(SenderStaff(staff));
+        }
+        Err(refused(parts, ctx, &staff, "compose", "new alert", "not a sender").await)
+    }
+}
+
+/// Audits a refusal, then answers with the "You may not do that" page. Failing to audit fails
+/// the request: an unrecorded refusal must not happen.
+async fn refused(
+    parts: &mut Parts,
+    ctx: &AppState,
+    staff: &StaffMember,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> Response {
+    let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, ctx).await;
+    match staff_service::audit(ctx, &actor(staff, &ip), action, subject, detail, true).await {
+        Ok(()) => forbidden(),
+        Err(error) => WebError::from(error).into_response(),
+    }
+}
+
+/// The resident a manage link (`/manage/{token}…`) belongs to, and the link's token.
+pub struct ManageLink {
+    pub subscriber: Subscriber,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for ManageLink {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (subscriber, token) = resident_link(parts, ctx, "manage").await?;
+        Ok(ManageLink { subscriber, token })
+    }
+}
+
+/// The resident an unsubscribe link (`/unsubscribe/{token}`) belongs to.
+pub struct UnsubscribeLink {
+    pub subscriber: Subscriber,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for UnsubscribeLink {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (subscriber, token) = resident_link(parts, ctx, "unsubscribe").await?;
+        Ok(UnsubscribeLink { subscriber, token })
+    }
+}
+
+async fn resident_link(
+    parts: &mut Parts,
+    ctx: &AppState,
+    purpose: &str,
+) -> Result<(Subscriber, String), Response> {
+    let Path(token) = Path::<String>::from_request_parts(parts, ctx)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match subs::subscriber_for_link(ctx, purpose, &token).await {
+        Ok(subscriber) => Ok((subscriber, token)),
+        Err(SubscriptionError::Link(problem)) => Err(pages::link_problem(problem)),
+        Err(error) => Err(WebError::from(error).into_response()),
+    }
+}
