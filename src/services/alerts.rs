@@ -662,7 +662,7 @@ pub async fn act(
             actor,
             action.name(),
             &subject,
-            &format!("not possible while {}", alert.status.label()),
+            &format!("not possible while {}", status_in_words(alert.status)),
             true,
         )
         .await?;
@@ -674,7 +674,7 @@ pub async fn act(
         AlertAction::Schedule(at) => chrono::DateTime::from_timestamp(at, 0)
             .map(|t| format!("for {}", t.format("%Y-%m-%d %H:%M UTC")))
             .unwrap_or_default(),
-        _ => to.label().to_owned(),
+        _ => status_in_words(to).to_owned(),
     };
     audit(ctx, actor, action.name(), &subject, &detail, false).await?;
     if to == AlertStatus::Queued {
@@ -706,4 +706,17 @@ pub async fn test_send(
         false,
     )
     .await
+}
+
+/// Where an alert is in its workflow, in the words senders see (on their pages and in the audit
+/// log).
+pub fn status_in_words(status: AlertStatus) -> &'static str {
+    match status {
+        AlertStatus::Draft => "Draft",
+        AlertStatus::AwaitingApproval => "Waiting for approval",
+        AlertStatus::Ready => "Ready to send",
+        AlertStatus::Scheduled => "Scheduled",
+        AlertStatus::Queued => "Sent",
+        AlertStatus::Cancelled => "Cancelled",
+    }
 }

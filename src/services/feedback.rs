@@ -2,7 +2,9 @@
 //! sender) and what the SMS gateway reports about texts (delivery-status callbacks).
 
 use super::AppContext;
-use crate::delivery::notify::{CallbackOutcome, StatusCallback};
+use crate::delivery::notify::CallbackOutcome;
+/// The gateway's delivery-status callback, as the web layer reads it.
+pub use crate::delivery::notify::StatusCallback;
 use crate::store::{AlertStatus, Subscriber};
 
 /// Longest reply a resident may send, in characters.

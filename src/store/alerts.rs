@@ -31,17 +31,6 @@ impl AlertStatus {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            AlertStatus::Draft => "Draft",
-            AlertStatus::AwaitingApproval => "Waiting for approval",
-            AlertStatus::Ready => "Ready to send",
-            AlertStatus::Scheduled => "Scheduled",
-            AlertStatus::Queued => "Sent",
-            AlertStatus::Cancelled => "Cancelled",
-        }
-    }
-
     fn parse(value: &str) -> StoreResult<Self> {
         Ok(match value {
             "draft" => AlertStatus::Draft,

@@ -294,7 +294,7 @@ pub async fn staff_new(
     let input = form.input();
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
-        errors.add("name", super::pages::FORM_EXPIRED);
+        errors.add("name", super::csrf::FORM_EXPIRED);
         return staff_new_page(&ctx, jar, me, &input, errors, StatusCode::FORBIDDEN).await;
     }
     match staff_service::create_staff(&ctx, &actor(me, &ip), &input).await {
@@ -537,7 +537,7 @@ pub async fn token_create(
     let me = &signed_in.staff;
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
-        errors.add("name", super::pages::FORM_EXPIRED);
+        errors.add("name", super::csrf::FORM_EXPIRED);
         return tokens_page(&ctx, jar, me, None, errors, StatusCode::FORBIDDEN).await;
     }
     match api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name).await {
@@ -643,7 +643,7 @@ pub async fn staff_edit(
     let which = StaffFormFor::Existing(&staff, active);
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
-        errors.add("name", super::pages::FORM_EXPIRED);
+        errors.add("name", super::csrf::FORM_EXPIRED);
         return staff_form_page(&ctx, jar, me, which, &input, errors, StatusCode::FORBIDDEN).await;
     }
     match staff_service::update_staff(&ctx, &actor(me, &ip), &staff, &input, active).await {

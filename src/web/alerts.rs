@@ -211,7 +211,7 @@ pub async fn compose(
     };
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
-        errors.add("title", super::pages::FORM_EXPIRED);
+        errors.add("title", super::csrf::FORM_EXPIRED);
         return compose_page(&ctx, jar, staff, input, None, errors, StatusCode::FORBIDDEN).await;
     }
     if form.action == "suggest" {
@@ -527,7 +527,7 @@ pub async fn action(
         Err(error) => return Err(error.into()),
     };
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(super::pages::FORM_EXPIRED.to_owned());
+        let problem = Some(super::csrf::FORM_EXPIRED.to_owned());
         return alert_page(
             &ctx,
             jar,

@@ -3,7 +3,7 @@
 //! Last-Modified and answer a matching conditional request with 304.
 
 use super::conditional::cached;
-use super::error::WebResult;
+use super::error::{api_problem, WebResult};
 use super::views;
 use super::AppState;
 use crate::services::archive::{self, ArchiveError, ArchiveQuery, FilterProblem};
@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
+
 use serde_json::json;
 
 fn html(request: &HeaderMap, last_modified: i64, page: &impl Template) -> Response {
@@ -382,18 +382,6 @@ pub fn alert_json(ctx: &AppState, alert: &PublicAlert, snippet: Option<&str>) ->
         "inferred": alert.imported_inferred,
         "snippet_html": snippet.map(archive::snippet_html),
     })
-}
-
-pub(super) fn api_problem(
-    status: StatusCode,
-    message: &str,
-    problems: &[FilterProblem],
-) -> Response {
-    (
-        status,
-        Json(json!({ "error": message, "errors": problems })),
-    )
-        .into_response()
 }
 
 /// `GET /api/v1/public/alerts`: the archive's list, with the page's filters and a cursor.

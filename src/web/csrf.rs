@@ -5,6 +5,10 @@ use super::AppState;
 use crate::services::tokens::random_id;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
+/// What a form whose CSRF check failed says (expired, or sent from another site).
+pub(super) const FORM_EXPIRED: &str =
+    "This form has expired or was sent from another site. Check your answers and send it again.";
+
 /// With `Secure` cookies the `__Host-` prefix stops a sibling subdomain from planting its own
 /// cookie (and so a token it knows); plain-HTTP demos cannot use the prefix.
 fn cookie_name(ctx: &AppState) -> &'static str {

@@ -3,11 +3,14 @@
 //! detail in the log only.
 
 use crate::services::archive::ArchiveError;
+use crate::services::archive::FilterProblem;
 use crate::services::postcodes::LookupError;
 use crate::services::staff::StaffError;
 use crate::services::subscriptions::{LinkProblem, MobileCodeError, SubscriptionError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
 
 #[derive(Debug)]
 pub struct WebError(pub anyhow::Error);
@@ -101,9 +104,34 @@ impl IntoResponse for ArchiveError {
     fn into_response(self) -> Response {
         match self {
             ArchiveError::Filters(ref problems) => {
-                super::archive::api_problem(self.status_code(), &self.to_string(), problems)
+                api_problem(self.status_code(), &self.to_string(), problems)
             }
             ArchiveError::Unexpected(error) => WebError(error).into_response(),
         }
     }
+}
+
+pub(super) fn api_problem(
+    status: StatusCode,
+    message: &str,
+    problems: &[FilterProblem],
+) -> Response {
+    (
+        status,
+        Json(json!({ "error": message, "errors": problems })),
+    )
+        .into_response()
+}
+
+/// The page a resident sees for a link that cannot be used (expired, replaced or tampered with).
+pub(super) fn link_problem(problem: LinkProblem) -> Response {
+    let link = match problem {
+        LinkProblem::Expired => Some(("/signup", "Sign up again")),
+        _ => None,
+    };
+    (
+        problem.status_code(),
+        super::views::message_page("This link cannot be used", &[&problem.to_string()], link),
+    )
+        .into_response()
 }

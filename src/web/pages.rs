@@ -3,15 +3,14 @@
 //! successful POST the browser is redirected, so a refresh or a double click repeats nothing.
 
 use super::csrf;
-use super::error::{UseCaseError, WebResult};
+use super::error::{link_problem, UseCaseError, WebResult};
 use super::permission::{ManageLink, UnsubscribeLink};
 use super::views::{self, ConfirmActionPage, FormView, ManagePage, SignUpPage};
 use super::{AppState, ClientIp};
 use crate::domain::subscriber::{FieldErrors, PlaceInput, SignUpInput};
 use crate::services::catalogue::{self, Catalogue};
 use crate::services::subscriptions::{
-    self as subs, ConfirmationLink, LinkProblem, MobileCodeError, PreferencesSaved,
-    SubscriptionError,
+    self as subs, ConfirmationLink, MobileCodeError, PreferencesSaved, SubscriptionError,
 };
 use crate::store::{ConfirmOutcome, SubscriberStatus};
 use axum::extract::{Path, Query, State};
@@ -73,9 +72,6 @@ impl PreferencesForm {
     }
 }
 
-pub(super) const FORM_EXPIRED: &str =
-    "This form has expired or was sent from another site. Check your answers and send it again.";
-
 async fn sign_up_page(
     ctx: &AppState,
     jar: CookieJar,
@@ -132,7 +128,7 @@ pub async fn sign_up(
 ) -> WebResult<Response> {
     let input = form.input();
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(FORM_EXPIRED.to_owned());
+        let problem = Some(csrf::FORM_EXPIRED.to_owned());
         return sign_up_page(
             &ctx,
             jar,
@@ -175,18 +171,6 @@ pub async fn check_your_email(State(ctx): State<AppState>) -> Response {
         ],
         None,
     )
-}
-
-pub(super) fn link_problem(problem: LinkProblem) -> Response {
-    let link = match problem {
-        LinkProblem::Expired => Some(("/signup", "Sign up again")),
-        _ => None,
-    };
-    (
-        problem.status_code(),
-        views::message_page("This link cannot be used", &[&problem.to_string()], link),
-    )
-        .into_response()
 }
 
 /// `GET /confirm/{token}`: a button, not the confirmation itself, because mail scanners open
@@ -290,7 +274,7 @@ impl<'a> ManageView<'a> {
     /// The form came from an expired page or another site.
     fn expired(self) -> ManageView<'a> {
         ManageView {
-            problem: Some(FORM_EXPIRED.to_owned()),
+            problem: Some(csrf::FORM_EXPIRED.to_owned()),
             status: StatusCode::FORBIDDEN,
             ..self
         }
@@ -491,7 +475,7 @@ pub async fn erase(
             StatusCode::FORBIDDEN,
             views::message_page(
                 "Your account has not been deleted",
-                &[FORM_EXPIRED],
+                &[csrf::FORM_EXPIRED],
                 Some((&format!("/manage/{}/erase", link.token), "Try again")),
             ),
         )

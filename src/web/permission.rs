@@ -9,7 +9,7 @@
 
 use super::error::WebError;
 use super::staff::{actor, forbidden, SignedInStaff};
-use super::{pages, AppState, ClientIp};
+use super::{AppState, ClientIp};
 use crate::services::staff as staff_service;
 use crate::services::subscriptions::{self as subs, SubscriptionError};
 use crate::store::{StaffMember, Subscriber};
@@ -136,7 +136,7 @@ async fn resident_link(
         .map_err(IntoResponse::into_response)?;
     match subs::subscriber_for_link(ctx, purpose, &token).await {
         Ok(subscriber) => Ok((subscriber, token)),
-        Err(SubscriptionError::Link(problem)) => Err(pages::link_problem(problem)),
+        Err(SubscriptionError::Link(problem)) => Err(super::error::link_problem(problem)),
         Err(error) => Err(WebError::from(error).into_response()),
     }
 }

@@ -117,7 +117,7 @@ pub async fn sign_in(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(refuse(
             jar,
-            super::pages::FORM_EXPIRED,
+            super::csrf::FORM_EXPIRED,
             StatusCode::FORBIDDEN,
         ));
     }
@@ -276,7 +276,7 @@ pub async fn enrol(
     };
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
-        errors.add("password", super::pages::FORM_EXPIRED);
+        errors.add("password", super::csrf::FORM_EXPIRED);
         return Ok(enrol_page(
             &ctx,
             jar,

@@ -9,14 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 /// An alert's status as staff pages name it.
 pub fn alert_status_label(status: AlertStatus) -> &'static str {
-    match status {
-        AlertStatus::Draft => "Draft",
-        AlertStatus::AwaitingApproval => "Waiting for approval",
-        AlertStatus::Ready => "Ready to send",
-        AlertStatus::Scheduled => "Scheduled",
-        AlertStatus::Queued => "Sent",
-        AlertStatus::Cancelled => "Cancelled",
-    }
+    crate::services::alerts::status_in_words(status)
 }
 
 /// A checkbox in a list of choices.
