@@ -737,7 +737,7 @@ async fn insert_alert(ctx: &AppContext, name: &str, target_json: &str) -> anyhow
                 title: "Burglary warning as the clocks go back".into(),
                 body_markdown: BODY.into(),
                 sms_text: None,
-                target_json: target_json.into(),
+                target: serde_json::from_str(target_json)?,
                 target_description: name.into(),
                 private: false,
             },

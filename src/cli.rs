@@ -424,7 +424,7 @@ async fn seed_demo_staff(
         staff_service::enrol_for_demo(ctx, &staff, DEMO_PASSWORD, &secret).await?;
         made.push((
             staff.name,
-            staff.email,
+            staff.email.to_string(),
             staff.permissions.describe(),
             secret,
         ));
@@ -650,7 +650,7 @@ async fn seed_demo_history(ctx: &AppContext) -> anyhow::Result<usize> {
                     title: (*title).to_owned(),
                     body_markdown: (*body).to_owned(),
                     sms_text: None,
-                    target_json: (*target).to_owned(),
+                    target: serde_json::from_str(target)?,
                     target_description: description,
                     private: false,
                 },
@@ -741,7 +741,7 @@ async fn seed_demo_residents(store: &store::DynStore) -> anyhow::Result<usize> {
         let nonce = random_id();
         let new = NewSubscriber {
             public_id: random_id(),
-            email: email.clone(),
+            email: crate::domain::EmailAddress::parse(&email)?,
             email_key: email,
             preferences,
             confirm_nonce: nonce.clone(),

@@ -74,6 +74,15 @@ impl EmailAddress {
     }
 }
 
+/// An address read back from storage, checked again (an error, never a guess, if it fails).
+impl TryFrom<String> for EmailAddress {
+    type Error = EmailError;
+
+    fn try_from(value: String) -> Result<EmailAddress, EmailError> {
+        EmailAddress::parse(&value)
+    }
+}
+
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -75,7 +75,6 @@ fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::
 /// A checked alert, ready to store.
 pub struct CheckedAlert {
     pub content: AlertContent,
-    pub target: AreaTarget,
 }
 
 /// Whether `staff` may write for `provider_id`: their own organisation, or any for an admin.
@@ -142,11 +141,10 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
             title,
             body_markdown: body,
             sms_text: (!sms_text.is_empty()).then(|| sms_text.to_owned()),
-            target_json: serde_json::to_string(&target).context("writing the target")?,
+            target,
             target_description: describe,
             private: input.private,
         },
-        target,
     })
 }
 
@@ -365,7 +363,7 @@ pub struct Audience {
 
 pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audience, StaffError> {
     let index = audience_index(ctx).await?;
-    let prepared = checked.target.prepare();
+    let prepared = checked.content.target.prepare();
     let preview = index.preview(&AudienceQuery {
         target: &prepared,
         provider_id: checked.content.provider_id,
@@ -386,7 +384,7 @@ pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audien
             (name, *n)
         })
         .collect();
-    let map_svg = crate::geo::map::preview_svg(&checked.target, &preview, 640);
+    let map_svg = crate::geo::map::preview_svg(&checked.content.target, &preview, 640);
     Ok(Audience {
         preview,
         by_district,

@@ -104,9 +104,7 @@ pub async fn new_alert_form(
         .map(|m| m.slug)
         .unwrap_or_default();
     form.priority = original.content.priority.to_string();
-    if let Ok(target) = serde_json::from_str::<AreaTarget>(&original.content.target_json) {
-        fill_target(&mut form, &target);
-    }
+    fill_target(&mut form, &original.content.target);
     Ok(Some(form))
 }
 

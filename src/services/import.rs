@@ -378,7 +378,7 @@ async fn prepare(
                 title,
                 body_markdown: body,
                 sms_text: None,
-                target_json: serde_json::to_string(&target)?,
+                target,
                 target_description: description,
                 private: false,
             },

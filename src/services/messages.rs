@@ -499,7 +499,7 @@ pub fn alert_test_email(
     let letter = shared.letter(&staff.name, true, None);
     let message = EmailMessage {
         to_name: staff.name.clone(),
-        to: staff.email.clone(),
+        to: staff.email.to_string(),
         subject: format!("[TEST] {}", shared.subject()),
         text: AlertText { alert: &letter }.render()?,
         html: Some(AlertHtml { alert: &letter }.render()?),

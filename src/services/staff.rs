@@ -231,8 +231,12 @@ pub async fn sign_in(
     }
     let code = input.code.trim().replace(' ', "");
     let secret = staff.totp_secret.as_deref().unwrap_or_default();
-    let step = matching_step(&totp(secret, &staff.email)?, &code, now.timestamp() as u64)
-        .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last));
+    let step = matching_step(
+        &totp(secret, staff.email.as_str())?,
+        &code,
+        now.timestamp() as u64,
+    )
+    .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last));
     let mut used_recovery = false;
     if password_ok && step.is_none() && code.len() > 6 {
         used_recovery = ctx
@@ -522,7 +526,7 @@ pub async fn enrolment(
         }
         _ => new_totp_secret(),
     };
-    let totp = totp(&secret, &staff.email)?;
+    let totp = totp(&secret, staff.email.as_str())?;
     let otpauth_url = totp.get_url();
     let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
         .context("drawing the QR code")?
@@ -558,7 +562,7 @@ pub async fn complete_enrolment(
     if let Err(problem) = check_password(input.password, input.password_again) {
         errors.add("password", problem);
     }
-    let totp = totp(&enrolment.secret, &enrolment.staff.email)?;
+    let totp = totp(&enrolment.secret, enrolment.staff.email.as_str())?;
     let now = chrono::Utc::now().timestamp() as u64;
     if matching_step(&totp, input.code.trim(), now).is_none() {
         errors.add(

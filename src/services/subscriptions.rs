@@ -82,7 +82,7 @@ pub async fn sign_up(
                 confirmation_email(ctx, &email, &preferences, &public_id, &nonce, 1)?;
             let new = NewSubscriber {
                 public_id,
-                email: email.as_str().to_owned(),
+                email: email.clone(),
                 email_key: email.key(),
                 preferences: preferences.clone(),
                 confirm_nonce: nonce,
@@ -158,7 +158,7 @@ pub async fn sign_up(
     let mut notice = messages::email(
         ctx,
         EmailKind::AlreadyRegistered,
-        &existing.email,
+        existing.email.as_str(),
         &existing.preferences,
         &letter,
     )?;
@@ -339,7 +339,7 @@ pub async fn confirm_email(
         .context("a confirmed subscriber vanished")?;
     let mut mobile_code_sent = false;
     if outcome == ConfirmOutcome::Confirmed {
-        tracing::info!(email = %mask::email(&subscriber.email), "subscription confirmed");
+        tracing::info!(email = %mask::email(subscriber.email.as_str()), "subscription confirmed");
         if subscriber.preferences.sms && subscriber.mobile_confirmed_at.is_none() {
             mobile_code_sent = send_mobile_code(ctx, &subscriber).await?;
         }
@@ -536,7 +536,7 @@ pub async fn unsubscribe(
     ctx.store
         .unsubscribe(subscriber.id, chrono::Utc::now().timestamp())
         .await?;
-    tracing::info!(email = %mask::email(&subscriber.email), "unsubscribed");
+    tracing::info!(email = %mask::email(subscriber.email.as_str()), "unsubscribed");
     Ok(())
 }
 
@@ -609,6 +609,6 @@ pub async fn export(
 
 pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
     ctx.store.erase_subscriber(subscriber.id).await?;
-    tracing::info!(email = %mask::email(&subscriber.email), "account erased");
+    tracing::info!(email = %mask::email(subscriber.email.as_str()), "account erased");
     Ok(())
 }

@@ -3,6 +3,7 @@
 use super::{StoreError, StoreResult, Timestamp};
 use crate::domain::alert::SignOff;
 use crate::domain::Priority;
+use crate::geo::target::AreaTarget;
 use async_trait::async_trait;
 
 /// Where an alert is in its workflow.
@@ -62,7 +63,9 @@ pub struct AlertContent {
     pub title: String,
     pub body_markdown: String,
     pub sms_text: Option<String>,
-    pub target_json: String,
+    /// Whom the alert is for; stored as JSON in `target_json`.
+    #[sqlx(rename = "target_json", try_from = "String")]
+    pub target: AreaTarget,
     pub target_description: String,
     /// Kept to its subscribers: never on the public archive, in feeds or the public API.
     pub private: bool,
@@ -103,6 +106,23 @@ pub struct Alert {
     pub follows_alert_id: Option<i64>,
     pub follow_up: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// The area an alert was stored with, read back; JSON that does not describe one is an error
+/// that names it.
+impl TryFrom<String> for AreaTarget {
+    type Error = serde_json::Error;
+
+    fn try_from(json: String) -> Result<AreaTarget, serde_json::Error> {
+        serde_json::from_str(&json)
+    }
+}
+
+impl AreaTarget {
+    /// The target as the `alerts` table keeps it.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an area target is plain data that always serialises")
+    }
 }
 
 /// A sign-off as the `alerts` table keeps it, one column a line.
@@ -191,7 +211,7 @@ macro_rules! impl_alerts {
                 .bind(&c.title)
                 .bind(&c.body_markdown)
                 .bind(&c.sms_text)
-                .bind(&c.target_json)
+                .bind(c.target.to_json())
                 .bind(&c.target_description)
                 .bind(alert.author_staff_id)
                 .bind(&alert.signoff.name)

@@ -366,7 +366,7 @@ macro_rules! impl_archive {
                 .bind(i64::from(c.priority.level()))
                 .bind(&c.title)
                 .bind(&c.body_markdown)
-                .bind(&c.target_json)
+                .bind(c.target.to_json())
                 .bind(&c.target_description)
                 .bind(&alert.signoff.name)
                 .bind(&alert.signoff.organisation)

@@ -3,6 +3,7 @@
 use super::outbox::NewOutbound;
 use super::{StoreError, StoreResult, Timestamp};
 use crate::domain::subscriber::{EmailFormat, Preferences};
+use crate::domain::EmailAddress;
 use crate::geo::audience::AudienceEntry;
 use async_trait::async_trait;
 
@@ -40,7 +41,7 @@ pub struct Subscriber {
     pub id: i64,
     /// The random identifier carried in signed links (never the sequential id).
     pub public_id: String,
-    pub email: String,
+    pub email: EmailAddress,
     pub status: SubscriberStatus,
     pub preferences: Preferences,
     pub mobile_confirmed_at: Option<Timestamp>,
@@ -72,7 +73,7 @@ impl Subscriber {
 #[derive(Debug, Clone)]
 pub struct NewSubscriber {
     pub public_id: String,
-    pub email: String,
+    pub email: EmailAddress,
     pub email_key: String,
     pub preferences: Preferences,
     pub confirm_nonce: String,
@@ -324,7 +325,8 @@ macro_rules! impl_residents {
                 Ok(Some($crate::store::Subscriber {
                     id,
                     public_id: row.try_get("public_id")?,
-                    email: row.try_get("email")?,
+                    email: $crate::domain::EmailAddress::parse(&row.try_get::<String, _>("email")?)
+                        .map_err(|_| corrupt("email"))?,
                     status: $crate::store::SubscriberStatus::parse(&status)?,
                     preferences,
                     mobile_confirmed_at: row.try_get("mobile_confirmed_at")?,
@@ -359,7 +361,7 @@ macro_rules! impl_residents {
                 )
                 .bind(&new.public_id)
                 .bind(&p.name)
-                .bind(&new.email)
+                .bind(new.email.as_str())
                 .bind(&new.email_key)
                 .bind(p.mobile.as_ref().map(|m| m.as_str()))
                 .bind(p.email)

@@ -2,6 +2,7 @@
 
 use super::{StoreResult, Timestamp};
 use crate::domain::staff::{Permissions, StaffDetails};
+use crate::domain::EmailAddress;
 use async_trait::async_trait;
 
 /// A staff member as stored.
@@ -9,7 +10,8 @@ use async_trait::async_trait;
 pub struct StaffMember {
     pub id: i64,
     pub public_id: String,
-    pub email: String,
+    #[sqlx(try_from = "String")]
+    pub email: EmailAddress,
     pub name: String,
     pub role_title: String,
     pub area_label: String,

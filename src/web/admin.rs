@@ -62,7 +62,7 @@ async fn staff_list_page(
             permissions: s.permissions.describe(),
             public_id: s.public_id,
             name: s.name,
-            email: s.email,
+            email: s.email.to_string(),
             organisation: s.provider_name,
             role: s.role_title,
             area: s.area_label,
@@ -589,7 +589,7 @@ pub async fn token_revoke(
 
 fn input_of(staff: &StaffMember, provider_slug: String) -> StaffInput {
     StaffInput {
-        email: staff.email.clone(),
+        email: staff.email.to_string(),
         name: staff.name.clone(),
         role_title: staff.role_title.clone(),
         area_label: staff.area_label.clone(),

@@ -418,26 +418,23 @@ async fn alert_page(
     } else {
         None
     };
-    let audience =
-        match serde_json::from_str::<crate::geo::target::AreaTarget>(&alert.content.target_json) {
-            Ok(_) if report.is_some() => None,
-            Ok(target) => {
-                let checked = alerts::CheckedAlert {
-                    content: alert.content.clone(),
-                    target,
-                };
-                let audience = alerts::audience(ctx, &checked).await?;
-                Some(AudienceView {
-                    residents: audience.preview.residents,
-                    emails: audience.preview.emails,
-                    texts: audience.preview.texts,
-                    description: alert.content.target_description.clone(),
-                    by_district: audience.by_district,
-                    map_svg: audience.map_svg,
-                })
-            }
-            Err(_) => None,
-        };
+    let audience = match report {
+        Some(_) => None,
+        None => {
+            let checked = alerts::CheckedAlert {
+                content: alert.content.clone(),
+            };
+            let audience = alerts::audience(ctx, &checked).await?;
+            Some(AudienceView {
+                residents: audience.preview.residents,
+                emails: audience.preview.emails,
+                texts: audience.preview.texts,
+                description: alert.content.target_description.clone(),
+                by_district: audience.by_district,
+                map_svg: audience.map_svg,
+            })
+        }
+    };
     let page = AlertPage {
         nav: nav(staff, &csrf),
         csrf,

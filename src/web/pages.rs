@@ -295,7 +295,7 @@ async fn manage_page(ctx: &AppState, jar: CookieJar, view: ManageView<'_>) -> We
     let page = ManagePage {
         form,
         token: view.link.token.clone(),
-        email: subscriber.email.clone(),
+        email: subscriber.email.to_string(),
         status: subscriber.status.as_str(),
         mobile: subscriber.preferences.mobile.as_ref().map(|m| m.national()),
         mobile_confirmed: subscriber.mobile_confirmed_at.is_some(),

@@ -78,7 +78,7 @@ async fn resident(app: &TestApp, email: &str, postcode: &str, sms: bool) {
     };
     let new = NewSubscriber {
         public_id: email.into(),
-        email: email.into(),
+        email: beacon::domain::EmailAddress::parse(email).unwrap(),
         email_key: email.into(),
         preferences,
         confirm_nonce: "n".into(),

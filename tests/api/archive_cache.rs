@@ -115,7 +115,7 @@ async fn an_alert_sent_here_is_listed_at_once(backend: Backend) {
                 title: "Road closed at Girton".into(),
                 body_markdown: "The A14 slip road is closed until the morning.".into(),
                 sms_text: None,
-                target_json: FORCE_AREA.into(),
+                target: serde_json::from_str(FORCE_AREA).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private: false,
             },

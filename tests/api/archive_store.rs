@@ -80,7 +80,7 @@ async fn write(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
                 title: draft.title.into(),
                 body_markdown: draft.body.into(),
                 sms_text: None,
-                target_json: r#"{"include":[{"kind":"force_area"}]}"#.into(),
+                target: serde_json::from_str(r#"{"include":[{"kind":"force_area"}]}"#).unwrap(),
                 target_description: "Cambridgeshire and Peterborough".into(),
                 private: false,
             },

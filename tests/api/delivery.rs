@@ -70,7 +70,7 @@ pub async fn seed_resident(store: &DynStore, spec: &ResidentSpec<'_>) -> i64 {
     let now = chrono::Utc::now().timestamp();
     let new = NewSubscriber {
         public_id: beacon::services::tokens::random_id(),
-        email: spec.email.into(),
+        email: beacon::domain::EmailAddress::parse(spec.email).unwrap(),
         email_key: spec.email.to_lowercase(),
         preferences,
         confirm_nonce: "n".into(),
@@ -131,7 +131,7 @@ pub async fn send_alert_from(
                 title: title.into(),
                 body_markdown: "Lock **sheds** and garages.\n\n- Mark tools\n- Call 101".into(),
                 sms_text: Some("Sheds broken into nearby: lock up tonight.".into()),
-                target_json: target_json.into(),
+                target: serde_json::from_str(target_json).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private,
             },

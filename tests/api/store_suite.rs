@@ -39,7 +39,7 @@ fn preferences(postcode: &str) -> Preferences {
 fn new_subscriber(email: &str) -> NewSubscriber {
     NewSubscriber {
         public_id: format!("pub-{email}"),
-        email: email.into(),
+        email: beacon::domain::EmailAddress::parse(email).unwrap(),
         email_key: email.to_lowercase(),
         preferences: preferences("CB1 1PT"),
         confirm_nonce: "nonce-1".into(),

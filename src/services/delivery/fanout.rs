@@ -7,7 +7,6 @@ use crate::geo::audience::AudienceQuery;
 use crate::geo::target::AreaTarget;
 use crate::services::alerts::audience_index;
 use crate::store::{FanoutChunk, OutboundChannel};
-use anyhow::Context;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -59,8 +58,7 @@ async fn expand(
     mut cursor: i64,
 ) -> anyhow::Result<()> {
     let settings = &ctx.settings.delivery;
-    let target: AreaTarget =
-        serde_json::from_str(&alert.content.target_json).context("reading the alert's target")?;
+    let target = &alert.content.target;
     let prepared = target.prepare();
     let index = audience_index(ctx)
         .await
@@ -73,7 +71,7 @@ async fn expand(
         map_points: 0,
     };
     if cursor == 0 {
-        record_districts(ctx, alert.id, &target, &index, &prepared).await?;
+        record_districts(ctx, alert.id, target, &index, &prepared).await?;
     }
     let chunk_size = settings.fanout_chunk.max(1);
     let mut recorded = 0u64;
@@ -157,13 +155,12 @@ pub async fn record_alert_districts(
     ctx: &AppContext,
     alert: &crate::store::Alert,
 ) -> anyhow::Result<()> {
-    let target: AreaTarget =
-        serde_json::from_str(&alert.content.target_json).context("reading the alert's target")?;
+    let target = &alert.content.target;
     let prepared = target.prepare();
     let index = audience_index(ctx)
         .await
         .map_err(|e| anyhow::anyhow!("loading the audience: {e:?}"))?;
-    record_districts(ctx, alert.id, &target, &index, &prepared).await
+    record_districts(ctx, alert.id, target, &index, &prepared).await
 }
 
 /// Records the districts a sent alert concerns: those it names, and those where any resident
