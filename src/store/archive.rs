@@ -1,7 +1,8 @@
 //! The public archive: sent public alerts listed, searched and read; alerts imported from other services.
 
-use super::alerts::AlertContent;
+use super::alerts::{AlertContent, SignOffColumns};
 use super::{StoreResult, Timestamp};
+use crate::domain::alert::SignOff;
 use async_trait::async_trait;
 
 /// A sent alert as the public sees it: on the archive, in feeds and through the public API.
@@ -18,7 +19,7 @@ pub struct PublicAlert {
     pub priority: i64,
     /// When it was sent.
     pub sent_at: Timestamp,
-    pub signoff: crate::domain::alert::SignOff,
+    pub signoff: SignOff,
     /// The area in words ("South Cambridgeshire, within 5 km of Melbourn").
     pub area: String,
     /// The target as stored (`geo::target::AreaTarget` JSON), for maps and CAP areas.
@@ -40,7 +41,7 @@ pub struct PublicAlert {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedAlert {
     pub content: AlertContent,
-    pub signoff: crate::domain::alert::SignOff,
+    pub signoff: SignOff,
     /// When the source says it was sent (or the import's stand-in date, see `inferred`).
     pub sent_at: Timestamp,
     /// The source in words ("eCops email export ecops-2022.txt, line 63").
@@ -80,6 +81,68 @@ pub struct ArchiveHit {
     /// Plain text around the matched words, matches between U+0001 and U+0002 (the caller
     /// escapes it and turns those into `<mark>`); `None` without a query.
     pub snippet: Option<String>,
+}
+
+/// A public alert as `PUBLIC_ALERT_COLUMNS` reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PublicAlertRow {
+    id: i64,
+    title: String,
+    body_markdown: String,
+    provider_slug: String,
+    provider_name: String,
+    message_type_slug: String,
+    message_type_name: String,
+    priority: i64,
+    queued_at: Timestamp,
+    #[sqlx(flatten, try_from = "SignOffColumns")]
+    signoff: SignOff,
+    target_description: String,
+    target_json: String,
+    follows_alert_id: Option<i64>,
+    follow_up: Option<String>,
+    imported_from: Option<String>,
+    imported_provider: Option<String>,
+    /// What an import inferred, comma-separated.
+    imported_inferred: Option<String>,
+}
+
+impl From<PublicAlertRow> for PublicAlert {
+    fn from(row: PublicAlertRow) -> PublicAlert {
+        PublicAlert {
+            id: row.id,
+            title: row.title,
+            body_markdown: row.body_markdown,
+            provider_slug: row.provider_slug,
+            provider_name: row.provider_name,
+            message_type_slug: row.message_type_slug,
+            message_type_name: row.message_type_name,
+            priority: row.priority,
+            sent_at: row.queued_at,
+            signoff: row.signoff,
+            area: row.target_description,
+            target_json: row.target_json,
+            district_codes: Vec::new(),
+            follows_alert_id: row.follows_alert_id,
+            follow_up: row.follow_up,
+            imported_from: row.imported_from,
+            imported_provider: row.imported_provider,
+            imported_inferred: row
+                .imported_inferred
+                .unwrap_or_default()
+                .split(',')
+                .filter(|part| !part.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// A search hit's highlighted fragments (see `ArchiveHit::snippet`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct Snippets {
+    pub(crate) body_snippet: Option<String>,
+    pub(crate) title_snippet: Option<String>,
 }
 
 #[async_trait]
@@ -157,38 +220,8 @@ macro_rules! impl_archive {
             fn public_alert_from_row(
                 row: &<$db as sqlx::Database>::Row,
             ) -> $crate::store::StoreResult<$crate::store::PublicAlert> {
-                use sqlx::Row;
-                Ok($crate::store::PublicAlert {
-                    id: row.try_get("id")?,
-                    title: row.try_get("title")?,
-                    body_markdown: row.try_get("body_markdown")?,
-                    provider_slug: row.try_get("provider_slug")?,
-                    provider_name: row.try_get("provider_name")?,
-                    message_type_slug: row.try_get("message_type_slug")?,
-                    message_type_name: row.try_get("message_type_name")?,
-                    priority: row.try_get("priority")?,
-                    sent_at: row.try_get("queued_at")?,
-                    signoff: $crate::domain::alert::SignOff {
-                        name: row.try_get("signoff_name")?,
-                        organisation: row.try_get("signoff_organisation")?,
-                        role: row.try_get("signoff_role")?,
-                        area: row.try_get("signoff_area")?,
-                    },
-                    area: row.try_get("target_description")?,
-                    target_json: row.try_get("target_json")?,
-                    district_codes: Vec::new(),
-                    follows_alert_id: row.try_get("follows_alert_id")?,
-                    follow_up: row.try_get("follow_up")?,
-                    imported_from: row.try_get("imported_from")?,
-                    imported_provider: row.try_get("imported_provider")?,
-                    imported_inferred: row
-                        .try_get::<Option<String>, _>("imported_inferred")?
-                        .unwrap_or_default()
-                        .split(',')
-                        .filter(|part| !part.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                })
+                let row: $crate::store::archive::PublicAlertRow = sqlx::FromRow::from_row(row)?;
+                Ok(row.into())
             }
 
             /// Fills in the districts of alerts read for the archive, each alert's in code order.
@@ -227,7 +260,6 @@ macro_rules! impl_archive {
                 &self,
                 filter: &$crate::store::ArchiveFilter,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ArchiveHit>> {
-                use sqlx::Row;
                 use $crate::store::archive::{ArchiveParam, ArchiveParams, PUBLIC_ALERT_COLUMNS};
                 // A search's words are parameter $1; each filter adds a condition on the alert `a`
                 // (its `id`, `provider_id`, `message_type_id` and `queued_at`) with its own
@@ -312,10 +344,8 @@ macro_rules! impl_archive {
                     .iter()
                     .map(|row| {
                         let snippet = if searching {
-                            Some($crate::store::archive::choose_snippet(
-                                row.try_get("body_snippet")?,
-                                row.try_get("title_snippet")?,
-                            ))
+                            let found: $crate::store::archive::Snippets = sqlx::FromRow::from_row(row)?;
+                            Some($crate::store::archive::choose_snippet(found.body_snippet, found.title_snippet))
                         } else {
                             None
                         };
@@ -474,10 +504,9 @@ macro_rules! impl_archive {
             }
 
             async fn archive_changed_at(&self) -> $crate::store::StoreResult<$crate::store::Timestamp> {
-                use sqlx::Row;
                 // The latest public alert sent, and the latest change to any alert ever sent (one
                 // withdrawn since is no longer public): each the first entry of an index.
-                let row = sqlx::query(
+                let (sent, changed): (Option<i64>, Option<i64>) = sqlx::query_as(
                     "SELECT \
                      (SELECT queued_at FROM alerts WHERE status = 'queued' AND NOT private \
                       ORDER BY queued_at DESC LIMIT 1) AS sent, \
@@ -486,8 +515,6 @@ macro_rules! impl_archive {
                 )
                 .fetch_one(&self.pool)
                 .await?;
-                let sent: Option<i64> = row.try_get("sent")?;
-                let changed: Option<i64> = row.try_get("changed")?;
                 Ok(sent.max(changed).unwrap_or(0))
             }
         }

@@ -116,16 +116,68 @@ pub struct DeliveryReport {
 }
 
 /// An address or number suspended after repeated permanent failures.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct ContactProblem {
+    #[sqlx(rename = "id")]
     pub subscriber_id: i64,
     pub public_id: String,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub channel: OutboundChannel,
     /// The address or number (shown to admins only).
     pub contact: String,
     pub failures: i64,
     pub suspended_at: Timestamp,
+}
+
+/// A claimed delivery as `claim_deliveries` reads it, beside its resident (blank where the
+/// resident has gone).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimedRow {
+    id: i64,
+    alert_id: i64,
+    subscriber_id: i64,
+    attempts: i64,
+    gateway_id: Option<String>,
+    name: String,
+    email: String,
+    mobile: Option<String>,
+    public_id: String,
+    token_version: i64,
+    email_format: String,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    wants_email: bool,
+    wants_sms: bool,
+}
+
+impl ClaimedRow {
+    pub(crate) fn into_target(
+        self,
+        channel: OutboundChannel,
+        lease_until: Timestamp,
+    ) -> DeliveryTarget {
+        DeliveryTarget {
+            id: self.id,
+            alert_id: self.alert_id,
+            subscriber_id: self.subscriber_id,
+            channel,
+            attempts: self.attempts,
+            gateway_id: self.gateway_id,
+            lease_until,
+            name: self.name,
+            email: self.email,
+            mobile: self.mobile,
+            public_id: self.public_id,
+            token_version: self.token_version,
+            email_format: EmailFormat::from_stored(&self.email_format),
+            wants_channel: match channel {
+                OutboundChannel::Email => self.wants_email,
+                OutboundChannel::Sms => self.wants_sms,
+            },
+            quiet_hours: self.quiet_start.zip(self.quiet_end),
+        }
+    }
 }
 
 #[async_trait]
@@ -299,17 +351,14 @@ macro_rules! impl_delivery_queue {
                 Ok(Some(inserted))
             }
 
-            /// Counts a permanent failure against the address or number a delivery row (with
-            /// `subscriber_id` and `channel`) went to, suspending it at the threshold.
+            /// Counts a permanent failure against the address or number a delivery went to
+            /// (its resident and channel), suspending it at the threshold.
             async fn count_contact_failure(
                 tx: &mut sqlx::Transaction<'static, $db>,
-                row: &<$db as sqlx::Database>::Row,
+                (subscriber_id, channel): &(i64, String),
                 now: $crate::store::Timestamp,
                 suspend_after: i64,
             ) -> $crate::store::StoreResult<()> {
-                use sqlx::Row;
-                let subscriber_id: i64 = row.try_get("subscriber_id")?;
-                let channel: String = row.try_get("channel")?;
                 let prefix = if channel == "sms" { "sms" } else { "email" };
                 // Suspending changes whom alerts reach, so it moves `updated_at` too.
                 sqlx::query(&format!(
@@ -341,7 +390,6 @@ macro_rules! impl_delivery_queue {
                 now: $crate::store::Timestamp,
                 lease_until: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Option<($crate::store::Alert, i64)>> {
-                use sqlx::Row;
                 let sql = format!(
                     "UPDATE alerts SET fanout_locked_until = $2 WHERE id = (\
                      SELECT id FROM alerts WHERE status = 'queued' AND fanout_next IS NOT NULL \
@@ -349,11 +397,11 @@ macro_rules! impl_delivery_queue {
                      ORDER BY priority, id LIMIT 1 {}) RETURNING id, fanout_next",
                     <Self as $crate::store::dialect::Dialect>::CLAIM_LOCK,
                 );
-                let Some(row) = sqlx::query(&sql).bind(now).bind(lease_until).fetch_optional(&self.pool).await? else {
+                let claimed: Option<(i64, i64)> =
+                    sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_optional(&self.pool).await?;
+                let Some((id, next)) = claimed else {
                     return Ok(None);
                 };
-                let id: i64 = row.try_get("id")?;
-                let next: i64 = row.try_get("fanout_next")?;
                 let alert = self.load_alerts("a.id = $1", id, 1).await?.pop();
                 Ok(alert.map(|a| (a, next)))
             }
@@ -382,8 +430,6 @@ macro_rules! impl_delivery_queue {
                 lease_until: $crate::store::Timestamp,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::DeliveryTarget>> {
-                use sqlx::Row;
-                use $crate::domain::subscriber::EmailFormat;
                 // The channel and the limit are written into the statement, not bound, so that
                 // a generic plan (PostgreSQL's, for a statement prepared and run many times) is
                 // as good as one made for the values: each channel's due rows have an index of
@@ -413,33 +459,12 @@ macro_rules! impl_delivery_queue {
                      COALESCE(s.status = 'active' AND s.created_at <= d.created_at AND s.channel_sms \
                      AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL, FALSE) AS wants_sms";
                 let rows = <Self as $crate::store::dialect::Dialect>::claim_rows(&self.pool, &claim, columns, now, lease_until).await?;
-                rows.into_iter()
-                    .map(|row| {
-                        let format: String = row.try_get("email_format")?;
-                        let quiet_start: Option<String> = row.try_get("quiet_start")?;
-                        let quiet_end: Option<String> = row.try_get("quiet_end")?;
-                        Ok($crate::store::DeliveryTarget {
-                            id: row.try_get("id")?,
-                            alert_id: row.try_get("alert_id")?,
-                            subscriber_id: row.try_get("subscriber_id")?,
-                            channel,
-                            attempts: row.try_get("attempts")?,
-                            gateway_id: row.try_get("gateway_id")?,
-                            lease_until,
-                            name: row.try_get("name")?,
-                            email: row.try_get("email")?,
-                            mobile: row.try_get("mobile")?,
-                            public_id: row.try_get("public_id")?,
-                            token_version: row.try_get("token_version")?,
-                            email_format: if format == "plain" { EmailFormat::Plain } else { EmailFormat::Full },
-                            wants_channel: match channel {
-                                $crate::store::OutboundChannel::Email => row.try_get("wants_email")?,
-                                $crate::store::OutboundChannel::Sms => row.try_get("wants_sms")?,
-                            },
-                            quiet_hours: quiet_start.zip(quiet_end),
-                        })
-                    })
-                    .collect()
+                let mut claimed = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let row: $crate::store::delivery_queue::ClaimedRow = sqlx::FromRow::from_row(row)?;
+                    claimed.push(row.into_target(channel, lease_until));
+                }
+                Ok(claimed)
             }
 
             async fn mark_deliveries_sent(
@@ -568,7 +593,7 @@ macro_rules! impl_delivery_queue {
                 suspend_after: i64,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let failed = sqlx::query(
+                let failed: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE deliveries SET state = 'failed', finished_at = $2, locked_until = NULL, \
                      held = $4, last_error = $3 WHERE id = $1 AND attempts = $5 AND state = 'pending' \
                      RETURNING subscriber_id, channel",
@@ -597,7 +622,7 @@ macro_rules! impl_delivery_queue {
                 suspend_after: i64,
             ) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(
+                let row: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE deliveries SET state = CASE WHEN $2 IS NULL THEN 'delivered' ELSE 'failed' END, \
                      finished_at = $3, last_error = COALESCE($2, last_error), gateway_id = $1, \
                      sent_at = COALESCE(sent_at, $3), locked_until = NULL \
@@ -624,20 +649,15 @@ macro_rules! impl_delivery_queue {
                 &self,
                 alert_id: i64,
             ) -> $crate::store::StoreResult<$crate::store::DeliveryReport> {
-                use sqlx::Row;
                 let mut report = $crate::store::DeliveryReport::default();
-                let rows = sqlx::query(
+                let rows: Vec<(String, String, bool, i64)> = sqlx::query_as(
                     "SELECT channel, state, held, COUNT(*) AS n FROM deliveries WHERE alert_id = $1 \
                      GROUP BY channel, state, held",
                 )
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for row in rows {
-                    let channel: String = row.try_get("channel")?;
-                    let state: String = row.try_get("state")?;
-                    let held: bool = row.try_get("held")?;
-                    let n: i64 = row.try_get("n")?;
+                for (channel, state, held, n) in rows {
                     let counts = if channel == "sms" { &mut report.sms } else { &mut report.email };
                     counts.targeted += n;
                     match state.as_str() {
@@ -656,7 +676,7 @@ macro_rules! impl_delivery_queue {
                     .fetch_optional(&self.pool)
                     .await?
                     .flatten();
-                let rows = sqlx::query(
+                report.timeline = sqlx::query_as(
                     "SELECT (sent_at / 60) * 60 AS minute, \
                      SUM(CASE WHEN channel = 'email' THEN 1 ELSE 0 END) AS emails, \
                      SUM(CASE WHEN channel = 'sms' THEN 1 ELSE 0 END) AS texts \
@@ -666,10 +686,7 @@ macro_rules! impl_delivery_queue {
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for row in rows {
-                    report.timeline.push((row.try_get("minute")?, row.try_get("emails")?, row.try_get("texts")?));
-                }
-                let rows = sqlx::query(
+                report.failures = sqlx::query_as(
                     "SELECT COALESCE(last_error, 'unknown') AS reason, COUNT(*) AS n FROM deliveries \
                      WHERE alert_id = $1 AND state = 'failed' GROUP BY COALESCE(last_error, 'unknown') \
                      ORDER BY n DESC, reason LIMIT 10",
@@ -677,25 +694,20 @@ macro_rules! impl_delivery_queue {
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for row in rows {
-                    report.failures.push((row.try_get("reason")?, row.try_get("n")?));
-                }
-                let rows = sqlx::query(
+                let ratings: Vec<(bool, i64)> = sqlx::query_as(
                     "SELECT useful, COUNT(*) AS n FROM alert_ratings WHERE alert_id = $1 GROUP BY useful",
                 )
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for row in rows {
-                    let useful: bool = row.try_get("useful")?;
-                    let n: i64 = row.try_get("n")?;
+                for (useful, n) in ratings {
                     if useful {
                         report.useful = n;
                     } else {
                         report.not_useful = n;
                     }
                 }
-                let rows = sqlx::query(
+                let replies: Vec<(i64, String, String, $crate::store::Timestamp)> = sqlx::query_as(
                     "SELECT r.id, s.name, r.body, r.created_at FROM alert_replies r \
                      JOIN subscribers s ON s.id = r.subscriber_id WHERE r.alert_id = $1 \
                      ORDER BY r.id DESC LIMIT 100",
@@ -703,13 +715,12 @@ macro_rules! impl_delivery_queue {
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for row in rows {
-                    let name: String = row.try_get("name")?;
+                for (id, name, body, created_at) in replies {
                     report.replies.push($crate::store::AlertReply {
-                        id: row.try_get("id")?,
+                        id,
                         first_name: $crate::domain::subscriber::first_name(&name).to_owned(),
-                        body: row.try_get("body")?,
-                        created_at: row.try_get("created_at")?,
+                        body,
+                        created_at,
                     });
                 }
                 Ok(report)
@@ -751,8 +762,7 @@ macro_rules! impl_delivery_queue {
             async fn contact_problems(
                 &self,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ContactProblem>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT id, public_id, name, 'email' AS channel, email AS contact, email_failures AS failures, \
                      email_suspended_at AS suspended_at FROM subscribers WHERE email_suspended_at IS NOT NULL \
                      UNION ALL \
@@ -761,25 +771,7 @@ macro_rules! impl_delivery_queue {
                      ORDER BY suspended_at DESC LIMIT 500",
                 )
                 .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        let channel: String = row.try_get("channel")?;
-                        Ok($crate::store::ContactProblem {
-                            subscriber_id: row.try_get("id")?,
-                            public_id: row.try_get("public_id")?,
-                            name: row.try_get("name")?,
-                            channel: if channel == "sms" {
-                                $crate::store::OutboundChannel::Sms
-                            } else {
-                                $crate::store::OutboundChannel::Email
-                            },
-                            contact: row.try_get("contact")?,
-                            failures: row.try_get("failures")?,
-                            suspended_at: row.try_get("suspended_at")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn lift_contact_suspension(

@@ -2,8 +2,8 @@
 
 use super::outbox::NewOutbound;
 use super::{StoreError, StoreResult, Timestamp};
-use crate::domain::subscriber::{EmailFormat, Preferences};
-use crate::domain::EmailAddress;
+use crate::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
+use crate::domain::{EmailAddress, MobileNumber, Postcode, Priority};
 use crate::geo::audience::AudienceEntry;
 use async_trait::async_trait;
 
@@ -25,7 +25,7 @@ impl SubscriberStatus {
         }
     }
 
-    pub(crate) fn parse(value: &str) -> StoreResult<Self> {
+    fn parse(value: &str) -> StoreResult<Self> {
         match value {
             "pending" => Ok(SubscriberStatus::Pending),
             "active" => Ok(SubscriberStatus::Active),
@@ -86,6 +86,111 @@ pub enum ConfirmOutcome {
     AlreadyConfirmed,
     /// The link was replaced by a newer one, or the resident has gone.
     Invalid,
+}
+
+/// One place of an active resident, located, as the audience index reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlaceRow {
+    pub(crate) id: i64,
+    pub(crate) district_code: String,
+    pub(crate) easting: i32,
+    pub(crate) northing: i32,
+    pub(crate) channel_email: bool,
+    pub(crate) sms: bool,
+    #[sqlx(try_from = "i64")]
+    pub(crate) sms_min_priority: Priority,
+}
+
+/// A resident's own row, before their places and choices are added (`SubscriberRow::into_subscriber`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriberRow {
+    pub(crate) id: i64,
+    public_id: String,
+    name: String,
+    email: String,
+    mobile: Option<String>,
+    mobile_confirmed_at: Option<Timestamp>,
+    mobile_code_hash: Option<String>,
+    mobile_code_expires_at: Option<Timestamp>,
+    mobile_code_attempts: i64,
+    status: String,
+    channel_email: bool,
+    channel_sms: bool,
+    sms_min_priority: i64,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    email_format: String,
+    confirm_nonce: Option<String>,
+    confirm_sent_at: Option<Timestamp>,
+    token_version: i64,
+    created_at: Timestamp,
+    confirmed_at: Option<Timestamp>,
+    unsubscribed_at: Option<Timestamp>,
+    updated_at: Timestamp,
+}
+
+impl SubscriberRow {
+    /// The resident, with their places `(postcode, label)` and the slugs of the providers and
+    /// message types they chose; a stored value that does not parse is an error naming it.
+    pub(crate) fn into_subscriber(
+        self,
+        places: Vec<(String, Option<String>)>,
+        providers: Vec<String>,
+        message_types: Vec<String>,
+    ) -> StoreResult<Subscriber> {
+        let id = self.id;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("subscriber {id}: {what}"));
+        let places = places
+            .into_iter()
+            .map(|(postcode, label)| {
+                Ok(Place {
+                    postcode: Postcode::parse(&postcode).map_err(|_| corrupt("postcode"))?,
+                    label,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let quiet_hours = match (self.quiet_start, self.quiet_end) {
+            (Some(start), Some(end)) => Some(QuietHours {
+                start: QuietHours::parse_time(&start).ok_or_else(|| corrupt("quiet hours"))?,
+                end: QuietHours::parse_time(&end).ok_or_else(|| corrupt("quiet hours"))?,
+            }),
+            _ => None,
+        };
+        let preferences = Preferences {
+            name: self.name,
+            mobile: self
+                .mobile
+                .map(|m| MobileNumber::parse(&m).map_err(|_| corrupt("mobile")))
+                .transpose()?,
+            places,
+            providers,
+            message_types,
+            email: self.channel_email,
+            sms: self.channel_sms,
+            sms_min_priority: Priority::new(self.sms_min_priority)
+                .map_err(|_| corrupt("priority"))?,
+            quiet_hours,
+            email_format: EmailFormat::from_stored(&self.email_format),
+        };
+        Ok(Subscriber {
+            id,
+            public_id: self.public_id,
+            email: EmailAddress::parse(&self.email).map_err(|_| corrupt("email"))?,
+            status: SubscriberStatus::parse(&self.status)?,
+            preferences,
+            mobile_confirmed_at: self.mobile_confirmed_at,
+            mobile_code_hash: self.mobile_code_hash,
+            mobile_code_expires_at: self.mobile_code_expires_at,
+            mobile_code_attempts: self.mobile_code_attempts,
+            confirm_nonce: self.confirm_nonce,
+            confirm_sent_at: self.confirm_sent_at,
+            token_version: self.token_version,
+            created_at: self.created_at,
+            confirmed_at: self.confirmed_at,
+            unsubscribed_at: self.unsubscribed_at,
+            updated_at: self.updated_at,
+        })
+    }
 }
 
 #[async_trait]
@@ -245,9 +350,6 @@ macro_rules! impl_residents {
                 clause: &str,
                 key: $crate::store::SubscriberKey,
             ) -> $crate::store::StoreResult<Option<$crate::store::Subscriber>> {
-                use sqlx::Row;
-                use $crate::domain::subscriber::{EmailFormat, Place, Preferences, QuietHours};
-                use $crate::store::StoreError;
                 let sql = format!(
                     "SELECT id, public_id, name, email, mobile, mobile_confirmed_at, mobile_code_hash, \
                      mobile_code_expires_at, mobile_code_attempts, status, channel_email, channel_sms, \
@@ -255,92 +357,37 @@ macro_rules! impl_residents {
                      confirm_sent_at, token_version, created_at, confirmed_at, unsubscribed_at, updated_at \
                      FROM subscribers WHERE {clause}"
                 );
-                let query = sqlx::query(&sql);
+                let query = sqlx::query_as(&sql);
                 let query = match key {
                     $crate::store::SubscriberKey::Id(id) => query.bind(id),
                     $crate::store::SubscriberKey::Text(text) => query.bind(text),
                 };
-                let Some(row) = query.fetch_optional(&self.pool).await? else {
+                let Some(row): Option<$crate::store::residents::SubscriberRow> =
+                    query.fetch_optional(&self.pool).await?
+                else {
                     return Ok(None);
                 };
-                let id: i64 = row.try_get("id")?;
-                let corrupt = |what: &str| StoreError::Corrupt(format!("subscriber {id}: {what}"));
-                let places = sqlx::query(
+                let places: Vec<(String, Option<String>)> = sqlx::query_as(
                     "SELECT postcode, label FROM subscriber_places WHERE subscriber_id = $1 ORDER BY position",
                 )
-                .bind(id)
+                .bind(row.id)
                 .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|place| {
-                    let postcode: String = place.try_get("postcode")?;
-                    Ok(Place {
-                        postcode: $crate::domain::Postcode::parse(&postcode)
-                            .map_err(|_| corrupt("postcode"))?,
-                        label: place.try_get("label")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
+                .await?;
                 let providers: Vec<String> = sqlx::query_scalar(
                     "SELECT p.slug FROM subscriber_providers sp JOIN providers p ON p.id = sp.provider_id \
                      WHERE sp.subscriber_id = $1 ORDER BY p.position, p.id",
                 )
-                .bind(id)
+                .bind(row.id)
                 .fetch_all(&self.pool)
                 .await?;
                 let message_types: Vec<String> = sqlx::query_scalar(
                     "SELECT m.slug FROM subscriber_message_types sm JOIN message_types m ON m.id = sm.message_type_id \
                      WHERE sm.subscriber_id = $1 ORDER BY m.position, m.id",
                 )
-                .bind(id)
+                .bind(row.id)
                 .fetch_all(&self.pool)
                 .await?;
-                let mobile: Option<String> = row.try_get("mobile")?;
-                let quiet_start: Option<String> = row.try_get("quiet_start")?;
-                let quiet_end: Option<String> = row.try_get("quiet_end")?;
-                let quiet_hours = match (quiet_start, quiet_end) {
-                    (Some(start), Some(end)) => Some(QuietHours {
-                        start: QuietHours::parse_time(&start).ok_or_else(|| corrupt("quiet hours"))?,
-                        end: QuietHours::parse_time(&end).ok_or_else(|| corrupt("quiet hours"))?,
-                    }),
-                    _ => None,
-                };
-                let status: String = row.try_get("status")?;
-                let email_format: String = row.try_get("email_format")?;
-                let preferences = Preferences {
-                    name: row.try_get("name")?,
-                    mobile: mobile
-                        .map(|m| $crate::domain::MobileNumber::parse(&m).map_err(|_| corrupt("mobile")))
-                        .transpose()?,
-                    places,
-                    providers,
-                    message_types,
-                    email: row.try_get("channel_email")?,
-                    sms: row.try_get("channel_sms")?,
-                    sms_min_priority: $crate::domain::Priority::new(row.try_get("sms_min_priority")?)
-                        .map_err(|_| corrupt("priority"))?,
-                    quiet_hours,
-                    email_format: EmailFormat::from_stored(&email_format),
-                };
-                Ok(Some($crate::store::Subscriber {
-                    id,
-                    public_id: row.try_get("public_id")?,
-                    email: $crate::domain::EmailAddress::parse(&row.try_get::<String, _>("email")?)
-                        .map_err(|_| corrupt("email"))?,
-                    status: $crate::store::SubscriberStatus::parse(&status)?,
-                    preferences,
-                    mobile_confirmed_at: row.try_get("mobile_confirmed_at")?,
-                    mobile_code_hash: row.try_get("mobile_code_hash")?,
-                    mobile_code_expires_at: row.try_get("mobile_code_expires_at")?,
-                    mobile_code_attempts: row.try_get("mobile_code_attempts")?,
-                    confirm_nonce: row.try_get("confirm_nonce")?,
-                    confirm_sent_at: row.try_get("confirm_sent_at")?,
-                    token_version: row.try_get("token_version")?,
-                    created_at: row.try_get("created_at")?,
-                    confirmed_at: row.try_get("confirmed_at")?,
-                    unsubscribed_at: row.try_get("unsubscribed_at")?,
-                    updated_at: row.try_get("updated_at")?,
-                }))
+                row.into_subscriber(places, providers, message_types).map(Some)
             }
         }
 
@@ -497,8 +544,7 @@ macro_rules! impl_residents {
                 id: i64,
                 max_attempts: i64,
             ) -> $crate::store::StoreResult<Option<(String, $crate::store::Timestamp)>> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                Ok(sqlx::query_as(
                     "UPDATE subscribers SET mobile_code_attempts = mobile_code_attempts + 1 \
                      WHERE id = $1 AND mobile_code_hash IS NOT NULL AND mobile_code_attempts < $2 \
                      RETURNING mobile_code_hash, mobile_code_expires_at",
@@ -506,9 +552,7 @@ macro_rules! impl_residents {
                 .bind(id)
                 .bind(max_attempts)
                 .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| Ok((row.try_get("mobile_code_hash")?, row.try_get("mobile_code_expires_at")?)))
-                    .transpose()
+                .await?)
             }
 
             async fn confirm_mobile(&self, id: i64, now: $crate::store::Timestamp) -> $crate::store::StoreResult<()> {
@@ -583,28 +627,27 @@ macro_rules! impl_residents {
             async fn audience_entries(
                 &self,
             ) -> $crate::store::StoreResult<Vec<$crate::geo::audience::AudienceEntry>> {
-                use sqlx::Row;
                 let mut choices: std::collections::HashMap<i64, (Vec<i64>, Vec<i64>)> = std::collections::HashMap::new();
-                for row in sqlx::query(
+                let providers: Vec<(i64, i64)> = sqlx::query_as(
                     "SELECT sp.subscriber_id, sp.provider_id FROM subscriber_providers sp \
                      JOIN subscribers s ON s.id = sp.subscriber_id WHERE s.status = 'active'",
                 )
                 .fetch_all(&self.pool)
-                .await?
-                {
-                    choices.entry(row.try_get("subscriber_id")?).or_default().0.push(row.try_get("provider_id")?);
+                .await?;
+                for (subscriber_id, provider_id) in providers {
+                    choices.entry(subscriber_id).or_default().0.push(provider_id);
                 }
-                for row in sqlx::query(
+                let message_types: Vec<(i64, i64)> = sqlx::query_as(
                     "SELECT sm.subscriber_id, sm.message_type_id FROM subscriber_message_types sm \
                      JOIN subscribers s ON s.id = sm.subscriber_id WHERE s.status = 'active'",
                 )
                 .fetch_all(&self.pool)
-                .await?
-                {
-                    choices.entry(row.try_get("subscriber_id")?).or_default().1.push(row.try_get("message_type_id")?);
+                .await?;
+                for (subscriber_id, message_type_id) in message_types {
+                    choices.entry(subscriber_id).or_default().1.push(message_type_id);
                 }
                 // Texts count only for a confirmed mobile number.
-                let rows = sqlx::query(
+                let rows: Vec<$crate::store::residents::PlaceRow> = sqlx::query_as(
                     "SELECT s.id, pc.district_code, pc.easting, pc.northing, \
                      (s.channel_email AND s.email_suspended_at IS NULL) AS channel_email, \
                      (s.channel_sms AND s.mobile_confirmed_at IS NOT NULL AND s.sms_suspended_at IS NULL) AS sms, \
@@ -616,32 +659,29 @@ macro_rules! impl_residents {
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
+                Ok(rows
+                    .into_iter()
                     .map(|row| {
-                        let id: i64 = row.try_get("id")?;
-                        let (providers, message_types) = choices.get(&id).cloned().unwrap_or_default();
-                        let priority: i64 = row.try_get("sms_min_priority")?;
-                        Ok($crate::geo::audience::AudienceEntry {
-                            subscriber_id: id,
-                            district_code: row.try_get("district_code")?,
-                            easting: row.try_get("easting")?,
-                            northing: row.try_get("northing")?,
+                        let (providers, message_types) = choices.get(&row.id).cloned().unwrap_or_default();
+                        $crate::geo::audience::AudienceEntry {
+                            subscriber_id: row.id,
+                            district_code: row.district_code,
+                            easting: row.easting,
+                            northing: row.northing,
                             providers,
                             message_types,
-                            email: row.try_get("channel_email")?,
-                            sms: row.try_get("sms")?,
-                            sms_min_priority: u8::try_from(priority).unwrap_or(1),
-                        })
+                            email: row.channel_email,
+                            sms: row.sms,
+                            sms_min_priority: row.sms_min_priority.level(),
+                        }
                     })
-                    .collect()
+                    .collect())
             }
 
             async fn subscribers_marker(&self) -> $crate::store::StoreResult<(i64, i64)> {
-                use sqlx::Row;
-                let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM subscribers")
+                Ok(sqlx::query_as("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS latest FROM subscribers")
                     .fetch_one(&self.pool)
-                    .await?;
-                Ok((row.try_get("n")?, row.try_get("latest")?))
+                    .await?)
             }
         }
     };
