@@ -33,7 +33,7 @@ pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
     })?;
     let signer = Signer::from_config(&settings.secret_key, &settings.data_dir)?;
     let store = store::connect(&settings.database_url()).await?;
-    postcodes::ensure_bundled(&store).await?;
+    postcodes::ensure_bundled(&*store).await?;
     Ok(Arc::new(AppContext::new(store, settings, signer)))
 }
 

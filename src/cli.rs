@@ -155,7 +155,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ImportPostcodes { file, json } => {
             let store = store::connect(&settings.database_url()).await?;
-            let report = postcodes::import_file(&store, &file, !json).await?;
+            let report = postcodes::import_file(store, &file, !json).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

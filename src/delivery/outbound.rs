@@ -6,7 +6,7 @@
 use super::email::{EmailMessage, Mailer};
 use super::sms::{SmsMessage, SmsSender};
 use super::SendError;
-use crate::store::{DynStore, OutboundChannel, OutboundMessage};
+use crate::store::{OutboundChannel, OutboundMessage, Outbox};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +22,7 @@ const BATCH: i64 = 10;
 const POLL: Duration = Duration::from_secs(2);
 
 pub struct OutboundWorker {
-    pub store: DynStore,
+    pub store: std::sync::Arc<dyn Outbox>,
     pub mailer: Mailer,
     pub sms: SmsSender,
     pub from: String,

@@ -161,7 +161,7 @@ async fn centre(
     }
     if let Ok(postcode) = Postcode::parse(text) {
         return Ok(
-            match super::postcodes::locate(&ctx.store, &postcode).await? {
+            match super::postcodes::locate(&*ctx.store, &postcode).await? {
                 Ok(location) => location
                     .easting
                     .zip(location.northing)

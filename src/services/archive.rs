@@ -314,7 +314,7 @@ async fn district_of_place(
 ) -> anyhow::Result<Result<String, String>> {
     if let Ok(postcode) = Postcode::parse(place) {
         return Ok(
-            match super::postcodes::locate(&ctx.store, &postcode).await? {
+            match super::postcodes::locate(&*ctx.store, &postcode).await? {
                 Ok(location) => location
                     .district_code
                     .ok_or_else(|| format!("We cannot place the postcode {postcode}")),

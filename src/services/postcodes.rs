@@ -5,7 +5,7 @@
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
 use crate::geo::onspd::{self, OnspdError, PostcodeRecord};
-use crate::store::{DynStore, PostcodeLocation, StoreError, StoreResult};
+use crate::store::{Geography, PostcodeLocation, StoreError, StoreResult};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -28,7 +28,7 @@ pub enum PlaceProblem {
 
 /// Where a postcode is, or why it cannot be a place.
 pub async fn locate(
-    store: &DynStore,
+    store: &dyn Geography,
     postcode: &Postcode,
 ) -> StoreResult<Result<PostcodeLocation, PlaceProblem>> {
     let found = store.find_postcode(postcode.as_str()).await?;
@@ -56,14 +56,14 @@ pub enum LookupError {
 /// Where a postcode typed as `raw` is: the API's postcode look-up.
 pub async fn look_up(ctx: &super::AppContext, raw: &str) -> Result<PostcodeLocation, LookupError> {
     let postcode = Postcode::parse(raw)?;
-    let location = locate(&ctx.store, &postcode)
+    let location = locate(&*ctx.store, &postcode)
         .await
         .context("looking up a postcode")??;
     Ok(location)
 }
 
 /// On a new install, loads the district names and the bundled force-area postcodes.
-pub async fn ensure_bundled(store: &DynStore) -> anyhow::Result<()> {
+pub async fn ensure_bundled(store: &dyn Geography) -> anyhow::Result<()> {
     if store.districts().await?.is_empty() {
         store.upsert_districts(&bundled_districts()).await?;
     }
@@ -81,7 +81,7 @@ pub async fn ensure_bundled(store: &DynStore) -> anyhow::Result<()> {
 
 /// Loads the bundled postcodes that `keep` accepts (tests load a few districts, not all).
 pub async fn load_bundled(
-    store: &DynStore,
+    store: &dyn Geography,
     keep: impl Fn(&PostcodeRecord) -> bool,
 ) -> anyhow::Result<u64> {
     store.upsert_districts(&bundled_districts()).await?;
@@ -126,7 +126,7 @@ pub struct ImportReport {
 /// Imports a CSV (optionally gzipped) in the ONS Postcode Directory layout, in batches, each in
 /// its own transaction. Unreadable rows are counted and listed, never silently dropped.
 pub async fn import_file(
-    store: &DynStore,
+    store: std::sync::Arc<dyn Geography>,
     path: &Path,
     show_progress: bool,
 ) -> anyhow::Result<ImportReport> {

@@ -236,7 +236,7 @@ async fn checked<T>(
             continue;
         }
         if let Ok(postcode) = Postcode::parse(&place.postcode) {
-            if let Err(problem) = locate(&ctx.store, &postcode).await? {
+            if let Err(problem) = locate(&*ctx.store, &postcode).await? {
                 errors.add(field, problem);
             }
         }

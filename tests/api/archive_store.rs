@@ -6,7 +6,8 @@ use crate::helpers::{fresh_database_url, Backend};
 use crate::on_both_backends;
 use beacon::domain::alert::SignOff;
 use beacon::store::{
-    self, AlertContent, AlertStatus, AlertTransition, ArchiveFilter, ArchiveHit, DynStore, NewAlert,
+    self, AlertContent, AlertStatus, AlertTransition, Alerts, Archive, ArchiveFilter, ArchiveHit,
+    Catalogue, DynStore, NewAlert,
 };
 
 const POLICE: &str = "cambridgeshire-constabulary";
@@ -66,7 +67,7 @@ impl<'a> Draft<'a> {
 }
 
 /// Stores a draft written at `at`; returns its id.
-async fn write(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
+async fn write<S: Catalogue + Alerts + ?Sized>(store: &S, draft: Draft<'_>, at: i64) -> i64 {
     let providers = store.providers().await.unwrap();
     let provider = providers.iter().find(|p| p.slug == draft.provider).unwrap();
     let types = store.message_types().await.unwrap();
@@ -102,13 +103,13 @@ async fn write(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
 }
 
 /// Writes a draft and sends it at `at`; returns its id.
-async fn send(store: &DynStore, draft: Draft<'_>, at: i64) -> i64 {
+async fn send<S: Catalogue + Alerts + ?Sized>(store: &S, draft: Draft<'_>, at: i64) -> i64 {
     let id = write(store, draft, at - 60).await;
     move_to(store, id, AlertStatus::Queued, at).await;
     id
 }
 
-async fn move_to(store: &DynStore, id: i64, to: AlertStatus, at: i64) {
+async fn move_to<S: Alerts + ?Sized>(store: &S, id: i64, to: AlertStatus, at: i64) {
     let every = [
         AlertStatus::Draft,
         AlertStatus::AwaitingApproval,
@@ -144,7 +145,7 @@ fn ids(hits: &[ArchiveHit]) -> Vec<i64> {
     hits.iter().map(|hit| hit.alert.id).collect()
 }
 
-async fn listed(store: &DynStore, filter: ArchiveFilter) -> Vec<i64> {
+async fn listed(store: &dyn Archive, filter: ArchiveFilter) -> Vec<i64> {
     ids(&store.public_alerts(&filter).await.unwrap())
 }
 
@@ -155,24 +156,24 @@ async fn only_public_body(backend: Backend) {
     assert!(store.public_alerts(&everything()).await.unwrap().is_empty());
 
     let body = "Zebra crossing lights out on **Mill Road**.";
-    let draft = write(&store, Draft::new("Draft zebra", body), MONDAY).await;
-    let ready = write(&store, Draft::new("Ready zebra", body), MONDAY).await;
-    move_to(&store, ready, AlertStatus::Ready, MONDAY).await;
-    let scheduled = write(&store, Draft::new("Scheduled zebra", body), MONDAY).await;
-    move_to(&store, scheduled, AlertStatus::Scheduled, MONDAY).await;
-    let cancelled = write(&store, Draft::new("Cancelled zebra", body), MONDAY).await;
-    move_to(&store, cancelled, AlertStatus::Cancelled, MONDAY).await;
-    let private = send(&store, Draft::new("Private zebra", body), MONDAY + HOUR).await;
+    let draft = write(&*store, Draft::new("Draft zebra", body), MONDAY).await;
+    let ready = write(&*store, Draft::new("Ready zebra", body), MONDAY).await;
+    move_to(&*store, ready, AlertStatus::Ready, MONDAY).await;
+    let scheduled = write(&*store, Draft::new("Scheduled zebra", body), MONDAY).await;
+    move_to(&*store, scheduled, AlertStatus::Scheduled, MONDAY).await;
+    let cancelled = write(&*store, Draft::new("Cancelled zebra", body), MONDAY).await;
+    move_to(&*store, cancelled, AlertStatus::Cancelled, MONDAY).await;
+    let private = send(&*store, Draft::new("Private zebra", body), MONDAY + HOUR).await;
     execute(
         &url,
         &format!("UPDATE alerts SET private = TRUE WHERE id = {private}"),
     )
     .await;
-    let first = send(&store, Draft::new("First zebra", body), MONDAY + 2 * HOUR).await;
-    let second = send(&store, Draft::new("Second zebra", body), MONDAY + 3 * HOUR).await;
+    let first = send(&*store, Draft::new("First zebra", body), MONDAY + 2 * HOUR).await;
+    let second = send(&*store, Draft::new("Second zebra", body), MONDAY + 3 * HOUR).await;
 
-    assert_eq!(listed(&store, everything()).await, [second, first]);
-    assert_eq!(listed(&store, search("zebra")).await.len(), 2);
+    assert_eq!(listed(&*store, everything()).await, [second, first]);
+    assert_eq!(listed(&*store, search("zebra")).await.len(), 2);
     for hidden in [draft, ready, scheduled, cancelled, private] {
         assert_eq!(store.public_alert(hidden).await.unwrap(), None);
     }
@@ -196,7 +197,7 @@ async fn only_public_body(backend: Backend) {
     assert_eq!(store.archive_changed_at().await.unwrap(), MONDAY + 3 * HOUR);
 
     // Withdrawn after sending: gone from the list and from search, and the archive has changed.
-    move_to(&store, second, AlertStatus::Cancelled, MONDAY + 5 * HOUR).await;
+    move_to(&*store, second, AlertStatus::Cancelled, MONDAY + 5 * HOUR).await;
     execute(
         &url,
         &format!(
@@ -205,8 +206,8 @@ async fn only_public_body(backend: Backend) {
         ),
     )
     .await;
-    assert!(listed(&store, everything()).await.is_empty());
-    assert!(listed(&store, search("zebra")).await.is_empty());
+    assert!(listed(&*store, everything()).await.is_empty());
+    assert!(listed(&*store, search("zebra")).await.is_empty());
     assert_eq!(store.archive_changed_at().await.unwrap(), MONDAY + 6 * HOUR);
     // Made public again, it is found again.
     execute(
@@ -214,27 +215,27 @@ async fn only_public_body(backend: Backend) {
         &format!("UPDATE alerts SET private = FALSE WHERE id = {first}"),
     )
     .await;
-    assert_eq!(listed(&store, search("zebra")).await, [first]);
+    assert_eq!(listed(&*store, search("zebra")).await, [first]);
 }
 
 on_both_backends!(each_filter_narrows_the_list, filters_body);
 async fn filters_body(backend: Backend) {
     let (store, _url, _dir) = empty_store(backend).await;
     let police_scam = send(
-        &store,
+        &*store,
         Draft::new("Courier fraud", "Callers pretend to be police officers.")
             .of_type("scam-warning"),
         MONDAY,
     )
     .await;
     let police_prevention = send(
-        &store,
+        &*store,
         Draft::new("Lock your sheds", "Tools stolen from sheds in Melbourn."),
         MONDAY + HOUR,
     )
     .await;
     let watch_prevention = send(
-        &store,
+        &*store,
         Draft::new("Watch meeting", "Sheds and garages: a talk on tools.").from(WATCH),
         MONDAY + 2 * HOUR,
     )
@@ -254,12 +255,12 @@ async fn filters_body(backend: Backend) {
         filter
     };
     assert_eq!(
-        listed(&store, with(&|f| f.provider = Some(POLICE.into()))).await,
+        listed(&*store, with(&|f| f.provider = Some(POLICE.into()))).await,
         [police_prevention, police_scam]
     );
     assert_eq!(
         listed(
-            &store,
+            &*store,
             with(&|f| f.provider = Some("trading-standards".into()))
         )
         .await,
@@ -267,7 +268,7 @@ async fn filters_body(backend: Backend) {
     );
     assert_eq!(
         listed(
-            &store,
+            &*store,
             with(&|f| f.provider = Some("no-such-organisation".into()))
         )
         .await,
@@ -275,32 +276,32 @@ async fn filters_body(backend: Backend) {
     );
     assert_eq!(
         listed(
-            &store,
+            &*store,
             with(&|f| f.message_type = Some("crime-prevention".into()))
         )
         .await,
         [watch_prevention, police_prevention]
     );
     assert_eq!(
-        listed(&store, with(&|f| f.district = Some("E07000012".into()))).await,
+        listed(&*store, with(&|f| f.district = Some("E07000012".into()))).await,
         [watch_prevention, police_scam]
     );
     assert_eq!(
-        listed(&store, with(&|f| f.district = Some("E07000008".into()))).await,
+        listed(&*store, with(&|f| f.district = Some("E07000008".into()))).await,
         [police_scam]
     );
     // Since is inclusive, until exclusive.
     assert_eq!(
-        listed(&store, with(&|f| f.since = Some(MONDAY + HOUR))).await,
+        listed(&*store, with(&|f| f.since = Some(MONDAY + HOUR))).await,
         [watch_prevention, police_prevention]
     );
     assert_eq!(
-        listed(&store, with(&|f| f.until = Some(MONDAY + HOUR))).await,
+        listed(&*store, with(&|f| f.until = Some(MONDAY + HOUR))).await,
         [police_scam]
     );
     assert_eq!(
         listed(
-            &store,
+            &*store,
             with(&|f| {
                 f.since = Some(MONDAY + HOUR);
                 f.until = Some(MONDAY + HOUR + 1);
@@ -311,17 +312,17 @@ async fn filters_body(backend: Backend) {
     );
     // Filters narrow a search too.
     assert_eq!(
-        listed(&store, search("sheds")).await.len(),
+        listed(&*store, search("sheds")).await.len(),
         2,
         "both alerts about sheds"
     );
     let mut police_sheds = search("sheds");
     police_sheds.provider = Some(POLICE.into());
-    assert_eq!(listed(&store, police_sheds).await, [police_prevention]);
+    assert_eq!(listed(&*store, police_sheds).await, [police_prevention]);
     let mut district_sheds = search("sheds");
     district_sheds.district = Some("E07000012".into());
     district_sheds.message_type = Some("crime-prevention".into());
-    assert_eq!(listed(&store, district_sheds).await, [watch_prevention]);
+    assert_eq!(listed(&*store, district_sheds).await, [watch_prevention]);
 }
 
 on_both_backends!(pages_cover_the_list_exactly_once, pages_body);
@@ -332,11 +333,11 @@ async fn pages_body(backend: Backend) {
         // Three at a time sent in the same second: the id keeps their order.
         let at = MONDAY + (n / 3) * HOUR;
         let title = format!("Alert number {n}");
-        sent.push((at, send(&store, Draft::new(&title, "Body."), at).await));
+        sent.push((at, send(&*store, Draft::new(&title, "Body."), at).await));
     }
     sent.sort_by(|a, b| b.cmp(a));
     let newest_first: Vec<i64> = sent.iter().map(|(_, id)| *id).collect();
-    assert_eq!(listed(&store, everything()).await, newest_first);
+    assert_eq!(listed(&*store, everything()).await, newest_first);
 
     let mut seen = Vec::new();
     let mut filter = ArchiveFilter {
@@ -357,7 +358,7 @@ on_both_backends!(search_finds_words_ranks_and_marks_them, search_body);
 async fn search_body(backend: Backend) {
     let (store, _url, _dir) = empty_store(backend).await;
     let burglary = send(
-        &store,
+        &*store,
         Draft::new(
             "Burglary warning as clocks go back",
             "With more homes empty after sunset, make sure your home is protected. \
@@ -367,7 +368,7 @@ async fn search_body(backend: Backend) {
     )
     .await;
     let in_title = send(
-        &store,
+        &*store,
         Draft::new(
             "Garden sheds broken into",
             "Several gardens in Melbourn were visited overnight. Mark your tools.",
@@ -376,7 +377,7 @@ async fn search_body(backend: Backend) {
     )
     .await;
     let in_body = send(
-        &store,
+        &*store,
         Draft::new(
             "Overnight thefts in Melbourn",
             "Several gardens were visited overnight and **sheds** were opened. Mark tools.",
@@ -387,12 +388,12 @@ async fn search_body(backend: Backend) {
 
     // Stemming (Porter on SQLite, the English stemmer on PostgreSQL, which agree here):
     // "burglaries" and "burglary" share a stem, "burgled" has its own ("burgl").
-    assert_eq!(listed(&store, search("burglaries")).await, [burglary]);
-    assert_eq!(listed(&store, search("BURGLARY")).await, [burglary]);
-    assert!(listed(&store, search("burgled")).await.is_empty());
+    assert_eq!(listed(&*store, search("burglaries")).await, [burglary]);
+    assert_eq!(listed(&*store, search("BURGLARY")).await, [burglary]);
+    assert!(listed(&*store, search("burgled")).await.is_empty());
     // Every word must match.
-    assert_eq!(listed(&store, search("burglary clocks")).await, [burglary]);
-    assert!(listed(&store, search("burglary sheds")).await.is_empty());
+    assert_eq!(listed(&*store, search("burglary clocks")).await, [burglary]);
+    assert!(listed(&*store, search("burglary sheds")).await.is_empty());
 
     // A word in the title ranks above the same word in the body only, though the body-only
     // alert is newer.
@@ -407,7 +408,7 @@ async fn search_body(backend: Backend) {
     let body_snippet = hits[1].snippet.as_deref().unwrap();
     assert!(body_snippet.contains("\u{1}sheds\u{2}"), "{body_snippet:?}");
     assert!(!body_snippet.contains('*'), "{body_snippet:?}");
-    assert!(!listed(&store, search("Melbourn")).await.is_empty());
+    assert!(!listed(&*store, search("Melbourn")).await.is_empty());
 
     // Equal matches: newest first, and a page further on with an offset.
     let bins = || {
@@ -416,15 +417,15 @@ async fn search_body(backend: Backend) {
             "Bin collections in Sawston run a day late.",
         )
     };
-    let older = send(&store, bins(), MONDAY + 3 * HOUR).await;
-    let newer = send(&store, bins(), MONDAY + 4 * HOUR).await;
-    assert_eq!(listed(&store, search("bins late")).await, [newer, older]);
+    let older = send(&*store, bins(), MONDAY + 3 * HOUR).await;
+    let newer = send(&*store, bins(), MONDAY + 4 * HOUR).await;
+    assert_eq!(listed(&*store, search("bins late")).await, [newer, older]);
     let second_only = ArchiveFilter {
         offset: 1,
         limit: 1,
         ..search("bins late")
     };
-    assert_eq!(listed(&store, second_only).await, [older]);
+    assert_eq!(listed(&*store, second_only).await, [older]);
 
     // A search is not a listing: no snippet without one.
     assert!(store
@@ -444,7 +445,12 @@ on_both_backends!(
 /// as far as it expects to need; here it must find that it reached too short and look further.
 async fn window_body(backend: Backend) {
     let (store, url, _dir) = empty_store(backend).await;
-    let first = send(&store, Draft::new("Ember lantern notice 1", "Body"), MONDAY).await;
+    let first = send(
+        &*store,
+        Draft::new("Ember lantern notice 1", "Body"),
+        MONDAY,
+    )
+    .await;
     assert_eq!(first, 1);
     // 3,999 more, sent a second apart: "ember" in every title; "lantern" in the oldest 500,
     // none of the middle 2,500, and 800 of the newest 1,000.
@@ -475,12 +481,12 @@ async fn window_body(backend: Backend) {
     };
 
     // In every alert: the newest thousand.
-    let hits = listed(&store, window("ember")).await;
+    let hits = listed(&*store, window("ember")).await;
     assert_eq!(sorted(hits), (3001..=4000).collect::<Vec<_>>());
 
     // The newest thousand with "lantern" are the 800 among the newest alerts and the newest 200
     // of the oldest, 2,500 alerts further back.
-    let hits = listed(&store, window("lantern")).await;
+    let hits = listed(&*store, window("lantern")).await;
     let expected: Vec<i64> = (301..=500)
         .chain((3001..=4000).filter(|i| i % 5 != 0))
         .collect();
@@ -492,20 +498,20 @@ async fn window_body(backend: Backend) {
         provider: Some(POLICE.into()),
         ..window("lantern")
     };
-    assert_eq!(sorted(listed(&store, police).await), expected);
+    assert_eq!(sorted(listed(&*store, police).await), expected);
     // Narrowed to another organisation: none.
     let elsewhere = ArchiveFilter {
         provider: Some(WATCH.into()),
         ..window("lantern")
     };
-    assert!(listed(&store, elsewhere).await.is_empty());
+    assert!(listed(&*store, elsewhere).await.is_empty());
 }
 
 on_both_backends!(anything_typed_is_searched_safely, hostile_body);
 async fn hostile_body(backend: Backend) {
     let (store, _url, _dir) = empty_store(backend).await;
     let sheds = send(
-        &store,
+        &*store,
         Draft::new("Sheds", "Foo and bar near the allotments. Café closed."),
         MONDAY,
     )
@@ -542,18 +548,18 @@ async fn hostile_body(backend: Backend) {
         assert!(result.is_ok(), "{query:?}: {result:?}");
     }
     // Only punctuation, or only words too common to look for: nothing found.
-    assert!(listed(&store, search("?!.,;")).await.is_empty());
-    assert!(listed(&store, search("")).await.is_empty());
-    assert!(listed(&store, search("a AND")).await.is_empty());
+    assert!(listed(&*store, search("?!.,;")).await.is_empty());
+    assert!(listed(&*store, search("")).await.is_empty());
+    assert!(listed(&*store, search("a AND")).await.is_empty());
     // Operators are words like any other (or common words, ignored); the rest must all match.
-    assert_eq!(listed(&store, search("\"foo\" -bar*")).await, [sheds]);
-    assert_eq!(listed(&store, search("foo OR")).await, [sheds]);
-    assert_eq!(listed(&store, search("NEAR(foo bar)")).await, [sheds]);
-    assert!(listed(&store, search("NEAR(foo baz)")).await.is_empty());
+    assert_eq!(listed(&*store, search("\"foo\" -bar*")).await, [sheds]);
+    assert_eq!(listed(&*store, search("foo OR")).await, [sheds]);
+    assert_eq!(listed(&*store, search("NEAR(foo bar)")).await, [sheds]);
+    assert!(listed(&*store, search("NEAR(foo baz)")).await.is_empty());
     // Accents: SQLite's index folds them; PostgreSQL's English configuration keeps them (folding
     // would take the `unaccent` extension).
-    assert_eq!(listed(&store, search("café")).await, [sheds]);
-    let folded = listed(&store, search("cafe")).await;
+    assert_eq!(listed(&*store, search("café")).await, [sheds]);
+    let folded = listed(&*store, search("cafe")).await;
     match backend {
         Backend::Sqlite => assert_eq!(folded, [sheds]),
         Backend::Postgres => assert!(folded.is_empty()),
@@ -564,7 +570,7 @@ on_both_backends!(districts_round_trip, districts_body);
 async fn districts_body(backend: Backend) {
     let (store, _url, _dir) = empty_store(backend).await;
     let id = send(
-        &store,
+        &*store,
         Draft::new("Road closed", "The A10 is closed."),
         MONDAY,
     )
@@ -603,7 +609,7 @@ on_both_backends!(
 );
 async fn backfill_body(backend: Backend) {
     let (store, url, _dir) = empty_store(backend).await;
-    let id = send(&store, Draft::new("Older alert", "Placeholder."), MONDAY).await;
+    let id = send(&*store, Draft::new("Older alert", "Placeholder."), MONDAY).await;
     // As an alert stored before the archive's migration: Markdown only, no plain text yet.
     execute(
         &url,
@@ -621,5 +627,5 @@ async fn backfill_body(backend: Backend) {
     let snippet = hits[0].snippet.as_deref().unwrap();
     assert!(snippet.contains("\u{1}suspicious\u{2}"), "{snippet:?}");
     assert!(!snippet.contains("**"), "{snippet:?}");
-    assert!(listed(&store, search("Placeholder")).await.is_empty());
+    assert!(listed(&*store, search("Placeholder")).await.is_empty());
 }

@@ -48,7 +48,7 @@ pub async fn fresh_database_url(backend: Backend, dir: &Path) -> String {
 pub async fn fresh_store(backend: Backend, dir: &Path) -> (DynStore, String) {
     let url = fresh_database_url(backend, dir).await;
     let store = store::connect(&url).await.expect("opening the store");
-    postcodes::load_bundled(&store, |record| {
+    postcodes::load_bundled(&*store, |record| {
         let pc = record.postcode.as_str();
         pc.starts_with("CB1 ")
             || pc.starts_with("CB2 ")

@@ -422,7 +422,7 @@ on_both_backends!(
 async fn bulletins_and_news_articles_import_cleanly(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Every force-area postcode, as a real install has: they place the towns alerts name.
-    beacon::services::postcodes::load_bundled(&app.ctx.store, |_| true)
+    beacon::services::postcodes::load_bundled(&*app.ctx.store, |_| true)
         .await
         .unwrap();
     let (ok, report) = import(

@@ -11,14 +11,14 @@ async fn the_bundled_set_covers_the_force_area() {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::helpers::fresh_database_url(Backend::Sqlite, dir.path()).await;
     let store = beacon::store::connect(&url).await.unwrap();
-    let loaded = load_bundled(&store, |_| true).await.unwrap();
+    let loaded = load_bundled(&*store, |_| true).await.unwrap();
     assert!(loaded > 50_000, "{loaded} postcodes");
     for (postcode, district) in [
         ("CB1 1PT", "Cambridge"),
         ("PE1 1HQ", "Peterborough"),
         ("SG8 6DP", "South Cambridgeshire"),
     ] {
-        let location = locate(&store, &Postcode::parse(postcode).unwrap())
+        let location = locate(&*store, &Postcode::parse(postcode).unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -64,24 +64,24 @@ async fn an_ons_layout_file_imports_with_bad_rows_reported() {
     .unwrap();
     drop(file);
 
-    let report = import_file(&store, &path, false).await.unwrap();
+    let report = import_file(store.clone(), &path, false).await.unwrap();
     assert_eq!(report.stored, 3);
     assert_eq!(report.rejected, 2);
     assert!(report.rejects[0].contains("line 5"), "{:?}", report.rejects);
     assert!(report.rejects[1].contains("line 6"), "{:?}", report.rejects);
 
     let at = |pc: &str| Postcode::parse(pc).unwrap();
-    let live = locate(&store, &at("zz11aa")).await.unwrap().unwrap();
+    let live = locate(&*store, &at("zz11aa")).await.unwrap().unwrap();
     assert_eq!(live.district_name.as_deref(), Some("Cambridge"));
     assert_eq!(
-        locate(&store, &at("ZZ1 1AB")).await.unwrap().unwrap_err(),
+        locate(&*store, &at("ZZ1 1AB")).await.unwrap().unwrap_err(),
         PlaceProblem::Terminated(at("ZZ1 1AB"))
     );
     assert_eq!(
-        locate(&store, &at("ZZ1 1AD")).await.unwrap().unwrap_err(),
+        locate(&*store, &at("ZZ1 1AD")).await.unwrap().unwrap_err(),
         PlaceProblem::NoLocation(at("ZZ1 1AD"))
     );
-    let unknown = locate(&store, &at("ZZ9 9ZZ")).await.unwrap().unwrap_err();
+    let unknown = locate(&*store, &at("ZZ9 9ZZ")).await.unwrap().unwrap_err();
     assert_eq!(
         unknown.to_string(),
         "We cannot find the postcode ZZ9 9ZZ: check it, or use another postcode near you"
@@ -95,7 +95,7 @@ async fn a_file_without_a_postcode_column_is_refused_clearly() {
     let before = store.postcode_count().await.unwrap();
     let path = dir.path().join("wrong.csv");
     std::fs::write(&path, "name,value\nfoo,1\n").unwrap();
-    let error = import_file(&store, &path, false).await.unwrap_err();
+    let error = import_file(store.clone(), &path, false).await.unwrap_err();
     assert!(format!("{error:#}").contains("postcode"), "{error:#}");
     assert_eq!(store.postcode_count().await.unwrap(), before);
 }
@@ -132,7 +132,7 @@ async fn imports_match_on_both_backends() {
         let db_dir = tempfile::tempdir().unwrap();
         let url = crate::helpers::fresh_database_url(backend, db_dir.path()).await;
         let store = beacon::store::connect(&url).await.unwrap();
-        let report = import_file(&store, &path, false).await.unwrap();
+        let report = import_file(store.clone(), &path, false).await.unwrap();
         let twice = store.find_postcode("ZZ1 1ZZ").await.unwrap().unwrap();
         let quoted = store.find_postcode("ZZ1 1ZY").await.unwrap().unwrap();
         results.push((
