@@ -160,7 +160,7 @@ pub fn routes() -> Vec<Route> {
         // Staff: alerts and their workflow.
         get("/staff", SignedInStaff, alerts::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
-        form("/staff/alerts/new", SignedInStaff, alerts::compose),
+        form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
         get("/staff/sign-in", Public, staff::sign_in_form),
