@@ -198,11 +198,11 @@ pub struct ComposeForm {
 pub async fn compose(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
-    signed_in: SignedInStaff,
+    SenderStaff(staff): SenderStaff,
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let staff = &signed_in.staff;
+    let staff = &staff;
     let (Ok(form), Ok(mut input)) = (
         serde_html_form::from_bytes::<ComposeForm>(&body),
         serde_html_form::from_bytes::<AlertInput>(&body),

@@ -17,11 +17,15 @@ mod permission;
 mod staff;
 mod views;
 
+pub use permission::{Access, Link};
+
 use crate::services::AppContext;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath};
+use axum::handler::Handler;
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
 use axum::Router;
 use page_cache::PageCache;
 use std::convert::Infallible;
@@ -33,66 +37,215 @@ use tower_http::trace::TraceLayer;
 
 pub type AppState = Arc<AppContext>;
 
+/// One route: a method on a path, who may use it, and its handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    /// A POST from a browser form, which must carry the CSRF token (`csrf.rs`). The POSTs that
+    /// are not: the JSON API and the gateway's callback (credentials a browser does not send
+    /// by itself), and the buttons of confirm and unsubscribe links (the token in the path is
+    /// the authority, and mail providers' one-click unsubscribe sends no cookie).
+    pub form: bool,
+    /// The public archive, its feeds and API: kept whole in memory once made and compressed
+    /// (`public_routes`).
+    pub kept: bool,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    fn new(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            access,
+            form: false,
+            kept: false,
+            handler,
+        }
+    }
+
+    fn kept(self) -> Route {
+        Route { kept: true, ..self }
+    }
+}
+
+fn get<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    access: Access,
+    handler: H,
+) -> Route {
+    Route::new(Method::GET, path, access, routing::get(handler))
+}
+
+/// A POST that is not a browser form (see `Route::form`).
+fn post<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    access: Access,
+    handler: H,
+) -> Route {
+    Route::new(Method::POST, path, access, routing::post(handler))
+}
+
+/// A POST from a browser form, checking the CSRF token.
+fn form<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    access: Access,
+    handler: H,
+) -> Route {
+    Route {
+        form: true,
+        ..Route::new(Method::POST, path, access, routing::post(handler))
+    }
+}
+
+/// Every route the app serves, with who may use it. `router` is built from this table and
+/// from nothing else, so a route cannot be added without saying who may use it; the test in
+/// `tests/api/routes.rs` checks each declaration against the running app.
+pub fn routes() -> Vec<Route> {
+    use permission::Access::{
+        Admin, ApiToken, Enrolment, Gateway, Public, Resident, Sender, SignedInStaff,
+    };
+    use permission::Link::{Alert, Confirm, Manage, Unsubscribe};
+    vec![
+        // Residents: signing up, and the links in their emails.
+        get("/", Public, pages::sign_up_form),
+        get("/signup", Public, pages::sign_up_form),
+        form("/signup", Public, pages::sign_up),
+        get("/signup/check-your-email", Public, pages::check_your_email),
+        get("/confirm/{token}", Resident(Confirm), pages::confirm_form),
+        post("/confirm/{token}", Resident(Confirm), pages::confirm),
+        get("/manage/{token}", Resident(Manage), pages::manage_form),
+        form("/manage/{token}", Resident(Manage), pages::manage_save),
+        form(
+            "/manage/{token}/mobile",
+            Resident(Manage),
+            pages::mobile_code,
+        ),
+        form(
+            "/manage/{token}/mobile/resend",
+            Resident(Manage),
+            pages::mobile_code_resend,
+        ),
+        get(
+            "/manage/{token}/data.json",
+            Resident(Manage),
+            pages::download_data,
+        ),
+        get("/manage/{token}/erase", Resident(Manage), pages::erase_form),
+        form("/manage/{token}/erase", Resident(Manage), pages::erase),
+        get(
+            "/unsubscribe/{token}",
+            Resident(Unsubscribe),
+            pages::unsubscribe_form,
+        ),
+        post(
+            "/unsubscribe/{token}",
+            Resident(Unsubscribe),
+            pages::unsubscribe,
+        ),
+        get("/a/{id}", Public, archive::short_link),
+        get("/rate/{token}/{verdict}", Resident(Alert), feedback::rate),
+        get("/reply/{token}", Resident(Alert), feedback::reply_form),
+        form("/reply/{token}", Resident(Alert), feedback::reply),
+        post("/notify/callback", Gateway, feedback::notify_callback),
+        get("/static/beacon.css", Public, pages::stylesheet),
+        get("/static/compose.js", Public, pages::compose_script),
+        get("/static/draw.js", Public, pages::draw_script),
+        // Staff: alerts and their workflow.
+        get("/staff", SignedInStaff, alerts::home),
+        get("/staff/alerts/new", Sender, alerts::compose_form),
+        form("/staff/alerts/new", Sender, alerts::compose),
+        get("/staff/alerts/{id}", SignedInStaff, alerts::show),
+        form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
+        get("/staff/sign-in", Public, staff::sign_in_form),
+        form("/staff/sign-in", Public, staff::sign_in),
+        form("/staff/sign-out", SignedInStaff, staff::sign_out),
+        get("/staff/enrol/{token}", Enrolment, staff::enrol_form),
+        form("/staff/enrol/{token}", Enrolment, staff::enrol),
+        // Staff: administration.
+        get("/staff/admin/staff", Admin, admin::staff_list),
+        get("/staff/admin/staff/new", Admin, admin::staff_new_form),
+        form("/staff/admin/staff/new", Admin, admin::staff_new),
+        form(
+            "/staff/admin/staff/{public_id}/reset",
+            Admin,
+            admin::staff_reset,
+        ),
+        get(
+            "/staff/admin/staff/{public_id}/edit",
+            Admin,
+            admin::staff_edit_form,
+        ),
+        form(
+            "/staff/admin/staff/{public_id}/edit",
+            Admin,
+            admin::staff_edit,
+        ),
+        get("/staff/admin/audit", Admin, admin::audit_log),
+        get("/staff/admin/tokens", Admin, admin::tokens),
+        form("/staff/admin/tokens", Admin, admin::token_create),
+        get("/staff/admin/organisations", Admin, admin::organisations),
+        form("/staff/admin/organisations", Admin, admin::organisation_add),
+        form(
+            "/staff/admin/organisations/{id}",
+            Admin,
+            admin::organisation_save,
+        ),
+        form(
+            "/staff/admin/tokens/{id}/revoke",
+            Admin,
+            admin::token_revoke,
+        ),
+        get(
+            "/staff/admin/contact-problems",
+            Admin,
+            admin::contact_problems,
+        ),
+        form(
+            "/staff/admin/contact-problems/{subscriber}/{channel}/lift",
+            Admin,
+            admin::contact_problem_lift,
+        ),
+        // Health checks and the JSON API.
+        get("/healthz", Public, health::healthz),
+        get("/readyz", Public, health::readyz),
+        post("/api/v1/subscriptions", Public, api::create_subscription),
+        post("/api/v1/alerts", ApiToken, api::create_alert),
+        get("/api/v1/alerts/{id}", ApiToken, api::get_alert),
+        post("/api/v1/alerts/{id}/send", ApiToken, api::send_alert),
+        get("/api/v1/providers", Public, api::providers),
+        get("/api/v1/message-types", Public, api::message_types),
+        get("/api/v1/postcodes/{postcode}", Public, api::postcode),
+        // The public archive, its feeds and API.
+        get("/alerts", Public, archive::archive_page).kept(),
+        get("/alerts/{id}", Public, archive::alert_page).kept(),
+        get("/feeds/{file}", Public, feeds::whole).kept(),
+        get("/feeds/{kind}/{file}", Public, feeds::narrowed).kept(),
+        get("/api/v1/public/alerts", Public, archive::api_list).kept(),
+        get("/api/v1/public/alerts/{id}", Public, archive::api_one).kept(),
+        get("/api/openapi.json", Public, archive::openapi).kept(),
+    ]
+}
+
+/// The one place a route is added to a router: from the table's entries. Two entries for one
+/// path (a GET and a POST) merge into one route, as `get(…).post(…)` would.
+fn from_table(routes: Vec<Route>) -> Router<AppState> {
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+}
+
 pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
     let max_body = ctx.settings.limits.max_body_bytes;
-    Router::new()
-        .route("/", get(pages::sign_up_form))
-        .route("/signup", get(pages::sign_up_form).post(pages::sign_up))
-        .route("/signup/check-your-email", get(pages::check_your_email))
-        .route(
-            "/confirm/{token}",
-            get(pages::confirm_form).post(pages::confirm),
-        )
-        .route("/manage/{token}", get(pages::manage_form).post(pages::manage_save))
-        .route("/manage/{token}/mobile", post(pages::mobile_code))
-        .route("/manage/{token}/mobile/resend", post(pages::mobile_code_resend))
-        .route("/manage/{token}/data.json", get(pages::download_data))
-        .route("/manage/{token}/erase", get(pages::erase_form).post(pages::erase))
-        .route("/unsubscribe/{token}", get(pages::unsubscribe_form).post(pages::unsubscribe))
-        .route("/a/{id}", get(archive::short_link))
-        .route("/rate/{token}/{verdict}", get(feedback::rate))
-        .route("/reply/{token}", get(feedback::reply_form).post(feedback::reply))
-        .route("/notify/callback", post(feedback::notify_callback))
-        .route("/static/beacon.css", get(pages::stylesheet))
-        .route("/static/compose.js", get(pages::compose_script))
-        .route("/static/draw.js", get(pages::draw_script))
-        .route("/staff", get(alerts::home))
-        .route("/staff/alerts/new", get(alerts::compose_form).post(alerts::compose))
-        .route("/staff/alerts/{id}", get(alerts::show))
-        .route("/staff/alerts/{id}/{action}", post(alerts::action))
-        .route("/staff/sign-in", get(staff::sign_in_form).post(staff::sign_in))
-        .route("/staff/sign-out", post(staff::sign_out))
-        .route("/staff/enrol/{token}", get(staff::enrol_form).post(staff::enrol))
-        .route("/staff/admin/staff", get(admin::staff_list))
-        .route("/staff/admin/staff/new", get(admin::staff_new_form).post(admin::staff_new))
-        .route("/staff/admin/staff/{public_id}/reset", post(admin::staff_reset))
-        .route(
-            "/staff/admin/staff/{public_id}/edit",
-            get(admin::staff_edit_form).post(admin::staff_edit),
-        )
-        .route("/staff/admin/audit", get(admin::audit_log))
-        .route("/staff/admin/tokens", get(admin::tokens).post(admin::token_create))
-        .route(
-            "/staff/admin/organisations",
-            get(admin::organisations).post(admin::organisation_add),
-        )
-        .route("/staff/admin/organisations/{id}", post(admin::organisation_save))
-        .route("/staff/admin/tokens/{id}/revoke", post(admin::token_revoke))
-        .route("/staff/admin/contact-problems", get(admin::contact_problems))
-        .route(
-            "/staff/admin/contact-problems/{subscriber}/{channel}/lift",
-            post(admin::contact_problem_lift),
-        )
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/api/v1/subscriptions", post(api::create_subscription))
-        .route("/api/v1/alerts", post(api::create_alert))
-        .route("/api/v1/alerts/{id}", get(api::get_alert))
-        .route("/api/v1/alerts/{id}/send", post(api::send_alert))
-        .route("/api/v1/providers", get(api::providers))
-        .route("/api/v1/message-types", get(api::message_types))
-        .route("/api/v1/postcodes/{postcode}", get(api::postcode))
-        .merge(public_routes(kept_pages))
+    let (kept, fresh): (Vec<Route>, Vec<Route>) = routes().into_iter().partition(|r| r.kept);
+    from_table(fresh)
+        .merge(public_routes(kept, kept_pages))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -133,15 +286,8 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
 /// The public archive, its feeds and API: cacheable and compressed (nothing secret is in them,
 /// so compression cannot leak a token), and the same for everyone, so kept whole in memory
 /// once made (`page_cache`), compressed once for each coding.
-fn public_routes(kept_pages: Arc<PageCache>) -> Router<AppState> {
-    Router::new()
-        .route("/alerts", get(archive::archive_page))
-        .route("/alerts/{id}", get(archive::alert_page))
-        .route("/feeds/{file}", get(feeds::whole))
-        .route("/feeds/{kind}/{file}", get(feeds::narrowed))
-        .route("/api/v1/public/alerts", get(archive::api_list))
-        .route("/api/v1/public/alerts/{id}", get(archive::api_one))
-        .route("/api/openapi.json", get(archive::openapi))
+fn public_routes(kept: Vec<Route>, kept_pages: Arc<PageCache>) -> Router<AppState> {
+    from_table(kept)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             kept_pages,
@@ -204,5 +350,82 @@ impl FromRequestParts<AppState> for ClientIp {
             .map(|ConnectInfo(addr)| addr.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientIp(peer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{routes, Access, Method};
+    use std::collections::HashSet;
+    use std::path::Path;
+
+    #[test]
+    fn each_method_and_path_is_declared_once() {
+        let mut seen = HashSet::new();
+        for route in routes() {
+            assert!(
+                seen.insert((route.method.clone(), route.path)),
+                "{} {} is in the table twice",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn only_posts_are_forms_and_only_public_pages_are_kept() {
+        for route in routes() {
+            if route.form {
+                assert_eq!(route.method, Method::POST, "{}", route.path);
+            }
+            if route.kept {
+                assert_eq!(route.access, Access::Public, "{}", route.path);
+                assert_eq!(route.method, Method::GET, "{}", route.path);
+            }
+        }
+    }
+
+    /// Source files under `dir`, recursively.
+    fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// The table is the only way in: no router is built, and no route added, anywhere but in
+    /// `from_table`, so a route cannot bypass its declaration.
+    #[test]
+    fn routes_are_added_only_from_the_table() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        // Spelt in pieces, so this test's own text does not count.
+        let calls = [
+            [".", "route("].concat(),
+            [".", "route_service("].concat(),
+            [".", "nest("].concat(),
+            [".", "nest_service("].concat(),
+            ["Router", "::new()"].concat(),
+        ];
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let ours = file.ends_with("web/mod.rs");
+            for (i, call) in calls.iter().enumerate() {
+                let count = text.matches(call.as_str()).count();
+                // `from_table` adds each route and makes the one router.
+                let allowed = usize::from(ours && (i == 0 || i == calls.len() - 1));
+                assert_eq!(
+                    count,
+                    allowed,
+                    "{} has {count} `{call}`: add routes to the table in src/web/mod.rs",
+                    file.display()
+                );
+            }
+        }
     }
 }

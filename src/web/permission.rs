@@ -140,3 +140,44 @@ async fn resident_link(
         Err(error) => Err(WebError::from(error).into_response()),
     }
 }
+
+/// Who may use a route, as its entry in the route table (`super::routes`) declares it. The
+/// handler enforces it (by its extractors, or by the service it calls, which audits refusals);
+/// `tests/api/routes.rs` walks the table and checks each declaration against the running app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without credentials: the sign-up pages, the archive, feeds, the public API,
+    /// static files, health checks and the staff sign-in page.
+    Public,
+    /// Whoever holds a resident's signed link of this kind (its token is in the path); a link
+    /// that is tampered with, expired or replaced gets the page saying it cannot be used.
+    Resident(Link),
+    /// Whoever holds a new member of staff's enrolment link, which works once.
+    Enrolment,
+    /// A partner system with an API token (`Authorization: Bearer bcn_…`).
+    ApiToken,
+    /// The SMS gateway, with the callback bearer token configured on both sides.
+    Gateway,
+    /// Any signed-in member of staff (no session: to the sign-in page). What they may do there
+    /// beyond that (their organisation's alerts, each workflow action's permission) the
+    /// service checks and audits.
+    SignedInStaff,
+    /// A signed-in member of staff with the send permission, or an admin (`SenderStaff`).
+    Sender,
+    /// A signed-in admin: `AdminStaff`, or for a form the service's own check, audited with
+    /// what was being changed.
+    Admin,
+}
+
+/// The kinds of signed link residents are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// `/confirm/{token}` in the confirmation email.
+    Confirm,
+    /// `/manage/{token}…` in every email (`ManageLink`).
+    Manage,
+    /// `/unsubscribe/{token}` in every email (`UnsubscribeLink`).
+    Unsubscribe,
+    /// The rating and reply links of one alert to one resident (`/rate/…`, `/reply/…`).
+    Alert,
+}

@@ -16,6 +16,7 @@ mod helpers;
 mod import;
 mod mail;
 mod postcodes;
+mod routes;
 mod signup;
 mod staff;
 mod store_suite;
