@@ -278,7 +278,7 @@ async fn resident(app: &TestApp) -> i64 {
     let email = "mandy@example.com";
     let new = NewSubscriber {
         public_id: "mandy".into(),
-        email: email.into(),
+        email: beacon::domain::EmailAddress::parse(email).unwrap(),
         email_key: email.into(),
         preferences,
         confirm_nonce: "n".into(),
