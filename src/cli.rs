@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::{Place, Preferences};
 use crate::domain::{catalogue, Postcode, Priority};
-use crate::services::staff::{self as staff_service, Actor, StaffError};
+use crate::services::staff::{self as staff_service, Actor, StaffAdminError};
 use crate::services::{postcodes, tokens::random_id, AppContext};
 use crate::store::{self, NewSubscriber, SubscriberStatus};
 use anyhow::Context;
@@ -245,7 +245,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                             println!("Send them this link to set their password and authenticator app (it works once, for 72 hours):");
                             println!("  {link}");
                         }
-                        Err(StaffError::Invalid(errors)) => {
+                        Err(StaffAdminError::Invalid(errors)) => {
                             for error in errors.iter() {
                                 eprintln!("{}: {}", error.field, error.message);
                             }

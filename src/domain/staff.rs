@@ -125,16 +125,27 @@ impl StaffInput {
     }
 }
 
+/// Why a new password cannot be used, in words for the member of staff choosing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    #[error("Choose a password of at least 12 characters")]
+    TooShort,
+    #[error("Choose a password of at most 256 characters")]
+    TooLong,
+    #[error("The two passwords are not the same")]
+    Mismatch,
+}
+
 /// Passwords: long enough to resist guessing, short enough for argon2 to hash quickly.
-pub fn check_password(password: &str, confirmation: &str) -> Result<(), &'static str> {
+pub fn check_password(password: &str, confirmation: &str) -> Result<(), PasswordProblem> {
     if password.chars().count() < 12 {
-        return Err("Choose a password of at least 12 characters");
+        return Err(PasswordProblem::TooShort);
     }
     if password.len() > 256 {
-        return Err("Choose a password of at most 256 characters");
+        return Err(PasswordProblem::TooLong);
     }
     if password != confirmation {
-        return Err("The two passwords are not the same");
+        return Err(PasswordProblem::Mismatch);
     }
     Ok(())
 }

@@ -197,37 +197,57 @@ impl FieldErrors {
     }
 }
 
+/// Why a resident's name cannot be used, in words for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameProblem {
+    #[error("Enter your name")]
+    Missing,
+    #[error("Your name must be 100 characters or fewer")]
+    TooLong,
+    #[error("Your name must not contain the characters < or >")]
+    Markup,
+}
+
+/// Why a place's name cannot be used, in words for the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceLabelProblem {
+    #[error("A place name must be 40 characters or fewer")]
+    TooLong,
+    #[error("A place name must not contain the characters < or >")]
+    Markup,
+}
+
 /// A resident's name: what their alerts greet them by.
-pub fn parse_name(input: &str) -> Result<String, &'static str> {
+pub fn parse_name(input: &str) -> Result<String, NameProblem> {
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
-        return Err("Enter your name");
+        return Err(NameProblem::Missing);
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err("Your name must be 100 characters or fewer");
+        return Err(NameProblem::TooLong);
     }
     if name
         .chars()
         .any(|c| c.is_control() || matches!(c, '<' | '>'))
     {
-        return Err("Your name must not contain the characters < or >");
+        return Err(NameProblem::Markup);
     }
     Ok(name)
 }
 
-fn parse_label(input: &str) -> Result<Option<String>, &'static str> {
+fn parse_label(input: &str) -> Result<Option<String>, PlaceLabelProblem> {
     let label = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if label.is_empty() {
         return Ok(None);
     }
     if label.chars().count() > MAX_LABEL_CHARS {
-        return Err("A place name must be 40 characters or fewer");
+        return Err(PlaceLabelProblem::TooLong);
     }
     if label
         .chars()
         .any(|c| c.is_control() || matches!(c, '<' | '>'))
     {
-        return Err("A place name must not contain the characters < or >");
+        return Err(PlaceLabelProblem::Markup);
     }
     Ok(Some(label))
 }

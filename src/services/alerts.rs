@@ -2,7 +2,8 @@
 //! reaches, place suggestions from the body, and the workflow from draft through approval to
 //! sending now or on schedule, with every permission checked here and refusals audited.
 
-use super::staff::{audit, Actor, StaffError};
+use super::postcodes::LookupError;
+use super::staff::{audit, Actor};
 use super::AppContext;
 use crate::domain::alert::{self as rules, SignOff};
 use crate::domain::subscriber::FieldErrors;
@@ -10,7 +11,9 @@ use crate::domain::{Postcode, Priority};
 use crate::geo::audience::{AudienceIndex, AudiencePreview, AudienceQuery};
 use crate::geo::places;
 use crate::geo::target::{self, AreaTarget, DistanceUnit, Shape};
-use crate::store::{Alert, AlertContent, AlertStatus, AlertTransition, NewAlert, StaffMember};
+use crate::store::{
+    Alert, AlertContent, AlertStatus, AlertTransition, NewAlert, StaffMember, StoreError,
+};
 use anyhow::Context;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -72,6 +75,47 @@ fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::
     })
 }
 
+/// Why an alert could not be checked or stored as a draft.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error("You may not do that: {0}")]
+    NotPermitted(NotPermitted),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ComposeError {
+    fn from(error: StoreError) -> Self {
+        ComposeError::Unexpected(error.into())
+    }
+}
+
+/// Why a workflow action on an alert (or seeing it) was refused. The messages are what the
+/// sender reads on the alert's page.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertActionError {
+    #[error("You may not do that: {0}")]
+    NotPermitted(NotPermitted),
+    #[error("That cannot be done to the alert as it is now: it may have changed meanwhile. Reload the page.")]
+    StatusChanged,
+    #[error("Only an alert that is ready (or scheduled) can be sent")]
+    NotReadyToSend,
+    #[error("Choose a time in the future, within the next 30 days")]
+    ScheduleOutOfRange,
+    #[error("Enter the date and time to send it, like 22/11/2026 09:30")]
+    UnreadableTime,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AlertActionError {
+    fn from(error: StoreError) -> Self {
+        AlertActionError::Unexpected(error.into())
+    }
+}
+
 /// A checked alert, ready to store.
 pub struct CheckedAlert {
     pub content: AlertContent,
@@ -83,7 +127,7 @@ fn may_write_for(staff: &StaffMember, provider_id: i64) -> bool {
 }
 
 /// Checks every field of the compose form and resolves the target; all problems at once.
-pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert, StaffError> {
+pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert, ComposeError> {
     let mut errors = FieldErrors::default();
     let providers = ctx.store.providers().await?;
     let provider = providers.iter().find(|p| p.slug == input.provider);
@@ -120,10 +164,10 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
     let (Some(provider), Some(message_type), Some(priority), Some(title), Some(body), Some(target)) =
         (provider, message_type, priority, title, body, target)
     else {
-        return Err(StaffError::Invalid(errors));
+        return Err(ComposeError::Invalid(errors));
     };
     if !errors.is_empty() {
-        return Err(StaffError::Invalid(errors));
+        return Err(ComposeError::Invalid(errors));
     }
     let districts = ctx.store.districts().await?;
     let describe = target.describe(|code| {
@@ -153,25 +197,24 @@ async fn centre(
     text: &str,
     field: &str,
     errors: &mut FieldErrors,
-) -> Result<Option<(f64, f64, String)>, StaffError> {
+) -> Result<Option<(f64, f64, String)>, ComposeError> {
     let text = text.trim();
     if text.is_empty() {
         errors.add(field, "Enter a postcode or a place name for the centre");
         return Ok(None);
     }
     if let Ok(postcode) = Postcode::parse(text) {
-        return Ok(
-            match super::postcodes::locate(&*ctx.store, &postcode).await? {
-                Ok(location) => location
-                    .easting
-                    .zip(location.northing)
-                    .map(|(e, n)| (f64::from(e), f64::from(n), postcode.to_string())),
-                Err(problem) => {
-                    errors.add(field, problem);
-                    None
-                }
-            },
-        );
+        return match super::postcodes::locate(&*ctx.store, &postcode).await {
+            Ok(location) => Ok(location
+                .easting
+                .zip(location.northing)
+                .map(|(e, n)| (f64::from(e), f64::from(n), postcode.to_string()))),
+            Err(LookupError::Unexpected(error)) => Err(error.into()),
+            Err(problem) => {
+                errors.add(field, problem);
+                Ok(None)
+            }
+        };
     }
     match places::find_near(text, FORCE_CENTRE.0, FORCE_CENTRE.1) {
         Some(place) => Ok(Some((place.easting, place.northing, place.name.clone()))),
@@ -214,7 +257,7 @@ async fn area_target(
     ctx: &AppContext,
     input: &AlertInput,
     errors: &mut FieldErrors,
-) -> Result<Option<AreaTarget>, StaffError> {
+) -> Result<Option<AreaTarget>, ComposeError> {
     let known: Vec<String> = ctx
         .store
         .districts()
@@ -328,8 +371,12 @@ fn drawn_polygon(points: &str) -> Option<Shape> {
 }
 
 /// The audience index, rebuilt when residents have changed since it was built.
-pub async fn audience_index(ctx: &AppContext) -> Result<Arc<AudienceIndex>, StaffError> {
-    let marker = ctx.store.subscribers_marker().await?;
+pub async fn audience_index(ctx: &AppContext) -> anyhow::Result<Arc<AudienceIndex>> {
+    let marker = ctx
+        .store
+        .subscribers_marker()
+        .await
+        .context("reading whether residents have changed")?;
     {
         let cached = ctx.audience.read().await;
         if let Some((built_for, index)) = cached.as_ref() {
@@ -344,11 +391,15 @@ pub async fn audience_index(ctx: &AppContext) -> Result<Arc<AudienceIndex>, Staf
             return Ok(index.clone());
         }
     }
-    let entries = ctx.store.audience_entries().await?;
+    let entries = ctx
+        .store
+        .audience_entries()
+        .await
+        .context("reading residents' places for the audience index")?;
     let index = tokio::task::spawn_blocking(move || AudienceIndex::build(entries))
         .await
         .context("building the audience index")?
-        .map_err(|e| StaffError::Unexpected(anyhow::anyhow!("{e}")))?;
+        .map_err(|e| anyhow::anyhow!("building the audience index: {e}"))?;
     let index = Arc::new(index);
     *cached = Some((marker, index.clone()));
     Ok(index)
@@ -361,7 +412,7 @@ pub struct Audience {
     pub map_svg: String,
 }
 
-pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audience, StaffError> {
+pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> anyhow::Result<Audience> {
     let index = audience_index(ctx).await?;
     let prepared = checked.content.target.prepare();
     let preview = index.preview(&AudienceQuery {
@@ -371,7 +422,7 @@ pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> Result<Audien
         priority: checked.content.priority.level(),
         map_points: MAP_POINTS,
     });
-    let districts = ctx.store.districts().await?;
+    let districts = ctx.store.districts().await.context("reading districts")?;
     let by_district = preview
         .by_district
         .iter()
@@ -428,25 +479,30 @@ pub async fn save_draft(
     ctx: &AppContext,
     actor: &Actor<'_>,
     input: &AlertInput,
-) -> Result<i64, StaffError> {
+) -> Result<i64, ComposeError> {
     let staff = actor
         .staff
         .context("composing needs a signed-in member of staff")?;
     let checked = check(ctx, input).await?;
     if !may_write_for(staff, checked.content.provider_id) {
+        let reason = NotPermitted::WritingForAnother;
         audit(
             ctx,
             actor,
             "compose",
             &checked.content.title,
-            "writing as another organisation",
+            &reason.to_string(),
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(ComposeError::NotPermitted(reason));
     }
     if let Some(original) = input.follows {
-        let follows = ctx.store.alert(original).await?;
+        let follows = ctx
+            .store
+            .alert(original)
+            .await
+            .context("reading the alert followed up")?;
         let valid = follows.is_some_and(|a| {
             a.status == AlertStatus::Queued && a.content.provider_id == checked.content.provider_id
         });
@@ -456,7 +512,7 @@ pub async fn save_draft(
                 "title",
                 "A follow-up must refer to a sent alert of the same organisation",
             );
-            return Err(StaffError::Invalid(errors));
+            return Err(ComposeError::Invalid(errors));
         }
     }
     let new = NewAlert {
@@ -474,7 +530,11 @@ pub async fn save_draft(
         follow_up: input.follows.map(|_| input.follow_up.clone()),
         now: chrono::Utc::now().timestamp(),
     };
-    let id = ctx.store.insert_alert(&new).await?;
+    let id = ctx
+        .store
+        .insert_alert(&new)
+        .await
+        .context("storing a draft")?;
     audit(
         ctx,
         actor,
@@ -492,24 +552,25 @@ pub async fn visible_alert(
     ctx: &AppContext,
     actor: &Actor<'_>,
     id: i64,
-) -> Result<Option<Alert>, StaffError> {
+) -> Result<Option<Alert>, AlertActionError> {
     let staff = actor.staff.context("needs a signed-in member of staff")?;
-    let Some(alert) = ctx.store.alert(id).await? else {
+    let Some(alert) = ctx.store.alert(id).await.context("reading an alert")? else {
         return Ok(None);
     };
     if staff.permissions.admin || staff.provider_id == alert.content.provider_id {
         Ok(Some(alert))
     } else {
+        let reason = NotPermitted::AnotherOrganisation;
         audit(
             ctx,
             actor,
             "view-alert",
             &format!("alert {id}"),
-            "another organisation's alert",
+            &reason.to_string(),
             true,
         )
         .await?;
-        Err(StaffError::Forbidden)
+        Err(AlertActionError::NotPermitted(reason))
     }
 }
 
@@ -545,6 +606,10 @@ pub enum NotPermitted {
     NotApprover,
     #[error("this needs the sender permission for this organisation")]
     NotSender,
+    #[error("another organisation's alert")]
+    AnotherOrganisation,
+    #[error("writing as another organisation")]
+    WritingForAnother,
 }
 
 /// Whether `staff` may take `action` on `alert`; the reason when not.
@@ -584,7 +649,7 @@ pub async fn act(
     actor: &Actor<'_>,
     alert: &Alert,
     action: AlertAction,
-) -> Result<AlertStatus, StaffError> {
+) -> Result<AlertStatus, AlertActionError> {
     let staff = actor.staff.context("needs a signed-in member of staff")?;
     let subject = format!("alert {}", alert.id);
     if let Err(reason) = permission(staff, alert, action) {
@@ -597,7 +662,7 @@ pub async fn act(
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(AlertActionError::NotPermitted(reason));
     }
     let now = chrono::Utc::now().timestamp();
     let (from, to, change): (&[AlertStatus], AlertStatus, AlertTransition) = match action {
@@ -626,9 +691,7 @@ pub async fn act(
         ),
         AlertAction::Schedule(at) => {
             if at <= now || at > now + MAX_SCHEDULE_DAYS * 86_400 {
-                return Err(StaffError::Refused(
-                    "Choose a time in the future, within the next 30 days",
-                ));
+                return Err(AlertActionError::ScheduleOutOfRange);
             }
             (
                 &[AlertStatus::Ready],
@@ -653,7 +716,8 @@ pub async fn act(
     if !ctx
         .store
         .transition_alert(alert.id, from, to, &change, now)
-        .await?
+        .await
+        .with_context(|| format!("moving alert {} on to {to:?}", alert.id))?
     {
         audit(
             ctx,
@@ -664,9 +728,7 @@ pub async fn act(
             true,
         )
         .await?;
-        return Err(StaffError::Refused(
-            "That cannot be done to the alert as it is now: it may have changed meanwhile. Reload the page.",
-        ));
+        return Err(AlertActionError::StatusChanged);
     }
     let detail = match action {
         AlertAction::Schedule(at) => chrono::DateTime::from_timestamp(at, 0)
@@ -688,12 +750,14 @@ pub async fn test_send(
     ctx: &AppContext,
     actor: &Actor<'_>,
     alert: &Alert,
-) -> Result<(), StaffError> {
+) -> Result<(), AlertActionError> {
     let staff = actor.staff.context("needs a signed-in member of staff")?;
-    let message = super::messages::alert_test_email(ctx, alert, staff)?;
+    let message =
+        super::messages::alert_test_email(ctx, alert, staff).context("writing a test email")?;
     ctx.store
         .enqueue_outbound(&message, chrono::Utc::now().timestamp())
-        .await?;
+        .await
+        .context("queueing a test email")?;
     ctx.outbound_wakeup.notify_one();
     audit(
         ctx,
@@ -703,7 +767,8 @@ pub async fn test_send(
         "to themselves",
         false,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Where an alert is in its workflow, in the words senders see (on their pages and in the audit

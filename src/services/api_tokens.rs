@@ -2,8 +2,8 @@
 //! alerts for one organisation. Admins create them (shown once, stored hashed) and revoke them;
 //! everything a token does is audited under its name.
 
-use super::alerts::{self, AlertInput};
-use super::staff::{audit, Actor, StaffError};
+use super::alerts::{self, AlertActionError, AlertInput, ComposeError, NotPermitted};
+use super::staff::{audit, Actor, StaffAdminError};
 use super::tokens::{random_bytes, sha256_hex};
 use super::AppContext;
 use crate::domain::alert::SignOff;
@@ -52,10 +52,10 @@ pub async fn create(
     actor: &Actor<'_>,
     provider_slug: &str,
     name: &str,
-) -> Result<String, StaffError> {
+) -> Result<String, StaffAdminError> {
     if !actor.staff.is_some_and(|s| s.permissions.admin) {
         audit(ctx, actor, "create-api-token", name, "not an admin", true).await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     }
     let mut errors = FieldErrors::default();
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -68,14 +68,15 @@ pub async fn create(
     let provider = ctx
         .store
         .providers()
-        .await?
+        .await
+        .context("reading the organisations")?
         .into_iter()
         .find(|p| p.slug == provider_slug);
     if provider.is_none() {
         errors.add("provider", "Choose the organisation the token sends for");
     }
     let Some(provider) = provider.filter(|_| errors.is_empty()) else {
-        return Err(StaffError::Invalid(errors));
+        return Err(StaffAdminError::Invalid(errors));
     };
     let token = format!("{PREFIX}{}", hex::encode(random_bytes(32)));
     ctx.store
@@ -86,12 +87,13 @@ pub async fn create(
             actor.staff.map(|s| s.id),
             chrono::Utc::now().timestamp(),
         )
-        .await?;
+        .await
+        .context("storing an API token")?;
     audit(ctx, actor, "create-api-token", &name, &provider.name, false).await?;
     Ok(token)
 }
 
-pub async fn revoke(ctx: &AppContext, actor: &Actor<'_>, id: i64) -> Result<(), StaffError> {
+pub async fn revoke(ctx: &AppContext, actor: &Actor<'_>, id: i64) -> Result<(), StaffAdminError> {
     if !actor.staff.is_some_and(|s| s.permissions.admin) {
         audit(
             ctx,
@@ -102,12 +104,13 @@ pub async fn revoke(ctx: &AppContext, actor: &Actor<'_>, id: i64) -> Result<(), 
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     }
     if ctx
         .store
         .revoke_api_token(id, chrono::Utc::now().timestamp())
-        .await?
+        .await
+        .context("revoking an API token")?
     {
         audit(
             ctx,
@@ -123,14 +126,14 @@ pub async fn revoke(ctx: &AppContext, actor: &Actor<'_>, id: i64) -> Result<(), 
 }
 
 /// The live token a bearer value names.
-pub async fn authenticate(ctx: &AppContext, bearer: &str) -> Result<Option<ApiToken>, StaffError> {
+pub async fn authenticate(ctx: &AppContext, bearer: &str) -> anyhow::Result<Option<ApiToken>> {
     if !bearer.starts_with(PREFIX) || bearer.len() != PREFIX.len() + 64 {
         return Ok(None);
     }
-    Ok(ctx
-        .store
+    ctx.store
         .use_api_token(&sha256_hex(bearer), chrono::Utc::now().timestamp())
-        .await?)
+        .await
+        .context("checking an API token")
 }
 
 async fn audit_token(
@@ -141,7 +144,7 @@ async fn audit_token(
     subject: &str,
     detail: &str,
     refused: bool,
-) -> Result<(), StaffError> {
+) -> anyhow::Result<()> {
     ctx.store
         .append_audit(&NewAuditEntry {
             at: chrono::Utc::now().timestamp(),
@@ -153,7 +156,8 @@ async fn audit_token(
             detail: detail.to_owned(),
             ip: ip.to_owned(),
         })
-        .await?;
+        .await
+        .with_context(|| format!("writing the audit log ({action})"))?;
     Ok(())
 }
 
@@ -164,24 +168,25 @@ pub async fn compose(
     token: &ApiToken,
     ip: &str,
     input: &AlertInput,
-) -> Result<i64, StaffError> {
+) -> Result<i64, ComposeError> {
     let mut input = input.clone();
     if input.provider.is_empty() {
         input.provider = super::catalogue::provider_slug(ctx, token.provider_id).await?;
     }
     let checked = alerts::check(ctx, &input).await?;
     if checked.content.provider_id != token.provider_id {
+        let reason = NotPermitted::WritingForAnother;
         audit_token(
             ctx,
             token,
             ip,
             "compose",
             &checked.content.title,
-            "writing as another organisation",
+            &reason.to_string(),
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(ComposeError::NotPermitted(reason));
     }
     let now = chrono::Utc::now().timestamp();
     let new = NewAlert {
@@ -199,7 +204,11 @@ pub async fn compose(
         follow_up: None,
         now,
     };
-    let id = ctx.store.insert_alert(&new).await?;
+    let id = ctx
+        .store
+        .insert_alert(&new)
+        .await
+        .context("storing an API client's alert")?;
     ctx.store
         .transition_alert(
             id,
@@ -208,7 +217,8 @@ pub async fn compose(
             &AlertTransition::default(),
             now,
         )
-        .await?;
+        .await
+        .with_context(|| format!("making alert {id} ready to send"))?;
     audit_token(
         ctx,
         token,
@@ -228,20 +238,26 @@ pub async fn send(
     token: &ApiToken,
     ip: &str,
     id: i64,
-) -> Result<AlertStatus, StaffError> {
-    let alert = ctx.store.alert(id).await?.context("no such alert")?;
+) -> Result<AlertStatus, AlertActionError> {
+    let alert = ctx
+        .store
+        .alert(id)
+        .await
+        .context("reading an alert to send")?
+        .context("no such alert")?;
     if alert.content.provider_id != token.provider_id {
+        let reason = NotPermitted::AnotherOrganisation;
         audit_token(
             ctx,
             token,
             ip,
             "send",
             &format!("alert {id}"),
-            "another organisation's alert",
+            &reason.to_string(),
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(AlertActionError::NotPermitted(reason));
     }
     let now = chrono::Utc::now().timestamp();
     if !ctx
@@ -253,11 +269,10 @@ pub async fn send(
             &AlertTransition::default(),
             now,
         )
-        .await?
+        .await
+        .with_context(|| format!("queueing alert {id}"))?
     {
-        return Err(StaffError::Refused(
-            "Only an alert that is ready (or scheduled) can be sent",
-        ));
+        return Err(AlertActionError::NotReadyToSend);
     }
     audit_token(
         ctx,

@@ -2,6 +2,7 @@
 //! message, dates, words to search) into an `ArchiveFilter`, every problem reported in words,
 //! and listing public alerts a page at a time.
 
+use super::postcodes::LookupError;
 use super::AppContext;
 use crate::domain::Postcode;
 use crate::store::{ArchiveFilter, ArchiveHit, PublicAlert, StoreResult, Timestamp};
@@ -152,9 +153,10 @@ async fn filter(ctx: &AppContext, query: &ArchiveQuery) -> Result<ArchiveFilter,
 
     let place = query.place.trim();
     if !place.is_empty() {
-        match district_of_place(ctx, place).await? {
+        match district_of_place(ctx, place).await {
             Ok(code) => filter.district = Some(code),
-            Err(message) => problem("place", message),
+            Err(PlaceFilterError::Unexpected(error)) => return Err(error.into()),
+            Err(unplaced) => problem("place", unplaced.to_string()),
         }
     }
 
@@ -307,24 +309,35 @@ fn next_uk_day_start(day_start: Timestamp) -> Option<Timestamp> {
     uk_day_start(&local.format("%Y-%m-%d").to_string()).ok()?
 }
 
+/// Why a place typed into the archive's filter names no district.
+#[derive(Debug, thiserror::Error)]
+enum PlaceFilterError {
+    #[error(transparent)]
+    Postcode(LookupError),
+    #[error("We cannot place the postcode {0}")]
+    NoDistrict(Postcode),
+    #[error(
+        "Enter a postcode (like CB1 1PT) or the name of a district (like South Cambridgeshire)"
+    )]
+    Unknown,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// The district a place names: a postcode's district, or a district by name or code.
-async fn district_of_place(
-    ctx: &AppContext,
-    place: &str,
-) -> anyhow::Result<Result<String, String>> {
+async fn district_of_place(ctx: &AppContext, place: &str) -> Result<String, PlaceFilterError> {
     if let Ok(postcode) = Postcode::parse(place) {
-        return Ok(
-            match super::postcodes::locate(&*ctx.store, &postcode).await? {
-                Ok(location) => location
-                    .district_code
-                    .ok_or_else(|| format!("We cannot place the postcode {postcode}")),
-                Err(problem) => Err(problem.to_string()),
-            },
-        );
+        return match super::postcodes::locate(&*ctx.store, &postcode).await {
+            Ok(location) => location
+                .district_code
+                .ok_or(PlaceFilterError::NoDistrict(postcode)),
+            Err(LookupError::Unexpected(error)) => Err(PlaceFilterError::Unexpected(error)),
+            Err(problem) => Err(PlaceFilterError::Postcode(problem)),
+        };
     }
     let wanted = place.to_lowercase();
-    let districts = ctx.store.districts().await?;
-    Ok(districts
+    let districts = ctx.store.districts().await.context("reading districts")?;
+    districts
         .iter()
         .find(|d| {
             d.code.eq_ignore_ascii_case(place)
@@ -333,10 +346,7 @@ async fn district_of_place(
                     .is_some_and(|n| n.to_lowercase() == wanted)
         })
         .map(|d| d.code.clone())
-        .ok_or_else(|| {
-            "Enter a postcode (like CB1 1PT) or the name of a district (like South Cambridgeshire)"
-                .to_owned()
-        }))
+        .ok_or(PlaceFilterError::Unknown)
 }
 
 /// A snippet with its match markers, as HTML: escaped, matches in `<mark>`.

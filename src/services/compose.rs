@@ -2,19 +2,23 @@
 //! (organisations, kinds of message, the force's districts), a follow-up's form filled in from
 //! the alert it follows, and a sent alert's delivery report.
 
-use super::alerts::{visible_alert, AlertInput};
-use super::staff::{Actor, StaffError};
+use super::alerts::{visible_alert, AlertActionError, AlertInput, ComposeError};
+use super::staff::Actor;
 use super::AppContext;
 use crate::geo::target::{AreaTarget, Shape};
 use crate::store::{Alert, AlertStatus, DeliveryReport, StaffMember};
+use anyhow::Context;
 
 /// How many alerts the staff home lists.
 const HOME_ALERTS: i64 = 200;
 
 /// The newest alerts `staff` may see: their organisation's, or everyone's for an admin.
-pub async fn staff_alerts(ctx: &AppContext, staff: &StaffMember) -> Result<Vec<Alert>, StaffError> {
+pub async fn staff_alerts(ctx: &AppContext, staff: &StaffMember) -> anyhow::Result<Vec<Alert>> {
     let scope = (!staff.permissions.admin).then_some(staff.provider_id);
-    Ok(ctx.store.list_alerts(scope, HOME_ALERTS).await?)
+    ctx.store
+        .list_alerts(scope, HOME_ALERTS)
+        .await
+        .context("listing alerts")
 }
 
 /// What the compose form offers: (slug, name) pairs, and (code, name) for the force's districts.
@@ -25,11 +29,12 @@ pub struct ComposeChoices {
     pub force_districts: Vec<(String, String)>,
 }
 
-pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> Result<ComposeChoices, StaffError> {
+pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> anyhow::Result<ComposeChoices> {
     let providers = ctx
         .store
         .providers()
-        .await?
+        .await
+        .context("reading the organisations")?
         .into_iter()
         .filter(|p| staff.permissions.admin || p.id == staff.provider_id)
         .map(|p| (p.slug, p.name))
@@ -37,14 +42,16 @@ pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> Result<ComposeCho
     let message_types = ctx
         .store
         .message_types()
-        .await?
+        .await
+        .context("reading the kinds of message")?
         .into_iter()
         .map(|m| (m.slug, m.name))
         .collect();
     let force_districts = ctx
         .store
         .districts()
-        .await?
+        .await
+        .context("reading districts")?
         .into_iter()
         .filter(|d| crate::geo::districts::FORCE_DISTRICTS.contains(&d.code.as_str()))
         .map(|d| (d.name.clone().unwrap_or_else(|| d.code.clone()), d.code))
@@ -65,7 +72,7 @@ pub async fn new_alert_form(
     actor: &Actor<'_>,
     follows: Option<i64>,
     cancel: bool,
-) -> Result<Option<AlertInput>, StaffError> {
+) -> Result<Option<AlertInput>, ComposeError> {
     let staff = actor
         .staff
         .ok_or_else(|| anyhow::anyhow!("needs a signed-in member of staff"))?;
@@ -79,9 +86,13 @@ pub async fn new_alert_form(
     let Some(original) = follows else {
         return Ok(Some(form));
     };
-    let original = match visible_alert(ctx, actor, original).await? {
-        Some(alert) if alert.status == AlertStatus::Queued => alert,
-        _ => return Ok(None),
+    let original = match visible_alert(ctx, actor, original).await {
+        Ok(Some(alert)) if alert.status == AlertStatus::Queued => alert,
+        Ok(_) => return Ok(None),
+        Err(AlertActionError::NotPermitted(reason)) => {
+            return Err(ComposeError::NotPermitted(reason))
+        }
+        Err(error) => return Err(anyhow::Error::from(error).into()),
     };
     form.follows = Some(original.id);
     form.follow_up = if cancel { "cancel" } else { "update" }.into();
@@ -98,7 +109,8 @@ pub async fn new_alert_form(
     form.message_type = ctx
         .store
         .message_types()
-        .await?
+        .await
+        .context("reading the kinds of message")?
         .into_iter()
         .find(|m| m.id == original.content.message_type_id)
         .map(|m| m.slug)
@@ -140,9 +152,9 @@ fn fill_target(form: &mut AlertInput, target: &AreaTarget) {
 }
 
 /// How a sent alert's delivery stands.
-pub async fn delivery_report(
-    ctx: &AppContext,
-    alert_id: i64,
-) -> Result<DeliveryReport, StaffError> {
-    Ok(ctx.store.delivery_report(alert_id).await?)
+pub async fn delivery_report(ctx: &AppContext, alert_id: i64) -> anyhow::Result<DeliveryReport> {
+    ctx.store
+        .delivery_report(alert_id)
+        .await
+        .with_context(|| format!("reading alert {alert_id}'s delivery report"))
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppContext;
-use crate::domain::alert::{parse_body, parse_title, SignOff};
+use crate::domain::alert::{parse_body, parse_title, AlertError, SignOff};
 use crate::domain::catalogue::{MessageType, Priority, Provider};
 use crate::geo::target::{AreaTarget, Shape};
 use crate::import::classify::{self, ProviderMatch};
@@ -167,8 +167,12 @@ pub async fn import_bytes(
         let line = alert.line;
         // Undated alerts keep the file's order (newest first, as a mailbox lists them).
         let undated_at = undated_base - i64::try_from(position).unwrap_or(0);
-        match prepare(ctx, &catalogue, format, alert, undated_at, now).await? {
-            Err(reason) => report.unreadable.push(Unreadable { line, reason }),
+        match prepare(ctx, &catalogue, format, alert, undated_at, now).await {
+            Err(PrepareError::Unexpected(error)) => return Err(error),
+            Err(unstorable) => report.unreadable.push(Unreadable {
+                line,
+                reason: unstorable.to_string(),
+            }),
             Ok((imported, mut outcome)) => {
                 let first_here = seen.insert(imported.import_key.clone());
                 let earlier = ctx.store.imported_alert_id(&imported.import_key).await?;
@@ -209,6 +213,18 @@ fn midday(date: NaiveDate) -> Timestamp {
         .unwrap_or(0)
 }
 
+/// Why an alert read from a file cannot be stored (it goes in the report as unreadable), or the
+/// import failing.
+#[derive(Debug, thiserror::Error)]
+enum PrepareError {
+    #[error("the message cannot be stored: {0}")]
+    Body(AlertError),
+    #[error("the title “{title}” cannot be stored: {problem}")]
+    Title { title: String, problem: AlertError },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// Matches a source alert to the catalogue and places it: the alert to store and its report
 /// line, or why it cannot be stored.
 async fn prepare(
@@ -218,7 +234,7 @@ async fn prepare(
     alert: SourceAlert,
     undated_at: Timestamp,
     now: Timestamp,
-) -> anyhow::Result<Result<(ImportedAlert, AlertOutcome), String>> {
+) -> Result<(ImportedAlert, AlertOutcome), PrepareError> {
     let mut inferred: Vec<String> = Vec::new();
     let (provider, original_provider) = match alert.provider.as_deref() {
         Some(name) => {
@@ -246,10 +262,7 @@ async fn prepare(
         }
     };
 
-    let body = match parse_body(&alert.body) {
-        Ok(body) => body,
-        Err(e) => return Ok(Err(format!("the message cannot be stored: {e}"))),
-    };
+    let body = parse_body(&alert.body).map_err(PrepareError::Body)?;
     let title = match alert.title.clone() {
         Some(title) => title,
         None => {
@@ -257,10 +270,7 @@ async fn prepare(
             source::text::title_from_text(&alert.lead_text, source::MAX_DERIVED_TITLE_CHARS)
         }
     };
-    let title = match parse_title(&title) {
-        Ok(title) => title,
-        Err(e) => return Ok(Err(format!("the title “{title}” cannot be stored: {e}"))),
-    };
+    let title = parse_title(&title).map_err(|problem| PrepareError::Title { title, problem })?;
     let body_text = crate::domain::alert::render_markdown(&body).text;
 
     let named_type: Option<String> = alert.message_type.as_deref().and_then(|label| {
@@ -284,7 +294,10 @@ async fn prepare(
         .find(|t| t.slug == type_slug)
         .or_else(|| catalogue.message_types.first())
     else {
-        anyhow::bail!("the catalogue has no message types: run `beacon migrate` first");
+        return Err(anyhow::anyhow!(
+            "the catalogue has no message types: run `beacon migrate` first"
+        )
+        .into());
     };
 
     // A date after the import's is a misreading: the alert is filed as undated.
@@ -305,7 +318,9 @@ async fn prepare(
         title,
         body_text
     );
-    let postcodes = postcodes_named(ctx, &words).await?;
+    let postcodes = postcodes_named(ctx, &words)
+        .await
+        .context("finding the postcodes an alert names")?;
     let suggestion = super::alerts::suggest_target_with(&words, postcodes);
     let target = match &suggestion {
         Some(s) => AreaTarget {
@@ -324,7 +339,8 @@ async fn prepare(
     };
     let prepared = target.prepare();
     let district_codes: Vec<String> = super::delivery::target_districts(ctx, &target, &prepared)
-        .await?
+        .await
+        .context("finding the districts an alert's area covers")?
         .into_iter()
         .collect();
     let description = target.describe(|code| {
@@ -369,7 +385,7 @@ async fn prepare(
             .as_ref()
             .map(|s| s.to_string().replace('\n', " / ")),
     };
-    Ok(Ok((
+    Ok((
         ImportedAlert {
             content: AlertContent {
                 provider_id: provider.id,
@@ -392,7 +408,7 @@ async fn prepare(
             now,
         },
         outcome,
-    )))
+    ))
 }
 
 /// Most postcodes of one alert looked up: a postcode list pasted into an alert sets its area no

@@ -5,7 +5,7 @@
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
 use crate::geo::onspd::{self, OnspdError, PostcodeRecord};
-use crate::store::{Geography, PostcodeLocation, StoreError, StoreResult};
+use crate::store::{Geography, PostcodeLocation, StoreError};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -26,23 +26,8 @@ pub enum PlaceProblem {
     NoLocation(Postcode),
 }
 
-/// Where a postcode is, or why it cannot be a place.
-pub async fn locate(
-    store: &dyn Geography,
-    postcode: &Postcode,
-) -> StoreResult<Result<PostcodeLocation, PlaceProblem>> {
-    let found = store.find_postcode(postcode.as_str()).await?;
-    Ok(match found {
-        None => Err(PlaceProblem::Unknown(postcode.clone())),
-        Some(location) if location.terminated => Err(PlaceProblem::Terminated(postcode.clone())),
-        Some(location) if location.easting.is_none() || location.district_code.is_none() => {
-            Err(PlaceProblem::NoLocation(postcode.clone()))
-        }
-        Some(location) => Ok(location),
-    })
-}
-
-/// Why a postcode typed into the API cannot be looked up.
+/// Why a postcode cannot be looked up: unreadable (only where it is typed, `look_up`), not a
+/// place, or the store failing.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     #[error(transparent)]
@@ -53,13 +38,29 @@ pub enum LookupError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Where a postcode is, or why it cannot be a place.
+pub async fn locate(
+    store: &dyn Geography,
+    postcode: &Postcode,
+) -> Result<PostcodeLocation, LookupError> {
+    let found = store
+        .find_postcode(postcode.as_str())
+        .await
+        .context("looking up a postcode")?;
+    let problem = match found {
+        None => PlaceProblem::Unknown(postcode.clone()),
+        Some(location) if location.terminated => PlaceProblem::Terminated(postcode.clone()),
+        Some(location) if location.easting.is_none() || location.district_code.is_none() => {
+            PlaceProblem::NoLocation(postcode.clone())
+        }
+        Some(location) => return Ok(location),
+    };
+    Err(problem.into())
+}
+
 /// Where a postcode typed as `raw` is: the API's postcode look-up.
 pub async fn look_up(ctx: &super::AppContext, raw: &str) -> Result<PostcodeLocation, LookupError> {
-    let postcode = Postcode::parse(raw)?;
-    let location = locate(&*ctx.store, &postcode)
-        .await
-        .context("looking up a postcode")??;
-    Ok(location)
+    locate(&*ctx.store, &Postcode::parse(raw)?).await
 }
 
 /// On a new install, loads the district names and the bundled force-area postcodes.

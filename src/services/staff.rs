@@ -15,6 +15,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 /// The one message every failed sign-in gets, whichever part was wrong.
 pub const SIGN_IN_REFUSED: &str = "The email address, password or code is not right, or the account is locked after too many tries. Check them and try again, or wait 15 minutes.";
+const EMAIL_TAKEN: &str = "There is already a staff account with this email address";
 /// Consecutive failures before an account is locked.
 const FAILURES_BEFORE_LOCK: i64 = 5;
 const LOCK_SECS: i64 = 15 * 60;
@@ -28,21 +29,91 @@ const RECOVERY_CODES: usize = 10;
 const TOTP_STEP: u64 = 30;
 const ISSUER: &str = "Beacon";
 
+/// Why a sign-in was refused. Whatever was wrong, the person is told the same
+/// (`SIGN_IN_REFUSED`), so that the answer gives nothing away; what it was goes to the audit log.
 #[derive(Debug, thiserror::Error)]
-pub enum StaffError {
-    #[error("there are problems with the form")]
-    Invalid(FieldErrors),
-    #[error("{0}")]
-    Refused(&'static str),
-    #[error("You may not do that: it needs another permission")]
-    Forbidden,
+pub enum SignInError {
+    #[error("{}", SIGN_IN_REFUSED)]
+    TooManyAttempts,
+    #[error("{}", SIGN_IN_REFUSED)]
+    UnknownAccount,
+    #[error("{}", SIGN_IN_REFUSED)]
+    Locked { until: i64 },
+    #[error("{}", SIGN_IN_REFUSED)]
+    WrongCredentials {
+        failures: i64,
+        locked_until: Option<i64>,
+    },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<StoreError> for StaffError {
+impl SignInError {
+    /// What the audit log says about the refusal.
+    fn audit_detail(&self) -> String {
+        match self {
+            SignInError::TooManyAttempts => "too many attempts from this address".into(),
+            SignInError::UnknownAccount => "unknown, inactive or unenrolled account".into(),
+            SignInError::Locked { .. } => "account locked".into(),
+            SignInError::WrongCredentials {
+                failures,
+                locked_until: Some(_),
+            } => format!("wrong credentials ({failures} in a row): account locked"),
+            SignInError::WrongCredentials {
+                failures,
+                locked_until: None,
+            } => format!("wrong credentials ({failures} in a row)"),
+            SignInError::Unexpected(_) => String::new(),
+        }
+    }
+}
+
+impl From<StoreError> for SignInError {
     fn from(error: StoreError) -> Self {
-        StaffError::Unexpected(error.into())
+        SignInError::Unexpected(error.into())
+    }
+}
+
+/// Why an enrolment could not be completed.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolmentError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error("This enrolment link has been used already. Ask an admin for a new one.")]
+    LinkUsed,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for EnrolmentError {
+    fn from(error: StoreError) -> Self {
+        EnrolmentError::Unexpected(error.into())
+    }
+}
+
+/// Why an admin's change to staff, organisations or API tokens was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffAdminError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error("You may not do that: it needs another permission")]
+    NotAdmin,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for StaffAdminError {
+    fn from(error: StoreError) -> Self {
+        StaffAdminError::Unexpected(error.into())
+    }
+}
+
+impl StaffAdminError {
+    /// A form's single problem.
+    fn invalid(field: &str, message: &str) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        StaffAdminError::Invalid(errors)
     }
 }
 
@@ -68,7 +139,7 @@ pub async fn audit(
     subject: &str,
     detail: &str,
     refused: bool,
-) -> Result<(), StaffError> {
+) -> anyhow::Result<()> {
     ctx.store
         .append_audit(&NewAuditEntry {
             at: chrono::Utc::now().timestamp(),
@@ -80,7 +151,8 @@ pub async fn audit(
             detail: detail.to_owned(),
             ip: actor.ip.to_owned(),
         })
-        .await?;
+        .await
+        .with_context(|| format!("writing the audit log ({action})"))?;
     Ok(())
 }
 
@@ -180,7 +252,7 @@ pub async fn sign_in(
     ctx: &AppContext,
     input: &SignInInput<'_>,
     ip: &str,
-) -> Result<SignedIn, StaffError> {
+) -> Result<SignedIn, SignInError> {
     let actor = Actor { staff: None, ip };
     let email_key = input.email.trim().to_lowercase();
     let shown = mask::email(&email_key);
@@ -188,46 +260,28 @@ pub async fn sign_in(
         .limiter
         .allow(&format!("staff-sign-in:{ip}"), SIGN_INS_PER_IP_PER_HOUR)
     {
-        audit(
-            ctx,
-            &actor,
-            "sign-in",
-            &shown,
-            "too many attempts from this address",
-            true,
-        )
-        .await?;
-        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+        return Err(refused(ctx, &actor, &shown, SignInError::TooManyAttempts).await);
     }
     let now = chrono::Utc::now();
-    let staff = ctx.store.staff_by_email_key(&email_key).await?;
+    let staff = ctx
+        .store
+        .staff_by_email_key(&email_key)
+        .await
+        .context("finding the account signing in")?;
     let hash = staff
         .as_ref()
         .and_then(|s| s.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_owned());
     let password_ok = password_matches(input.password, &hash);
     let Some(staff) = staff.filter(|s| s.active && s.is_enrolled()) else {
-        audit(
-            ctx,
-            &actor,
-            "sign-in",
-            &shown,
-            "unknown, inactive or unenrolled account",
-            true,
-        )
-        .await?;
-        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+        return Err(refused(ctx, &actor, &shown, SignInError::UnknownAccount).await);
     };
     let actor = Actor {
         staff: Some(&staff),
         ip,
     };
-    if staff
-        .locked_until
-        .is_some_and(|until| until > now.timestamp())
-    {
-        audit(ctx, &actor, "sign-in", &shown, "account locked", true).await?;
-        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+    if let Some(until) = staff.locked_until.filter(|until| *until > now.timestamp()) {
+        return Err(refused(ctx, &actor, &shown, SignInError::Locked { until }).await);
     }
     let code = input.code.trim().replace(' ', "");
     let secret = staff.totp_secret.as_deref().unwrap_or_default();
@@ -246,7 +300,8 @@ pub async fn sign_in(
                 &recovery_code_hash(&staff.public_id, &code),
                 now.timestamp(),
             )
-            .await?;
+            .await
+            .context("using a recovery code")?;
     }
     if !password_ok || (step.is_none() && !used_recovery) {
         let failures = staff.failed_sign_ins + 1;
@@ -256,15 +311,18 @@ pub async fn sign_in(
         });
         ctx.store
             .record_sign_in_failure(staff.id, locked_until)
-            .await?;
-        let detail = match locked_until {
-            Some(_) => format!("wrong credentials ({failures} in a row): account locked"),
-            None => format!("wrong credentials ({failures} in a row)"),
+            .await
+            .context("counting a failed sign-in")?;
+        let wrong = SignInError::WrongCredentials {
+            failures,
+            locked_until,
         };
-        audit(ctx, &actor, "sign-in", &shown, &detail, true).await?;
-        return Err(StaffError::Refused(SIGN_IN_REFUSED));
+        return Err(refused(ctx, &actor, &shown, wrong).await);
     }
-    ctx.store.record_sign_in_success(staff.id, step).await?;
+    ctx.store
+        .record_sign_in_success(staff.id, step)
+        .await
+        .context("recording a sign-in")?;
     let session_token = hex::encode(random_bytes(32));
     ctx.store
         .create_session(
@@ -273,7 +331,8 @@ pub async fn sign_in(
             now.timestamp(),
             now.timestamp() + SESSION_HOURS * 3600,
         )
-        .await?;
+        .await
+        .context("starting a session")?;
     let detail = if used_recovery {
         "with a recovery code"
     } else {
@@ -286,16 +345,30 @@ pub async fn sign_in(
     })
 }
 
+/// Audits a refused sign-in and answers with the refusal (or with the failure to audit it: an
+/// unrecorded refusal must not happen).
+async fn refused(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    shown: &str,
+    refusal: SignInError,
+) -> SignInError {
+    match audit(ctx, actor, "sign-in", shown, &refusal.audit_detail(), true).await {
+        Ok(()) => refusal,
+        Err(error) => SignInError::Unexpected(error),
+    }
+}
+
 /// The member a session cookie belongs to, if the session is live.
-pub async fn session(ctx: &AppContext, token: &str) -> Result<Option<StaffMember>, StaffError> {
+pub async fn session(ctx: &AppContext, token: &str) -> anyhow::Result<Option<StaffMember>> {
     if token.len() != 64 {
         return Ok(None);
     }
     let now = chrono::Utc::now().timestamp();
-    Ok(ctx
-        .store
+    ctx.store
         .session_staff(&sha256_hex(token), now, now - SESSION_IDLE_SECS)
-        .await?)
+        .await
+        .context("reading a session")
 }
 
 pub async fn sign_out(
@@ -303,8 +376,11 @@ pub async fn sign_out(
     staff: &StaffMember,
     token: &str,
     ip: &str,
-) -> Result<(), StaffError> {
-    ctx.store.delete_session(&sha256_hex(token)).await?;
+) -> anyhow::Result<()> {
+    ctx.store
+        .delete_session(&sha256_hex(token))
+        .await
+        .context("ending a session")?;
     let actor = Actor {
         staff: Some(staff),
         ip,
@@ -318,7 +394,7 @@ pub async fn create_staff(
     ctx: &AppContext,
     actor: &Actor<'_>,
     input: &StaffInput,
-) -> Result<(StaffMember, String), StaffError> {
+) -> Result<(StaffMember, String), StaffAdminError> {
     if actor.staff.is_some_and(|s| !s.permissions.admin) {
         audit(
             ctx,
@@ -329,9 +405,9 @@ pub async fn create_staff(
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     }
-    let details = input.validate().map_err(StaffError::Invalid)?;
+    let details = input.validate().map_err(StaffAdminError::Invalid)?;
     let provider_id = provider_id(ctx, &details).await?;
     let nonce = random_id();
     let new = NewStaff {
@@ -348,17 +424,19 @@ pub async fn create_staff(
     };
     let id = match ctx.store.insert_staff(&new).await {
         Ok(id) => id,
-        Err(StoreError::Conflict) => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "email",
-                "There is already a staff account with this email address",
-            );
-            return Err(StaffError::Invalid(errors));
+        Err(StoreError::Conflict) => return Err(StaffAdminError::invalid("email", EMAIL_TAKEN)),
+        Err(error) => {
+            return Err(anyhow::Error::from(error)
+                .context("adding a member of staff")
+                .into())
         }
-        Err(error) => return Err(error.into()),
     };
-    let staff = ctx.store.staff(id).await?.context("new staff vanished")?;
+    let staff = ctx
+        .store
+        .staff(id)
+        .await
+        .context("reading a new member of staff")?
+        .context("new staff vanished")?;
     audit(
         ctx,
         actor,
@@ -371,20 +449,20 @@ pub async fn create_staff(
     Ok((staff.clone(), enrolment_link(ctx, &staff, &nonce)))
 }
 
-async fn provider_id(ctx: &AppContext, details: &StaffDetails) -> Result<i64, StaffError> {
+async fn provider_id(ctx: &AppContext, details: &StaffDetails) -> Result<i64, StaffAdminError> {
     match ctx
         .store
         .providers()
-        .await?
+        .await
+        .context("reading the organisations")?
         .into_iter()
         .find(|p| p.slug == details.provider_slug)
     {
         Some(provider) => Ok(provider.id),
-        None => {
-            let mut errors = FieldErrors::default();
-            errors.add("provider", "Choose one of the organisations listed");
-            Err(StaffError::Invalid(errors))
-        }
+        None => Err(StaffAdminError::invalid(
+            "provider",
+            "Choose one of the organisations listed",
+        )),
     }
 }
 
@@ -397,7 +475,7 @@ pub async fn update_staff(
     staff: &StaffMember,
     input: &StaffInput,
     active: bool,
-) -> Result<(), StaffError> {
+) -> Result<(), StaffAdminError> {
     let Some(me) = actor.staff.filter(|s| s.permissions.admin) else {
         audit(
             ctx,
@@ -408,13 +486,14 @@ pub async fn update_staff(
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     };
-    let details = input.validate().map_err(StaffError::Invalid)?;
+    let details = input.validate().map_err(StaffAdminError::Invalid)?;
     if me.id == staff.id && (!active || !details.permissions.admin) {
-        let mut errors = FieldErrors::default();
-        errors.add("admin", "You cannot switch off your own account or your own admin permission: ask another admin");
-        return Err(StaffError::Invalid(errors));
+        return Err(StaffAdminError::invalid(
+            "admin",
+            "You cannot switch off your own account or your own admin permission: ask another admin",
+        ));
     }
     let provider_id = provider_id(ctx, &details).await?;
     match ctx
@@ -429,15 +508,12 @@ pub async fn update_staff(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "email",
-                "There is already a staff account with this email address",
-            );
-            return Err(StaffError::Invalid(errors));
+        Err(StoreError::Conflict) => return Err(StaffAdminError::invalid("email", EMAIL_TAKEN)),
+        Err(error) => {
+            return Err(anyhow::Error::from(error)
+                .context("changing a member of staff")
+                .into())
         }
-        Err(error) => return Err(error.into()),
     }
     let detail = format!(
         "{}; {}{}",
@@ -445,7 +521,7 @@ pub async fn update_staff(
         details.permissions.describe(),
         if active { "" } else { "; switched off" }
     );
-    audit(ctx, actor, "change-staff", &details.name, &detail, false).await
+    Ok(audit(ctx, actor, "change-staff", &details.name, &detail, false).await?)
 }
 
 /// Clears a member's password, second factor and sessions, and returns a new enrolment link.
@@ -453,15 +529,16 @@ pub async fn reset_credentials(
     ctx: &AppContext,
     actor: &Actor<'_>,
     staff: &StaffMember,
-) -> Result<String, StaffError> {
+) -> Result<String, StaffAdminError> {
     if !actor.staff.is_some_and(|s| s.permissions.admin) {
         audit(ctx, actor, "reset-staff", &staff.name, "not an admin", true).await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     }
     let nonce = random_id();
     ctx.store
         .reset_staff_credentials(staff.id, &nonce, chrono::Utc::now().timestamp())
-        .await?;
+        .await
+        .context("clearing a member's credentials")?;
     audit(
         ctx,
         actor,
@@ -497,7 +574,7 @@ pub async fn enrolment(
     ctx: &AppContext,
     token: &str,
     secret: Option<(&str, &str)>,
-) -> Result<Option<Enrolment>, StaffError> {
+) -> anyhow::Result<Option<Enrolment>> {
     let Some(fields) = ctx.signer.verify("enrol", token) else {
         return Ok(None);
     };
@@ -510,7 +587,12 @@ pub async fn enrolment(
     {
         return Ok(None);
     }
-    let Some(staff) = ctx.store.staff_by_public_id(public_id).await? else {
+    let Some(staff) = ctx
+        .store
+        .staff_by_public_id(public_id)
+        .await
+        .context("finding the member enrolling")?
+    else {
         return Ok(None);
     };
     if staff.enrolment_nonce.as_deref() != Some(nonce.as_str()) {
@@ -557,7 +639,7 @@ pub async fn complete_enrolment(
     enrolment: &Enrolment,
     input: &EnrolInput<'_>,
     ip: &str,
-) -> Result<Vec<String>, StaffError> {
+) -> Result<Vec<String>, EnrolmentError> {
     let mut errors = FieldErrors::default();
     if let Err(problem) = check_password(input.password, input.password_again) {
         errors.add("password", problem);
@@ -571,7 +653,7 @@ pub async fn complete_enrolment(
         );
     }
     if !errors.is_empty() {
-        return Err(StaffError::Invalid(errors));
+        return Err(EnrolmentError::Invalid(errors));
     }
     let codes = new_recovery_codes();
     let hashes: Vec<String> = codes
@@ -588,7 +670,8 @@ pub async fn complete_enrolment(
             &hashes,
             now as i64,
         )
-        .await?;
+        .await
+        .context("storing a member's credentials")?;
     let actor = Actor {
         staff: Some(&enrolment.staff),
         ip,
@@ -603,9 +686,7 @@ pub async fn complete_enrolment(
             true,
         )
         .await?;
-        return Err(StaffError::Refused(
-            "This enrolment link has been used already. Ask an admin for a new one.",
-        ));
+        return Err(EnrolmentError::LinkUsed);
     }
     audit(
         ctx,
@@ -697,7 +778,7 @@ pub struct OrganisationInput {
 
 fn checked_organisation(
     input: &OrganisationInput,
-) -> Result<(String, String, Option<String>), StaffError> {
+) -> Result<(String, String, Option<String>), StaffAdminError> {
     let mut errors = FieldErrors::default();
     let tidy = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let (name, description, phone) = (
@@ -730,7 +811,7 @@ fn checked_organisation(
     if errors.is_empty() {
         Ok((name, description, (!phone.is_empty()).then_some(phone)))
     } else {
-        Err(StaffError::Invalid(errors))
+        Err(StaffAdminError::Invalid(errors))
     }
 }
 
@@ -740,7 +821,7 @@ pub async fn save_organisation(
     actor: &Actor<'_>,
     id: Option<i64>,
     input: &OrganisationInput,
-) -> Result<(), StaffError> {
+) -> Result<(), StaffAdminError> {
     if !actor.staff.is_some_and(|s| s.permissions.admin) {
         audit(
             ctx,
@@ -751,17 +832,18 @@ pub async fn save_organisation(
             true,
         )
         .await?;
-        return Err(StaffError::Forbidden);
+        return Err(StaffAdminError::NotAdmin);
     }
     let (name, description, phone) = checked_organisation(input)?;
     match id {
         Some(id) => {
             ctx.store
                 .update_provider(id, &name, &description, phone.as_deref())
-                .await?;
+                .await
+                .context("changing an organisation")?;
             // The archive shows organisations' names and offers them as a filter.
             ctx.archive_edits.record();
-            audit(ctx, actor, "change-organisation", &name, "", false).await
+            Ok(audit(ctx, actor, "change-organisation", &name, "", false).await?)
         }
         None => {
             let slug: String = name
@@ -780,30 +862,34 @@ pub async fn save_organisation(
             {
                 Ok(_) => {
                     ctx.archive_edits.record();
-                    audit(ctx, actor, "add-organisation", &name, &slug, false).await
+                    Ok(audit(ctx, actor, "add-organisation", &name, &slug, false).await?)
                 }
-                Err(StoreError::Conflict) => {
-                    let mut errors = FieldErrors::default();
-                    errors.add("name", "There is already an organisation with this name");
-                    Err(StaffError::Invalid(errors))
-                }
-                Err(error) => Err(error.into()),
+                Err(StoreError::Conflict) => Err(StaffAdminError::invalid(
+                    "name",
+                    "There is already an organisation with this name",
+                )),
+                Err(error) => Err(anyhow::Error::from(error)
+                    .context("adding an organisation")
+                    .into()),
             }
         }
     }
 }
 
 /// Every member of staff, for the admin pages.
-pub async fn list_staff(ctx: &AppContext) -> Result<Vec<StaffMember>, StaffError> {
-    Ok(ctx.store.list_staff().await?)
+pub async fn list_staff(ctx: &AppContext) -> anyhow::Result<Vec<StaffMember>> {
+    ctx.store.list_staff().await.context("listing staff")
 }
 
 /// A member of staff by the id in their pages' addresses.
 pub async fn staff_member(
     ctx: &AppContext,
     public_id: &str,
-) -> Result<Option<StaffMember>, StaffError> {
-    Ok(ctx.store.staff_by_public_id(public_id).await?)
+) -> anyhow::Result<Option<StaffMember>> {
+    ctx.store
+        .staff_by_public_id(public_id)
+        .await
+        .context("finding a member of staff")
 }
 
 /// One page of the audit log, whether there is more after it, and the staff to filter by.
@@ -817,16 +903,20 @@ pub struct AuditLog {
 pub async fn audit_log(
     ctx: &AppContext,
     filter: &crate::store::AuditFilter,
-) -> Result<AuditLog, StaffError> {
+) -> anyhow::Result<AuditLog> {
     let page = filter.limit;
     let asked = crate::store::AuditFilter {
         limit: page + 1,
         ..filter.clone()
     };
-    let mut entries = ctx.store.audit_entries(&asked).await?;
+    let mut entries = ctx
+        .store
+        .audit_entries(&asked)
+        .await
+        .context("reading the audit log")?;
     let more = entries.len() as i64 > page;
     entries.truncate(page as usize);
-    let staff = ctx.store.list_staff().await?;
+    let staff = ctx.store.list_staff().await.context("listing staff")?;
     Ok(AuditLog {
         entries,
         more,

@@ -3,7 +3,7 @@
 //! downloading their data and erasing their account.
 
 use super::messages::{self, EmailKind, Letter};
-use super::postcodes::locate;
+use super::postcodes::{locate, LookupError};
 use super::tokens::{random_id, same, sha256_hex};
 use super::AppContext;
 use crate::domain::mask;
@@ -236,8 +236,10 @@ async fn checked<T>(
             continue;
         }
         if let Ok(postcode) = Postcode::parse(&place.postcode) {
-            if let Err(problem) = locate(&*ctx.store, &postcode).await? {
-                errors.add(field, problem);
+            match locate(&*ctx.store, &postcode).await {
+                Ok(_) => {}
+                Err(LookupError::Unexpected(error)) => return Err(error.into()),
+                Err(problem) => errors.add(field, problem),
             }
         }
     }

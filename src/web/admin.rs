@@ -9,7 +9,7 @@ use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
 use super::{views, AppState, ClientIp};
 use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::FieldErrors;
-use crate::services::staff::{self as staff_service, StaffError};
+use crate::services::staff::{self as staff_service, StaffAdminError};
 use crate::services::{api_tokens, catalogue, suspensions};
 use crate::store::{AuditFilter, OutboundChannel, StaffMember};
 use askama::Template;
@@ -302,7 +302,7 @@ pub async fn staff_new(
             let notice = format!("{} has been added.", staff.name);
             staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
         }
-        Err(StaffError::Invalid(errors)) => {
+        Err(StaffAdminError::Invalid(errors)) => {
             staff_new_page(
                 &ctx,
                 jar,
@@ -313,7 +313,7 @@ pub async fn staff_new(
             )
             .await
         }
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }
@@ -347,7 +347,7 @@ pub async fn staff_reset(
             );
             staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
         }
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }
@@ -552,7 +552,7 @@ pub async fn token_create(
             )
             .await
         }
-        Err(StaffError::Invalid(errors)) => {
+        Err(StaffAdminError::Invalid(errors)) => {
             tokens_page(
                 &ctx,
                 jar,
@@ -563,7 +563,7 @@ pub async fn token_create(
             )
             .await
         }
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }
@@ -582,7 +582,7 @@ pub async fn token_revoke(
     }
     match api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
         Ok(()) => tokens_page(&ctx, jar, me, None, FieldErrors::default(), StatusCode::OK).await,
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }
@@ -651,7 +651,7 @@ pub async fn staff_edit(
             let notice = format!("{} has been changed.", input.name.trim());
             staff_list_page(&ctx, jar, me, Some(notice), None).await
         }
-        Err(StaffError::Invalid(errors)) => {
+        Err(StaffAdminError::Invalid(errors)) => {
             staff_form_page(
                 &ctx,
                 jar,
@@ -663,7 +663,7 @@ pub async fn staff_edit(
             )
             .await
         }
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }
@@ -755,10 +755,10 @@ async fn save_organisation(
             )
             .await
         }
-        Err(StaffError::Invalid(errors)) => {
+        Err(StaffAdminError::Invalid(errors)) => {
             organisations_page(ctx, jar, me, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(StaffError::Forbidden) => Ok(forbidden()),
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }

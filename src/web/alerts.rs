@@ -2,16 +2,17 @@
 //! and an alert's page with the workflow actions its viewer may take.
 
 use super::csrf;
-use super::error::WebResult;
+use super::error::{UseCaseError, WebResult};
 use super::permission::SenderStaff;
 use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
 use super::{views, AppState, ClientIp};
 use crate::domain::alert::{gsm7_length, render_markdown, SignOff, SMS_MAX};
 use crate::domain::subscriber::FieldErrors;
 use crate::domain::Priority;
-use crate::services::alerts::{self, AlertAction, AlertInput, Suggestion};
+use crate::services::alerts::{
+    self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
+};
 use crate::services::compose;
-use crate::services::staff::StaffError;
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -170,7 +171,7 @@ pub async fn compose_form(
     {
         Ok(Some(form)) => form,
         Ok(None) => return Ok(super::pages::not_found().await),
-        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(ComposeError::NotPermitted(_)) => return Ok(forbidden()),
         Err(error) => return Err(error.into()),
     };
     compose_page(
@@ -227,7 +228,7 @@ pub async fn compose(
     if form.action == "save" {
         return match alerts::save_draft(&ctx, &actor(staff, &ip), &input).await {
             Ok(id) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done=saved")).into_response()),
-            Err(StaffError::Invalid(errors)) => {
+            Err(ComposeError::Invalid(errors)) => {
                 compose_page(
                     &ctx,
                     jar,
@@ -239,7 +240,7 @@ pub async fn compose(
                 )
                 .await
             }
-            Err(StaffError::Forbidden) => Ok(forbidden()),
+            Err(ComposeError::NotPermitted(_)) => Ok(forbidden()),
             Err(error) => Err(error.into()),
         };
     }
@@ -266,7 +267,7 @@ pub async fn compose(
             )
             .await
         }
-        Err(StaffError::Invalid(errors)) => {
+        Err(ComposeError::Invalid(errors)) => {
             compose_page(
                 &ctx,
                 jar,
@@ -481,7 +482,7 @@ pub async fn show(
     let alert = match alerts::visible_alert(&ctx, &actor(staff, &ip), id).await {
         Ok(Some(alert)) => alert,
         Ok(None) => return Ok(super::pages::not_found().await),
-        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
         Err(error) => return Err(error.into()),
     };
     let notice = match query.done.as_str() {
@@ -520,7 +521,7 @@ pub async fn action(
     let alert = match alerts::visible_alert(&ctx, &who, id).await {
         Ok(Some(alert)) => alert,
         Ok(None) => return Ok(super::pages::not_found().await),
-        Err(StaffError::Forbidden) => return Ok(forbidden()),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
         Err(error) => return Err(error.into()),
     };
     if !csrf::verify(&ctx, &jar, &form.csrf) {
@@ -554,28 +555,27 @@ pub async fn action(
             Some(at) => alerts::act(&ctx, &who, &alert, AlertAction::Schedule(at))
                 .await
                 .map(|_| ()),
-            None => Err(StaffError::Refused(
-                "Enter the date and time to send it, like 22/11/2026 09:30",
-            )),
+            None => Err(AlertActionError::UnreadableTime),
         },
         _ => return Ok(super::pages::not_found().await),
     };
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done={action}")).into_response()),
-        Err(StaffError::Forbidden) => Ok(forbidden()),
-        Err(StaffError::Refused(problem)) => {
+        Err(AlertActionError::NotPermitted(_)) => Ok(forbidden()),
+        Err(AlertActionError::Unexpected(error)) => Err(error.into()),
+        Err(refusal) => {
+            let status = refusal.status_code();
             alert_page(
                 &ctx,
                 jar,
                 staff,
                 &alert,
                 None,
-                Some(problem.to_owned()),
-                StatusCode::CONFLICT,
+                Some(refusal.to_string()),
+                status,
             )
             .await
         }
-        Err(error) => Err(error.into()),
     }
 }
 

@@ -6,10 +6,10 @@ use super::{AppState, ClientIp};
 use crate::domain::subscriber::SignUpInput;
 use crate::geo::grid::bng_to_wgs84;
 use crate::services::alerts::AlertInput;
+use crate::services::alerts::{AlertActionError, ComposeError};
 use crate::services::api_tokens::{self, AlertReport};
 use crate::services::catalogue;
 use crate::services::postcodes::{self, LookupError};
-use crate::services::staff::StaffError;
 use crate::services::subscriptions::{self as subs, SubscriptionError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -109,21 +109,32 @@ impl axum::extract::FromRequestParts<AppState> for ApiClient {
                 StatusCode::UNAUTHORIZED,
                 "Send a valid API token: Authorization: Bearer bcn_…",
             )),
-            Err(error) => Err(super::error::WebError(error.into()).into_response()),
+            Err(error) => Err(super::error::WebError(error).into_response()),
         }
     }
 }
 
-fn staff_error(error: StaffError) -> WebResult<Response> {
+/// What an API client reads when a token may not do something (the reason is in the audit log).
+const TOKEN_NOT_PERMITTED: &str = "This token may not do that";
+
+fn compose_error(error: ComposeError) -> WebResult<Response> {
+    let status = error.status_code();
     Ok(match error {
-        StaffError::Invalid(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+        ComposeError::Invalid(errors) => (
+            status,
             Json(json!({ "error": "The alert has problems", "errors": errors })),
         )
             .into_response(),
-        StaffError::Forbidden => problem(StatusCode::FORBIDDEN, "This token may not do that"),
-        StaffError::Refused(message) => problem(StatusCode::CONFLICT, message),
-        StaffError::Unexpected(error) => return Err(error.into()),
+        ComposeError::NotPermitted(_) => problem(status, TOKEN_NOT_PERMITTED),
+        ComposeError::Unexpected(error) => return Err(error.into()),
+    })
+}
+
+fn action_error(error: AlertActionError) -> WebResult<Response> {
+    Ok(match error {
+        AlertActionError::NotPermitted(_) => problem(error.status_code(), TOKEN_NOT_PERMITTED),
+        AlertActionError::Unexpected(error) => return Err(error.into()),
+        refusal => problem(refusal.status_code(), &refusal.to_string()),
     })
 }
 
@@ -140,7 +151,7 @@ pub async fn create_alert(
     };
     match api_tokens::compose(&ctx, &token, &ip, &input).await {
         Ok(id) => Ok((StatusCode::CREATED, Json(alert_json(&ctx, id).await?)).into_response()),
-        Err(error) => staff_error(error),
+        Err(error) => compose_error(error),
     }
 }
 
@@ -156,7 +167,7 @@ pub async fn send_alert(
     }
     match api_tokens::send(&ctx, &token, &ip, id).await {
         Ok(_) => Ok(Json(alert_json(&ctx, id).await?).into_response()),
-        Err(error) => staff_error(error),
+        Err(error) => action_error(error),
     }
 }
 

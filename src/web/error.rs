@@ -2,10 +2,11 @@
 //! is, here and nowhere else (`UseCaseError`); an unexpected failure is an opaque 500, with the
 //! detail in the log only.
 
+use crate::services::alerts::{AlertActionError, ComposeError};
 use crate::services::archive::ArchiveError;
 use crate::services::archive::FilterProblem;
 use crate::services::postcodes::LookupError;
-use crate::services::staff::StaffError;
+use crate::services::staff::{EnrolmentError, SignInError, StaffAdminError};
 use crate::services::subscriptions::{LinkProblem, MobileCodeError, SubscriptionError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -69,13 +70,59 @@ impl UseCaseError for MobileCodeError {
     }
 }
 
-impl UseCaseError for StaffError {
+impl UseCaseError for SignInError {
     fn status_code(&self) -> StatusCode {
         match self {
-            StaffError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            StaffError::Refused(_) => StatusCode::CONFLICT,
-            StaffError::Forbidden => StatusCode::FORBIDDEN,
-            StaffError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // Every refusal answers alike, a rate limit too: the answer must not tell which
+            // part was wrong.
+            SignInError::TooManyAttempts
+            | SignInError::UnknownAccount
+            | SignInError::Locked { .. }
+            | SignInError::WrongCredentials { .. } => StatusCode::UNAUTHORIZED,
+            SignInError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for EnrolmentError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            EnrolmentError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EnrolmentError::LinkUsed => StatusCode::NOT_FOUND,
+            EnrolmentError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for StaffAdminError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            StaffAdminError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StaffAdminError::NotAdmin => StatusCode::FORBIDDEN,
+            StaffAdminError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for ComposeError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ComposeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ComposeError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            ComposeError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for AlertActionError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AlertActionError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            AlertActionError::StatusChanged
+            | AlertActionError::NotReadyToSend
+            | AlertActionError::ScheduleOutOfRange
+            | AlertActionError::UnreadableTime => StatusCode::CONFLICT,
+            AlertActionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! extractor every staff page uses (no session: to the sign-in page).
 
 use super::csrf;
-use super::error::WebResult;
+use super::error::{UseCaseError, WebResult};
 use super::{views, AppState, ClientIp};
 use crate::domain::subscriber::FieldErrors;
-use crate::services::staff::{self as staff_service, Actor, EnrolInput, SignInInput, StaffError};
+use crate::services::staff::{
+    self as staff_service, Actor, EnrolInput, EnrolmentError, SignInError, SignInInput,
+};
 use crate::store::StaffMember;
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
@@ -46,7 +48,7 @@ impl FromRequestParts<AppState> for SignedInStaff {
         match staff_service::session(ctx, &token).await {
             Ok(Some(staff)) => Ok(SignedInStaff { staff, token }),
             Ok(None) => Err(Redirect::to("/staff/sign-in").into_response()),
-            Err(error) => Err(super::error::WebError(error.into()).into_response()),
+            Err(error) => Err(super::error::WebError(error).into_response()),
         }
     }
 }
@@ -136,8 +138,8 @@ pub async fn sign_in(
                 .build();
             Ok((jar.add(cookie), Redirect::to("/staff")).into_response())
         }
-        Err(StaffError::Refused(problem)) => Ok(refuse(jar, problem, StatusCode::UNAUTHORIZED)),
-        Err(error) => Err(error.into()),
+        Err(SignInError::Unexpected(error)) => Err(error.into()),
+        Err(refusal) => Ok(refuse(jar, &refusal.to_string(), refusal.status_code())),
     }
 }
 
@@ -293,7 +295,7 @@ pub async fn enrol(
     };
     match staff_service::complete_enrolment(&ctx, &enrolment, &input, &ip).await {
         Ok(codes) => Ok(views::render(&RecoveryCodesPage { nav: None, codes })),
-        Err(StaffError::Invalid(errors)) => Ok(enrol_page(
+        Err(EnrolmentError::Invalid(errors)) => Ok(enrol_page(
             &ctx,
             jar,
             &token,
@@ -301,7 +303,7 @@ pub async fn enrol(
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        Err(StaffError::Refused(_)) => Ok(enrolment_link_problem()),
+        Err(EnrolmentError::LinkUsed) => Ok(enrolment_link_problem()),
         Err(error) => Err(error.into()),
     }
 }
