@@ -92,7 +92,9 @@ fn post<H: Handler<T, AppState>, T: 'static>(
     Route::new(Method::POST, path, access, routing::post(handler))
 }
 
-/// A POST from a browser form, checking the CSRF token.
+/// A POST from a browser form. Declaring it so does not check anything: its handler must verify
+/// the CSRF token (`csrf::verify`), and `tests/api/routes.rs` posts every form without one to
+/// prove that it does.
 fn form<H: Handler<T, AppState>, T: 'static>(
     path: &'static str,
     access: Access,
