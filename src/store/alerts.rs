@@ -177,6 +177,8 @@ pub trait Alerts: Send + Sync {
 macro_rules! impl_alerts {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Alerts matching `clause` (`$1` is `key`, `$2` the limit), newest first. Shared with
+            /// `impl_delivery_queue!`, whose fan-out claim hands back the alert it claimed.
             async fn load_alerts(
                 &self,
                 clause: &str,

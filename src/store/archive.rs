@@ -178,7 +178,8 @@ macro_rules! impl_archive {
         impl $store {
             /// Renders the plain text of alerts stored without it (those stored before the archive's
             /// migration, or written by hand), a batch at a time. Run after the migrations: once every
-            /// alert has its text, an index finds nothing to do.
+            /// alert has its text, an index finds nothing to do. Called by `impl_lifecycle!` after
+            /// the backend's migrations.
             async fn render_missing_body_text(&self) -> $crate::store::StoreResult<()> {
                 loop {
                     let batch: Vec<(i64, String)> = sqlx::query_as(

@@ -6,7 +6,10 @@
 //! macro; what the backends do differently is declared by the `Dialect` trait. Both run one
 //! behaviour suite.
 
-// Each aggregate's macro must be defined before the backends that instantiate it.
+// Each aggregate's macro must be defined before the backends that instantiate it. The macros call
+// the backend only through `Dialect`, and each other's helpers in three places, each said where
+// the helper is defined: `enqueue_in` (outbox, used by residents), `load_alerts` (alerts, used by
+// the delivery queue) and `render_missing_body_text` (archive, used by `impl_lifecycle!`).
 #[macro_use]
 mod alerts;
 #[macro_use]

@@ -102,6 +102,8 @@ pub trait Outbox: Send + Sync {
 macro_rules! impl_outbox {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Queues a message inside the caller's transaction. Shared with `impl_residents!`,
+            /// whose sign-ups and mobile codes queue their message with the change that causes it.
             async fn enqueue_in(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 message: &$crate::store::NewOutbound,
