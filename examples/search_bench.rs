@@ -796,7 +796,7 @@ rarest words are in hundreds of alerts. A real archive has more words, each in f
 its searches are cheaper.
 
 How it stays fast: a search ranks at most the newest 1,000 matching alerts (`SEARCH_WINDOW` in
-`src/store/shared.rs`, as deep as the archive lets people page). A search with fewer matches,
+`src/store/archive.rs`, as deep as the archive lets people page). A search with fewer matches,
 such as any two or three distinctive words, is ranked in full. Without the window, ranking
 \"police\" (in about a fifth of the alerts) read every match: 36 ms on SQLite and 300 ms on
 PostgreSQL, on the same data and machine. SQLite's index holds public alerts only, and a narrow covering index answers what a

@@ -135,7 +135,7 @@ impl super::Dialect for PgStore {
     ];
 
     /// A search's words as text for `plainto_tsquery`: letters and digits only, so nothing is
-    /// syntax, and never only stop words (`shared::search_terms` drops those), so PostgreSQL
+    /// syntax, and never only stop words (`archive::search_terms` drops those), so PostgreSQL
     /// has no notice to send about them.
     fn archive_search_words(terms: &[String]) -> String {
         terms.join(" ")
