@@ -6,6 +6,7 @@ mod alerts;
 mod archive;
 mod archive_cache;
 mod archive_store;
+mod connections;
 mod delivery;
 mod delivery_smtp;
 mod delivery_texts;
