@@ -13,6 +13,7 @@ mod delivery_texts;
 #[path = "../support/fake_notify.rs"]
 mod fake_notify;
 mod fake_notify_gateway;
+mod health;
 mod helpers;
 mod import;
 mod mail;
