@@ -219,7 +219,7 @@ pub async fn compose(
         if let Some(s) = alerts::suggest_target(&input.body) {
             input.force_area = None;
             input.districts.clear();
-            input.circle_centre = s.places.join(", ");
+            input.circle_centre = s.centre_name();
             input.circle_grid = format!("{},{}", s.easting, s.northing);
             input.circle_radius = format!("{}", s.radius_km);
             input.circle_unit = "km".into();

@@ -786,3 +786,102 @@ async fn api_token_body(backend: Backend) {
     assert_eq!(post(token, alert).await.unwrap().status(), 401);
     app.stop().await;
 }
+
+on_both_backends!(
+    a_circle_centre_named_beside_its_grid_position_is_checked,
+    circle_centre_name_body
+);
+async fn circle_centre_name_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, browser) = staff_member(
+        &app,
+        "Alex Morgan",
+        "cambridgeshire-constabulary",
+        (true, false, true, false),
+    )
+    .await;
+    let long = "x".repeat(30_000);
+    let cases = [
+        (long.as_str(), "30000 characters long: the limit is 100"),
+        ("Melbourn\u{7}\u{1b}[2J", "cannot contain line breaks"),
+        ("Melbourn\r\nRoyston", "cannot contain line breaks"),
+    ];
+    // Through the compose form, as a page sends an accepted suggestion: a grid position and
+    // the name of its centre.
+    for (name, expected) in cases {
+        let mut fields = alert_fields("Thefts", "Some thefts.");
+        fields.extend([
+            ("circle_centre", name),
+            ("circle_grid", "538184,244462"),
+            ("circle_radius", "2"),
+            ("circle_unit", "km"),
+        ]);
+        let refused = compose(&app, &browser, "save", &fields).await;
+        assert_eq!(refused.status(), 422, "{:?}", &name[..name.len().min(20)]);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("There is a problem"));
+        assert!(page.contains(expected), "no {expected:?} in the page");
+    }
+    // Through the JSON API.
+    let token = beacon::services::api_tokens::create(
+        &app.ctx,
+        &Actor {
+            staff: Some(&admin),
+            ip: "t",
+        },
+        "cambridgeshire-constabulary",
+        "Force website",
+    )
+    .await
+    .unwrap();
+    for (name, expected) in cases {
+        let refused = reqwest::Client::new()
+            .post(app.url("/api/v1/alerts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "message_type": "crime-update",
+                "priority": "2",
+                "title": "Thefts",
+                "body": "Some thefts.",
+                "circle_centre": name,
+                "circle_grid": "538184,244462",
+                "circle_radius": "2",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        let problems: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            problems["errors"][0]["field"], "circle_centre",
+            "{problems}"
+        );
+        let message = problems["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains(expected), "{problems}");
+    }
+    assert!(
+        app.ctx
+            .store
+            .list_alerts(None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+
+    // A centre named as a place is named so.
+    let mut fields = alert_fields("Thefts", "Some thefts.");
+    fields.extend([
+        ("circle_centre", "  Melbourn "),
+        ("circle_grid", "538184,244462"),
+        ("circle_radius", "2"),
+        ("circle_unit", "km"),
+    ]);
+    let saved = compose(&app, &browser, "save", &fields).await;
+    let page = saved.text().await.unwrap();
+    assert!(page.contains("The draft is saved"), "{page}");
+    assert!(page.contains("Within 2 km of Melbourn"), "{page}");
+    app.stop().await;
+}
