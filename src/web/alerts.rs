@@ -407,7 +407,9 @@ async fn alert_page(
         _ => {}
     }
     if !matches!(alert.status, AlertStatus::Queued | AlertStatus::Cancelled) {
-        actions.push(("test", "Send a test to myself", false));
+        if allowed(AlertAction::TestSend) {
+            actions.push(("test", "Send a test to myself", false));
+        }
         if allowed(AlertAction::Cancel) {
             actions.push(("cancel", "Cancel this alert", true));
         }
@@ -538,7 +540,9 @@ pub async fn action(
         .await;
     }
     let outcome = match action.as_str() {
-        "test" => alerts::test_send(&ctx, &who, &alert).await.map(|_| ()),
+        "test" => alerts::act(&ctx, &who, &alert, AlertAction::TestSend)
+            .await
+            .map(|_| ()),
         "submit" => alerts::act(&ctx, &who, &alert, AlertAction::Submit)
             .await
             .map(|_| ()),

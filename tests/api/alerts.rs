@@ -490,6 +490,7 @@ async fn permission_matrix() {
         ("approve", AlertAction::Approve),
         ("send", AlertAction::SendNow),
         ("cancel", AlertAction::Cancel),
+        ("test-send", AlertAction::TestSend),
     ];
     // (role, action, own organisation?) → allowed?
     let expected = |role: &str, action: &str, own_org: bool, is_author: bool| -> bool {
@@ -498,6 +499,8 @@ async fn permission_matrix() {
             ("admin", _) => true,
             ("no permissions", _) => false,
             (_, "approve") => role == "approver" && own_org && !is_author,
+            // A test send is sending: approving is not enough.
+            ("approver", "test-send") => false,
             ("approver", _) => own_org,
             (_, _) => own_org,
         }
@@ -883,5 +886,106 @@ async fn circle_centre_name_body(backend: Backend) {
     let page = saved.text().await.unwrap();
     assert!(page.contains("The draft is saved"), "{page}");
     assert!(page.contains("Within 2 km of Melbourn"), "{page}");
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_test_send_needs_the_sender_permission,
+    test_send_permission_body
+);
+async fn test_send_permission_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (lucy, lucy_browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let (_, approver_browser) = staff_member(
+        &app,
+        "Sam Patel",
+        "cambridgeshire-constabulary",
+        (false, true, false, false),
+    )
+    .await;
+    let draft = alerts::AlertInput {
+        provider: "cambridgeshire-constabulary".into(),
+        message_type: "crime-update".into(),
+        priority: "3".into(),
+        title: "Catalytic converter thefts".into(),
+        body: "Park in a garage if you can.".into(),
+        force_area: Some("on".into()),
+        ..alerts::AlertInput::default()
+    };
+    let id = alerts::save_draft(
+        &app.ctx,
+        &Actor {
+            staff: Some(&lucy),
+            ip: "t",
+        },
+        &draft,
+    )
+    .await
+    .unwrap();
+    let page_url = app.url(&format!("/staff/alerts/{id}"));
+
+    // An approver of the same organisation sees the draft but is offered no test send, and one
+    // posted anyway is refused, audited, and sends nothing.
+    let page = approver_browser
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Catalytic converter thefts"), "{page}");
+    assert!(!page.contains("Send a test to myself"), "{page}");
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    let refused = approver_browser
+        .post(format!("{page_url}/test"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(audited(&app, "test-send", true)
+        .await
+        .iter()
+        .any(|d| d.contains("sender permission")));
+    app.wait_until_sent().await;
+    assert_eq!(app.outbox_count(), 0, "no test email for the approver");
+
+    // The sender who wrote it may.
+    let page = lucy_browser
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Send a test to myself"), "{page}");
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    let sent = lucy_browser
+        .post(format!("{page_url}/test"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert!(sent
+        .text()
+        .await
+        .unwrap()
+        .contains("A test has been sent to lucy.ward@staff.example"));
+    let emails = app.emails(1).await;
+    assert_eq!(emails[0].to, "lucy.ward@staff.example");
+    assert!(
+        emails[0].subject.starts_with("[TEST] "),
+        "{}",
+        emails[0].subject
+    );
     app.stop().await;
 }
