@@ -108,9 +108,8 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
         let web = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {
-            crate::web::serve(web, listener, stop)
-                .await
-                .context("serving HTTP")
+            crate::web::serve(web, listener, stop).await;
+            Ok(())
         });
         tracing::info!(%address, backend = ctx.store.backend(), "Beacon is listening");
     }

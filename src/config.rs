@@ -40,6 +40,18 @@ pub struct ServerSettings {
     pub page_cache_entries: usize,
     /// Most bytes the kept pages may take together; the least recently used go first.
     pub page_cache_bytes: usize,
+    /// Seconds a client has to send a request's headers, counted from when the connection opens
+    /// or the previous response on it ends: a kept-alive connection waiting for its next
+    /// request is closed after this too.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request may take, reading its body included, before it is answered 408.
+    pub request_timeout_secs: u64,
+    /// Seconds a connection may go without a byte moving either way (a client that stops
+    /// reading its response, or stalls in the middle of it) before it is closed. More than
+    /// `request_timeout_secs`, so a request still within its time is never cut off.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +229,10 @@ impl Default for ServerSettings {
             secure_cookies: true,
             page_cache_entries: 2_000,
             page_cache_bytes: 64 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 1_024,
         }
     }
 }
@@ -363,6 +379,21 @@ impl Settings {
             self.delivery.lease_secs,
             self.mail.smtp_timeout_secs
         );
+        let server = &self.server;
+        anyhow::ensure!(
+            server.header_read_timeout_secs > 0
+                && server.request_timeout_secs > 0
+                && server.max_connections > 0,
+            "server.header_read_timeout_secs, server.request_timeout_secs and \
+             server.max_connections must be more than 0"
+        );
+        anyhow::ensure!(
+            server.idle_timeout_secs > server.request_timeout_secs,
+            "server.idle_timeout_secs is {} s: it must be more than server.request_timeout_secs \
+             ({} s), or a request still within its time could be cut off while it is worked on",
+            server.idle_timeout_secs,
+            server.request_timeout_secs
+        );
         let mut providers = std::collections::HashSet::new();
         for account in &self.sms.accounts {
             anyhow::ensure!(
@@ -498,6 +529,29 @@ mod tests {
             jail.set_env("BEACON_MAIL__SMTP_TIMEOUT_SECS", "3");
             let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
             assert_eq!(settings.delivery.lease_secs, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn connection_timeouts_that_would_cut_requests_off_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("beacon.toml", "[server]\nidle_timeout_secs = 30\n")?;
+            let error = Settings::load(Some(Path::new("beacon.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(
+                    "server.idle_timeout_secs is 30 s: it must be more than \
+                     server.request_timeout_secs (30 s)"
+                ),
+                "{error}"
+            );
+            jail.set_env("BEACON_SERVER__REQUEST_TIMEOUT_SECS", "20");
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
+            assert_eq!(settings.server.idle_timeout_secs, 30);
+            jail.create_file("beacon.toml", "[server]\nmax_connections = 0\n")?;
+            assert!(Settings::load(Some(Path::new("beacon.toml"))).is_err());
             Ok(())
         });
     }

@@ -288,7 +288,13 @@ async fn area_target(
             Some((e.trim().parse::<f64>().ok()?, n.trim().parse::<f64>().ok()?))
         });
         let centre = match grid {
-            Some((e, n)) => Some((e, n, input.circle_centre.trim().to_owned())),
+            Some((e, n)) => match target::centre_name(&input.circle_centre) {
+                Ok(name) => Some((e, n, name)),
+                Err(problem) => {
+                    errors.add("circle_centre", problem);
+                    None
+                }
+            },
             None => centre(ctx, &input.circle_centre, "circle_centre", errors).await?,
         };
         let radius = radius(
@@ -451,6 +457,29 @@ pub struct Suggestion {
     pub radius_km: f64,
 }
 
+impl Suggestion {
+    /// What the suggested circle's centre is called: the places named, as many as fit in a
+    /// centre's name, then how many more.
+    pub fn centre_name(&self) -> String {
+        let fits = |name: &String| name.chars().count() <= target::MAX_CENTRE_NAME_CHARS;
+        let all = self.places.join(", ");
+        if fits(&all) {
+            return all;
+        }
+        (1..self.places.len())
+            .rev()
+            .map(|shown| {
+                format!(
+                    "{} and {} more",
+                    self.places[..shown].join(", "),
+                    self.places.len() - shown
+                )
+            })
+            .find(fits)
+            .unwrap_or_else(|| all.chars().take(target::MAX_CENTRE_NAME_CHARS).collect())
+    }
+}
+
 pub fn suggest_target(body: &str) -> Option<Suggestion> {
     suggest_target_with(body, Vec::new())
 }
@@ -583,6 +612,8 @@ pub enum AlertAction {
     SendNow,
     Schedule(i64),
     Cancel,
+    /// A copy to the member of staff themselves, marked as a test; the alert stays as it is.
+    TestSend,
 }
 
 impl AlertAction {
@@ -593,6 +624,7 @@ impl AlertAction {
             AlertAction::SendNow => "send",
             AlertAction::Schedule(_) => "schedule",
             AlertAction::Cancel => "cancel",
+            AlertAction::TestSend => "test-send",
         }
     }
 }
@@ -640,10 +672,19 @@ pub fn permission(
                 Err(NotPermitted::NotSender)
             }
         }
+        // A test is an alert sent, if only to oneself: the sender permission, not approval.
+        AlertAction::TestSend => {
+            if admin || (own_org && staff.permissions.send) {
+                Ok(())
+            } else {
+                Err(NotPermitted::NotSender)
+            }
+        }
     }
 }
 
-/// Takes a workflow action, checking permission and state; refusals are audited.
+/// Takes a workflow action (or sends a test), checking permission and state; refusals are
+/// audited.
 pub async fn act(
     ctx: &AppContext,
     actor: &Actor<'_>,
@@ -666,6 +707,10 @@ pub async fn act(
     }
     let now = chrono::Utc::now().timestamp();
     let (from, to, change): (&[AlertStatus], AlertStatus, AlertTransition) = match action {
+        AlertAction::TestSend => {
+            send_test(ctx, actor, staff, alert).await?;
+            return Ok(alert.status);
+        }
         AlertAction::Submit if alert.needs_approval => (
             &[AlertStatus::Draft],
             AlertStatus::AwaitingApproval,
@@ -745,13 +790,13 @@ pub async fn act(
 }
 
 /// Sends the alert to the member of staff themselves, as residents would see it, marked as a
-/// test. Nothing reaches any resident.
-pub async fn test_send(
+/// test (`AlertAction::TestSend`, permitted by `act`). Nothing reaches any resident.
+async fn send_test(
     ctx: &AppContext,
     actor: &Actor<'_>,
+    staff: &StaffMember,
     alert: &Alert,
 ) -> Result<(), AlertActionError> {
-    let staff = actor.staff.context("needs a signed-in member of staff")?;
     let message =
         super::messages::alert_test_email(ctx, alert, staff).context("writing a test email")?;
     ctx.store
@@ -781,5 +826,32 @@ pub fn status_in_words(status: AlertStatus) -> &'static str {
         AlertStatus::Scheduled => "Scheduled",
         AlertStatus::Queued => "Sent",
         AlertStatus::Cancelled => "Cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Suggestion;
+    use crate::geo::target::{self, MAX_CENTRE_NAME_CHARS};
+
+    #[test]
+    fn a_suggested_centre_is_named_within_the_limit_however_many_places() {
+        let suggestion = |places: Vec<String>| Suggestion {
+            places,
+            easting: 540_000.0,
+            northing: 250_000.0,
+            radius_km: 5.0,
+        };
+        let two = suggestion(vec!["Meldreth".into(), "Melbourn".into()]);
+        assert_eq!(two.centre_name(), "Meldreth, Melbourn");
+        let many = suggestion((1..=30).map(|i| format!("Little Village {i}")).collect());
+        let name = many.centre_name();
+        assert!(name.chars().count() <= MAX_CENTRE_NAME_CHARS, "{name}");
+        assert!(
+            name.starts_with("Little Village 1, Little Village 2"),
+            "{name}"
+        );
+        assert!(name.ends_with(" more"), "{name}");
+        assert_eq!(target::centre_name(&name).unwrap(), name);
     }
 }

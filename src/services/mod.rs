@@ -53,6 +53,8 @@ pub struct AppContext {
     /// Bumped whenever this process changes what the public archive shows, so that the web's
     /// page cache drops its pages at once rather than at its next look at the store.
     pub archive_edits: archive::ArchiveEdits,
+    /// The last readiness check's answer, reused for a moment (`health`).
+    pub readiness: health::ReadinessChecks,
 }
 
 impl AppContext {
@@ -68,6 +70,7 @@ impl AppContext {
             delivery_wakeup: Arc::new(Notify::new()),
             audience: tokio::sync::RwLock::new(None),
             archive_edits: archive::ArchiveEdits::default(),
+            readiness: health::ReadinessChecks::default(),
         }
     }
 

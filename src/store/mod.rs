@@ -93,7 +93,7 @@ enum SubscriberKey {
     Text(String),
 }
 
-/// The database itself: which backend, its schema, and whether it answers.
+/// The database itself: which backend, its schema, and whether it takes writes.
 #[async_trait]
 pub trait Lifecycle: Send + Sync {
     /// Which backend this is, for logs and `/readyz`.
@@ -101,7 +101,10 @@ pub trait Lifecycle: Send + Sync {
     /// Applies the backend's migrations, then fills in what they leave to code (the plain text
     /// of alerts stored before the archive had it).
     async fn migrate(&self) -> StoreResult<()>;
-    async fn ping(&self) -> StoreResult<()>;
+    /// Whether the database takes a write: one to the `readiness` row, in a transaction rolled
+    /// back. A database that answers reads but refuses writes (read-only, a standby, locked by
+    /// another writer) fails this.
+    async fn check_writable(&self) -> StoreResult<()>;
 }
 
 /// Implements `Lifecycle` for a backend's store from its `Dialect`.
@@ -118,8 +121,16 @@ macro_rules! impl_lifecycle {
                 self.render_missing_body_text().await
             }
 
-            async fn ping(&self) -> $crate::store::StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+            async fn check_writable(&self) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO readiness (id, checked_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                )
+                .bind(chrono::Utc::now().timestamp())
+                .execute(&mut *tx)
+                .await?;
+                tx.rollback().await?;
                 Ok(())
             }
         }

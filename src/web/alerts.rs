@@ -219,7 +219,7 @@ pub async fn compose(
         if let Some(s) = alerts::suggest_target(&input.body) {
             input.force_area = None;
             input.districts.clear();
-            input.circle_centre = s.places.join(", ");
+            input.circle_centre = s.centre_name();
             input.circle_grid = format!("{},{}", s.easting, s.northing);
             input.circle_radius = format!("{}", s.radius_km);
             input.circle_unit = "km".into();
@@ -407,7 +407,9 @@ async fn alert_page(
         _ => {}
     }
     if !matches!(alert.status, AlertStatus::Queued | AlertStatus::Cancelled) {
-        actions.push(("test", "Send a test to myself", false));
+        if allowed(AlertAction::TestSend) {
+            actions.push(("test", "Send a test to myself", false));
+        }
         if allowed(AlertAction::Cancel) {
             actions.push(("cancel", "Cancel this alert", true));
         }
@@ -538,7 +540,9 @@ pub async fn action(
         .await;
     }
     let outcome = match action.as_str() {
-        "test" => alerts::test_send(&ctx, &who, &alert).await.map(|_| ()),
+        "test" => alerts::act(&ctx, &who, &alert, AlertAction::TestSend)
+            .await
+            .map(|_| ()),
         "submit" => alerts::act(&ctx, &who, &alert, AlertAction::Submit)
             .await
             .map(|_| ()),

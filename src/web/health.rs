@@ -1,4 +1,4 @@
-//! Health checks: `/healthz` says the process is up; `/readyz` says it can reach its database.
+//! Health checks: `/healthz` says the process is up; `/readyz` says its database takes writes.
 
 use super::AppState;
 use crate::services::health;
@@ -13,13 +13,13 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 pub async fn readyz(State(ctx): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let readiness = health::ready(&ctx).await;
-    match readiness.reachable {
+    match readiness.writable {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": readiness.backend })),
         ),
         Err(error) => {
-            tracing::warn!(error = %error, "not ready: database unreachable");
+            tracing::warn!(%error, "not ready: the database does not take writes");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "status": "unavailable", "database": readiness.backend })),

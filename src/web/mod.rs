@@ -6,6 +6,7 @@ mod alerts;
 mod api;
 mod archive;
 mod conditional;
+mod connections;
 mod csrf;
 mod error;
 mod feedback;
@@ -24,15 +25,17 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath
 use axum::handler::Handler;
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::routing::{self, MethodRouter};
 use axum::Router;
 use page_cache::PageCache;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub type AppState = Arc<AppContext>;
@@ -245,6 +248,7 @@ fn from_table(routes: Vec<Route>) -> Router<AppState> {
 
 pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
     let max_body = ctx.settings.limits.max_body_bytes;
+    let request_timeout = Duration::from_secs(ctx.settings.server.request_timeout_secs);
     let (kept, fresh): (Vec<Route>, Vec<Route>) = routes().into_iter().partition(|r| r.kept);
     from_table(fresh)
         .merge(public_routes(kept, kept_pages))
@@ -273,6 +277,11 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // Reading the body included: a client that sends its body a byte a minute is let go.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // Paths hold the tokens of residents' links: log the route (`/manage/{token}`),
             // never the path itself.
@@ -297,12 +306,9 @@ fn public_routes(kept: Vec<Route>, kept_pages: Arc<PageCache>) -> Router<AppStat
         ))
 }
 
-/// Serves until `shutdown` is cancelled, then finishes the requests in flight.
-pub async fn serve(
-    ctx: AppState,
-    listener: tokio::net::TcpListener,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
+/// Serves until `shutdown` is cancelled, then finishes the requests in flight. Connections are
+/// capped and timed out (`connections`): `axum::serve` has no header-read timeout.
+pub async fn serve(ctx: AppState, listener: tokio::net::TcpListener, shutdown: CancellationToken) {
     let kept_pages = PageCache::new(ctx.clone());
     let watcher = kept_pages.enabled().then(|| {
         tokio::spawn(page_cache::watch_archive(
@@ -310,14 +316,12 @@ pub async fn serve(
             shutdown.clone(),
         ))
     });
-    let app = router(ctx, kept_pages).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
+    let limits = connections::ConnectionLimits::from_settings(&ctx.settings.server);
+    let app = router(ctx, kept_pages);
+    connections::serve(listener, app, limits, shutdown).await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
-    served
 }
 
 /// The client's address: the socket peer, or the hop our own proxy added to `X-Forwarded-For`

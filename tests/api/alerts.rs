@@ -490,6 +490,7 @@ async fn permission_matrix() {
         ("approve", AlertAction::Approve),
         ("send", AlertAction::SendNow),
         ("cancel", AlertAction::Cancel),
+        ("test-send", AlertAction::TestSend),
     ];
     // (role, action, own organisation?) → allowed?
     let expected = |role: &str, action: &str, own_org: bool, is_author: bool| -> bool {
@@ -498,6 +499,8 @@ async fn permission_matrix() {
             ("admin", _) => true,
             ("no permissions", _) => false,
             (_, "approve") => role == "approver" && own_org && !is_author,
+            // A test send is sending: approving is not enough.
+            ("approver", "test-send") => false,
             ("approver", _) => own_org,
             (_, _) => own_org,
         }
@@ -784,5 +787,205 @@ async fn api_token_body(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(post(token, alert).await.unwrap().status(), 401);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_circle_centre_named_beside_its_grid_position_is_checked,
+    circle_centre_name_body
+);
+async fn circle_centre_name_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, browser) = staff_member(
+        &app,
+        "Alex Morgan",
+        "cambridgeshire-constabulary",
+        (true, false, true, false),
+    )
+    .await;
+    let long = "x".repeat(30_000);
+    let cases = [
+        (long.as_str(), "30000 characters long: the limit is 100"),
+        ("Melbourn\u{7}\u{1b}[2J", "cannot contain line breaks"),
+        ("Melbourn\r\nRoyston", "cannot contain line breaks"),
+    ];
+    // Through the compose form, as a page sends an accepted suggestion: a grid position and
+    // the name of its centre.
+    for (name, expected) in cases {
+        let mut fields = alert_fields("Thefts", "Some thefts.");
+        fields.extend([
+            ("circle_centre", name),
+            ("circle_grid", "538184,244462"),
+            ("circle_radius", "2"),
+            ("circle_unit", "km"),
+        ]);
+        let refused = compose(&app, &browser, "save", &fields).await;
+        assert_eq!(refused.status(), 422, "{:?}", &name[..name.len().min(20)]);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("There is a problem"));
+        assert!(page.contains(expected), "no {expected:?} in the page");
+    }
+    // Through the JSON API.
+    let token = beacon::services::api_tokens::create(
+        &app.ctx,
+        &Actor {
+            staff: Some(&admin),
+            ip: "t",
+        },
+        "cambridgeshire-constabulary",
+        "Force website",
+    )
+    .await
+    .unwrap();
+    for (name, expected) in cases {
+        let refused = reqwest::Client::new()
+            .post(app.url("/api/v1/alerts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "message_type": "crime-update",
+                "priority": "2",
+                "title": "Thefts",
+                "body": "Some thefts.",
+                "circle_centre": name,
+                "circle_grid": "538184,244462",
+                "circle_radius": "2",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        let problems: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            problems["errors"][0]["field"], "circle_centre",
+            "{problems}"
+        );
+        let message = problems["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains(expected), "{problems}");
+    }
+    assert!(
+        app.ctx
+            .store
+            .list_alerts(None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+
+    // A centre named as a place is named so.
+    let mut fields = alert_fields("Thefts", "Some thefts.");
+    fields.extend([
+        ("circle_centre", "  Melbourn "),
+        ("circle_grid", "538184,244462"),
+        ("circle_radius", "2"),
+        ("circle_unit", "km"),
+    ]);
+    let saved = compose(&app, &browser, "save", &fields).await;
+    let page = saved.text().await.unwrap();
+    assert!(page.contains("The draft is saved"), "{page}");
+    assert!(page.contains("Within 2 km of Melbourn"), "{page}");
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_test_send_needs_the_sender_permission,
+    test_send_permission_body
+);
+async fn test_send_permission_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (lucy, lucy_browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let (_, approver_browser) = staff_member(
+        &app,
+        "Sam Patel",
+        "cambridgeshire-constabulary",
+        (false, true, false, false),
+    )
+    .await;
+    let draft = alerts::AlertInput {
+        provider: "cambridgeshire-constabulary".into(),
+        message_type: "crime-update".into(),
+        priority: "3".into(),
+        title: "Catalytic converter thefts".into(),
+        body: "Park in a garage if you can.".into(),
+        force_area: Some("on".into()),
+        ..alerts::AlertInput::default()
+    };
+    let id = alerts::save_draft(
+        &app.ctx,
+        &Actor {
+            staff: Some(&lucy),
+            ip: "t",
+        },
+        &draft,
+    )
+    .await
+    .unwrap();
+    let page_url = app.url(&format!("/staff/alerts/{id}"));
+
+    // An approver of the same organisation sees the draft but is offered no test send, and one
+    // posted anyway is refused, audited, and sends nothing.
+    let page = approver_browser
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Catalytic converter thefts"), "{page}");
+    assert!(!page.contains("Send a test to myself"), "{page}");
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    let refused = approver_browser
+        .post(format!("{page_url}/test"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(audited(&app, "test-send", true)
+        .await
+        .iter()
+        .any(|d| d.contains("sender permission")));
+    app.wait_until_sent().await;
+    assert_eq!(app.outbox_count(), 0, "no test email for the approver");
+
+    // The sender who wrote it may.
+    let page = lucy_browser
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Send a test to myself"), "{page}");
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    let sent = lucy_browser
+        .post(format!("{page_url}/test"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert!(sent
+        .text()
+        .await
+        .unwrap()
+        .contains("A test has been sent to lucy.ward@staff.example"));
+    let emails = app.emails(1).await;
+    assert_eq!(emails[0].to, "lucy.ward@staff.example");
+    assert!(
+        emails[0].subject.starts_with("[TEST] "),
+        "{}",
+        emails[0].subject
+    );
     app.stop().await;
 }

@@ -6,12 +6,14 @@ mod alerts;
 mod archive;
 mod archive_cache;
 mod archive_store;
+mod connections;
 mod delivery;
 mod delivery_smtp;
 mod delivery_texts;
 #[path = "../support/fake_notify.rs"]
 mod fake_notify;
 mod fake_notify_gateway;
+mod health;
 mod helpers;
 mod import;
 mod mail;

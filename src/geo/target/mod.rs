@@ -27,6 +27,10 @@ pub const MAX_RADIUS_M: f64 = 200_000.0;
 /// have thousands; beyond this the checks below get slow and the shape should be simplified.
 pub const MAX_POLYGON_VERTICES: usize = 10_000;
 
+/// Longest name of a circle's centre, in characters: a place or a few ("Meldreth, Melbourn"),
+/// read in the target's description by senders and residents.
+pub const MAX_CENTRE_NAME_CHARS: usize = 100;
+
 const METRES_PER_MILE: f64 = 1_609.344;
 
 /// Where positions may lie, in WGS84 degrees: Great Britain with its islands and some sea. Used
@@ -90,6 +94,16 @@ pub enum TargetError {
     RadiusTooLarge,
     #[error("The centre of the circle must be in Great Britain")]
     CentreOutsideGreatBritain,
+    #[error(
+        "The name of the circle's centre is {chars} characters long: the limit is {limit}",
+        limit = MAX_CENTRE_NAME_CHARS
+    )]
+    CentreNameTooLong { chars: usize },
+    #[error(
+        "The name of the circle's centre cannot contain line breaks, other control characters, \
+         < or >: write it on one line, as a place name"
+    )]
+    CentreNameUnprintable,
     #[error("The GeoJSON is too large: the limit is 5 MB. Simplify the shape and try again")]
     GeoJsonTooLarge,
     /// Holds serde_json's description, which ends with the line and column.
@@ -140,6 +154,25 @@ pub enum TargetError {
 // ---------------------------------------------------------------------------------------------
 // Making shapes from what a sender gives
 // ---------------------------------------------------------------------------------------------
+
+/// The name of a circle's centre as it was given beside a grid position (a suggested area the
+/// sender accepted, or the JSON API): trimmed, on one line, without markup, and short enough to
+/// read in the target's description. A centre found from a postcode or a place name is named
+/// by what was found.
+pub fn centre_name(input: &str) -> Result<String, TargetError> {
+    let name = input.trim();
+    if name
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '<' | '>'))
+    {
+        return Err(TargetError::CentreNameUnprintable);
+    }
+    let chars = name.chars().count();
+    if chars > MAX_CENTRE_NAME_CHARS {
+        return Err(TargetError::CentreNameTooLong { chars });
+    }
+    Ok(name.to_owned())
+}
 
 /// A circle of `radius` (in `unit`) round a grid position, as a sender asks for one: "within 5
 /// miles of Melbourn".

@@ -834,3 +834,32 @@ fn deserialised_nonsense_never_panics() {
         let _ = polygon_to_geojson(&shape);
     }
 }
+
+#[test]
+fn a_centre_name_is_one_short_line_of_plain_text() {
+    assert_eq!(
+        centre_name("  Meldreth, Melbourn \n").unwrap(),
+        "Meldreth, Melbourn"
+    );
+    assert_eq!(centre_name("").unwrap(), "");
+    let longest = "x".repeat(MAX_CENTRE_NAME_CHARS);
+    assert_eq!(centre_name(&longest).unwrap(), longest);
+    assert_eq!(
+        centre_name(&"x".repeat(30_000)),
+        Err(TargetError::CentreNameTooLong { chars: 30_000 })
+    );
+    for unprintable in [
+        "Melbourn\nBcc: everyone",
+        "Melbourn\u{7}",
+        "Mel\u{0}bourn",
+        "Melbourn\u{1b}[31m",
+        "Melbourn\u{2028}Royston",
+        "<b>Melbourn</b>",
+    ] {
+        assert_eq!(
+            centre_name(unprintable),
+            Err(TargetError::CentreNameUnprintable),
+            "{unprintable:?}"
+        );
+    }
+}
