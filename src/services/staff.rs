@@ -1,6 +1,7 @@
 //! Staff accounts and sign-in: enrolment by a one-time link (password, then an authenticator
 //! app), sign-in with email, password and a time-based code (or a one-time recovery code) in
-//! one step, sessions, lock-out after repeated failures, and the audit log of it all.
+//! one step, sessions, lock-out after repeated failures (counted in the database, so that
+//! attempts in parallel are each counted once), and the audit log of it all.
 
 use super::tokens::{random_bytes, random_id, sha256_hex};
 use super::AppContext;
@@ -16,7 +17,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 /// The one message every failed sign-in gets, whichever part was wrong.
 pub const SIGN_IN_REFUSED: &str = "The email address, password or code is not right, or the account is locked after too many tries. Check them and try again, or wait 15 minutes.";
 const EMAIL_TAKEN: &str = "There is already a staff account with this email address";
-/// Consecutive failures before an account is locked.
+/// Consecutive failures before an account is locked for `LOCK_SECS`. The count starts afresh
+/// when a lock lapses, so a lock never grows: one try an hour cannot keep an account shut.
 const FAILURES_BEFORE_LOCK: i64 = 5;
 const LOCK_SECS: i64 = 15 * 60;
 /// Sign-in attempts from one address in an hour.
@@ -38,7 +40,7 @@ pub enum SignInError {
     #[error("{}", SIGN_IN_REFUSED)]
     UnknownAccount,
     #[error("{}", SIGN_IN_REFUSED)]
-    Locked { until: i64 },
+    Locked,
     #[error("{}", SIGN_IN_REFUSED)]
     WrongCredentials {
         failures: i64,
@@ -54,7 +56,7 @@ impl SignInError {
         match self {
             SignInError::TooManyAttempts => "too many attempts from this address".into(),
             SignInError::UnknownAccount => "unknown, inactive or unenrolled account".into(),
-            SignInError::Locked { .. } => "account locked".into(),
+            SignInError::Locked => "account locked".into(),
             SignInError::WrongCredentials {
                 failures,
                 locked_until: Some(_),
@@ -253,19 +255,30 @@ pub async fn sign_in(
     input: &SignInInput<'_>,
     ip: &str,
 ) -> Result<SignedIn, SignInError> {
-    let actor = Actor { staff: None, ip };
     let email_key = input.email.trim().to_lowercase();
     let shown = mask::email(&email_key);
     if !ctx
         .limiter
         .allow(&format!("staff-sign-in:{ip}"), SIGN_INS_PER_IP_PER_HOUR)
     {
+        let actor = Actor { staff: None, ip };
         return Err(refused(ctx, &actor, &shown, SignInError::TooManyAttempts).await);
     }
+    check_sign_in(ctx, input, &email_key, &shown, ip).await
+}
+
+async fn check_sign_in(
+    ctx: &AppContext,
+    input: &SignInInput<'_>,
+    email_key: &str,
+    shown: &str,
+    ip: &str,
+) -> Result<SignedIn, SignInError> {
+    let actor = Actor { staff: None, ip };
     let now = chrono::Utc::now();
     let staff = ctx
         .store
-        .staff_by_email_key(&email_key)
+        .staff_by_email_key(email_key)
         .await
         .context("finding the account signing in")?;
     let hash = staff
@@ -274,14 +287,17 @@ pub async fn sign_in(
         .unwrap_or_else(|| decoy_hash().to_owned());
     let password_ok = password_matches(input.password, &hash);
     let Some(staff) = staff.filter(|s| s.active && s.is_enrolled()) else {
-        return Err(refused(ctx, &actor, &shown, SignInError::UnknownAccount).await);
+        return Err(refused(ctx, &actor, shown, SignInError::UnknownAccount).await);
     };
     let actor = Actor {
         staff: Some(&staff),
         ip,
     };
-    if let Some(until) = staff.locked_until.filter(|until| *until > now.timestamp()) {
-        return Err(refused(ctx, &actor, &shown, SignInError::Locked { until }).await);
+    if staff
+        .locked_until
+        .is_some_and(|until| until > now.timestamp())
+    {
+        return Err(refused(ctx, &actor, shown, SignInError::Locked).await);
     }
     let code = input.code.trim().replace(' ', "");
     let secret = staff.totp_secret.as_deref().unwrap_or_default();
@@ -303,26 +319,18 @@ pub async fn sign_in(
             .await
             .context("using a recovery code")?;
     }
-    if !password_ok || (step.is_none() && !used_recovery) {
-        let failures = staff.failed_sign_ins + 1;
-        let locked_until = (failures >= FAILURES_BEFORE_LOCK).then(|| {
-            let doublings = (failures - FAILURES_BEFORE_LOCK).min(6) as u32;
-            now.timestamp() + LOCK_SECS * 2i64.pow(doublings)
-        });
-        ctx.store
-            .record_sign_in_failure(staff.id, locked_until)
+    // The code's time step is taken in the same statement that checks it is new: of sign-ins
+    // in parallel with one code, one takes it and the rest fail as a replay would.
+    let accepted = password_ok
+        && (step.is_some() || used_recovery)
+        && ctx
+            .store
+            .record_sign_in_success(staff.id, step, now.timestamp())
             .await
-            .context("counting a failed sign-in")?;
-        let wrong = SignInError::WrongCredentials {
-            failures,
-            locked_until,
-        };
-        return Err(refused(ctx, &actor, &shown, wrong).await);
+            .context("recording a sign-in")?;
+    if !accepted {
+        return Err(wrong_credentials(ctx, &actor, shown, staff.id, now.timestamp()).await);
     }
-    ctx.store
-        .record_sign_in_success(staff.id, step)
-        .await
-        .context("recording a sign-in")?;
     let session_token = hex::encode(random_bytes(32));
     ctx.store
         .create_session(
@@ -338,11 +346,36 @@ pub async fn sign_in(
     } else {
         "with an authenticator code"
     };
-    audit(ctx, &actor, "sign-in", &shown, detail, false).await?;
+    audit(ctx, &actor, "sign-in", shown, detail, false).await?;
     Ok(SignedIn {
         session_token,
         staff,
     })
+}
+
+/// Counts a failed sign-in against the account (in the database, so that failures in parallel
+/// each count) and refuses it; `Locked` if a failure in parallel locked the account meanwhile.
+async fn wrong_credentials(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    shown: &str,
+    staff_id: i64,
+    now: i64,
+) -> SignInError {
+    let counted = ctx
+        .store
+        .record_sign_in_failure(staff_id, now, FAILURES_BEFORE_LOCK, now + LOCK_SECS)
+        .await
+        .context("counting a failed sign-in");
+    let refusal = match counted {
+        Ok(Some(counted)) => SignInError::WrongCredentials {
+            failures: counted.failed_sign_ins,
+            locked_until: counted.locked_until,
+        },
+        Ok(None) => SignInError::Locked,
+        Err(error) => return SignInError::Unexpected(error),
+    };
+    refused(ctx, actor, shown, refusal).await
 }
 
 /// Audits a refused sign-in and answers with the refusal (or with the failure to audit it: an
