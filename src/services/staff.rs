@@ -1,7 +1,7 @@
 //! Staff accounts and sign-in: enrolment by a one-time link (password, then an authenticator
 //! app), sign-in with email, password and a time-based code (or a one-time recovery code) in
 //! one step, sessions, lock-out after repeated failures (counted in the database, so that
-//! attempts in parallel are each counted once), and the audit log of it all.
+//! attempts in parallel are each counted once), unlocking, and the audit log of it all.
 
 use super::tokens::{random_bytes, random_id, sha256_hex};
 use super::AppContext;
@@ -21,8 +21,12 @@ const EMAIL_TAKEN: &str = "There is already a staff account with this email addr
 /// when a lock lapses, so a lock never grows: one try an hour cannot keep an account shut.
 const FAILURES_BEFORE_LOCK: i64 = 5;
 const LOCK_SECS: i64 = 15 * 60;
-/// Sign-in attempts from one address in an hour.
-const SIGN_INS_PER_IP_PER_HOUR: u32 = 30;
+/// Failed sign-ins from one address in an hour, whichever accounts they were for. Successes and
+/// tries at an account already locked do not count, so that one person's (or one intruder's)
+/// tries do not shut out everyone else behind a shared office's address.
+const FAILED_SIGN_INS_PER_IP_PER_HOUR: u32 = 100;
+/// Sign-in attempts from one address at one account in an hour, whatever their outcome.
+const SIGN_INS_PER_IP_AND_ACCOUNT_PER_HOUR: u32 = 20;
 pub const SESSION_HOURS: i64 = 12;
 /// A session unused for this long ends.
 pub const SESSION_IDLE_SECS: i64 = 60 * 60;
@@ -257,14 +261,36 @@ pub async fn sign_in(
 ) -> Result<SignedIn, SignInError> {
     let email_key = input.email.trim().to_lowercase();
     let shown = mask::email(&email_key);
-    if !ctx
+    // The attempt holds a place under the address's limit from the start, so that attempts in
+    // parallel cannot all slip under it, and gives it back unless it turns out a failure.
+    let from_address = format!("staff-sign-in-failures:{ip}");
+    let at_account = format!(
+        "staff-sign-in:{ip}:{}",
+        email_key.chars().take(320).collect::<String>()
+    );
+    let limited = if !ctx
         .limiter
-        .allow(&format!("staff-sign-in:{ip}"), SIGN_INS_PER_IP_PER_HOUR)
+        .allow(&from_address, FAILED_SIGN_INS_PER_IP_PER_HOUR)
     {
+        true
+    } else if !ctx
+        .limiter
+        .allow(&at_account, SIGN_INS_PER_IP_AND_ACCOUNT_PER_HOUR)
+    {
+        ctx.limiter.release(&from_address);
+        true
+    } else {
+        false
+    };
+    if limited {
         let actor = Actor { staff: None, ip };
         return Err(refused(ctx, &actor, &shown, SignInError::TooManyAttempts).await);
     }
-    check_sign_in(ctx, input, &email_key, &shown, ip).await
+    let outcome = check_sign_in(ctx, input, &email_key, &shown, ip).await;
+    if matches!(outcome, Ok(_) | Err(SignInError::Locked)) {
+        ctx.limiter.release(&from_address);
+    }
+    outcome
 }
 
 async fn check_sign_in(
@@ -293,20 +319,23 @@ async fn check_sign_in(
         staff: Some(&staff),
         ip,
     };
-    if staff
+    let locked = staff
         .locked_until
-        .is_some_and(|until| until > now.timestamp())
-    {
-        return Err(refused(ctx, &actor, shown, SignInError::Locked).await);
-    }
+        .is_some_and(|until| until > now.timestamp());
     let code = input.code.trim().replace(' ', "");
-    let secret = staff.totp_secret.as_deref().unwrap_or_default();
-    let step = matching_step(
-        &totp(secret, staff.email.as_str())?,
-        &code,
-        now.timestamp() as u64,
-    )
-    .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last));
+    // While the account is locked only a recovery code is tried: it proves the member holds
+    // what enrolment gave them, so it lifts a lock that someone else's tries may have caused.
+    let step = if locked {
+        None
+    } else {
+        let secret = staff.totp_secret.as_deref().unwrap_or_default();
+        matching_step(
+            &totp(secret, staff.email.as_str())?,
+            &code,
+            now.timestamp() as u64,
+        )
+        .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last))
+    };
     let mut used_recovery = false;
     if password_ok && step.is_none() && code.len() > 6 {
         used_recovery = ctx
@@ -318,6 +347,9 @@ async fn check_sign_in(
             )
             .await
             .context("using a recovery code")?;
+    }
+    if locked && !used_recovery {
+        return Err(refused(ctx, &actor, shown, SignInError::Locked).await);
     }
     // The code's time step is taken in the same statement that checks it is new: of sign-ins
     // in parallel with one code, one takes it and the rest fail as a replay would.
@@ -341,10 +373,10 @@ async fn check_sign_in(
         )
         .await
         .context("starting a session")?;
-    let detail = if used_recovery {
-        "with a recovery code"
-    } else {
-        "with an authenticator code"
+    let detail = match (used_recovery, locked) {
+        (true, true) => "with a recovery code, which lifted the lock",
+        (true, false) => "with a recovery code",
+        (false, _) => "with an authenticator code",
     };
     audit(ctx, &actor, "sign-in", shown, detail, false).await?;
     Ok(SignedIn {
@@ -582,6 +614,52 @@ pub async fn reset_credentials(
     )
     .await?;
     Ok(enrolment_link(ctx, staff, &nonce))
+}
+
+/// Clears a member's failed sign-ins and lifts any lock (admins only): for someone locked out,
+/// perhaps by another's tries, without a recovery code to hand. False if there was nothing to
+/// clear.
+pub async fn unlock_staff(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    staff: &StaffMember,
+) -> Result<bool, StaffAdminError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(
+            ctx,
+            actor,
+            "unlock-staff",
+            &staff.name,
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffAdminError::NotAdmin);
+    }
+    let cleared = ctx
+        .store
+        .unlock_staff(staff.id)
+        .await
+        .context("unlocking a member of staff")?;
+    let detail = if is_locked(staff) {
+        format!(
+            "lock lifted after {} failed sign-ins",
+            staff.failed_sign_ins
+        )
+    } else if cleared {
+        format!("{} failed sign-ins cleared", staff.failed_sign_ins)
+    } else {
+        "nothing to clear".to_owned()
+    };
+    audit(ctx, actor, "unlock-staff", &staff.name, &detail, false).await?;
+    Ok(cleared)
+}
+
+/// Whether a member is locked out now after failed sign-ins.
+pub fn is_locked(staff: &StaffMember) -> bool {
+    staff
+        .locked_until
+        .is_some_and(|until| until > chrono::Utc::now().timestamp())
 }
 
 fn enrolment_link(ctx: &AppContext, staff: &StaffMember, nonce: &str) -> String {

@@ -136,6 +136,9 @@ pub trait StaffAccounts: Send + Sync {
         totp_step: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// Clears a member's failed sign-ins and any lock (an admin's unlock); false if there was
+    /// nothing to clear.
+    async fn unlock_staff(&self, id: i64) -> StoreResult<bool>;
     /// Marks a recovery code used; false if it was not one of the member's unused codes.
     async fn use_recovery_code(
         &self,
@@ -394,6 +397,17 @@ macro_rules! impl_staff_accounts {
                     None => sqlx::query::<$db>("UPDATE staff SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
                         .bind(id),
                 }
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn unlock_staff(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL \
+                     WHERE id = $1 AND (failed_sign_ins > 0 OR locked_until IS NOT NULL)",
+                )
+                .bind(id)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
