@@ -43,6 +43,16 @@ impl RateLimiter {
         times.push_back(now);
         true
     }
+
+    /// Takes back the latest hit for `key`: for a limit that counts only some outcomes, whose
+    /// attempts hold a place from the start (so that attempts in parallel cannot all slip under
+    /// it) and give it back when they turn out not to count.
+    pub fn release(&self, key: &str) {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(times) = hits.get_mut(key) {
+            times.pop_back();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +66,16 @@ mod tests {
         assert!(limiter.allow("ip:1", 2));
         assert!(!limiter.allow("ip:1", 2));
         assert!(limiter.allow("ip:2", 2));
+    }
+
+    #[test]
+    fn a_released_hit_frees_its_place() {
+        let limiter = RateLimiter::new(Duration::from_secs(3600));
+        assert!(limiter.allow("ip:1", 1));
+        limiter.release("ip:1");
+        assert!(limiter.allow("ip:1", 1));
+        assert!(!limiter.allow("ip:1", 1));
+        limiter.release("never-seen");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Staff accounts and sign-in: enrolment by a one-time link (password, then an authenticator
 //! app), sign-in with email, password and a time-based code (or a one-time recovery code) in
-//! one step, sessions, lock-out after repeated failures, and the audit log of it all.
+//! one step, sessions, lock-out after repeated failures (counted in the database, so that
+//! attempts in parallel are each counted once), unlocking, and the audit log of it all.
 
 use super::tokens::{random_bytes, random_id, sha256_hex};
 use super::AppContext;
@@ -16,11 +17,16 @@ use totp_rs::{Algorithm, Secret, TOTP};
 /// The one message every failed sign-in gets, whichever part was wrong.
 pub const SIGN_IN_REFUSED: &str = "The email address, password or code is not right, or the account is locked after too many tries. Check them and try again, or wait 15 minutes.";
 const EMAIL_TAKEN: &str = "There is already a staff account with this email address";
-/// Consecutive failures before an account is locked.
+/// Consecutive failures before an account is locked for `LOCK_SECS`. The count starts afresh
+/// when a lock lapses, so a lock never grows: one try an hour cannot keep an account shut.
 const FAILURES_BEFORE_LOCK: i64 = 5;
 const LOCK_SECS: i64 = 15 * 60;
-/// Sign-in attempts from one address in an hour.
-const SIGN_INS_PER_IP_PER_HOUR: u32 = 30;
+/// Failed sign-ins from one address in an hour, whichever accounts they were for. Successes and
+/// tries at an account already locked do not count, so that one person's (or one intruder's)
+/// tries do not shut out everyone else behind a shared office's address.
+const FAILED_SIGN_INS_PER_IP_PER_HOUR: u32 = 100;
+/// Sign-in attempts from one address at one account in an hour, whatever their outcome.
+const SIGN_INS_PER_IP_AND_ACCOUNT_PER_HOUR: u32 = 20;
 pub const SESSION_HOURS: i64 = 12;
 /// A session unused for this long ends.
 pub const SESSION_IDLE_SECS: i64 = 60 * 60;
@@ -38,7 +44,7 @@ pub enum SignInError {
     #[error("{}", SIGN_IN_REFUSED)]
     UnknownAccount,
     #[error("{}", SIGN_IN_REFUSED)]
-    Locked { until: i64 },
+    Locked,
     #[error("{}", SIGN_IN_REFUSED)]
     WrongCredentials {
         failures: i64,
@@ -54,7 +60,7 @@ impl SignInError {
         match self {
             SignInError::TooManyAttempts => "too many attempts from this address".into(),
             SignInError::UnknownAccount => "unknown, inactive or unenrolled account".into(),
-            SignInError::Locked { .. } => "account locked".into(),
+            SignInError::Locked => "account locked".into(),
             SignInError::WrongCredentials {
                 failures,
                 locked_until: Some(_),
@@ -253,19 +259,52 @@ pub async fn sign_in(
     input: &SignInInput<'_>,
     ip: &str,
 ) -> Result<SignedIn, SignInError> {
-    let actor = Actor { staff: None, ip };
     let email_key = input.email.trim().to_lowercase();
     let shown = mask::email(&email_key);
-    if !ctx
+    // The attempt holds a place under the address's limit from the start, so that attempts in
+    // parallel cannot all slip under it, and gives it back unless it turns out a failure.
+    let from_address = format!("staff-sign-in-failures:{ip}");
+    let at_account = format!(
+        "staff-sign-in:{ip}:{}",
+        email_key.chars().take(320).collect::<String>()
+    );
+    let limited = if !ctx
         .limiter
-        .allow(&format!("staff-sign-in:{ip}"), SIGN_INS_PER_IP_PER_HOUR)
+        .allow(&from_address, FAILED_SIGN_INS_PER_IP_PER_HOUR)
     {
+        true
+    } else if !ctx
+        .limiter
+        .allow(&at_account, SIGN_INS_PER_IP_AND_ACCOUNT_PER_HOUR)
+    {
+        ctx.limiter.release(&from_address);
+        true
+    } else {
+        false
+    };
+    if limited {
+        let actor = Actor { staff: None, ip };
         return Err(refused(ctx, &actor, &shown, SignInError::TooManyAttempts).await);
     }
+    let outcome = check_sign_in(ctx, input, &email_key, &shown, ip).await;
+    if matches!(outcome, Ok(_) | Err(SignInError::Locked)) {
+        ctx.limiter.release(&from_address);
+    }
+    outcome
+}
+
+async fn check_sign_in(
+    ctx: &AppContext,
+    input: &SignInInput<'_>,
+    email_key: &str,
+    shown: &str,
+    ip: &str,
+) -> Result<SignedIn, SignInError> {
+    let actor = Actor { staff: None, ip };
     let now = chrono::Utc::now();
     let staff = ctx
         .store
-        .staff_by_email_key(&email_key)
+        .staff_by_email_key(email_key)
         .await
         .context("finding the account signing in")?;
     let hash = staff
@@ -274,23 +313,29 @@ pub async fn sign_in(
         .unwrap_or_else(|| decoy_hash().to_owned());
     let password_ok = password_matches(input.password, &hash);
     let Some(staff) = staff.filter(|s| s.active && s.is_enrolled()) else {
-        return Err(refused(ctx, &actor, &shown, SignInError::UnknownAccount).await);
+        return Err(refused(ctx, &actor, shown, SignInError::UnknownAccount).await);
     };
     let actor = Actor {
         staff: Some(&staff),
         ip,
     };
-    if let Some(until) = staff.locked_until.filter(|until| *until > now.timestamp()) {
-        return Err(refused(ctx, &actor, &shown, SignInError::Locked { until }).await);
-    }
+    let locked = staff
+        .locked_until
+        .is_some_and(|until| until > now.timestamp());
     let code = input.code.trim().replace(' ', "");
-    let secret = staff.totp_secret.as_deref().unwrap_or_default();
-    let step = matching_step(
-        &totp(secret, staff.email.as_str())?,
-        &code,
-        now.timestamp() as u64,
-    )
-    .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last));
+    // While the account is locked only a recovery code is tried: it proves the member holds
+    // what enrolment gave them, so it lifts a lock that someone else's tries may have caused.
+    let step = if locked {
+        None
+    } else {
+        let secret = staff.totp_secret.as_deref().unwrap_or_default();
+        matching_step(
+            &totp(secret, staff.email.as_str())?,
+            &code,
+            now.timestamp() as u64,
+        )
+        .filter(|step| staff.totp_last_step.is_none_or(|last| *step > last))
+    };
     let mut used_recovery = false;
     if password_ok && step.is_none() && code.len() > 6 {
         used_recovery = ctx
@@ -303,26 +348,21 @@ pub async fn sign_in(
             .await
             .context("using a recovery code")?;
     }
-    if !password_ok || (step.is_none() && !used_recovery) {
-        let failures = staff.failed_sign_ins + 1;
-        let locked_until = (failures >= FAILURES_BEFORE_LOCK).then(|| {
-            let doublings = (failures - FAILURES_BEFORE_LOCK).min(6) as u32;
-            now.timestamp() + LOCK_SECS * 2i64.pow(doublings)
-        });
-        ctx.store
-            .record_sign_in_failure(staff.id, locked_until)
-            .await
-            .context("counting a failed sign-in")?;
-        let wrong = SignInError::WrongCredentials {
-            failures,
-            locked_until,
-        };
-        return Err(refused(ctx, &actor, &shown, wrong).await);
+    if locked && !used_recovery {
+        return Err(refused(ctx, &actor, shown, SignInError::Locked).await);
     }
-    ctx.store
-        .record_sign_in_success(staff.id, step)
-        .await
-        .context("recording a sign-in")?;
+    // The code's time step is taken in the same statement that checks it is new: of sign-ins
+    // in parallel with one code, one takes it and the rest fail as a replay would.
+    let accepted = password_ok
+        && (step.is_some() || used_recovery)
+        && ctx
+            .store
+            .record_sign_in_success(staff.id, step, now.timestamp())
+            .await
+            .context("recording a sign-in")?;
+    if !accepted {
+        return Err(wrong_credentials(ctx, &actor, shown, staff.id, now.timestamp()).await);
+    }
     let session_token = hex::encode(random_bytes(32));
     ctx.store
         .create_session(
@@ -333,16 +373,41 @@ pub async fn sign_in(
         )
         .await
         .context("starting a session")?;
-    let detail = if used_recovery {
-        "with a recovery code"
-    } else {
-        "with an authenticator code"
+    let detail = match (used_recovery, locked) {
+        (true, true) => "with a recovery code, which lifted the lock",
+        (true, false) => "with a recovery code",
+        (false, _) => "with an authenticator code",
     };
-    audit(ctx, &actor, "sign-in", &shown, detail, false).await?;
+    audit(ctx, &actor, "sign-in", shown, detail, false).await?;
     Ok(SignedIn {
         session_token,
         staff,
     })
+}
+
+/// Counts a failed sign-in against the account (in the database, so that failures in parallel
+/// each count) and refuses it; `Locked` if a failure in parallel locked the account meanwhile.
+async fn wrong_credentials(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    shown: &str,
+    staff_id: i64,
+    now: i64,
+) -> SignInError {
+    let counted = ctx
+        .store
+        .record_sign_in_failure(staff_id, now, FAILURES_BEFORE_LOCK, now + LOCK_SECS)
+        .await
+        .context("counting a failed sign-in");
+    let refusal = match counted {
+        Ok(Some(counted)) => SignInError::WrongCredentials {
+            failures: counted.failed_sign_ins,
+            locked_until: counted.locked_until,
+        },
+        Ok(None) => SignInError::Locked,
+        Err(error) => return SignInError::Unexpected(error),
+    };
+    refused(ctx, actor, shown, refusal).await
 }
 
 /// Audits a refused sign-in and answers with the refusal (or with the failure to audit it: an
@@ -549,6 +614,52 @@ pub async fn reset_credentials(
     )
     .await?;
     Ok(enrolment_link(ctx, staff, &nonce))
+}
+
+/// Clears a member's failed sign-ins and lifts any lock (admins only): for someone locked out,
+/// perhaps by another's tries, without a recovery code to hand. False if there was nothing to
+/// clear.
+pub async fn unlock_staff(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    staff: &StaffMember,
+) -> Result<bool, StaffAdminError> {
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(
+            ctx,
+            actor,
+            "unlock-staff",
+            &staff.name,
+            "not an admin",
+            true,
+        )
+        .await?;
+        return Err(StaffAdminError::NotAdmin);
+    }
+    let cleared = ctx
+        .store
+        .unlock_staff(staff.id)
+        .await
+        .context("unlocking a member of staff")?;
+    let detail = if is_locked(staff) {
+        format!(
+            "lock lifted after {} failed sign-ins",
+            staff.failed_sign_ins
+        )
+    } else if cleared {
+        format!("{} failed sign-ins cleared", staff.failed_sign_ins)
+    } else {
+        "nothing to clear".to_owned()
+    };
+    audit(ctx, actor, "unlock-staff", &staff.name, &detail, false).await?;
+    Ok(cleared)
+}
+
+/// Whether a member is locked out now after failed sign-ins.
+pub fn is_locked(staff: &StaffMember) -> bool {
+    staff
+        .locked_until
+        .is_some_and(|until| until > chrono::Utc::now().timestamp())
 }
 
 fn enrolment_link(ctx: &AppContext, staff: &StaffMember, nonce: &str) -> String {

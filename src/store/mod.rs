@@ -55,7 +55,7 @@ pub use outbox::{
 pub use postgres::PgStore;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use sqlite::SqliteStore;
-pub use staff_accounts::{NewStaff, StaffAccounts, StaffMember};
+pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
 
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! Staff accounts: enrolment, credentials, sign-in attempts, recovery codes and sessions.
+//! Staff accounts: enrolment, credentials, sign-in attempts (counted and locked atomically),
+//! recovery codes and sessions.
 
 use super::{StoreResult, Timestamp};
 use crate::domain::staff::{Permissions, StaffDetails};
@@ -56,6 +57,15 @@ impl From<PermissionColumns> for Permissions {
     }
 }
 
+/// A failed sign-in as `record_sign_in_failure` counted it.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct SignInFailures {
+    /// Failures in a row, this one included: 1 again once a lock has lapsed.
+    pub failed_sign_ins: i64,
+    /// Set when this failure locked the account.
+    pub locked_until: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewStaff {
     pub public_id: String,
@@ -105,14 +115,30 @@ pub trait StaffAccounts: Send + Sync {
         recovery_code_hashes: &[String],
         now: Timestamp,
     ) -> StoreResult<bool>;
-    /// Records a failed sign-in, locking the account until `locked_until` if given.
+    /// Counts a failed sign-in in one statement, so that failures in parallel are each counted
+    /// once: the count starts again from 1 after a lock has lapsed, and the `lock_after`th
+    /// failure locks the account until `lock_until`. None, counting nothing, if the account is
+    /// locked at `now` (a parallel failure locked it meanwhile).
     async fn record_sign_in_failure(
         &self,
         id: i64,
-        locked_until: Option<Timestamp>,
-    ) -> StoreResult<()>;
-    /// Records a successful sign-in with the TOTP time step used (never accepted again).
-    async fn record_sign_in_success(&self, id: i64, totp_step: Option<i64>) -> StoreResult<()>;
+        now: Timestamp,
+        lock_after: i64,
+        lock_until: Timestamp,
+    ) -> StoreResult<Option<SignInFailures>>;
+    /// Records a successful sign-in, clearing the failures and any lock. With the TOTP time step
+    /// used, only if it is later than the last one accepted and the account is not locked at
+    /// `now`: false means the code was used already (perhaps by a sign-in in parallel) or the
+    /// account was locked meanwhile. Without one (a recovery code, used up already), always.
+    async fn record_sign_in_success(
+        &self,
+        id: i64,
+        totp_step: Option<i64>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Clears a member's failed sign-ins and any lock (an admin's unlock); false if there was
+    /// nothing to clear.
+    async fn unlock_staff(&self, id: i64) -> StoreResult<bool>;
     /// Marks a recovery code used; false if it was not one of the member's unused codes.
     async fn use_recovery_code(
         &self,
@@ -329,33 +355,62 @@ macro_rules! impl_staff_accounts {
             async fn record_sign_in_failure(
                 &self,
                 id: i64,
-                locked_until: Option<$crate::store::Timestamp>,
-            ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE staff SET failed_sign_ins = failed_sign_ins + 1, \
-                     locked_until = COALESCE($2, locked_until) WHERE id = $1",
+                now: $crate::store::Timestamp,
+                lock_after: i64,
+                lock_until: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<Option<$crate::store::SignInFailures>> {
+                // Both sides of SET read the row as it was; the WHERE leaves a locked account
+                // alone, so no failure is counted past the one that locked it.
+                Ok(sqlx::query_as(
+                    "UPDATE staff SET \
+                     failed_sign_ins = CASE WHEN locked_until IS NULL THEN failed_sign_ins + 1 ELSE 1 END, \
+                     locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_sign_ins + 1 ELSE 1 END) >= $3 \
+                     THEN $4 ELSE NULL END \
+                     WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+                     RETURNING failed_sign_ins, locked_until",
                 )
                 .bind(id)
-                .bind(locked_until)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                .bind(now)
+                .bind(lock_after)
+                .bind(lock_until)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn record_sign_in_success(
                 &self,
                 id: i64,
                 totp_step: Option<i64>,
-            ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL, \
-                     totp_last_step = COALESCE($2, totp_last_step) WHERE id = $1",
-                )
-                .bind(id)
-                .bind(totp_step)
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = match totp_step {
+                    // Of sign-ins in parallel with the same code, the first to move the step on
+                    // changes the row; the others find the step taken and change nothing.
+                    Some(step) => sqlx::query::<$db>(
+                        "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL, totp_last_step = $2 \
+                         WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) \
+                         AND (locked_until IS NULL OR locked_until <= $3)",
+                    )
+                    .bind(id)
+                    .bind(step)
+                    .bind(now),
+                    None => sqlx::query::<$db>("UPDATE staff SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+                        .bind(id),
+                }
                 .execute(&self.pool)
                 .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn unlock_staff(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL \
+                     WHERE id = $1 AND (failed_sign_ins > 0 OR locked_until IS NOT NULL)",
+                )
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn use_recovery_code(

@@ -1,7 +1,9 @@
-//! Admin pages: staff accounts (add, new enrolment link) and the audit log with its filters.
+//! Admin pages: staff accounts (add, change, new enrolment link, unlock) and the audit log with
+//! its filters.
 //! Pages take `AdminStaff` (a refusal is audited); writes whose service checks the admin
 //! permission itself take `SignedInStaff`.
 
+use super::alerts::uk_time;
 use super::csrf;
 use super::error::WebResult;
 use super::permission::AdminStaff;
@@ -29,7 +31,9 @@ pub struct StaffRow {
     pub role: String,
     pub area: String,
     pub permissions: String,
-    pub state: &'static str,
+    pub state: String,
+    /// Locked out after failed sign-ins: the row offers to unlock.
+    pub locked: bool,
 }
 
 #[derive(Template)]
@@ -54,10 +58,14 @@ async fn staff_list_page(
         .await?
         .into_iter()
         .map(|s| StaffRow {
-            state: match (s.active, s.is_enrolled()) {
-                (false, _) => "switched off",
-                (true, false) => "waiting to enrol",
-                (true, true) => "active",
+            locked: staff_service::is_locked(&s),
+            state: match (s.active, s.is_enrolled(), s.locked_until) {
+                (false, _, _) => "switched off".to_owned(),
+                (true, false, _) => "waiting to enrol".to_owned(),
+                (true, true, Some(until)) if staff_service::is_locked(&s) => {
+                    format!("locked until {}", uk_time(until))
+                }
+                (true, true, _) => "active".to_owned(),
             },
             permissions: s.permissions.describe(),
             public_id: s.public_id,
@@ -105,6 +113,8 @@ struct StaffNewPage {
     )>,
     providers: Vec<(String, String, bool)>,
     permissions: Vec<(&'static str, &'static str, &'static str, bool)>,
+    /// For a member locked out after failed sign-ins: what to say, and the unlock form's action.
+    lock: Option<(String, String)>,
     errors: FieldErrors,
 }
 
@@ -144,6 +154,18 @@ async fn staff_form_page(
             (p.slug, p.name, selected)
         })
         .collect();
+    let lock = match which {
+        StaffFormFor::Existing(staff, _) if staff_service::is_locked(staff) => Some((
+            format!(
+                "{} is locked out until {} after {} failed sign-ins in a row. A recovery code lets them in at once; or unlock the account here.",
+                staff.name,
+                uk_time(staff.locked_until.unwrap_or_default()),
+                staff.failed_sign_ins
+            ),
+            format!("/staff/admin/staff/{}/unlock", staff.public_id),
+        )),
+        _ => None,
+    };
     let (heading, form_action, button, editing, active) = match which {
         StaffFormFor::New => (
             "Add a member of staff".to_owned(),
@@ -225,6 +247,7 @@ async fn staff_form_page(
                 input.admin,
             ),
         ],
+        lock,
         errors,
     };
     Ok((status, jar, views::render(&page)).into_response())
@@ -350,6 +373,35 @@ pub async fn staff_reset(
         Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
+}
+
+/// `POST /staff/admin/staff/{public_id}/unlock`: an admin lifts a lock after failed sign-ins
+/// (perhaps someone else's tries). Audited.
+pub async fn staff_unlock(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(public_id): Path<String>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    let me = &signed_in.staff;
+    if !csrf::verify(&ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let Some(staff) = staff_service::staff_member(&ctx, &public_id).await? else {
+        return Ok(super::pages::not_found().await);
+    };
+    let notice = match staff_service::unlock_staff(&ctx, &actor(me, &ip), &staff).await {
+        Ok(true) => format!(
+            "{} may sign in again: their failed sign-ins are cleared.",
+            staff.name
+        ),
+        Ok(false) => format!("{} was not locked out.", staff.name),
+        Err(StaffAdminError::NotAdmin) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    staff_list_page(&ctx, jar, me, Some(notice), None).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -77,7 +77,7 @@ impl UseCaseError for SignInError {
             // part was wrong.
             SignInError::TooManyAttempts
             | SignInError::UnknownAccount
-            | SignInError::Locked { .. }
+            | SignInError::Locked
             | SignInError::WrongCredentials { .. } => StatusCode::UNAUTHORIZED,
             SignInError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

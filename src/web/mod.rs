@@ -182,6 +182,11 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::staff_reset,
         ),
+        form(
+            "/staff/admin/staff/{public_id}/unlock",
+            Admin,
+            admin::staff_unlock,
+        ),
         get(
             "/staff/admin/staff/{public_id}/edit",
             Admin,

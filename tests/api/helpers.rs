@@ -437,9 +437,23 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
-/// Runs a test body once on SQLite and once on PostgreSQL.
+/// Runs a test body once on SQLite and once on PostgreSQL; with `multi_thread`, on a runtime
+/// with several worker threads, as `beacon serve` runs, so that requests sent at once are
+/// handled at once (a race a single thread may serialise away).
 #[macro_export]
 macro_rules! on_both_backends {
+    ($name:ident, $body:ident, multi_thread) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$body($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$body($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
     ($name:ident, $body:ident) => {
         mod $name {
             #[tokio::test]

@@ -21,4 +21,5 @@ mod postcodes;
 mod routes;
 mod signup;
 mod staff;
+mod staff_sign_in;
 mod store_suite;

@@ -7,10 +7,10 @@ use beacon::domain::staff::StaffInput;
 use beacon::services::staff::{self as staff_service, Actor, SIGN_IN_REFUSED};
 use beacon::store::AuditFilter;
 
-const PASSWORD: &str = "a long and memorable password";
+pub(crate) const PASSWORD: &str = "a long and memorable password";
 
 /// Adds a member of staff as the command line does, and returns their enrolment link.
-async fn add_staff(app: &TestApp, name: &str, email: &str, admin: bool) -> String {
+pub(crate) async fn add_staff(app: &TestApp, name: &str, email: &str, admin: bool) -> String {
     let input = StaffInput {
         email: email.into(),
         name: name.into(),
@@ -33,7 +33,7 @@ async fn add_staff(app: &TestApp, name: &str, email: &str, admin: bool) -> Strin
 
 /// Opens the enrolment link, sets the password and confirms a code; returns the authenticator
 /// key and the recovery codes shown.
-async fn enrol(app: &TestApp, link: &str) -> (String, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, link: &str) -> (String, Vec<String>) {
     let page = app.get(link).await.text().await.unwrap();
     assert!(page.contains("Set up your account"), "{page}");
     assert!(page.contains("<svg"), "the QR code is drawn");
@@ -69,7 +69,12 @@ async fn enrol(app: &TestApp, link: &str) -> (String, Vec<String>) {
     (secret, codes)
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str, code: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> reqwest::Response {
     app.submit(
         "/staff/sign-in",
         "/staff/sign-in",
@@ -79,7 +84,7 @@ async fn sign_in(app: &TestApp, email: &str, password: &str, code: &str) -> reqw
 }
 
 /// A second browser, signed in with the member of staff's authenticator key.
-async fn signed_in_browser(app: &TestApp, email: &str, secret: &str) -> reqwest::Client {
+pub(crate) async fn signed_in_browser(app: &TestApp, email: &str, secret: &str) -> reqwest::Client {
     let browser = TestApp::client();
     let code = staff_service::current_code(secret).unwrap();
     TestApp::sign_in_with(app, &browser, email, PASSWORD, &code).await;
@@ -87,7 +92,7 @@ async fn signed_in_browser(app: &TestApp, email: &str, secret: &str) -> reqwest:
 }
 
 /// The text of a page as `browser` sees it.
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
     browser
         .get(app.url(path))
         .send()
@@ -98,7 +103,7 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
         .unwrap()
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
     let filter = AuditFilter {
         limit: 1_000,
         ..AuditFilter::default()
@@ -469,7 +474,7 @@ async fn append_only_body(backend: Backend) {
     app.stop().await;
 }
 
-async fn run_sql(backend: Backend, url: &str, sql: &str) -> Result<(), String> {
+pub(crate) async fn run_sql(backend: Backend, url: &str, sql: &str) -> Result<(), String> {
     use sqlx::Connection;
     match backend {
         Backend::Sqlite => {
