@@ -503,6 +503,46 @@ pub fn suggest_target_with(body: &str, extra: Vec<(String, (f64, f64))>) -> Opti
     })
 }
 
+/// Refuses, audited, a composed alert for an organisation `staff` may not write for.
+async fn may_compose_for(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    staff: &StaffMember,
+    checked: &CheckedAlert,
+) -> Result<(), ComposeError> {
+    if may_write_for(staff, checked.content.provider_id) {
+        return Ok(());
+    }
+    let reason = NotPermitted::WritingForAnother;
+    audit(
+        ctx,
+        actor,
+        "compose",
+        &checked.content.title,
+        &reason.to_string(),
+        true,
+    )
+    .await?;
+    Err(ComposeError::NotPermitted(reason))
+}
+
+/// Checks a composed alert and counts whom it would reach, for someone who may write for its
+/// organisation (a sender of it, or an admin): the audience of another organisation's alert is
+/// not theirs to see.
+pub async fn preview(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    input: &AlertInput,
+) -> Result<(CheckedAlert, Audience), ComposeError> {
+    let staff = actor
+        .staff
+        .context("previewing needs a signed-in member of staff")?;
+    let checked = check(ctx, input).await?;
+    may_compose_for(ctx, actor, staff, &checked).await?;
+    let audience = audience(ctx, &checked).await?;
+    Ok((checked, audience))
+}
+
 /// Stores a draft. A sender writes only for their own organisation; an admin for any.
 pub async fn save_draft(
     ctx: &AppContext,
@@ -513,19 +553,7 @@ pub async fn save_draft(
         .staff
         .context("composing needs a signed-in member of staff")?;
     let checked = check(ctx, input).await?;
-    if !may_write_for(staff, checked.content.provider_id) {
-        let reason = NotPermitted::WritingForAnother;
-        audit(
-            ctx,
-            actor,
-            "compose",
-            &checked.content.title,
-            &reason.to_string(),
-            true,
-        )
-        .await?;
-        return Err(ComposeError::NotPermitted(reason));
-    }
+    may_compose_for(ctx, actor, staff, &checked).await?;
     if let Some(original) = input.follows {
         let follows = ctx
             .store

@@ -245,9 +245,8 @@ pub async fn compose(
         };
     }
     // Preview (also after accepting a suggestion): check everything, count the audience.
-    match alerts::check(&ctx, &input).await {
-        Ok(checked) => {
-            let audience = alerts::audience(&ctx, &checked).await?;
+    match alerts::preview(&ctx, &actor(staff, &ip), &input).await {
+        Ok((checked, audience)) => {
             let view = AudienceView {
                 residents: audience.preview.residents,
                 emails: audience.preview.emails,
@@ -279,6 +278,7 @@ pub async fn compose(
             )
             .await
         }
+        Err(ComposeError::NotPermitted(_)) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
 }

@@ -989,3 +989,44 @@ async fn test_send_permission_body(backend: Backend) {
     );
     app.stop().await;
 }
+
+on_both_backends!(
+    a_sender_previews_only_their_own_organisations_audience,
+    preview_another_organisation_body
+);
+async fn preview_another_organisation_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    // Her own organisation's alert: the audience is counted.
+    let mut own = alert_fields("Thefts", "Some thefts.");
+    own.push(("force_area", "on"));
+    let page = compose(&app, &browser, "preview", &own).await;
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"audience-summary\""));
+    // Another organisation's: refused and audited, its audience not shown.
+    let mut other = alert_fields("Thefts", "Some thefts.");
+    other.retain(|(k, _)| *k != "provider");
+    other.extend([("provider", "report-fraud"), ("force_area", "on")]);
+    let refused = compose(&app, &browser, "preview", &other).await;
+    assert_eq!(refused.status(), 403);
+    assert!(!refused
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"audience-summary\""));
+    assert_eq!(
+        audited(&app, "compose", true).await,
+        vec!["writing as another organisation"]
+    );
+    app.stop().await;
+}
