@@ -402,3 +402,61 @@ on_both_backends!(
     feeds_and_cap_are_valid,
     feeds_and_cap_documents_are_served_valid
 );
+
+on_both_backends!(
+    archive_pages_advertise_the_feed_of_what_they_show,
+    feed_autodiscovery_body
+);
+async fn feed_autodiscovery_body(backend: Backend) {
+    let (app, ids) = archive_app(backend).await;
+    // What a feed reader looks for in a page's head: its Atom and JSON Feed alternates.
+    let alternates = |page: &str| -> Vec<(String, String)> {
+        let head = &page[..page.find("</head>").expect("the page has a head")];
+        head.split("<link ")
+            .skip(1)
+            .filter(|link| link.contains("rel=\"alternate\""))
+            .map(|link| {
+                let attribute = |name: &str| {
+                    let start = link.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                    link[start..start + link[start..].find('"').unwrap()].to_owned()
+                };
+                (attribute("type"), attribute("href"))
+            })
+            .collect()
+    };
+    let feeds = |atom: &str, json: &str| {
+        vec![
+            ("application/atom+xml".to_owned(), atom.to_owned()),
+            ("application/feed+json".to_owned(), json.to_owned()),
+        ]
+    };
+    for (path, atom, json) in [
+        ("/alerts", "/feeds/all.atom", "/feeds/all.json"),
+        (
+            "/alerts?place=E07000012",
+            "/feeds/district/E07000012.atom",
+            "/feeds/district/E07000012.json",
+        ),
+        (
+            "/alerts?provider=cambridgeshire-constabulary",
+            "/feeds/provider/cambridgeshire-constabulary.atom",
+            "/feeds/provider/cambridgeshire-constabulary.json",
+        ),
+        (
+            "/alerts?type=crime-update",
+            "/feeds/type/crime-update.atom",
+            "/feeds/type/crime-update.json",
+        ),
+        // A search has no feed of its own: the whole archive's.
+        ("/alerts?q=burglaries", "/feeds/all.atom", "/feeds/all.json"),
+        (
+            &format!("/alerts/{}", ids[0]),
+            "/feeds/all.atom",
+            "/feeds/all.json",
+        ),
+    ] {
+        let page = app.get(path).await.text().await.unwrap();
+        assert_eq!(alternates(&page), feeds(atom, json), "{path}");
+    }
+    app.stop().await;
+}
