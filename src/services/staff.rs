@@ -1008,6 +1008,8 @@ pub struct AuditLog {
     pub entries: Vec<crate::store::AuditEntry>,
     pub more: bool,
     pub staff: Vec<StaffMember>,
+    /// Every action the log holds, for the filter's choices.
+    pub actions: Vec<String>,
 }
 
 /// Reads up to `filter.limit` audit entries (asking for one more, to tell whether there are).
@@ -1028,9 +1030,15 @@ pub async fn audit_log(
     let more = entries.len() as i64 > page;
     entries.truncate(page as usize);
     let staff = ctx.store.list_staff().await.context("listing staff")?;
+    let actions = ctx
+        .store
+        .audit_actions()
+        .await
+        .context("listing the audit log's actions")?;
     Ok(AuditLog {
         entries,
         more,
         staff,
+        actions,
     })
 }

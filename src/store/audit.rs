@@ -47,6 +47,8 @@ pub struct AuditFilter {
 pub trait Audit: Send + Sync {
     async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;
     async fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
+    /// Every distinct action in the log, in alphabetical order.
+    async fn audit_actions(&self) -> StoreResult<Vec<String>>;
 }
 
 /// Implements `Audit` for a backend's store with the SQL both backends share; what
@@ -94,6 +96,12 @@ macro_rules! impl_audit {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows)
+            }
+
+            async fn audit_actions(&self) -> $crate::store::StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+                    .fetch_all(&self.pool)
+                    .await?)
             }
         }
     };

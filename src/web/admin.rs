@@ -6,6 +6,7 @@
 use super::alerts::uk_time;
 use super::csrf;
 use super::error::WebResult;
+use super::flash::{self, Flash};
 use super::permission::AdminStaff;
 use super::staff::{actor, forbidden, nav, Nav, SignedInStaff};
 use super::{views, AppState, ClientIp};
@@ -22,6 +23,9 @@ use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
 
 const AUDIT_PAGE: i64 = 100;
+const STAFF_LIST: &str = "/staff/admin/staff";
+const TOKENS: &str = "/staff/admin/tokens";
+const ORGANISATIONS: &str = "/staff/admin/organisations";
 
 pub struct StaffRow {
     pub public_id: String,
@@ -91,7 +95,8 @@ pub async fn staff_list(
     AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    staff_list_page(&ctx, jar, &me, None, None).await
+    let (jar, said) = flash::take(&ctx, jar);
+    staff_list_page(&ctx, jar, &me, said.notice, said.secret).await
 }
 
 #[derive(Template)]
@@ -322,8 +327,8 @@ pub async fn staff_new(
     }
     match staff_service::create_staff(&ctx, &actor(me, &ip), &input).await {
         Ok((staff, link)) => {
-            let notice = format!("{} has been added.", staff.name);
-            staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
+            let said = Flash::notice(format!("{} has been added.", staff.name)).with_secret(link);
+            Ok(flash::redirect(&ctx, jar, STAFF_LIST, said))
         }
         Err(StaffAdminError::Invalid(errors)) => {
             staff_new_page(
@@ -368,7 +373,8 @@ pub async fn staff_reset(
                 "{} must set up their account again: their password, authenticator and sessions have been cleared.",
                 staff.name
             );
-            staff_list_page(&ctx, jar, me, Some(notice), Some(link)).await
+            let said = Flash::notice(notice).with_secret(link);
+            Ok(flash::redirect(&ctx, jar, STAFF_LIST, said))
         }
         Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
@@ -401,7 +407,12 @@ pub async fn staff_unlock(
         Err(StaffAdminError::NotAdmin) => return Ok(forbidden()),
         Err(error) => return Err(error.into()),
     };
-    staff_list_page(&ctx, jar, me, Some(notice), None).await
+    Ok(flash::redirect(
+        &ctx,
+        jar,
+        STAFF_LIST,
+        Flash::notice(notice),
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -422,7 +433,8 @@ type AuditRow = (String, String, String, String, String, String, String);
 struct AuditPage {
     nav: Option<Nav>,
     staff_options: Vec<(i64, String, bool)>,
-    action: String,
+    /// (action, selected): the log's actions, for the filter.
+    action_options: Vec<(String, bool)>,
     since: String,
     until: String,
     refused: bool,
@@ -430,11 +442,19 @@ struct AuditPage {
     next: Option<String>,
 }
 
-fn day_start(date: &str) -> Option<i64> {
-    chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp())
+/// A date typed into the audit filter ("2026-12-06").
+fn filter_date(date: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()
+}
+
+/// The start of a day in the UK (the audit filter's dates are UK dates, as its times are).
+fn day_start(day: chrono::NaiveDate) -> Option<i64> {
+    use chrono::TimeZone;
+    // A UK midnight is never skipped or repeated by the clock changes (they happen at 01:00).
+    chrono_tz::Europe::London
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.timestamp())
 }
 
 pub async fn audit_log(
@@ -450,8 +470,10 @@ pub async fn audit_log(
         staff_id,
         action: Some(query.action.trim().to_owned()).filter(|a| !a.is_empty()),
         refused_only: query.refused,
-        since: day_start(&query.since),
-        until: day_start(&query.until).map(|t| t + 86_400),
+        since: filter_date(&query.since).and_then(day_start),
+        until: filter_date(&query.until)
+            .and_then(|d| d.succ_opt())
+            .and_then(day_start),
         limit: AUDIT_PAGE,
         offset: page * AUDIT_PAGE,
     };
@@ -459,13 +481,18 @@ pub async fn audit_log(
         entries,
         more,
         staff,
+        actions,
     } = staff_service::audit_log(&ctx, &filter).await?;
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let rows = entries
         .into_iter()
         .map(|e| {
             let when = chrono::DateTime::from_timestamp(e.at, 0)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Europe::London)
+                        .format("%-d %b %Y %H:%M:%S")
+                        .to_string()
+                })
                 .unwrap_or_default();
             (
                 when, e.actor, e.action, e.outcome, e.subject, e.detail, e.ip,
@@ -493,10 +520,18 @@ pub async fn audit_log(
         .into_iter()
         .map(|s| (s.id, s.name, Some(s.id) == staff_id))
         .collect();
+    let chosen = query.action.trim();
+    let action_options = actions
+        .into_iter()
+        .map(|a| {
+            let selected = a == chosen;
+            (a, selected)
+        })
+        .collect();
     let page = AuditPage {
         nav: nav(me, &csrf),
         staff_options,
-        action: query.action,
+        action_options,
         since: query.since,
         until: query.until,
         refused: query.refused,
@@ -514,6 +549,7 @@ struct TokensPage {
     tokens: Vec<(i64, String, String, String, String, bool)>,
     providers: Vec<(String, String)>,
     new_token: Option<String>,
+    notice: Option<String>,
     errors: FieldErrors,
 }
 
@@ -521,7 +557,7 @@ async fn tokens_page(
     ctx: &AppState,
     jar: CookieJar,
     me: &StaffMember,
-    new_token: Option<String>,
+    said: Flash,
     errors: FieldErrors,
     status: StatusCode,
 ) -> WebResult<Response> {
@@ -557,7 +593,8 @@ async fn tokens_page(
         csrf,
         tokens,
         providers,
-        new_token,
+        new_token: said.secret,
+        notice: said.notice,
         errors,
     };
     Ok((status, jar, views::render(&page)).into_response())
@@ -568,7 +605,8 @@ pub async fn tokens(
     AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    tokens_page(&ctx, jar, &me, None, FieldErrors::default(), StatusCode::OK).await
+    let (jar, said) = flash::take(&ctx, jar);
+    tokens_page(&ctx, jar, &me, said, FieldErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -590,26 +628,20 @@ pub async fn token_create(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
         errors.add("name", super::csrf::FORM_EXPIRED);
-        return tokens_page(&ctx, jar, me, None, errors, StatusCode::FORBIDDEN).await;
+        let said = Flash::default();
+        return tokens_page(&ctx, jar, me, said, errors, StatusCode::FORBIDDEN).await;
     }
     match api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name).await {
         Ok(token) => {
-            tokens_page(
-                &ctx,
-                jar,
-                me,
-                Some(token),
-                FieldErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            let said = Flash::default().with_secret(token);
+            Ok(flash::redirect(&ctx, jar, TOKENS, said))
         }
         Err(StaffAdminError::Invalid(errors)) => {
             tokens_page(
                 &ctx,
                 jar,
                 me,
-                None,
+                Flash::default(),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -633,7 +665,10 @@ pub async fn token_revoke(
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
     match api_tokens::revoke(&ctx, &actor(me, &ip), id).await {
-        Ok(()) => tokens_page(&ctx, jar, me, None, FieldErrors::default(), StatusCode::OK).await,
+        Ok(()) => {
+            let said = Flash::notice("The token is revoked: requests bringing it are refused.");
+            Ok(flash::redirect(&ctx, jar, TOKENS, said))
+        }
         Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
         Err(error) => Err(error.into()),
     }
@@ -701,7 +736,12 @@ pub async fn staff_edit(
     match staff_service::update_staff(&ctx, &actor(me, &ip), &staff, &input, active).await {
         Ok(()) => {
             let notice = format!("{} has been changed.", input.name.trim());
-            staff_list_page(&ctx, jar, me, Some(notice), None).await
+            Ok(flash::redirect(
+                &ctx,
+                jar,
+                STAFF_LIST,
+                Flash::notice(notice),
+            ))
         }
         Err(StaffAdminError::Invalid(errors)) => {
             staff_form_page(
@@ -766,7 +806,9 @@ pub async fn organisations(
     AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    organisations_page(&ctx, jar, &me, None, FieldErrors::default(), StatusCode::OK).await
+    let (jar, said) = flash::take(&ctx, jar);
+    let ok = StatusCode::OK;
+    organisations_page(&ctx, jar, &me, said.notice, FieldErrors::default(), ok).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -797,15 +839,12 @@ async fn save_organisation(
     match staff_service::save_organisation(ctx, &actor(me, ip), id, &input).await {
         Ok(()) => {
             let notice = format!("{} is saved.", input.name.trim());
-            organisations_page(
+            Ok(flash::redirect(
                 ctx,
                 jar,
-                me,
-                Some(notice),
-                FieldErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+                ORGANISATIONS,
+                Flash::notice(notice),
+            ))
         }
         Err(StaffAdminError::Invalid(errors)) => {
             organisations_page(ctx, jar, me, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -868,7 +907,8 @@ pub async fn contact_problems(
     AdminStaff(me): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    contact_problems_page(&ctx, jar, &me, None).await
+    let (jar, said) = flash::take(&ctx, jar);
+    contact_problems_page(&ctx, jar, &me, said.notice).await
 }
 
 async fn contact_problems_page(
@@ -938,5 +978,6 @@ pub async fn contact_problem_lift(
         // Not suspended, or no longer (changed by the resident, or by another admin meanwhile).
         None => "That address or number is not suspended (any more).".to_owned(),
     };
-    contact_problems_page(&ctx, jar, me, Some(notice)).await
+    let to = "/staff/admin/contact-problems";
+    Ok(flash::redirect(&ctx, jar, to, Flash::notice(notice)))
 }

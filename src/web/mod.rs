@@ -11,6 +11,7 @@ mod csrf;
 mod error;
 mod feedback;
 mod feeds;
+mod flash;
 mod health;
 mod page_cache;
 mod pages;

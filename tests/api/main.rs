@@ -2,6 +2,7 @@
 //! against its own fresh database (SQLite, or PostgreSQL on 127.0.0.1:5432) and acts as a
 //! resident would.
 
+mod admin_pages;
 mod alerts;
 mod archive;
 mod archive_cache;
