@@ -11,6 +11,9 @@ pub struct Provider {
     pub name: String,
     pub description: String,
     pub contact_phone: Option<String>,
+    /// Archived by an admin: kept for its alerts' sake, offered to no one.
+    #[serde(skip)]
+    pub archived: bool,
 }
 
 /// A kind of message, chosen by residents (a crime update, a scam warning...).

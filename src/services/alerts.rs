@@ -130,7 +130,9 @@ fn may_write_for(staff: &StaffMember, provider_id: i64) -> bool {
 pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert, ComposeError> {
     let mut errors = FieldErrors::default();
     let providers = ctx.store.providers().await?;
-    let provider = providers.iter().find(|p| p.slug == input.provider);
+    let provider = providers
+        .iter()
+        .find(|p| p.slug == input.provider && !p.archived);
     if provider.is_none() {
         errors.add("provider", "Choose who the alert is from");
     }

@@ -71,7 +71,7 @@ pub async fn create(
         .await
         .context("reading the organisations")?
         .into_iter()
-        .find(|p| p.slug == provider_slug);
+        .find(|p| p.slug == provider_slug && !p.archived);
     if provider.is_none() {
         errors.add("provider", "Choose the organisation the token sends for");
     }

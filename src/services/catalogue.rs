@@ -5,7 +5,8 @@ use super::AppContext;
 use crate::domain::{MessageType, Provider};
 use crate::store::StoreResult;
 
-/// Everything a resident can choose between on the sign-up and manage forms.
+/// Everything a resident can choose between on the sign-up and manage forms: the organisations
+/// in use (not those an admin archived) and the kinds of message.
 pub struct Catalogue {
     pub providers: Vec<Provider>,
     pub message_types: Vec<MessageType>,
@@ -13,12 +14,20 @@ pub struct Catalogue {
 
 pub async fn catalogue(ctx: &AppContext) -> StoreResult<Catalogue> {
     Ok(Catalogue {
-        providers: ctx.store.providers().await?,
+        providers: providers(ctx).await?,
         message_types: ctx.store.message_types().await?,
     })
 }
 
+/// The organisations in use, for residents, staff and API tokens to choose from.
 pub async fn providers(ctx: &AppContext) -> StoreResult<Vec<Provider>> {
+    let mut providers = ctx.store.providers().await?;
+    providers.retain(|p| !p.archived);
+    Ok(providers)
+}
+
+/// Every organisation, archived ones too, for the admins' list.
+pub async fn all_providers(ctx: &AppContext) -> StoreResult<Vec<Provider>> {
     ctx.store.providers().await
 }
 

@@ -36,7 +36,7 @@ pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> anyhow::Result<Co
         .await
         .context("reading the organisations")?
         .into_iter()
-        .filter(|p| staff.permissions.admin || p.id == staff.provider_id)
+        .filter(|p| !p.archived && (staff.permissions.admin || p.id == staff.provider_id))
         .map(|p| (p.slug, p.name))
         .collect();
     let message_types = ctx

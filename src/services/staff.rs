@@ -521,7 +521,7 @@ async fn provider_id(ctx: &AppContext, details: &StaffDetails) -> Result<i64, St
         .await
         .context("reading the organisations")?
         .into_iter()
-        .find(|p| p.slug == details.provider_slug)
+        .find(|p| p.slug == details.provider_slug && !p.archived)
     {
         Some(provider) => Ok(provider.id),
         None => Err(StaffAdminError::invalid(
@@ -1041,4 +1041,77 @@ pub async fn audit_log(
         staff,
         actions,
     })
+}
+
+/// Archives an organisation (`archive`), or restores one: an archived organisation is offered
+/// to no resident, member of staff or API token, while its alerts stay in the archive under its
+/// name. Refused while it still has staff who may sign in or API tokens that work, so nothing
+/// can be sent for an organisation no one can see. Audited. Gives the organisation's name.
+pub async fn archive_organisation(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+    archive: bool,
+) -> Result<String, StaffAdminError> {
+    let action = if archive {
+        "archive-organisation"
+    } else {
+        "restore-organisation"
+    };
+    let Some(provider) = super::catalogue::all_providers(ctx)
+        .await
+        .context("reading the organisations")?
+        .into_iter()
+        .find(|p| p.id == id)
+    else {
+        return Err(StaffAdminError::invalid(
+            "organisation",
+            "There is no such organisation",
+        ));
+    };
+    if !actor.staff.is_some_and(|s| s.permissions.admin) {
+        audit(ctx, actor, action, &provider.name, "not an admin", true).await?;
+        return Err(StaffAdminError::NotAdmin);
+    }
+    if archive {
+        let staff = ctx.store.list_staff().await.context("listing staff")?;
+        let active = staff
+            .iter()
+            .filter(|s| s.provider_id == id && s.active)
+            .count();
+        let tokens = ctx
+            .store
+            .list_api_tokens()
+            .await
+            .context("listing API tokens")?
+            .into_iter()
+            .filter(|t| t.provider_id == id && t.revoked_at.is_none())
+            .count();
+        if active > 0 || tokens > 0 {
+            let mut still = Vec::new();
+            if active > 0 {
+                let noun = if active == 1 { "account" } else { "accounts" };
+                still.push(format!("switch off its {active} staff {noun}"));
+            }
+            if tokens > 0 {
+                let noun = if tokens == 1 { "token" } else { "tokens" };
+                still.push(format!("revoke its {tokens} API {noun}"));
+            }
+            let message = format!(
+                "{} can still send alerts: {} first",
+                provider.name,
+                still.join(" and ")
+            );
+            return Err(StaffAdminError::invalid(&format!("archive-{id}"), &message));
+        }
+    }
+    let when = archive.then(|| chrono::Utc::now().timestamp());
+    ctx.store
+        .set_provider_archived(id, when)
+        .await
+        .context("archiving an organisation")?;
+    // The archive offers organisations as a filter.
+    ctx.archive_edits.record();
+    audit(ctx, actor, action, &provider.name, &provider.slug, false).await?;
+    Ok(provider.name)
 }

@@ -243,7 +243,7 @@ async fn checked<T>(
             }
         }
     }
-    let providers = ctx.store.providers().await?;
+    let providers = super::catalogue::providers(ctx).await?;
     if errors.for_field("providers").is_none()
         && input
             .providers

@@ -24,6 +24,8 @@ pub trait Catalogue: Send + Sync {
         description: &str,
         contact_phone: Option<&str>,
     ) -> StoreResult<()>;
+    /// Archives an organisation (`Some(when)`) or restores it (`None`).
+    async fn set_provider_archived(&self, id: i64, archived_at: Option<i64>) -> StoreResult<()>;
     async fn message_types(&self) -> StoreResult<Vec<MessageType>>;
 }
 
@@ -66,19 +68,21 @@ macro_rules! impl_catalogue {
             }
 
             async fn providers(&self) -> $crate::store::StoreResult<Vec<$crate::domain::Provider>> {
-                let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
-                    "SELECT id, slug, name, description, contact_phone FROM providers ORDER BY position, id",
+                let rows: Vec<(i64, String, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+                    "SELECT id, slug, name, description, contact_phone, archived_at FROM providers \
+                     ORDER BY position, id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(id, slug, name, description, contact_phone)| $crate::domain::Provider {
+                    .map(|(id, slug, name, description, contact_phone, archived_at)| $crate::domain::Provider {
                         id,
                         slug,
                         name,
                         description,
                         contact_phone,
+                        archived: archived_at.is_some(),
                     })
                     .collect())
             }
@@ -114,6 +118,19 @@ macro_rules! impl_catalogue {
                     .bind(name)
                     .bind(description)
                     .bind(contact_phone)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_provider_archived(
+                &self,
+                id: i64,
+                archived_at: Option<i64>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE providers SET archived_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(archived_at)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

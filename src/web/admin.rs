@@ -765,7 +765,8 @@ pub async fn staff_edit(
 struct OrganisationsPage {
     nav: Option<Nav>,
     csrf: String,
-    organisations: Vec<(i64, String, String, String)>,
+    /// (id, name, description, phone, archived)
+    organisations: Vec<(i64, String, String, String, bool)>,
     notice: Option<String>,
     errors: FieldErrors,
 }
@@ -779,7 +780,7 @@ async fn organisations_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
-    let organisations = catalogue::providers(ctx)
+    let organisations = catalogue::all_providers(ctx)
         .await?
         .into_iter()
         .map(|p| {
@@ -788,6 +789,7 @@ async fn organisations_page(
                 p.name,
                 p.description,
                 p.contact_phone.unwrap_or_default(),
+                p.archived,
             )
         })
         .collect();
@@ -876,6 +878,65 @@ pub async fn organisation_save(
         return Ok(super::pages::not_found().await);
     }
     save_organisation(&ctx, &ip, &signed_in.staff, Some(id), jar, form).await
+}
+
+/// `POST /staff/admin/organisations/{id}/archive` and `…/restore`: retires an organisation
+/// (or brings it back); refused, with what to do first, while it can still send.
+async fn archive_organisation(
+    ctx: &AppState,
+    ip: &str,
+    me: &StaffMember,
+    id: i64,
+    archive: bool,
+    jar: CookieJar,
+    form: CsrfForm,
+) -> WebResult<Response> {
+    if !csrf::verify(ctx, &jar, &form.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    match staff_service::archive_organisation(ctx, &actor(me, ip), id, archive).await {
+        Ok(name) => {
+            let notice = if archive {
+                format!("{name} is archived: residents, staff and API tokens can no longer choose it. Its alerts stay in the archive.")
+            } else {
+                format!("{name} is restored: residents can choose it again.")
+            };
+            Ok(flash::redirect(
+                ctx,
+                jar,
+                ORGANISATIONS,
+                Flash::notice(notice),
+            ))
+        }
+        Err(StaffAdminError::Invalid(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            organisations_page(ctx, jar, me, None, errors, status).await
+        }
+        Err(StaffAdminError::NotAdmin) => Ok(forbidden()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn organisation_archive(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    archive_organisation(&ctx, &ip, &signed_in.staff, id, true, jar, form).await
+}
+
+pub async fn organisation_restore(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    archive_organisation(&ctx, &ip, &signed_in.staff, id, false, jar, form).await
 }
 
 #[derive(Template)]

@@ -209,6 +209,16 @@ pub fn routes() -> Vec<Route> {
             admin::organisation_save,
         ),
         form(
+            "/staff/admin/organisations/{id}/archive",
+            Admin,
+            admin::organisation_archive,
+        ),
+        form(
+            "/staff/admin/organisations/{id}/restore",
+            Admin,
+            admin::organisation_restore,
+        ),
+        form(
             "/staff/admin/tokens/{id}/revoke",
             Admin,
             admin::token_revoke,

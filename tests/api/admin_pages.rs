@@ -204,3 +204,134 @@ async fn audit_body(backend: Backend) {
     );
     app.stop().await;
 }
+
+on_both_backends!(
+    an_archived_organisation_is_offered_to_no_one_until_restored,
+    archive_body
+);
+async fn archive_body(backend: Backend) {
+    let (app, secret) = admin(backend).await;
+    let browser = step_by_step(&app, &secret).await;
+    let list = "/staff/admin/organisations";
+    post_expecting_redirect(&browser, &app, list, &[("name", "Ely Parish Council")]).await;
+    let ely = app
+        .ctx
+        .store
+        .providers()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.slug == "ely-parish-council")
+        .unwrap();
+    assert!(page(&browser, &app, "/")
+        .await
+        .contains("Ely Parish Council"));
+
+    let archive = format!("/staff/admin/organisations/{}/archive", ely.id);
+    let csrf = hidden_value(&page(&browser, &app, list).await, "csrf").unwrap();
+    let archived = browser
+        .post(app.url(&archive))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archived.status(), 303);
+    let html = page(&browser, &app, list).await;
+    assert!(
+        html.contains("Ely Parish Council is archived: residents, staff and API tokens can no longer choose it."),
+        "{html}"
+    );
+    assert!(html.contains("Restore Ely Parish Council"), "{html}");
+
+    // Residents no longer see it or may choose it; the API does not list it.
+    assert!(!page(&browser, &app, "/")
+        .await
+        .contains("Ely Parish Council"));
+    let listed = page(&browser, &app, "/api/v1/providers").await;
+    assert!(!listed.contains("ely-parish-council"), "{listed}");
+    let sign_up = reqwest::Client::new()
+        .post(app.url("/api/v1/subscriptions"))
+        .json(&serde_json::json!({
+            "name": "Priya Shah",
+            "email": "priya@example.org",
+            "places": [{ "postcode": "pe11hq" }],
+            "providers": ["ely-parish-council"],
+            "message_types": ["scam-warning"],
+            "channels": ["email"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_up.status(), 422);
+    assert!(sign_up
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose from the organisations listed"));
+    // Nor can an API token be made for it.
+    let token = browser
+        .post(app.url("/staff/admin/tokens"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ely website"),
+            ("provider", "ely-parish-council"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 422);
+
+    // Restored, it is offered again.
+    let restore = format!("/staff/admin/organisations/{}/restore", ely.id);
+    let restored = browser
+        .post(app.url(&restore))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), 303);
+    assert!(page(&browser, &app, "/")
+        .await
+        .contains("Ely Parish Council"));
+
+    // An organisation whose staff may still sign in is not archived: the admin is told why.
+    let police = app
+        .ctx
+        .store
+        .providers()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.slug == "cambridgeshire-constabulary")
+        .unwrap();
+    let refused = browser
+        .post(app.url(&format!("/staff/admin/organisations/{}/archive", police.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Cambridgeshire Constabulary can still send alerts: switch off its 1 staff account first"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"#archive-{}\"", police.id)));
+    assert!(!app
+        .ctx
+        .store
+        .providers()
+        .await
+        .unwrap()
+        .iter()
+        .any(|p| p.archived));
+    let log = crate::staff::audit_actions(&app).await;
+    assert_eq!(
+        log.iter()
+            .filter(|(a, _, _)| a == "archive-organisation" || a == "restore-organisation")
+            .count(),
+        2,
+        "{log:?}"
+    );
+    app.stop().await;
+}
