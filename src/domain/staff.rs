@@ -93,6 +93,57 @@ fn short_text(
     value
 }
 
+/// Who an API client says wrote an alert, for its sign-off: "Message Sent By", the name, and
+/// the organisation, role and area in brackets.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SenderInput {
+    pub name: String,
+    pub role: String,
+    pub area: String,
+}
+
+/// A checked sender: name, role and area (each one line, at most 100 characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub name: String,
+    pub role: String,
+    pub area: String,
+}
+
+impl SenderInput {
+    /// Problems are reported as `sender.name`, `sender.role` and `sender.area`.
+    pub fn validate(&self) -> Result<Sender, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = short_text(
+            &mut errors,
+            "sender.name",
+            "sender's name",
+            &self.name,
+            true,
+        );
+        let role = short_text(
+            &mut errors,
+            "sender.role",
+            "sender's role",
+            &self.role,
+            false,
+        );
+        let area = short_text(
+            &mut errors,
+            "sender.area",
+            "sender's area",
+            &self.area,
+            false,
+        );
+        if errors.is_empty() {
+            Ok(Sender { name, role, area })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 impl StaffInput {
     pub fn validate(&self) -> Result<StaffDetails, FieldErrors> {
         let mut errors = FieldErrors::default();

@@ -7,6 +7,7 @@ use super::staff::{audit, Actor, StaffAdminError};
 use super::tokens::{random_bytes, sha256_hex};
 use super::AppContext;
 use crate::domain::alert::SignOff;
+use crate::domain::staff::SenderInput;
 use crate::domain::subscriber::FieldErrors;
 use crate::store::{
     Alert, AlertStatus, AlertTransition, ApiToken, DeliveryReport, NewAlert, NewAuditEntry,
@@ -162,18 +163,44 @@ async fn audit_token(
 }
 
 /// Composes an alert for the token's organisation; it is ready to send at once (the system
-/// that holds the token has its own checks).
+/// that holds the token has its own checks). It is signed off by the `sender` the client names,
+/// or by the organisation alone; the token's name is kept for the audit log.
 pub async fn compose(
     ctx: &AppContext,
     token: &ApiToken,
     ip: &str,
     input: &AlertInput,
+    sender: Option<&SenderInput>,
 ) -> Result<i64, ComposeError> {
+    let signoff = match sender.map(SenderInput::validate).transpose() {
+        Ok(Some(sender)) => Ok(SignOff {
+            name: sender.name,
+            organisation: token.provider_name.clone(),
+            role: sender.role,
+            area: sender.area,
+        }),
+        Ok(None) => Ok(SignOff {
+            name: token.provider_name.clone(),
+            organisation: String::new(),
+            role: String::new(),
+            area: String::new(),
+        }),
+        Err(errors) => Err(errors),
+    };
     let mut input = input.clone();
     if input.provider.is_empty() {
         input.provider = super::catalogue::provider_slug(ctx, token.provider_id).await?;
     }
-    let checked = alerts::check(ctx, &input).await?;
+    // Every problem at once: the alert's and the sender's.
+    let (checked, signoff) = match (alerts::check(ctx, &input).await, signoff) {
+        (Ok(checked), Ok(signoff)) => (checked, signoff),
+        (Err(ComposeError::Invalid(mut errors)), Err(sender)) => {
+            errors.0.extend(sender.0);
+            return Err(ComposeError::Invalid(errors));
+        }
+        (Err(error), _) => return Err(error),
+        (Ok(_), Err(sender)) => return Err(ComposeError::Invalid(sender)),
+    };
     if checked.content.provider_id != token.provider_id {
         let reason = NotPermitted::WritingForAnother;
         audit_token(
@@ -193,12 +220,7 @@ pub async fn compose(
         content: checked.content,
         author_staff_id: None,
         api_token_id: Some(token.id),
-        signoff: SignOff {
-            name: token.name.clone(),
-            organisation: token.provider_name.clone(),
-            role: String::new(),
-            area: String::new(),
-        },
+        signoff,
         needs_approval: false,
         follows_alert_id: None,
         follow_up: None,

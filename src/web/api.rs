@@ -3,6 +3,7 @@
 
 use super::error::{UseCaseError, WebResult};
 use super::{AppState, ClientIp};
+use crate::domain::staff::SenderInput;
 use crate::domain::subscriber::SignUpInput;
 use crate::geo::grid::bng_to_wgs84;
 use crate::services::alerts::AlertInput;
@@ -138,18 +139,29 @@ fn action_error(error: AlertActionError) -> WebResult<Response> {
     })
 }
 
+/// An alert as an API client writes it: the compose form's fields, and who wrote it.
+#[derive(Debug, serde::Deserialize)]
+pub struct ApiAlertInput {
+    #[serde(flatten)]
+    alert: AlertInput,
+    /// Named in the sign-off; without it the alert is signed off by the organisation.
+    #[serde(default)]
+    sender: Option<SenderInput>,
+}
+
 /// `POST /api/v1/alerts`: composes an alert for the token's organisation, ready to send.
 pub async fn create_alert(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiClient(token): ApiClient,
-    body: Result<Json<AlertInput>, JsonRejection>,
+    body: Result<Json<ApiAlertInput>, JsonRejection>,
 ) -> WebResult<Response> {
     let Json(input) = match body {
         Ok(body) => body,
         Err(rejection) => return Ok(problem(rejection.status(), &rejection.body_text())),
     };
-    match api_tokens::compose(&ctx, &token, &ip, &input).await {
+    let sender = input.sender.as_ref();
+    match api_tokens::compose(&ctx, &token, &ip, &input.alert, sender).await {
         Ok(id) => Ok((StatusCode::CREATED, Json(alert_json(&ctx, id).await?)).into_response()),
         Err(error) => compose_error(error),
     }

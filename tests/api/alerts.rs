@@ -737,8 +737,64 @@ async fn api_token_body(backend: Backend) {
     let created: serde_json::Value = created.json().await.unwrap();
     assert_eq!(created["status"], "ready");
     assert_eq!(created["provider"], "Report Fraud");
-    assert_eq!(created["signoff"][1], "Report Fraud case system");
+    // Signed off by the organisation, not by the token's name (issue 19, item 8)...
+    assert_eq!(created["signoff"][1], "Report Fraud");
+    assert_eq!(created["signoff"][2], "");
     let id = created["id"].as_i64().unwrap();
+
+    // ...or by the sender the client names; the token's name stays in the audit log.
+    let mut named = alert.clone();
+    named["sender"] = serde_json::json!({
+        "name": "Sarah Jones",
+        "role": "Fraud Protect Officer",
+        "area": "Eastern Region"
+    });
+    let signed: serde_json::Value = post(token.clone(), named)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        signed["signoff"],
+        serde_json::json!([
+            "Message Sent By",
+            "Sarah Jones",
+            "(Report Fraud, Fraud Protect Officer, Eastern Region)"
+        ])
+    );
+    let log = app
+        .ctx
+        .store
+        .audit_entries(&beacon::store::AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        log[0].actor,
+        "API token “Report Fraud case system” (Report Fraud)"
+    );
+    // A sender is checked as staff names are: every problem at once, nothing stored.
+    let before = app.ctx.store.list_alerts(None, 1_000).await.unwrap().len();
+    let mut bad_sender = alert.clone();
+    bad_sender["title"] = "".into();
+    bad_sender["sender"] = serde_json::json!({ "name": "<script>", "role": "x".repeat(101) });
+    let refused = post(token.clone(), bad_sender).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let problems: serde_json::Value = refused.json().await.unwrap();
+    let fields: Vec<&str> = problems["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["title", "sender.name", "sender.role"]);
+    assert_eq!(
+        app.ctx.store.list_alerts(None, 1_000).await.unwrap().len(),
+        before
+    );
 
     // Not for another organisation; problems come back field by field.
     let mut other = alert.clone();
