@@ -34,10 +34,14 @@ const MAP_POINTS: usize = 2_000;
 pub struct AlertInput {
     pub provider: String,
     pub message_type: String,
+    /// "1" to "5" from the form; 1 to 5 (or the same as text) in the JSON API.
+    #[serde(deserialize_with = "text_or_number")]
     pub priority: String,
     pub title: String,
     pub body: String,
     pub sms_text: String,
+    /// The whole force area: a ticked box, or `true` in the JSON API.
+    #[serde(deserialize_with = "ticked_text")]
     pub force_area: Option<String>,
     pub districts: Vec<String>,
     pub circle_centre: String,
@@ -58,6 +62,28 @@ pub struct AlertInput {
     /// API, `true`.
     #[serde(deserialize_with = "ticked")]
     pub private: bool,
+}
+
+/// A form's text, or a JSON number as its digits.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Number(i64),
+        Text(String),
+    }
+    Ok(match Option::<TextOrNumber>::deserialize(deserializer)? {
+        None => String::new(),
+        Some(TextOrNumber::Number(n)) => n.to_string(),
+        Some(TextOrNumber::Text(t)) => t,
+    })
+}
+
+/// A checkbox's value as the form sends it ("on"), from a JSON boolean as well.
+fn ticked_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(ticked(deserializer)?.then(|| "on".to_owned()))
 }
 
 /// A checkbox (present with any value but "false") or a JSON boolean.

@@ -229,3 +229,43 @@ fn report_json(AlertReport { alert, delivery }: AlertReport) -> serde_json::Valu
         "delivery": delivery,
     })
 }
+
+/// What an API client reads for a failure that no handler answered in JSON (a panic's or a
+/// database's 500, an unknown address, a body too large, a request too slow): the same
+/// `{"error": …}` shape as every other API error, with the status kept.
+pub async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let message = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            "Sorry, there is a problem with the service. Try again later: nothing was saved."
+        }
+        StatusCode::NOT_FOUND => "There is nothing at this address: see /api/openapi.json",
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not take that method",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large",
+        StatusCode::REQUEST_TIMEOUT => "The request took too long to arrive",
+        _ => status.canonical_reason().unwrap_or("The request failed"),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::CONTENT_ENCODING);
+    let mut answer = problem(status, message);
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
+}

@@ -439,12 +439,41 @@ pub async fn api_one(
     ))
 }
 
-/// `GET /api/openapi.json`: the public API described in OpenAPI 3.
-pub async fn openapi(headers: HeaderMap) -> Response {
-    cached(
+/// `GET /api/openapi.json`: the API described in OpenAPI 3, with this deployment's
+/// organisations and kinds of message as the enums of the parameters and fields that take them.
+pub async fn openapi(State(ctx): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
+    let catalogue = crate::services::catalogue::catalogue(&ctx).await?;
+    let mut document: serde_json::Value =
+        serde_json::from_slice(include_bytes!("../../static/openapi.json"))?;
+    let providers: Vec<&str> = catalogue
+        .providers
+        .iter()
+        .map(|p| p.slug.as_str())
+        .collect();
+    let kinds: Vec<&str> = catalogue
+        .message_types
+        .iter()
+        .map(|m| m.slug.as_str())
+        .collect();
+    let filters = &mut document["paths"]["/api/v1/public/alerts"]["get"]["parameters"];
+    for parameter in filters.as_array_mut().into_iter().flatten() {
+        match parameter["name"].as_str() {
+            Some("provider") => parameter["schema"]["enum"] = json!(providers),
+            Some("type") => parameter["schema"]["enum"] = json!(kinds),
+            _ => {}
+        }
+    }
+    let schemas = &mut document["components"]["schemas"];
+    let subscription = &mut schemas["SubscriptionRequest"]["properties"];
+    subscription["providers"]["items"]["enum"] = json!(providers);
+    subscription["message_types"]["items"]["enum"] = json!(kinds);
+    let alert = &mut schemas["AlertRequest"]["properties"];
+    alert["provider"]["enum"] = json!(providers);
+    alert["message_type"]["enum"] = json!(kinds);
+    Ok(cached(
         &headers,
         "application/json",
         0,
-        include_bytes!("../../static/openapi.json").to_vec(),
-    )
+        serde_json::to_vec(&document)?,
+    ))
 }

@@ -298,6 +298,7 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(axum::middleware::from_fn(api::json_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // Paths hold the tokens of residents' links: log the route (`/manage/{token}`),
             // never the path itself.

@@ -4,6 +4,7 @@
 
 mod admin_pages;
 mod alerts;
+mod api_document;
 mod archive;
 mod archive_cache;
 mod archive_store;
