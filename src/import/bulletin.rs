@@ -118,8 +118,8 @@ pub fn parse(text: &str) -> Parsed {
             closed_field(&lines[k].1).is_some() && category(&lines[k].1).is_none()
         });
         let awaiting = blocks.last().is_some_and(Block::awaits_body);
-        let heading = bar.is_none()
-            && (classify::is_service_heading(line) || before_headline && !awaiting);
+        let heading =
+            bar.is_none() && (classify::is_service_heading(line) || before_headline && !awaiting);
         if heading {
             blocks.push(Block {
                 line: at,
@@ -205,7 +205,9 @@ fn finish(parsed: &mut Parsed, block: Block, last: bool, preamble: bool) {
             (Some(headline), _) => parsed.unreadable.push(Unreadable {
                 line: block.line,
                 reason: if last {
-                    format!("“{headline}” has no body after its headline: the file may be cut short")
+                    format!(
+                        "“{headline}” has no body after its headline: the file may be cut short"
+                    )
                 } else {
                     format!("“{headline}” has no body after its headline")
                 },
@@ -401,7 +403,11 @@ mod tests {
         ] {
             assert!(classify::is_service_heading(heading), "{heading}");
         }
-        for line in ["eCops is how we tell you", "Cops and robbers", "E-Copsley fete"] {
+        for line in [
+            "eCops is how we tell you",
+            "Cops and robbers",
+            "E-Copsley fete",
+        ] {
             assert!(!classify::is_service_heading(line), "{line}");
         }
     }
@@ -479,7 +485,11 @@ mod tests {
                 .replace('&', "\\&")
         );
         assert!(alert.notes[0].contains("took the short first line"));
-        assert_eq!(parsed.unreadable.len(), 1, "the last heading has nothing after it");
+        assert_eq!(
+            parsed.unreadable.len(),
+            1,
+            "the last heading has nothing after it"
+        );
         assert_eq!(parsed.unreadable[0].line, 4);
     }
 }

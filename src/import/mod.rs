@@ -133,9 +133,10 @@ fn read_date(text: &str) -> Option<chrono::NaiveDate> {
         return Some(date);
     }
     // "2021-02-01T09:30:00Z", "2021-02-01 09:30": the day is what matters.
-    if let Some(day) = text.get(..10).filter(|_| {
-        text[10..].starts_with(['T', ' ']) && text.is_char_boundary(10)
-    }) {
+    if let Some(day) = text
+        .get(..10)
+        .filter(|_| text[10..].starts_with(['T', ' ']) && text.is_char_boundary(10))
+    {
         if let Ok(date) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             return Some(date);
         }
@@ -219,7 +220,9 @@ mod tests {
         assert_eq!(Format::detect("just some text"), None);
         // As real files come: headings only, front matter in a fence, no front matter at all.
         assert_eq!(
-            Format::detect("\u{FEFF}ECops Bulletin\r\n\r\ne-cops - Sheds\r\nSheds were broken into.\r\n"),
+            Format::detect(
+                "\u{FEFF}ECops Bulletin\r\n\r\ne-cops - Sheds\r\nSheds were broken into.\r\n"
+            ),
             Some(Format::Bulletin)
         );
         assert_eq!(
@@ -230,7 +233,10 @@ mod tests {
             Format::detect("\n```yaml\ntitle: x\n```\nbody"),
             Some(Format::News)
         );
-        assert_eq!(Format::detect("# Road closed\n\nThe A14."), Some(Format::News));
+        assert_eq!(
+            Format::detect("# Road closed\n\nThe A14."),
+            Some(Format::News)
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ fn key<'a>(node: &'a Yaml, name: &str) -> Option<&'a Yaml> {
         return None;
     };
     map.iter()
-        .find(|(k, _)| k.as_str().is_some_and(|k| k.trim().eq_ignore_ascii_case(name)))
+        .find(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| k.trim().eq_ignore_ascii_case(name))
+        })
         .map(|(_, v)| v)
 }
 
@@ -103,7 +106,10 @@ fn front_matter(lines: &[&str]) -> Result<Option<FrontMatter>, String> {
             .copied()
             .skip_while(|l| l.trim() == "---")
             .collect();
-        let end = inner.iter().rposition(|l| l.trim() != "---").map_or(0, |i| i + 1);
+        let end = inner
+            .iter()
+            .rposition(|l| l.trim() != "---")
+            .map_or(0, |i| i + 1);
         Some(FrontMatter {
             text: inner[..end].join("\n"),
             body_from,
@@ -133,9 +139,11 @@ fn front_matter(lines: &[&str]) -> Result<Option<FrontMatter>, String> {
                 start + 1,
                 end,
                 end + 1,
-                vec!["the front matter has no closing “---”: it is taken to end at the first \
+                vec![
+                    "the front matter has no closing “---”: it is taken to end at the first \
                       blank line"
-                    .into()],
+                        .into(),
+                ],
             )),
             _ => Err("the front matter has no closing “---”: the file may be cut short".into()),
         };
@@ -166,11 +174,13 @@ fn front_matter(lines: &[&str]) -> Result<Option<FrontMatter>, String> {
             vec!["front matter read from a fenced code block".into()],
         ));
     }
-    if key_line(first) && TITLE_KEYS.iter().any(|k| {
-        first
-            .split_once(':')
-            .is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case(k[0]))
-    }) {
+    if key_line(first)
+        && TITLE_KEYS.iter().any(|k| {
+            first
+                .split_once(':')
+                .is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case(k[0]))
+        })
+    {
         let end = lines
             .iter()
             .enumerate()
@@ -202,9 +212,9 @@ fn repair_escapes(front: &str) -> String {
     while let Some(slash) = rest.find('\\') {
         out.push_str(&rest[..slash]);
         let after = &rest[slash..];
-        if after.starts_with("\\'") {
+        if let Some(unescaped) = after.strip_prefix("\\'") {
             out.push('\'');
-            rest = &after[2..];
+            rest = unescaped;
             continue;
         }
         let pair = (|| {
@@ -257,7 +267,10 @@ fn loose_value(raw: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push(' '),
             Some(width @ ('u' | 'U')) => {
-                let hex: String = chars.by_ref().take(if width == 'u' { 4 } else { 8 }).collect();
+                let hex: String = chars
+                    .by_ref()
+                    .take(if width == 'u' { 4 } else { 8 })
+                    .collect();
                 if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     out.push(c);
                 }
@@ -398,9 +411,11 @@ pub fn parse(text: &str) -> Parsed {
         ));
     }
     if title.is_none() {
-        notes.push("no title in the front matter or the article: the title is the first \
+        notes.push(
+            "no title in the front matter or the article: the title is the first \
                     sentence"
-            .into());
+                .into(),
+        );
     }
     let lead_text = description.unwrap_or_else(|| {
         body.lines()
@@ -432,9 +447,7 @@ pub fn parse(text: &str) -> Parsed {
 fn read_yaml(front: &str, notes: &mut Vec<String>) -> Result<Yaml, String> {
     let nesting = front.chars().filter(|c| matches!(c, '[' | '{')).count();
     if front.len() > MAX_FRONT_MATTER_BYTES || nesting > MAX_NESTING {
-        return Err(
-            "the front matter is too large or too deeply nested to be an article's".into(),
-        );
+        return Err("the front matter is too large or too deeply nested to be an article's".into());
     }
     // An alias copies what its anchor names each time it is used: a few hundred bytes of them
     // can ask for gigabytes. Article front matter has no use for them.
@@ -533,7 +546,10 @@ mod tests {
         let bomb = parse("---\na: &a [x, x]\nb: &b [*a, *a]\ntitle: T\n---\nBody\n");
         assert!(bomb.unreadable[0].reason.contains("aliases"), "{bomb:?}");
         let bad = parse("---\nsummary: [unclosed\n---\nBody\n");
-        assert!(bad.unreadable[0].reason.contains("not valid YAML"), "{bad:?}");
+        assert!(
+            bad.unreadable[0].reason.contains("not valid YAML"),
+            "{bad:?}"
+        );
         let unfenced = parse("```yaml\ntitle: T\n");
         assert!(unfenced.unreadable[0].reason.contains("cut short"));
         let bare = parse("Just some words.\n");
@@ -560,7 +576,10 @@ mod tests {
         );
         assert_eq!(alert.date, chrono::NaiveDate::from_ymd_opt(2023, 11, 14));
         assert_eq!(alert.lead_text, "Café owner targeted – can you help?");
-        assert_eq!(alert.body, "Officers are appealing for witnesses.", "the repeated title goes");
+        assert_eq!(
+            alert.body, "Officers are appealing for witnesses.",
+            "the repeated title goes"
+        );
         assert_eq!(alert.notes, ["front matter read from a fenced code block"]);
     }
 
@@ -573,8 +592,12 @@ mod tests {
             parsed.alerts[0].title.as_deref(),
             Some("Police's warning 🚨 after thefts")
         );
-        assert!(parsed.alerts[0].notes[0].contains("read as meant"), "{parsed:?}");
-        let loose = parse("---\nTitle: [UPDATE] Man charged\npublish:\n  date: 2 Mar 2022\n---\nBody.\n");
+        assert!(
+            parsed.alerts[0].notes[0].contains("read as meant"),
+            "{parsed:?}"
+        );
+        let loose =
+            parse("---\nTitle: [UPDATE] Man charged\npublish:\n  date: 2 Mar 2022\n---\nBody.\n");
         let alert = &loose.alerts[0];
         assert_eq!(alert.title.as_deref(), Some("[UPDATE] Man charged"));
         assert_eq!(alert.date, chrono::NaiveDate::from_ymd_opt(2022, 3, 2));

@@ -92,7 +92,13 @@ pub fn clean_line(line: &str) -> String {
     for c in repaired.chars() {
         let c = match c {
             // A line break inside a value (a YAML "\n") separates words as a space does.
-            '\t' | '\n' | '\r' | '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
+            '\t'
+            | '\n'
+            | '\r'
+            | '\u{A0}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
             | '\u{3000}' => ' ',
             // Zero-width characters and the byte-order mark: invisible, and they break words.
             '\u{200B}' | '\u{2060}' | '\u{FEFF}' => continue,

@@ -644,14 +644,26 @@ async fn real_files_are_read_liberally(backend: Backend) {
         );
         let body = alert["body_text"].as_str().unwrap();
         assert!(body.contains(words), "{title}: {body}");
-        for markup in ["<p>", "</", "&amp;", "&#", "Dear Subscriber", "|", "Date:", "Category:"] {
+        for markup in [
+            "<p>",
+            "</",
+            "&amp;",
+            "&#",
+            "Dear Subscriber",
+            "|",
+            "Date:",
+            "Category:",
+        ] {
             assert!(!body.contains(markup), "{title}: {markup} in {body}");
         }
     }
     // An article's "# " title is its title, not the start of its body.
     for article in [&stored[7], &stored[9]] {
         let body = article["body_text"].as_str().unwrap();
-        assert!(body.starts_with("Police are") || body.starts_with("The A14"), "{body}");
+        assert!(
+            body.starts_with("Police are") || body.starts_with("The A14"),
+            "{body}"
+        );
     }
     // The bulletin's paragraphs and bullets, as a reader sees them.
     let sheds = stored[0]["body_html"].as_str().unwrap();
@@ -682,13 +694,19 @@ async fn real_files_are_read_liberally(backend: Backend) {
     let notes = |file: usize, alert: usize| report["files"][file]["alerts"][alert]["notes"].clone();
     assert_eq!(
         notes(0, 0),
-        serde_json::json!(["no headline line: took the heading's topic “Sheds broken into in Ramsey” as the title"])
+        serde_json::json!([
+            "no headline line: took the heading's topic “Sheds broken into in Ramsey” as the title"
+        ])
     );
     assert_eq!(
         notes(0, 1),
         serde_json::json!(["no headline line: the title is the body's first sentence"])
     );
-    assert_eq!(notes(0, 3), serde_json::json!([]), "a tidy alert needs no note");
+    assert_eq!(
+        notes(0, 3),
+        serde_json::json!([]),
+        "a tidy alert needs no note"
+    );
     assert!(notes(1, 1)[0]
         .as_str()
         .unwrap()
@@ -702,7 +720,10 @@ async fn real_files_are_read_liberally(backend: Backend) {
     assert!(notes(5, 0)[0].as_str().unwrap().contains("not valid YAML"));
     let title_line = &report["files"][0]["warnings"][0];
     assert_eq!(title_line["line"], 1);
-    assert!(title_line["reason"].as_str().unwrap().contains("heads no alert"));
+    assert!(title_line["reason"]
+        .as_str()
+        .unwrap()
+        .contains("heads no alert"));
 
     // The text report lists them too.
     let output = Command::new(env!("CARGO_BIN_EXE_beacon"))
