@@ -572,9 +572,13 @@ fn print_import_report(report: &crate::services::import::FileReport) {
         report.unreadable.len()
     );
     for alert in &report.alerts {
-        // Each alert is listed when trying an import; a real one lists only what went wrong.
+        // Each alert is listed when trying an import; a real one lists only what was inferred
+        // about how a part was read, and what went wrong.
         if !report.dry_run {
-            break;
+            for note in &alert.notes {
+                println!("  line {}: “{}”: {note}", alert.line, alert.title);
+            }
+            continue;
         }
         let outcome = match alert.outcome {
             Outcome::Stored => "stored",
@@ -601,6 +605,9 @@ fn print_import_report(report: &crate::services::import::FileReport) {
             alert.title,
             details.join("; ")
         );
+        for note in &alert.notes {
+            println!("    read so: {note}");
+        }
     }
     for problem in &report.unreadable {
         println!(

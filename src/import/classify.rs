@@ -222,33 +222,78 @@ pub fn heading_title(heading: &str) -> Option<String> {
     let rest = rest.trim_matches(|c: char| c == '–' || c == '-' || c == '—' || c.is_whitespace());
     let lower = rest.to_lowercase();
     let generic = lower.is_empty()
-        || is_service_name(&lower)
+        || is_service_name(rest)
         || lower == "bulletin"
         || lower.starts_with("crime update from")
         || lower == "update";
     (!generic).then(|| rest.to_owned())
 }
 
-/// "ecops", "e-cops", "e cops", "e-cops bulletin", lower-cased.
-fn is_service_name(lower: &str) -> bool {
-    let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
-    matches!(
-        squashed.as_str(),
-        "ecops" | "ecopsbulletin" | "ecopsalert" | "neighbourhoodalert"
-    )
+/// Words that may follow the service's name in a heading without saying what it is about
+/// ("E-Cops Bulletin", "eCops Crime Update"), longest first where one starts another.
+const GENERIC_HEADING_WORDS: [&str; 10] = [
+    "bulletin",
+    "alerts",
+    "alert",
+    "update",
+    "message",
+    "newsletter",
+    "news",
+    "crime",
+    "community",
+    "weekly",
+];
+
+/// "ecops", "e-cops", "e cops", "E-COPS Bulletin", "eCops Crime Update", "Neighbourhood Alert":
+/// the service's name alone or with generic words after it.
+fn is_service_name(text: &str) -> bool {
+    let squashed: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    if squashed == "neighbourhoodalert" || squashed.starts_with("crimeupdatefrom") {
+        return squashed.ends_with("ecops") || squashed == "neighbourhoodalert";
+    }
+    let Some(mut rest) = squashed.strip_prefix("ecops") else {
+        return false;
+    };
+    while let Some(word) = GENERIC_HEADING_WORDS.iter().find(|w| rest.starts_with(*w)) {
+        rest = &rest[word.len()..];
+    }
+    rest.is_empty()
+}
+
+/// Whether a line is the heading an eCops export puts above each alert: the service's name,
+/// alone ("ECops", "e-cops bulletin") or with a topic after a dash or colon ("E-Cops – Door to
+/// Door Sellers", "eCops: Scam warning"), or after the topic ("Keep safe – ECops"), with any
+/// date at the end. Markdown or bold marks around it do not matter.
+pub fn is_service_heading(line: &str) -> bool {
+    const MAX_HEADING_CHARS: usize = 150;
+    let line = line
+        .trim()
+        .trim_start_matches('#')
+        .trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace());
+    if line.is_empty() || line.chars().count() > MAX_HEADING_CHARS {
+        return false;
+    }
+    let (_, line) = super::trailing_date(line);
+    is_service_name(line.trim_end_matches([':', ' ', '–', '-', '—']))
+        || strip_service_prefix(line).is_some()
+        || strip_service_suffix(line).is_some()
 }
 
 fn strip_service_prefix(text: &str) -> Option<&str> {
-    // The service's own name may hold a hyphen ("E-Cops - Booking.com"): try each dash.
+    // The service's own name may hold a hyphen ("E-Cops - Booking.com"): try each separator.
     text.char_indices()
-        .filter(|&(_, c)| matches!(c, '–' | '—' | '-'))
-        .find(|&(i, _)| is_service_name(&text[..i].trim().to_lowercase()))
+        .filter(|&(_, c)| matches!(c, '–' | '—' | '-' | ':' | '|'))
+        .find(|&(i, _)| is_service_name(text[..i].trim()))
         .map(|(i, c)| text[i + c.len_utf8()..].trim())
 }
 
 fn strip_service_suffix(text: &str) -> Option<&str> {
     let (head, tail) = text.rsplit_once(['–', '—'])?;
-    is_service_name(&tail.trim().to_lowercase()).then(|| head.trim())
+    is_service_name(tail.trim()).then(|| head.trim())
 }
 
 #[cfg(test)]

@@ -262,6 +262,8 @@ impl Reader {
             date,
             area: None,
             url: None,
+            title_inferred: false,
+            notes: Vec::new(),
         });
     }
 

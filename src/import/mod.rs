@@ -20,9 +20,11 @@ pub enum Format {
     /// eCops / Neighbourhood Alert emails saved as text: "eCops Logo <provider>", "Message Type
     /// Icon <title>", the body and a "Message Sent By" sign-off.
     EcopsEmail,
-    /// Bulletin exports: a heading line, a headline ending " |", the body on one line ending " |".
+    /// Bulletin exports: a heading line ("E-Cops – …"), a headline ending " |" and the body
+    /// ending " |"; or the heading followed straight by the body, one paragraph per line.
     Bulletin,
-    /// A news article in Markdown with YAML front matter.
+    /// A news article in Markdown with YAML front matter (between "---" lines or in a fenced
+    /// code block), or opening with a "# " heading.
     News,
 }
 
@@ -39,7 +41,7 @@ impl Format {
     /// The format of a file's text, judged by its shape; `None` if it is none of them.
     pub fn detect(text: &str) -> Option<Format> {
         let text = text.trim_start_matches('\u{FEFF}');
-        if text.starts_with("---\n") || text.starts_with("---\r\n") {
+        if news::has_front_matter(text) {
             return Some(Format::News);
         }
         let lines = || text.lines().map(str::trim);
@@ -48,10 +50,16 @@ impl Format {
         }) {
             return Some(Format::EcopsEmail);
         }
-        if lines().filter(|l| l.ends_with(" |") || *l == "|").count() >= 2 {
+        if lines().filter(|l| l.ends_with(" |") || *l == "|").count() >= 2
+            || lines()
+                .flat_map(text::html_lines)
+                .any(|l| classify::is_service_heading(&text::clean_line(&l)))
+        {
             return Some(Format::Bulletin);
         }
-        None
+        // Markdown that opens with a heading: an article saved without its front matter.
+        let first = lines().find(|l| !l.is_empty())?;
+        (first.starts_with("# ") && first.len() > 2).then_some(Format::News)
     }
 }
 
@@ -76,6 +84,11 @@ pub struct SourceAlert {
     pub area: Option<String>,
     /// Where the source published it.
     pub url: Option<String>,
+    /// The title was not the source's headline but read from elsewhere (a heading's topic).
+    pub title_inferred: bool,
+    /// How a part that did not have the expected shape was read ("no headline line; the title
+    /// is the body's first sentence"), for the import's report.
+    pub notes: Vec<String>,
 }
 
 /// Part of a file that could not be read as an alert, and why. Nothing of it is stored.
@@ -115,27 +128,52 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 
 fn read_date(text: &str) -> Option<chrono::NaiveDate> {
     use chrono::NaiveDate;
-    let text = text.trim();
+    let text = text.trim().trim_matches(['"', '\'']).trim();
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Some(date);
     }
-    let parts: Vec<&str> = text.split(['.', '/']).collect();
+    // "2021-02-01T09:30:00Z", "2021-02-01 09:30": the day is what matters.
+    if let Some(day) = text
+        .get(..10)
+        .filter(|_| text[10..].starts_with(['T', ' ']) && text.is_char_boundary(10))
+    {
+        if let Ok(date) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            return Some(date);
+        }
+    }
+    let parts: Vec<&str> = text.split(['.', '/', '-']).collect();
     if let [d, m, y] = parts.as_slice() {
         if let (Ok(d), Ok(m), Ok(y)) = (d.parse(), m.parse(), y.parse()) {
             return NaiveDate::from_ymd_opt(y, m, d);
         }
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if let [d, m, y] = words.as_slice() {
-        let day: u32 = d
-            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ',')
-            .parse()
-            .ok()?;
-        let month = month_number(m.trim_end_matches(['.', ',']))?;
-        let year: i32 = y.parse().ok()?;
-        return NaiveDate::from_ymd_opt(year, month, day);
-    }
-    None
+    // "Monday 1 February 2021", "1st February, 2021", "February 1, 2021".
+    let words: Vec<&str> = text
+        .split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .filter(|w| !is_weekday(w))
+        .collect();
+    let (d, m, y) = match words.as_slice() {
+        [d, m, y] if month_number(d).is_some() => (m, d, y),
+        [d, m, y] => (d, m, y),
+        _ => return None,
+    };
+    let day: u32 = d
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .ok()?;
+    let month = month_number(m.trim_end_matches('.'))?;
+    let year: i32 = y.parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+fn is_weekday(word: &str) -> bool {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let lower = word.trim_end_matches('.').to_lowercase();
+    lower.len() >= 3
+        && DAYS.iter().any(|d| lower.starts_with(d))
+        && lower.chars().all(|c| c.is_ascii_alphabetic())
+        && (lower.len() == 3 || lower.ends_with("day") || lower.len() <= 5)
 }
 
 fn month_number(name: &str) -> Option<u32> {
@@ -154,7 +192,7 @@ pub fn trailing_date(heading: &str) -> (Option<chrono::NaiveDate>, &str) {
         return (None, heading);
     };
     match parse_date(last) {
-        Some(date) if last.chars().any(|c| c == '.' || c == '/') => {
+        Some(date) if last.chars().any(|c| matches!(c, '.' | '/' | '-')) => {
             (Some(date), before.trim_end_matches([' ', '–', '-', '—']))
         }
         _ => (None, heading),
@@ -180,6 +218,25 @@ mod tests {
             Some(Format::News)
         );
         assert_eq!(Format::detect("just some text"), None);
+        // As real files come: headings only, front matter in a fence, no front matter at all.
+        assert_eq!(
+            Format::detect(
+                "\u{FEFF}ECops Bulletin\r\n\r\ne-cops - Sheds\r\nSheds were broken into.\r\n"
+            ),
+            Some(Format::Bulletin)
+        );
+        assert_eq!(
+            Format::detect("<p>E-Cops – Sheds</p>\n<p>Sheds were broken into.</p>"),
+            Some(Format::Bulletin)
+        );
+        assert_eq!(
+            Format::detect("\n```yaml\ntitle: x\n```\nbody"),
+            Some(Format::News)
+        );
+        assert_eq!(
+            Format::detect("# Road closed\n\nThe A14."),
+            Some(Format::News)
+        );
     }
 
     #[test]
@@ -189,6 +246,12 @@ mod tests {
         assert_eq!(parse_date("1 Feb 2021"), d(2021, 2, 1));
         assert_eq!(parse_date("21st June 2022"), d(2022, 6, 21));
         assert_eq!(parse_date("2021-02-01"), d(2021, 2, 1));
+        assert_eq!(parse_date("2021-02-01T09:30:00Z"), d(2021, 2, 1));
+        assert_eq!(parse_date("2021-02-01 09:30"), d(2021, 2, 1));
+        assert_eq!(parse_date("Monday 1 February 2021"), d(2021, 2, 1));
+        assert_eq!(parse_date("February 1, 2021"), d(2021, 2, 1));
+        assert_eq!(parse_date("Tue, 2 Mar 2021"), d(2021, 3, 2));
+        assert_eq!(parse_date("12-03-2024"), d(2024, 3, 12));
         assert_eq!(parse_date("31.02.2025"), None);
         assert_eq!(parse_date("soon"), None);
         assert_eq!(parse_date("1.2.3"), None, "no alert is from the year 3");

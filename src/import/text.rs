@@ -91,7 +91,15 @@ pub fn clean_line(line: &str) -> String {
     let mut space = false;
     for c in repaired.chars() {
         let c = match c {
-            '\t' | '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
+            // A line break inside a value (a YAML "\n") separates words as a space does.
+            '\t'
+            | '\n'
+            | '\r'
+            | '\u{A0}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}' => ' ',
             // Zero-width characters and the byte-order mark: invisible, and they break words.
             '\u{200B}' | '\u{2060}' | '\u{FEFF}' => continue,
             c if c.is_control() => continue,
@@ -107,6 +115,136 @@ pub fn clean_line(line: &str) -> String {
         space = false;
         out.push(c);
     }
+    out
+}
+
+/// Tags that end a line of text where a page was copied with its markup ("<br>", "</p>").
+const BREAKING_TAGS: [&str; 13] = [
+    "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+];
+
+/// A line copied with stray HTML, as the lines a reader sees: split where a tag breaks the line
+/// ("<br>", "<p>", "</div>"), a list item ("<li>") marked with a bullet, every other tag
+/// ("<span class=…>", "<b>") dropped and character references ("&amp;", "&nbsp;", "&#8217;")
+/// decoded. Text that only looks like a tag ("<https://…>", "a < b") is kept.
+pub fn html_lines(line: &str) -> Vec<String> {
+    if !line.contains(['<', '&']) {
+        return vec![line.to_owned()];
+    }
+    let mut lines = vec![String::new()];
+    let mut rest = line;
+    while let Some(open) = rest.find('<') {
+        let current = lines.last_mut().expect("never empty");
+        current.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match html_tag(after) {
+            Some((name, closing, len)) => {
+                if BREAKING_TAGS.contains(&name.as_str()) {
+                    let item = name == "li" && !closing;
+                    lines.push(if item { "· ".into() } else { String::new() });
+                }
+                rest = &after[len..];
+            }
+            None => {
+                current.push('<');
+                rest = &after[1..];
+            }
+        }
+    }
+    if let Some(current) = lines.last_mut() {
+        current.push_str(rest);
+    }
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| decode_entities(l))
+        .filter(|l| !l.trim().is_empty() && l.trim() != "·")
+        .collect();
+    if lines.is_empty() {
+        // A line of markup only stays a blank line: it still separates paragraphs.
+        return vec![String::new()];
+    }
+    lines
+}
+
+/// The tag at the start of `text` ("<br/>", "</p>", "<span class=\"x\">"): its lower-cased
+/// name, whether it closes, and its length in bytes.
+fn html_tag(text: &str) -> Option<(String, bool, usize)> {
+    let end = text.find('>')?;
+    let inner = &text[1..end];
+    let (closing, inner) = match inner.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, inner),
+    };
+    let name: String = inner
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let after_name = &inner[name.len()..];
+    let shaped = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && (after_name.is_empty()
+            || after_name == "/"
+            || after_name.starts_with(char::is_whitespace))
+        && !inner.contains('<');
+    shaped.then(|| (name.to_ascii_lowercase(), closing, end + 1))
+}
+
+/// Decodes HTML character references: the named ones exports use and numeric ones. Anything
+/// else that starts with "&" is kept as written.
+pub fn decode_entities(text: &str) -> String {
+    const NAMED: [(&str, &str); 16] = [
+        ("amp", "&"),
+        ("lt", "<"),
+        ("gt", ">"),
+        ("quot", "\""),
+        ("apos", "'"),
+        ("nbsp", "\u{A0}"),
+        ("rsquo", "’"),
+        ("lsquo", "‘"),
+        ("rdquo", "”"),
+        ("ldquo", "“"),
+        ("ndash", "–"),
+        ("mdash", "—"),
+        ("pound", "£"),
+        ("euro", "€"),
+        ("hellip", "…"),
+        ("middot", "·"),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let decoded = after.find(';').filter(|&semi| semi <= 10).and_then(|semi| {
+            let name = &after[..semi];
+            let c = match name.strip_prefix('#') {
+                Some(number) => {
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => number.parse().ok(),
+                    };
+                    code.and_then(char::from_u32)
+                        .filter(|c| !c.is_control())
+                        .map(String::from)
+                }
+                None => NAMED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, c)| (*c).to_owned()),
+            };
+            c.map(|c| (c, semi))
+        });
+        match decoded {
+            Some((c, semi)) => {
+                out.push_str(&c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -478,5 +616,22 @@ mod tests {
             "{title}"
         );
         assert_eq!(title_from_text("", 60), "");
+    }
+
+    #[test]
+    fn stray_html_becomes_lines_of_text() {
+        assert_eq!(
+            html_lines("<p>Lock up &amp; light up.</p><p>Call&nbsp;101<br/>or 999</p>"),
+            ["Lock up & light up.", "Call\u{A0}101", "or 999"]
+        );
+        assert_eq!(
+            html_lines("<ul><li>One</li><li>Two &#8211; &#x2019;</li></ul>"),
+            ["· One", "· Two – ’"]
+        );
+        assert_eq!(html_lines("<p></p>"), [""]);
+        assert_eq!(
+            html_lines("a < b and <https://example.org> & co &bogus;"),
+            ["a < b and <https://example.org> & co &bogus;"]
+        );
     }
 }

@@ -65,6 +65,9 @@ pub struct AlertOutcome {
     /// The places it names, which set its area.
     pub places: Vec<String>,
     pub signoff: Option<String>,
+    /// How parts that did not have the expected shape were read ("no headline line; the title
+    /// is the body's first sentence").
+    pub notes: Vec<String>,
 }
 
 /// The report for one file.
@@ -148,7 +151,8 @@ pub async fn import_bytes(
         report.unreadable.push(Unreadable {
             line: 1,
             reason: "this is not a format Beacon reads: an eCops email export, an eCops bulletin \
-                     export or a news article in Markdown with YAML front matter"
+                     export (headings naming eCops) or a news article in Markdown with YAML front \
+                     matter or a “# ” title"
                 .into(),
         });
         return Ok(report);
@@ -263,6 +267,9 @@ async fn prepare(
     };
 
     let body = parse_body(&alert.body).map_err(PrepareError::Body)?;
+    if alert.title_inferred {
+        inferred.push("title".into());
+    }
     let title = match alert.title.clone() {
         Some(title) => title,
         None => {
@@ -384,6 +391,7 @@ async fn prepare(
             .signoff
             .as_ref()
             .map(|s| s.to_string().replace('\n', " / ")),
+        notes: alert.notes.clone(),
     };
     Ok((
         ImportedAlert {

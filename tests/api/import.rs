@@ -1,7 +1,9 @@
 //! Importing other services' archives with the real `beacon import-archive` command: every
 //! alert of the real eCops exports stored with the right provider, title and sign-off and shown
 //! on the public archive as imported; a second import stores nothing; a file cut short stores
-//! only whole alerts; bulletins and news articles import as cleanly.
+//! only whole alerts; bulletins and news articles import as cleanly, and so do files shaped as
+//! real ones are (loose headings, no headline lines, fenced or broken front matter), with the
+//! report saying how each odd part was read.
 
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
@@ -527,4 +529,236 @@ async fn bulletins_and_news_articles_import_cleanly(backend: Backend) {
 on_both_backends!(
     bulletins_and_news_articles_import,
     bulletins_and_news_articles_import_cleanly
+);
+
+/// Files as real exports come (issue 19, item 22), each with what it does differently from the
+/// tidy samples: headings spelled four ways, alerts with no headline line, a BOM and CRLF
+/// (`bulletin-export-loose.txt`); Windows-1252 with stray HTML, a Markdown heading and a
+/// headline without its bar (`bulletin-export-html.txt`); front matter in a fenced code block
+/// (`news-article-fenced.md`), with escapes YAML refuses (`news-article-escapes.md`), not YAML at
+/// all (`news-article-loose-yaml.md`) or missing (`news-article-no-front-matter.md`).
+const LOOSE_FILES: [(&str, &str); 6] = [
+    ("bulletin-export-loose.txt", "bulletin"),
+    ("bulletin-export-html.txt", "bulletin"),
+    ("news-article-fenced.md", "news"),
+    ("news-article-escapes.md", "news"),
+    ("news-article-no-front-matter.md", "news"),
+    ("news-article-loose-yaml.md", "news"),
+];
+
+/// (file, title, date, words of its body) of every alert in the loose files, read off them by
+/// hand. Undated alerts get the import's `--undated-date`, 2024-04-01.
+const LOOSE_ALERTS: [(usize, &str, &str, &str); 11] = [
+    (
+        0,
+        "Sheds broken into in Ramsey",
+        "2024-03-12",
+        "Please check your outbuildings and report anything missing on 101.",
+    ),
+    (
+        0,
+        "Officers will hold a drop-in at Chatteris library on Friday 15 March from 10am",
+        "2024-04-01",
+        "Come and meet your local team.",
+    ),
+    (
+        0,
+        "Courier fraud",
+        "2024-03-14",
+        "Police will never ask you to withdraw money or hand over your bank card.",
+    ),
+    (
+        0,
+        "Missing man found safe",
+        "2024-04-01",
+        "has been found safe and well.",
+    ),
+    (
+        1,
+        "Residents in Yaxley have received calls from people claiming to be from their bank’s…",
+        "2024-04-01",
+        "Hang up, wait five minutes and call the number on the back of your card.",
+    ),
+    (
+        1,
+        "Quad bike stolen from farm near Whittlesey",
+        "2024-04-01",
+        "A red Honda quad bike worth £4,500 was stolen",
+    ),
+    (
+        1,
+        "Our live web chat is open until midnight",
+        "2024-04-01",
+        "Chat to an officer online",
+    ),
+    (
+        2,
+        "Appeal after \"distraction\" burglary in Wisbech",
+        "2023-11-14",
+        "took her purse while she was distracted.",
+    ),
+    (
+        3,
+        "Officers' warning 🚨 as catalytic converter thefts rise",
+        "2024-03-05",
+        "consider fitting a Thatcham-approved alarm.",
+    ),
+    (
+        4,
+        "Road closed after lorry overturns on the A14",
+        "2024-04-01",
+        "closed between Bar Hill and Girton",
+    ),
+    (
+        5,
+        "[UPDATE] Drugs seized in March: two arrested",
+        "2024-02-01",
+        "cannabis worth £20,000",
+    ),
+];
+
+async fn real_files_are_read_liberally(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let files: Vec<PathBuf> = LOOSE_FILES.iter().map(|(name, _)| fixture(name)).collect();
+    let (ok, report) = import(&app, &["--undated-date", "2024-04-01"], &files);
+    assert!(ok, "{report}");
+    assert_eq!(
+        report["totals"],
+        serde_json::json!({"found": 11, "stored": 11, "duplicates": 0, "unreadable": 0})
+    );
+    let mut stored = Vec::new();
+    for (file, (name, format)) in report["files"].as_array().unwrap().iter().zip(LOOSE_FILES) {
+        assert_eq!(file["file"], name);
+        assert_eq!(file["format"], format, "{name}");
+        for alert in file["alerts"].as_array().unwrap() {
+            stored.push(public_alert(&app, alert["id"].as_i64().unwrap()).await);
+        }
+    }
+    assert_eq!(stored.len(), LOOSE_ALERTS.len());
+    for (alert, (file, title, date, words)) in stored.iter().zip(LOOSE_ALERTS) {
+        assert_eq!(alert["title"], title, "{}", LOOSE_FILES[file].0);
+        assert!(
+            alert["sent_at"].as_str().unwrap().starts_with(date),
+            "{title}: {}",
+            alert["sent_at"]
+        );
+        let body = alert["body_text"].as_str().unwrap();
+        assert!(body.contains(words), "{title}: {body}");
+        for markup in [
+            "<p>",
+            "</",
+            "&amp;",
+            "&#",
+            "Dear Subscriber",
+            "|",
+            "Date:",
+            "Category:",
+        ] {
+            assert!(!body.contains(markup), "{title}: {markup} in {body}");
+        }
+    }
+    // An article's "# " title is its title, not the start of its body.
+    for article in [&stored[7], &stored[9]] {
+        let body = article["body_text"].as_str().unwrap();
+        assert!(
+            body.starts_with("Police are") || body.starts_with("The A14"),
+            "{body}"
+        );
+    }
+    // The bulletin's paragraphs and bullets, as a reader sees them.
+    let sheds = stored[0]["body_html"].as_str().unwrap();
+    assert!(
+        sheds.contains("taken.</p>\n<p>Please check")
+            && sheds.contains("<li>Mark your tools with your postcode</li>"),
+        "{sheds}"
+    );
+    assert_eq!(stored[2]["message_type"]["slug"], "scam-warning");
+    assert_eq!(
+        stored[4]["message_type"]["slug"], "scam-warning",
+        "the heading “eCops: Scam warning” names the type"
+    );
+    // A title taken from the heading's topic is marked as inferred, and the page says so.
+    assert!(stored[0]["inferred"]
+        .as_array()
+        .unwrap()
+        .contains(&"title".into()));
+    let page = app
+        .get(&format!("/alerts/{}", stored[0]["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Beacon inferred"), "{page}");
+
+    // The report says how each part that did not have the expected shape was read.
+    let notes = |file: usize, alert: usize| report["files"][file]["alerts"][alert]["notes"].clone();
+    assert_eq!(
+        notes(0, 0),
+        serde_json::json!([
+            "no headline line: took the heading's topic “Sheds broken into in Ramsey” as the title"
+        ])
+    );
+    assert_eq!(
+        notes(0, 1),
+        serde_json::json!(["no headline line: the title is the body's first sentence"])
+    );
+    assert_eq!(
+        notes(0, 3),
+        serde_json::json!([]),
+        "a tidy alert needs no note"
+    );
+    assert!(notes(1, 1)[0]
+        .as_str()
+        .unwrap()
+        .contains("took the short first line"));
+    assert_eq!(
+        notes(2, 0),
+        serde_json::json!(["front matter read from a fenced code block"])
+    );
+    assert!(notes(3, 0)[0].as_str().unwrap().contains("read as meant"));
+    assert!(notes(4, 0)[0].as_str().unwrap().contains("no front matter"));
+    assert!(notes(5, 0)[0].as_str().unwrap().contains("not valid YAML"));
+    let title_line = &report["files"][0]["warnings"][0];
+    assert_eq!(title_line["line"], 1);
+    assert!(title_line["reason"]
+        .as_str()
+        .unwrap()
+        .contains("heads no alert"));
+
+    // The text report lists them too.
+    let output = Command::new(env!("CARGO_BIN_EXE_beacon"))
+        .args(["import-archive", "--dry-run"])
+        .arg(fixture("news-article-fenced.md"))
+        .env("BEACON_DATABASE_URL", &app.database_url)
+        .env("BEACON_DATA_DIR", app.ctx.settings.data_dir.as_os_str())
+        .env("BEACON_LOG__FILTER", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("read so: front matter read from a fenced code block"),
+        "{text}"
+    );
+
+    // What still cannot be read is reported with its line, and the rest is read as before.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cut = std::fs::read(fixture("bulletin-export-loose.txt")).unwrap();
+    let last_line = String::from_utf8_lossy(&cut).lines().count() + 1;
+    cut.extend_from_slice(b"E-Cops \xe2\x80\x93 Fly-tipping in Sawtry\r\n");
+    let cut_file = dir.path().join("bulletin-cut.txt");
+    std::fs::write(&cut_file, cut).unwrap();
+    let (ok, again) = import(&app, &["--undated-date", "2024-04-01"], &[cut_file]);
+    assert!(!ok, "{again}");
+    let file = &again["files"][0];
+    assert_eq!(file["duplicates"], 4, "{file}");
+    assert_eq!(file["unreadable"][0]["line"], last_line);
+    assert!(file["unreadable"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("“E-Cops – Fly-tipping in Sawtry” has nothing after it"));
+    app.stop().await;
+}
+on_both_backends!(
+    real_files_are_read_liberally_into_the_archive,
+    real_files_are_read_liberally
 );
