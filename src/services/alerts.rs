@@ -156,7 +156,8 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
         .ok();
     let sms_text = input.sms_text.trim();
     if !sms_text.is_empty() {
-        if let Some(problem) = rules::sms_text_problem(sms_text) {
+        let link_room = super::messages::sms_link_room(ctx, input.private);
+        if let Some(problem) = rules::sms_text_problem(sms_text, link_room) {
             errors.add("sms_text", problem);
         }
     }

@@ -12,7 +12,7 @@ use crate::domain::Priority;
 use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
-use crate::services::compose;
+use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -91,10 +91,27 @@ struct ComposePage {
     districts: Vec<(String, String, bool)>,
     exclude_districts: Vec<(String, String, bool)>,
     sms_count: String,
+    /// The space and the link sending adds to a text, in characters.
+    sms_link_room: usize,
     suggestion: Option<Suggestion>,
     audience: Option<AudienceView>,
     signoff: [String; 3],
     errors: FieldErrors,
+}
+
+/// The text message's count as the page shows it (and `static/compose.js` writes it as the
+/// sender types): the link sending adds is counted in.
+fn sms_count(text: &str, link_room: usize) -> String {
+    match gsm7_length(text) {
+        Ok(0) => format!("0 of {SMS_MAX} characters"),
+        Ok(n) => {
+            let total = n + link_room;
+            let with_link = if link_room > 0 { " with the link" } else { "" };
+            let too_long = if total > SMS_MAX { ": too long" } else { "" };
+            format!("{total} of {SMS_MAX} characters{with_link}{too_long}")
+        }
+        Err(c) => format!("“{c}” cannot go in a text message"),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -119,10 +136,13 @@ async fn compose_page(
             .map(|(code, name)| (code.clone(), name.clone(), chosen.contains(code)))
             .collect::<Vec<_>>()
     };
-    let sms_count = match gsm7_length(form.sms_text.trim()) {
-        Ok(n) => format!("{n} of {SMS_MAX} characters"),
-        Err(c) => format!("“{c}” cannot go in a text message"),
-    };
+    // What sending adds to the text; the page's script counts it too, and drops it when the
+    // alert is kept to subscribers (no link is added then).
+    let sms_link_room = messages::sms_link_room(ctx, false);
+    let sms_count = sms_count(
+        form.sms_text.trim(),
+        if form.private { 0 } else { sms_link_room },
+    );
     let page = ComposePage {
         nav: nav(staff, &csrf),
         csrf,
@@ -139,6 +159,7 @@ async fn compose_page(
         message_types,
         priorities: Priority::all().map(|p| (p.level(), p.label())).collect(),
         sms_count,
+        sms_link_room,
         audience,
         signoff: SignOff {
             name: staff.name.clone(),

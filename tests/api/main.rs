@@ -6,6 +6,7 @@ mod alerts;
 mod archive;
 mod archive_cache;
 mod archive_store;
+mod compose;
 mod connections;
 mod delivery;
 mod delivery_smtp;

@@ -1,0 +1,152 @@
+//! A sender's compose and send flow as first-time users met it (issue 19, items 1–4): texts
+//! counted with the link sending adds, a confirmation before sending, the suggested area added
+//! to what was chosen, and drafts edited, duplicated and started from templates.
+
+use crate::alerts::{alert_fields, audited, compose, resident, staff_member, THEFTS};
+use crate::helpers::{hidden_value, Backend, TestApp};
+use crate::on_both_backends;
+use beacon::store::AlertStatus;
+
+/// The alert a response was redirected to after saving.
+fn saved_id(response: &reqwest::Response) -> i64 {
+    let path = response.url().path();
+    path.strip_prefix("/staff/alerts/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not an alert's page: {}", response.url()))
+}
+
+/// Presses a workflow button on an alert's page (`/staff/alerts/{id}/{action}`).
+async fn act(app: &TestApp, browser: &reqwest::Client, id: i64, action: &str) -> reqwest::Response {
+    let page = browser
+        .get(app.url(&format!("/staff/alerts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf").unwrap();
+    browser
+        .post(app.url(&format!("/staff/alerts/{id}/{action}")))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both_backends!(
+    a_text_is_counted_with_the_link_sending_adds,
+    text_with_link_body
+);
+async fn text_with_link_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    resident(&app, "a@example.org", "SG8 6DP", true).await;
+    let (_, browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    // The link is the public address, "/a/" and the alert's number, counted as seven digits.
+    let room = 1 + format!("{}/a/1234567", app.ctx.settings.server.public_url).len();
+    let own = 160 - room;
+
+    // The compose page says how much the link takes.
+    let page = browser
+        .get(app.url("/staff/alerts/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "counting the link to the alert that is added at the end ({room} characters"
+        )),
+        "{page}"
+    );
+
+    // A text of 160 characters of its own would go out as two: refused, nothing stored.
+    let full = "a".repeat(160);
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.extend([("force_area", "on"), ("sms_text", full.as_str())]);
+    let refused = compose(&app, &browser, "save", &fields).await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains(&format!(
+            "The text message is 160 characters long and the link to the alert adds {room}: \
+             the limit is 160 in all, so {own} for your text"
+        )),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(&format!(
+            "{} of 160 characters with the link: too long",
+            160 + room
+        )),
+        "the counter counts the link: {refused}"
+    );
+    assert!(app
+        .ctx
+        .store
+        .list_alerts(None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Kept to subscribers, an alert has no link: the whole 160 is the sender's.
+    fields.push(("private", "on"));
+    let private = compose(&app, &browser, "preview", &fields).await;
+    assert_eq!(private.status(), 200);
+
+    // One character fewer than the room left fits, and goes out as one text of 160 or fewer.
+    let fits = "b".repeat(own);
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.extend([("force_area", "on"), ("sms_text", fits.as_str())]);
+    let saved = compose(&app, &browser, "save", &fields).await;
+    assert_eq!(saved.status(), 200);
+    let id = saved_id(&saved);
+    act(&app, &browser, id, "submit").await;
+    let sent = act(&app, &browser, id, "send").await;
+    assert!(
+        sent.url().as_str().ends_with("?done=send"),
+        "{}",
+        sent.url()
+    );
+    let texts = app.texts(1).await;
+    let content = texts[0]["content"].as_str().unwrap();
+    assert_eq!(
+        content,
+        format!("{fits} {}/a/{id}", app.ctx.settings.server.public_url)
+    );
+    assert!(content.len() <= 160, "{} characters", content.len());
+
+    // Without a text of its own, the title and the link go, the title shortened to fit.
+    let title = format!(
+        "Catalytic converter thefts {}",
+        "in the villages ".repeat(7)
+    );
+    let mut fields = alert_fields(title.trim(), THEFTS);
+    fields.push(("force_area", "on"));
+    let saved = compose(&app, &browser, "save", &fields).await;
+    let id = saved_id(&saved);
+    act(&app, &browser, id, "submit").await;
+    act(&app, &browser, id, "send").await;
+    let texts = app.texts(2).await;
+    let titled = texts
+        .iter()
+        .filter_map(|t| t["content"].as_str())
+        .find(|c| c.ends_with(&format!("/a/{id}")))
+        .unwrap();
+    assert!(
+        titled.starts_with("Catalytic converter thefts in the villages"),
+        "{titled}"
+    );
+    assert!(titled.len() <= 160, "{} characters: {titled}", titled.len());
+    let _ = audited;
+    app.stop().await;
+}
