@@ -1,9 +1,13 @@
 //! What the senders' pages read: their alert list, what the compose form offers to choose from
 //! (organisations, kinds of message, the force's districts), a follow-up's form filled in from
-//! the alert it follows, and a sent alert's delivery report.
+//! the alert it follows, what sending an alert now would do (the page that asks before it
+//! does), and a sent alert's delivery report.
 
-use super::alerts::{visible_alert, AlertActionError, AlertInput, ComposeError};
-use super::staff::Actor;
+use super::alerts::{
+    self, visible_alert, AlertAction, AlertActionError, AlertInput, Audience, CheckedAlert,
+    ComposeError,
+};
+use super::staff::{audit, Actor};
 use super::AppContext;
 use crate::geo::target::{AreaTarget, Shape};
 use crate::store::{Alert, AlertStatus, DeliveryReport, StaffMember};
@@ -149,6 +153,28 @@ fn fill_target(form: &mut AlertInput, target: &AreaTarget) {
             form.exclude_districts = codes.clone();
         }
     }
+}
+
+/// Whom sending `alert` now would reach, by channel, counted as the preview counts them, for
+/// the page that asks before sending: for someone who may send it, while it may be sent.
+pub async fn before_sending(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    alert: &Alert,
+) -> Result<Audience, AlertActionError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    if let Err(reason) = alerts::permission(staff, alert, AlertAction::SendNow) {
+        let subject = format!("alert {}", alert.id);
+        audit(ctx, actor, "send", &subject, &reason.to_string(), true).await?;
+        return Err(AlertActionError::NotPermitted(reason));
+    }
+    if !matches!(alert.status, AlertStatus::Ready | AlertStatus::Scheduled) {
+        return Err(AlertActionError::NotReadyToSend);
+    }
+    let checked = CheckedAlert {
+        content: alert.content.clone(),
+    };
+    Ok(alerts::audience(ctx, &checked).await?)
 }
 
 /// How a sent alert's delivery stands.

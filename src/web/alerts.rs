@@ -539,8 +539,111 @@ pub async fn action(
     jar: CookieJar,
     Form(form): Form<ActionForm>,
 ) -> WebResult<Response> {
+    take_action(&ctx, &ip, &signed_in.staff, id, &action, jar, form).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/send.html")]
+struct SendPage {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    title: String,
+    /// "Send to 8,412 residents: 8,412 emails, 1,203 texts".
+    summary: String,
+    area: String,
+    by_district: Vec<(String, String)>,
+    map_svg: String,
+    scheduled: Option<String>,
+}
+
+/// "1 resident", "8,412 residents".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        views::thousands(n),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// Asks before sending (GOV.UK Notify's pattern): how many residents, emails and texts, and
+/// where, then the button that sends.
+pub async fn confirm_send(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+) -> WebResult<Response> {
     let staff = &signed_in.staff;
     let who = actor(staff, &ip);
+    let alert = match alerts::visible_alert(&ctx, &who, id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let audience = match compose::before_sending(&ctx, &who, &alert).await {
+        Ok(audience) => audience,
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(AlertActionError::Unexpected(error)) => return Err(error.into()),
+        Err(refusal) => {
+            let status = refusal.status_code();
+            let problem = Some(refusal.to_string());
+            return alert_page(&ctx, jar, staff, &alert, None, problem, status).await;
+        }
+    };
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let preview = &audience.preview;
+    let page = SendPage {
+        nav: nav(staff, &csrf),
+        csrf,
+        id,
+        title: alert.content.title.clone(),
+        summary: format!(
+            "Send to {}: {}, {}",
+            counted(preview.residents, "resident", "residents"),
+            counted(preview.emails, "email", "emails"),
+            counted(preview.texts, "text", "texts"),
+        ),
+        area: alert.content.target_description.clone(),
+        by_district: audience
+            .by_district
+            .into_iter()
+            .map(|(name, n)| (name, views::thousands(n)))
+            .collect(),
+        map_svg: audience.map_svg,
+        scheduled: alert
+            .scheduled_for
+            .filter(|_| alert.status == AlertStatus::Scheduled)
+            .map(uk_time),
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
+
+/// The confirmation page's button.
+pub async fn send(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<ActionForm>,
+) -> WebResult<Response> {
+    take_action(&ctx, &ip, &signed_in.staff, id, "send", jar, form).await
+}
+
+async fn take_action(
+    ctx: &AppState,
+    ip: &str,
+    staff: &StaffMember,
+    id: i64,
+    action: &str,
+    jar: CookieJar,
+    form: ActionForm,
+) -> WebResult<Response> {
+    let ctx = ctx.clone();
+    let who = actor(staff, ip);
     let alert = match alerts::visible_alert(&ctx, &who, id).await {
         Ok(Some(alert)) => alert,
         Ok(None) => return Ok(super::pages::not_found().await),
@@ -560,7 +663,7 @@ pub async fn action(
         )
         .await;
     }
-    let outcome = match action.as_str() {
+    let outcome = match action {
         "test" => alerts::act(&ctx, &who, &alert, AlertAction::TestSend)
             .await
             .map(|_| ()),
@@ -586,6 +689,13 @@ pub async fn action(
     };
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done={action}")).into_response()),
+        // The send button pressed twice (or by two people at once): the alert went once, and
+        // the second press is told so rather than refused.
+        Err(AlertActionError::StatusChanged)
+            if action == "send" && sent_meanwhile(&ctx, &who, id).await =>
+        {
+            Ok(Redirect::to(&format!("/staff/alerts/{id}?done=send")).into_response())
+        }
         Err(AlertActionError::NotPermitted(_)) => Ok(forbidden()),
         Err(AlertActionError::Unexpected(error)) => Err(error.into()),
         Err(refusal) => {
@@ -602,6 +712,14 @@ pub async fn action(
             .await
         }
     }
+}
+
+/// Whether alert `id` has been sent by now.
+async fn sent_meanwhile(ctx: &AppState, who: &crate::services::staff::Actor<'_>, id: i64) -> bool {
+    matches!(
+        alerts::visible_alert(ctx, who, id).await,
+        Ok(Some(alert)) if alert.status == AlertStatus::Queued
+    )
 }
 
 /// A `datetime-local` value read as UK time (GMT or BST, whichever is in force then).

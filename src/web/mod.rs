@@ -167,6 +167,12 @@ pub fn routes() -> Vec<Route> {
         get("/staff/alerts/new", Sender, alerts::compose_form),
         form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
+        get(
+            "/staff/alerts/{id}/send",
+            SignedInStaff,
+            alerts::confirm_send,
+        ),
+        form("/staff/alerts/{id}/send", SignedInStaff, alerts::send),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
         get("/staff/sign-in", Public, staff::sign_in_form),
         form("/staff/sign-in", Public, staff::sign_in),

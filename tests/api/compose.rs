@@ -150,3 +150,99 @@ async fn text_with_link_body(backend: Backend) {
     let _ = audited;
     app.stop().await;
 }
+
+on_both_backends!(
+    sending_asks_first_and_a_double_press_sends_once,
+    confirm_send_body
+);
+async fn confirm_send_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    resident(&app, "a@example.org", "SG8 6DP", true).await;
+    resident(&app, "b@example.org", "SG8 6DP", false).await;
+    resident(&app, "c@example.org", "CB1 1PT", false).await;
+    let (_, browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.push(("force_area", "on"));
+    let id = saved_id(&compose(&app, &browser, "save", &fields).await);
+
+    // A draft cannot be sent: the page says why.
+    let early = browser
+        .get(app.url(&format!("/staff/alerts/{id}/send")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 409);
+    assert!(early
+        .text()
+        .await
+        .unwrap()
+        .contains("Only an alert that is ready (or scheduled) can be sent"));
+
+    act(&app, &browser, id, "submit").await;
+    // "Send now" on the alert's page leads to the question, not to sending.
+    let page = browser
+        .get(app.url(&format!("/staff/alerts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "<a class=\"button\" href=\"/staff/alerts/{id}/send\">Send now</a>"
+        )),
+        "{page}"
+    );
+    let asked = browser
+        .get(app.url(&format!("/staff/alerts/{id}/send")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 200);
+    let asked = asked.text().await.unwrap();
+    assert!(
+        asked.contains("Send to 3 residents: 3 emails, 1 text"),
+        "{asked}"
+    );
+    let alert = app.ctx.store.alert(id).await.unwrap().unwrap();
+    assert!(asked.contains(&format!(
+        "<dd id=\"send-area\">{}</dd>",
+        alert.content.target_description
+    )));
+    assert_eq!(alert.status, AlertStatus::Ready, "asking sends nothing");
+
+    // The button pressed twice at once: one send, one copy each.
+    let csrf = hidden_value(&asked, "csrf").unwrap();
+    let press = || {
+        browser
+            .post(app.url(&format!("/staff/alerts/{id}/send")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    };
+    let (first, second) = tokio::join!(press(), press());
+    for response in [first.unwrap(), second.unwrap()] {
+        assert_eq!(response.status(), 200);
+        assert!(response.url().as_str().ends_with("?done=send"));
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("Sent: the alert is on its way to residents."));
+    }
+    assert_eq!(audited(&app, "send", false).await.len(), 1);
+    app.emails(3).await;
+    app.texts(1).await;
+    app.wait_until_sent().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.outbox_count(), 3, "one email per resident");
+    let report = app.ctx.store.delivery_report(id).await.unwrap();
+    assert_eq!((report.email.targeted, report.sms.targeted), (3, 1));
+    app.stop().await;
+}

@@ -403,6 +403,15 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
     const sentUrl = page.url().split('?')[0];
     const alertId = /\/staff\/alerts\/(\d+)/.exec(sentUrl)[1];
     await page.getByRole('button', { name: 'Mark ready to send' }).click();
+    // "Send now" asks first: how many residents, emails and texts, and where (issue 19, item 2).
+    await page.getByRole('link', { name: 'Send now' }).click();
+    await page.waitForURL(`${sentUrl}/send`);
+    const question = (await page.locator('#send-summary').innerText()).trim();
+    assert.match(question, /^Send to [\d,]+ residents?: [\d,]+ emails?, [\d,]+ texts?$/, 'the question counts what will go out');
+    const asked = /^Send to ([\d,]+) residents?: ([\d,]+) emails?/.exec(question);
+    assert.equal(Number(asked[2].replaceAll(',', '')), emails, 'the emails counted as the preview counted them');
+    assert.equal((await page.locator('#send-area').innerText()).trim(), 'The whole force area', 'it names the area');
+    await checkAxe(st, page, 'the page that asks before sending');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.waitForURL(/\?done=send$/);
     // The report fills in as the workers go: reload until every email is sent.
