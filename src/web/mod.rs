@@ -167,6 +167,8 @@ pub fn routes() -> Vec<Route> {
         get("/staff/alerts/new", Sender, alerts::compose_form),
         form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
+        get("/staff/alerts/{id}/edit", Sender, alerts::edit_form),
+        form("/staff/alerts/{id}/edit", Sender, alerts::edit),
         get(
             "/staff/alerts/{id}/send",
             SignedInStaff,

@@ -179,8 +179,8 @@ async fn compose_body(backend: Backend) {
     assert!(preview.contains("Meldreth") && preview.contains("Melbourn"));
     assert!(preview.contains("<svg"), "a map of the audience");
 
-    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
-    fields.push(("force_area", "on"));
+    // Accepted with nothing else chosen, the suggested circle is the area.
+    let fields = alert_fields("Catalytic converter thefts", THEFTS);
     let accepted = compose(&app, &browser, "suggest", &fields)
         .await
         .text()

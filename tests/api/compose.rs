@@ -26,7 +26,8 @@ async fn act(app: &TestApp, browser: &reqwest::Client, id: i64, action: &str) ->
         .text()
         .await
         .unwrap();
-    let csrf = hidden_value(&page, "csrf").unwrap();
+    // Someone who may not see the alert gets no form: they post without a token.
+    let csrf = hidden_value(&page, "csrf").unwrap_or_default();
     browser
         .post(app.url(&format!("/staff/alerts/{id}/{action}")))
         .form(&[("csrf", csrf)])
@@ -245,4 +246,245 @@ async fn confirm_send_body(backend: Backend) {
     let report = app.ctx.store.delivery_report(id).await.unwrap();
     assert_eq!((report.email.targeted, report.sms.targeted), (3, 1));
     app.stop().await;
+}
+
+on_both_backends!(
+    the_suggested_area_is_added_to_the_districts_ticked,
+    suggestion_keeps_choices_body
+);
+async fn suggestion_keeps_choices_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    resident(&app, "a@example.org", "SG8 6DP", true).await;
+    resident(&app, "c@example.org", "CB1 1PT", false).await;
+    resident(&app, "d@example.org", "PE1 1HQ", false).await;
+    let (_, browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    // Cambridge ticked, then the circle around Meldreth and Melbourn accepted: both count.
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.push(("districts", "E07000008"));
+    let accepted = compose(&app, &browser, "suggest", &fields).await;
+    assert_eq!(accepted.status(), 200);
+    let accepted = accepted.text().await.unwrap();
+    assert!(
+        accepted.contains("2 residents: 2 by email and 1 by text"),
+        "{accepted}"
+    );
+    assert!(
+        accepted.contains("name=\"districts\" type=\"checkbox\" value=\"E07000008\" checked"),
+        "Cambridge stays ticked: {accepted}"
+    );
+    assert!(
+        accepted.contains("is added to the area you chose: nothing you chose is removed"),
+        "{accepted}"
+    );
+
+    // A circle already chosen is the one thing replaced, and the page says so.
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.extend([
+        ("districts", "E07000008"),
+        ("circle_centre", "PE1 1HQ"),
+        ("circle_radius", "2"),
+        ("circle_unit", "km"),
+    ]);
+    let replaced = compose(&app, &browser, "suggest", &fields)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        replaced.contains("replaces your circle (2 km around PE1 1HQ)"),
+        "{replaced}"
+    );
+    assert!(replaced.contains("2 residents: 2 by email and 1 by text"));
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_draft_is_edited_and_any_alert_duplicated,
+    edit_and_duplicate_body
+);
+async fn edit_and_duplicate_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    resident(&app, "a@example.org", "SG8 6DP", true).await;
+    resident(&app, "c@example.org", "CB1 1PT", false).await;
+    // Lucy's alerts need approval; Sam approves; Olly writes for another organisation.
+    let (_, lucy) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, true),
+    )
+    .await;
+    let (_, sam) = staff_member(
+        &app,
+        "Sam Approver",
+        "cambridgeshire-constabulary",
+        (false, true, false, false),
+    )
+    .await;
+    let (_, olly) = staff_member(
+        &app,
+        "Olly Other",
+        "cambridgeshire-fire-and-rescue",
+        (true, false, false, false),
+    )
+    .await;
+    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+    fields.extend([
+        ("districts", "E07000008"),
+        ("exclude_centre", "CB1 1PT"),
+        ("exclude_radius", "1"),
+    ]);
+    let id = saved_id(&compose(&app, &browser_of(&lucy), "save", &fields).await);
+    act(&app, &lucy, id, "submit").await;
+    assert_eq!(
+        app.ctx.store.alert(id).await.unwrap().unwrap().status,
+        AlertStatus::AwaitingApproval
+    );
+
+    // The alert's page offers "Edit"; the form comes filled in, the area too.
+    let page = get(&app, &lucy, &format!("/staff/alerts/{id}")).await;
+    assert!(
+        page.contains(&format!("href=\"/staff/alerts/{id}/edit\">Edit</a>")),
+        "{page}"
+    );
+    let form = get(&app, &lucy, &format!("/staff/alerts/{id}/edit")).await;
+    assert!(
+        form.contains(&format!("<h1>Edit alert {id}</h1>")),
+        "{form}"
+    );
+    assert!(form.contains("value=\"Catalytic converter thefts\""));
+    assert!(form.contains("value=\"E07000008\" checked"));
+    assert!(form.contains("id=\"exclude_centre\" name=\"exclude_centre\" type=\"text\" maxlength=\"100\" value=\"CB1 1PT\""), "{form}");
+
+    // Bad input is refused and changes nothing.
+    let post = |browser: &reqwest::Client, fields: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = app.url(&format!("/staff/alerts/{id}/edit"));
+        async move {
+            let page = browser
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let mut form = vec![("csrf", hidden_value(&page, "csrf").unwrap_or_default())];
+            form.extend(fields);
+            browser.post(&url).form(&form).send().await.unwrap()
+        }
+    };
+    let edited = |title: &str| {
+        let mut fields: Vec<(&'static str, String)> = vec![
+            ("action", "save".into()),
+            ("provider", "cambridgeshire-constabulary".into()),
+            ("message_type", "crime-update".into()),
+            ("priority", "2".into()),
+            ("title", title.to_owned()),
+            ("body", THEFTS.into()),
+            ("districts", "E07000008".into()),
+        ];
+        fields.push(("sms_text", String::new()));
+        fields
+    };
+    let bad = post(&lucy, edited("")).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("Enter a title"));
+    let unchanged = app.ctx.store.alert(id).await.unwrap().unwrap();
+    assert_eq!(unchanged.content.title, "Catalytic converter thefts");
+    assert_eq!(unchanged.status, AlertStatus::AwaitingApproval);
+
+    // Another organisation's sender and an approver may not edit it; both refusals audited.
+    assert_eq!(post(&olly, edited("Hijacked")).await.status(), 403);
+    assert_eq!(post(&sam, edited("Approver's words")).await.status(), 403);
+    assert_eq!(
+        app.ctx
+            .store
+            .alert(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .content
+            .title,
+        "Catalytic converter thefts"
+    );
+
+    // Lucy's change is saved, and the alert is a draft again, to be asked for approval again.
+    let saved = post(&lucy, edited("Catalytic converter thefts in Cambridge")).await;
+    assert_eq!(saved.status(), 200);
+    assert!(
+        saved.url().as_str().ends_with("?done=edited"),
+        "{}",
+        saved.url()
+    );
+    let page = saved.text().await.unwrap();
+    assert!(
+        page.contains("Your changes are saved. It is a draft: ask for approval when it is ready."),
+        "{page}"
+    );
+    let alert = app.ctx.store.alert(id).await.unwrap().unwrap();
+    assert_eq!(
+        alert.content.title,
+        "Catalytic converter thefts in Cambridge"
+    );
+    assert_eq!(alert.status, AlertStatus::Draft);
+    assert_eq!(audited(&app, "edit", false).await.len(), 1);
+
+    // Once sent, it cannot be edited, but it can be duplicated as a new draft.
+    act(&app, &lucy, id, "submit").await;
+    act(&app, &sam, id, "approve").await;
+    act(&app, &lucy, id, "send").await;
+    let too_late = lucy
+        .get(app.url(&format!("/staff/alerts/{id}/edit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_late.status(), 409);
+    assert!(too_late
+        .text()
+        .await
+        .unwrap()
+        .contains("Only a draft or an alert waiting for approval can be edited"));
+    assert_eq!(act(&app, &olly, id, "duplicate").await.status(), 403);
+    let copied = act(&app, &lucy, id, "duplicate").await;
+    assert!(
+        copied.url().as_str().ends_with("?done=duplicated"),
+        "{}",
+        copied.url()
+    );
+    let copy = saved_id(&copied);
+    assert_ne!(copy, id);
+    assert!(copied
+        .text()
+        .await
+        .unwrap()
+        .contains("This is a copy, saved as a new draft"));
+    let copy = app.ctx.store.alert(copy).await.unwrap().unwrap();
+    assert_eq!(copy.status, AlertStatus::Draft);
+    assert_eq!(copy.content, alert.content);
+    assert_eq!(copy.signoff.name, "Lucy Ward");
+    assert_eq!(audited(&app, "duplicate", false).await.len(), 1);
+    app.stop().await;
+}
+
+/// A signed-in browser, as is.
+fn browser_of(browser: &reqwest::Client) -> reqwest::Client {
+    browser.clone()
+}
+
+async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
+    browser
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
