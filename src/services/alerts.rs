@@ -12,7 +12,7 @@ use crate::geo::audience::{AudienceIndex, AudiencePreview, AudienceQuery};
 use crate::geo::places;
 use crate::geo::target::{self, AreaTarget, DistanceUnit, Shape};
 use crate::store::{
-    Alert, AlertContent, AlertStatus, AlertTransition, NewAlert, StaffMember, StoreError,
+    Alert, AlertContent, AlertEdit, AlertStatus, AlertTransition, NewAlert, StaffMember, StoreError,
 };
 use anyhow::Context;
 use serde::Deserialize;
@@ -132,6 +132,11 @@ pub enum AlertActionError {
     ScheduleOutOfRange,
     #[error("Enter the date and time to send it, like 22/11/2026 09:30")]
     UnreadableTime,
+    #[error(
+        "Only a draft or an alert waiting for approval can be edited: duplicate it to write a \
+         new one"
+    )]
+    NotEditable,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -184,7 +189,8 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
         .ok();
     let sms_text = input.sms_text.trim();
     if !sms_text.is_empty() {
-        if let Some(problem) = rules::sms_text_problem(sms_text) {
+        let link_room = super::messages::sms_link_room(ctx, input.private);
+        if let Some(problem) = rules::sms_text_problem(sms_text, link_room) {
             errors.add("sms_text", problem);
         }
     }
@@ -508,6 +514,47 @@ impl Suggestion {
     }
 }
 
+impl Suggestion {
+    /// Adds the suggested circle to what `form` already chooses, and says what changed: the
+    /// whole force area, districts and a shape stay chosen; a form holds one circle, so one
+    /// already there is replaced, and the words say so.
+    pub fn add_to(&self, form: &mut AlertInput) -> String {
+        let centre = self.centre_name();
+        let circle = format!("within {} km of {centre}", self.radius_km);
+        let previous = (!form.circle_centre.trim().is_empty()).then(|| {
+            format!(
+                "{} {} around {}",
+                form.circle_radius.trim(),
+                if form.circle_unit == "miles" {
+                    "miles"
+                } else {
+                    "km"
+                },
+                form.circle_centre.trim()
+            )
+        });
+        let kept = form.force_area.is_some()
+            || !form.districts.is_empty()
+            || !form.polygon.trim().is_empty()
+            || !form.polygon_grid.trim().is_empty();
+        form.circle_centre = centre;
+        form.circle_grid = format!("{},{}", self.easting, self.northing);
+        form.circle_radius = format!("{}", self.radius_km);
+        form.circle_unit = "km".into();
+        match (previous, kept) {
+            (Some(previous), _) => format!(
+                "The suggested circle ({circle}) replaces your circle ({previous}): the form holds \
+                 one circle. Everything else you chose is kept."
+            ),
+            (None, true) => format!(
+                "The suggested circle ({circle}) is added to the area you chose: nothing you \
+                 chose is removed."
+            ),
+            (None, false) => format!("The area is now the suggested circle ({circle})."),
+        }
+    }
+}
+
 pub fn suggest_target(body: &str) -> Option<Suggestion> {
     suggest_target_with(body, Vec::new())
 }
@@ -630,6 +677,137 @@ pub async fn save_draft(
     )
     .await?;
     Ok(id)
+}
+
+/// The states in which an alert's content may still change: editing one waiting for approval
+/// makes it a draft again.
+pub const EDITABLE: [AlertStatus; 2] = [AlertStatus::Draft, AlertStatus::AwaitingApproval];
+
+/// Whether `staff` may edit or duplicate `alert`: a sender of its organisation, or an admin.
+pub fn may_edit(staff: &StaffMember, alert: &Alert) -> Result<(), NotPermitted> {
+    if may_write_for(staff, alert.content.provider_id) {
+        Ok(())
+    } else {
+        Err(NotPermitted::NotSender)
+    }
+}
+
+/// Alert `id`, if `actor` may edit it (`may_edit`, refusals audited as `action`) and it is
+/// still editable; `None` when there is no such alert to see.
+pub async fn alert_to_edit(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+    action: &str,
+) -> Result<Option<Alert>, AlertActionError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    let Some(alert) = visible_alert(ctx, actor, id).await? else {
+        return Ok(None);
+    };
+    if let Err(reason) = may_edit(staff, &alert) {
+        let subject = format!("alert {id}");
+        audit(ctx, actor, action, &subject, &reason.to_string(), true).await?;
+        return Err(AlertActionError::NotPermitted(reason));
+    }
+    if action == "edit" && !EDITABLE.contains(&alert.status) {
+        return Err(AlertActionError::NotEditable);
+    }
+    Ok(Some(alert))
+}
+
+/// Saves a sender's changes to a draft, or to an alert waiting for approval, which becomes a
+/// draft again (to be asked for approval again). Checked as a new alert is; audited.
+pub async fn save_edit(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+    input: &AlertInput,
+) -> Result<(), ComposeError> {
+    let staff = actor
+        .staff
+        .context("editing needs a signed-in member of staff")?;
+    let refused = |error: AlertActionError| match error {
+        AlertActionError::NotPermitted(reason) => ComposeError::NotPermitted(reason),
+        AlertActionError::Unexpected(error) => ComposeError::Unexpected(error),
+        other => {
+            let mut errors = FieldErrors::default();
+            errors.add("title", other.to_string());
+            ComposeError::Invalid(errors)
+        }
+    };
+    let alert = match alert_to_edit(ctx, actor, id, "edit").await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Err(refused(AlertActionError::NotEditable)),
+        Err(error) => return Err(refused(error)),
+    };
+    let checked = check(ctx, input).await?;
+    may_compose_for(ctx, actor, staff, &checked).await?;
+    let edit = AlertEdit {
+        content: checked.content,
+        // Whoever wrote or edited it needing approval, it needs approval.
+        needs_approval: alert.needs_approval || staff.permissions.needs_approval,
+    };
+    let now = chrono::Utc::now().timestamp();
+    let edited = ctx
+        .store
+        .edit_alert(id, &EDITABLE, &edit, now)
+        .await
+        .with_context(|| format!("saving changes to alert {id}"))?;
+    if !edited {
+        return Err(refused(AlertActionError::NotEditable));
+    }
+    let detail = match alert.status {
+        AlertStatus::AwaitingApproval => format!("{} (a draft again)", edit.content.title),
+        _ => edit.content.title.clone(),
+    };
+    audit(ctx, actor, "edit", &format!("alert {id}"), &detail, false).await?;
+    Ok(())
+}
+
+/// A new draft with `alert`'s content (any alert, sent or not), written by `actor` and signed
+/// off as them; the copy's id. Audited.
+pub async fn duplicate(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+) -> Result<Option<i64>, AlertActionError> {
+    let staff = actor
+        .staff
+        .context("duplicating needs a signed-in member of staff")?;
+    let Some(alert) = alert_to_edit(ctx, actor, id, "duplicate").await? else {
+        return Ok(None);
+    };
+    let new = NewAlert {
+        content: alert.content,
+        author_staff_id: Some(staff.id),
+        api_token_id: None,
+        signoff: SignOff {
+            name: staff.name.clone(),
+            organisation: staff.provider_name.clone(),
+            role: staff.role_title.clone(),
+            area: staff.area_label.clone(),
+        },
+        needs_approval: staff.permissions.needs_approval,
+        follows_alert_id: None,
+        follow_up: None,
+        now: chrono::Utc::now().timestamp(),
+    };
+    let copy = ctx
+        .store
+        .insert_alert(&new)
+        .await
+        .with_context(|| format!("storing a copy of alert {id}"))?;
+    let subject = format!("alert {copy}");
+    audit(
+        ctx,
+        actor,
+        "duplicate",
+        &subject,
+        &format!("a copy of alert {id}"),
+        false,
+    )
+    .await?;
+    Ok(Some(copy))
 }
 
 /// The alert, if `staff` may see it: their organisation's, or any for an admin.

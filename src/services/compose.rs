@@ -1,9 +1,13 @@
 //! What the senders' pages read: their alert list, what the compose form offers to choose from
 //! (organisations, kinds of message, the force's districts), a follow-up's form filled in from
-//! the alert it follows, and a sent alert's delivery report.
+//! the alert it follows, what sending an alert now would do (the page that asks before it
+//! does), and a sent alert's delivery report.
 
-use super::alerts::{visible_alert, AlertActionError, AlertInput, ComposeError};
-use super::staff::Actor;
+use super::alerts::{
+    self, visible_alert, AlertAction, AlertActionError, AlertInput, Audience, CheckedAlert,
+    ComposeError,
+};
+use super::staff::{audit, Actor};
 use super::AppContext;
 use crate::geo::target::{AreaTarget, Shape};
 use crate::store::{Alert, AlertStatus, DeliveryReport, StaffMember};
@@ -106,21 +110,52 @@ pub async fn new_alert_form(
     } else {
         original.content.body_markdown.clone()
     };
-    form.message_type = ctx
-        .store
-        .message_types()
-        .await
-        .context("reading the kinds of message")?
-        .into_iter()
-        .find(|m| m.id == original.content.message_type_id)
-        .map(|m| m.slug)
-        .unwrap_or_default();
+    form.message_type = message_type_slug(ctx, original.content.message_type_id).await?;
     form.priority = original.content.priority.to_string();
     fill_target(&mut form, &original.content.target);
     Ok(Some(form))
 }
 
-/// Puts a stored target back into the form's fields (for follow-ups).
+/// The compose form filled in from alert `id`, for editing it (`alerts::alert_to_edit` says who
+/// may, and when); `None` when there is no such alert to see.
+pub async fn edit_form(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    id: i64,
+) -> Result<Option<AlertInput>, AlertActionError> {
+    let Some(alert) = alerts::alert_to_edit(ctx, actor, id, "edit").await? else {
+        return Ok(None);
+    };
+    let content = &alert.content;
+    let mut form = AlertInput {
+        provider: super::catalogue::provider_slug(ctx, content.provider_id).await?,
+        message_type: message_type_slug(ctx, content.message_type_id).await?,
+        priority: content.priority.to_string(),
+        title: content.title.clone(),
+        body: content.body_markdown.clone(),
+        sms_text: content.sms_text.clone().unwrap_or_default(),
+        circle_unit: "km".into(),
+        exclude_unit: "km".into(),
+        private: content.private,
+        ..AlertInput::default()
+    };
+    fill_target(&mut form, &content.target);
+    Ok(Some(form))
+}
+
+async fn message_type_slug(ctx: &AppContext, id: i64) -> anyhow::Result<String> {
+    Ok(ctx
+        .store
+        .message_types()
+        .await
+        .context("reading the kinds of message")?
+        .into_iter()
+        .find(|m| m.id == id)
+        .map(|m| m.slug)
+        .unwrap_or_default())
+}
+
+/// Puts a stored target back into the form's fields (for follow-ups and edits).
 fn fill_target(form: &mut AlertInput, target: &AreaTarget) {
     for shape in &target.include {
         match shape {
@@ -145,10 +180,41 @@ fn fill_target(form: &mut AlertInput, target: &AreaTarget) {
         }
     }
     for shape in &target.exclude {
-        if let Shape::Districts { codes } = shape {
-            form.exclude_districts = codes.clone();
+        match shape {
+            Shape::Districts { codes } => form.exclude_districts = codes.clone(),
+            // Its label is the postcode or place it was drawn around, found again on saving.
+            Shape::Circle {
+                radius_m, label, ..
+            } => {
+                form.exclude_centre = label.clone();
+                form.exclude_radius = format!("{}", radius_m / 1000.0);
+                form.exclude_unit = "km".into();
+            }
+            Shape::ForceArea | Shape::Polygon { .. } => {}
         }
     }
+}
+
+/// Whom sending `alert` now would reach, by channel, counted as the preview counts them, for
+/// the page that asks before sending: for someone who may send it, while it may be sent.
+pub async fn before_sending(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    alert: &Alert,
+) -> Result<Audience, AlertActionError> {
+    let staff = actor.staff.context("needs a signed-in member of staff")?;
+    if let Err(reason) = alerts::permission(staff, alert, AlertAction::SendNow) {
+        let subject = format!("alert {}", alert.id);
+        audit(ctx, actor, "send", &subject, &reason.to_string(), true).await?;
+        return Err(AlertActionError::NotPermitted(reason));
+    }
+    if !matches!(alert.status, AlertStatus::Ready | AlertStatus::Scheduled) {
+        return Err(AlertActionError::NotReadyToSend);
+    }
+    let checked = CheckedAlert {
+        content: alert.content.clone(),
+    };
+    Ok(alerts::audience(ctx, &checked).await?)
 }
 
 /// How a sent alert's delivery stands.

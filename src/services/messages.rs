@@ -324,6 +324,21 @@ pub fn alert_web_url(ctx: &AppContext, alert_id: i64) -> String {
     ctx.link(&format!("/a/{alert_id}"))
 }
 
+/// The widest alert number a text's link is counted with, before the alert has its number.
+const COUNTED_ALERT_ID: i64 = 9_999_999;
+
+/// What sending adds to a sender's own text message (`resident_alert_sms`): a space and the link
+/// to the alert at the configured public address, in GSM-7 places, or nothing for an alert kept
+/// to subscribers (it has no public page). Counted with a seven-digit alert number, so a text
+/// that fits when it is written fits when it is sent.
+pub fn sms_link_room(ctx: &AppContext, private: bool) -> usize {
+    if private {
+        return 0;
+    }
+    let link = alert_web_url(ctx, COUNTED_ALERT_ID);
+    1 + crate::domain::alert::gsm7_length(&link).unwrap_or_else(|_| link.chars().count())
+}
+
 /// One resident's copy of an alert, rendered whole. Its Message-ID is the same on every
 /// attempt, so a copy retried after a failure is recognisably the same message. Workers send
 /// [`resident_alert_email_bytes`], which comes to the same email from the alert's template.
@@ -455,7 +470,8 @@ fn alert_bodies(
     Ok((text, html))
 }
 
-/// One resident's text of an alert: the SMS text (or the title) and a short link to the alert.
+/// One resident's text of an alert: the SMS text and a short link to the alert, or without one,
+/// the title, shortened if need be so that it and the link fit one text message.
 pub fn resident_alert_sms(
     ctx: &AppContext,
     shared: &SharedAlert,
@@ -465,26 +481,22 @@ pub fn resident_alert_sms(
         return Ok(None);
     };
     let alert = &shared.alert;
-    let text = alert
-        .content
-        .sms_text
-        .clone()
-        .unwrap_or_else(|| crate::domain::alert::to_gsm7_lossy(&alert.content.title));
     // An alert kept to subscribers has no public page to link to.
     let link = if alert.content.private {
         String::new()
     } else {
         alert_web_url(ctx, alert.id)
     };
+    let content = match &alert.content.sms_text {
+        Some(text) => AlertSmsText { text, link: &link }
+            .render()?
+            .trim()
+            .to_owned(),
+        None => crate::domain::alert::short_sms("", &alert.content.title, &link),
+    };
     Ok(Some(SmsMessage {
         phone_number: mobile.clone(),
-        content: AlertSmsText {
-            text: &text,
-            link: &link,
-        }
-        .render()?
-        .trim()
-        .to_owned(),
+        content,
         reference: format!("alert-{}-delivery-{}", alert.id, target.id),
     }))
 }

@@ -170,6 +170,22 @@ pub trait Alerts: Send + Sync {
     ) -> StoreResult<bool>;
     /// Queues the scheduled alerts that are due; returns their ids.
     async fn release_due_alerts(&self, now: Timestamp) -> StoreResult<Vec<i64>>;
+    /// Replaces an alert's content and makes it a draft again (any approval is dropped), if it
+    /// is in one of `from`; false (and no change) if not.
+    async fn edit_alert(
+        &self,
+        id: i64,
+        from: &[AlertStatus],
+        edit: &AlertEdit,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+}
+
+/// New content for an alert being edited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEdit {
+    pub content: AlertContent,
+    pub needs_approval: bool,
 }
 
 /// Implements `Alerts` for a backend's store with the SQL both backends share; what
@@ -273,6 +289,42 @@ macro_rules! impl_alerts {
                 .bind(now)
                 .bind(change.approver_staff_id)
                 .bind(change.scheduled_for)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn edit_alert(
+                &self,
+                id: i64,
+                from: &[$crate::store::AlertStatus],
+                edit: &$crate::store::AlertEdit,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let c = &edit.content;
+                // The allowed starting states travel as one parameter, as in `transition_alert`.
+                let allowed = format!(",{},", from.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));
+                let done = sqlx::query(
+                    "UPDATE alerts SET provider_id = $3, message_type_id = $4, priority = $5, title = $6, \
+                     body_markdown = $7, sms_text = $8, target_json = $9, target_description = $10, \
+                     private = $11, body_text = $12, needs_approval = $13, status = 'draft', \
+                     approver_staff_id = NULL, approved_at = NULL, updated_at = $14 \
+                     WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
+                )
+                .bind(id)
+                .bind(allowed)
+                .bind(c.provider_id)
+                .bind(c.message_type_id)
+                .bind(i64::from(c.priority.level()))
+                .bind(&c.title)
+                .bind(&c.body_markdown)
+                .bind(&c.sms_text)
+                .bind(c.target.to_json())
+                .bind(&c.target_description)
+                .bind(c.private)
+                .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
+                .bind(edit.needs_approval)
+                .bind(now)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

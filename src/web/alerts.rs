@@ -12,7 +12,7 @@ use crate::domain::Priority;
 use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
-use crate::services::compose;
+use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -84,6 +84,9 @@ struct ComposePage {
     nav: Option<Nav>,
     csrf: String,
     heading: String,
+    /// Where the form posts: a new alert's, or the draft's own edit address.
+    form_action: String,
+    editing: bool,
     form: AlertInput,
     providers: Vec<(String, String)>,
     message_types: Vec<(String, String)>,
@@ -91,20 +94,62 @@ struct ComposePage {
     districts: Vec<(String, String, bool)>,
     exclude_districts: Vec<(String, String, bool)>,
     sms_count: String,
+    /// The space and the link sending adds to a text, in characters.
+    sms_link_room: usize,
     suggestion: Option<Suggestion>,
     audience: Option<AudienceView>,
+    notice: Option<String>,
     signoff: [String; 3],
     errors: FieldErrors,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The text message's count as the page shows it (and `static/compose.js` writes it as the
+/// sender types): the link sending adds is counted in.
+fn sms_count(text: &str, link_room: usize) -> String {
+    match gsm7_length(text) {
+        Ok(0) => format!("0 of {SMS_MAX} characters"),
+        Ok(n) => {
+            let total = n + link_room;
+            let with_link = if link_room > 0 { " with the link" } else { "" };
+            let too_long = if total > SMS_MAX { ": too long" } else { "" };
+            format!("{total} of {SMS_MAX} characters{with_link}{too_long}")
+        }
+        Err(c) => format!("“{c}” cannot go in a text message"),
+    }
+}
+
+/// What a compose page shows besides the form: the audience counted, the problems found, and
+/// what the last button changed.
+#[derive(Default)]
+struct ComposeView {
+    audience: Option<AudienceView>,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+impl ComposeView {
+    fn errors(errors: FieldErrors) -> ComposeView {
+        ComposeView {
+            errors,
+            ..ComposeView::default()
+        }
+    }
+}
+
+/// Which alert a compose form writes: a new one, or a draft being edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    New,
+    Edit(i64),
+}
+
 async fn compose_page(
     ctx: &AppState,
     jar: CookieJar,
     staff: &StaffMember,
+    writing: Writing,
     form: AlertInput,
-    audience: Option<AudienceView>,
-    errors: FieldErrors,
+    view: ComposeView,
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
@@ -119,18 +164,33 @@ async fn compose_page(
             .map(|(code, name)| (code.clone(), name.clone(), chosen.contains(code)))
             .collect::<Vec<_>>()
     };
-    let sms_count = match gsm7_length(form.sms_text.trim()) {
-        Ok(n) => format!("{n} of {SMS_MAX} characters"),
-        Err(c) => format!("“{c}” cannot go in a text message"),
+    // What sending adds to the text; the page's script counts it too, and drops it when the
+    // alert is kept to subscribers (no link is added then).
+    let sms_link_room = messages::sms_link_room(ctx, false);
+    let sms_count = sms_count(
+        form.sms_text.trim(),
+        if form.private { 0 } else { sms_link_room },
+    );
+    let (heading, form_action) = match writing {
+        Writing::Edit(id) => (
+            format!("Edit alert {id}"),
+            format!("/staff/alerts/{id}/edit"),
+        ),
+        Writing::New => (
+            match form.follow_up.as_str() {
+                "update" => "Write an update to an alert".into(),
+                "cancel" => "Withdraw an alert".into(),
+                _ => "Write an alert".into(),
+            },
+            "/staff/alerts/new".to_owned(),
+        ),
     };
     let page = ComposePage {
         nav: nav(staff, &csrf),
         csrf,
-        heading: match form.follow_up.as_str() {
-            "update" => "Write an update to an alert".into(),
-            "cancel" => "Withdraw an alert".into(),
-            _ => "Write an alert".into(),
-        },
+        heading,
+        form_action,
+        editing: matches!(writing, Writing::Edit(_)),
         districts: ticked(&form.districts),
         exclude_districts: ticked(&form.exclude_districts),
         suggestion: alerts::suggest_target(&form.body),
@@ -139,7 +199,9 @@ async fn compose_page(
         message_types,
         priorities: Priority::all().map(|p| (p.level(), p.label())).collect(),
         sms_count,
-        audience,
+        sms_link_room,
+        audience: view.audience,
+        notice: view.notice,
         signoff: SignOff {
             name: staff.name.clone(),
             organisation: staff.provider_name.clone(),
@@ -147,7 +209,7 @@ async fn compose_page(
             area: staff.area_label.clone(),
         }
         .lines(),
-        errors,
+        errors: view.errors,
     };
     Ok((status, jar, views::render(&page)).into_response())
 }
@@ -174,16 +236,54 @@ pub async fn compose_form(
         Err(ComposeError::NotPermitted(_)) => return Ok(forbidden()),
         Err(error) => return Err(error.into()),
     };
+    let view = ComposeView::default();
+    compose_page(&ctx, jar, &staff, Writing::New, form, view, StatusCode::OK).await
+}
+
+/// A draft (or an alert waiting for approval) in the compose form, to change.
+pub async fn edit_form(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    SenderStaff(staff): SenderStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let who = actor(&staff, &ip);
+    let form = match compose::edit_form(&ctx, &who, id).await {
+        Ok(Some(form)) => form,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(AlertActionError::Unexpected(error)) => return Err(error.into()),
+        Err(refusal) => {
+            let Ok(Some(alert)) = alerts::visible_alert(&ctx, &who, id).await else {
+                return Ok(super::pages::not_found().await);
+            };
+            let (status, problem) = (refusal.status_code(), Some(refusal.to_string()));
+            return alert_page(&ctx, jar, &staff, &alert, None, problem, status).await;
+        }
+    };
+    let view = ComposeView::default();
     compose_page(
         &ctx,
         jar,
         &staff,
+        Writing::Edit(id),
         form,
-        None,
-        FieldErrors::default(),
+        view,
         StatusCode::OK,
     )
     .await
+}
+
+pub async fn edit(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    SenderStaff(staff): SenderStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    submit(&ctx, &ip, &staff, Writing::Edit(id), jar, &body).await
 }
 
 /// The compose form's own fields, besides the alert itself.
@@ -194,8 +294,6 @@ pub struct ComposeForm {
     action: String,
 }
 
-/// The body is read twice, once for the form's own fields and once for the alert (serde's
-/// `flatten` cannot carry repeated keys and numbers through a form).
 pub async fn compose(
     State(ctx): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -203,51 +301,62 @@ pub async fn compose(
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let staff = &staff;
+    submit(&ctx, &ip, &staff, Writing::New, jar, &body).await
+}
+
+/// A compose form's buttons, for a new alert or a draft being edited. The body is read twice,
+/// once for the form's own fields and once for the alert (serde's `flatten` cannot carry
+/// repeated keys and numbers through a form).
+async fn submit(
+    ctx: &AppState,
+    ip: &str,
+    staff: &StaffMember,
+    writing: Writing,
+    jar: CookieJar,
+    body: &[u8],
+) -> WebResult<Response> {
+    let who = actor(staff, ip);
     let (Ok(form), Ok(mut input)) = (
-        serde_html_form::from_bytes::<ComposeForm>(&body),
-        serde_html_form::from_bytes::<AlertInput>(&body),
+        serde_html_form::from_bytes::<ComposeForm>(body),
+        serde_html_form::from_bytes::<AlertInput>(body),
     ) else {
         return Ok((StatusCode::BAD_REQUEST, "The form could not be read").into_response());
     };
-    if !csrf::verify(&ctx, &jar, &form.csrf) {
+    if !csrf::verify(ctx, &jar, &form.csrf) {
         let mut errors = FieldErrors::default();
         errors.add("title", super::csrf::FORM_EXPIRED);
-        return compose_page(&ctx, jar, staff, input, None, errors, StatusCode::FORBIDDEN).await;
+        let view = ComposeView::errors(errors);
+        return compose_page(ctx, jar, staff, writing, input, view, StatusCode::FORBIDDEN).await;
     }
-    if form.action == "suggest" {
-        if let Some(s) = alerts::suggest_target(&input.body) {
-            input.force_area = None;
-            input.districts.clear();
-            input.circle_centre = s.centre_name();
-            input.circle_grid = format!("{},{}", s.easting, s.northing);
-            input.circle_radius = format!("{}", s.radius_km);
-            input.circle_unit = "km".into();
-        }
-    }
+    let page = |input, view, status| compose_page(ctx, jar, staff, writing, input, view, status);
+    // Accepting the suggestion adds its circle to what was chosen, and says so.
+    let notice = match form.action.as_str() {
+        "suggest" => alerts::suggest_target(&input.body).map(|s| s.add_to(&mut input)),
+        _ => None,
+    };
     if form.action == "save" {
-        return match alerts::save_draft(&ctx, &actor(staff, &ip), &input).await {
-            Ok(id) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done=saved")).into_response()),
-            Err(ComposeError::Invalid(errors)) => {
-                compose_page(
-                    &ctx,
-                    jar,
-                    staff,
-                    input,
-                    None,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
+        let saved = match writing {
+            Writing::New => alerts::save_draft(ctx, &who, &input)
                 .await
+                .map(|id| format!("/staff/alerts/{id}?done=saved")),
+            Writing::Edit(id) => alerts::save_edit(ctx, &who, id, &input)
+                .await
+                .map(|_| format!("/staff/alerts/{id}?done=edited")),
+        };
+        return match saved {
+            Ok(to) => Ok(Redirect::to(&to).into_response()),
+            Err(ComposeError::Invalid(errors)) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                page(input, ComposeView::errors(errors), status).await
             }
             Err(ComposeError::NotPermitted(_)) => Ok(forbidden()),
             Err(error) => Err(error.into()),
         };
     }
     // Preview (also after accepting a suggestion): check everything, count the audience.
-    match alerts::preview(&ctx, &actor(staff, &ip), &input).await {
+    match alerts::preview(ctx, &who, &input).await {
         Ok((checked, audience)) => {
-            let view = AudienceView {
+            let audience = AudienceView {
                 residents: audience.preview.residents,
                 emails: audience.preview.emails,
                 texts: audience.preview.texts,
@@ -255,28 +364,19 @@ pub async fn compose(
                 by_district: audience.by_district,
                 map_svg: audience.map_svg,
             };
-            compose_page(
-                &ctx,
-                jar,
-                staff,
-                input,
-                Some(view),
-                FieldErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            let view = ComposeView {
+                audience: Some(audience),
+                notice,
+                ..ComposeView::default()
+            };
+            page(input, view, StatusCode::OK).await
         }
         Err(ComposeError::Invalid(errors)) => {
-            compose_page(
-                &ctx,
-                jar,
-                staff,
-                input,
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let view = ComposeView {
+                notice,
+                ..ComposeView::errors(errors)
+            };
+            page(input, view, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ComposeError::NotPermitted(_)) => Ok(forbidden()),
         Err(error) => Err(error.into()),
@@ -406,6 +506,10 @@ async fn alert_page(
         }
         _ => {}
     }
+    let may_edit = alerts::may_edit(staff, alert).is_ok();
+    if may_edit && alerts::EDITABLE.contains(&alert.status) {
+        actions.push(("edit", "Edit", false));
+    }
     if !matches!(alert.status, AlertStatus::Queued | AlertStatus::Cancelled) {
         if allowed(AlertAction::TestSend) {
             actions.push(("test", "Send a test to myself", false));
@@ -413,6 +517,9 @@ async fn alert_page(
         if allowed(AlertAction::Cancel) {
             actions.push(("cancel", "Cancel this alert", true));
         }
+    }
+    if may_edit {
+        actions.push(("duplicate", "Duplicate as a new draft", false));
     }
     let report = if alert.status == AlertStatus::Queued {
         Some(ReportView::from(
@@ -489,6 +596,13 @@ pub async fn show(
     };
     let notice = match query.done.as_str() {
         "saved" => Some("The draft is saved.".to_owned()),
+        "edited" if alert.needs_approval => Some(
+            "Your changes are saved. It is a draft: ask for approval when it is ready.".to_owned(),
+        ),
+        "edited" => Some("Your changes are saved.".to_owned()),
+        "duplicated" => {
+            Some("This is a copy, saved as a new draft: edit it before you send it.".to_owned())
+        }
         "submit" => Some(format!(
             "Done: the alert is now “{}”.",
             views::alert_status_label(alert.status)
@@ -518,8 +632,111 @@ pub async fn action(
     jar: CookieJar,
     Form(form): Form<ActionForm>,
 ) -> WebResult<Response> {
+    take_action(&ctx, &ip, &signed_in.staff, id, &action, jar, form).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/send.html")]
+struct SendPage {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    title: String,
+    /// "Send to 8,412 residents: 8,412 emails, 1,203 texts".
+    summary: String,
+    area: String,
+    by_district: Vec<(String, String)>,
+    map_svg: String,
+    scheduled: Option<String>,
+}
+
+/// "1 resident", "8,412 residents".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        views::thousands(n),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// Asks before sending (GOV.UK Notify's pattern): how many residents, emails and texts, and
+/// where, then the button that sends.
+pub async fn confirm_send(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+) -> WebResult<Response> {
     let staff = &signed_in.staff;
     let who = actor(staff, &ip);
+    let alert = match alerts::visible_alert(&ctx, &who, id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let audience = match compose::before_sending(&ctx, &who, &alert).await {
+        Ok(audience) => audience,
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(AlertActionError::Unexpected(error)) => return Err(error.into()),
+        Err(refusal) => {
+            let status = refusal.status_code();
+            let problem = Some(refusal.to_string());
+            return alert_page(&ctx, jar, staff, &alert, None, problem, status).await;
+        }
+    };
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let preview = &audience.preview;
+    let page = SendPage {
+        nav: nav(staff, &csrf),
+        csrf,
+        id,
+        title: alert.content.title.clone(),
+        summary: format!(
+            "Send to {}: {}, {}",
+            counted(preview.residents, "resident", "residents"),
+            counted(preview.emails, "email", "emails"),
+            counted(preview.texts, "text", "texts"),
+        ),
+        area: alert.content.target_description.clone(),
+        by_district: audience
+            .by_district
+            .into_iter()
+            .map(|(name, n)| (name, views::thousands(n)))
+            .collect(),
+        map_svg: audience.map_svg,
+        scheduled: alert
+            .scheduled_for
+            .filter(|_| alert.status == AlertStatus::Scheduled)
+            .map(uk_time),
+    };
+    Ok((jar, views::render(&page)).into_response())
+}
+
+/// The confirmation page's button.
+pub async fn send(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<ActionForm>,
+) -> WebResult<Response> {
+    take_action(&ctx, &ip, &signed_in.staff, id, "send", jar, form).await
+}
+
+async fn take_action(
+    ctx: &AppState,
+    ip: &str,
+    staff: &StaffMember,
+    id: i64,
+    action: &str,
+    jar: CookieJar,
+    form: ActionForm,
+) -> WebResult<Response> {
+    let ctx = ctx.clone();
+    let who = actor(staff, ip);
     let alert = match alerts::visible_alert(&ctx, &who, id).await {
         Ok(Some(alert)) => alert,
         Ok(None) => return Ok(super::pages::not_found().await),
@@ -539,7 +756,15 @@ pub async fn action(
         )
         .await;
     }
-    let outcome = match action.as_str() {
+    let outcome = match action {
+        "duplicate" => match alerts::duplicate(&ctx, &who, id).await {
+            Ok(Some(copy)) => {
+                let to = format!("/staff/alerts/{copy}?done=duplicated");
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Ok(None) => return Ok(super::pages::not_found().await),
+            Err(error) => Err(error),
+        },
         "test" => alerts::act(&ctx, &who, &alert, AlertAction::TestSend)
             .await
             .map(|_| ()),
@@ -565,6 +790,13 @@ pub async fn action(
     };
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done={action}")).into_response()),
+        // The send button pressed twice (or by two people at once): the alert went once, and
+        // the second press is told so rather than refused.
+        Err(AlertActionError::StatusChanged)
+            if action == "send" && sent_meanwhile(&ctx, &who, id).await =>
+        {
+            Ok(Redirect::to(&format!("/staff/alerts/{id}?done=send")).into_response())
+        }
         Err(AlertActionError::NotPermitted(_)) => Ok(forbidden()),
         Err(AlertActionError::Unexpected(error)) => Err(error.into()),
         Err(refusal) => {
@@ -581,6 +813,14 @@ pub async fn action(
             .await
         }
     }
+}
+
+/// Whether alert `id` has been sent by now.
+async fn sent_meanwhile(ctx: &AppState, who: &crate::services::staff::Actor<'_>, id: i64) -> bool {
+    matches!(
+        alerts::visible_alert(ctx, who, id).await,
+        Ok(Some(alert)) if alert.status == AlertStatus::Queued
+    )
 }
 
 /// A `datetime-local` value read as UK time (GMT or BST, whichever is in force then).

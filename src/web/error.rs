@@ -121,7 +121,8 @@ impl UseCaseError for AlertActionError {
             AlertActionError::StatusChanged
             | AlertActionError::NotReadyToSend
             | AlertActionError::ScheduleOutOfRange
-            | AlertActionError::UnreadableTime => StatusCode::CONFLICT,
+            | AlertActionError::UnreadableTime
+            | AlertActionError::NotEditable => StatusCode::CONFLICT,
             AlertActionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

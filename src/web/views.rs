@@ -12,6 +12,19 @@ pub fn alert_status_label(status: AlertStatus) -> &'static str {
     crate::services::alerts::status_in_words(status)
 }
 
+/// 8412 as "8,412", for counts a person reads.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A checkbox in a list of choices.
 pub struct Choice {
     pub value: String,
@@ -237,4 +250,15 @@ pub fn message_page(title: &str, paragraphs: &[&str], link: Option<(&str, &str)>
         paragraphs,
         link,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(8_412), "8,412");
+        assert_eq!(super::thousands(1_203_456), "1,203,456");
+    }
 }

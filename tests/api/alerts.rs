@@ -54,7 +54,7 @@ pub(crate) async fn staff_member(
 }
 
 /// A confirmed resident at a postcode, choosing everything; texts if `sms`.
-async fn resident(app: &TestApp, email: &str, postcode: &str, sms: bool) {
+pub(crate) async fn resident(app: &TestApp, email: &str, postcode: &str, sms: bool) {
     let preferences = Preferences {
         name: "Resident".into(),
         mobile: sms.then(|| beacon::domain::MobileNumber::parse("07700 900123").unwrap()),
@@ -94,7 +94,7 @@ async fn resident(app: &TestApp, email: &str, postcode: &str, sms: bool) {
 }
 
 /// Posts the compose form with `fields` and the button `action`.
-async fn compose(
+pub(crate) async fn compose(
     app: &TestApp,
     browser: &reqwest::Client,
     action: &str,
@@ -119,9 +119,9 @@ async fn compose(
         .unwrap()
 }
 
-const THEFTS: &str = "There have been a number of catalytic converter thefts in the villages of Meldreth and Melbourn over the past week.\n\n- Park in a garage if you can\n- Report anything suspicious on 101";
+pub(crate) const THEFTS: &str = "There have been a number of catalytic converter thefts in the villages of Meldreth and Melbourn over the past week.\n\n- Park in a garage if you can\n- Report anything suspicious on 101";
 
-fn alert_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn alert_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("provider", "cambridgeshire-constabulary"),
         ("message_type", "crime-update"),
@@ -131,7 +131,7 @@ fn alert_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-async fn audited(app: &TestApp, action: &str, refused: bool) -> Vec<String> {
+pub(crate) async fn audited(app: &TestApp, action: &str, refused: bool) -> Vec<String> {
     let filter = AuditFilter {
         limit: 1_000,
         ..AuditFilter::default()
@@ -179,8 +179,8 @@ async fn compose_body(backend: Backend) {
     assert!(preview.contains("Meldreth") && preview.contains("Melbourn"));
     assert!(preview.contains("<svg"), "a map of the audience");
 
-    let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
-    fields.push(("force_area", "on"));
+    // Accepted with nothing else chosen, the suggested circle is the area.
+    let fields = alert_fields("Catalytic converter thefts", THEFTS);
     let accepted = compose(&app, &browser, "suggest", &fields)
         .await
         .text()

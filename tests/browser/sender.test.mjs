@@ -204,9 +204,30 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
     assert.match(suggested, /Meldreth/, 'the suggestion names Meldreth');
     assert.match(suggested, /Melbourn/, 'the suggestion names Melbourn');
 
+    // The text message is counted with the link sending adds, and without it for an alert kept
+    // to subscribers (issue 19, item 4).
+    const linkRoom = Number(await page.locator('#sms-count').getAttribute('data-link-room'));
+    assert.ok(linkRoom > 20, `the link takes ${linkRoom} characters`);
+    await page.locator('#sms_text').fill('a'.repeat(150));
+    assert.equal(
+      (await page.locator('#sms-count').innerText()).trim(),
+      `${150 + linkRoom} of 160 characters with the link: too long`,
+      'the counter counts the link',
+    );
+    await page.locator('#private').check();
+    assert.equal((await page.locator('#sms-count').innerText()).trim(), '150 of 160 characters', 'no link for an alert kept to subscribers');
+    await page.locator('#private').uncheck();
+    await page.locator('#sms_text').fill('');
+
+    // The suggested circle is added to a district ticked beforehand (issue 19, item 3).
     await page.locator('#force-area').uncheck();
+    await page.locator('#district-E07000008').check();
     await suggestion.getByRole('button', { name: 'Use the suggested area' }).click();
     await page.waitForLoadState('load');
+    assert.ok(await page.locator('#district-E07000008').isChecked(), 'Cambridge stays ticked');
+    assert.match(await page.locator('#compose-notice').innerText(), /is added to the area you chose: nothing you chose is removed/);
+    await page.locator('#district-E07000008').uncheck();
+    await page.getByRole('button', { name: 'Preview the audience' }).click();
     const around = await audience(page);
     assert.ok(
       around.residents <= forceAreaCount,
@@ -248,6 +269,18 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
     assert.match(body, /Meldreth and Melbourn/);
     assert.equal(await page.locator('.alert-body li').count(), 2, 'the message has its two bullets');
     await checkAxe(st, page, 'the alert page of a saved draft');
+
+    // A draft can be edited (issue 19, item 1).
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await expectHeading(page, `Edit alert ${alertUrl.split('/').pop()}`);
+    assert.equal(await page.locator('#title').inputValue(), TITLE, 'the form comes filled in');
+    assert.match(await page.locator('#circle_centre').inputValue(), /Meldreth/, 'with its area');
+    await checkAxe(st, page, 'the compose page editing a draft');
+    await page.locator('#sms_text').fill('Catalytic converter thefts near you: lock up tonight.');
+    await page.getByRole('button', { name: 'Save the changes' }).click();
+    await page.waitForURL(/\?done=edited$/);
+    assert.equal(await notice(page), 'Your changes are saved.');
+    assert.match(await page.locator('dl.summary').innerText(), /lock up tonight\./, 'the change is on the alert');
 
     await page.getByRole('button', { name: 'Mark ready to send' }).click();
     await page.waitForURL(/\?done=submit$/);
@@ -303,6 +336,15 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
     const sentUrl = page.url().split('?')[0];
     const alertId = /\/staff\/alerts\/(\d+)/.exec(sentUrl)[1];
     await page.getByRole('button', { name: 'Mark ready to send' }).click();
+    // "Send now" asks first: how many residents, emails and texts, and where (issue 19, item 2).
+    await page.getByRole('link', { name: 'Send now' }).click();
+    await page.waitForURL(`${sentUrl}/send`);
+    const question = (await page.locator('#send-summary').innerText()).trim();
+    assert.match(question, /^Send to [\d,]+ residents?: [\d,]+ emails?, [\d,]+ texts?$/, 'the question counts what will go out');
+    const asked = /^Send to ([\d,]+) residents?: ([\d,]+) emails?/.exec(question);
+    assert.equal(Number(asked[2].replaceAll(',', '')), emails, 'the emails counted as the preview counted them');
+    assert.equal((await page.locator('#send-area').innerText()).trim(), 'The whole force area', 'it names the area');
+    await checkAxe(st, page, 'the page that asks before sending');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.waitForURL(/\?done=send$/);
     // The report fills in as the workers go: reload until every email is sent.
@@ -333,6 +375,14 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
       assert.ok(!text.includes('TEST SEND'), 'residents get no test banner');
     }
     assert.equal(recipients.size, emails, 'no resident got two');
+
+    // A sent alert can be duplicated as a new draft (issue 19, item 1).
+    await page.getByRole('button', { name: 'Duplicate as a new draft' }).click();
+    await page.waitForURL(/\?done=duplicated$/);
+    assert.notEqual(page.url().split('?')[0], sentUrl, 'the copy is a new alert');
+    assert.match(await notice(page), /This is a copy, saved as a new draft/);
+    await expectHeading(page, title);
+    await checkAxe(st, page, 'the alert page of a duplicated draft');
   });
 
   // Needs only a session, so it runs even when a step after the sign-in failed (and must run

@@ -76,8 +76,10 @@ fn describe_char(c: char) -> String {
 }
 
 /// What stops `text` going out as a single text message, worded for the sender, or `None` when it
-/// can be sent as it is. Blank text is a problem: the caller decides whether a text is wanted.
-pub fn sms_text_problem(text: &str) -> Option<String> {
+/// can be sent as it is. `link_room` is what is added to it when it is sent (the space and the
+/// link to the alert, [`SMS_MAX`] in all), counted against the same limit. Blank text is a
+/// problem: the caller decides whether a text is wanted.
+pub fn sms_text_problem(text: &str, link_room: usize) -> Option<String> {
     if text.trim().is_empty() {
         return Some("Enter the text message".to_owned());
     }
@@ -93,15 +95,23 @@ pub fn sms_text_problem(text: &str) -> Option<String> {
                 describe_char(c)
             ))
         }
-        Ok(length) if length > SMS_MAX => {
+        Ok(length) if length + link_room > SMS_MAX => {
             let doubles = if text.chars().any(|c| gsm7_units(c) == Some(2)) {
                 " (€ and ^ { } [ ] ~ | \\ each count as two)"
             } else {
                 ""
             };
-            Some(format!(
-                "The text message is {length} characters long: the limit is {SMS_MAX}{doubles}"
-            ))
+            Some(if link_room == 0 {
+                format!(
+                    "The text message is {length} characters long: the limit is {SMS_MAX}{doubles}"
+                )
+            } else {
+                format!(
+                    "The text message is {length} characters long and the link to the alert adds \
+                     {link_room}: the limit is {SMS_MAX} in all, so {} for your text{doubles}",
+                    SMS_MAX.saturating_sub(link_room)
+                )
+            })
         }
         Ok(_) => None,
     }
@@ -248,32 +258,32 @@ mod tests {
     #[test]
     fn sms_problems_suggest_what_to_type_instead() {
         assert_eq!(
-            sms_text_problem("Don’t leave valuables"),
+            sms_text_problem("Don’t leave valuables", 0),
             Some(
                 "The text message uses “’”, which a text message cannot carry: use ' instead"
                     .into()
             )
         );
         assert_eq!(
-            sms_text_problem("Thefts – Melbourn"),
+            sms_text_problem("Thefts – Melbourn", 0),
             Some(
                 "The text message uses “–”, which a text message cannot carry: use - instead"
                     .into()
             )
         );
         assert_eq!(
-            sms_text_problem("Wait…"),
+            sms_text_problem("Wait…", 0),
             Some(
                 "The text message uses “…”, which a text message cannot carry: use ... instead"
                     .into()
             )
         );
         assert_eq!(
-            sms_text_problem("Stay safe 🚓"),
+            sms_text_problem("Stay safe 🚓", 0),
             Some("The text message uses “🚓”, which a text message cannot carry: remove it".into())
         );
         assert_eq!(
-            sms_text_problem("10\u{a0}am"),
+            sms_text_problem("10\u{a0}am", 0),
             Some(
                 "The text message uses a non-breaking space, which a text message cannot carry: \
                  use an ordinary space instead"
@@ -284,14 +294,14 @@ mod tests {
 
     #[test]
     fn sms_problems_give_the_length_and_the_limit() {
-        assert_eq!(sms_text_problem(&"a".repeat(160)), None);
+        assert_eq!(sms_text_problem(&"a".repeat(160), 0), None);
         assert_eq!(
-            sms_text_problem(&"a".repeat(172)),
+            sms_text_problem(&"a".repeat(172), 0),
             Some("The text message is 172 characters long: the limit is 160".into())
         );
         let with_euro = format!("{}€", "a".repeat(159));
         assert_eq!(
-            sms_text_problem(&with_euro),
+            sms_text_problem(&with_euro, 0),
             Some(
                 "The text message is 161 characters long: the limit is 160 \
                  (€ and ^ { } [ ] ~ | \\ each count as two)"
@@ -299,9 +309,25 @@ mod tests {
             )
         );
         assert_eq!(
-            sms_text_problem("  "),
+            sms_text_problem("  ", 0),
             Some("Enter the text message".into())
         );
+    }
+
+    #[test]
+    fn the_link_added_to_a_text_counts_against_the_limit() {
+        // " https://beacon.example/a/1234567": the link and the space before it.
+        let room = 32;
+        assert_eq!(sms_text_problem(&"a".repeat(128), room), None);
+        assert_eq!(
+            sms_text_problem(&"a".repeat(160), room),
+            Some(
+                "The text message is 160 characters long and the link to the alert adds 32: \
+                 the limit is 160 in all, so 128 for your text"
+                    .into()
+            )
+        );
+        assert!(sms_text_problem(&"a".repeat(129), room).is_some());
     }
 
     #[test]
