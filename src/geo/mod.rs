@@ -7,6 +7,7 @@ pub mod districts;
 pub mod grid;
 pub mod map;
 pub mod onspd;
+pub mod outlines;
 pub mod places;
 pub mod target;
 
