@@ -105,6 +105,18 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
         });
     }
     if let (Some(listener), Some(address)) = (listener, address) {
+        // The maps' district outlines and towns, derived now so that no sender waits for them.
+        tasks.spawn_blocking(|| {
+            let started = std::time::Instant::now();
+            let derived = crate::geo::outlines::bundled();
+            tracing::info!(
+                districts = derived.districts.len(),
+                towns = derived.towns.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "derived the maps' district outlines"
+            );
+            Ok(())
+        });
         let web = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {

@@ -4,13 +4,15 @@
 //! are presentation attributes, which that policy allows, not `style`, which it blocks.
 //!
 //! It only draws: the counts and points come from an [`AudiencePreview`], the shapes from the
-//! [`AreaTarget`]; district and force-area shapes have no outline here, so their points show
-//! the area.
+//! [`AreaTarget`], and the context beneath them (the outlines of the districts targeted and of
+//! their neighbours, and the names of the largest towns in view) from [`outlines`].
 
 use std::fmt::Write;
 
 use super::audience::AudiencePreview;
-use super::districts::bundled_districts;
+use super::districts::{bundled_districts, FORCE_DISTRICTS};
+use super::grid::bng_to_wgs84;
+use super::outlines::{self, DistrictOutline};
 use super::target::{AreaTarget, Shape};
 
 const MIN_WIDTH: u32 = 160;
@@ -28,6 +30,12 @@ const BACKGROUND: &str = "#f3f2f1";
 const INCLUDE: &str = "#1d70b8";
 const EXCLUDE: &str = "#d4351c";
 const INK: &str = "#0b0c0c";
+/// Neighbouring districts: context, drawn faintly.
+const NEIGHBOUR: &str = "#505a5f";
+const HALO: &str = "#ffffff";
+
+/// At most this many towns are named on a map.
+const MAX_TOWNS: usize = 8;
 
 /// Ids of the title and description, for `aria-labelledby`; a page shows one audience map.
 const TITLE_ID: &str = "audience-map-title";
@@ -45,18 +53,22 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     for &(e, n) in &preview.points {
         extent.add(f64::from(e), f64::from(n));
     }
+    extent.add_districts(target);
 
     let Some(view) = extent.view(f64::from(width)) else {
         return nothing_to_draw(target, preview, width);
     };
     let height = view.height_px;
+    let context = Context::in_view(target, &view, width, height);
 
     let mut svg = String::with_capacity(1024 + preview.points.len() * 16);
-    open_svg(&mut svg, target, preview, width, height, Some(&view));
+    let (title, desc) = (title(preview), description(target, preview, &context));
+    open_svg(&mut svg, &title, &desc, width, height, Some(&view));
     let _ = write!(
         svg,
-        r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>"#
+        r#"<rect class="map-background" width="{width}" height="{height}" fill="{BACKGROUND}"/>"#
     );
+    context.draw_outlines(&mut svg, &view);
     for shape in &target.include {
         draw_shape(&mut svg, shape, &view, INCLUDE, false);
     }
@@ -64,10 +76,252 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
         draw_shape(&mut svg, shape, &view, EXCLUDE, true);
     }
     draw_points(&mut svg, &preview.points, &view);
+    context.draw_towns(&mut svg, &view);
     draw_scale_bar(&mut svg, &view, width, height);
     draw_north_arrow(&mut svg, width);
     svg.push_str("</svg>");
     svg
+}
+
+/// Draws only the target, on its districts and towns, with no residents: the map of a sent
+/// alert's area, whose audience was counted when it was sent.
+pub fn area_svg(target: &AreaTarget, width: u32) -> String {
+    let width = width.clamp(MIN_WIDTH, MAX_WIDTH);
+    let mut extent = Extent::default();
+    for shape in target.include.iter().chain(&target.exclude) {
+        extent.add_shape(shape);
+    }
+    extent.add_districts(target);
+    let title = "Map of the area this alert was sent to";
+    let Some(view) = extent.view(f64::from(width)) else {
+        let height = width / 2;
+        let desc = format!("Target: {}.", target.describe(district_namer()));
+        let mut svg = String::new();
+        open_svg(&mut svg, title, &desc, width, height, None);
+        let _ = write!(
+            svg,
+            r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/><text x="{}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="{INK}">No area to show</text></svg>"#,
+            width / 2,
+            height / 2,
+        );
+        return svg;
+    };
+    let height = view.height_px;
+    let context = Context::in_view(target, &view, width, height);
+    let mut desc = format!("Target: {}.", target.describe(district_namer()));
+    context.describe(&mut desc);
+    desc.push_str(" North is up.");
+    let mut svg = String::with_capacity(8192);
+    open_svg(&mut svg, title, &desc, width, height, Some(&view));
+    let _ = write!(
+        svg,
+        r#"<rect class="map-background" width="{width}" height="{height}" fill="{BACKGROUND}"/>"#
+    );
+    context.draw_outlines(&mut svg, &view);
+    for shape in &target.include {
+        draw_shape(&mut svg, shape, &view, INCLUDE, false);
+    }
+    for shape in &target.exclude {
+        draw_shape(&mut svg, shape, &view, EXCLUDE, true);
+    }
+    context.draw_towns(&mut svg, &view);
+    draw_scale_bar(&mut svg, &view, width, height);
+    draw_north_arrow(&mut svg, width);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The districts a target names: (code, excluded).
+fn targeted_districts(target: &AreaTarget) -> Vec<(String, bool)> {
+    let mut codes = Vec::new();
+    for (shapes, excluded) in [(&target.include, false), (&target.exclude, true)] {
+        for shape in shapes {
+            match shape {
+                Shape::ForceArea => {
+                    codes.extend(FORCE_DISTRICTS.iter().map(|c| (c.to_string(), excluded)))
+                }
+                Shape::Districts { codes: named } => {
+                    codes.extend(named.iter().map(|c| (c.clone(), excluded)))
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    codes.retain(|(code, _)| seen.insert(code.clone()));
+    codes
+}
+
+/// What is drawn beneath and above the target: the outlines of the districts it names (and of
+/// the districts it carves out), its neighbours in view, faintly, and the largest towns in view.
+struct Context {
+    targeted: Vec<&'static DistrictOutline>,
+    excluded: Vec<&'static DistrictOutline>,
+    neighbours: Vec<&'static DistrictOutline>,
+    /// Towns to name: name, x, y in pixels.
+    towns: Vec<(&'static str, f64, f64)>,
+}
+
+impl Context {
+    fn none() -> Context {
+        Context {
+            targeted: vec![],
+            excluded: vec![],
+            neighbours: vec![],
+            towns: vec![],
+        }
+    }
+
+    fn in_view(target: &AreaTarget, view: &View, width: u32, height: u32) -> Context {
+        let known = outlines::bundled();
+        let named = targeted_districts(target);
+        let outline = |code: &str| known.district(code);
+        let targeted = named
+            .iter()
+            .filter(|(_, excluded)| !excluded)
+            .filter_map(|(code, _)| outline(code))
+            .collect();
+        let excluded = named
+            .iter()
+            .filter(|(_, excluded)| *excluded)
+            .filter_map(|(code, _)| outline(code))
+            .collect();
+        let (w, h) = (f64::from(width), f64::from(height));
+        let shown = (
+            view.min_e,
+            view.max_n - h / view.scale,
+            view.min_e + w / view.scale,
+            view.max_n,
+        );
+        let neighbours = known
+            .districts
+            .iter()
+            .filter(|d| d.meets(shown) && !named.iter().any(|(code, _)| code == &d.code))
+            .collect();
+
+        // The largest towns first, each where its label fits: inside the picture, clear of the
+        // north arrow and the scale bar, and of the labels already placed.
+        let mut towns: Vec<(&'static str, f64, f64)> = Vec::new();
+        let mut taken: Vec<(f64, f64, f64, f64)> =
+            vec![(w - 40.0, 0.0, w, 50.0), (0.0, h - 44.0, w * 0.4, h)];
+        for town in &known.towns {
+            if towns.len() == MAX_TOWNS {
+                break;
+            }
+            let (x, y) = (view.x(town.easting), view.y(town.northing));
+            let half = 3.6 * town.name.chars().count() as f64 + 4.0;
+            let label = (x - half, y - 19.0, x + half, y + 4.0);
+            let fits = label.0 >= 2.0 && label.2 <= w - 2.0 && label.1 >= 2.0 && label.3 <= h - 2.0;
+            let clear = taken
+                .iter()
+                .all(|t| label.2 < t.0 || label.0 > t.2 || label.3 < t.1 || label.1 > t.3);
+            if fits && clear {
+                taken.push(label);
+                towns.push((town.name.as_str(), x, y));
+            }
+        }
+        Context {
+            targeted,
+            excluded,
+            neighbours,
+            towns,
+        }
+    }
+
+    fn draw_outlines(&self, svg: &mut String, view: &View) {
+        for district in &self.neighbours {
+            let _ = write!(
+                svg,
+                r#"<path class="neighbour" data-district="{}" d="{}" fill="none" stroke="{NEIGHBOUR}" stroke-opacity="0.6" stroke-width="1" stroke-linejoin="round"/>"#,
+                escape(&district.code),
+                outline_path(district, view),
+            );
+        }
+        for district in &self.targeted {
+            let _ = write!(
+                svg,
+                r#"<path class="district" data-district="{}" d="{}" fill="{INCLUDE}" fill-opacity="0.08" fill-rule="evenodd" stroke="{INCLUDE}" stroke-width="2" stroke-linejoin="round"/>"#,
+                escape(&district.code),
+                outline_path(district, view),
+            );
+        }
+        for district in &self.excluded {
+            let _ = write!(
+                svg,
+                r#"<path class="district excluded" data-district="{}" d="{}" fill="{EXCLUDE}" fill-opacity="0.08" fill-rule="evenodd" stroke="{EXCLUDE}" stroke-width="2" stroke-dasharray="8 5" stroke-linejoin="round"/>"#,
+                escape(&district.code),
+                outline_path(district, view),
+            );
+        }
+    }
+
+    /// Each town as a small square and its name above it, haloed so it reads over dots and lines.
+    fn draw_towns(&self, svg: &mut String, _view: &View) {
+        if self.towns.is_empty() {
+            return;
+        }
+        let _ = write!(
+            svg,
+            r#"<g class="towns" font-family="sans-serif" font-size="13" fill="{INK}">"#
+        );
+        for (name, x, y) in &self.towns {
+            let _ = write!(
+                svg,
+                r#"<rect x="{:.1}" y="{:.1}" width="5" height="5" fill="{INK}" stroke="{HALO}" stroke-width="1"/><text class="place" x="{x:.1}" y="{:.1}" text-anchor="middle" stroke="{HALO}" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{}</text>"#,
+                x - 2.5,
+                y - 2.5,
+                y - 6.0,
+                escape(name),
+            );
+        }
+        svg.push_str("</g>");
+    }
+
+    /// " Outlined: Fenland (targeted); Huntingdonshire and … (neighbouring). Towns named: …."
+    fn describe(&self, text: &mut String) {
+        let namer = district_namer();
+        let names = |districts: &[&DistrictOutline]| {
+            list(&districts.iter().map(|d| namer(&d.code)).collect::<Vec<_>>())
+        };
+        let mut parts = Vec::new();
+        if !self.targeted.is_empty() {
+            parts.push(format!("{} (targeted)", names(&self.targeted)));
+        }
+        if !self.excluded.is_empty() {
+            parts.push(format!("{} (left out)", names(&self.excluded)));
+        }
+        if !self.neighbours.is_empty() {
+            parts.push(format!("{} (neighbouring)", names(&self.neighbours)));
+        }
+        if !parts.is_empty() {
+            let _ = write!(text, " District outlines: {}.", parts.join("; "));
+        }
+        if !self.towns.is_empty() {
+            let towns: Vec<String> = self.towns.iter().map(|(n, _, _)| n.to_string()).collect();
+            let _ = write!(text, " Towns named: {}.", list(&towns));
+        }
+    }
+}
+
+/// "A", "A and B", "A, B and C".
+fn list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn outline_path(district: &DistrictOutline, view: &View) -> String {
+    let mut d = String::new();
+    for ring in &district.rings {
+        for (i, &[e, n]) in ring.iter().enumerate() {
+            let command = if i == 0 { 'M' } else { 'L' };
+            let _ = write!(d, "{command}{:.1} {:.1}", view.x(e), view.y(n));
+        }
+        d.push('Z');
+    }
+    d
 }
 
 /// The grid area shown and how it maps to pixels.
@@ -129,6 +383,19 @@ impl Extent {
         }
     }
 
+    /// The outlines of the districts a target names, so a ticked district is in view even
+    /// where no resident of it is.
+    fn add_districts(&mut self, target: &AreaTarget) {
+        let known = outlines::bundled();
+        for (code, _) in targeted_districts(target) {
+            if let Some(district) = known.district(&code) {
+                let (min_e, min_n, max_e, max_n) = district.bounds;
+                self.add(min_e, min_n);
+                self.add(max_e, max_n);
+            }
+        }
+    }
+
     /// A view of the extent with a margin, widened or heightened to a usable aspect ratio.
     fn view(&self, width_px: f64) -> Option<View> {
         let (min_e, min_n, max_e, max_n) = self.bounds?;
@@ -160,34 +427,41 @@ fn drawable_radius(radius_m: f64) -> bool {
     radius_m.is_finite() && radius_m > 0.0
 }
 
-fn open_svg(
-    svg: &mut String,
-    target: &AreaTarget,
-    preview: &AudiencePreview,
-    w: u32,
-    h: u32,
-    view: Option<&View>,
-) {
+fn open_svg(svg: &mut String, title: &str, desc: &str, w: u32, h: u32, view: Option<&View>) {
     // The grid mapping rides along as data attributes, so a sender can draw a shape on the map
-    // and the page's script can turn the clicks back into grid coordinates.
+    // and the page's script can turn the clicks back into grid coordinates; the corners'
+    // latitude and longitude let a script lay map tiles beneath it, where a deployment has them.
     let grid = view.map_or_else(String::new, |v| {
+        let corner = |x: f64, y: f64| {
+            let at = bng_to_wgs84(v.min_e + x / v.scale, v.max_n - y / v.scale);
+            format!("{:.6} {:.6}", at.latitude, at.longitude)
+        };
         format!(
-            r#" data-min-e="{:.1}" data-max-n="{:.1}" data-scale="{:.9}""#,
-            v.min_e, v.max_n, v.scale
+            r#" data-min-e="{:.1}" data-max-n="{:.1}" data-scale="{:.9}" data-nw="{}" data-ne="{}" data-sw="{}""#,
+            v.min_e,
+            v.max_n,
+            v.scale,
+            corner(0.0, 0.0),
+            corner(f64::from(w), 0.0),
+            corner(0.0, f64::from(h)),
         )
     });
     let _ = write!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{TITLE_ID} {DESC_ID}"{grid}><title id="{TITLE_ID}">{}</title><desc id="{DESC_ID}">{}</desc>"#,
-        escape(&title(preview)),
-        escape(&description(target, preview)),
+        escape(title),
+        escape(desc),
     );
 }
 
 fn nothing_to_draw(target: &AreaTarget, preview: &AudiencePreview, width: u32) -> String {
     let height = width / 2;
     let mut svg = String::new();
-    open_svg(&mut svg, target, preview, width, height, None);
+    let (title, desc) = (
+        title(preview),
+        description(target, preview, &Context::none()),
+    );
+    open_svg(&mut svg, &title, &desc, width, height, None);
     let _ = write!(
         svg,
         r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/><text x="{}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="{INK}">No matching postcodes to show</text></svg>"#,
@@ -329,7 +603,7 @@ fn title(preview: &AudiencePreview) -> String {
     }
 }
 
-fn description(target: &AreaTarget, preview: &AudiencePreview) -> String {
+fn description(target: &AreaTarget, preview: &AudiencePreview, context: &Context) -> String {
     let mut text = if preview.residents == 0 {
         "No residents would receive this alert.".to_owned()
     } else {
@@ -349,6 +623,7 @@ fn description(target: &AreaTarget, preview: &AudiencePreview) -> String {
             thousands(preview.points.len() as u64)
         );
     }
+    context.describe(&mut text);
     text
 }
 
@@ -463,7 +738,14 @@ mod tests {
             ),
             "{desc}"
         );
-        assert!(desc.ends_with("Target: Within 5 km of Melbourn. Each dot is a postcode where a resident it reaches lives (2 shown); north is up."), "{desc}");
+        assert!(desc.contains("Target: Within 5 km of Melbourn. Each dot is a postcode where a resident it reaches lives (2 shown); north is up."), "{desc}");
+        // Around it, South Cambridgeshire's outline and a town or two, faintly, and named.
+        assert!(svg.contains(r#"<path class="neighbour" data-district="E07000012""#));
+        assert!(
+            desc.contains("District outlines: South Cambridgeshire and Uttlesford (neighbouring)."),
+            "{desc}"
+        );
+        assert!(svg.contains(r#"<text class="place""#));
 
         // The circle fills most of the width and stays round: r is in pixels, on one scale.
         let r: f64 = between(&svg, " r=\"", "\"").parse().unwrap();
@@ -510,7 +792,23 @@ mod tests {
             ),
             "{desc}"
         );
-        // The excluded circle is drawn, dashed; the districts have no outline of their own.
+        // Both districts are outlined, with their neighbours faintly, and the description
+        // names them and the towns shown.
+        for code in ["E07000012", "E07000008"] {
+            assert!(
+                svg.contains(&format!(r#"<path class="district" data-district="{code}""#)),
+                "{code}"
+            );
+        }
+        assert!(svg.contains(r#"<path class="neighbour" data-district="E07000011""#));
+        assert!(
+            desc.contains("District outlines: South Cambridgeshire and Cambridge (targeted);"),
+            "{desc}"
+        );
+        assert!(desc.contains("Huntingdonshire"), "{desc}");
+        assert!(desc.contains("Towns named: Cambridge"), "{desc}");
+        assert!(svg.contains(">Cambridge</text>"));
+        // The excluded circle is drawn, dashed.
         assert_eq!(svg.matches("<circle").count(), 1);
         assert!(svg.contains("stroke-dasharray"));
         assert_eq!(
@@ -518,6 +816,45 @@ mod tests {
                 .matches('M')
                 .count(),
             2
+        );
+    }
+
+    #[test]
+    fn a_ticked_district_with_nobody_in_it_is_still_drawn() {
+        // Fenland, ticked, with no resident there: the map shows Fenland, not an empty grey box.
+        let target = AreaTarget {
+            include: vec![Shape::Districts {
+                codes: vec!["E07000010".to_owned()],
+            }],
+            exclude: vec![],
+        };
+        for svg in [
+            preview_svg(&target, &reach(0, vec![]), 640),
+            area_svg(&target, 640),
+        ] {
+            assert!(!svg.contains("No matching postcodes"));
+            let path = between(
+                &svg,
+                r#"<path class="district" data-district="E07000010" d=""#,
+                "\"",
+            );
+            assert!(path.starts_with('M') && path.ends_with('Z'), "{path}");
+            let desc = between(&svg, "<desc id=\"audience-map-desc\">", "</desc>");
+            assert!(desc.contains("Target: Fenland."), "{desc}");
+            assert!(
+                desc.contains("District outlines: Fenland (targeted); "),
+                "{desc}"
+            );
+            for town in ["Wisbech", "March"] {
+                assert!(svg.contains(&format!(">{town}</text>")), "{town}");
+                assert!(desc.contains(town), "{desc}");
+            }
+        }
+        let sent = area_svg(&target, 640);
+        assert!(sent.contains("Map of the area this alert was sent to"));
+        assert!(
+            !sent.contains("stroke-linecap=\"round\""),
+            "no residents' dots"
         );
     }
 
@@ -565,7 +902,9 @@ mod tests {
     fn nothing_drawable_still_gives_a_described_picture() {
         let nowhere = AreaTarget {
             include: vec![
-                Shape::ForceArea,
+                Shape::Districts {
+                    codes: vec!["E09999999".to_owned()],
+                },
                 Shape::Circle {
                     easting: f64::INFINITY,
                     northing: 0.0,
@@ -578,7 +917,7 @@ mod tests {
         for width in [0, 1, 600, u32::MAX] {
             let svg = preview_svg(&nowhere, &reach(0, vec![]), width);
             assert!(svg.contains("No matching postcodes to show"));
-            assert!(svg.contains("Target: The whole force area;"));
+            assert!(svg.contains("Target: E09999999;"), "{svg}");
             assert!(svg.ends_with("</svg>"));
         }
         // A single point, or points at the edges of the i32 range, draw without trouble.

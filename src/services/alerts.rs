@@ -483,6 +483,12 @@ pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> anyhow::Resul
     })
 }
 
+/// The map of an alert's area alone, its districts and towns: a sent alert's page shows where
+/// it went, from its stored target (its audience was counted when it was sent).
+pub fn area_map(target: &AreaTarget) -> String {
+    crate::geo::map::area_svg(target, 640)
+}
+
 /// A target suggested from the places a body names.
 pub struct Suggestion {
     pub places: Vec<String>,

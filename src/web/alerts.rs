@@ -401,6 +401,8 @@ struct AlertPage {
     body_html: String,
     signoff: [String; 3],
     audience: Option<AudienceView>,
+    /// A sent alert's area, drawn from its stored target.
+    area_map: Option<String>,
     report: Option<ReportView>,
     private: bool,
     actions: Vec<(&'static str, &'static str, bool)>,
@@ -569,6 +571,9 @@ async fn alert_page(
         body_html: render_markdown(&alert.content.body_markdown).html,
         signoff: alert.signoff.lines(),
         audience,
+        area_map: report
+            .as_ref()
+            .map(|_| alerts::area_map(&alert.content.target)),
         report,
         private: alert.content.private,
         actions,

@@ -20,6 +20,7 @@ mod health;
 mod helpers;
 mod import;
 mod mail;
+mod maps;
 mod postcodes;
 mod routes;
 mod signup;
