@@ -348,7 +348,7 @@ async fn pages_body(backend: Backend) {
         let page = store.public_alerts(&filter).await.unwrap();
         assert!(page.len() <= 4);
         let Some(last) = page.last() else { break };
-        filter.before = Some((last.alert.sent_at, last.alert.id));
+        filter.before = Some((last.alert.listed_at, last.alert.id));
         seen.extend(ids(&page));
     }
     assert_eq!(seen, newest_first);

@@ -118,4 +118,31 @@ test('a newcomer browses, searches and follows the public archive', { timeout: 1
     }
     assert.deepEqual(cspErrors, [], `the browser blocked something:\n${cspErrors.join('\n')}`);
   });
+
+  await step(t, 'f. "Older alerts" is readable, and leads to older alerts', async (st) => {
+    await page.goto(`${BASE}/alerts?limit=3`);
+    const firstPage = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    const older = page.getByRole('link', { name: 'Older alerts' });
+    assert.equal(await older.count(), 1, 'a further page is offered');
+    // Its text against its own background, by WCAG's formula: 4.5:1 at least for text.
+    const ratio = await older.evaluate((link) => {
+      const style = getComputedStyle(link);
+      const luminance = (css) => {
+        const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((c) => {
+          const v = Number(c) / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const [a, b] = [luminance(style.color), luminance(style.backgroundColor)];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+    assert.ok(ratio >= 4.5, `"Older alerts" has a contrast of ${ratio.toFixed(2)}:1`);
+    await checkAxe(st, page, 'the archive with a further page');
+    await older.click();
+    await expectHeading(page, 'Alerts');
+    const secondPage = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    assert.ok(secondPage.length > 0, 'the next page lists alerts');
+    assert.ok(!secondPage.some((title) => firstPage.includes(title)), 'older alerts, not the same again');
+  });
 });
