@@ -705,17 +705,42 @@ pub(crate) fn search_terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The snippet of a search hit: from the body where the words matched there, else from the
-/// title, else the start of the body.
-pub(crate) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
-    let marked = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains('\u{1}'));
-    if marked(&body) {
-        body.unwrap_or_default()
-    } else if marked(&title) {
-        title.unwrap_or_default()
-    } else {
-        body.filter(|b| !b.is_empty()).or(title).unwrap_or_default()
+/// The forms of a search word looked for: the word itself (each backend's stemmer then finds
+/// its plurals and other endings: "scams") and the one who does it ("scammer", "fraudster"),
+/// which English stemmers leave alone, so that "scam" finds "scammers" too. Only for words of
+/// three letters or more that are not such a form already.
+pub(crate) fn search_forms(term: &str) -> Vec<String> {
+    let word = term.to_lowercase();
+    let letters: Vec<char> = word.chars().collect();
+    let plain = letters.len() >= 3
+        && letters.iter().all(|c| c.is_alphabetic())
+        && !["er", "ers", "ster", "sters"].iter().any(|end| word.ends_with(end));
+    if !plain {
+        return vec![term.to_owned()];
     }
+    let vowel = |c: char| "aeiou".contains(c);
+    let mut forms = vec![term.to_owned()];
+    if word.ends_with('e') {
+        forms.push(format!("{word}r"));
+    } else {
+        forms.push(format!("{word}er"));
+        // scam, scammer; rob, robber: one vowel before a final consonant doubles it.
+        let n = letters.len();
+        let (last, before, third) = (letters[n - 1], letters[n - 2], letters[n - 3]);
+        if !vowel(last) && !"wxy".contains(last) && vowel(before) && !vowel(third) {
+            forms.push(format!("{word}{last}er"));
+        }
+        forms.push(format!("{word}ster"));
+    }
+    forms
+}
+
+/// The snippet of a search hit: from the body, around the words where they matched there, else
+/// its start (the title is shown above it already); the title only for an alert with no body.
+pub(crate) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
+    body.filter(|b| !b.is_empty())
+        .or(title)
+        .unwrap_or_default()
 }
 
 /// An archive query's parameter.
@@ -758,17 +783,28 @@ mod tests {
     }
 
     #[test]
-    fn snippets_come_from_where_the_words_matched() {
+    fn snippets_come_from_the_body() {
         let some = |s: &str| Some(s.to_owned());
         assert_eq!(
             choose_snippet(some("lock \u{1}sheds\u{2}"), some("Sheds")),
             "lock \u{1}sheds\u{2}"
         );
+        // Matched in the title only: the body's start, not the title again.
         assert_eq!(
             choose_snippet(some("lock up"), some("\u{1}Sheds\u{2} broken into")),
-            "\u{1}Sheds\u{2} broken into"
+            "lock up"
         );
-        assert_eq!(choose_snippet(some("lock up"), some("Sheds")), "lock up");
+        assert_eq!(choose_snippet(some(""), some("Sheds")), "Sheds");
         assert_eq!(choose_snippet(None, some("Sheds")), "Sheds");
+    }
+
+    #[test]
+    fn who_does_it_is_searched_for_too() {
+        assert_eq!(search_forms("Scam"), ["Scam", "scamer", "scammer", "scamster"]);
+        assert_eq!(search_forms("fraud"), ["fraud", "frauder", "fraudster"]);
+        assert_eq!(search_forms("burgle"), ["burgle", "burgler"]);
+        assert_eq!(search_forms("scammers"), ["scammers"]);
+        assert_eq!(search_forms("CB1"), ["CB1"]);
+        assert_eq!(search_forms("ox"), ["ox"]);
     }
 }

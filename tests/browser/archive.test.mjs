@@ -145,4 +145,24 @@ test('a newcomer browses, searches and follows the public archive', { timeout: 1
     assert.ok(secondPage.length > 0, 'the next page lists alerts');
     assert.ok(!secondPage.some((title) => firstPage.includes(title)), 'older alerts, not the same again');
   });
+
+  await step(t, 'g. searching "scam" finds the scam warnings, with their text as the snippet', async (st) => {
+    await page.goto(`${BASE}/alerts`);
+    await page.locator('#q').fill('scam');
+    await page.getByRole('button', { name: 'Show alerts' }).click();
+    await expectHeading(page, 'Search results');
+    const items = page.locator('#alerts li');
+    const titles = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    for (const title of [
+      'Courier fraud: calls from fake police officers',
+      'Rogue traders offering roof and driveway work',
+      'Ticket fraud ahead of summer concerts',
+    ]) {
+      assert.ok(titles.includes(title), `"${title}" is a scam warning: ${titles.join(' | ')}`);
+    }
+    // Found by its kind, not its words: the snippet is the start of its text, not its title.
+    const ticket = items.filter({ hasText: 'Ticket fraud ahead of summer concerts' });
+    assert.match(await ticket.locator('p').nth(1).innerText(), /^Only buy tickets from the venue/);
+    await checkAxe(st, page, 'search results for a kind of alert');
+  });
 });
