@@ -522,7 +522,10 @@ mod tests {
         assert_eq!(places[1..3], [fifth - 1, fifth - 2]);
         assert_eq!(places[4], first - 1);
         // Undated alerts before the first dated one go just above it.
-        assert_eq!(undated_places(&[None, None, day(1)], None)[..2], [first + 2, first + 1]);
+        assert_eq!(
+            undated_places(&[None, None, day(1)], None)[..2],
+            [first + 2, first + 1]
+        );
         // No dates at all: after every dated alert, in the file's order.
         assert_eq!(undated_places(&[None, None, None], None), [0, -1, -2]);
         // A date given for the undated: that date, in the file's order.

@@ -714,7 +714,9 @@ pub(crate) fn search_forms(term: &str) -> Vec<String> {
     let letters: Vec<char> = word.chars().collect();
     let plain = letters.len() >= 3
         && letters.iter().all(|c| c.is_alphabetic())
-        && !["er", "ers", "ster", "sters"].iter().any(|end| word.ends_with(end));
+        && !["er", "ers", "ster", "sters"]
+            .iter()
+            .any(|end| word.ends_with(end));
     if !plain {
         return vec![term.to_owned()];
     }
@@ -738,9 +740,7 @@ pub(crate) fn search_forms(term: &str) -> Vec<String> {
 /// The snippet of a search hit: from the body, around the words where they matched there, else
 /// its start (the title is shown above it already); the title only for an alert with no body.
 pub(crate) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
-    body.filter(|b| !b.is_empty())
-        .or(title)
-        .unwrap_or_default()
+    body.filter(|b| !b.is_empty()).or(title).unwrap_or_default()
 }
 
 /// An archive query's parameter.
@@ -800,7 +800,10 @@ mod tests {
 
     #[test]
     fn who_does_it_is_searched_for_too() {
-        assert_eq!(search_forms("Scam"), ["Scam", "scamer", "scammer", "scamster"]);
+        assert_eq!(
+            search_forms("Scam"),
+            ["Scam", "scamer", "scammer", "scamster"]
+        );
         assert_eq!(search_forms("fraud"), ["fraud", "frauder", "fraudster"]);
         assert_eq!(search_forms("burgle"), ["burgle", "burgler"]);
         assert_eq!(search_forms("scammers"), ["scammers"]);

@@ -653,7 +653,10 @@ async fn kinds_and_names_body(backend: Backend) {
     .await;
     let scams = send(
         &*store,
-        Draft::new("Doorstep traders", "Two scams reported in Sawston this week."),
+        Draft::new(
+            "Doorstep traders",
+            "Two scams reported in Sawston this week.",
+        ),
         MONDAY + HOUR,
     )
     .await;
@@ -677,8 +680,11 @@ async fn kinds_and_names_body(backend: Backend) {
     .await;
     let standards = send(
         &*store,
-        Draft::new("Rogue builders", "Get three quotes before agreeing to any work.")
-            .from("trading-standards"),
+        Draft::new(
+            "Rogue builders",
+            "Get three quotes before agreeing to any work.",
+        )
+        .from("trading-standards"),
         MONDAY + 4 * HOUR,
     )
     .await;
@@ -696,7 +702,10 @@ async fn kinds_and_names_body(backend: Backend) {
     let ranked = listed(&*store, search("scam")).await;
     assert_eq!(ranked.last(), Some(&courier), "{ranked:?}");
     // The organisation's name, and the kind's name with other words.
-    assert_eq!(listed(&*store, search("Trading Standards")).await, [standards]);
+    assert_eq!(
+        listed(&*store, search("Trading Standards")).await,
+        [standards]
+    );
     assert_eq!(
         listed(&*store, search("fraud warning detectives")).await,
         [courier]
@@ -724,7 +733,12 @@ async fn kinds_and_names_body(backend: Backend) {
         .find(|p| p.slug == "trading-standards")
         .unwrap();
     store
-        .update_provider(trading.id, "Consumer Protection", &trading.description, None)
+        .update_provider(
+            trading.id,
+            "Consumer Protection",
+            &trading.description,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(listed(&*store, search("consumer")).await, [standards]);
