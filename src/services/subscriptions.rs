@@ -168,6 +168,53 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// Emails a confirmed resident the link to manage their alerts, when they have lost it. The
+/// answer is the same whether or not the address is signed up, so the form cannot be used to
+/// find out who is; it is rate-limited as sign-up is, by address and by client.
+pub async fn send_manage_link(
+    ctx: &AppContext,
+    raw_email: &str,
+    client_ip: &str,
+) -> Result<(), SubscriptionError> {
+    let email = EmailAddress::parse(raw_email).map_err(|problem| {
+        let mut errors = FieldErrors::default();
+        errors.add("email", problem);
+        SubscriptionError::Invalid(errors)
+    })?;
+    let limits = &ctx.settings.limits;
+    if !ctx.limiter.allow(
+        &format!("manage-link-ip:{client_ip}"),
+        limits.signups_per_ip_per_hour,
+    ) || !ctx.limiter.allow(
+        &format!("manage-link-email:{}", email.key()),
+        limits.signups_per_email_per_hour,
+    ) {
+        tracing::warn!(email = %mask::email(email.as_str()), "manage-link request rate limited");
+        return Err(SubscriptionError::RateLimited);
+    }
+    let Some(resident) = ctx.store.subscriber_by_email_key(&email.key()).await? else {
+        return Ok(());
+    };
+    if resident.status != SubscriberStatus::Active {
+        return Ok(());
+    }
+    let letter = letter(ctx, &resident, None);
+    let mut message = messages::email(
+        ctx,
+        EmailKind::ManageLink,
+        resident.email.as_str(),
+        &resident.preferences,
+        &letter,
+    )?;
+    message.subscriber_id = Some(resident.id);
+    ctx.store
+        .enqueue_outbound(&message, chrono::Utc::now().timestamp())
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    tracing::info!(email = %mask::email(email.as_str()), "manage link sent again");
+    Ok(())
+}
+
 fn confirmation_email(
     ctx: &AppContext,
     email: &EmailAddress,

@@ -18,6 +18,7 @@ mod helpers;
 mod import;
 mod mail;
 mod postcodes;
+mod public_pages;
 mod routes;
 mod signup;
 mod staff;
