@@ -49,6 +49,9 @@ pub enum LinkProblem {
     Expired,
     #[error("This confirmation link has been replaced by a newer one. Use the link in the most recent email we sent you.")]
     Superseded,
+    /// A manage or unsubscribe link from before the resident unsubscribed and signed up again.
+    #[error("This link has been replaced by a newer one. Use the link in the latest email we sent you, or ask for a new one.")]
+    Replaced,
 }
 
 /// Checks a sign-up, stores it as pending and queues the confirmation email. The answer is the
@@ -286,7 +289,9 @@ async fn checked<T>(
             match locate(&*ctx.store, &postcode).await {
                 Ok(_) => {}
                 Err(LookupError::Unexpected(error)) => return Err(error.into()),
-                Err(problem) => errors.add(field, problem),
+                Err(problem) => {
+                    errors.add(field, problem.naming(&ctx.settings.branding.force_name))
+                }
             }
         }
     }
@@ -432,6 +437,10 @@ pub async fn subscriber_for_link(
     };
     match ctx.store.subscriber_by_public_id(public_id).await? {
         Some(s) if s.token_version.to_string() == *version => Ok(s),
+        // Signed by us for this resident, but before their links were renewed.
+        Some(s) if version.parse::<i64>().is_ok_and(|v| v < s.token_version) => {
+            Err(LinkProblem::Replaced.into())
+        }
         _ => Err(LinkProblem::Invalid.into()),
     }
 }

@@ -21,6 +21,7 @@ mod postcodes;
 mod public_pages;
 mod routes;
 mod signup;
+mod signup_errors;
 mod staff;
 mod staff_sign_in;
 mod store_suite;
