@@ -50,8 +50,8 @@ pub struct Route {
     pub access: Access,
     /// A POST from a browser form, which must carry the CSRF token (`csrf.rs`). The POSTs that
     /// are not: the JSON API and the gateway's callback (credentials a browser does not send
-    /// by itself), and the buttons of confirm and unsubscribe links (the token in the path is
-    /// the authority, and mail providers' one-click unsubscribe sends no cookie).
+    /// by itself), and the buttons of confirm, rating and unsubscribe links (the token in the
+    /// path is the authority, and mail providers' one-click unsubscribe sends no cookie).
     pub form: bool,
     /// The public archive, its feeds and API: kept whole in memory once made and compressed
     /// (`public_routes`).
@@ -161,7 +161,12 @@ pub fn routes() -> Vec<Route> {
         form("/manage-link", Public, manage_link::request),
         get("/manage-link/sent", Public, manage_link::sent),
         get("/a/{id}", Public, archive::short_link),
-        get("/rate/{token}/{verdict}", Resident(Alert), feedback::rate),
+        get(
+            "/rate/{token}/{verdict}",
+            Resident(Alert),
+            feedback::rate_form,
+        ),
+        post("/rate/{token}/{verdict}", Resident(Alert), feedback::rate),
         get("/reply/{token}", Resident(Alert), feedback::reply_form),
         form("/reply/{token}", Resident(Alert), feedback::reply),
         post("/notify/callback", Gateway, feedback::notify_callback),
