@@ -112,8 +112,10 @@ mod tests {
 
     #[test]
     fn only_a_colour_reaches_the_stylesheet() {
-        let mut branding = Branding::default();
-        branding.colour = "#00385F".into();
+        let mut branding = Branding {
+            colour: "#00385F".into(),
+            ..Branding::default()
+        };
         assert_eq!(
             branding.stylesheet_rule(),
             "\n.site-header { background: #00385f; }\n"
