@@ -1,7 +1,26 @@
-//! Which police force to look to for a postcode area, for a resident whose postcode is outside
-//! the area an install covers. Only areas that lie wholly within one force are listed: many
+//! The UK's postcode areas, and which police force to look to for one, for a resident whose
+//! postcode is outside the area an install covers. Only areas that lie wholly within one force are listed: many
 //! areas cross force boundaries (`CB`, `PE`, `SG`, `B`, `L`…), and for those no force is named
 //! rather than a wrong one.
+
+/// Every postcode area in the ONS Postcode Directory (`../shared/data/postcodes-gb.csv.gz`): the
+/// 121 of the UK and those of Guernsey, Jersey and the Isle of Man. `ZZ` (the NHS's pseudo
+/// postcodes) is not one.
+const POSTCODE_AREAS: [&str; 124] = [
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF", "CH",
+    "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E",
+    "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS",
+    "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL",
+    "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX",
+    "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK", "SL", "SM",
+    "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS", "TW",
+    "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
+];
+
+/// Whether `area` (the letters of an outward code) is a real postcode area.
+pub fn is_postcode_area(area: &str) -> bool {
+    POSTCODE_AREAS.contains(&area)
+}
 
 /// (postcode areas, the force that polices all of them).
 const FORCES: &[(&[&str], &str)] = &[
@@ -49,5 +68,15 @@ mod tests {
         for area in ["CB", "PE", "SG", "B", "L", "EC", "TD", "CF"] {
             assert_eq!(force_for_area(area), None, "{area}");
         }
+    }
+
+    #[test]
+    fn every_area_a_force_is_named_for_is_a_real_one() {
+        for (areas, _) in super::FORCES {
+            for area in *areas {
+                assert!(super::is_postcode_area(area), "{area}");
+            }
+        }
+        assert!(!super::is_postcode_area("ZZ"));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
-use crate::geo::forces::force_for_area;
+use crate::geo::forces::{force_for_area, is_postcode_area};
 use crate::geo::onspd::{self, OnspdError, PostcodeRecord};
 use crate::store::{Geography, PostcodeLocation, StoreError};
 use anyhow::Context;
@@ -95,10 +95,12 @@ pub async fn locate(
         .await
         .context("looking up a postcode")?;
     let problem = match found {
-        None if !store
-            .holds_postcode_area(postcode.area())
-            .await
-            .context("looking up a postcode area")? =>
+        // A real area this install holds nothing of: somewhere else, not a typing mistake.
+        None if is_postcode_area(postcode.area())
+            && !store
+                .holds_postcode_area(postcode.area())
+                .await
+                .context("looking up a postcode area")? =>
         {
             PlaceProblem::OutsideArea {
                 postcode: postcode.clone(),
