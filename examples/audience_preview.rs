@@ -25,7 +25,6 @@ use beacon::geo::target::{AreaTarget, Shape};
 const RESIDENTS: i64 = 1_000_000;
 const SEED: u64 = 0x00be_ac01_2026;
 const RUNS: usize = 20;
-const MAP_POINTS: usize = 2_000;
 const GOAL_MS: f64 = 200.0;
 
 // The alert being previewed: the police (provider 1), message type 1, priority 2.
@@ -75,7 +74,7 @@ fn main() -> anyhow::Result<()> {
             provider_id: QUERY_PROVIDER,
             message_type_id: QUERY_MESSAGE_TYPE,
             priority: QUERY_PRIORITY,
-            map_points: MAP_POINTS,
+            map_squares: true,
         };
         let warm_up = index.preview(&query);
         let mut times: Vec<Duration> = (0..RUNS)
@@ -96,7 +95,7 @@ fn main() -> anyhow::Result<()> {
             emails: warm_up.emails,
             texts: warm_up.texts,
             districts: warm_up.by_district.len(),
-            points: warm_up.points.len(),
+            points: warm_up.squares.len(),
             p50: percentile(&times, 0.50),
             p99: percentile(&times, 0.99),
             max: times.last().copied().unwrap_or_default(),
@@ -104,7 +103,7 @@ fn main() -> anyhow::Result<()> {
             svg_ms: ms(map_time),
         };
         println!(
-            "{:<44} {:>7} residents {:>7} emails {:>6} texts | p50 {:6.1} ms  p99 {:6.1} ms  max {:6.1} ms | map {} points, {:.0} KiB in {:.1} ms",
+            "{:<44} {:>7} residents {:>7} emails {:>6} texts | p50 {:6.1} ms  p99 {:6.1} ms  max {:6.1} ms | map {} squares, {:.0} KiB in {:.1} ms",
             row.name, row.residents, row.emails, row.texts, row.p50, row.p99, row.max.as_secs_f64() * 1000.0, row.points, row.svg_kib, row.svg_ms
         );
         rows.push(row);
@@ -363,7 +362,7 @@ fn report(rows: &[Row], places: usize, build_time: Duration, memory_mib: f64) ->
     );
     for row in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} points, {:.0} KiB, {:.1} ms |\n",
+            "| {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} squares, {:.0} KiB, {:.1} ms |\n",
             row.name,
             thousands(row.residents),
             thousands(row.emails),
@@ -381,7 +380,8 @@ fn report(rows: &[Row], places: usize, build_time: Duration, memory_mib: f64) ->
     out.push_str(&wrap(&format!(
         "With {RUNS} runs the p99 is the slowest run. Each preview scans every resident (a \
          bitmask test on provider and type, then the target test on each of their places until \
-         one matches) and returns at most {MAP_POINTS} spread-out points for the map; the last \
+         one matches) and counts its residents per 1 km square for the map (the squares with 5 \
+         or more are shown); the last \
          column is `preview_svg` drawing them 640 pixels wide."
     )));
     out.push('\n');

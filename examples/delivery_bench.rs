@@ -793,7 +793,7 @@ async fn fanout_parts(
             provider_id: police,
             message_type_id: message_type,
             priority: 2,
-            map_points: 0,
+            map_squares: false,
         };
         let started = Instant::now();
         std::hint::black_box(index.matches_from(&query, 0, usize::MAX));

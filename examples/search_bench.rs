@@ -575,8 +575,8 @@ macro_rules! loader {
                     "INSERT INTO alerts (id, provider_id, message_type_id, priority, title, \
                      body_markdown, body_text, target_json, target_description, status, \
                      signoff_name, signoff_organisation, signoff_role, signoff_area, \
-                     needs_approval, queued_at, created_at, updated_at, private, fanout_next, \
-                     fanout_done_at) ",
+                     needs_approval, queued_at, listed_at, created_at, updated_at, private, \
+                     fanout_next, fanout_done_at) ",
                 );
                 insert.push_values(chunk.iter().enumerate(), |mut row, (n, alert)| {
                     let sent = alert.public || n % 2 == 0;
@@ -596,6 +596,7 @@ macro_rules! loader {
                         .push_bind("Communications Officer")
                         .push_bind("Cambridgeshire")
                         .push_bind(false)
+                        .push_bind(sent.then_some(alert.sent_at))
                         .push_bind(sent.then_some(alert.sent_at))
                         .push_bind(alert.sent_at - 600)
                         .push_bind(alert.sent_at)

@@ -22,6 +22,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub limits: LimitSettings,
     pub log: LogSettings,
+    pub branding: BrandingSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -189,6 +190,27 @@ pub struct LimitSettings {
     pub max_send_attempts: i64,
 }
 
+/// Whose service residents are using: the force's name, logo and colour on every page, and
+/// who the privacy notice and accessibility statement name. Settings, not code, so each force
+/// brands its own install.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrandingSettings {
+    /// The service's name, in the header and every page's title.
+    pub service_name: String,
+    /// The police force that runs the service: named in the header and footer, and as the
+    /// controller of residents' data in the privacy notice. Empty: no force is named.
+    pub force_name: String,
+    /// The address residents write to about their data or the site's accessibility. Empty: the
+    /// pages tell them to contact the force.
+    pub contact_email: String,
+    /// A logo file (`.svg`, `.png`, `.jpg` or `.webp`) shown in the header, served by Beacon
+    /// itself at `/branding/logo`. Empty: no logo.
+    pub logo_file: String,
+    /// The header's background colour, `#rrggbb`: dark enough for its white text (4.5:1).
+    pub colour: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -216,6 +238,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             limits: LimitSettings::default(),
             log: LogSettings::default(),
+            branding: BrandingSettings::default(),
         }
     }
 }
@@ -301,6 +324,18 @@ impl Default for LimitSettings {
     }
 }
 
+impl Default for BrandingSettings {
+    fn default() -> Self {
+        BrandingSettings {
+            service_name: "Beacon community alerts".into(),
+            force_name: String::new(),
+            contact_email: String::new(),
+            logo_file: String::new(),
+            colour: DEFAULT_HEADER_COLOUR.into(),
+        }
+    }
+}
+
 impl Default for LogSettings {
     fn default() -> Self {
         LogSettings {
@@ -323,6 +358,19 @@ const SETTING_NAMES: &[&str] = &[
     "delivery",
     "limits",
     "log",
+    "branding",
+];
+
+/// The header's colour when none is configured: Beacon's own near-black.
+pub const DEFAULT_HEADER_COLOUR: &str = "#0b0c0c";
+
+/// The image types a logo file may be, by extension, with the type it is served as.
+pub const LOGO_TYPES: [(&str, &str); 5] = [
+    ("svg", "image/svg+xml"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("webp", "image/webp"),
 ];
 
 /// GOV.UK Notify's limit on texts a minute for one account (service): the default rate.
@@ -407,7 +455,7 @@ impl Settings {
                 account.provider.trim()
             );
         }
-        Ok(())
+        self.branding.check()
     }
 
     pub fn database_url(&self) -> String {
@@ -454,6 +502,99 @@ impl Settings {
         shown.database_url = redact_url_password(&self.database_url());
         shown
     }
+}
+
+impl BrandingSettings {
+    /// A colour the header's white text cannot be read on, a logo that is not an image file,
+    /// or a contact that is not an address, refused at start with the reason.
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !self.service_name.trim().is_empty(),
+            "branding.service_name is empty: give the service a name"
+        );
+        let Some(rgb) = parse_colour(&self.colour) else {
+            anyhow::bail!(
+                "branding.colour is {:?}: give it as #rrggbb, for example \"#00385f\"",
+                self.colour
+            );
+        };
+        let contrast = contrast_with_white(rgb);
+        anyhow::ensure!(
+            contrast >= 4.5,
+            "branding.colour {} is too light for the header's white text (contrast {contrast:.1}:1, \
+             at least 4.5:1 is needed): choose a darker colour",
+            self.colour
+        );
+        if !self.logo_file.is_empty() {
+            anyhow::ensure!(
+                self.logo_type().is_some(),
+                "branding.logo_file {} is not an .svg, .png, .jpg or .webp file",
+                self.logo_file
+            );
+            anyhow::ensure!(
+                Path::new(&self.logo_file).is_file(),
+                "branding.logo_file {} does not exist",
+                self.logo_file
+            );
+        }
+        let contact = self.contact_email.trim();
+        anyhow::ensure!(
+            contact.is_empty()
+                || (contact.contains('@')
+                    && !contact
+                        .chars()
+                        .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"'))),
+            "branding.contact_email {contact:?} is not an email address"
+        );
+        Ok(())
+    }
+
+    /// The content type the logo is served as, from its file's extension.
+    pub fn logo_type(&self) -> Option<&'static str> {
+        let extension = Path::new(&self.logo_file)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        LOGO_TYPES
+            .iter()
+            .find(|(ext, _)| *ext == extension)
+            .map(|(_, content_type)| *content_type)
+    }
+}
+
+/// `#rrggbb` (or `#rgb`) as its three channels.
+pub fn parse_colour(colour: &str) -> Option<[u8; 3]> {
+    let hex = colour.strip_prefix('#')?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |digits: &str| u8::from_str_radix(digits, 16).ok();
+    match hex.len() {
+        6 => Some([
+            channel(&hex[0..2])?,
+            channel(&hex[2..4])?,
+            channel(&hex[4..6])?,
+        ]),
+        3 => {
+            let short = |i: usize| channel(&hex[i..=i]).map(|v| v * 17);
+            Some([short(0)?, short(1)?, short(2)?])
+        }
+        _ => None,
+    }
+}
+
+/// WCAG 2's contrast ratio between a colour and white.
+fn contrast_with_white(rgb: [u8; 3]) -> f64 {
+    let linear = |channel: u8| {
+        let c = f64::from(channel) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2]);
+    1.05 / (luminance + 0.05)
 }
 
 fn outbox_dir(configured: &str, data_dir: &Path, channel: &str) -> PathBuf {
@@ -590,6 +731,40 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(error.contains("names no provider"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn branding_is_read_and_a_colour_or_logo_that_cannot_work_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("logo.png", "not really a png")?;
+            jail.create_file(
+                "beacon.toml",
+                "[branding]\nforce_name = \"Kent Police\"\ncolour = \"#00385f\"\nlogo_file = \"logo.png\"\n",
+            )?;
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
+            assert_eq!(settings.branding.force_name, "Kent Police");
+            assert_eq!(settings.branding.service_name, "Beacon community alerts");
+            assert_eq!(settings.branding.logo_type(), Some("image/png"));
+            for (colour, expected) in [
+                ("navy", "give it as #rrggbb"),
+                ("#00385f\\\"><script>", "give it as #rrggbb"),
+                ("#ffdd00", "too light for the header's white text"),
+            ] {
+                jail.set_env("BEACON_BRANDING__COLOUR", colour);
+                let error = Settings::load(Some(Path::new("beacon.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains(expected), "{colour}: {error}");
+            }
+            jail.set_env("BEACON_BRANDING__COLOUR", "#0b0c0c");
+            jail.set_env("BEACON_BRANDING__LOGO_FILE", "logo.gif");
+            let error = Settings::load(None).unwrap_err().to_string();
+            assert!(error.contains("is not an .svg, .png"), "{error}");
+            jail.set_env("BEACON_BRANDING__LOGO_FILE", "missing.svg");
+            let error = Settings::load(None).unwrap_err().to_string();
+            assert!(error.contains("does not exist"), "{error}");
             Ok(())
         });
     }

@@ -80,6 +80,15 @@ impl Postcode {
         // The normalised form always has exactly one space, so `split` always yields a first part.
         self.0.split(' ').next().unwrap_or(&self.0)
     }
+
+    /// The postcode area: the outward code's letters, e.g. "CB" for "CB1 1PT", "E" for "E1 6AN".
+    pub fn area(&self) -> &str {
+        let outward = self.outward();
+        let letters = outward
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(outward.len());
+        &outward[..letters]
+    }
 }
 
 /// Checks an uppercase, space-free candidate against the UK formats: outward A9, A99, AA9, AA99,

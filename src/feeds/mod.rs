@@ -204,6 +204,7 @@ mod test_support {
             message_type_name: "Crime update".to_owned(),
             priority: 2,
             sent_at: WINTER,
+            listed_at: WINTER,
             signoff: SignOff {
                 name: "Lucy Ward".to_owned(),
                 organisation: "Cambridgeshire Constabulary".to_owned(),

@@ -72,8 +72,24 @@ pub struct AudienceQuery<'a> {
     pub message_type_id: i64,
     /// 1 is the highest priority.
     pub priority: u8,
-    /// The most postcode points to return for the map.
-    pub map_points: usize,
+    /// Whether to count residents per grid square for the map.
+    pub map_squares: bool,
+}
+
+/// The side of the map's grid squares: 1 km, the British National Grid's own squares.
+pub const SQUARE_M: i32 = 1_000;
+/// The fewest residents a square must have to be shown: a square with fewer is left off the
+/// map, so that nobody can be picked out from it.
+pub const MIN_SQUARE_RESIDENTS: u64 = 5;
+
+/// A 1 km square of the British National Grid and how many residents an alert reaches there
+/// (each counted in the square of their first matching place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridSquare {
+    /// The square's south-west corner in metres: multiples of `SQUARE_M`.
+    pub easting: i32,
+    pub northing: i32,
+    pub residents: u64,
 }
 
 /// Whom an alert would reach.
@@ -88,9 +104,10 @@ pub struct AudiencePreview {
     /// Residents per district code (in the district of their first matching place), largest
     /// first, then by code.
     pub by_district: Vec<(String, u64)>,
-    /// A spread-out sample of matching places (British National Grid metres), at most
-    /// `map_points`, at most one per cell of a grid laid over the matches.
-    pub points: Vec<(i32, i32)>,
+    /// Residents per 1 km grid square, only the squares with at least
+    /// `MIN_SQUARE_RESIDENTS`, south to north and west to east: what the map shows. No place
+    /// finer than its square is ever handed out, so a map cannot locate a household.
+    pub squares: Vec<GridSquare>,
     /// How long the preview took to compute.
     pub elapsed: Duration,
 }
@@ -329,14 +346,14 @@ impl AudienceIndex {
             + codes
     }
 
-    /// Counts whom an alert would reach, per channel and district, with points for a map.
+    /// Counts whom an alert would reach, per channel and district, and per grid square for a map.
     pub fn preview(&self, query: &AudienceQuery) -> AudiencePreview {
         let started = Instant::now();
         let mut residents = 0u64;
         let mut emails = 0u64;
         let mut texts = 0u64;
         let mut per_district = vec![0u64; self.district_codes.len()];
-        let mut matched_places: Vec<(i32, i32)> = Vec::new();
+        let mut per_square: HashMap<(i32, i32), u64> = HashMap::new();
 
         // An id the index cannot hold was chosen by nobody.
         let (Some(provider_bit), Some(type_bit)) =
@@ -347,7 +364,7 @@ impl AudienceIndex {
                 emails: 0,
                 texts: 0,
                 by_district: Vec::new(),
-                points: Vec::new(),
+                squares: Vec::new(),
                 elapsed: started.elapsed(),
             };
         };
@@ -378,8 +395,12 @@ impl AudienceIndex {
             emails += u64::from(channels.email);
             texts += u64::from(channels.texts_at(query.priority));
             per_district[usize::from(self.districts[place])] += 1;
-            if query.map_points > 0 {
-                matched_places.push((self.eastings[place], self.northings[place]));
+            if query.map_squares {
+                let square = (
+                    self.eastings[place].div_euclid(SQUARE_M),
+                    self.northings[place].div_euclid(SQUARE_M),
+                );
+                *per_square.entry(square).or_default() += 1;
             }
         }
 
@@ -396,7 +417,7 @@ impl AudienceIndex {
             emails,
             texts,
             by_district,
-            points: spread_sample(&matched_places, query.map_points),
+            squares: shown_squares(per_square),
             elapsed: started.elapsed(),
         }
     }
@@ -561,45 +582,20 @@ fn bit(id: i64) -> Option<u64> {
     u32::try_from(id).ok().and_then(|id| 1u64.checked_shl(id))
 }
 
-/// Picks at most `limit` of `points`, spread over the area they cover: a square grid of about
-/// four cells per wanted point is laid over their bounding box and the first point in each cell
-/// kept, so a village with hundreds of residents does not hide the lone farm; if more cells are
-/// occupied than wanted, every k-th is kept. Deterministic, so the same alert draws the same map.
-fn spread_sample(points: &[(i32, i32)], limit: usize) -> Vec<(i32, i32)> {
-    if limit == 0 || points.is_empty() {
-        return Vec::new();
-    }
-    let (mut min_e, mut min_n, mut max_e, mut max_n) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
-    for &(e, n) in points {
-        min_e = min_e.min(e);
-        min_n = min_n.min(n);
-        max_e = max_e.max(e);
-        max_n = max_n.max(n);
-    }
-    // Cells per side, capped so the occupancy table stays at a few megabytes at most.
-    const MAX_SIDE: usize = 2048;
-    let cells_per_side = (limit.saturating_mul(4) as f64).sqrt().ceil() as usize;
-    let cells_per_side = cells_per_side.clamp(1, MAX_SIDE) as i64;
-    // i64 throughout: spans of i32 coordinates can exceed i32.
-    let span = (i64::from(max_e) - i64::from(min_e)).max(i64::from(max_n) - i64::from(min_n)) + 1;
-    let mut occupied = vec![false; (cells_per_side * cells_per_side) as usize];
-    let mut kept = Vec::new();
-    for &(e, n) in points {
-        let column = (i64::from(e) - i64::from(min_e)) * cells_per_side / span;
-        let row = (i64::from(n) - i64::from(min_n)) * cells_per_side / span;
-        let cell = (row * cells_per_side + column) as usize;
-        if let Some(slot) = occupied.get_mut(cell) {
-            if !*slot {
-                *slot = true;
-                kept.push((e, n));
-            }
-        }
-    }
-    if kept.len() <= limit {
-        return kept;
-    }
-    // Evenly strided, in fixed-point steps so exactly `limit` come out.
-    (0..limit).map(|i| kept[i * kept.len() / limit]).collect()
+/// The squares a map may show: those with at least `MIN_SQUARE_RESIDENTS`, south-west corners
+/// in metres, in a fixed order so the same alert draws the same map.
+fn shown_squares(per_square: HashMap<(i32, i32), u64>) -> Vec<GridSquare> {
+    let mut squares: Vec<GridSquare> = per_square
+        .into_iter()
+        .filter(|&(_, residents)| residents >= MIN_SQUARE_RESIDENTS)
+        .map(|((column, row), residents)| GridSquare {
+            easting: column.saturating_mul(SQUARE_M),
+            northing: row.saturating_mul(SQUARE_M),
+            residents,
+        })
+        .collect();
+    squares.sort_by_key(|square| (square.northing, square.easting));
+    squares
 }
 
 #[cfg(test)]
@@ -672,7 +668,7 @@ mod tests {
             provider_id: POLICE,
             message_type_id: CRIME,
             priority,
-            map_points: 100,
+            map_squares: true,
         })
     }
 
@@ -684,7 +680,8 @@ mod tests {
         assert_eq!(reach.emails, 1);
         assert_eq!(reach.texts, 0);
         assert_eq!(reach.by_district, vec![(SOUTH_CAMBS.to_owned(), 1)]);
-        assert_eq!(reach.points, vec![(537_500, 244_500)]);
+        // One resident: too few for their square to be shown.
+        assert!(reach.squares.is_empty());
     }
 
     #[test]
@@ -703,13 +700,12 @@ mod tests {
         assert_eq!(reach.residents, 1);
         assert_eq!(reach.emails, 1);
         assert_eq!(reach.by_district, vec![(SOUTH_CAMBS.to_owned(), 1)]);
-        assert_eq!(reach.points.len(), 1);
 
         // Neither place lies in Peterborough.
         let reach = preview(&index, &districts(&[PETERBOROUGH]), 3);
         assert_eq!(reach.residents, 0);
         assert!(reach.by_district.is_empty());
-        assert!(reach.points.is_empty());
+        assert!(reach.squares.is_empty());
     }
 
     #[test]
@@ -756,7 +752,7 @@ mod tests {
                 provider_id,
                 message_type_id,
                 priority: 1,
-                map_points: 10,
+                map_squares: true,
             });
             assert_eq!(reach.residents, 0);
         }
@@ -867,10 +863,10 @@ mod tests {
             provider_id: 63,
             message_type_id: CRIME,
             priority: 1,
-            map_points: 0,
+            map_squares: false,
         });
         assert_eq!(reach.residents, 1);
-        assert!(reach.points.is_empty());
+        assert!(reach.squares.is_empty());
     }
 
     #[test]
@@ -971,37 +967,56 @@ mod tests {
     }
 
     #[test]
-    fn the_map_sample_is_capped_and_spread_out() {
-        // 500 residents on one postcode and one on a farm 4 km away.
-        let mut entries: Vec<AudienceEntry> = (0..500).map(melbourn_resident).collect();
+    fn the_map_counts_whole_squares_and_leaves_out_the_sparse_ones() {
+        // 7 residents in one square (two postcodes 300 m apart), 4 on a farm 4 km away, one
+        // in a square of their own to the south-west.
+        let mut entries: Vec<AudienceEntry> = (0..5).map(melbourn_resident).collect();
+        for id in 5..7 {
+            entries.push(AudienceEntry {
+                easting: 537_800,
+                northing: 244_200,
+                ..melbourn_resident(id)
+            });
+        }
+        for id in 7..11 {
+            entries.push(AudienceEntry {
+                easting: 541_500,
+                ..melbourn_resident(id)
+            });
+        }
         entries.push(AudienceEntry {
-            easting: 541_500,
-            ..melbourn_resident(500)
+            easting: 536_900,
+            northing: 243_900,
+            ..melbourn_resident(11)
         });
         let index = AudienceIndex::build(entries).unwrap();
-        let prepared = around_melbourn().prepare();
-        let query = AudienceQuery {
-            target: &prepared,
-            provider_id: POLICE,
-            message_type_id: CRIME,
-            priority: 1,
-            map_points: 10,
-        };
-        let reach = index.preview(&query);
-        assert_eq!(reach.residents, 501);
-        assert_eq!(reach.points, vec![(537_500, 244_500), (541_500, 244_500)]);
-
-        let grid: Vec<(i32, i32)> = (0..100)
-            .flat_map(|x| (0..100).map(move |y| (x * 100, y * 100)))
-            .collect();
-        for limit in [1, 7, 10, 99, 100, 1_000, 20_000] {
-            let sample = spread_sample(&grid, limit);
-            assert!(sample.len() <= limit, "{} > {limit}", sample.len());
-            assert!(!sample.is_empty());
+        let reach = preview(&index, &around_melbourn(), 1);
+        // The totals are every resident's.
+        assert_eq!(reach.residents, 12);
+        // Only the square with five or more, at its corner: no finer position.
+        assert_eq!(
+            reach.squares,
+            vec![GridSquare {
+                easting: 537_000,
+                northing: 244_000,
+                residents: 7,
+            }]
+        );
+        for square in &reach.squares {
+            assert_eq!(square.easting % SQUARE_M, 0);
+            assert_eq!(square.northing % SQUARE_M, 0);
+            assert!(square.residents >= MIN_SQUARE_RESIDENTS);
         }
-        // Extreme coordinates do not overflow.
-        let corners = [(i32::MIN, i32::MIN), (i32::MAX, i32::MAX), (0, 0)];
-        assert_eq!(spread_sample(&corners, 100).len(), 3);
-        assert_eq!(spread_sample(&corners, 1).len(), 1);
+
+        // Extreme and negative coordinates fall in their squares without overflowing.
+        let mut far: HashMap<(i32, i32), u64> = HashMap::new();
+        far.insert(
+            (i32::MAX.div_euclid(SQUARE_M), (-1i32).div_euclid(SQUARE_M)),
+            5,
+        );
+        far.insert((i32::MIN.div_euclid(SQUARE_M), 0), 9);
+        let squares = shown_squares(far);
+        assert_eq!(squares.len(), 2);
+        assert_eq!(squares[0].northing, -SQUARE_M);
     }
 }

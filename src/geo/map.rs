@@ -3,13 +3,15 @@
 //! so it can be inlined in a page served under `default-src 'none'; style-src 'self'`. Colours
 //! are presentation attributes, which that policy allows, not `style`, which it blocks.
 //!
-//! It only draws: the counts and points come from an [`AudiencePreview`], the shapes from the
-//! [`AreaTarget`], and the context beneath them (the outlines of the districts targeted and of
-//! their neighbours, and the names of the largest towns in view) from [`outlines`].
+//! It only draws: the counts and 1 km squares come from an [`AudiencePreview`], the shapes from
+//! the [`AreaTarget`], and the context beneath them (the outlines of the districts targeted and
+//! of their neighbours, and the names of the largest towns in view) from [`outlines`]. No
+//! resident's own position is drawn: only squares with enough residents that none can be picked
+//! out (`audience::MIN_SQUARE_RESIDENTS`).
 
 use std::fmt::Write;
 
-use super::audience::AudiencePreview;
+use super::audience::{AudiencePreview, GridSquare, MIN_SQUARE_RESIDENTS, SQUARE_M};
 use super::districts::{bundled_districts, FORCE_DISTRICTS};
 use super::grid::bng_to_wgs84;
 use super::outlines::{self, DistrictOutline};
@@ -24,8 +26,9 @@ const MIN_SPAN_M: f64 = 1_000.0;
 const MIN_ASPECT: f64 = 0.6;
 const MAX_ASPECT: f64 = 1.4;
 
-// GOV.UK palette: blue for what is targeted, red for what is carved out, near-black dots, each
-// at least 3:1 against the pale background as WCAG asks of graphics.
+// GOV.UK palette: blue for what is targeted, red for what is carved out, near-black squares
+// outlined in near-black, each at least 3:1 against the pale background as WCAG asks of
+// graphics.
 const BACKGROUND: &str = "#f3f2f1";
 const INCLUDE: &str = "#1d70b8";
 const EXCLUDE: &str = "#d4351c";
@@ -41,7 +44,16 @@ const MAX_TOWNS: usize = 8;
 const TITLE_ID: &str = "audience-map-title";
 const DESC_ID: &str = "audience-map-desc";
 
-/// Draws the target and the preview's points as an SVG `width` pixels wide (clamped to
+/// Residents per square, for the squares' shades: the lowest count of each band and how dark
+/// it is drawn.
+const BANDS: [(u64, f64); 4] = [
+    (MIN_SQUARE_RESIDENTS, 0.15),
+    (10, 0.35),
+    (50, 0.6),
+    (250, 0.85),
+];
+
+/// Draws the target and the preview's squares as an SVG `width` pixels wide (clamped to
 /// 160–2000), north up, with a scale bar; its title and description give the counts in words
 /// for screen readers.
 pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -> String {
@@ -50,8 +62,10 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     for shape in target.include.iter().chain(&target.exclude) {
         extent.add_shape(shape);
     }
-    for &(e, n) in &preview.points {
-        extent.add(f64::from(e), f64::from(n));
+    for square in &preview.squares {
+        let (e, n) = (f64::from(square.easting), f64::from(square.northing));
+        extent.add(e, n);
+        extent.add(e + f64::from(SQUARE_M), n + f64::from(SQUARE_M));
     }
     extent.add_districts(target);
 
@@ -61,7 +75,7 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     let height = view.height_px;
     let context = Context::in_view(target, &view, width, height);
 
-    let mut svg = String::with_capacity(1024 + preview.points.len() * 16);
+    let mut svg = String::with_capacity(1024 + preview.squares.len() * 40);
     let (title, desc) = (title(preview), description(target, preview, &context));
     open_svg(&mut svg, &title, &desc, width, height, Some(&view));
     let _ = write!(
@@ -75,7 +89,7 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     for shape in &target.exclude {
         draw_shape(&mut svg, shape, &view, EXCLUDE, true);
     }
-    draw_points(&mut svg, &preview.points, &view);
+    draw_squares(&mut svg, &preview.squares, &view);
     context.draw_towns(&mut svg, &view);
     draw_scale_bar(&mut svg, &view, width, height);
     draw_north_arrow(&mut svg, width);
@@ -464,9 +478,14 @@ fn nothing_to_draw(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
     open_svg(&mut svg, &title, &desc, width, height, None);
     let _ = write!(
         svg,
-        r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/><text x="{}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="{INK}">No matching postcodes to show</text></svg>"#,
+        r#"<rect width="{width}" height="{height}" fill="{BACKGROUND}"/><text x="{}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="{INK}">{}</text></svg>"#,
         width / 2,
         height / 2,
+        if preview.residents == 0 {
+            "No matching postcodes to show".to_owned()
+        } else {
+            format!("No 1 km square with {MIN_SQUARE_RESIDENTS} or more residents to show")
+        },
     );
     svg
 }
@@ -522,25 +541,40 @@ fn draw_shape(svg: &mut String, shape: &Shape, view: &View, colour: &str, dashed
     }
 }
 
-/// Each point as a zero-length line with round caps, which draws a dot: one `<path>` for all of
-/// them keeps a map of thousands of points to a few tens of kilobytes.
-fn draw_points(svg: &mut String, points: &[(i32, i32)], view: &View) {
-    if points.is_empty() {
-        return;
-    }
-    let _ = write!(
-        svg,
-        r#"<path fill="none" stroke="{INK}" stroke-opacity="0.75" stroke-width="5" stroke-linecap="round" d=""#
-    );
-    for &(e, n) in points {
+/// The squares, one `<path>` per band of residents (`BANDS`), its squares as closed subpaths:
+/// a map of thousands of squares stays at a few tens of kilobytes. Each path says which band it
+/// is (`data-residents`), never a square's own count.
+fn draw_squares(svg: &mut String, squares: &[GridSquare], view: &View) {
+    let side = f64::from(SQUARE_M) * view.scale;
+    for (band, &(lowest, opacity)) in BANDS.iter().enumerate() {
+        let above = BANDS.get(band + 1).map_or(u64::MAX, |&(next, _)| next);
+        let mut d = String::new();
+        for square in squares
+            .iter()
+            .filter(|s| (lowest..above).contains(&s.residents))
+        {
+            // The north-west corner: SVG's y grows downwards.
+            let north = f64::from(square.northing) + f64::from(SQUARE_M);
+            let _ = write!(
+                d,
+                "M{:.1} {:.1}h{side:.1}v{side:.1}h{:.1}z",
+                view.x(f64::from(square.easting)),
+                view.y(north),
+                -side,
+            );
+        }
+        if d.is_empty() {
+            continue;
+        }
+        let label = match BANDS.get(band + 1) {
+            Some(&(next, _)) => format!("{lowest}-{}", next - 1),
+            None => format!("{lowest}+"),
+        };
         let _ = write!(
             svg,
-            "M{:.1} {:.1}h0",
-            view.x(f64::from(e)),
-            view.y(f64::from(n))
+            r#"<path data-residents="{label}" fill="{INK}" fill-opacity="{opacity}" stroke="{INK}" stroke-width="1" d="{d}"/>"#
         );
     }
-    svg.push_str(r#""/>"#);
 }
 
 /// A bar of a round length (1, 2 or 5 times a power of ten metres) about a quarter of the width,
@@ -616,11 +650,13 @@ fn description(target: &AreaTarget, preview: &AudiencePreview, context: &Context
     };
     let _ = write!(text, " Target: {}", target.describe(district_namer()));
     text.push('.');
-    if !preview.points.is_empty() {
+    if !preview.squares.is_empty() {
         let _ = write!(
             text,
-            " Each dot is a postcode where a resident it reaches lives ({} shown); north is up.",
-            thousands(preview.points.len() as u64)
+            " Each shaded square is 1 km of the grid where residents it reaches live ({} shown), \
+             the darker the more (5 to 9, 10 to 49, 50 to 249, 250 or more); squares with fewer \
+             than {MIN_SQUARE_RESIDENTS} are not shown. North is up.",
+            thousands(preview.squares.len() as u64)
         );
     }
     context.describe(&mut text);
@@ -684,13 +720,21 @@ mod tests {
 
     use super::*;
 
-    fn reach(residents: u64, points: Vec<(i32, i32)>) -> AudiencePreview {
+    /// A preview whose squares (south-west corners) have these many residents each.
+    fn reach(residents: u64, squares: Vec<(i32, i32, u64)>) -> AudiencePreview {
         AudiencePreview {
             residents,
             emails: residents.saturating_sub(1),
             texts: 1,
             by_district: vec![],
-            points,
+            squares: squares
+                .into_iter()
+                .map(|(easting, northing, residents)| GridSquare {
+                    easting,
+                    northing,
+                    residents,
+                })
+                .collect(),
             elapsed: Duration::ZERO,
         }
     }
@@ -712,15 +756,15 @@ mod tests {
     }
 
     #[test]
-    fn a_circle_target_is_drawn_round_with_its_points_north_up() {
+    fn a_circle_target_is_drawn_round_with_its_squares_north_up() {
         let target = AreaTarget {
             include: vec![melbourn_circle("Melbourn")],
             exclude: vec![],
         };
-        // One resident at the centre, one 4 km north of it.
+        // Residents in the square at the centre, and in one 4 km north of it.
         let svg = preview_svg(
             &target,
-            &reach(1234, vec![(537_500, 244_500), (537_500, 248_500)]),
+            &reach(1234, vec![(537_000, 244_000, 7), (537_000, 248_000, 60)]),
             600,
         );
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -738,7 +782,7 @@ mod tests {
             ),
             "{desc}"
         );
-        assert!(desc.contains("Target: Within 5 km of Melbourn. Each dot is a postcode where a resident it reaches lives (2 shown); north is up."), "{desc}");
+        assert!(desc.contains("Target: Within 5 km of Melbourn. Each shaded square is 1 km of the grid where residents it reaches live (2 shown), the darker the more (5 to 9, 10 to 49, 50 to 249, 250 or more); squares with fewer than 5 are not shown. North is up."), "{desc}");
         // Around it, South Cambridgeshire's outline and a town or two, faintly, and named.
         assert!(svg.contains(r#"<path class="neighbour" data-district="E07000012""#));
         assert!(
@@ -750,22 +794,16 @@ mod tests {
         // The circle fills most of the width and stays round: r is in pixels, on one scale.
         let r: f64 = between(&svg, " r=\"", "\"").parse().unwrap();
         assert!((200.0..300.0).contains(&r), "r = {r}");
-        // The northern point is drawn above (smaller y) the centre.
-        let dots = between(&svg, "stroke-linecap=\"round\" d=\"", "\"");
-        let ys: Vec<f64> = dots
-            .split('M')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.trim_end_matches("h0")
-                    .split(' ')
-                    .nth(1)
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(ys.len(), 2);
-        assert!(ys[1] < ys[0] - 100.0, "{ys:?}");
+        // Each square in its band, the northern one drawn above (smaller y) the centre's, both
+        // 1 km wide on the map's scale (5 km is r).
+        let y = |d: &str| -> f64 { d[1..].split(['h', ' ']).nth(1).unwrap().parse().unwrap() };
+        let centre = between(&svg, "data-residents=\"5-9\"", "/>");
+        let north = between(&svg, "data-residents=\"50-249\"", "/>");
+        let (centre, north) = (between(centre, "d=\"", "\""), between(north, "d=\"", "\""));
+        assert!(y(north) < y(centre) - 100.0, "{north} {centre}");
+        let side: f64 = between(centre, "h", "v").parse().unwrap();
+        assert!((side - r / 5.0).abs() < 0.2, "{side} {r}");
+        assert!(!svg.contains("data-residents=\"10-49\""));
         assert!(
             svg.contains(">2 km</text>") || svg.contains(">5 km</text>"),
             "scale bar"
@@ -773,7 +811,7 @@ mod tests {
     }
 
     #[test]
-    fn district_targets_show_only_their_points_and_name_the_districts() {
+    fn district_targets_show_only_their_squares_and_name_the_districts() {
         let target = AreaTarget {
             include: vec![Shape::Districts {
                 codes: vec!["E07000012".to_owned(), "E07000008".to_owned()],
@@ -782,7 +820,7 @@ mod tests {
         };
         let svg = preview_svg(
             &target,
-            &reach(2, vec![(545_000, 258_500), (537_000, 244_000)]),
+            &reach(300, vec![(545_000, 258_000, 250), (537_000, 244_000, 50)]),
             400,
         );
         let desc = between(&svg, "<desc id=\"audience-map-desc\">", "</desc>");
@@ -811,12 +849,13 @@ mod tests {
         // The excluded circle is drawn, dashed.
         assert_eq!(svg.matches("<circle").count(), 1);
         assert!(svg.contains("stroke-dasharray"));
-        assert_eq!(
-            between(&svg, "stroke-linecap=\"round\" d=\"", "\"")
+        let squares = between(&svg, "data-residents=\"50-249\"", "/>")
+            .matches('M')
+            .count()
+            + between(&svg, "data-residents=\"250+\"", "/>")
                 .matches('M')
-                .count(),
-            2
-        );
+                .count();
+        assert_eq!(squares, 2);
     }
 
     #[test]
@@ -852,10 +891,7 @@ mod tests {
         }
         let sent = area_svg(&target, 640);
         assert!(sent.contains("Map of the area this alert was sent to"));
-        assert!(
-            !sent.contains("stroke-linecap=\"round\""),
-            "no residents' dots"
-        );
+        assert!(!sent.contains("data-residents"), "no residents' squares");
     }
 
     #[test]
@@ -920,15 +956,18 @@ mod tests {
             assert!(svg.contains("Target: E09999999;"), "{svg}");
             assert!(svg.ends_with("</svg>"));
         }
-        // A single point, or points at the edges of the i32 range, draw without trouble.
-        for points in [
-            vec![(0, 0)],
-            vec![(i32::MIN, i32::MIN), (i32::MAX, i32::MAX)],
+        // Residents, but no square with enough of them: said so.
+        let svg = preview_svg(&nowhere, &reach(3, vec![]), 300);
+        assert!(svg.contains("No 1 km square with 5 or more residents to show"));
+        // A single square, or squares at the edges of the i32 range, draw without trouble.
+        for squares in [
+            vec![(0, 0, 5)],
+            vec![(i32::MIN, i32::MIN, 5), (i32::MAX - 999, i32::MAX - 999, 9)],
         ] {
-            let svg = preview_svg(&nowhere, &reach(1, points), 300);
+            let svg = preview_svg(&nowhere, &reach(10, squares), 300);
             // The description may repeat the sender's odd radius; the drawing must not.
             let drawing = between(&svg, "</desc>", "</svg>");
-            assert!(drawing.contains("stroke-linecap=\"round\""));
+            assert!(drawing.contains("data-residents=\"5-9\""));
             assert!(
                 !drawing.contains("NaN") && !drawing.contains("inf"),
                 "{drawing}"

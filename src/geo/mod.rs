@@ -4,6 +4,7 @@
 
 pub mod audience;
 pub mod districts;
+pub mod forces;
 pub mod grid;
 pub mod map;
 pub mod onspd;

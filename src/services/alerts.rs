@@ -26,7 +26,6 @@ const DETECTION_RADIUS_M: f64 = 45_000.0;
 const SUGGESTION_MARGIN_M: f64 = 2_000.0;
 /// How far ahead an alert may be scheduled.
 const MAX_SCHEDULE_DAYS: i64 = 30;
-const MAP_POINTS: usize = 2_000;
 
 /// The compose form, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -460,7 +459,7 @@ pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> anyhow::Resul
         provider_id: checked.content.provider_id,
         message_type_id: checked.content.message_type_id,
         priority: checked.content.priority.level(),
-        map_points: MAP_POINTS,
+        map_squares: true,
     });
     let districts = ctx.store.districts().await.context("reading districts")?;
     let by_district = preview

@@ -48,7 +48,7 @@ pub struct ArchiveQuery {
     /// YYYY-MM-DD, inclusive, UK dates.
     pub from: String,
     pub to: String,
-    /// Where the previous page ended: `TIMESTAMP.ID` (listing) or `o.OFFSET` (search).
+    /// Where the previous page ended: `LISTED_AT.ID` (listing) or `o.OFFSET` (search).
     pub cursor: String,
     pub limit: String,
 }
@@ -259,7 +259,7 @@ async fn page(
             let offset = filter.offset + filter.limit;
             (offset <= MAX_SEARCH_OFFSET).then(|| format!("o.{offset}"))
         }
-        (true, Some(last)) => Some(format!("{}.{}", last.alert.sent_at, last.alert.id)),
+        (true, Some(last)) => Some(format!("{}.{}", last.alert.listed_at, last.alert.id)),
         _ => None,
     };
     Ok((hits, next))

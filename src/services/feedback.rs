@@ -36,22 +36,64 @@ pub async fn alert_link(
         .map(|a| (a, subscriber)))
 }
 
-/// Records (or changes) a resident's rating; false if the alert never reached them.
+/// Longest reason a resident may give for an alert not being useful, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RatingOutcome {
+    Recorded,
+    /// The reason given cannot be stored: the resident is told why, and nothing is recorded.
+    Invalid(ReasonProblem),
+    /// The alert never reached this resident.
+    NotSent,
+}
+
+/// What is wrong with a reason, in words for the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonProblem {
+    #[error("Your reason has characters we cannot store: write it again as plain text")]
+    ControlCharacters,
+    #[error("Your reason must be 500 characters or fewer")]
+    TooLong,
+}
+
+/// Records (or changes) a resident's rating, when they press the button (never on opening the
+/// link: mail scanners open links). A reason is kept only for "not useful", and is optional.
 pub async fn rate(
     ctx: &AppContext,
     alert: &crate::store::Alert,
     subscriber: &Subscriber,
     useful: bool,
-) -> anyhow::Result<bool> {
-    Ok(ctx
+    reason: &str,
+) -> anyhow::Result<RatingOutcome> {
+    let reason = reason.trim();
+    let reason = if useful || reason.is_empty() {
+        None
+    } else if reason
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Ok(RatingOutcome::Invalid(ReasonProblem::ControlCharacters));
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        return Ok(RatingOutcome::Invalid(ReasonProblem::TooLong));
+    } else {
+        Some(reason)
+    };
+    let recorded = ctx
         .store
         .rate_alert(
             alert.id,
             subscriber.id,
             useful,
+            reason,
             chrono::Utc::now().timestamp(),
         )
-        .await?)
+        .await?;
+    Ok(if recorded {
+        RatingOutcome::Recorded
+    } else {
+        RatingOutcome::NotSent
+    })
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -164,14 +164,24 @@ pub async fn import_bytes(
     let catalogue = catalogue(ctx, options).await?;
     let now = Utc::now().timestamp();
     let undated_base = options.undated.map(midday).unwrap_or(now);
+    let today = Utc::now().date_naive();
+    let dates: Vec<Option<NaiveDate>> = parsed
+        .alerts
+        .iter()
+        .map(|alert| alert.date.filter(|d| *d <= today))
+        .collect();
+    let places = undated_places(&dates, options.undated);
     let mut seen = HashSet::new();
     let total = parsed.alerts.len();
     for (position, alert) in parsed.alerts.into_iter().enumerate() {
         progress(position, total);
         let line = alert.line;
         // Undated alerts keep the file's order (newest first, as a mailbox lists them).
-        let undated_at = undated_base - i64::try_from(position).unwrap_or(0);
-        match prepare(ctx, &catalogue, format, alert, undated_at, now).await {
+        let undated = Undated {
+            sent_at: undated_base - i64::try_from(position).unwrap_or(0),
+            listed_at: places[position],
+        };
+        match prepare(ctx, &catalogue, format, alert, undated, now).await {
             Err(PrepareError::Unexpected(error)) => return Err(error),
             Err(unstorable) => report.unreadable.push(Unreadable {
                 line,
@@ -209,6 +219,41 @@ pub async fn import_bytes(
     Ok(report)
 }
 
+/// Where an undated alert is filed: the date shown (the import's, or the `--undated` date) and
+/// its place in the archive's list.
+#[derive(Debug, Clone, Copy)]
+struct Undated {
+    sent_at: Timestamp,
+    listed_at: Timestamp,
+}
+
+/// The place in the archive's newest-first list of each alert of a file, were it undated
+/// (`dates` are the alerts' dates in the file's order, `None` where the source gives none).
+/// With an `--undated` date, that date. Otherwise the date the file implies: a file lists its
+/// alerts newest first, as a mailbox does, so an undated alert goes just after the nearest
+/// dated alert above it, or else just before the nearest one below it. A file with no dates at
+/// all implies none: its alerts go after every dated alert (at zero and below, in the file's
+/// order), never above today's.
+fn undated_places(dates: &[Option<NaiveDate>], undated: Option<NaiveDate>) -> Vec<Timestamp> {
+    let step = |steps: usize| i64::try_from(steps).unwrap_or(i64::MAX);
+    (0..dates.len())
+        .map(|position| {
+            if let Some(date) = undated {
+                return midday(date) - step(position);
+            }
+            let above = dates[..position]
+                .iter()
+                .rposition(Option::is_some)
+                .and_then(|at| Some(midday(dates[at]?) - step(position - at)));
+            let below = || {
+                let offset = dates[position..].iter().position(Option::is_some)?;
+                Some(midday(dates[position + offset]?) + step(offset))
+            };
+            above.or_else(below).unwrap_or(-step(position))
+        })
+        .collect()
+}
+
 /// Noon UTC on a day: a source's date without a time, filed so that it reads as that day in
 /// the UK all year round.
 fn midday(date: NaiveDate) -> Timestamp {
@@ -236,7 +281,7 @@ async fn prepare(
     catalogue: &Catalogue,
     format: Format,
     alert: SourceAlert,
-    undated_at: Timestamp,
+    undated: Undated,
     now: Timestamp,
 ) -> Result<(ImportedAlert, AlertOutcome), PrepareError> {
     let mut inferred: Vec<String> = Vec::new();
@@ -309,11 +354,11 @@ async fn prepare(
 
     // A date after the import's is a misreading: the alert is filed as undated.
     let today = Utc::now().date_naive();
-    let sent_at = match alert.date.filter(|d| *d <= today) {
-        Some(date) => midday(date),
+    let (sent_at, listed_at) = match alert.date.filter(|d| *d <= today) {
+        Some(date) => (midday(date), midday(date)),
         None => {
             inferred.push("date".into());
-            undated_at
+            (undated.sent_at, undated.listed_at)
         }
     };
 
@@ -408,6 +453,7 @@ async fn prepare(
             },
             signoff,
             sent_at,
+            listed_at,
             imported_from,
             imported_provider: original_provider,
             inferred,
@@ -469,4 +515,31 @@ fn fingerprint(provider: &str, title: &str, body: &str) -> String {
         hash.update([0u8]);
     }
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undated_alerts_are_listed_where_their_file_puts_them_or_last() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2025, 3, d);
+        // Newest first: 5 March, two undated, 1 March, one undated.
+        let places = undated_places(&[day(5), None, None, day(1), None], None);
+        let (fifth, first) = (midday(day(5).unwrap()), midday(day(1).unwrap()));
+        assert_eq!(places[1..3], [fifth - 1, fifth - 2]);
+        assert_eq!(places[4], first - 1);
+        // Undated alerts before the first dated one go just above it.
+        assert_eq!(
+            undated_places(&[None, None, day(1)], None)[..2],
+            [first + 2, first + 1]
+        );
+        // No dates at all: after every dated alert, in the file's order.
+        assert_eq!(undated_places(&[None, None, None], None), [0, -1, -2]);
+        // A date given for the undated: that date, in the file's order.
+        assert_eq!(
+            undated_places(&[None, day(1), None], day(5)),
+            [fifth, fifth - 1, fifth - 2]
+        );
+    }
 }

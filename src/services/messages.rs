@@ -48,6 +48,18 @@ struct AlreadyRegisteredHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/manage_link.txt")]
+struct ManageLinkText<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
+#[template(path = "email/manage_link.html")]
+struct ManageLinkHtml<'a> {
+    letter: &'a Letter,
+}
+
+#[derive(Template)]
 #[template(path = "sms/mobile_code.txt")]
 struct MobileCodeText<'a> {
     code: &'a str,
@@ -57,6 +69,8 @@ struct MobileCodeText<'a> {
 pub enum EmailKind {
     ConfirmSignUp,
     AlreadyRegistered,
+    /// A resident who lost their manage link asked for it again.
+    ManageLink,
 }
 
 impl EmailKind {
@@ -64,6 +78,7 @@ impl EmailKind {
         match self {
             EmailKind::ConfirmSignUp => "confirm-sign-up",
             EmailKind::AlreadyRegistered => "already-registered",
+            EmailKind::ManageLink => "manage-link",
         }
     }
 
@@ -71,6 +86,7 @@ impl EmailKind {
         match self {
             EmailKind::ConfirmSignUp => "Confirm your Beacon alerts",
             EmailKind::AlreadyRegistered => "You already have Beacon alerts",
+            EmailKind::ManageLink => "Your link to manage your Beacon alerts",
         }
     }
 }
@@ -91,6 +107,10 @@ pub fn email(
         EmailKind::AlreadyRegistered => (
             AlreadyRegisteredText { letter }.render()?,
             AlreadyRegisteredHtml { letter }.render()?,
+        ),
+        EmailKind::ManageLink => (
+            ManageLinkText { letter }.render()?,
+            ManageLinkHtml { letter }.render()?,
         ),
     };
     let domain = sender_domain(ctx);

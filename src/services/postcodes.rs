@@ -4,6 +4,7 @@
 
 use crate::domain::Postcode;
 use crate::geo::districts::{bundled_districts, bundled_force_postcodes};
+use crate::geo::forces::{force_for_area, is_postcode_area};
 use crate::geo::onspd::{self, OnspdError, PostcodeRecord};
 use crate::store::{Geography, PostcodeLocation, StoreError};
 use anyhow::Context;
@@ -20,10 +21,46 @@ const REJECTS_LISTED: usize = 50;
 pub enum PlaceProblem {
     #[error("We cannot find the postcode {0}: check it, or use another postcode near you")]
     Unknown(Postcode),
+    /// A well-formed postcode of an area this install holds no postcode of: a real place
+    /// elsewhere in the UK, most likely, rather than a typing mistake.
+    #[error("The postcode {postcode} is outside the area {covered_by} covers, so we cannot send alerts about it. {}", look_to_in_words(.look_to))]
+    OutsideArea {
+        postcode: Postcode,
+        /// The force whose area it is outside of, or "this service".
+        covered_by: String,
+        /// The force to look to for alerts there, when its postcode area is wholly one force's.
+        look_to: Option<&'static str>,
+    },
     #[error("The postcode {0} is no longer in use: enter your current postcode")]
     Terminated(Postcode),
     #[error("The postcode {0} has no location (it is a PO box, large-user or withdrawn postcode): enter the postcode of where you live")]
     NoLocation(Postcode),
+}
+
+fn look_to_in_words(force: &Option<&'static str>) -> String {
+    match force {
+        Some(force) => format!("For alerts where it is, look to {force}"),
+        None => {
+            "For alerts where it is, look to the police force for that area (police.uk lists them)"
+                .to_owned()
+        }
+    }
+}
+
+impl PlaceProblem {
+    /// The problem naming the force whose area a postcode is outside of (when one is configured).
+    pub fn naming(self, force_name: &str) -> PlaceProblem {
+        match self {
+            PlaceProblem::OutsideArea {
+                postcode, look_to, ..
+            } if !force_name.trim().is_empty() => PlaceProblem::OutsideArea {
+                postcode,
+                covered_by: force_name.trim().to_owned(),
+                look_to,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Why a postcode cannot be looked up: unreadable (only where it is typed, `look_up`), not a
@@ -38,6 +75,16 @@ pub enum LookupError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl LookupError {
+    /// The error naming the force whose area a postcode is outside of (`PlaceProblem::naming`).
+    pub fn naming(self, force_name: &str) -> LookupError {
+        match self {
+            LookupError::Place(problem) => LookupError::Place(problem.naming(force_name)),
+            other => other,
+        }
+    }
+}
+
 /// Where a postcode is, or why it cannot be a place.
 pub async fn locate(
     store: &dyn Geography,
@@ -48,6 +95,19 @@ pub async fn locate(
         .await
         .context("looking up a postcode")?;
     let problem = match found {
+        // A real area this install holds nothing of: somewhere else, not a typing mistake.
+        None if is_postcode_area(postcode.area())
+            && !store
+                .holds_postcode_area(postcode.area())
+                .await
+                .context("looking up a postcode area")? =>
+        {
+            PlaceProblem::OutsideArea {
+                postcode: postcode.clone(),
+                covered_by: "this service".to_owned(),
+                look_to: force_for_area(postcode.area()),
+            }
+        }
         None => PlaceProblem::Unknown(postcode.clone()),
         Some(location) if location.terminated => PlaceProblem::Terminated(postcode.clone()),
         Some(location) if location.easting.is_none() || location.district_code.is_none() => {
@@ -60,7 +120,9 @@ pub async fn locate(
 
 /// Where a postcode typed as `raw` is: the API's postcode look-up.
 pub async fn look_up(ctx: &super::AppContext, raw: &str) -> Result<PostcodeLocation, LookupError> {
-    locate(&*ctx.store, &Postcode::parse(raw)?).await
+    locate(&*ctx.store, &Postcode::parse(raw)?)
+        .await
+        .map_err(|error| error.naming(&ctx.settings.branding.force_name))
 }
 
 /// On a new install, loads the district names and the bundled force-area postcodes.

@@ -49,6 +49,9 @@ pub enum LinkProblem {
     Expired,
     #[error("This confirmation link has been replaced by a newer one. Use the link in the most recent email we sent you.")]
     Superseded,
+    /// A manage or unsubscribe link from before the resident unsubscribed and signed up again.
+    #[error("This link has been replaced by a newer one. Use the link in the latest email we sent you, or ask for a new one.")]
+    Replaced,
 }
 
 /// Checks a sign-up, stores it as pending and queues the confirmation email. The answer is the
@@ -168,6 +171,53 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// Emails a confirmed resident the link to manage their alerts, when they have lost it. The
+/// answer is the same whether or not the address is signed up, so the form cannot be used to
+/// find out who is; it is rate-limited as sign-up is, by address and by client.
+pub async fn send_manage_link(
+    ctx: &AppContext,
+    raw_email: &str,
+    client_ip: &str,
+) -> Result<(), SubscriptionError> {
+    let email = EmailAddress::parse(raw_email).map_err(|problem| {
+        let mut errors = FieldErrors::default();
+        errors.add("email", problem);
+        SubscriptionError::Invalid(errors)
+    })?;
+    let limits = &ctx.settings.limits;
+    if !ctx.limiter.allow(
+        &format!("manage-link-ip:{client_ip}"),
+        limits.signups_per_ip_per_hour,
+    ) || !ctx.limiter.allow(
+        &format!("manage-link-email:{}", email.key()),
+        limits.signups_per_email_per_hour,
+    ) {
+        tracing::warn!(email = %mask::email(email.as_str()), "manage-link request rate limited");
+        return Err(SubscriptionError::RateLimited);
+    }
+    let Some(resident) = ctx.store.subscriber_by_email_key(&email.key()).await? else {
+        return Ok(());
+    };
+    if resident.status != SubscriberStatus::Active {
+        return Ok(());
+    }
+    let letter = letter(ctx, &resident, None);
+    let mut message = messages::email(
+        ctx,
+        EmailKind::ManageLink,
+        resident.email.as_str(),
+        &resident.preferences,
+        &letter,
+    )?;
+    message.subscriber_id = Some(resident.id);
+    ctx.store
+        .enqueue_outbound(&message, chrono::Utc::now().timestamp())
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    tracing::info!(email = %mask::email(email.as_str()), "manage link sent again");
+    Ok(())
+}
+
 fn confirmation_email(
     ctx: &AppContext,
     email: &EmailAddress,
@@ -239,7 +289,9 @@ async fn checked<T>(
             match locate(&*ctx.store, &postcode).await {
                 Ok(_) => {}
                 Err(LookupError::Unexpected(error)) => return Err(error.into()),
-                Err(problem) => errors.add(field, problem),
+                Err(problem) => {
+                    errors.add(field, problem.naming(&ctx.settings.branding.force_name))
+                }
             }
         }
     }
@@ -385,6 +437,10 @@ pub async fn subscriber_for_link(
     };
     match ctx.store.subscriber_by_public_id(public_id).await? {
         Some(s) if s.token_version.to_string() == *version => Ok(s),
+        // Signed by us for this resident, but before their links were renewed.
+        Some(s) if version.parse::<i64>().is_ok_and(|v| v < s.token_version) => {
+            Err(LinkProblem::Replaced.into())
+        }
         _ => Err(LinkProblem::Invalid.into()),
     }
 }

@@ -279,6 +279,7 @@ macro_rules! impl_alerts {
                      approved_at = CASE WHEN $5 IS NULL THEN approved_at ELSE $4 END, \
                      scheduled_for = CASE WHEN $3 = 'scheduled' THEN $6 ELSE scheduled_for END, \
                      queued_at = CASE WHEN $3 = 'queued' THEN $4 ELSE queued_at END, \
+                     listed_at = CASE WHEN $3 = 'queued' THEN $4 ELSE listed_at END, \
                      fanout_next = CASE WHEN $3 = 'queued' THEN 0 ELSE fanout_next END, \
                      cancelled_at = CASE WHEN $3 = 'cancelled' THEN $4 ELSE cancelled_at END \
                      WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
@@ -335,7 +336,7 @@ macro_rules! impl_alerts {
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<i64>> {
                 Ok(sqlx::query_scalar(
-                    "UPDATE alerts SET status = 'queued', queued_at = $1, updated_at = $1, fanout_next = 0 \
+                    "UPDATE alerts SET status = 'queued', queued_at = $1, listed_at = $1, updated_at = $1, fanout_next = 0 \
                      WHERE status = 'scheduled' AND scheduled_for <= $1 RETURNING id",
                 )
                 .bind(now)

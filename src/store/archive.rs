@@ -19,6 +19,10 @@ pub struct PublicAlert {
     pub priority: i64,
     /// When it was sent.
     pub sent_at: Timestamp,
+    /// Where it stands in the archive's newest-first list: when it was sent, or for an
+    /// imported alert whose source gives no date, the date the source implies or before every
+    /// dated alert. The archive's page cursor is this and the id.
+    pub listed_at: Timestamp,
     pub signoff: SignOff,
     /// The area in words ("South Cambridgeshire, within 5 km of Melbourn").
     pub area: String,
@@ -44,6 +48,9 @@ pub struct ImportedAlert {
     pub signoff: SignOff,
     /// When the source says it was sent (or the import's stand-in date, see `inferred`).
     pub sent_at: Timestamp,
+    /// Where it stands in the archive's list (`PublicAlert::listed_at`): `sent_at` when the
+    /// source gives a date.
+    pub listed_at: Timestamp,
     /// The source in words ("eCops email export ecops-2022.txt, line 63").
     pub imported_from: String,
     pub imported_provider: Option<String>,
@@ -67,7 +74,7 @@ pub struct ArchiveFilter {
     pub until: Option<Timestamp>,
     /// Words to search titles and bodies for (plain words: no query syntax).
     pub query: Option<String>,
-    /// Without a query: only alerts sent before this (sent_at, id), newest first.
+    /// Without a query: only alerts listed after this (listed_at, id), newest first.
     pub before: Option<(Timestamp, i64)>,
     /// With a query (ranked results): how many of the best to skip.
     pub offset: i64,
@@ -95,6 +102,7 @@ pub(crate) struct PublicAlertRow {
     message_type_name: String,
     priority: i64,
     queued_at: Timestamp,
+    listed_at: Timestamp,
     #[sqlx(flatten, try_from = "SignOffColumns")]
     signoff: SignOff,
     target_description: String,
@@ -119,6 +127,7 @@ impl From<PublicAlertRow> for PublicAlert {
             message_type_name: row.message_type_name,
             priority: row.priority,
             sent_at: row.queued_at,
+            listed_at: row.listed_at,
             signoff: row.signoff,
             area: row.target_description,
             target_json: row.target_json,
@@ -313,13 +322,13 @@ macro_rules! impl_archive {
                     if let Some((at, id)) = filter.before {
                         let at = params.add(ArchiveParam::Int(at));
                         let id = params.add(ArchiveParam::Int(id));
-                        filters += &format!(" AND (a.queued_at, a.id) < ({at}, {id})");
+                        filters += &format!(" AND (a.listed_at, a.id) < ({at}, {id})");
                     }
                     format!(
                         "SELECT {PUBLIC_ALERT_COLUMNS} FROM alerts a \
                          JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
                          WHERE a.status = 'queued' AND NOT a.private{filters} \
-                         ORDER BY a.queued_at DESC, a.id DESC LIMIT {}",
+                         ORDER BY a.listed_at DESC, a.id DESC LIMIT {}",
                         params.add(ArchiveParam::Int(limit))
                     )
                 };
@@ -387,9 +396,9 @@ macro_rules! impl_archive {
                     "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
                      target_json, target_description, status, signoff_name, signoff_organisation, signoff_role, \
                      signoff_area, needs_approval, created_at, updated_at, queued_at, fanout_done_at, body_text, \
-                     private, imported_from, imported_provider, imported_inferred, import_key) \
+                     private, imported_from, imported_provider, imported_inferred, import_key, listed_at) \
                      VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, 'queued', $8, $9, $10, $11, $12, $13, $13, $14, $14, \
-                     $15, $16, $17, $18, $19, $20) \
+                     $15, $16, $17, $18, $19, $20, $21) \
                      ON CONFLICT (import_key) DO NOTHING RETURNING id",
                 )
                 .bind(c.provider_id)
@@ -412,6 +421,7 @@ macro_rules! impl_archive {
                 .bind(&alert.imported_provider)
                 .bind(alert.inferred.join(","))
                 .bind(&alert.import_key)
+                .bind(alert.listed_at)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(id) = id else {
@@ -445,7 +455,7 @@ macro_rules! impl_archive {
                 imported_from: Option<&str>,
             ) -> $crate::store::StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE alerts SET status = 'queued', queued_at = $2, updated_at = $2, fanout_next = NULL, \
+                    "UPDATE alerts SET status = 'queued', queued_at = $2, listed_at = $2, updated_at = $2, fanout_next = NULL, \
                      fanout_done_at = $2, imported_from = $3 WHERE id = $1 AND status IN ('draft', 'ready')",
                 )
                 .bind(id)
@@ -505,12 +515,13 @@ macro_rules! impl_archive {
             }
 
             async fn archive_changed_at(&self) -> $crate::store::StoreResult<$crate::store::Timestamp> {
-                // The latest public alert sent, and the latest change to any alert ever sent (one
-                // withdrawn since is no longer public): each the first entry of an index.
+                // The newest public alert in the list, and the latest change to any alert ever
+                // sent (one withdrawn or imported since, whatever its place in the list): each the
+                // first entry of an index.
                 let (sent, changed): (Option<i64>, Option<i64>) = sqlx::query_as(
                     "SELECT \
-                     (SELECT queued_at FROM alerts WHERE status = 'queued' AND NOT private \
-                      ORDER BY queued_at DESC LIMIT 1) AS sent, \
+                     (SELECT listed_at FROM alerts WHERE status = 'queued' AND NOT private \
+                      ORDER BY listed_at DESC LIMIT 1) AS sent, \
                      (SELECT updated_at FROM alerts WHERE queued_at IS NOT NULL \
                       ORDER BY updated_at DESC LIMIT 1) AS changed",
                 )
@@ -528,6 +539,7 @@ macro_rules! impl_archive {
 pub(crate) const PUBLIC_ALERT_COLUMNS: &str =
     "a.id, a.title, a.body_markdown, p.slug AS provider_slug, p.name AS provider_name, \
      m.slug AS message_type_slug, m.name AS message_type_name, a.priority, a.queued_at, \
+     COALESCE(a.listed_at, a.queued_at) AS listed_at, \
      a.signoff_name, a.signoff_organisation, a.signoff_role, a.signoff_area, a.target_description, \
      a.target_json, a.follows_alert_id, a.follow_up, a.imported_from, a.imported_provider, \
      a.imported_inferred";
@@ -693,17 +705,42 @@ pub(crate) fn search_terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The snippet of a search hit: from the body where the words matched there, else from the
-/// title, else the start of the body.
-pub(crate) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
-    let marked = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains('\u{1}'));
-    if marked(&body) {
-        body.unwrap_or_default()
-    } else if marked(&title) {
-        title.unwrap_or_default()
-    } else {
-        body.filter(|b| !b.is_empty()).or(title).unwrap_or_default()
+/// The forms of a search word looked for: the word itself (each backend's stemmer then finds
+/// its plurals and other endings: "scams") and the one who does it ("scammer", "fraudster"),
+/// which English stemmers leave alone, so that "scam" finds "scammers" too. Only for words of
+/// three letters or more that are not such a form already.
+pub(crate) fn search_forms(term: &str) -> Vec<String> {
+    let word = term.to_lowercase();
+    let letters: Vec<char> = word.chars().collect();
+    let plain = letters.len() >= 3
+        && letters.iter().all(|c| c.is_alphabetic())
+        && !["er", "ers", "ster", "sters"]
+            .iter()
+            .any(|end| word.ends_with(end));
+    if !plain {
+        return vec![term.to_owned()];
     }
+    let vowel = |c: char| "aeiou".contains(c);
+    let mut forms = vec![term.to_owned()];
+    if word.ends_with('e') {
+        forms.push(format!("{word}r"));
+    } else {
+        forms.push(format!("{word}er"));
+        // scam, scammer; rob, robber: one vowel before a final consonant doubles it.
+        let n = letters.len();
+        let (last, before, third) = (letters[n - 1], letters[n - 2], letters[n - 3]);
+        if !vowel(last) && !"wxy".contains(last) && vowel(before) && !vowel(third) {
+            forms.push(format!("{word}{last}er"));
+        }
+        forms.push(format!("{word}ster"));
+    }
+    forms
+}
+
+/// The snippet of a search hit: from the body, around the words where they matched there, else
+/// its start (the title is shown above it already); the title only for an alert with no body.
+pub(crate) fn choose_snippet(body: Option<String>, title: Option<String>) -> String {
+    body.filter(|b| !b.is_empty()).or(title).unwrap_or_default()
 }
 
 /// An archive query's parameter.
@@ -746,17 +783,31 @@ mod tests {
     }
 
     #[test]
-    fn snippets_come_from_where_the_words_matched() {
+    fn snippets_come_from_the_body() {
         let some = |s: &str| Some(s.to_owned());
         assert_eq!(
             choose_snippet(some("lock \u{1}sheds\u{2}"), some("Sheds")),
             "lock \u{1}sheds\u{2}"
         );
+        // Matched in the title only: the body's start, not the title again.
         assert_eq!(
             choose_snippet(some("lock up"), some("\u{1}Sheds\u{2} broken into")),
-            "\u{1}Sheds\u{2} broken into"
+            "lock up"
         );
-        assert_eq!(choose_snippet(some("lock up"), some("Sheds")), "lock up");
+        assert_eq!(choose_snippet(some(""), some("Sheds")), "Sheds");
         assert_eq!(choose_snippet(None, some("Sheds")), "Sheds");
+    }
+
+    #[test]
+    fn who_does_it_is_searched_for_too() {
+        assert_eq!(
+            search_forms("Scam"),
+            ["Scam", "scamer", "scammer", "scamster"]
+        );
+        assert_eq!(search_forms("fraud"), ["fraud", "frauder", "fraudster"]);
+        assert_eq!(search_forms("burgle"), ["burgle", "burgler"]);
+        assert_eq!(search_forms("scammers"), ["scammers"]);
+        assert_eq!(search_forms("CB1"), ["CB1"]);
+        assert_eq!(search_forms("ox"), ["ox"]);
     }
 }

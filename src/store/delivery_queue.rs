@@ -112,6 +112,8 @@ pub struct DeliveryReport {
     pub failures: Vec<(String, i64)>,
     pub useful: i64,
     pub not_useful: i64,
+    /// Why residents found it not useful, when they said: (when, reason), latest first.
+    pub not_useful_reasons: Vec<(Timestamp, String)>,
     pub replies: Vec<AlertReply>,
 }
 
@@ -707,6 +709,13 @@ macro_rules! impl_delivery_queue {
                         report.not_useful = n;
                     }
                 }
+                report.not_useful_reasons = sqlx::query_as(
+                    "SELECT rated_at, reason FROM alert_ratings WHERE alert_id = $1 AND NOT useful \
+                     AND reason IS NOT NULL ORDER BY rated_at DESC LIMIT 100",
+                )
+                .bind(alert_id)
+                .fetch_all(&self.pool)
+                .await?;
                 let replies: Vec<(i64, String, String, $crate::store::Timestamp)> = sqlx::query_as(
                     "SELECT r.id, s.name, r.body, r.created_at FROM alert_replies r \
                      JOIN subscribers s ON s.id = r.subscriber_id WHERE r.alert_id = $1 \

@@ -16,12 +16,14 @@ pub struct AlertReply {
 
 #[async_trait]
 pub trait Feedback: Send + Sync {
-    /// A resident's rating of an alert they were sent; false if it was not sent to them.
+    /// A resident's rating of an alert they were sent, with why it was not useful if they said;
+    /// false if it was not sent to them. A new rating replaces the last, reason and all.
     async fn rate_alert(
         &self,
         alert_id: i64,
         subscriber_id: i64,
         useful: bool,
+        reason: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<bool>;
     /// Stores a reply; false if the alert never reached the resident or they have sent
@@ -52,18 +54,21 @@ macro_rules! impl_feedback {
                 alert_id: i64,
                 subscriber_id: i64,
                 useful: bool,
+                reason: Option<&str>,
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<bool> {
                 let done = sqlx::query(
-                    "INSERT INTO alert_ratings (alert_id, subscriber_id, useful, rated_at) \
-                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1 \
+                    "INSERT INTO alert_ratings (alert_id, subscriber_id, useful, rated_at, reason) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1 \
                      AND subscriber_id = $2 AND state IN ('sent', 'delivered')) \
-                     ON CONFLICT (alert_id, subscriber_id) DO UPDATE SET useful = excluded.useful, rated_at = excluded.rated_at",
+                     ON CONFLICT (alert_id, subscriber_id) DO UPDATE SET useful = excluded.useful, \
+                     rated_at = excluded.rated_at, reason = excluded.reason",
                 )
                 .bind(alert_id)
                 .bind(subscriber_id)
                 .bind(useful)
                 .bind(now)
+                .bind(reason)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -97,7 +102,8 @@ macro_rules! impl_feedback {
                 subscriber_id: i64,
             ) -> $crate::store::StoreResult<Vec<(i64, String, $crate::store::Timestamp)>> {
                 Ok(sqlx::query_as(
-                    "SELECT alert_id, CASE WHEN useful THEN 'rated useful' ELSE 'rated not useful' END AS what, \
+                    "SELECT alert_id, CASE WHEN useful THEN 'rated useful' \
+                     ELSE 'rated not useful' || COALESCE(': ' || reason, '') END AS what, \
                      rated_at AS at FROM alert_ratings WHERE subscriber_id = $1 \
                      UNION ALL SELECT alert_id, 'replied: ' || body AS what, created_at AS at \
                      FROM alert_replies WHERE subscriber_id = $1 ORDER BY at",

@@ -27,6 +27,10 @@ pub trait Geography: Send + Sync {
     async fn upsert_postcodes(&self, batch: &[PostcodeRecord]) -> StoreResult<()>;
     async fn postcode_count(&self) -> StoreResult<i64>;
     async fn find_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeLocation>>;
+    /// Whether any postcode of a postcode area (the outward code's letters: `CB`, `E`) is held:
+    /// an install holds its force's areas, so a well-formed postcode of an area it does not
+    /// hold is somewhere else, not mistyped.
+    async fn holds_postcode_area(&self, area: &str) -> StoreResult<bool>;
     /// Every located postcode in a box of the grid: (district code, easting, northing).
     async fn postcodes_in_box(
         &self,
@@ -105,6 +109,20 @@ macro_rules! impl_geography {
                 .bind(postcode)
                 .fetch_optional(&self.pool)
                 .await?)
+            }
+
+            async fn holds_postcode_area(&self, area: &str) -> $crate::store::StoreResult<bool> {
+                // The area's letters then a digit: `E` must not match `EH1 1YZ`. Digits sort
+                // alike in every collation, so the range test is the same on both backends.
+                let held: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM postcodes WHERE postcode LIKE $1 \
+                     AND SUBSTR(postcode, $2, 1) BETWEEN '0' AND '9' LIMIT 1",
+                )
+                .bind(format!("{area}%"))
+                .bind(i32::try_from(area.len() + 1).unwrap_or(i32::MAX))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(held.is_some())
             }
 
             async fn postcodes_in_box(

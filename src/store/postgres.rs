@@ -134,18 +134,29 @@ impl super::Dialect for PgStore {
         "SET LOCAL max_parallel_workers_per_gather = 0",
     ];
 
-    /// A search's words as text for `plainto_tsquery`: letters and digits only, so nothing is
-    /// syntax, and never only stop words (`archive::search_terms` drops those), so PostgreSQL
-    /// has no notice to send about them.
+    /// A search's words as text for `to_tsquery`: each word in any of its forms
+    /// (`archive::search_forms`), every word required. The forms are letters and digits only,
+    /// quoted, so nothing in them is syntax, and never only stop words (`archive::search_terms`
+    /// drops those), so PostgreSQL has no notice to send about them.
     fn archive_search_words(terms: &[String]) -> String {
-        terms.join(" ")
+        let words: Vec<String> = terms
+            .iter()
+            .map(|term| {
+                let forms: Vec<String> = super::archive::search_forms(term)
+                    .iter()
+                    .map(|form| format!("'{form}'"))
+                    .collect();
+                format!("({})", forms.join(" | "))
+            })
+            .collect();
+        words.join(" & ")
     }
 
     /// A page of search results: `$1` is the words, `filters` narrow the alerts `a` (here the
     /// rows of `alert_search`, which carries what filters need), `page` is the LIMIT and
     /// OFFSET. The newest `SEARCH_WINDOW` matches (by id, as on SQLite) are ranked by cover
     /// density, a title match (weight A) worth five body matches (weight B), lengths evened out
-    /// by log; ties newest first. Only the page's alerts get headlines: `ts_headline` reads the
+    /// by log (the kind's and organisation's names, weight D, count for least); ties newest first. Only the page's alerts get headlines: `ts_headline` reads the
     /// whole text, too dear for every match.
     ///
     /// Finding the newest matches: the GIN index gives every match of the words, in no order,
@@ -167,7 +178,7 @@ impl super::Dialect for PgStore {
         let matches = |range: &str| {
             format!(
                 "(SELECT a.id, a.queued_at, a.search FROM {SEARCH_ROWS} a \
-                 WHERE {range} AND a.search @@ plainto_tsquery('english', $1){filters} \
+                 WHERE {range} AND a.search @@ to_tsquery('english', $1){filters} \
                  ORDER BY a.id DESC)"
             )
         };
@@ -179,7 +190,7 @@ impl super::Dialect for PgStore {
         format!(
             "WITH probe AS ( \
              SELECT max(a.id) AS hi, min(a.id) AS lo, \
-             count(*) FILTER (WHERE a.search @@ plainto_tsquery('english', $1){filters}) AS found \
+             count(*) FILTER (WHERE a.search @@ to_tsquery('english', $1){filters}) AS found \
              FROM (SELECT * FROM {SEARCH_ROWS} a ORDER BY a.id DESC LIMIT {probe}) a), \
              cut AS (SELECT reach AS x FROM \
              (SELECT hi - (hi - lo + 1) * {reach} / NULLIF(found, 0) AS reach, \
@@ -187,12 +198,12 @@ impl super::Dialect for PgStore {
              WHERE reach > quarter), \
              hit AS ( \
              SELECT w.id, w.queued_at, \
-             ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', w.search, plainto_tsquery('english', $1), 1) AS score \
+             ts_rank_cd('{{0.1, 0.2, 0.2, 1.0}}', w.search, to_tsquery('english', $1), 1) AS score \
              FROM ({newer} UNION ALL {older} UNION ALL {all} LIMIT {window}) w \
              ORDER BY score DESC, w.queued_at DESC, w.id DESC {page}) \
              SELECT {columns}, \
-             ts_headline('english', a.body_text, plainto_tsquery('english', $1), {HEADLINE}) AS body_snippet, \
-             ts_headline('english', a.title, plainto_tsquery('english', $1), {HEADLINE} || ', HighlightAll=true') \
+             ts_headline('english', a.body_text, to_tsquery('english', $1), {HEADLINE}) AS body_snippet, \
+             ts_headline('english', a.title, to_tsquery('english', $1), {HEADLINE} || ', HighlightAll=true') \
              AS title_snippet \
              FROM hit JOIN alerts a ON a.id = hit.id \
              JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \

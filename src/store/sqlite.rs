@@ -37,6 +37,9 @@ impl SqliteStore {
 
 /// How many times a word in the body one in the title counts for, when ranking search results.
 const TITLE_WEIGHT: f64 = 5.0;
+/// And one in the kind's or the organisation's name: a match in the alert's own words ranks
+/// above a match in the name it shares with every alert of its kind.
+const NAME_WEIGHT: f64 = 0.2;
 /// About how many words a search snippet shows.
 const SNIPPET_WORDS: u32 = 30;
 
@@ -148,17 +151,28 @@ impl super::Dialect for SqliteStore {
     /// Statements run before a search, in its transaction: none needed.
     const ARCHIVE_SEARCH_SETTINGS: &'static [&'static str] = &[];
 
-    /// A search's words as an FTS5 query: each quoted, so that nothing in them is syntax, and
-    /// all of them required.
+    /// A search's words as an FTS5 query: each word in any of its forms
+    /// (`archive::search_forms`), every form quoted so that nothing in it is syntax, and every
+    /// word required.
     fn archive_search_words(terms: &[String]) -> String {
-        let quoted: Vec<String> = terms.iter().map(|term| format!("\"{term}\"")).collect();
-        quoted.join(" ")
+        let words: Vec<String> = terms
+            .iter()
+            .map(|term| {
+                let forms: Vec<String> = super::archive::search_forms(term)
+                    .iter()
+                    .map(|form| format!("\"{form}\""))
+                    .collect();
+                format!("({})", forms.join(" OR "))
+            })
+            .collect();
+        words.join(" AND ")
     }
 
     /// A page of search results: `$1` is the FTS5 query, `filters` narrow the alerts `a`,
     /// `page` is the LIMIT and OFFSET. The newest `SEARCH_WINDOW` matches (by id, the order
     /// FTS5 reads them in, so it stops there) are ranked by BM25, a word in the title counting
-    /// `TITLE_WEIGHT` times one in the body, ties newest first. Snippets are made for the page's
+    /// `TITLE_WEIGHT` times one in the body and one in the kind's or organisation's name
+    /// `NAME_WEIGHT` times, ties newest first. Snippets are made for the page's
     /// alerts only, once it is chosen. The joins are CROSS JOINs to keep the index first: SQLite
     /// would otherwise be tempted to walk every public alert and look each up in the index.
     fn archive_search_sql(columns: &str, filters: &str, page: &str) -> String {
@@ -168,7 +182,7 @@ impl super::Dialect for SqliteStore {
              snippet(alerts_search, 0, char(1), char(2), '…', {SNIPPET_WORDS}) AS title_snippet \
              FROM (SELECT id, queued_at, score FROM \
                    (SELECT alerts_search.rowid AS id, a.queued_at, \
-                    bm25(alerts_search, {TITLE_WEIGHT}, 1.0) AS score \
+                    bm25(alerts_search, {TITLE_WEIGHT}, 1.0, {NAME_WEIGHT}, {NAME_WEIGHT}) AS score \
                     FROM alerts_search CROSS JOIN alerts a ON a.id = alerts_search.rowid \
                     WHERE alerts_search MATCH $1 AND a.status = 'queued' AND NOT a.private{filters} \
                     ORDER BY alerts_search.rowid DESC LIMIT {window}) \

@@ -431,6 +431,8 @@ struct ReportView {
     failures: Vec<(String, i64)>,
     useful: i64,
     not_useful: i64,
+    /// (when, reason): why residents found it not useful, when they said.
+    not_useful_reasons: Vec<(String, String)>,
     /// (first name, when, message).
     replies: Vec<(String, String, String)>,
 }
@@ -460,6 +462,11 @@ impl ReportView {
             failures: report.failures,
             useful: report.useful,
             not_useful: report.not_useful,
+            not_useful_reasons: report
+                .not_useful_reasons
+                .into_iter()
+                .map(|(at, reason)| (uk_time(at), reason))
+                .collect(),
             replies: report
                 .replies
                 .into_iter()

@@ -175,6 +175,7 @@ pub(super) fn api_problem(
 pub(super) fn link_problem(problem: LinkProblem) -> Response {
     let link = match problem {
         LinkProblem::Expired => Some(("/signup", "Sign up again")),
+        LinkProblem::Replaced => Some(("/manage-link", "Ask for a new link")),
         _ => None,
     };
     (

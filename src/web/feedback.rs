@@ -1,11 +1,13 @@
-//! Pages that alerts link to: the one-click rating and the reply form; and the SMS gateway's
-//! delivery-status callback.
+//! Pages that alerts link to: rating the alert (a button, with a reason for "not useful") and
+//! the reply form; and the SMS gateway's delivery-status callback.
 
 use super::csrf;
 use super::error::WebResult;
 use super::views;
 use super::AppState;
-use crate::services::feedback::{self, CallbackResult, ReplyOutcome, StatusCallback};
+use crate::services::feedback::{
+    self, CallbackResult, RatingOutcome, ReplyOutcome, StatusCallback,
+};
 use crate::services::messages::alert_reference;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -26,22 +28,92 @@ fn link_gone() -> Response {
         .into_response()
 }
 
-/// `GET /rate/{token}/{verdict}`: one click from the email records the rating; the page offers
-/// the other answer in case of a slip.
-pub async fn rate(
+#[derive(Template)]
+#[template(path = "pages/rate.html")]
+struct RatePage {
+    title: String,
+    reference: String,
+    useful: bool,
+    action: String,
+    /// The question the other way round, in case of a slip.
+    other: String,
+    reason: String,
+    problem: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RateForm {
+    reason: String,
+}
+
+/// "useful" or "not-useful" from the link, as the rating it asks for.
+fn verdict_of(verdict: &str) -> Option<bool> {
+    match verdict {
+        "useful" => Some(true),
+        "not-useful" => Some(false),
+        _ => None,
+    }
+}
+
+fn rate_page(
+    alert: &crate::store::Alert,
+    token: &str,
+    useful: bool,
+    reason: &str,
+    problem: &str,
+) -> RatePage {
+    let (this, other) = if useful {
+        ("useful", "not-useful")
+    } else {
+        ("not-useful", "useful")
+    };
+    RatePage {
+        title: alert.content.title.clone(),
+        reference: alert_reference(alert.id),
+        useful,
+        action: format!("/rate/{token}/{this}"),
+        other: format!("/rate/{token}/{other}"),
+        reason: reason.to_owned(),
+        problem: problem.to_owned(),
+    }
+}
+
+/// `GET /rate/{token}/{verdict}`: the question with a button, recording nothing, because mail
+/// scanners open the links in emails (as the confirmation link does).
+pub async fn rate_form(
     State(ctx): State<AppState>,
     Path((token, verdict)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    let useful = match verdict.as_str() {
-        "useful" => true,
-        "not-useful" => false,
-        _ => return Ok(link_gone()),
+    let Some(useful) = verdict_of(&verdict) else {
+        return Ok(link_gone());
+    };
+    let Some((alert, _)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    Ok(views::render(&rate_page(&alert, &token, useful, "", "")))
+}
+
+/// `POST /rate/{token}/{verdict}`: the button pressed. No CSRF token: the signed link is the
+/// authority, and another site cannot know it.
+pub async fn rate(
+    State(ctx): State<AppState>,
+    Path((token, verdict)): Path<(String, String)>,
+    Form(form): Form<RateForm>,
+) -> WebResult<Response> {
+    let Some(useful) = verdict_of(&verdict) else {
+        return Ok(link_gone());
     };
     let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
         return Ok(link_gone());
     };
-    if !feedback::rate(&ctx, &alert, &subscriber, useful).await? {
-        return Ok(link_gone());
+    match feedback::rate(&ctx, &alert, &subscriber, useful, &form.reason).await? {
+        RatingOutcome::Recorded => {}
+        RatingOutcome::NotSent => return Ok(link_gone()),
+        RatingOutcome::Invalid(problem) => {
+            let page = rate_page(&alert, &token, useful, &form.reason, &problem.to_string());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, views::render(&page)).into_response());
+        }
     }
     let (thanks, other, other_text) = if useful {
         (

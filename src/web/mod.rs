@@ -1,10 +1,12 @@
 //! The web room: server-rendered pages for residents, the JSON API and health checks, all thin
 //! over `services`. Handlers parse input, call one use case and render its result.
 
+mod about;
 mod admin;
 mod alerts;
 mod api;
 mod archive;
+mod branding;
 mod conditional;
 mod connections;
 mod csrf;
@@ -13,6 +15,7 @@ mod feedback;
 mod feeds;
 mod flash;
 mod health;
+mod manage_link;
 mod page_cache;
 mod pages;
 mod permission;
@@ -48,8 +51,8 @@ pub struct Route {
     pub access: Access,
     /// A POST from a browser form, which must carry the CSRF token (`csrf.rs`). The POSTs that
     /// are not: the JSON API and the gateway's callback (credentials a browser does not send
-    /// by itself), and the buttons of confirm and unsubscribe links (the token in the path is
-    /// the authority, and mail providers' one-click unsubscribe sends no cookie).
+    /// by itself), and the buttons of confirm, rating and unsubscribe links (the token in the
+    /// path is the authority, and mail providers' one-click unsubscribe sends no cookie).
     pub form: bool,
     /// The public archive, its feeds and API: kept whole in memory once made and compressed
     /// (`public_routes`).
@@ -155,14 +158,28 @@ pub fn routes() -> Vec<Route> {
             Resident(Unsubscribe),
             pages::unsubscribe,
         ),
+        get("/manage-link", Public, manage_link::form),
+        form("/manage-link", Public, manage_link::request),
+        get("/manage-link/sent", Public, manage_link::sent),
         get("/a/{id}", Public, archive::short_link),
-        get("/rate/{token}/{verdict}", Resident(Alert), feedback::rate),
+        get(
+            "/rate/{token}/{verdict}",
+            Resident(Alert),
+            feedback::rate_form,
+        ),
+        post("/rate/{token}/{verdict}", Resident(Alert), feedback::rate),
         get("/reply/{token}", Resident(Alert), feedback::reply_form),
         form("/reply/{token}", Resident(Alert), feedback::reply),
         post("/notify/callback", Gateway, feedback::notify_callback),
         get("/static/beacon.css", Public, pages::stylesheet),
         get("/static/compose.js", Public, pages::compose_script),
         get("/static/draw.js", Public, pages::draw_script),
+        get("/static/favicon.svg", Public, about::favicon),
+        get("/favicon.ico", Public, about::favicon_ico),
+        get("/branding/logo", Public, branding::logo),
+        // What every public body publishes about its site.
+        get("/privacy", Public, about::privacy),
+        get("/accessibility", Public, about::accessibility),
         // Staff: alerts and their workflow.
         get("/staff", SignedInStaff, alerts::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
@@ -277,6 +294,10 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
     from_table(fresh)
         .merge(public_routes(kept, kept_pages))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(branding::Branding::from_settings(&ctx.settings.branding)),
+            branding::scope,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

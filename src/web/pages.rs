@@ -533,13 +533,19 @@ fn unsubscribed_page() -> Response {
     )
 }
 
+/// The stylesheet, ending with the configured header colour.
 pub async fn stylesheet() -> Response {
+    let css = [
+        include_str!("../../static/beacon.css"),
+        &super::branding::current().stylesheet_rule(),
+    ]
+    .concat();
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/beacon.css"),
+        css,
     )
         .into_response()
 }

@@ -60,6 +60,38 @@ pub struct FormView {
     pub errors: FieldErrors,
 }
 
+/// The fields of the sign-up and manage forms in the order the page shows them, so the error
+/// summary lists problems in the order a resident meets the fields.
+const FIELD_ORDER: [&str; 16] = [
+    "email",
+    "name",
+    "place-0-postcode",
+    "place-0-label",
+    "place-1-postcode",
+    "place-1-label",
+    "place-2-postcode",
+    "place-2-label",
+    "providers",
+    "message_types",
+    "channels",
+    "mobile",
+    "sms_min_priority",
+    "quiet_start",
+    "quiet_end",
+    "email_format",
+];
+
+/// Problems in the form's order (a field not in it goes last), each field's in the order found.
+fn in_form_order(mut errors: FieldErrors) -> FieldErrors {
+    errors.0.sort_by_key(|error| {
+        FIELD_ORDER
+            .iter()
+            .position(|field| *field == error.field)
+            .unwrap_or(FIELD_ORDER.len())
+    });
+    errors
+}
+
 impl FormView {
     /// The form filled with what a resident typed (or the defaults for a blank sign-up).
     pub fn from_input(
@@ -69,6 +101,7 @@ impl FormView {
         csrf: String,
         errors: FieldErrors,
     ) -> FormView {
+        let errors = in_form_order(errors);
         let mut places = input.places.clone();
         places.resize_with(MAX_PLACES, PlaceInput::default);
         let choices = |items: Vec<(&str, &str, &str)>, chosen: &[String]| {

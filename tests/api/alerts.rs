@@ -1086,3 +1086,88 @@ async fn preview_another_organisation_body(backend: Backend) {
     );
     app.stop().await;
 }
+
+on_both_backends!(
+    the_audience_map_shows_only_whole_busy_squares,
+    audience_squares_body
+);
+/// The preview's map cannot locate a household: it shows residents per 1 km grid square, only
+/// squares with at least five, at the square's corners and no finer; the counts the sender
+/// reads are every resident's.
+async fn audience_squares_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Six residents on one Melbourn postcode, two in Cambridge, one in Peterborough.
+    for n in 0..6 {
+        resident(&app, &format!("melbourn{n}@example.org"), "SG8 6DP", false).await;
+    }
+    resident(&app, "c1@example.org", "CB1 1PT", false).await;
+    resident(&app, "c2@example.org", "CB1 1PT", false).await;
+    resident(&app, "p@example.org", "PE1 1HQ", true).await;
+    let (_, browser) = staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let mut fields = alert_fields("Road closed", "The A10 is closed for resurfacing.");
+    fields.push(("force_area", "on"));
+    let page = compose(&app, &browser, "preview", &fields)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("9 residents: 9 by email and 1 by text"),
+        "every resident counted: {page}"
+    );
+
+    let svg = page
+        .split("<div class=\"map\">")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .expect("a map");
+    assert!(
+        !svg.contains("stroke-linecap=\"round\""),
+        "no dot per postcode: {svg}"
+    );
+    let attribute = |name: &str| -> f64 {
+        svg.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {svg}"))
+    };
+    let (min_e, max_n, scale) = (
+        attribute("data-min-e"),
+        attribute("data-max-n"),
+        attribute("data-scale"),
+    );
+    // One square drawn: Melbourn's six. Cambridge's two and Peterborough's one are too few.
+    let squares: Vec<&str> = svg.split("<path data-residents=\"").skip(1).collect();
+    assert_eq!(squares.len(), 1, "{svg}");
+    assert!(squares[0].starts_with("5-9\""), "{svg}");
+    let d = squares[0]
+        .split(" d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(d.matches('M').count(), 1, "{d}");
+    // Its corner, in grid metres, is a whole kilometre; so is its side.
+    let numbers: Vec<f64> = d
+        .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let (easting, northing) = (min_e + numbers[0] / scale, max_n - numbers[1] / scale);
+    let whole_km = |metres: f64| (metres - (metres / 1000.0).round() * 1000.0).abs() < 1.0;
+    assert!(
+        whole_km(easting) && whole_km(northing),
+        "({easting}, {northing})"
+    );
+    assert!(whole_km(numbers[2] / scale), "side {}", numbers[2] / scale);
+    assert!(svg.contains("(1 shown)"), "{svg}");
+    app.stop().await;
+}

@@ -348,7 +348,7 @@ async fn pages_body(backend: Backend) {
         let page = store.public_alerts(&filter).await.unwrap();
         assert!(page.len() <= 4);
         let Some(last) = page.last() else { break };
-        filter.before = Some((last.alert.sent_at, last.alert.id));
+        filter.before = Some((last.alert.listed_at, last.alert.id));
         seen.extend(ids(&page));
     }
     assert_eq!(seen, newest_first);
@@ -399,11 +399,13 @@ async fn search_body(backend: Backend) {
     // alert is newer.
     let hits = store.public_alerts(&search("shed")).await.unwrap();
     assert_eq!(ids(&hits), [in_title, in_body]);
+    // Matched in the title, which the archive shows above it: the snippet is the body's text.
     let title_snippet = hits[0].snippet.as_deref().unwrap();
     assert!(
-        title_snippet.contains("\u{1}sheds\u{2}"),
+        title_snippet.starts_with("Several gardens in Melbourn were visited overnight."),
         "{title_snippet:?}"
     );
+    assert!(!title_snippet.contains('\u{1}'), "{title_snippet:?}");
     // The body's snippet is its plain text: the Markdown around "sheds" is gone.
     let body_snippet = hits[1].snippet.as_deref().unwrap();
     assert!(body_snippet.contains("\u{1}sheds\u{2}"), "{body_snippet:?}");
@@ -628,4 +630,117 @@ async fn backfill_body(backend: Backend) {
     assert!(snippet.contains("\u{1}suspicious\u{2}"), "{snippet:?}");
     assert!(!snippet.contains("**"), "{snippet:?}");
     assert!(listed(&*store, search("Placeholder")).await.is_empty());
+}
+
+on_both_backends!(
+    search_finds_the_kind_the_organisation_and_who_does_it,
+    kinds_and_names_body
+);
+/// Searching "scam" finds the scam warnings, whatever their text says, and the alerts about
+/// scams and scammers; an organisation's name finds its alerts; a match in the title gets a
+/// snippet of the body.
+async fn kinds_and_names_body(backend: Backend) {
+    let (store, _url, _dir) = empty_store(backend).await;
+    let courier = send(
+        &*store,
+        Draft::new(
+            "Courier fraud: fake police officers",
+            "Callers claim to be detectives and ask for your bank card.",
+        )
+        .of_type("scam-warning"),
+        MONDAY,
+    )
+    .await;
+    let scams = send(
+        &*store,
+        Draft::new(
+            "Doorstep traders",
+            "Two scams reported in Sawston this week.",
+        ),
+        MONDAY + HOUR,
+    )
+    .await;
+    let scammers = send(
+        &*store,
+        Draft::new(
+            "Cold callers",
+            "Scammers are phoning older residents about their broadband.",
+        ),
+        MONDAY + 2 * HOUR,
+    )
+    .await;
+    let in_title = send(
+        &*store,
+        Draft::new(
+            "Ticket scam ahead of the summer concerts",
+            "Only buy tickets from the venue or an official seller.",
+        ),
+        MONDAY + 3 * HOUR,
+    )
+    .await;
+    let standards = send(
+        &*store,
+        Draft::new(
+            "Rogue builders",
+            "Get three quotes before agreeing to any work.",
+        )
+        .from("trading-standards"),
+        MONDAY + 4 * HOUR,
+    )
+    .await;
+    let _unrelated = send(
+        &*store,
+        Draft::new("Road closed", "The A10 is closed for resurfacing."),
+        MONDAY + 5 * HOUR,
+    )
+    .await;
+
+    let mut found = listed(&*store, search("scam")).await;
+    found.sort_unstable();
+    assert_eq!(found, [courier, scams, scammers, in_title]);
+    // A match in the alert's own words ranks above one in its kind's name.
+    let ranked = listed(&*store, search("scam")).await;
+    assert_eq!(ranked.last(), Some(&courier), "{ranked:?}");
+    // The organisation's name, and the kind's name with other words.
+    assert_eq!(
+        listed(&*store, search("Trading Standards")).await,
+        [standards]
+    );
+    assert_eq!(
+        listed(&*store, search("fraud warning detectives")).await,
+        [courier]
+    );
+
+    // Matched in the title only: the snippet is the start of the body, not the title again.
+    let hits = store.public_alerts(&search("scam")).await.unwrap();
+    let hit = hits.iter().find(|hit| hit.alert.id == in_title).unwrap();
+    assert_eq!(
+        hit.snippet.as_deref(),
+        Some("Only buy tickets from the venue or an official seller.")
+    );
+    // Matched in the kind's name only: the body's start.
+    let hits = store.public_alerts(&search("warning")).await.unwrap();
+    assert_eq!(ids(&hits), [courier]);
+    assert_eq!(
+        hits[0].snippet.as_deref(),
+        Some("Callers claim to be detectives and ask for your bank card.")
+    );
+
+    // An organisation renamed: its alerts are found by the new name, not the old.
+    let providers = store.providers().await.unwrap();
+    let trading = providers
+        .iter()
+        .find(|p| p.slug == "trading-standards")
+        .unwrap();
+    store
+        .update_provider(
+            trading.id,
+            "Consumer Protection",
+            &trading.description,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed(&*store, search("consumer")).await, [standards]);
+    assert!(listed(&*store, search("Standards")).await.is_empty());
 }

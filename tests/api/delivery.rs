@@ -290,18 +290,76 @@ async fn a_sent_alert_reaches_each_matching_resident_once_per_channel(backend: B
     assert!(page.contains("Shed burglaries in Cambridge"));
     assert!(page.contains("Sarah Jones"));
 
-    // One click rates it; the report counts it; a second click changes the answer.
+    // Opening a rating link (as a mail scanner does) records nothing: it asks, with a button
+    // (issue 19, item 11).
     let useful = ann.link("/rate/");
     assert!(useful.ends_with("/useful"));
-    assert_eq!(app.get(&useful).await.status(), 200);
+    let asked = app.get(&useful).await;
+    assert_eq!(asked.status(), 200);
+    assert!(asked.text().await.unwrap().contains("Yes, it was useful"));
+    let not_useful = useful.replace("/useful", "/not-useful");
+    let asked = app.get(&not_useful).await;
+    assert_eq!(asked.status(), 200);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("What would have made it more useful? (optional)"));
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!((report.useful, report.not_useful), (0, 0));
+    // The button records it; the report counts it.
+    let rate = |link: &str, reason: &str| {
+        app.client
+            .post(link)
+            .form(&[("reason", reason.to_owned())])
+            .send()
+    };
+    assert_eq!(rate(&useful, "").await.unwrap().status(), 200);
     let report = store.delivery_report(alert).await.unwrap();
     assert_eq!((report.useful, report.not_useful), (1, 0));
-    let not_useful = useful.replace("/useful", "/not-useful");
-    assert_eq!(app.get(&not_useful).await.status(), 200);
+    // An over-long reason is refused, saying why, and changes nothing.
+    let refused = rate(&not_useful, &"x".repeat(501)).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Your reason must be 500 characters or fewer"));
+    let report = store.delivery_report(alert).await.unwrap();
+    assert_eq!((report.useful, report.not_useful), (1, 0));
+    // "Not useful" with a reason changes the answer; the senders read the reason.
+    let reason = "It was <b>not</b> near me";
+    assert_eq!(rate(&not_useful, reason).await.unwrap().status(), 200);
     let report = store.delivery_report(alert).await.unwrap();
     assert_eq!((report.useful, report.not_useful), (0, 1));
+    assert_eq!(report.not_useful_reasons.len(), 1);
+    assert_eq!(report.not_useful_reasons[0].1, reason);
+    let (_, sender) = crate::alerts::staff_member(
+        &app,
+        "Lucy Ward",
+        "cambridgeshire-constabulary",
+        (true, false, false, false),
+    )
+    .await;
+    let staff_page = sender
+        .get(app.url(&format!("/staff/alerts/{alert}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        staff_page.contains("Why it was not useful")
+            && staff_page.contains("It was &#60;b&#62;not&#60;/b&#62; near me"),
+        "{staff_page}"
+    );
     // A forged link records nothing.
     let forged = app.get("/rate/not-a-token/useful").await;
+    assert_eq!(forged.status(), 404);
+    let forged = rate(&format!("{}/rate/not-a-token/useful", app.address), "")
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 404);
 
     // A reply reaches the report, escaped, with the resident's first name only.
@@ -352,7 +410,10 @@ async fn a_sent_alert_reaches_each_matching_resident_once_per_channel(backend: B
         "{received}"
     );
     let said = data["your_ratings_and_replies"].to_string();
-    assert!(said.contains("rated not useful"), "{said}");
+    assert!(
+        said.contains("rated not useful: It was <b>not</b> near me"),
+        "{said}"
+    );
     assert!(said.contains("replied: Thanks"), "{said}");
 
     // Nothing more goes out, however long the workers keep looking.

@@ -762,3 +762,77 @@ on_both_backends!(
     real_files_are_read_liberally_into_the_archive,
     real_files_are_read_liberally
 );
+
+on_both_backends!(
+    undated_imports_never_bury_todays_alerts,
+    undated_imports_body
+);
+/// 27 imported alerts, most of unknown date, and one alert sent today: today's leads the
+/// archive's first page; alerts of a file that gives a date nearby sit around that date, in the
+/// file's order; a file that gives none goes after every dated alert; paging through the whole
+/// list meets each alert once.
+async fn undated_imports_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let today = crate::delivery::send_alert(
+        &app.ctx.store,
+        "Burglary in Melbourn today",
+        2,
+        crate::delivery::FORCE_AREA,
+    )
+    .await;
+    let files = [
+        fixture("ecops-email-export-2022.txt"),
+        fixture("ecops-email-export-2025.txt"),
+    ];
+    let (ok, report) = import(&app, &[], &files);
+    assert!(ok, "{report}");
+    let file_ids = |file: usize| -> Vec<i64> {
+        report["files"][file]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    let page = app.get("/alerts").await.text().await.unwrap();
+    let first = page.split("<h2><a href=\"/alerts/").nth(1).unwrap_or("");
+    assert!(
+        first.starts_with(&format!("{today}\">Burglary in Melbourn today<")),
+        "today's alert leads the first page: {page}"
+    );
+
+    let mut seen: Vec<i64> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let listed: Value = app
+            .client
+            .get(app.url("/api/v1/public/alerts"))
+            .query(&[("limit", "4"), ("cursor", cursor.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(
+            listed["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_i64().unwrap()),
+        );
+        match listed["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    // Today's; the 2025 export, around its one date (5 February 2025); the 2022 export, which
+    // gives no date at all, last.
+    let expected: Vec<i64> = std::iter::once(today)
+        .chain(file_ids(1))
+        .chain(file_ids(0))
+        .collect();
+    assert_eq!(seen, expected);
+    app.stop().await;
+}

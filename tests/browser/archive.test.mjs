@@ -118,4 +118,51 @@ test('a newcomer browses, searches and follows the public archive', { timeout: 1
     }
     assert.deepEqual(cspErrors, [], `the browser blocked something:\n${cspErrors.join('\n')}`);
   });
+
+  await step(t, 'f. "Older alerts" is readable, and leads to older alerts', async (st) => {
+    await page.goto(`${BASE}/alerts?limit=3`);
+    const firstPage = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    const older = page.getByRole('link', { name: 'Older alerts' });
+    assert.equal(await older.count(), 1, 'a further page is offered');
+    // Its text against its own background, by WCAG's formula: 4.5:1 at least for text.
+    const ratio = await older.evaluate((link) => {
+      const style = getComputedStyle(link);
+      const luminance = (css) => {
+        const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((c) => {
+          const v = Number(c) / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const [a, b] = [luminance(style.color), luminance(style.backgroundColor)];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+    assert.ok(ratio >= 4.5, `"Older alerts" has a contrast of ${ratio.toFixed(2)}:1`);
+    await checkAxe(st, page, 'the archive with a further page');
+    await older.click();
+    await expectHeading(page, 'Alerts');
+    const secondPage = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    assert.ok(secondPage.length > 0, 'the next page lists alerts');
+    assert.ok(!secondPage.some((title) => firstPage.includes(title)), 'older alerts, not the same again');
+  });
+
+  await step(t, 'g. searching "scam" finds the scam warnings, with their text as the snippet', async (st) => {
+    await page.goto(`${BASE}/alerts`);
+    await page.locator('#q').fill('scam');
+    await page.getByRole('button', { name: 'Show alerts' }).click();
+    await expectHeading(page, 'Search results');
+    const items = page.locator('#alerts li');
+    const titles = (await page.locator('#alerts h2').allInnerTexts()).map((t) => t.trim());
+    for (const title of [
+      'Courier fraud: calls from fake police officers',
+      'Rogue traders offering roof and driveway work',
+      'Ticket fraud ahead of summer concerts',
+    ]) {
+      assert.ok(titles.includes(title), `"${title}" is a scam warning: ${titles.join(' | ')}`);
+    }
+    // Found by its kind, not its words: the snippet is the start of its text, not its title.
+    const ticket = items.filter({ hasText: 'Ticket fraud ahead of summer concerts' });
+    assert.match(await ticket.locator('p').nth(1).innerText(), /^Only buy tickets from the venue/);
+    await checkAxe(st, page, 'search results for a kind of alert');
+  });
 });

@@ -105,6 +105,13 @@ async function audience(p) {
   assert.equal(await map.getAttribute('role'), 'img', 'the map has role="img"');
   const name = (await map.getAttribute('aria-label')) ?? (await map.locator('title').first().textContent().catch(() => null));
   assert.ok(name?.trim(), 'the map has an accessible name (aria-label or <title>)');
+  // Residents are shown per 1 km square, never as a dot per postcode, and no square with fewer
+  // than five (issue 19, item 20).
+  assert.equal(await map.locator('path[stroke-linecap="round"]').count(), 0, 'no dot per postcode on the map');
+  const bands = await map.locator('path[data-residents]').evaluateAll((paths) => paths.map((path) => path.getAttribute('data-residents')));
+  for (const band of bands) {
+    assert.ok(parseInt(band, 10) >= 5, `squares of fewer than 5 residents are shown: ${band}`);
+  }
   return { residents: Number(match[1]), emails: Number(match[2]), texts: Number(match[3]), summary };
 }
 

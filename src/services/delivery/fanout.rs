@@ -68,7 +68,7 @@ async fn expand(
         provider_id: alert.content.provider_id,
         message_type_id: alert.content.message_type_id,
         priority: alert.content.priority.level(),
-        map_points: 0,
+        map_squares: false,
     };
     if cursor == 0 {
         record_districts(ctx, alert.id, target, &index, &prepared).await?;
