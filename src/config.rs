@@ -23,6 +23,67 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub log: LogSettings,
     pub branding: BrandingSettings,
+    pub map: MapSettings,
+}
+
+/// Map tiles shown beneath the staff pages' maps, from a tile server the deployment may use
+/// (OpenStreetMap's, under its tile usage policy, or Ordnance Survey's with a key). Empty: the
+/// maps draw their districts and towns on plain ground, and nothing is fetched from elsewhere.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapSettings {
+    /// A Web Mercator tile address with `{z}`, `{x}` and `{y}`, such as
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
+    pub tile_url: String,
+    /// The credit the tiles' licence asks for, shown under each map ("© OpenStreetMap
+    /// contributors").
+    pub attribution: String,
+}
+
+impl MapSettings {
+    /// The tile server's origin (`https://tile.openstreetmap.org`), for the pages' content
+    /// security policy; `None` when no tiles are configured.
+    pub fn tile_origin(&self) -> Option<String> {
+        let url = self.tile_url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .map(|rest| ("https://", rest))
+            .or_else(|| url.strip_prefix("http://").map(|rest| ("http://", rest)))?;
+        let host = rest.1.split('/').next().unwrap_or_default();
+        Some(format!("{}{host}", rest.0))
+    }
+
+    /// A tile address that is not http(s) with a plain host and all three placeholders, or
+    /// tiles without their credit, refused at start.
+    fn check(&self) -> anyhow::Result<()> {
+        let url = self.tile_url.trim();
+        if url.is_empty() {
+            return Ok(());
+        }
+        let host_ok = self.tile_origin().is_some_and(|origin| {
+            let host = origin.split("://").nth(1).unwrap_or_default();
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+        let plain = url
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | ';' | ',' | '<' | '>'));
+        anyhow::ensure!(
+            host_ok
+                && plain
+                && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)),
+            "map.tile_url {url:?} is not a tile address: give an http(s) address with {{z}}, {{x}} \
+             and {{y}}, such as \"https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png\""
+        );
+        anyhow::ensure!(
+            !self.attribution.trim().is_empty(),
+            "map.attribution is empty: tiles come with a credit their licence asks for, such as \
+             \"© OpenStreetMap contributors\""
+        );
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -239,6 +300,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             log: LogSettings::default(),
             branding: BrandingSettings::default(),
+            map: MapSettings::default(),
         }
     }
 }
@@ -359,6 +421,7 @@ const SETTING_NAMES: &[&str] = &[
     "limits",
     "log",
     "branding",
+    "map",
 ];
 
 /// The header's colour when none is configured: Beacon's own near-black.
@@ -455,6 +518,7 @@ impl Settings {
                 account.provider.trim()
             );
         }
+        self.map.check()?;
         self.branding.check()
     }
 
@@ -765,6 +829,48 @@ mod tests {
             jail.set_env("BEACON_BRANDING__LOGO_FILE", "missing.svg");
             let error = Settings::load(None).unwrap_err().to_string();
             assert!(error.contains("does not exist"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn map_tiles_are_off_by_default_and_an_address_that_cannot_work_is_refused() {
+        assert_eq!(Settings::default().map.tile_origin(), None);
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "beacon.toml",
+                "[map]\ntile_url = \"https://tile.openstreetmap.org/{z}/{x}/{y}.png\"\nattribution = \"© OpenStreetMap contributors\"\n",
+            )?;
+            let settings = Settings::load(Some(Path::new("beacon.toml"))).unwrap();
+            assert_eq!(
+                settings.map.tile_origin().as_deref(),
+                Some("https://tile.openstreetmap.org")
+            );
+            for (url, expected) in [
+                (
+                    "ftp://tiles.example/{z}/{x}/{y}.png",
+                    "is not a tile address",
+                ),
+                ("https://tiles.example/{z}/{x}.png", "is not a tile address"),
+                (
+                    "https://tiles.example; script-src *;/{z}/{x}/{y}",
+                    "is not a tile address",
+                ),
+                ("https://evil\"x/{z}/{x}/{y}", "is not a tile address"),
+            ] {
+                jail.set_env("BEACON_MAP__TILE_URL", url);
+                let error = Settings::load(Some(Path::new("beacon.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains(expected), "{url}: {error}");
+            }
+            jail.set_env(
+                "BEACON_MAP__TILE_URL",
+                "https://tiles.example/{z}/{x}/{y}.png",
+            );
+            jail.set_env("BEACON_MAP__ATTRIBUTION", " ");
+            let error = Settings::load(None).unwrap_err().to_string();
+            assert!(error.contains("map.attribution is empty"), "{error}");
             Ok(())
         });
     }

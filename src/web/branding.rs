@@ -1,5 +1,5 @@
 //! Whose service a resident is using: the force's name, logo and header colour from
-//! `[branding]` in the settings, on every page. The layout reads them from the request being
+//! `[branding]` in the settings (and the map tiles of `[map]`), on every page. The layout reads them from the request being
 //! answered (`current`), which `scope` sets around each one, so no page's view model carries them.
 
 use super::AppState;
@@ -19,6 +19,10 @@ pub struct Branding {
     pub contact_email: String,
     pub logo: bool,
     pub colour: String,
+    /// The deployment's map tiles (`[map]`), for the script that lays them beneath the maps:
+    /// empty when none are configured.
+    pub map_tiles: String,
+    pub map_attribution: String,
 }
 
 impl Branding {
@@ -29,7 +33,18 @@ impl Branding {
             contact_email: settings.contact_email.trim().to_owned(),
             logo: !settings.logo_file.is_empty(),
             colour: settings.colour.clone(),
+            map_tiles: String::new(),
+            map_attribution: String::new(),
         }
+    }
+
+    /// With the deployment's map tiles, if it has any.
+    pub fn with_map(mut self, map: &crate::config::MapSettings) -> Branding {
+        if map.tile_origin().is_some() {
+            self.map_tiles = map.tile_url.trim().to_owned();
+            self.map_attribution = map.attribution.trim().to_owned();
+        }
+        self
     }
 
     /// Who runs the service, for a sentence: the force, or a plain description without one.

@@ -174,6 +174,7 @@ pub fn routes() -> Vec<Route> {
         get("/static/beacon.css", Public, pages::stylesheet),
         get("/static/compose.js", Public, pages::compose_script),
         get("/static/draw.js", Public, pages::draw_script),
+        get("/static/map-tiles.js", Public, pages::map_tiles_script),
         get("/static/favicon.svg", Public, about::favicon),
         get("/favicon.ico", Public, about::favicon_ico),
         get("/branding/logo", Public, branding::logo),
@@ -287,6 +288,23 @@ fn from_table(routes: Vec<Route>) -> Router<AppState> {
         .fold(Router::new(), |router, r| router.route(r.path, r.handler))
 }
 
+/// Only Beacon's own scripts, styles and images, and the map tile server's images where one is
+/// configured (its origin was checked when the settings were loaded).
+fn content_security_policy(map: &crate::config::MapSettings) -> HeaderValue {
+    let tiles = map
+        .tile_origin()
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+    })
+}
+
 pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
     let max_body = ctx.settings.limits.max_body_bytes;
     let request_timeout = Duration::from_secs(ctx.settings.server.request_timeout_secs);
@@ -295,15 +313,16 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
         .merge(public_routes(kept, kept_pages))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(branding::Branding::from_settings(&ctx.settings.branding)),
+            Arc::new(
+                branding::Branding::from_settings(&ctx.settings.branding)
+                    .with_map(&ctx.settings.map),
+            ),
             branding::scope,
         ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            ),
+            content_security_policy(&ctx.settings.map),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -328,15 +347,17 @@ pub fn router(ctx: AppState, kept_pages: Arc<PageCache>) -> Router {
             request_timeout,
         ))
         .layer(axum::middleware::from_fn(api::json_errors))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            // Paths hold the tokens of residents' links: log the route (`/manage/{token}`),
-            // never the path itself.
-            let route = request
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or("(no route)", MatchedPath::as_str);
-            tracing::info_span!("request", method = %request.method(), route = %route)
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                // Paths hold the tokens of residents' links: log the route (`/manage/{token}`),
+                // never the path itself.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("(no route)", MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route = %route)
+            }),
+        )
         .with_state(ctx)
 }
 

@@ -571,6 +571,10 @@ pub async fn draw_script() -> Response {
     script(include_str!("../../static/draw.js"))
 }
 
+pub async fn map_tiles_script() -> Response {
+    script(include_str!("../../static/map-tiles.js"))
+}
+
 pub async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,

@@ -113,3 +113,60 @@ async fn outlines_body(backend: Backend) {
     assert!(sent.contains("Map of the area this alert was sent to"));
     app.stop().await;
 }
+
+on_both_backends!(
+    a_configured_tile_server_is_allowed_and_offered_to_the_maps_script,
+    tiles_body
+);
+async fn tiles_body(backend: Backend) {
+    const TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+    for configured in [false, true] {
+        let app = TestApp::spawn_with(backend, |settings| {
+            if configured {
+                settings.map.tile_url = TILES.into();
+                settings.map.attribution = "© OpenStreetMap contributors".into();
+            }
+        })
+        .await;
+        let (_, browser) = staff_member(
+            &app,
+            "Lucy Ward",
+            "cambridgeshire-constabulary",
+            (true, false, false, false),
+        )
+        .await;
+        let mut fields = alert_fields("Catalytic converter thefts", THEFTS);
+        fields.push(("districts", FENLAND));
+        let response = compose(&app, &browser, "preview", &fields).await;
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let page = response.text().await.unwrap();
+        assert!(page.contains(r#"<path class="district" data-district="E07000010""#));
+        if configured {
+            assert!(
+                policy.contains("img-src 'self' data: https://tile.openstreetmap.org;"),
+                "{policy}"
+            );
+            assert!(page.contains(&format!(
+                r#"<meta name="beacon-map-tiles" content="{TILES}">"#
+            )));
+            assert!(page.contains(
+                r#"<meta name="beacon-map-attribution" content="© OpenStreetMap contributors">"#
+            ));
+            assert!(page.contains(r#"<script src="/static/map-tiles.js" defer></script>"#));
+            let script = app.get("/static/map-tiles.js").await;
+            assert_eq!(script.status(), 200);
+            assert!(script.text().await.unwrap().contains("data-nw"));
+        } else {
+            // Nothing changes: no other origin, no tiles script.
+            assert!(policy.contains("img-src 'self' data:;"), "{policy}");
+            assert!(!page.contains("beacon-map-tiles"));
+            assert!(!page.contains("map-tiles.js"));
+        }
+        // The corners' positions ride on the map for the script, either way.
+        assert!(page.contains(" data-nw=\"52."), "the map's corners");
+        app.stop().await;
+    }
+}
