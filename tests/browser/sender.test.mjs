@@ -115,6 +115,20 @@ async function audience(p) {
   return { residents: Number(match[1]), emails: Number(match[2]), texts: Number(match[3]), summary };
 }
 
+/** The map under `heading` outlines the force's six districts (Fenland too) and names towns,
+ * and its description says so (issue 19, item 6). */
+async function assertDistrictsDrawn(p, heading) {
+  const map = p.locator('section').filter({ has: p.getByRole('heading', { name: heading }) }).locator('svg');
+  for (const code of ['E07000008', 'E07000009', 'E07000010', 'E07000011', 'E07000012', 'E06000031']) {
+    assert.equal(await map.locator(`path.district[data-district="${code}"]`).count(), 1, `${heading}: district ${code} is outlined`);
+  }
+  const towns = await map.locator('text.place').allTextContents();
+  assert.ok(towns.includes('Cambridge') && towns.includes('Peterborough'), `${heading}: towns named: ${towns}`);
+  const desc = await map.locator('desc').textContent();
+  assert.match(desc, /District outlines: .*Fenland.* \(targeted\)/, `${heading}: the description names the districts`);
+  assert.match(desc, /Towns named: .*Cambridge/, `${heading}: the description names the towns`);
+}
+
 /** Fills the compose form with the alert (the area is left to the caller). */
 async function fillAlert(p) {
   await p.locator('#title').fill(TITLE);
@@ -194,6 +208,7 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
     await page.getByRole('button', { name: 'Preview the audience' }).click();
     const whole = await audience(page);
     forceAreaCount = whole.residents;
+    await assertDistrictsDrawn(page, 'Who it will reach');
     assert.equal(await page.locator('#title').inputValue(), TITLE, 'the title is kept');
     assert.equal(await page.locator('#body').inputValue(), BODY, 'the message is kept');
     assert.equal(
@@ -365,6 +380,8 @@ test('a police sender signs in, writes an alert, schedules it, tests it and sign
       await page.reload();
     }
     assert.match(await page.locator('section[aria-labelledby="report-title"]').innerText(), /Every matching resident was queued/);
+    // Once sent, the page still shows where the alert went (issue 19, item 6).
+    await assertDistrictsDrawn(page, 'Where it was sent');
     await checkAxe(st, page, 'the delivery report of a sent alert');
 
     const files = (await readdir(OUTBOX)).filter((n) => n.startsWith(`alert-${alertId}-`) && n.endsWith('.eml'));
