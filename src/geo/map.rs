@@ -166,6 +166,16 @@ fn targeted_districts(target: &AreaTarget) -> Vec<(String, bool)> {
     codes
 }
 
+fn targeted_outlines<'a>(
+    named: &'a [(String, bool)],
+    known: &'static outlines::MapContext,
+) -> impl Iterator<Item = &'static DistrictOutline> + 'a {
+    named
+        .iter()
+        .filter(|(_, excluded)| !excluded)
+        .filter_map(move |(code, _)| known.district(code))
+}
+
 /// What is drawn beneath and above the target: the outlines of the districts it names (and of
 /// the districts it carves out), its neighbours in view, faintly, and the largest towns in view.
 struct Context {
@@ -218,7 +228,12 @@ impl Context {
         let mut towns: Vec<(&'static str, f64, f64)> = Vec::new();
         let mut taken: Vec<(f64, f64, f64, f64)> =
             vec![(w - 40.0, 0.0, w, 50.0), (0.0, h - 44.0, w * 0.4, h)];
-        for town in &known.towns {
+        // The targeted districts' own towns first, then the largest around them.
+        let (inside, around): (Vec<_>, Vec<_>) = known.towns.iter().partition(|town| {
+            targeted_outlines(&named, known)
+                .any(|d: &DistrictOutline| d.contains(town.easting, town.northing))
+        });
+        for town in inside.into_iter().chain(around) {
             if towns.len() == MAX_TOWNS {
                 break;
             }

@@ -19,9 +19,9 @@ const CELL_M: f64 = 500.0;
 /// How many squares an outline reaches beyond its outermost postcodes (along the grid).
 const REACH_CELLS: u32 = 4;
 /// Stair steps smaller than this are smoothed away when an outline is simplified.
-const TOLERANCE_M: f64 = 0.75 * CELL_M;
+const TOLERANCE_M: f64 = CELL_M;
 /// Rings enclosing less than this are specks, left out.
-const MIN_RING_AREA_M2: f64 = 2.5 * CELL_M * CELL_M;
+const MIN_RING_AREA_M2: f64 = 4.0 * CELL_M * CELL_M;
 /// Postcodes farther than this from every gazetteer place count towards no town.
 const TOWN_REACH_M: f64 = 6_000.0;
 
@@ -321,10 +321,7 @@ impl Raster {
             while let Some(&start) = from.keys().next() {
                 let mut ring = vec![start];
                 let mut at = start;
-                loop {
-                    let Some(nexts) = from.get_mut(&at) else {
-                        break;
-                    };
+                while let Some(nexts) = from.get_mut(&at) {
                     let Some(next) = nexts.pop() else { break };
                     if nexts.is_empty() {
                         from.remove(&at);
