@@ -1,7 +1,9 @@
 //! The audience map: an SVG picture of an alert's target and the postcodes it reaches, drawn from
 //! British National Grid coordinates with no tiles, scripts, style sheets or external resources,
 //! so it can be inlined in a page served under `default-src 'none'; style-src 'self'`. Colours
-//! are presentation attributes, which that policy allows, not `style`, which it blocks.
+//! are presentation attributes, which that policy allows, not `style`, which it blocks. Where a
+//! deployment has a tile server, the page's script lays tiles beneath it (`static/map-tiles.js`)
+//! from the corners' latitude and longitude the SVG carries; the SVG itself stays self-contained.
 //!
 //! It only draws: the counts and 1 km squares come from an [`AudiencePreview`], the shapes from
 //! the [`AreaTarget`], and the context beneath them (the outlines of the districts targeted and

@@ -1,6 +1,6 @@
 //! Geography: postcode records in the ONS Postcode Directory layout, district names, the bundled
 //! force-area postcodes, conversion between British National Grid and WGS84, the gazetteer of
-//! places, and the shapes an alert is aimed at.
+//! places, the shapes an alert is aimed at, and the maps' district outlines.
 
 pub mod audience;
 pub mod districts;
