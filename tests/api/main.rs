@@ -26,3 +26,4 @@ mod signup;
 mod staff;
 mod staff_sign_in;
 mod store_suite;
+mod templates;
