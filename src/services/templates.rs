@@ -166,7 +166,10 @@ async fn check(
         if taken {
             errors.add(
                 "template_name",
-                format!("{} already has a template called “{name}”: choose another name", provider.name),
+                format!(
+                    "{} already has a template called “{name}”: choose another name",
+                    provider.name
+                ),
             );
         }
     }
@@ -237,7 +240,15 @@ pub async fn create(
     let content = check(ctx, input, None).await?;
     let subject = format!("template “{}”", content.name);
     let refusal = TemplateRefusal::ForAnother;
-    may_keep_audited(ctx, actor, content.provider_id, "template-new", &subject, refusal).await?;
+    may_keep_audited(
+        ctx,
+        actor,
+        content.provider_id,
+        "template-new",
+        &subject,
+        refusal,
+    )
+    .await?;
     let now = chrono::Utc::now().timestamp();
     let id = ctx
         .store
@@ -245,7 +256,15 @@ pub async fn create(
         .await
         .map_err(name_taken)?;
     let detail = format!("“{}”: {}", content.name, content.title);
-    audit(ctx, actor, "template-new", &format!("template {id}"), &detail, false).await?;
+    audit(
+        ctx,
+        actor,
+        "template-new",
+        &format!("template {id}"),
+        &detail,
+        false,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -267,7 +286,15 @@ pub async fn template(
     };
     let subject = format!("template {id}");
     let refusal = TemplateRefusal::AnotherOrganisation;
-    may_keep_audited(ctx, actor, template.content.provider_id, action, &subject, refusal).await?;
+    may_keep_audited(
+        ctx,
+        actor,
+        template.content.provider_id,
+        action,
+        &subject,
+        refusal,
+    )
+    .await?;
     Ok(Some(template))
 }
 
@@ -326,7 +353,15 @@ pub async fn update(
     let content = check(ctx, input, Some(id)).await?;
     let subject = format!("template {id}");
     let refusal = TemplateRefusal::ForAnother;
-    may_keep_audited(ctx, actor, content.provider_id, "template-edit", &subject, refusal).await?;
+    may_keep_audited(
+        ctx,
+        actor,
+        content.provider_id,
+        "template-edit",
+        &subject,
+        refusal,
+    )
+    .await?;
     let now = chrono::Utc::now().timestamp();
     if !ctx
         .store
@@ -364,7 +399,15 @@ pub async fn delete(
     }
     let name = template.content.name;
     let subject = format!("template {id}");
-    audit(ctx, actor, "template-delete", &subject, &format!("“{name}”"), false).await?;
+    audit(
+        ctx,
+        actor,
+        "template-delete",
+        &subject,
+        &format!("“{name}”"),
+        false,
+    )
+    .await?;
     Ok(Some(name))
 }
 

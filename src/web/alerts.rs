@@ -103,6 +103,8 @@ struct ComposePage {
     signoff: [String; 3],
     /// The name typed for "Save as a template".
     template_name: String,
+    /// (id, name) of the templates a new alert may start from.
+    templates: Vec<(i64, String)>,
     errors: FieldErrors,
 }
 
@@ -189,6 +191,18 @@ async fn compose_page(
             "/staff/alerts/new".to_owned(),
         ),
     };
+    // A new alert (not a follow-up) may start from a template instead.
+    let templates = match writing {
+        Writing::New if form.follows.is_none() => templates::list(ctx, staff)
+            .await?
+            .into_iter()
+            .map(|t| match staff.permissions.admin {
+                true => (t.id, format!("{} ({})", t.content.name, t.provider_name)),
+                false => (t.id, t.content.name),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = ComposePage {
         nav: nav(staff, &csrf),
         csrf,
@@ -214,6 +228,7 @@ async fn compose_page(
         }
         .lines(),
         template_name: view.template_name,
+        templates,
         errors: view.errors,
     };
     Ok((status, jar, views::render(&page)).into_response())

@@ -10,8 +10,8 @@ use super::staff::{actor, forbidden, nav, Nav};
 use super::{views, AppState, ClientIp};
 use crate::domain::subscriber::FieldErrors;
 use crate::domain::Priority;
-use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::compose;
+use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::store::StaffMember;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -144,7 +144,16 @@ pub async fn edit_form(
         Err(error) => return refused(error),
     };
     let ok = StatusCode::OK;
-    form_page(&ctx, jar, &staff, Some(id), form, FieldErrors::default(), ok).await
+    form_page(
+        &ctx,
+        jar,
+        &staff,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        ok,
+    )
+    .await
 }
 
 /// The template form's own field, besides the template.
