@@ -78,14 +78,23 @@ test('a sender keeps an alert as a template, writes from it, renames it and dele
     assert.match(await row.innerText(), /4 – low/);
     await checkAxe(st, page, 'the templates page');
 
+    const filledIn = async (how) => {
+      await expectHeading(page, 'Write an alert');
+      assert.match(await notice(page), new RegExp(`^Written from the template “${NAME}”`), how);
+      assert.equal(await page.locator('#title').inputValue(), TITLE, how);
+      assert.equal(await page.locator('#body').inputValue(), BODY, how);
+      assert.equal((await page.locator('#message_type option:checked').innerText()).trim(), 'Crime prevention advice', how);
+      assert.equal(await page.locator('#priority option:checked').innerText(), '4 – low', how);
+    };
     await page.getByRole('link', { name: `Write an alert from “${NAME}”` }).click();
-    await expectHeading(page, 'Write an alert');
-    assert.match(await notice(page), new RegExp(`^Written from the template “${NAME}”`));
-    assert.equal(await page.locator('#title').inputValue(), TITLE);
-    assert.equal(await page.locator('#body').inputValue(), BODY);
-    assert.equal((await page.locator('#message_type option:checked').innerText()).trim(), 'Crime prevention advice');
-    assert.equal(await page.locator('#priority option:checked').innerText(), '4 – low');
+    await filledIn('from the list');
     await checkAxe(st, page, 'the compose page written from a template');
+
+    // A blank compose form offers the templates too.
+    await page.goto(`${BASE}/staff/alerts/new`);
+    await page.getByLabel('Start from a template').selectOption({ label: NAME });
+    await page.getByRole('button', { name: 'Use the template' }).click();
+    await filledIn('from the compose form');
   });
 
   await step(t, 'd. rename it, then delete it', async (st) => {
