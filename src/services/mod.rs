@@ -19,6 +19,7 @@ pub mod rate_limit;
 pub mod staff;
 pub mod subscriptions;
 pub mod suspensions;
+pub mod templates;
 pub mod tokens;
 
 use crate::config::Settings;

@@ -33,6 +33,8 @@ mod outbox;
 mod residents;
 #[macro_use]
 mod staff_accounts;
+#[macro_use]
+mod templates;
 
 mod postgres;
 mod sqlite;
@@ -56,6 +58,7 @@ pub use postgres::PgStore;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
+pub use templates::{AlertTemplate, AlertTemplates, TemplateContent};
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -153,6 +156,7 @@ pub trait Store:
     + Archive
     + ApiTokens
     + Audit
+    + AlertTemplates
     + Send
     + Sync
     + 'static
@@ -172,6 +176,7 @@ impl<T> Store for T where
         + Archive
         + ApiTokens
         + Audit
+        + AlertTemplates
         + Send
         + Sync
         + 'static

@@ -12,6 +12,7 @@ use crate::domain::Priority;
 use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
+use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
@@ -100,6 +101,10 @@ struct ComposePage {
     audience: Option<AudienceView>,
     notice: Option<String>,
     signoff: [String; 3],
+    /// The name typed for "Save as a template".
+    template_name: String,
+    /// (id, name) of the templates a new alert may start from.
+    templates: Vec<(i64, String)>,
     errors: FieldErrors,
 }
 
@@ -125,6 +130,7 @@ struct ComposeView {
     audience: Option<AudienceView>,
     errors: FieldErrors,
     notice: Option<String>,
+    template_name: String,
 }
 
 impl ComposeView {
@@ -185,6 +191,18 @@ async fn compose_page(
             "/staff/alerts/new".to_owned(),
         ),
     };
+    // A new alert (not a follow-up) may start from a template instead.
+    let templates = match writing {
+        Writing::New if form.follows.is_none() => templates::list(ctx, staff)
+            .await?
+            .into_iter()
+            .map(|t| match staff.permissions.admin {
+                true => (t.id, format!("{} ({})", t.content.name, t.provider_name)),
+                false => (t.id, t.content.name),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = ComposePage {
         nav: nav(staff, &csrf),
         csrf,
@@ -209,6 +227,8 @@ async fn compose_page(
             area: staff.area_label.clone(),
         }
         .lines(),
+        template_name: view.template_name,
+        templates,
         errors: view.errors,
     };
     Ok((status, jar, views::render(&page)).into_response())
@@ -219,6 +239,8 @@ async fn compose_page(
 pub struct ComposeQuery {
     follows: Option<i64>,
     follow_up: String,
+    /// Start from this template.
+    template: Option<i64>,
 }
 
 pub async fn compose_form(
@@ -228,6 +250,9 @@ pub async fn compose_form(
     Query(query): Query<ComposeQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
+    if let Some(id) = query.template {
+        return from_template(&ctx, &ip, &staff, id, jar).await;
+    }
     let cancel = query.follow_up == "cancel";
     let form = match compose::new_alert_form(&ctx, &actor(&staff, &ip), query.follows, cancel).await
     {
@@ -238,6 +263,29 @@ pub async fn compose_form(
     };
     let view = ComposeView::default();
     compose_page(&ctx, jar, &staff, Writing::New, form, view, StatusCode::OK).await
+}
+
+/// A new alert's form filled in from template `id`.
+async fn from_template(
+    ctx: &AppState,
+    ip: &str,
+    staff: &StaffMember,
+    id: i64,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let (form, name) = match templates::alert_form(ctx, &actor(staff, ip), id).await {
+        Ok(Some(filled)) => filled,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(TemplateError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let view = ComposeView {
+        notice: Some(format!(
+            "Written from the template “{name}”: change what you need and choose where it is for."
+        )),
+        ..ComposeView::default()
+    };
+    compose_page(ctx, jar, staff, Writing::New, form, view, StatusCode::OK).await
 }
 
 /// A draft (or an alert waiting for approval) in the compose form, to change.
@@ -292,6 +340,8 @@ pub async fn edit(
 pub struct ComposeForm {
     csrf: String,
     action: String,
+    /// The name for "Save as a template".
+    template_name: String,
 }
 
 pub async fn compose(
@@ -329,6 +379,36 @@ async fn submit(
         return compose_page(ctx, jar, staff, writing, input, view, StatusCode::FORBIDDEN).await;
     }
     let page = |input, view, status| compose_page(ctx, jar, staff, writing, input, view, status);
+    if form.action == "template" {
+        // The alert being written is kept as a template; the sender goes on writing it.
+        let template = TemplateInput::from_alert(&form.template_name, &input);
+        let (view, status) = match templates::create(ctx, &who, &template).await {
+            Ok(_) => {
+                let name = form.template_name.trim();
+                let notice = format!(
+                    "Saved as the template “{name}”, under Templates. The alert itself is saved \
+                     when you save it."
+                );
+                (
+                    ComposeView {
+                        notice: Some(notice),
+                        ..ComposeView::default()
+                    },
+                    StatusCode::OK,
+                )
+            }
+            Err(TemplateError::Invalid(errors)) => (
+                ComposeView {
+                    template_name: form.template_name,
+                    ..ComposeView::errors(errors)
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(TemplateError::NotPermitted(_)) => return Ok(forbidden()),
+            Err(error) => return Err(error.into()),
+        };
+        return page(input, view, status).await;
+    }
     // Accepting the suggestion adds its circle to what was chosen, and says so.
     let notice = match form.action.as_str() {
         "suggest" => alerts::suggest_target(&input.body).map(|s| s.add_to(&mut input)),

@@ -8,6 +8,7 @@ use crate::services::archive::FilterProblem;
 use crate::services::postcodes::LookupError;
 use crate::services::staff::{EnrolmentError, SignInError, StaffAdminError};
 use crate::services::subscriptions::{LinkProblem, MobileCodeError, SubscriptionError};
+use crate::services::templates::TemplateError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -124,6 +125,16 @@ impl UseCaseError for AlertActionError {
             | AlertActionError::UnreadableTime
             | AlertActionError::NotEditable => StatusCode::CONFLICT,
             AlertActionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for TemplateError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            TemplateError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            TemplateError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            TemplateError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

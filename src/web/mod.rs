@@ -20,6 +20,7 @@ mod page_cache;
 mod pages;
 mod permission;
 mod staff;
+mod templates;
 mod views;
 
 pub use permission::{Access, Link};
@@ -194,6 +195,12 @@ pub fn routes() -> Vec<Route> {
         ),
         form("/staff/alerts/{id}/send", SignedInStaff, alerts::send),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
+        get("/staff/templates", Sender, templates::list),
+        get("/staff/templates/new", Sender, templates::new_form),
+        form("/staff/templates/new", Sender, templates::create),
+        get("/staff/templates/{id}", Sender, templates::edit_form),
+        form("/staff/templates/{id}", Sender, templates::update),
+        form("/staff/templates/{id}/delete", Sender, templates::delete),
         get("/staff/sign-in", Public, staff::sign_in_form),
         form("/staff/sign-in", Public, staff::sign_in),
         form("/staff/sign-out", SignedInStaff, staff::sign_out),

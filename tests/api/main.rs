@@ -28,3 +28,4 @@ mod signup_errors;
 mod staff;
 mod staff_sign_in;
 mod store_suite;
+mod templates;
