@@ -13,6 +13,7 @@ mod feedback;
 mod feeds;
 mod flash;
 mod health;
+mod home;
 mod page_cache;
 mod pages;
 mod permission;
@@ -164,7 +165,7 @@ pub fn routes() -> Vec<Route> {
         get("/static/compose.js", Public, pages::compose_script),
         get("/static/draw.js", Public, pages::draw_script),
         // Staff: alerts and their workflow.
-        get("/staff", SignedInStaff, alerts::home),
+        get("/staff", SignedInStaff, home::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
         form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
@@ -176,6 +177,11 @@ pub fn routes() -> Vec<Route> {
             alerts::confirm_send,
         ),
         form("/staff/alerts/{id}/send", SignedInStaff, alerts::send),
+        form(
+            "/staff/alerts/{id}/send-back",
+            SignedInStaff,
+            alerts::send_back,
+        ),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
         get("/staff/sign-in", Public, staff::sign_in_form),
         form("/staff/sign-in", Public, staff::sign_in),

@@ -24,5 +24,6 @@ mod postcodes;
 mod routes;
 mod signup;
 mod staff;
+mod staff_home;
 mod staff_sign_in;
 mod store_suite;
