@@ -362,6 +362,8 @@ struct AlertPage {
     can_follow_up: bool,
     /// (who, when, what to change) if an approver sent it back to its author.
     sent_back: Option<(String, String, String)>,
+    /// Whether it is still the draft that was sent back (not since asked for approval again).
+    sent_back_now: bool,
     /// The form that sends it back to its author with a comment, for whoever may approve it.
     can_send_back: bool,
     /// The comment as typed, given back with a problem.
@@ -557,6 +559,7 @@ async fn alert_page_with(
                 comment,
             )
         }),
+        sent_back_now: alert.status == AlertStatus::Draft,
         can_send_back: alert.status == AlertStatus::AwaitingApproval
             && allowed(AlertAction::Approve),
         comment,
@@ -842,8 +845,7 @@ pub async fn send_back(
             Ok(None) => return Ok(super::pages::not_found().await),
             Err(SendBackError::NotPermitted(_)) => return Ok(forbidden()),
             Err(SendBackError::Unexpected(error)) => return Err(error.into()),
-            Err(refusal @ SendBackError::NotWaiting) => (StatusCode::CONFLICT, refusal.to_string()),
-            Err(refusal) => (StatusCode::UNPROCESSABLE_ENTITY, refusal.to_string()),
+            Err(refusal) => (refusal.status_code(), refusal.to_string()),
         }
     };
     let (status, problem) = refusal;

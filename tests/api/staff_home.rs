@@ -508,5 +508,30 @@ async fn approval_body(backend: Backend) {
         .contains("Only an alert waiting for approval"));
     let alert = app.ctx.store.alert(id).await.unwrap().unwrap();
     assert_eq!(alert.returned_comment.as_deref(), Some(comment));
+
+    // Asked again, the approver is told again, and reads the earlier comment beside it.
+    let html = page(&junior_browser, &app, &alert_path).await;
+    let csrf = hidden_value(&html, "csrf").unwrap();
+    let asked_again = junior_browser
+        .post(app.url(&format!("{alert_path}/submit")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked_again.status(), 200);
+    let emails = app.emails(3).await;
+    assert_eq!(
+        emails
+            .iter()
+            .filter(|e| e.to == "sam.patel@staff.example")
+            .count(),
+        2
+    );
+    let for_sam = page(&sam, &app, &alert_path).await;
+    assert!(
+        for_sam.contains("Sent back for changes earlier"),
+        "{for_sam}"
+    );
+    assert!(for_sam.contains("Send back to the author"));
     app.stop().await;
 }
