@@ -39,7 +39,10 @@ mod templates;
 mod postgres;
 mod sqlite;
 
-pub use alerts::{Alert, AlertContent, AlertEdit, AlertStatus, AlertTransition, Alerts, NewAlert};
+pub use alerts::{
+    Alert, AlertContent, AlertEdit, AlertListFilter, AlertStatus, AlertSummary, AlertTransition,
+    Alerts, NewAlert, RepliedAlert,
+};
 pub use api_tokens::{ApiToken, ApiTokens};
 pub use archive::{is_stop_word, Archive, ArchiveFilter, ArchiveHit, ImportedAlert, PublicAlert};
 pub use audit::{Audit, AuditEntry, AuditFilter, NewAuditEntry};

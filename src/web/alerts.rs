@@ -12,6 +12,7 @@ use crate::domain::Priority;
 use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
+use crate::services::approvals::{self, SendBackError};
 use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
@@ -31,52 +32,6 @@ pub struct AudienceView {
     pub description: String,
     pub by_district: Vec<(String, u64)>,
     pub map_svg: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff/home.html")]
-struct HomePage {
-    nav: Option<Nav>,
-    name: String,
-    role: String,
-    organisation: String,
-    area: String,
-    permissions: String,
-    can_compose: bool,
-    alerts: Vec<(i64, String, String, &'static str, String)>,
-}
-
-pub async fn home(
-    State(ctx): State<AppState>,
-    signed_in: SignedInStaff,
-    jar: CookieJar,
-) -> WebResult<Response> {
-    let (jar, csrf) = csrf::issue(&ctx, jar);
-    let staff = &signed_in.staff;
-    let alerts = compose::staff_alerts(&ctx, staff)
-        .await?
-        .into_iter()
-        .map(|a| {
-            (
-                a.id,
-                a.content.title,
-                a.provider_name,
-                views::alert_status_label(a.status),
-                a.signoff.name,
-            )
-        })
-        .collect();
-    let page = HomePage {
-        nav: nav(staff, &csrf),
-        name: staff.name.clone(),
-        role: staff.role_title.clone(),
-        organisation: staff.provider_name.clone(),
-        area: staff.area_label.clone(),
-        permissions: staff.permissions.describe(),
-        can_compose: staff.permissions.send || staff.permissions.admin,
-        alerts,
-    };
-    Ok((jar, views::render(&page)).into_response())
 }
 
 #[derive(Template)]
@@ -485,6 +440,15 @@ struct AlertPage {
     private: bool,
     actions: Vec<(&'static str, &'static str, bool)>,
     can_follow_up: bool,
+    /// (who, when, what to change) if an approver sent it back to its author.
+    sent_back: Option<(String, String, String)>,
+    /// Whether it is still the draft that was sent back (not since asked for approval again).
+    sent_back_now: bool,
+    /// The form that sends it back to its author with a comment, for whoever may approve it.
+    can_send_back: bool,
+    /// The comment as typed, given back with a problem.
+    comment: String,
+    max_comment: usize,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -567,6 +531,20 @@ async fn alert_page(
     alert: &Alert,
     notice: Option<String>,
     problem: Option<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let comment = String::new();
+    alert_page_with(ctx, jar, staff, alert, (notice, problem), comment, status).await
+}
+
+/// `alert_page`, with the sending-back comment as typed.
+async fn alert_page_with(
+    ctx: &AppState,
+    jar: CookieJar,
+    staff: &StaffMember,
+    alert: &Alert,
+    (notice, problem): (Option<String>, Option<String>),
+    comment: String,
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
@@ -660,6 +638,19 @@ async fn alert_page(
         private: alert.content.private,
         actions,
         can_follow_up: alert.status == AlertStatus::Queued && allowed(AlertAction::Submit),
+        sent_back: alert.returned_comment.clone().map(|comment| {
+            let who = alert.returned_by_name.clone().unwrap_or_default();
+            (
+                who,
+                alert.returned_at.map(uk_time).unwrap_or_default(),
+                comment,
+            )
+        }),
+        sent_back_now: alert.status == AlertStatus::Draft,
+        can_send_back: alert.status == AlertStatus::AwaitingApproval
+            && allowed(AlertAction::Approve),
+        comment,
+        max_comment: approvals::MAX_COMMENT_CHARS,
         notice,
         problem,
     };
@@ -695,6 +686,10 @@ pub async fn show(
             views::alert_status_label(alert.status)
         )),
         "approve" => Some("Approved: the alert may now be sent.".to_owned()),
+        "sent-back" => Some(
+            "Sent back: it is a draft again, and its author has been emailed your comment."
+                .to_owned(),
+        ),
         "send" => Some("Sent: the alert is on its way to residents.".to_owned()),
         "schedule" => Some("Scheduled.".to_owned()),
         "cancel" => Some("The alert is cancelled: nothing will be sent.".to_owned()),
@@ -900,6 +895,49 @@ async fn take_action(
             .await
         }
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SendBackForm {
+    csrf: String,
+    comment: String,
+}
+
+/// An approver sends an alert waiting for approval back to its author, with what to change.
+pub async fn send_back(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<SendBackForm>,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    let who = actor(staff, &ip);
+    let alert = match alerts::visible_alert(&ctx, &who, id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let refusal = if !csrf::verify(&ctx, &jar, &form.csrf) {
+        (StatusCode::FORBIDDEN, super::csrf::FORM_EXPIRED.to_owned())
+    } else {
+        match approvals::send_back(&ctx, &who, id, &form.comment).await {
+            Ok(Some(())) => {
+                let to = format!("/staff/alerts/{id}?done=sent-back");
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Ok(None) => return Ok(super::pages::not_found().await),
+            Err(SendBackError::NotPermitted(_)) => return Ok(forbidden()),
+            Err(SendBackError::Unexpected(error)) => return Err(error.into()),
+            Err(refusal) => (refusal.status_code(), refusal.to_string()),
+        }
+    };
+    let (status, problem) = refusal;
+    let messages = (None, Some(problem));
+    alert_page_with(&ctx, jar, staff, &alert, messages, form.comment, status).await
 }
 
 /// Whether alert `id` has been sent by now.

@@ -3,6 +3,7 @@
 //! detail in the log only.
 
 use crate::services::alerts::{AlertActionError, ComposeError};
+use crate::services::approvals::SendBackError;
 use crate::services::archive::ArchiveError;
 use crate::services::archive::FilterProblem;
 use crate::services::postcodes::LookupError;
@@ -135,6 +136,19 @@ impl UseCaseError for TemplateError {
             TemplateError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             TemplateError::NotPermitted(_) => StatusCode::FORBIDDEN,
             TemplateError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for SendBackError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            SendBackError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            SendBackError::NoComment | SendBackError::TooLong(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            SendBackError::NotWaiting => StatusCode::CONFLICT,
+            SendBackError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

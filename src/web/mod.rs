@@ -15,6 +15,7 @@ mod feedback;
 mod feeds;
 mod flash;
 mod health;
+mod home;
 mod manage_link;
 mod page_cache;
 mod pages;
@@ -182,7 +183,7 @@ pub fn routes() -> Vec<Route> {
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),
         // Staff: alerts and their workflow.
-        get("/staff", SignedInStaff, alerts::home),
+        get("/staff", SignedInStaff, home::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
         form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
@@ -194,6 +195,11 @@ pub fn routes() -> Vec<Route> {
             alerts::confirm_send,
         ),
         form("/staff/alerts/{id}/send", SignedInStaff, alerts::send),
+        form(
+            "/staff/alerts/{id}/send-back",
+            SignedInStaff,
+            alerts::send_back,
+        ),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
         get("/staff/templates", Sender, templates::list),
         get("/staff/templates/new", Sender, templates::new_form),
