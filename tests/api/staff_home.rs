@@ -66,6 +66,7 @@ async fn imported(store: &DynStore, title: &str) -> i64 {
             content: content(store, "cambridgeshire-constabulary", title, 0).await,
             signoff: signoff(),
             sent_at: now - 86_400 * 400,
+            listed_at: now - 86_400 * 400,
             imported_from: "eCops email export ecops-2022.txt, line 1".into(),
             imported_provider: None,
             inferred: Vec::new(),
@@ -176,7 +177,7 @@ async fn home_list_body(backend: Backend) {
     .await;
     wait_for_report(store, sent, 2, 0, Duration::from_secs(20)).await;
     let now = chrono::Utc::now().timestamp();
-    assert!(store.rate_alert(sent, ann, true, now).await.unwrap());
+    assert!(store.rate_alert(sent, ann, true, None, now).await.unwrap());
     assert!(store
         .add_alert_reply(sent, ann, "Mine was broken into too", now)
         .await
