@@ -393,6 +393,13 @@ async fn seed_demo_staff(
             (true, true, false, false),
         ),
         (
+            "Jo Bailey",
+            "jo.bailey@cambs.police.example",
+            "Police Community Support Officer",
+            "Cambridge",
+            (true, false, false, true),
+        ),
+        (
             "Alex Morgan",
             "alex.morgan@cambs.police.example",
             "Digital Communications Manager",

@@ -19,6 +19,33 @@ pub struct Permissions {
 }
 
 impl Permissions {
+    /// What the member of staff may do, a sentence each, for their own home page.
+    pub fn in_words(&self) -> Vec<&'static str> {
+        let mut said = Vec::new();
+        if self.send {
+            said.push(if self.needs_approval {
+                "You can write alerts and send them (they need approval first)."
+            } else {
+                "You can write alerts and send them."
+            });
+        }
+        if self.approve {
+            said.push(
+                "You can approve other people's alerts, or send them back with what to change.",
+            );
+        }
+        if self.admin {
+            said.push(
+                "You can manage staff, organisations and API tokens, and write alerts for any \
+                 organisation.",
+            );
+        }
+        if said.is_empty() {
+            said.push("You can read your organisation's alerts.");
+        }
+        said
+    }
+
     /// In words, for lists of staff.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -219,6 +246,10 @@ mod tests {
         let details = input.validate().unwrap();
         assert_eq!(details.name, "Lucy Ward");
         assert_eq!(details.permissions.describe(), "sender");
+        assert_eq!(
+            details.permissions.in_words(),
+            ["You can write alerts and send them."]
+        );
         let errors = StaffInput::default().validate().unwrap_err();
         for field in ["email", "name", "role_title", "provider"] {
             assert!(errors.for_field(field).is_some(), "{field}");

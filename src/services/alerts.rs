@@ -1021,6 +1021,11 @@ pub async fn act(
         _ => status_in_words(to).to_owned(),
     };
     audit(ctx, actor, action.name(), &subject, &detail, false).await?;
+    if to == AlertStatus::AwaitingApproval {
+        super::approval_mail::tell_approvers(ctx, alert, staff)
+            .await
+            .with_context(|| format!("telling approvers that alert {} waits", alert.id))?;
+    }
     if to == AlertStatus::Queued {
         ctx.archive_edits.record();
         ctx.fanout_wakeup.notify_one();

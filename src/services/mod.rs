@@ -5,6 +5,8 @@
 mod alert_email;
 pub mod alerts;
 pub mod api_tokens;
+pub mod approval_mail;
+pub mod approvals;
 pub mod archive;
 pub mod catalogue;
 pub mod compose;
@@ -17,8 +19,10 @@ pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
 pub mod staff;
+pub mod staff_home;
 pub mod subscriptions;
 pub mod suspensions;
+pub mod templates;
 pub mod tokens;
 
 use crate::config::Settings;

@@ -106,6 +106,60 @@ pub struct Alert {
     pub follows_alert_id: Option<i64>,
     pub follow_up: Option<String>,
     pub created_at: Timestamp,
+    /// What the approver who sent it back to its author as a draft asked to change, who they
+    /// were and when (`send_back_alert`); `None` if it was never sent back.
+    pub returned_comment: Option<String>,
+    pub returned_by_name: Option<String>,
+    pub returned_at: Option<Timestamp>,
+}
+
+/// Which alerts one page of the staff home lists, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AlertListFilter {
+    /// One organisation's, or everyone's.
+    pub provider_id: Option<i64>,
+    pub status: Option<AlertStatus>,
+    pub message_type_id: Option<i64>,
+    /// `Some(true)`: only alerts imported from other services; `Some(false)`: only those
+    /// written here; `None`: both.
+    pub imported: Option<bool>,
+    /// Words the title contains, in any case.
+    pub title_contains: Option<String>,
+    /// Only alerts older than this one (the next page's key).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// One alert as the staff home lists it, with how its sending went.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AlertSummary {
+    pub id: i64,
+    pub provider_id: i64,
+    pub title: String,
+    pub provider_name: String,
+    pub message_type_name: String,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
+    pub signoff_name: String,
+    pub author_staff_id: Option<i64>,
+    pub imported: bool,
+    pub created_at: Timestamp,
+    pub queued_at: Option<Timestamp>,
+    pub scheduled_for: Option<Timestamp>,
+    /// Residents at least one of its messages was sent to.
+    pub reached: i64,
+    pub useful: i64,
+    pub not_useful: i64,
+    pub replies: i64,
+}
+
+/// An alert residents have replied to lately: how many replies since, and the latest's time.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RepliedAlert {
+    pub id: i64,
+    pub title: String,
+    pub replies: i64,
+    pub latest: Timestamp,
 }
 
 /// The area an alert was stored with, read back; JSON that does not describe one is an error
@@ -179,6 +233,25 @@ pub trait Alerts: Send + Sync {
         edit: &AlertEdit,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// One page of alerts with their sent, rating and reply counts, in one query.
+    async fn alert_summaries(&self, filter: &AlertListFilter) -> StoreResult<Vec<AlertSummary>>;
+    /// Alerts with replies since `since`, the most lately replied to first; one organisation's,
+    /// or everyone's.
+    async fn replied_alerts(
+        &self,
+        provider_id: Option<i64>,
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<RepliedAlert>>;
+    /// Returns an alert waiting for approval to its author as a draft, with the approver's
+    /// comment; false (and no change) if it was no longer waiting.
+    async fn send_back_alert(
+        &self,
+        id: i64,
+        approver_staff_id: i64,
+        comment: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }
 
 /// New content for an alert being edited.
@@ -186,6 +259,19 @@ pub trait Alerts: Send + Sync {
 pub struct AlertEdit {
     pub content: AlertContent,
     pub needs_approval: bool,
+}
+
+/// A `LIKE` pattern finding `words` anywhere in a lower-cased column, its wildcards escaped.
+pub(crate) fn like_pattern(words: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in words.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Implements `Alerts` for a backend's store with the SQL both backends share; what
@@ -202,8 +288,9 @@ macro_rules! impl_alerts {
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::Alert>> {
                 let sql = format!(
-                    "SELECT a.*, p.name AS provider_name, m.name AS message_type_name FROM alerts a \
-                     JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                    "SELECT a.*, p.name AS provider_name, m.name AS message_type_name, \
+                     (SELECT s.name FROM staff s WHERE s.id = a.returned_by_staff_id) AS returned_by_name \
+                     FROM alerts a JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
                      WHERE {clause} ORDER BY a.id DESC LIMIT $2"
                 );
                 let rows = sqlx::query_as(&sql).bind(key).bind(limit).fetch_all(&self.pool).await?;
@@ -325,6 +412,80 @@ macro_rules! impl_alerts {
                 .bind(c.private)
                 .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
                 .bind(edit.needs_approval)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn alert_summaries(
+                &self,
+                filter: &$crate::store::AlertListFilter,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AlertSummary>> {
+                // The page is chosen first (by the primary key, newest first), then counted: the
+                // counts are read for its rows only.
+                Ok(sqlx::query_as(
+                    "SELECT a.id, a.provider_id, a.title, p.name AS provider_name, m.name AS message_type_name, \
+                     a.status, a.signoff_name, a.author_staff_id, a.imported_from IS NOT NULL AS imported, \
+                     a.created_at, a.queued_at, a.scheduled_for, \
+                     (SELECT COUNT(DISTINCT d.subscriber_id) FROM deliveries d WHERE d.alert_id = a.id \
+                      AND d.state IN ('sent', 'delivered')) AS reached, \
+                     (SELECT COUNT(*) FROM alert_ratings r WHERE r.alert_id = a.id AND r.useful) AS useful, \
+                     (SELECT COUNT(*) FROM alert_ratings r WHERE r.alert_id = a.id AND NOT r.useful) AS not_useful, \
+                     (SELECT COUNT(*) FROM alert_replies y WHERE y.alert_id = a.id) AS replies \
+                     FROM (SELECT * FROM alerts WHERE ($1 IS NULL OR provider_id = $1) \
+                      AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR message_type_id = $3) \
+                      AND ($4 IS NULL OR (imported_from IS NOT NULL) = $4) \
+                      AND ($5 IS NULL OR LOWER(title) LIKE $5 ESCAPE '\\') AND id < $6 \
+                      ORDER BY id DESC LIMIT $7) a \
+                     JOIN providers p ON p.id = a.provider_id JOIN message_types m ON m.id = a.message_type_id \
+                     ORDER BY a.id DESC",
+                )
+                .bind(filter.provider_id)
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.message_type_id)
+                .bind(filter.imported)
+                .bind(filter.title_contains.as_deref().map($crate::store::alerts::like_pattern))
+                .bind(filter.before_id.unwrap_or(i64::MAX))
+                .bind(filter.limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn replied_alerts(
+                &self,
+                provider_id: Option<i64>,
+                since: $crate::store::Timestamp,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::RepliedAlert>> {
+                Ok(sqlx::query_as(
+                    "SELECT a.id, a.title, COUNT(r.id) AS replies, MAX(r.created_at) AS latest \
+                     FROM alert_replies r JOIN alerts a ON a.id = r.alert_id \
+                     WHERE r.created_at >= $2 AND ($1 IS NULL OR a.provider_id = $1) \
+                     GROUP BY a.id, a.title ORDER BY latest DESC, a.id DESC LIMIT $3",
+                )
+                .bind(provider_id)
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn send_back_alert(
+                &self,
+                id: i64,
+                approver_staff_id: i64,
+                comment: &str,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE alerts SET status = 'draft', returned_comment = $3, returned_by_staff_id = $2, \
+                     returned_at = $4, updated_at = $4, approver_staff_id = NULL, approved_at = NULL \
+                     WHERE id = $1 AND status = 'awaiting_approval'",
+                )
+                .bind(id)
+                .bind(approver_staff_id)
+                .bind(comment)
                 .bind(now)
                 .execute(&self.pool)
                 .await?;

@@ -33,11 +33,16 @@ mod outbox;
 mod residents;
 #[macro_use]
 mod staff_accounts;
+#[macro_use]
+mod templates;
 
 mod postgres;
 mod sqlite;
 
-pub use alerts::{Alert, AlertContent, AlertEdit, AlertStatus, AlertTransition, Alerts, NewAlert};
+pub use alerts::{
+    Alert, AlertContent, AlertEdit, AlertListFilter, AlertStatus, AlertSummary, AlertTransition,
+    Alerts, NewAlert, RepliedAlert,
+};
 pub use api_tokens::{ApiToken, ApiTokens};
 pub use archive::{is_stop_word, Archive, ArchiveFilter, ArchiveHit, ImportedAlert, PublicAlert};
 pub use audit::{Audit, AuditEntry, AuditFilter, NewAuditEntry};
@@ -56,6 +61,7 @@ pub use postgres::PgStore;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
+pub use templates::{AlertTemplate, AlertTemplates, TemplateContent};
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -153,6 +159,7 @@ pub trait Store:
     + Archive
     + ApiTokens
     + Audit
+    + AlertTemplates
     + Send
     + Sync
     + 'static
@@ -172,6 +179,7 @@ impl<T> Store for T where
         + Archive
         + ApiTokens
         + Audit
+        + AlertTemplates
         + Send
         + Sync
         + 'static

@@ -303,3 +303,4 @@ impl_delivery_queue!(PgStore, sqlx::Postgres);
 impl_archive!(PgStore, sqlx::Postgres);
 impl_api_tokens!(PgStore, sqlx::Postgres);
 impl_audit!(PgStore, sqlx::Postgres);
+impl_alert_templates!(PgStore, sqlx::Postgres);

@@ -243,3 +243,4 @@ impl_delivery_queue!(SqliteStore, sqlx::Sqlite);
 impl_archive!(SqliteStore, sqlx::Sqlite);
 impl_api_tokens!(SqliteStore, sqlx::Sqlite);
 impl_audit!(SqliteStore, sqlx::Sqlite);
+impl_alert_templates!(SqliteStore, sqlx::Sqlite);

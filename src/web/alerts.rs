@@ -12,6 +12,8 @@ use crate::domain::Priority;
 use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
+use crate::services::approvals::{self, SendBackError};
+use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
 use askama::Template;
@@ -30,52 +32,6 @@ pub struct AudienceView {
     pub description: String,
     pub by_district: Vec<(String, u64)>,
     pub map_svg: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff/home.html")]
-struct HomePage {
-    nav: Option<Nav>,
-    name: String,
-    role: String,
-    organisation: String,
-    area: String,
-    permissions: String,
-    can_compose: bool,
-    alerts: Vec<(i64, String, String, &'static str, String)>,
-}
-
-pub async fn home(
-    State(ctx): State<AppState>,
-    signed_in: SignedInStaff,
-    jar: CookieJar,
-) -> WebResult<Response> {
-    let (jar, csrf) = csrf::issue(&ctx, jar);
-    let staff = &signed_in.staff;
-    let alerts = compose::staff_alerts(&ctx, staff)
-        .await?
-        .into_iter()
-        .map(|a| {
-            (
-                a.id,
-                a.content.title,
-                a.provider_name,
-                views::alert_status_label(a.status),
-                a.signoff.name,
-            )
-        })
-        .collect();
-    let page = HomePage {
-        nav: nav(staff, &csrf),
-        name: staff.name.clone(),
-        role: staff.role_title.clone(),
-        organisation: staff.provider_name.clone(),
-        area: staff.area_label.clone(),
-        permissions: staff.permissions.describe(),
-        can_compose: staff.permissions.send || staff.permissions.admin,
-        alerts,
-    };
-    Ok((jar, views::render(&page)).into_response())
 }
 
 #[derive(Template)]
@@ -100,6 +56,10 @@ struct ComposePage {
     audience: Option<AudienceView>,
     notice: Option<String>,
     signoff: [String; 3],
+    /// The name typed for "Save as a template".
+    template_name: String,
+    /// (id, name) of the templates a new alert may start from.
+    templates: Vec<(i64, String)>,
     errors: FieldErrors,
 }
 
@@ -125,6 +85,7 @@ struct ComposeView {
     audience: Option<AudienceView>,
     errors: FieldErrors,
     notice: Option<String>,
+    template_name: String,
 }
 
 impl ComposeView {
@@ -185,6 +146,18 @@ async fn compose_page(
             "/staff/alerts/new".to_owned(),
         ),
     };
+    // A new alert (not a follow-up) may start from a template instead.
+    let templates = match writing {
+        Writing::New if form.follows.is_none() => templates::list(ctx, staff)
+            .await?
+            .into_iter()
+            .map(|t| match staff.permissions.admin {
+                true => (t.id, format!("{} ({})", t.content.name, t.provider_name)),
+                false => (t.id, t.content.name),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = ComposePage {
         nav: nav(staff, &csrf),
         csrf,
@@ -209,6 +182,8 @@ async fn compose_page(
             area: staff.area_label.clone(),
         }
         .lines(),
+        template_name: view.template_name,
+        templates,
         errors: view.errors,
     };
     Ok((status, jar, views::render(&page)).into_response())
@@ -219,6 +194,8 @@ async fn compose_page(
 pub struct ComposeQuery {
     follows: Option<i64>,
     follow_up: String,
+    /// Start from this template.
+    template: Option<i64>,
 }
 
 pub async fn compose_form(
@@ -228,6 +205,9 @@ pub async fn compose_form(
     Query(query): Query<ComposeQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
+    if let Some(id) = query.template {
+        return from_template(&ctx, &ip, &staff, id, jar).await;
+    }
     let cancel = query.follow_up == "cancel";
     let form = match compose::new_alert_form(&ctx, &actor(&staff, &ip), query.follows, cancel).await
     {
@@ -238,6 +218,29 @@ pub async fn compose_form(
     };
     let view = ComposeView::default();
     compose_page(&ctx, jar, &staff, Writing::New, form, view, StatusCode::OK).await
+}
+
+/// A new alert's form filled in from template `id`.
+async fn from_template(
+    ctx: &AppState,
+    ip: &str,
+    staff: &StaffMember,
+    id: i64,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let (form, name) = match templates::alert_form(ctx, &actor(staff, ip), id).await {
+        Ok(Some(filled)) => filled,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(TemplateError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let view = ComposeView {
+        notice: Some(format!(
+            "Written from the template “{name}”: change what you need and choose where it is for."
+        )),
+        ..ComposeView::default()
+    };
+    compose_page(ctx, jar, staff, Writing::New, form, view, StatusCode::OK).await
 }
 
 /// A draft (or an alert waiting for approval) in the compose form, to change.
@@ -292,6 +295,8 @@ pub async fn edit(
 pub struct ComposeForm {
     csrf: String,
     action: String,
+    /// The name for "Save as a template".
+    template_name: String,
 }
 
 pub async fn compose(
@@ -329,6 +334,36 @@ async fn submit(
         return compose_page(ctx, jar, staff, writing, input, view, StatusCode::FORBIDDEN).await;
     }
     let page = |input, view, status| compose_page(ctx, jar, staff, writing, input, view, status);
+    if form.action == "template" {
+        // The alert being written is kept as a template; the sender goes on writing it.
+        let template = TemplateInput::from_alert(&form.template_name, &input);
+        let (view, status) = match templates::create(ctx, &who, &template).await {
+            Ok(_) => {
+                let name = form.template_name.trim();
+                let notice = format!(
+                    "Saved as the template “{name}”, under Templates. The alert itself is saved \
+                     when you save it."
+                );
+                (
+                    ComposeView {
+                        notice: Some(notice),
+                        ..ComposeView::default()
+                    },
+                    StatusCode::OK,
+                )
+            }
+            Err(TemplateError::Invalid(errors)) => (
+                ComposeView {
+                    template_name: form.template_name,
+                    ..ComposeView::errors(errors)
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(TemplateError::NotPermitted(_)) => return Ok(forbidden()),
+            Err(error) => return Err(error.into()),
+        };
+        return page(input, view, status).await;
+    }
     // Accepting the suggestion adds its circle to what was chosen, and says so.
     let notice = match form.action.as_str() {
         "suggest" => alerts::suggest_target(&input.body).map(|s| s.add_to(&mut input)),
@@ -407,6 +442,15 @@ struct AlertPage {
     private: bool,
     actions: Vec<(&'static str, &'static str, bool)>,
     can_follow_up: bool,
+    /// (who, when, what to change) if an approver sent it back to its author.
+    sent_back: Option<(String, String, String)>,
+    /// Whether it is still the draft that was sent back (not since asked for approval again).
+    sent_back_now: bool,
+    /// The form that sends it back to its author with a comment, for whoever may approve it.
+    can_send_back: bool,
+    /// The comment as typed, given back with a problem.
+    comment: String,
+    max_comment: usize,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -489,6 +533,20 @@ async fn alert_page(
     alert: &Alert,
     notice: Option<String>,
     problem: Option<String>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let comment = String::new();
+    alert_page_with(ctx, jar, staff, alert, (notice, problem), comment, status).await
+}
+
+/// `alert_page`, with the sending-back comment as typed.
+async fn alert_page_with(
+    ctx: &AppState,
+    jar: CookieJar,
+    staff: &StaffMember,
+    alert: &Alert,
+    (notice, problem): (Option<String>, Option<String>),
+    comment: String,
     status: StatusCode,
 ) -> WebResult<Response> {
     let (jar, csrf) = csrf::issue(ctx, jar);
@@ -585,6 +643,19 @@ async fn alert_page(
         private: alert.content.private,
         actions,
         can_follow_up: alert.status == AlertStatus::Queued && allowed(AlertAction::Submit),
+        sent_back: alert.returned_comment.clone().map(|comment| {
+            let who = alert.returned_by_name.clone().unwrap_or_default();
+            (
+                who,
+                alert.returned_at.map(uk_time).unwrap_or_default(),
+                comment,
+            )
+        }),
+        sent_back_now: alert.status == AlertStatus::Draft,
+        can_send_back: alert.status == AlertStatus::AwaitingApproval
+            && allowed(AlertAction::Approve),
+        comment,
+        max_comment: approvals::MAX_COMMENT_CHARS,
         notice,
         problem,
     };
@@ -620,6 +691,10 @@ pub async fn show(
             views::alert_status_label(alert.status)
         )),
         "approve" => Some("Approved: the alert may now be sent.".to_owned()),
+        "sent-back" => Some(
+            "Sent back: it is a draft again, and its author has been emailed your comment."
+                .to_owned(),
+        ),
         "send" => Some("Sent: the alert is on its way to residents.".to_owned()),
         "schedule" => Some("Scheduled.".to_owned()),
         "cancel" => Some("The alert is cancelled: nothing will be sent.".to_owned()),
@@ -825,6 +900,49 @@ async fn take_action(
             .await
         }
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SendBackForm {
+    csrf: String,
+    comment: String,
+}
+
+/// An approver sends an alert waiting for approval back to its author, with what to change.
+pub async fn send_back(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    signed_in: SignedInStaff,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    Form(form): Form<SendBackForm>,
+) -> WebResult<Response> {
+    let staff = &signed_in.staff;
+    let who = actor(staff, &ip);
+    let alert = match alerts::visible_alert(&ctx, &who, id).await {
+        Ok(Some(alert)) => alert,
+        Ok(None) => return Ok(super::pages::not_found().await),
+        Err(AlertActionError::NotPermitted(_)) => return Ok(forbidden()),
+        Err(error) => return Err(error.into()),
+    };
+    let refusal = if !csrf::verify(&ctx, &jar, &form.csrf) {
+        (StatusCode::FORBIDDEN, super::csrf::FORM_EXPIRED.to_owned())
+    } else {
+        match approvals::send_back(&ctx, &who, id, &form.comment).await {
+            Ok(Some(())) => {
+                let to = format!("/staff/alerts/{id}?done=sent-back");
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Ok(None) => return Ok(super::pages::not_found().await),
+            Err(SendBackError::NotPermitted(_)) => return Ok(forbidden()),
+            Err(SendBackError::Unexpected(error)) => return Err(error.into()),
+            Err(refusal) => (refusal.status_code(), refusal.to_string()),
+        }
+    };
+    let (status, problem) = refusal;
+    let messages = (None, Some(problem));
+    alert_page_with(&ctx, jar, staff, &alert, messages, form.comment, status).await
 }
 
 /// Whether alert `id` has been sent by now.

@@ -3,11 +3,13 @@
 //! detail in the log only.
 
 use crate::services::alerts::{AlertActionError, ComposeError};
+use crate::services::approvals::SendBackError;
 use crate::services::archive::ArchiveError;
 use crate::services::archive::FilterProblem;
 use crate::services::postcodes::LookupError;
 use crate::services::staff::{EnrolmentError, SignInError, StaffAdminError};
 use crate::services::subscriptions::{LinkProblem, MobileCodeError, SubscriptionError};
+use crate::services::templates::TemplateError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -124,6 +126,29 @@ impl UseCaseError for AlertActionError {
             | AlertActionError::UnreadableTime
             | AlertActionError::NotEditable => StatusCode::CONFLICT,
             AlertActionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for TemplateError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            TemplateError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            TemplateError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            TemplateError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl UseCaseError for SendBackError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            SendBackError::NotPermitted(_) => StatusCode::FORBIDDEN,
+            SendBackError::NoComment | SendBackError::TooLong(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            SendBackError::NotWaiting => StatusCode::CONFLICT,
+            SendBackError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

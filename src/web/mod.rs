@@ -15,11 +15,13 @@ mod feedback;
 mod feeds;
 mod flash;
 mod health;
+mod home;
 mod manage_link;
 mod page_cache;
 mod pages;
 mod permission;
 mod staff;
+mod templates;
 mod views;
 
 pub use permission::{Access, Link};
@@ -182,7 +184,7 @@ pub fn routes() -> Vec<Route> {
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),
         // Staff: alerts and their workflow.
-        get("/staff", SignedInStaff, alerts::home),
+        get("/staff", SignedInStaff, home::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
         form("/staff/alerts/new", Sender, alerts::compose),
         get("/staff/alerts/{id}", SignedInStaff, alerts::show),
@@ -194,7 +196,18 @@ pub fn routes() -> Vec<Route> {
             alerts::confirm_send,
         ),
         form("/staff/alerts/{id}/send", SignedInStaff, alerts::send),
+        form(
+            "/staff/alerts/{id}/send-back",
+            SignedInStaff,
+            alerts::send_back,
+        ),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
+        get("/staff/templates", Sender, templates::list),
+        get("/staff/templates/new", Sender, templates::new_form),
+        form("/staff/templates/new", Sender, templates::create),
+        get("/staff/templates/{id}", Sender, templates::edit_form),
+        form("/staff/templates/{id}", Sender, templates::update),
+        form("/staff/templates/{id}/delete", Sender, templates::delete),
         get("/staff/sign-in", Public, staff::sign_in_form),
         form("/staff/sign-in", Public, staff::sign_in),
         form("/staff/sign-out", SignedInStaff, staff::sign_out),

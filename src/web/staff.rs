@@ -57,6 +57,8 @@ impl FromRequestParts<AppState> for SignedInStaff {
 pub struct Nav {
     pub name: String,
     pub admin: bool,
+    /// May keep templates: a sender or an admin.
+    pub sender: bool,
     pub csrf: String,
 }
 
@@ -64,6 +66,7 @@ pub fn nav(staff: &StaffMember, csrf: &str) -> Option<Nav> {
     Some(Nav {
         name: staff.name.clone(),
         admin: staff.permissions.admin,
+        sender: staff.permissions.send || staff.permissions.admin,
         csrf: csrf.to_owned(),
     })
 }

@@ -43,6 +43,28 @@ pub async fn fresh_database_url(backend: Backend, dir: &Path) -> String {
     }
 }
 
+/// Drops a test's PostgreSQL database (its connections too); SQLite files go with the test's
+/// temporary directory.
+pub async fn drop_database(database_url: &str) {
+    use sqlx::Connection;
+    if !database_url.starts_with("postgres") {
+        return;
+    }
+    let Some((_, name)) = database_url.rsplit_once('/') else {
+        return;
+    };
+    if !name.starts_with("beacon_test_") {
+        return;
+    }
+    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+        .await
+        .expect("PostgreSQL is still there");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .expect("dropping the test's database");
+}
+
 /// A fresh store with the postcodes the tests use: Cambridge CB1 and CB2, Peterborough PE1 and
 /// Melbourn SG8 6, from the bundled force-area file.
 pub async fn fresh_store(backend: Backend, dir: &Path) -> (DynStore, String) {
@@ -191,10 +213,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Stops Beacon, then drops the test's PostgreSQL database, so that a full run does not
+    /// leave hundreds of databases (gigabytes) on the machine's disk.
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("Beacon stops cleanly");
         }
+        drop_database(&self.database_url).await;
     }
 
     pub async fn get(&self, path_or_url: &str) -> reqwest::Response {

@@ -27,5 +27,7 @@ mod routes;
 mod signup;
 mod signup_errors;
 mod staff;
+mod staff_home;
 mod staff_sign_in;
 mod store_suite;
+mod templates;

@@ -430,3 +430,96 @@ async fn history_body(backend: Backend) {
     assert_eq!(history[0].purpose, "confirm-sign-up");
     assert_eq!(history[0].sent_at, Some(1_700_000_001));
 }
+
+on_both_backends!(
+    template_names_are_kept_once_per_organisation,
+    templates_body
+);
+async fn templates_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    store.seed_catalogue().await.unwrap();
+    let providers = store.providers().await.unwrap();
+    let (police, fire) = (providers[0].id, providers[4].id);
+    let crime = store.message_types().await.unwrap()[0].id;
+    let staff = store
+        .insert_staff(&store::NewStaff {
+            public_id: "lucy".into(),
+            email: "lucy.ward@staff.example".into(),
+            email_key: "lucy.ward@staff.example".into(),
+            name: "Lucy Ward".into(),
+            role_title: "Communications Assistant".into(),
+            area_label: "Cambridge".into(),
+            provider_id: police,
+            permissions: beacon::domain::staff::Permissions::default(),
+            enrolment_nonce: "n".into(),
+            now: 1_700_000_000,
+        })
+        .await
+        .unwrap();
+    let template = |provider_id: i64, name: &str| store::TemplateContent {
+        provider_id,
+        name: name.into(),
+        message_type_id: crime,
+        priority: Priority::new(2).unwrap(),
+        title: "Catalytic converter thefts".into(),
+        body_markdown: "Thefts in Meldreth.".into(),
+        sms_text: None,
+    };
+    let now = 1_700_000_000;
+    let thefts = store
+        .insert_template(&template(police, "Thefts"), staff, now)
+        .await
+        .unwrap();
+    // The same name again in the organisation is refused; in another, it is another template.
+    let again = store
+        .insert_template(&template(police, "Thefts"), staff, now)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    store
+        .insert_template(&template(fire, "Thefts"), staff, now)
+        .await
+        .unwrap();
+    let appeal = store
+        .insert_template(&template(police, "Appeal"), staff, now)
+        .await
+        .unwrap();
+    let names = |list: Vec<store::AlertTemplate>| {
+        list.into_iter()
+            .map(|t| format!("{}: {}", t.provider_name, t.content.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.list_templates(None).await.unwrap()),
+        [
+            "Cambridgeshire Constabulary: Appeal",
+            "Cambridgeshire Constabulary: Thefts",
+            "Cambridgeshire Fire and Rescue Service: Thefts"
+        ]
+    );
+    assert_eq!(store.list_templates(Some(police)).await.unwrap().len(), 2);
+
+    // Renamed to a name taken in the organisation: refused, unchanged.
+    let renamed = store
+        .update_template(appeal, &template(police, "Thefts"), staff, now + 1)
+        .await;
+    assert!(matches!(renamed, Err(StoreError::Conflict)), "{renamed:?}");
+    let kept = store.template(appeal).await.unwrap().unwrap();
+    assert_eq!(kept.content.name, "Appeal");
+    assert_eq!(kept.updated_at, now);
+    assert!(store
+        .update_template(appeal, &template(police, "Witness appeal"), staff, now + 1)
+        .await
+        .unwrap());
+    let changed = store.template(appeal).await.unwrap().unwrap();
+    assert_eq!(changed.content, template(police, "Witness appeal"));
+    assert_eq!((changed.created_at, changed.updated_at), (now, now + 1));
+    assert_eq!(changed.message_type_name, "Crime update");
+
+    assert!(store.delete_template(thefts).await.unwrap());
+    assert!(!store.delete_template(thefts).await.unwrap());
+    assert!(store.template(thefts).await.unwrap().is_none());
+    assert!(!store
+        .update_template(thefts, &template(police, "Gone"), staff, now)
+        .await
+        .unwrap());
+}

@@ -19,7 +19,7 @@ export async function demoAccount(name, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(
-    `^\\s*${escaped} \\([^)]*\\)\\s*\\r?\\n\\s*email (\\S+)\\s+password (\\S+)\\s+key ([A-Z2-7=]+)\\s*$`,
+    `^\\s*${escaped} \\(.*\\)\\s*\\r?\\n\\s*email (\\S+)\\s+password (\\S+)\\s+key ([A-Z2-7=]+)\\s*$`,
     'm',
   );
   for (;;) {
