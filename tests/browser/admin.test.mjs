@@ -15,7 +15,7 @@ import {
   expectHeading,
   assertNoSidewaysScroll,
 } from './helpers.mjs';
-import { demoAccount, freshCode } from './staff.mjs';
+import { demoAccount, signIn } from './staff.mjs';
 
 let browser;
 let phone;
@@ -68,11 +68,7 @@ test('the admin pages on a phone keep words whole and fields styled', { timeout:
   // The password field is styled as the others are: a 2 px dark border, the full font.
   const border = await p.locator('#password').evaluate((e) => getComputedStyle(e).borderTopWidth);
   assert.equal(border, '2px', 'the password field has the house border');
-  await p.locator('#email').fill(account.email);
-  await p.locator('#password').fill(account.password);
-  await p.locator('#code').fill(await freshCode(account.key));
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(`${BASE}/staff`);
+  await signIn(p, BASE, account);
   await expectHeading(p, 'Alerts');
 
   const menu = p.getByRole('navigation', { name: 'Staff' });

@@ -21,7 +21,7 @@ import {
   assertNoSidewaysScroll,
   waitForEmail,
 } from './helpers.mjs';
-import { demoAccount, freshCode } from './staff.mjs';
+import { demoAccount, signIn } from './staff.mjs';
 
 const TITLE = 'Bike thefts from Cambridge station';
 const COMMENT = 'Say which racks, and add the BikeRegister link.';
@@ -45,12 +45,7 @@ async function signedIn(name, options) {
   const context = await browser.newContext({ bypassCSP: true, ...options });
   context.setDefaultTimeout(15_000);
   const p = await context.newPage();
-  await p.goto(`${BASE}/staff/sign-in`);
-  await p.locator('#email').fill(account.email);
-  await p.locator('#password').fill(account.password);
-  await p.locator('#code').fill(await freshCode(account.key));
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(`${BASE}/staff`);
+  await signIn(p, BASE, account);
   await expectHeading(p, 'Alerts');
   return { p, account };
 }

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { BASE, CHROMIUM, LAUNCH_ARGS, makeStep, checkAxe, expectHeading, errorSummaryLinks } from './helpers.mjs';
-import { demoAccount, freshCode } from './staff.mjs';
+import { demoAccount, signIn } from './staff.mjs';
 
 const TITLE = 'Burglaries in Sawston: lock your sheds';
 const BODY = 'Sheds and garages in Sawston have been broken into this week.\n\n- Lock sheds and garages\n- Mark your tools';
@@ -39,12 +39,7 @@ async function notice(p) {
 test('a sender keeps an alert as a template, writes from it, renames it and deletes it', { timeout: 180_000 }, async (t) => {
   await step(t, 'a. sign in and write an alert', async () => {
     const account = await demoAccount('Sam Patel');
-    await page.goto(`${BASE}/staff/sign-in`);
-    await page.locator('#email').fill(account.email);
-    await page.locator('#password').fill(account.password);
-    await page.locator('#code').fill(await freshCode(account.key));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${BASE}/staff`);
+    await signIn(page, BASE, account);
     await page.getByRole('link', { name: 'Write an alert' }).click();
     await expectHeading(page, 'Write an alert');
     await page.locator('#title').fill(TITLE);
