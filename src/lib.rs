@@ -1,6 +1,6 @@
 //! Beacon: community alerts for police forces and their partners. The crate is laid out as rooms
 //! with doors in one direction: `web` and `cli` call `services`, which use `domain`, `geo`,
-//! `import`, `delivery` and `store`; `random` is a leaf any of them may use.
+//! `import`, `scams`, `delivery` and `store`; `random` is a leaf any of them may use.
 
 pub mod app;
 pub mod cli;
@@ -11,6 +11,7 @@ pub mod feeds;
 pub mod geo;
 pub mod import;
 pub mod random;
+pub mod scams;
 pub mod services;
 pub mod store;
 pub mod telemetry;

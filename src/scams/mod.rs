@@ -1,0 +1,233 @@
+//! The scam checker: reads a pasted text message, email, or account of a call or a visit at the
+//! door, and says which kind of scam it matches, what gave it away, what to do and where to report.
+//! Pure and bundled: no I/O, no network, no model fetched at run time; what it knows is in the
+//! binary. Which of the force's own alerts warned about it is the services' business.
+
+pub mod kinds;
+
+use std::ops::Range;
+
+pub use kinds::{ReportRoute, ScamKind};
+
+/// Longest text checked, in characters (a whole email with headers fits).
+pub const MAX_CHARS: usize = 10_000;
+
+/// How the message reached the resident ("How did it reach you?").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Sms,
+    Email,
+    Call,
+    Doorstep,
+    Web,
+    Social,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::Sms,
+        Channel::Email,
+        Channel::Call,
+        Channel::Doorstep,
+        Channel::Web,
+        Channel::Social,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Call => "call",
+            Channel::Doorstep => "doorstep",
+            Channel::Web => "web",
+            Channel::Social => "social",
+        }
+    }
+
+    /// As offered on the page: "Text message", "Email", …
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Sms => "Text message",
+            Channel::Email => "Email",
+            Channel::Call => "Phone call",
+            Channel::Doorstep => "At the door",
+            Channel::Web => "Website or advert",
+            Channel::Social => "Social media",
+        }
+    }
+
+    /// Reads a slug, forgivingly ("SMS", "text", "phone", "door" are understood).
+    pub fn parse(s: &str) -> Option<Channel> {
+        let s = s.trim().to_ascii_lowercase();
+        Some(match s.as_str() {
+            "sms" | "text" | "text-message" | "whatsapp" => Channel::Sms,
+            "email" | "e-mail" | "mail" => Channel::Email,
+            "call" | "phone" | "phone-call" => Channel::Call,
+            "doorstep" | "door" | "at-the-door" | "visit" => Channel::Doorstep,
+            "web" | "website" | "advert" | "ad" => Channel::Web,
+            "social" | "social-media" => Channel::Social,
+            _ => return None,
+        })
+    }
+}
+
+/// The checker's answer in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// It matches a known kind of scam.
+    Scam,
+    /// Warning signs, but no clear kind.
+    Suspicious,
+    NoScamSigns,
+}
+
+impl Verdict {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Verdict::Scam => "scam",
+            Verdict::Suspicious => "suspicious",
+            Verdict::NoScamSigns => "no-scam-signs",
+        }
+    }
+}
+
+/// One warning sign, in plain words, with the places in the checked text that show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Sign {
+    /// "asks you to move money to a safe account"
+    pub says: String,
+    /// Byte ranges into [`Check::text`] (on char boundaries, sorted, not overlapping).
+    pub spans: Vec<Range<usize>>,
+}
+
+/// What the checker found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Check {
+    /// The text that was checked: what was pasted, or an email's decoded subject, sender and body.
+    pub text: String,
+    pub verdict: Verdict,
+    /// How sure, 0–1.
+    pub confidence: f32,
+    pub kind: Option<ScamKind>,
+    pub signs: Vec<Sign>,
+    /// Notes about the reading itself ("decoded the email's quoted-printable body", "this does not
+    /// look like English, so fewer signs can be recognised").
+    pub notes: Vec<String>,
+}
+
+/// A stretch of [`Check::text`], marked where a sign points at it (for highlighting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment<'a> {
+    pub text: &'a str,
+    pub marked: bool,
+}
+
+impl Check {
+    /// What to do now, for the kind found (general advice when suspicious, none otherwise).
+    pub fn advice(&self) -> &'static [&'static str] {
+        kinds::advice(self.kind, self.verdict)
+    }
+
+    /// Where to report, for the kind found and how it arrived.
+    pub fn report_to(&self, channel: Option<Channel>) -> Vec<ReportRoute> {
+        kinds::report_routes(self.kind, self.verdict, channel)
+    }
+
+    /// The checked text cut into marked and unmarked stretches, in order.
+    pub fn segments(&self) -> Vec<Segment<'_>> {
+        let mut spans: Vec<Range<usize>> = self
+            .signs
+            .iter()
+            .flat_map(|s| s.spans.iter().cloned())
+            .collect();
+        spans.sort_by_key(|r| (r.start, r.end));
+        let mut out = Vec::new();
+        let mut at = 0;
+        for r in spans {
+            let start = r.start.max(at);
+            if start >= r.end || r.end > self.text.len() {
+                continue;
+            }
+            if start > at {
+                out.push(Segment {
+                    text: &self.text[at..start],
+                    marked: false,
+                });
+            }
+            out.push(Segment {
+                text: &self.text[start..r.end],
+                marked: true,
+            });
+            at = r.end;
+        }
+        if at < self.text.len() {
+            out.push(Segment {
+                text: &self.text[at..],
+                marked: false,
+            });
+        }
+        out
+    }
+}
+
+/// Why a text was not checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    #[error("Paste the message you want checked.")]
+    Empty,
+    #[error("That is {chars} characters; the checker reads up to {max}. Paste the part that asks you to do something.", max = MAX_CHARS)]
+    TooLong { chars: usize },
+}
+
+/// Checks a message. `channel` is how it arrived, when the resident said.
+pub fn check(input: &str, channel: Option<Channel>) -> Result<Check, CheckError> {
+    let chars = input.chars().count();
+    if chars > MAX_CHARS {
+        return Err(CheckError::TooLong { chars });
+    }
+    if input.trim().is_empty() {
+        return Err(CheckError::Empty);
+    }
+    let _ = channel;
+    // Placeholder reading until the engine lands: a handful of phrases, so the pages and the API
+    // can be built against the real shape.
+    let text = input.to_string();
+    let lower = text.to_lowercase();
+    let mut signs = Vec::new();
+    let mut kind = None;
+    for (phrase, says, k) in [
+        (
+            "new number",
+            "a new number claiming to be your child",
+            ScamKind::FamilyFriend,
+        ),
+        (
+            "safe account",
+            "asks you to move money to a safe account",
+            ScamKind::ImpersonationPoliceBank,
+        ),
+    ] {
+        if let Some(at) = lower.find(phrase) {
+            signs.push(Sign {
+                says: says.to_string(),
+                spans: vec![at..at + phrase.len()],
+            });
+            kind = Some(k);
+        }
+    }
+    let verdict = if kind.is_some() {
+        Verdict::Scam
+    } else {
+        Verdict::NoScamSigns
+    };
+    Ok(Check {
+        text,
+        verdict,
+        confidence: if kind.is_some() { 0.9 } else { 0.6 },
+        kind,
+        signs,
+        notes: vec![],
+    })
+}
