@@ -43,6 +43,11 @@ enum Command {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Keep the demo in this database instead of SQLite in the data directory (an empty
+        /// PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/beacon_demo): the demo
+        /// seeds it, so give it one made for the purpose.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Apply database migrations, seed the catalogue and load the bundled postcodes, then exit.
     Migrate,
@@ -132,8 +137,13 @@ pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut settings =
         Settings::load(cli.config.as_deref()).context("loading the configuration")?;
-    if let Command::Demo { data_dir, bind } = &cli.command {
-        settings = demo_settings(settings, data_dir, bind);
+    if let Command::Demo {
+        data_dir,
+        bind,
+        database_url,
+    } = &cli.command
+    {
+        settings = demo_settings(settings, data_dir, bind, database_url.as_deref());
     }
     crate::telemetry::init(&settings.log);
     let runtime = tokio::runtime::Runtime::new()?;
@@ -299,9 +309,14 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     running.stop().await
 }
 
-fn demo_settings(mut settings: Settings, data_dir: &std::path::Path, bind: &str) -> Settings {
+fn demo_settings(
+    mut settings: Settings,
+    data_dir: &std::path::Path,
+    bind: &str,
+    database_url: Option<&str>,
+) -> Settings {
     settings.data_dir = data_dir.to_path_buf();
-    settings.database_url = String::new();
+    settings.database_url = database_url.unwrap_or_default().to_owned();
     settings.server.bind = bind.to_owned();
     settings.server.public_url = format!("http://{bind}");
     // The demo is plain HTTP on loopback: a Secure cookie would never come back.

@@ -11,8 +11,24 @@
 #   BEACON_BIN       a built beacon binary (default target/debug/beacon); this script builds nothing
 #   CHROMIUM_PATH    the browser (default /usr/bin/chromium, Debian's chromium package)
 #
+# Usage: run.sh [--postgres URL] [test files...]
+#
+#   --postgres URL   keep the demo in a fresh PostgreSQL database made on that server (and dropped
+#                    afterwards) instead of SQLite; URL names any database there, e.g.
+#                    postgres://postgres@127.0.0.1:5432/test
+#   test files       run only these (default: every tests/browser/*.test.mjs)
+#
 # Exits with the test runner's exit code.
 set -euo pipefail
+
+postgres=
+files=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --postgres) postgres=$2; shift 2 ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -32,20 +48,33 @@ fi
 
 tmp=$(mktemp -d)
 server_pid=
+demo_db=
 cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  if [[ -n "$demo_db" ]]; then
+    psql "$postgres" -qc "DROP DATABASE IF EXISTS \"$demo_db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# On PostgreSQL the demo gets a database of its own (named like the Rust tests' ones, so
+# scripts/test sweeps it up if this script is killed before it drops it).
+database_args=()
+if [[ -n "$postgres" ]]; then
+  demo_db="beacon_test_browser_$$"
+  psql "$postgres" -qc "CREATE DATABASE \"$demo_db\"" >/dev/null
+  database_args=(--database-url "${postgres%/*}/$demo_db")
+fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port"
 
 # stdout (what the demo prints: its URLs and staff accounts) and stderr (the log) apart.
-RUST_LOG=warn "$BEACON_BIN" demo --data-dir "$tmp/demo" --bind "127.0.0.1:$port" >"$tmp/demo.out" 2>"$tmp/server.log" &
+RUST_LOG=warn "$BEACON_BIN" demo --data-dir "$tmp/demo" --bind "127.0.0.1:$port" "${database_args[@]}" >"$tmp/demo.out" 2>"$tmp/server.log" &
 server_pid=$!
 
 ready=
@@ -70,9 +99,12 @@ if [[ -z "$ready" ]]; then
   exit 1
 fi
 
+if [[ ${#files[@]} -eq 0 ]]; then
+  files=(tests/browser/*.test.mjs)
+fi
 status=0
 BEACON_URL="$url" BEACON_OUTBOX="$tmp/demo/outbox/email" BEACON_DEMO_LOG="$tmp/demo.out" \
-  node --test --test-reporter=spec tests/browser/*.test.mjs || status=$?
+  node --test --test-reporter=spec "${files[@]}" || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "--- the beacon demo server's output ---" >&2
