@@ -11,6 +11,8 @@
 #   BEACON_BIN       a built beacon binary (default target/debug/beacon); this script builds nothing
 #   CHROMIUM_PATH    the browser (default /usr/bin/chromium, Debian's chromium package)
 #
+# Arguments, if any, are the test files to run (default: every tests/browser/*.test.mjs).
+#
 # Exits with the test runner's exit code.
 set -euo pipefail
 
@@ -70,9 +72,13 @@ if [[ -z "$ready" ]]; then
   exit 1
 fi
 
+files=("$@")
+if ((${#files[@]} == 0)); then
+  files=(tests/browser/*.test.mjs)
+fi
 status=0
 BEACON_URL="$url" BEACON_OUTBOX="$tmp/demo/outbox/email" BEACON_DEMO_LOG="$tmp/demo.out" \
-  node --test --test-reporter=spec tests/browser/*.test.mjs || status=$?
+  node --test --test-reporter=spec "${files[@]}" || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "--- the beacon demo server's output ---" >&2
