@@ -21,6 +21,14 @@ const ORDER: &str = "Thanks for your order, it will arrive tomorrow";
 
 /// Publishes an alert as the demo's history is (sent to nobody, on the archive); its id.
 pub async fn publish(app: &TestApp, message_type: &str, title: &str, body: &str) -> i64 {
+    let id = draft(app, message_type, title, body).await;
+    let now = chrono::Utc::now().timestamp();
+    assert!(app.ctx.store.archive_alert(id, now, None).await.unwrap());
+    id
+}
+
+/// An alert of the constabulary to the whole force area, as a draft; its id.
+async fn draft(app: &TestApp, message_type: &str, title: &str, body: &str) -> i64 {
     let store = &app.ctx.store;
     let providers = store.providers().await.unwrap();
     let provider = providers
@@ -30,7 +38,7 @@ pub async fn publish(app: &TestApp, message_type: &str, title: &str, body: &str)
     let types = store.message_types().await.unwrap();
     let kind = types.iter().find(|t| t.slug == message_type).unwrap();
     let now = chrono::Utc::now().timestamp();
-    let id = store
+    store
         .insert_alert(&NewAlert {
             content: AlertContent {
                 provider_id: provider.id,
@@ -57,9 +65,7 @@ pub async fn publish(app: &TestApp, message_type: &str, title: &str, body: &str)
             now,
         })
         .await
-        .unwrap();
-    assert!(store.archive_alert(id, now, None).await.unwrap());
-    id
+        .unwrap()
 }
 
 /// Text as askama writes it into a page.
@@ -542,6 +548,45 @@ async fn share_body(backend: Backend) {
     assert!(compose.contains(&escaped(&title)), "{compose}");
     let first_advice = scam_check::advice_for(ScamKind::FamilyFriend)[0];
     assert!(compose.contains(&escaped(first_advice)), "{compose}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_scam_warning_email_points_to_the_checker() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    crate::alerts::resident(&app, "mandy@example.org", "CB1 1PT", false).await;
+    for (kind, title) in [
+        ("crime-update", "Burglaries in Cambridge"),
+        ("scam-warning", "Beware “Hi Mum” texts"),
+    ] {
+        let id = draft(&app, kind, title, "Read this.").await;
+        let now = chrono::Utc::now().timestamp();
+        assert!(app
+            .ctx
+            .store
+            .transition_alert(
+                id,
+                &[beacon::store::AlertStatus::Draft],
+                beacon::store::AlertStatus::Queued,
+                &beacon::store::AlertTransition::default(),
+                now,
+            )
+            .await
+            .unwrap());
+        app.ctx.fanout_wakeup.notify_one();
+    }
+    let emails = app.emails(2).await;
+    let checker = app.url("/scam-checker");
+    for email in emails {
+        let html = email.html.clone().unwrap_or_default();
+        if email.subject.starts_with("Beware") {
+            assert!(email.text.contains(&checker), "{}", email.text);
+            assert!(html.contains(&format!(r#"href="{checker}""#)), "{html}");
+        } else {
+            assert!(!email.text.contains(&checker), "{}", email.text);
+            assert!(!html.contains(&checker), "{html}");
+        }
+    }
     app.stop().await;
 }
 
