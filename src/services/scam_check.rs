@@ -465,6 +465,16 @@ mod tests {
     }
 
     #[test]
+    fn every_kinds_warning_has_a_title_an_alert_may_have() {
+        for kind in ScamKind::ALL {
+            let (title, body) = warning_for(kind);
+            let chars = title.chars().count();
+            assert!(chars <= crate::domain::alert::MAX_TITLE_CHARS, "{title}");
+            assert!(body.contains(kind.name()), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn uk_dates_follow_the_clocks() {
         // 23:30 UTC on 1 July 2026 is 00:30 on 2 July in British Summer Time.
         assert_eq!(uk_date(1_782_948_600), "2026-07-02");
