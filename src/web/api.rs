@@ -380,5 +380,6 @@ fn scam_answer_json(
         "report_to": report_to,
         "related_alerts": related,
         "notes": check.notes,
+        "text": check.text,
     })
 }

@@ -157,6 +157,7 @@ async fn api_body(backend: Backend) {
         span["start"].as_u64().unwrap() as usize,
         span["end"].as_u64().unwrap() as usize,
     );
+    assert_eq!(answer["text"], HI_MUM, "the text the spans point into");
     let pointed: String = HI_MUM.chars().skip(start).take(end - start).collect();
     assert_eq!(pointed, span["text"].as_str().unwrap());
     assert!(answer["signs"][0]["says"]
