@@ -39,6 +39,42 @@ async fn logs_hold_no_tokens_or_addresses() {
     app.get(&email.link("/manage/")).await;
     app.get(&format!("{}/data.json", email.link("/manage/")))
         .await;
+    // A message checked on the page and through the API, then shared with the police.
+    let pasted = "Hi Mum, this is my new number, text me on 07700 900987 about the Quokkafish";
+    let checked = app
+        .submit(
+            "/scam-checker",
+            "/scam-checker",
+            &[("text", pasted), ("channel", "sms")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let nonce = helpers::hidden_value(&checked, "nonce").expect("the share form");
+    let shared = app
+        .submit(
+            "/scam-checker",
+            "/scam-checker/share",
+            &[
+                ("text", pasted),
+                ("channel", "sms"),
+                ("nonce", &nonce),
+                ("share", "yes"),
+                ("postcode", "CB1 1PT"),
+                ("name", "Wilhelmina Quokkafish"),
+            ],
+        )
+        .await;
+    assert_eq!(shared.url().path(), "/scam-checker/shared");
+    let answer = app
+        .client
+        .post(app.url("/api/v1/scam-check"))
+        .json(&serde_json::json!({ "text": pasted }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
     app.stop().await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -54,6 +90,13 @@ async fn logs_hold_no_tokens_or_addresses() {
         !logs.contains("private.person"),
         "an unmasked address was logged:\n{logs}"
     );
+    assert!(
+        logs.contains("route=/scam-checker/share") && logs.contains("route=/api/v1/scam-check"),
+        "the checks were made:\n{logs}"
+    );
+    for pasted in ["Quokkafish", "07700 900987", "07700900987", "new number"] {
+        assert!(!logs.contains(pasted), "a pasted text was logged:\n{logs}");
+    }
     for link in [
         email.link("/confirm/"),
         email.link("/manage/"),

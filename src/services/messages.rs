@@ -232,6 +232,8 @@ pub struct AlertLinks {
     pub reply_url: String,
     pub manage_url: String,
     pub unsubscribe_url: String,
+    /// The scam checker, for a scam warning: "Got a message like this? Check it".
+    pub scam_checker_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -319,6 +321,14 @@ impl SharedAlert {
             alert_reference(self.alert.id)
         )
     }
+}
+
+/// Whether an alert is a scam warning (its kind as the catalogue names it), whose emails point
+/// to the scam checker.
+fn is_scam_warning(alert: &crate::store::Alert) -> bool {
+    crate::domain::catalogue::MESSAGE_TYPES
+        .iter()
+        .any(|m| m.slug == "scam-warning" && m.name == alert.message_type_name)
 }
 
 /// "Alert 12345", as subjects and footers name an alert.
@@ -480,6 +490,7 @@ fn alert_bodies(
         reply_url: ctx.link(&format!("/reply/{}", personal.link_token)),
         manage_url: ctx.link(&format!("/manage/{}", personal.manage_token)),
         unsubscribe_url: unsubscribe_url(ctx, personal),
+        scam_checker_url: is_scam_warning(&shared.alert).then(|| ctx.link("/scam-checker")),
     };
     let letter = shared.letter(&personal.first_name, false, Some(links));
     let text = AlertText { alert: &letter }.render()?;

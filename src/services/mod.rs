@@ -18,6 +18,7 @@ pub mod import;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
+pub mod scam_check;
 pub mod staff;
 pub mod staff_home;
 pub mod subscriptions;
@@ -47,6 +48,10 @@ pub struct AppContext {
     pub limiter: RateLimiter,
     /// A two-minute window for telling a repeat (a double click) from a new request.
     pub repeat_guard: RateLimiter,
+    /// The scam checker's limits per address: checks a minute, and the same text in ten
+    /// minutes (`scam_check`).
+    pub scam_checks: RateLimiter,
+    pub scam_repeats: RateLimiter,
     pub outbound_wakeup: Arc<Notify>,
     /// Wakes this process's fan-out when an alert is sent.
     pub fanout_wakeup: Arc<Notify>,
@@ -69,6 +74,8 @@ impl AppContext {
             signer,
             limiter: RateLimiter::new(Duration::from_secs(3600)),
             repeat_guard: RateLimiter::new(Duration::from_secs(120)),
+            scam_checks: RateLimiter::new(Duration::from_secs(60)),
+            scam_repeats: RateLimiter::new(Duration::from_secs(600)),
             outbound_wakeup: Arc::new(Notify::new()),
             fanout_wakeup: Arc::new(Notify::new()),
             delivery_wakeup: Arc::new(Notify::new()),

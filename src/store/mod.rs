@@ -32,6 +32,8 @@ mod outbox;
 #[macro_use]
 mod residents;
 #[macro_use]
+mod scam_reports;
+#[macro_use]
 mod staff_accounts;
 #[macro_use]
 mod templates;
@@ -59,6 +61,7 @@ pub use outbox::{
 };
 pub use postgres::PgStore;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
+pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
 pub use templates::{AlertTemplate, AlertTemplates, TemplateContent};
@@ -160,6 +163,7 @@ pub trait Store:
     + ApiTokens
     + Audit
     + AlertTemplates
+    + ScamReports
     + Send
     + Sync
     + 'static
@@ -180,6 +184,7 @@ impl<T> Store for T where
         + ApiTokens
         + Audit
         + AlertTemplates
+        + ScamReports
         + Send
         + Sync
         + 'static

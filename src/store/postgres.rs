@@ -304,3 +304,4 @@ impl_archive!(PgStore, sqlx::Postgres);
 impl_api_tokens!(PgStore, sqlx::Postgres);
 impl_audit!(PgStore, sqlx::Postgres);
 impl_alert_templates!(PgStore, sqlx::Postgres);
+impl_scam_reports!(PgStore, sqlx::Postgres);

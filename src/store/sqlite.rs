@@ -244,3 +244,4 @@ impl_archive!(SqliteStore, sqlx::Sqlite);
 impl_api_tokens!(SqliteStore, sqlx::Sqlite);
 impl_audit!(SqliteStore, sqlx::Sqlite);
 impl_alert_templates!(SqliteStore, sqlx::Sqlite);
+impl_scam_reports!(SqliteStore, sqlx::Sqlite);

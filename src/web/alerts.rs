@@ -13,6 +13,7 @@ use crate::services::alerts::{
     self, AlertAction, AlertActionError, AlertInput, ComposeError, Suggestion,
 };
 use crate::services::approvals::{self, SendBackError};
+use crate::services::scam_check::{self, ScamKind};
 use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
@@ -196,6 +197,8 @@ pub struct ComposeQuery {
     follow_up: String,
     /// Start from this template.
     template: Option<i64>,
+    /// Start a scam warning about this kind of scam (its slug), from the Reported scams page.
+    scam: String,
 }
 
 pub async fn compose_form(
@@ -209,14 +212,31 @@ pub async fn compose_form(
         return from_template(&ctx, &ip, &staff, id, jar).await;
     }
     let cancel = query.follow_up == "cancel";
-    let form = match compose::new_alert_form(&ctx, &actor(&staff, &ip), query.follows, cancel).await
-    {
-        Ok(Some(form)) => form,
-        Ok(None) => return Ok(super::pages::not_found().await),
-        Err(ComposeError::NotPermitted(_)) => return Ok(forbidden()),
-        Err(error) => return Err(error.into()),
+    let scam = match query.scam.trim() {
+        "" => None,
+        slug => match ScamKind::parse(slug) {
+            Some(kind) => Some(kind),
+            None => return Ok(super::pages::not_found().await),
+        },
     };
-    let view = ComposeView::default();
+    let mut form =
+        match compose::new_alert_form(&ctx, &actor(&staff, &ip), query.follows, cancel).await {
+            Ok(Some(form)) => form,
+            Ok(None) => return Ok(super::pages::not_found().await),
+            Err(ComposeError::NotPermitted(_)) => return Ok(forbidden()),
+            Err(error) => return Err(error.into()),
+        };
+    let mut view = ComposeView::default();
+    if let Some(kind) = scam {
+        let (title, body) = scam_check::warning_for(kind);
+        form.message_type = "scam-warning".into();
+        form.title = title;
+        form.body = body;
+        view.notice = Some(format!(
+            "A scam warning about “{}”, written from the scam checker's advice: change what you need and choose where it is for.",
+            kind.name()
+        ));
+    }
     compose_page(&ctx, jar, &staff, Writing::New, form, view, StatusCode::OK).await
 }
 

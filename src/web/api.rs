@@ -269,3 +269,117 @@ pub async fn json_errors(
     }
     answer
 }
+
+/// What `POST /api/v1/scam-check` reads.
+#[derive(Debug, serde::Deserialize)]
+pub struct ScamCheckRequest {
+    text: String,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+/// `POST /api/v1/scam-check`: the scam checker's answer, as the page gives it. The text is
+/// neither stored nor logged.
+pub async fn scam_check(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Result<Json<ScamCheckRequest>, JsonRejection>,
+) -> WebResult<Response> {
+    use crate::services::scam_check::{self, Channel, CheckError, ScamCheckError};
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return Ok(problem(rejection.status(), &rejection.body_text())),
+    };
+    let channel = match request.channel.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match Channel::parse(raw) {
+            Some(channel) => Some(channel),
+            None => {
+                let slugs: Vec<&str> = Channel::ALL.iter().map(|c| c.slug()).collect();
+                let message = format!("Choose a channel from: {}", slugs.join(", "));
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({
+                        "error": "The request has problems",
+                        "errors": [{ "field": "channel", "message": message }],
+                    })),
+                )
+                    .into_response());
+            }
+        },
+    };
+    let answer = match scam_check::check(&ctx, &request.text, channel, &ip).await {
+        Ok(answer) => answer,
+        Err(ScamCheckError::Invalid(error)) => {
+            let status = match error {
+                CheckError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            return Ok(problem(status, &error.to_string()));
+        }
+        Err(error @ ScamCheckError::RateLimited) => {
+            return Ok(problem(StatusCode::TOO_MANY_REQUESTS, &error.to_string()))
+        }
+        Err(ScamCheckError::Unexpected(error)) => return Err(error.into()),
+    };
+    Ok(Json(scam_answer_json(&ctx, &answer)).into_response())
+}
+
+/// The answer as the API gives it; spans are counted in characters (Unicode scalar values).
+fn scam_answer_json(
+    ctx: &AppState,
+    answer: &crate::services::scam_check::ScamAnswer,
+) -> serde_json::Value {
+    let check = &answer.check;
+    let chars_before = |byte: usize| check.text.get(..byte).map_or(0, |s| s.chars().count());
+    let signs: Vec<serde_json::Value> = check
+        .signs
+        .iter()
+        .map(|sign| {
+            let spans: Vec<serde_json::Value> = sign
+                .spans
+                .iter()
+                .filter_map(|span| {
+                    let text = check.text.get(span.clone())?;
+                    Some(json!({
+                        "start": chars_before(span.start),
+                        "end": chars_before(span.end),
+                        "text": text,
+                    }))
+                })
+                .collect();
+            json!({ "says": sign.says, "spans": spans })
+        })
+        .collect();
+    let report_to: Vec<serde_json::Value> = answer
+        .report_to()
+        .into_iter()
+        .map(|r| json!({ "who": r.who, "how": r.how, "link": r.link }))
+        .collect();
+    let related: Vec<serde_json::Value> = answer
+        .related_alerts
+        .iter()
+        .map(|a| {
+            let sent_at = chrono::DateTime::from_timestamp(a.sent_at, 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            json!({
+                "id": a.id,
+                "title": a.title,
+                "url": ctx.link(&a.path),
+                "sent_at": sent_at,
+            })
+        })
+        .collect();
+    json!({
+        "verdict": check.verdict.slug(),
+        "confidence": check.confidence.clamp(0.0, 1.0),
+        "type": check.kind.map(|k| k.slug()),
+        "type_name": check.kind.map(|k| k.name()),
+        "signs": signs,
+        "advice": answer.advice(),
+        "report_to": report_to,
+        "related_alerts": related,
+        "notes": check.notes,
+        "text": check.text,
+    })
+}

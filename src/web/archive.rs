@@ -214,6 +214,8 @@ struct AlertPage {
     /// For an imported alert: what the source named differently and what was inferred.
     import_note: Option<String>,
     date_known: bool,
+    /// A scam warning links to the scam checker.
+    scam_warning: bool,
     share_email: String,
     share_whatsapp: String,
     share_facebook: String,
@@ -272,6 +274,7 @@ pub async fn alert_page(
         imported_from: alert.imported_from.clone(),
         import_note: import_note(&alert),
         date_known: !date_unknown(&alert),
+        scam_warning: alert.message_type_slug == "scam-warning",
         share_email: format!(
             "mailto:?subject={}&body={}",
             encode(&alert.title),
@@ -470,6 +473,16 @@ pub async fn openapi(State(ctx): State<AppState>, headers: HeaderMap) -> WebResu
     let alert = &mut schemas["AlertRequest"]["properties"];
     alert["provider"]["enum"] = json!(providers);
     alert["message_type"]["enum"] = json!(kinds);
+    // The scam checker's kinds and channels, as the checker knows them (`null`: none named).
+    use crate::services::scam_check::{Channel, ScamKind};
+    let mut scam_kinds: Vec<serde_json::Value> =
+        ScamKind::ALL.iter().map(|k| json!(k.slug())).collect();
+    scam_kinds.push(serde_json::Value::Null);
+    schemas["ScamCheck"]["properties"]["type"]["enum"] = json!(scam_kinds);
+    let mut channels: Vec<serde_json::Value> =
+        Channel::ALL.iter().map(|c| json!(c.slug())).collect();
+    channels.push(serde_json::Value::Null);
+    schemas["ScamCheckRequest"]["properties"]["channel"]["enum"] = json!(channels);
     Ok(cached(
         &headers,
         "application/json",

@@ -20,6 +20,8 @@ mod manage_link;
 mod page_cache;
 mod pages;
 mod permission;
+mod reported_scams;
+mod scam_checker;
 mod staff;
 mod templates;
 mod views;
@@ -81,6 +83,14 @@ impl Route {
 
     fn kept(self) -> Route {
         Route { kept: true, ..self }
+    }
+
+    /// Takes bodies up to `bytes` rather than the site's usual limit (`limits.max_body_bytes`).
+    fn body_limit(self, bytes: usize) -> Route {
+        Route {
+            handler: self.handler.layer(DefaultBodyLimit::max(bytes)),
+            ..self
+        }
     }
 }
 
@@ -180,6 +190,13 @@ pub fn routes() -> Vec<Route> {
         get("/static/favicon.svg", Public, about::favicon),
         get("/favicon.ico", Public, about::favicon_ico),
         get("/branding/logo", Public, branding::logo),
+        // The scam checker: check a message, share it with the police.
+        get("/scam-checker", Public, scam_checker::form),
+        form("/scam-checker", Public, scam_checker::check)
+            .body_limit(scam_checker::FORM_BODY_LIMIT),
+        form("/scam-checker/share", Public, scam_checker::share)
+            .body_limit(scam_checker::FORM_BODY_LIMIT),
+        get("/scam-checker/shared", Public, scam_checker::shared),
         // What every public body publishes about its site.
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),
@@ -202,6 +219,7 @@ pub fn routes() -> Vec<Route> {
             alerts::send_back,
         ),
         form("/staff/alerts/{id}/{action}", SignedInStaff, alerts::action),
+        get("/staff/scams", Sender, reported_scams::page),
         get("/staff/templates", Sender, templates::list),
         get("/staff/templates/new", Sender, templates::new_form),
         form("/staff/templates/new", Sender, templates::create),
@@ -282,6 +300,8 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/providers", Public, api::providers),
         get("/api/v1/message-types", Public, api::message_types),
         get("/api/v1/postcodes/{postcode}", Public, api::postcode),
+        post("/api/v1/scam-check", Public, api::scam_check)
+            .body_limit(scam_checker::FORM_BODY_LIMIT),
         // The public archive, its feeds and API.
         get("/alerts", Public, archive::archive_page).kept(),
         get("/alerts/{id}", Public, archive::alert_page).kept(),

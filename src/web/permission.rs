@@ -69,7 +69,15 @@ impl FromRequestParts<AppState> for SenderStaff {
         if staff.permissions.send || staff.permissions.admin {
             return Ok(SenderStaff(staff));
         }
-        Err(refused(parts, ctx, &staff, "compose", "new alert", "not a sender").await)
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or("", MatchedPath::as_str);
+        let (action, subject) = match route {
+            "/staff/scams" => ("view-reported-scams", "reported scams"),
+            _ => ("compose", "new alert"),
+        };
+        Err(refused(parts, ctx, &staff, action, subject, "not a sender").await)
     }
 }
 

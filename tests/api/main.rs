@@ -24,6 +24,7 @@ mod maps;
 mod postcodes;
 mod public_pages;
 mod routes;
+mod scam_checker;
 mod signup;
 mod signup_errors;
 mod staff;

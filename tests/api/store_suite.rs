@@ -523,3 +523,113 @@ async fn templates_body(backend: Backend) {
         .await
         .unwrap());
 }
+
+fn scam_report(
+    text: &str,
+    kind: Option<&str>,
+    district: Option<&str>,
+    at: i64,
+    day: &str,
+    nonce: &str,
+) -> store::NewScamReport {
+    store::NewScamReport {
+        text: text.into(),
+        channel: Some("sms".into()),
+        verdict: if kind.is_some() { "scam" } else { "suspicious" }.into(),
+        kind: kind.map(str::to_owned),
+        confidence: 0.875,
+        district_code: district.map(str::to_owned),
+        name: None,
+        reported_at: at,
+        reported_on: day.into(),
+        form_nonce: nonce.into(),
+    }
+}
+
+on_both_backends!(scam_reports_are_stored_once_and_counted, scam_reports_body);
+async fn scam_reports_body(backend: Backend) {
+    let (store, _dir) = empty_store(backend).await;
+    let cambridge = Some("E07000008");
+    let reports = [
+        scam_report(
+            "Hi Mum, new number",
+            Some("family-friend"),
+            cambridge,
+            1_000,
+            "2026-11-30",
+            "n1",
+        ),
+        scam_report(
+            "Hi Dad, new phone",
+            Some("family-friend"),
+            cambridge,
+            2_000,
+            "2026-11-30",
+            "n2",
+        ),
+        scam_report(
+            "Your bank: safe account",
+            Some("impersonation-police-bank"),
+            None,
+            3_000,
+            "2026-12-01",
+            "n3",
+        ),
+        scam_report("An odd one", None, cambridge, 4_000, "2026-12-02", "n4"),
+        scam_report(
+            "Too old to count",
+            Some("family-friend"),
+            cambridge,
+            500,
+            "2026-10-01",
+            "n5",
+        ),
+    ];
+    for report in &reports {
+        assert!(store.record_scam_report(report).await.unwrap());
+    }
+    // The same form again stores nothing, whatever it says.
+    let mut again = reports[0].clone();
+    again.text = "something else".into();
+    assert!(!store.record_scam_report(&again).await.unwrap());
+
+    let newest = store.newest_scam_reports(3).await.unwrap();
+    let texts: Vec<&str> = newest.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["An odd one", "Your bank: safe account", "Hi Dad, new phone"]
+    );
+    let first = &newest[2];
+    assert_eq!(first.kind.as_deref(), Some("family-friend"));
+    assert_eq!(first.verdict, "scam");
+    assert_eq!(first.channel.as_deref(), Some("sms"));
+    assert_eq!(first.district_code.as_deref(), cambridge);
+    assert!((first.confidence - 0.875).abs() < 1e-9);
+    assert_eq!(first.reported_at, 2_000);
+    assert_eq!(store.newest_scam_reports(100).await.unwrap().len(), 5);
+
+    let counts = store.scam_report_counts("2026-11-01").await.unwrap();
+    let counts: Vec<(String, Option<String>, Option<String>, i64)> = counts
+        .into_iter()
+        .map(|c| (c.reported_on, c.kind, c.district_code, c.reports))
+        .collect();
+    let code = cambridge.map(str::to_owned);
+    assert_eq!(
+        counts,
+        vec![
+            (
+                "2026-11-30".into(),
+                Some("family-friend".into()),
+                code.clone(),
+                2
+            ),
+            (
+                "2026-12-01".into(),
+                Some("impersonation-police-bank".into()),
+                None,
+                1
+            ),
+            ("2026-12-02".into(), None, code, 1),
+        ]
+    );
+}
