@@ -110,6 +110,73 @@ pub async fn check(
     })
 }
 
+/// Checks a message with what the binary knows alone (no store, no rate limit, no related
+/// alerts): `beacon scam-check` without a database.
+pub fn check_offline(text: &str, channel: Option<Channel>) -> Result<ScamAnswer, CheckError> {
+    Ok(ScamAnswer {
+        check: crate::scams::check(text, channel)?,
+        channel,
+        related_alerts: Vec::new(),
+    })
+}
+
+/// The answer as the API and `beacon scam-check --json` give it; spans are counted in characters
+/// (Unicode scalar values), and `link` makes an alert's path a full address.
+pub fn answer_json(answer: &ScamAnswer, link: impl Fn(&str) -> String) -> serde_json::Value {
+    let check = &answer.check;
+    let chars_before = |byte: usize| check.text.get(..byte).map_or(0, |s| s.chars().count());
+    let signs: Vec<serde_json::Value> = check
+        .signs
+        .iter()
+        .map(|sign| {
+            let spans: Vec<serde_json::Value> = sign
+                .spans
+                .iter()
+                .filter_map(|span| {
+                    let text = check.text.get(span.clone())?;
+                    Some(serde_json::json!({
+                        "start": chars_before(span.start),
+                        "end": chars_before(span.end),
+                        "text": text,
+                    }))
+                })
+                .collect();
+            serde_json::json!({ "says": sign.says, "spans": spans })
+        })
+        .collect();
+    let report_to: Vec<serde_json::Value> = answer
+        .report_to()
+        .into_iter()
+        .map(|r| serde_json::json!({ "who": r.who, "how": r.how, "link": r.link }))
+        .collect();
+    let related: Vec<serde_json::Value> = answer
+        .related_alerts
+        .iter()
+        .map(|a| {
+            let sent_at = chrono::DateTime::from_timestamp(a.sent_at, 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            serde_json::json!({
+                "id": a.id,
+                "title": a.title,
+                "url": link(&a.path),
+                "sent_at": sent_at,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "verdict": check.verdict.slug(),
+        "confidence": check.confidence.clamp(0.0, 1.0),
+        "type": check.kind.map(|k| k.slug()),
+        "type_name": check.kind.map(|k| k.name()),
+        "signs": signs,
+        "advice": answer.advice(),
+        "report_to": report_to,
+        "related_alerts": related,
+        "notes": check.notes,
+        "text": check.text,
+    })
+}
+
 /// The force's published alerts about `kind`, newest first: scam warnings first, then other
 /// alerts the archive's search finds, up to `RELATED_ALERTS`.
 pub async fn related_alerts(ctx: &AppContext, kind: ScamKind) -> anyhow::Result<Vec<RelatedAlert>> {

@@ -686,3 +686,96 @@ async fn at_once(app: &TestApp, bodies: Vec<serde_json::Value>) -> Vec<reqwest::
     }
     tasks.join_all().await
 }
+
+/// Runs `beacon scam-check <args>` with `text` on standard input: exit status, stdout, stderr.
+fn cli(args: &[&str], env: &[(&str, &std::ffi::OsStr)], text: &str) -> (bool, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beacon"))
+        .arg("scam-check")
+        .args(args)
+        .env_remove("BEACON_DATABASE_URL")
+        .envs(env.iter().copied())
+        .env("BEACON_LOG__FILTER", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running beacon scam-check");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The command line gives the API's answer with no database at all, and with the app's
+/// database it adds the force's own alert about the scam.
+on_both_backends!(the_command_line_answers_as_the_api_does, cli_body);
+async fn cli_body(backend: Backend) {
+    // With nothing configured: what the binary knows alone.
+    let (ok, stdout, stderr) = cli(&["--channel", "sms"], &[], HI_MUM);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with(&format!("Scam: {}", ScamKind::FamilyFriend.name())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("“new number”"), "{stdout}");
+    assert!(stdout.contains("Forward the text to 7726"), "{stdout}");
+    assert!(!stdout.contains("alerts about it"), "{stdout}");
+
+    // The same answer as JSON, and the same as the API's, once the alert exists.
+    let app = TestApp::spawn(backend).await;
+    let warning = publish(
+        &app,
+        "scam-warning",
+        "Beware “Hi Mum” texts from a new number",
+        "Residents have received Hi Mum messages from a new number.",
+    )
+    .await;
+    let env = [
+        (
+            "BEACON_DATABASE_URL",
+            std::ffi::OsStr::new(&app.database_url),
+        ),
+        ("BEACON_DATA_DIR", app.ctx.settings.data_dir.as_os_str()),
+        (
+            "BEACON_SERVER__PUBLIC_URL",
+            std::ffi::OsStr::new(&app.ctx.settings.server.public_url),
+        ),
+    ];
+    let (ok, stdout, stderr) = cli(&["--json", "--channel", "text"], &env, HI_MUM);
+    assert!(ok, "{stderr}");
+    let from_cli: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    let from_api: serde_json::Value = api_check(
+        &app,
+        serde_json::json!({ "text": HI_MUM, "channel": "sms" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(from_cli, from_api);
+    assert_eq!(from_cli["related_alerts"][0]["id"], warning);
+
+    // Bad input: the checker's own words, a failure status, nothing on stdout.
+    let (ok, stdout, stderr) = cli(&[], &[], "   \n");
+    assert!(!ok);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("Paste the message you want checked."),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = cli(&["--channel", "pigeon"], &[], HI_MUM);
+    assert!(!ok);
+    assert!(stderr.contains("not one of sms, email"), "{stderr}");
+    app.stop().await;
+}

@@ -1,5 +1,6 @@
-//! The `beacon` command line: `serve`, `demo`, `migrate`, `import-postcodes`, `config` and
-//! `admin …`. Each subcommand loads the layered configuration and calls into `app` or `services`.
+//! The `beacon` command line: `serve`, `demo`, `migrate`, `import-postcodes`, `import-archive`,
+//! `scam-check`, `config` and `admin …`. Each subcommand loads the layered configuration and
+//! calls into `app` or `services`.
 
 use crate::app::{self, Role};
 use crate::config::Settings;
@@ -12,6 +13,8 @@ use crate::store::{self, NewSubscriber, SubscriberStatus};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+
+mod scam_check;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +83,9 @@ enum Command {
         #[arg(long)]
         undated_date: Option<chrono::NaiveDate>,
     },
+    /// Check a message for signs of a scam: paste it on standard input. Works with no database;
+    /// with one, it also lists the force's own alerts about the scam found.
+    ScamCheck(scam_check::ScamCheckArgs),
     /// Print the effective configuration, with secrets redacted.
     Config,
     /// Operators' commands.
@@ -204,6 +210,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             import_archive(settings, &files, &options, json.as_deref()).await
         }
+        Command::ScamCheck(args) => scam_check::run(args, settings).await,
         Command::Config => {
             print!("{}", toml::to_string(&settings.redacted())?);
             Ok(())
