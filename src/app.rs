@@ -94,7 +94,7 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
         let housekeeping = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {
-            purge_unconfirmed(housekeeping, stop).await;
+            housekeeping_hourly(housekeeping, stop).await;
             Ok(())
         });
         let scheduler = ctx.clone();
@@ -132,15 +132,27 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
     })
 }
 
-/// Deletes sign-ups that were never confirmed, once an hour.
-async fn purge_unconfirmed(ctx: Arc<AppContext>, shutdown: CancellationToken) {
+/// Once an hour, deletes what is kept only for a while: sign-ups that were never confirmed, and
+/// messages shared from the scam checker past their keeping time.
+async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) {
     loop {
-        let cutoff =
-            chrono::Utc::now().timestamp() - ctx.settings.limits.pending_signup_days * 86_400;
+        let now = chrono::Utc::now().timestamp();
+        let cutoff = now - ctx.settings.limits.pending_signup_days * 86_400;
         match ctx.store.purge_pending(cutoff).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted unconfirmed sign-ups"),
             Err(error) => tracing::warn!(error = %error, "could not purge unconfirmed sign-ups"),
+        }
+        let cutoff = now - ctx.settings.limits.shared_scam_days * 86_400;
+        match ctx.store.purge_scam_reports(cutoff).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(
+                purged,
+                "deleted shared scam messages past their keeping time"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, "could not delete old shared scam messages")
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -241,6 +241,8 @@ pub struct LimitSettings {
     pub confirmation_link_hours: i64,
     /// Unconfirmed sign-ups are deleted after this many days.
     pub pending_signup_days: i64,
+    /// Messages residents shared from the scam checker are deleted after this many days.
+    pub shared_scam_days: i64,
     pub mobile_code_minutes: i64,
     pub mobile_code_attempts: i64,
     /// Largest request body accepted, in bytes.
@@ -377,6 +379,7 @@ impl Default for LimitSettings {
             signups_per_email_per_hour: 3,
             confirmation_link_hours: 48,
             pending_signup_days: 7,
+            shared_scam_days: 365,
             mobile_code_minutes: 30,
             mobile_code_attempts: 5,
             max_body_bytes: 64 * 1024,

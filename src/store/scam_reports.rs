@@ -59,6 +59,8 @@ pub trait ScamReports: Send + Sync {
     async fn scam_report_counts(&self, since: &str) -> StoreResult<Vec<ScamReportCount>>;
     /// The newest `limit` reports, newest first.
     async fn newest_scam_reports(&self, limit: i64) -> StoreResult<Vec<ScamReport>>;
+    /// Deletes reports shared before `before`; how many.
+    async fn purge_scam_reports(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// Implements `ScamReports` for a backend's store with the SQL both backends share.
@@ -117,6 +119,17 @@ macro_rules! impl_scam_reports {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn purge_scam_reports(
+                &self,
+                before: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<u64> {
+                Ok(sqlx::query("DELETE FROM scam_reports WHERE reported_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
             }
         }
     };

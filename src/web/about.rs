@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 #[template(path = "pages/privacy.html")]
 struct PrivacyPage {
     pending_signup_days: i64,
+    shared_scam_days: i64,
     confirmation_link_hours: i64,
 }
 
@@ -25,6 +26,7 @@ pub async fn privacy(State(ctx): State<AppState>) -> Response {
     let limits = &ctx.settings.limits;
     views::render(&PrivacyPage {
         pending_signup_days: limits.pending_signup_days,
+        shared_scam_days: limits.shared_scam_days,
         confirmation_link_hours: limits.confirmation_link_hours,
     })
 }

@@ -546,7 +546,10 @@ fn scam_report(
     }
 }
 
-on_both_backends!(scam_reports_are_stored_once_and_counted, scam_reports_body);
+on_both_backends!(
+    scam_reports_are_stored_once_counted_and_deleted_in_time,
+    scam_reports_body
+);
 async fn scam_reports_body(backend: Backend) {
     let (store, _dir) = empty_store(backend).await;
     let cambridge = Some("E07000008");
@@ -630,6 +633,26 @@ async fn scam_reports_body(backend: Backend) {
                 1
             ),
             ("2026-12-02".into(), None, code, 1),
+        ]
+    );
+
+    // Past their keeping time, reports go; the rest stay.
+    assert_eq!(store.purge_scam_reports(1_000).await.unwrap(), 1);
+    assert_eq!(store.purge_scam_reports(1_000).await.unwrap(), 0);
+    let left: Vec<String> = store
+        .newest_scam_reports(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.text)
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "An odd one",
+            "Your bank: safe account",
+            "Hi Dad, new phone",
+            "Hi Mum, new number"
         ]
     );
 }
