@@ -35,13 +35,13 @@ pub struct Tuning {
 
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
-        model_weight: 4.0,
+        model_weight: 6.0,
         model_centre: 0.5,
-        model_kind_weight: 4.0,
+        model_kind_weight: 2.0,
         cue_weight: 1.0,
-        scam_from: 2.0,
-        suspicious_from: 2.0,
-        kind_from: 2.0,
+        scam_from: 3.0,
+        suspicious_from: 3.0,
+        kind_from: 1.5,
         kind_lead: 0.3,
         warning_from: 2,
         warning_discount: 0.25,
@@ -104,7 +104,7 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
         let scale = if f.weight > 0.0 {
             1.0
         } else {
-            tuning.cue_weight
+            tuning.cue_weight * f.hits.min(3) as f32
         };
         for (kind, w) in &f.kinds {
             kind_scores[super::classifier::class_of(Some(*kind))] += w * scale;

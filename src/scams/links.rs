@@ -262,6 +262,7 @@ pub(crate) fn signs(reading: &Reading, links: &[Link]) -> Vec<Found> {
                 spans: vec![span],
                 weight,
                 kinds,
+                hits: 1,
             }),
         }
     };
@@ -356,6 +357,7 @@ pub(crate) fn signs(reading: &Reading, links: &[Link]) -> Vec<Found> {
                     spans,
                     weight: 2.5,
                     kinds: vec![(brand.kind, 2.0)],
+                    hits: 1,
                 });
             }
         }

@@ -23,6 +23,8 @@ pub(crate) struct Found {
     /// How strongly it says "scam" (0 for a cue that only tells kinds apart).
     pub weight: f32,
     pub kinds: Vec<(ScamKind, f32)>,
+    /// How many different words or phrases it matched (a cue counts each, up to three).
+    pub hits: usize,
 }
 
 /// What a pattern means.
@@ -81,8 +83,8 @@ const RULES: &[Rule] = &[
     sign("call-back-number", r"\b(?:if (?:this was|it was|this wasn't|you did not|you didn't) .{0,40})?(?:call|ring|contact) (?:us|our fraud team|the fraud team|our team) (?:immediately |urgently |now )?(?:on|at) \+?\d[\d ]{8,}", "gives a phone number to call back about a payment or your account", 1.0, &[(ImpersonationPoliceBank, 1.5), (AccountPhishing, 0.5)]),
 
     // "Hi Mum": a child or friend on a new number.
-    sign("new-number", r"\b(?:new (?:phone )?(?:number|mobile|no|phone)|changed (?:my )?(?:number|phone)|my (?:old|other) (?:number|phone) (?:is|has)|save (?:this|my new|the new) number|delete (?:my |the )?old number)", "a new number claiming to be your child or someone you know", 2.0, &[(FamilyFriend, 3.0)]),
-    sign("phone-broken", r"\b(?:my )?phone (?:broke|is broken|has broken|got broken|smashed|is smashed|died|is dead|fell|went in|got wet|is damaged|stopped working|isn't working|is not working|was stolen|got stolen)|\b(?:dropped|lost|broke|broken|smashed|cracked) my (?:phone|mobile)|\b(?:phone|mobile) (?:in|down) the (?:toilet|loo|bath|sink|river)|\bdropped it in the (?:toilet|loo|bath|sink)", "says their phone is broken or lost, so you cannot check by calling", 2.0, &[(FamilyFriend, 3.0)]),
+    sign("new-number", r"\b(?:new (?:phone )?(?:number|mobile|no|phone)|changed (?:my )?(?:number|phone)|my (?:old|other) (?:number|phone) (?:is|has)|save (?:this|my new|the new) number|delete (?:my |the )?old number)", "a new number claiming to be your child or someone you know", 1.5, &[(FamilyFriend, 3.0)]),
+    sign("phone-broken", r"\b(?:my )?phone (?:broke|is broken|has broken|got broken|smashed|is smashed|died|is dead|fell|went in|got wet|is damaged|stopped working|isn't working|is not working|was stolen|got stolen)|\b(?:dropped|lost|broke|broken|smashed|cracked) my (?:phone|mobile)|\b(?:phone|mobile) (?:in|down) the (?:toilet|loo|bath|sink|river)|\bdropped it in the (?:toilet|loo|bath|sink)", "says their phone is broken or lost, so you cannot check by calling", 1.5, &[(FamilyFriend, 3.0)]),
     sign("whatsapp-me", r"\b(?:text|message|msg|add|contact|chat to|talk to|reach) me (?:on|via) (?:whatsapp|this number|here)|\b(?:on|via) whatsapp\b", "asks you to carry on the chat on WhatsApp or on a new number", 1.0, &[(FamilyFriend, 2.0), (JobTask, 0.3), (InvestmentCrypto, 0.3)]),
     sign("hi-mum", r"\b(?:hi|hello|hey|hiya|heya) (?:mum|mam|mom|mummy|mother|dad|daddy|father|nan|nana|nanna|gran|granny|grandma|grandad|grandpa)\b", "greets you as “Mum” or “Dad” without a name", 0.5, &[(FamilyFriend, 1.5)]),
     sign("pay-for-me", r"\b(?:pay|paying|cover) (?:a |an |this |my |some |the )?(?:urgent |overdue )?(?:bills?|invoices?|rent|payment)\b.{0,60}\b(?:for me|today|pay you back|back tomorrow)|\b(?:can|could) you (?:send|transfer|lend|pay|help me (?:pay|with))\b|\bi'?ll pay (?:you|it) back\b|\bpay you back\b|\bcan'?t (?:access|get into|log into|use) (?:my )?(?:online )?bank(?:ing)?\b", "asks you to pay a bill or send money for them", 1.5, &[(FamilyFriend, 2.0), (Romance, 0.5)]),
@@ -160,6 +162,27 @@ const RULES: &[Rule] = &[
     // QR codes.
     sign("qr-code", r"\bqr ?codes?\b|\bscan (?:the |this |our )?(?:code|barcode)\b|\bscan (?:to|and) pay\b", "asks you to scan a QR code", 1.0, &[(QrCode, 3.5)]),
 
+    // Words that tell the kinds apart (each different word found counts, up to three).
+    cue("police-bank-words", r"\b(?:police|officer|detective|constable|fraud (?:team|department|squad|unit|investigation)|cashier|branch|courier|investigation|case (?:officer|reference|number)|financial crime|unauthori[sz]ed (?:transfer|payment|transaction)|payee|bank cards?|pin|envelope|taxi|gold bars?|bullion|money laundering|evidence|fingerprints|bank of england|fca)\b", &[(ImpersonationPoliceBank, 0.6)]),
+    cue("family-words", r"\b(?:mum|mam|mom|mummy|dad|daddy|nan|nana|gran|granny|grandma|grandad|grandpa|son|daughter|sis|bro|auntie|uncle|new phone|lend|borrow|payday|pay you back|garage|broke|stuck)\b", &[(FamilyFriend, 0.6)]),
+    cue("romance-words", r"\b(?:love|loved|darling|dearest|sweetheart|baby|honey|widow|widower|lonely|dating|tinder|hinge|bumble|match\.com|soldier|army|military|oil rig|engineer|visa|hospital|future together|marry|marriage|heart|beautiful|handsome|relationship|met (?:online|on))\b", &[(Romance, 0.6)]),
+    cue("pension-words", r"\b(?:pensions?|retire|retired|retirement|sipp|annuity|final salary|workplace pension|pension pot|pensions regulator|pension provider|pension scheme|defined benefit|lump sum|tax-free cash)\b", &[(Pension, 0.8)]),
+    cue("job-words", r"\b(?:job|jobs|role|position|vacancy|vacancies|recruit\w*|hiring|hire|salary|candidate|applicant|interview|employer|employment|commission|tasks?|shift|part-time|cv|wages|payroll|mystery shopper|agent|reship|remote work|working from home|work from home|onboarding|training fee|dbs check|uniform|start date)\b", &[(JobTask, 0.6)]),
+    cue("investment-words", r"\b(?:invest|investing|investment|investments|investor|investors|trading|trader|traders|crypto|bitcoin|shares|stocks?|ipo|returns|profit|profits|portfolio|broker|fund|funds|bonds?|forex|yield|dividends?|telegram|account manager|mentor|coins?|wallet|exchange|pre-ipo|allocation|opportunity)\b", &[(InvestmentCrypto, 0.6)]),
+    cue("doorstep-words", r"\b(?:door|knocked|knock|doorstep|roof|roofer|gutters?|guttering|driveway|drive|tarmac|fascias?|soffits?|tree|garden|builder|builders|trader|traders|van|ladder|quote|workmen|leak|water board|meter|electricity board|gas board|insulation|loft|damp|pointing|patio|paving|fence|chimney|tiles|render|jet ?wash|pressure wash|cold caller|came round|materials)\b", &[(DoorstepRogueTrader, 0.6)]),
+    cue("tech-words", r"\b(?:computer|laptop|pc|windows|microsoft|router|broadband|internet|wifi|virus|viruses|malware|spyware|trojan|hacked|hackers|ip address|technician|technical support|tech support|anydesk|teamviewer|pop-?up|software|norton|mcafee|antivirus|screen|browser|install|bt|talktalk|sky broadband|support desk|helpdesk|refund desk|renewal|auto-renewal|licence expired|firewall|defender)\b", &[(TechSupport, 0.6)]),
+    cue("prize-words", r"\b(?:won|win|winner|prize|lottery|draw|congratulations|reward|selected|lucky|million|inheritance|beneficiary|next of kin|barrister|lawyer|deceased|late husband|late father|unclaimed|sweepstake|jackpot|loan approved|claims manager|compensation)\b", &[(PrizeLottery, 0.6)]),
+    cue("extortion-words", r"\b(?:video|webcam|camera|recorded|recording|photos|pictures|nudes?|images|contacts|followers|friends list|expose|embarrass\w*|hitman|kill|hurt|kidnap\w*|threat\w*|blackmail|sextortion|undressed|intimate|explicit|screenshots|bitcoin)\b", &[(Extortion, 0.6)]),
+    cue("account-words", r"\b(?:account|password|log ?in|sign ?in|verify|verification|security|suspended|locked|subscription|billing|payment method|apple id|icloud|storage|mailbox|email account|2-step|two-step|6-digit code|code)\b", &[(AccountPhishing, 0.5)]),
+    cue("parcel-words", r"\b(?:parcel|package|delivery|deliver|delivered|redelivery|courier|tracking|shipment|postcode|address|depot|dispatch\w*|customs)\b", &[(ParcelDelivery, 0.5)]),
+    cue("fine-words-more", r"\b(?:fine|fines|penalty|parking|toll|charge|pcn|ulez|vehicle|licence plate|number plate|dvsa|speeding|camera|motorway|bridge|crossing|congestion|car park|ringgo|paybyphone|justpark)\b", &[(FinesAndTolls, 0.5)]),
+    cue("government-words-more", r"\b(?:hmrc|dvla|dwp|gov|government|council|tax|refund|rebate|benefit|benefits|universal credit|winter|heating|energy|subsidy|grant|nhs|national insurance|state pension|pension credit|cost of living|tv licen[cs]e|vehicle tax|passport|visa|home office|ofgem)\b", &[(GovernmentTaxBenefit, 0.5)]),
+    cue("holiday-words-more", r"\b(?:holiday|holidays|villa|cottage|chalet|flight|flights|hotel|booking|airbnb|caravan|cruise|travel|trip|timeshare|resort|apartment|hajj|umrah|package|stay|guests?|host|check-in|tour operator|abta|atol)\b", &[(HolidayBooking, 0.5)]),
+    cue("purchase-words-more", r"\b(?:selling|seller|sell|sale|buy|bought|buyer|ticket|tickets|marketplace|gumtree|ebay|vinted|depop|facebook|listing|advert|item|puppy|puppies|kitten|dog|car|van|caravan|console|ps5|iphone|sofa|bike|deposit|collection|shop|outlet|discount|% off|sale)\b", &[(PurchaseTicket, 0.5)]),
+    cue("qr-words", r"\b(?:qr|scan|scanned|sticker|stickers|parking meter|pay and display|ringgo|paybyphone|barcode)\b", &[(QrCode, 0.8)]),
+    sign("demand-or-else", r"\bpay (?:me |us |them )?(?:£ ?[\d,]+|\$ ?[\d,]+|the money|now|up|in bitcoin)?,? ?(?:or|unless|otherwise)\b|\b(?:or|otherwise) (?:everyone|your (?:family|friends|wife|husband|partner|boss|colleagues|contacts|school|mum|dad)|they|it|the video|the photos|the pictures) (?:will )?(?:sees?|find out|know|goes?|go|get sent|be sent|be posted|be shared)\b|\bunless (?:you|he|she|they) (?:pay|pays|send|sends)\b|\b(?:have|got) your (?:photos|pictures|nudes|video|videos|images)\b|\b(?:go|be sent|get sent|send them|send it) to (?:everyone|all|every one) (?:in |of )?(?:your|his|her) (?:contacts|friends|family|followers)", "demands money with a threat", 2.5, &[(Extortion, 3.0)]),
+    sign("money-ask", r"\b(?:send|transfer|lend|give|pay|wire) (?:me|us|him|her|them) (?:£ ?[\d,]+|the money|some money|money|the cash|cash|a few hundred|a loan)\b|\b(?:lend|borrow|send) (?:me )?(?:£ ?[\d,]+|some money|money)\b|\b(?:can|could|would) you (?:help me out|help me with (?:a |some |the )?(?:money|payment|bill|rent))\b|\b(?:account|bank) details (?:below|are|to follow|attached)\b", "asks you to send money", 1.0, &[(FamilyFriend, 1.0), (Romance, 0.5)]),
+
     // Links.
     sign("click-link", r"\b(?:click|tap|press|follow|open|visit|use) (?:on )?(?:the |this |our |my )?(?:link|here|below|button)\b|\b(?:log|sign) ?in (?:here|now|below|via|using|through) (?:the |this )?(?:link|here)?|\bvia the link\b|\bclick here\b", "asks you to click a link", 0.7, &[]),
 ];
@@ -167,7 +190,7 @@ const RULES: &[Rule] = &[
 /// What a police, Report Fraud or Trading Standards warning says when it *describes* a scam.
 #[rustfmt::skip]
 const WARNING_MARKS: &[&str] = &[
-    r"\b(?:scams?|scammers?|fraudsters?|con ?artists?|conmen|criminals|rogue traders)\b",
+    r"\b(?:scams?|scammers?|fraudsters?|con ?artists?|conmen|criminals|rogue trad(?:ers?|ing))\b",
     r"\b(?:will|would) never (?:ask|call|text|email|request|contact|send|phone|collect|come)\b",
     r"\bnever (?:give|share|hand|tell|send|transfer|move|pay|click|reply)\b",
     r"\bif you (?:receive|get|are contacted|have received|think you|have been|are unsure|are worried|are ever)\b",
@@ -239,11 +262,15 @@ pub(crate) fn find(reading: &Reading) -> Matches {
     for index in compiled.set.matches(folded).iter() {
         let rule = &RULES[index];
         let mut spans = Vec::new();
+        let mut distinct: Vec<&str> = Vec::new();
         for m in compiled.each[index].find_iter(folded) {
             if rule.negatable && negated(folded, m.start(), &compiled.negation) {
                 continue;
             }
             spans.push(reading.span(m.range()));
+            if !distinct.contains(&m.as_str()) {
+                distinct.push(m.as_str());
+            }
         }
         if spans.is_empty() {
             continue;
@@ -255,6 +282,7 @@ pub(crate) fn find(reading: &Reading) -> Matches {
             spans,
             weight: rule.weight,
             kinds: rule.kinds.to_vec(),
+            hits: distinct.len(),
         });
     }
     Matches {
@@ -271,10 +299,17 @@ fn negated(folded: &str, at: usize, negation: &Regex) -> bool {
         from += 1;
     }
     let before = &folded[from..at];
-    let sentence = before
-        .rfind(['.', '!', '?', '\n', ';'])
+    // Only within the same clause: "not to tell the cashier, and a courier will collect it" is
+    // still a courier collecting.
+    let mut clause = before
+        .rfind(['.', '!', '?', '\n', ';', ','])
         .map_or(before, |i| &before[i + 1..]);
-    negation.is_match(sentence)
+    for joint in [" and ", " but ", " then ", " so "] {
+        if let Some(i) = clause.rfind(joint) {
+            clause = &clause[i + joint.len()..];
+        }
+    }
+    negation.is_match(clause)
 }
 
 #[cfg(test)]
