@@ -229,7 +229,21 @@ fn tune(gathered: &[Gathered]) {
         right * 100.0,
         flagged * 100.0
     );
-    for (score, right, flagged, tuning) in results.iter().take(15) {
+    for limit in [0.02, 0.05, 0.08] {
+        if let Some((_, right, flagged, tuning)) = results
+            .iter()
+            .filter(|r| r.2 <= limit)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            println!(
+                "most right with at most {:.0}% flagged: right {:.1}%, flagged {:.1}% {tuning:?}",
+                limit * 100.0,
+                right * 100.0,
+                flagged * 100.0
+            );
+        }
+    }
+    for (score, right, flagged, tuning) in results.iter().take(5) {
         println!(
             "{score:.3}: right {:.1}%, flagged {:.1}% {tuning:?}",
             right * 100.0,

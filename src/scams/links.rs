@@ -112,6 +112,8 @@ const BRANDS: &[Brand] = &[
     Brand { name: "the NHS", keys: &["nhs"], official: &["nhs.uk", "nhs.net"], kind: ScamKind::GovernmentTaxBenefit },
     Brand { name: "TV Licensing", keys: &["tvlicens", "tvlicenc"], official: &["tvlicensing.co.uk"], kind: ScamKind::GovernmentTaxBenefit },
     Brand { name: "Ofgem", keys: &["ofgem"], official: &["ofgem.gov.uk"], kind: ScamKind::GovernmentTaxBenefit },
+    Brand { name: "the DVSA", keys: &["dvsa"], official: GOV, kind: ScamKind::FinesAndTolls },
+    Brand { name: "Facebook", keys: &["facebook", "instagram", "metaappeal", "metasupport", "metabusiness"], official: &["facebook.com", "fb.com", "meta.com", "instagram.com"], kind: ScamKind::AccountPhishing },
     Brand { name: "Transport for London", keys: &["tfl", "ulez"], official: &["tfl.gov.uk"], kind: ScamKind::FinesAndTolls },
     Brand { name: "Dart Charge", keys: &["dartcharge", "dartford"], official: GOV, kind: ScamKind::FinesAndTolls },
     Brand { name: "PayPal", keys: &["paypal", "paypa1"], official: &["paypal.com", "paypal.co.uk", "paypal.me"], kind: ScamKind::AccountPhishing },
@@ -207,19 +209,47 @@ fn is_ip(host: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The brand a host names without being the brand's own, if any.
+/// Whether two words differ by one letter added, dropped, changed or two swapped ("hrmes",
+/// "paypa1", "amazom").
+fn one_slip_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let longest = a.len().max(b.len());
+    if prefix + suffix + 1 >= longest {
+        return true; // one added, dropped or changed
+    }
+    // Two neighbours swapped.
+    a.len() == b.len()
+        && prefix + 2 <= a.len()
+        && a[prefix] == b[prefix + 1]
+        && a[prefix + 1] == b[prefix]
+        && a[prefix + 2..] == b[prefix + 2..]
+}
+
+/// The brand a host names, or nearly names, without being the brand's own, if any.
 fn imitated_brand(host: &str) -> Option<&'static Brand> {
     let squashed: String = host.chars().filter(|c| *c != '.' && *c != '-').collect();
     let tokens: Vec<&str> = host.split(['.', '-']).collect();
     BRANDS.iter().find(|brand| {
         let named = brand.keys.iter().any(|key| {
             // A long name anywhere ("myroyalmail-help"); a short one only where a word of the
-            // address starts ("dpd-parcel", not "updates").
-            if key.len() >= 6 {
+            // address starts ("dpd-parcel", not "updates"); a long one misspelt by one letter
+            // as a word of its own ("hrmes-track").
+            let named = if key.len() >= 6 {
                 squashed.contains(key)
             } else {
                 tokens.iter().any(|t| t.starts_with(key))
-            }
+            };
+            named || (key.len() >= 5 && tokens.iter().any(|t| one_slip_apart(t, key)))
         });
         named && !brand.official.iter().any(|d| is_on(host, d))
     })
@@ -246,8 +276,48 @@ fn fake_government(host: &str) -> bool {
     claims && !real
 }
 
+/// Public bodies' and reporting services' own addresses, which a message may rightly point to
+/// whatever brand it names.
+fn public_service(host: &str) -> bool {
+    [
+        "gov.uk",
+        "police.uk",
+        "nhs.uk",
+        "nhs.net",
+        "ncsc.gov.uk",
+        "gov.wales",
+        "gov.scot",
+    ]
+    .iter()
+    .any(|d| is_on(host, d))
+}
+
+/// The brands a message names in its words (as a word of its own: "Royal Mail:", "Evri").
+fn brands_named(folded: &str) -> Vec<&'static Brand> {
+    BRANDS
+        .iter()
+        .filter(|brand| {
+            let name = brand.name.trim_start_matches("the ").to_lowercase();
+            name.len() >= 3 && contains_word(folded, &name)
+                || brand
+                    .keys
+                    .iter()
+                    .any(|k| k.len() >= 4 && contains_word(folded, k))
+        })
+        .collect()
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// The signs the links give.
 pub(crate) fn signs(reading: &Reading, links: &[Link]) -> Vec<Found> {
+    let named = brands_named(&reading.folded);
     let mut found: Vec<Found> = Vec::new();
     let mut add = |rule: &'static str,
                    says: String,
@@ -292,6 +362,22 @@ pub(crate) fn signs(reading: &Reading, links: &[Link]) -> Vec<Found> {
                 3.0,
                 vec![(brand.kind, 2.5)],
             );
+        } else if !link.email
+            && !public_service(host)
+            && !BRANDS
+                .iter()
+                .any(|b| b.official.iter().any(|d| is_on(host, d)))
+        {
+            // The message speaks as a brand and links somewhere else.
+            if let Some(brand) = named.first() {
+                add(
+                    "link-elsewhere",
+                    format!("{what}, which is not {}'s site", brand.name),
+                    span.clone(),
+                    2.0,
+                    vec![(brand.kind, 1.5)],
+                );
+            }
         }
         if SHORTENERS.iter().any(|s| is_on(host, s)) {
             add(
@@ -400,6 +486,15 @@ mod tests {
         assert!(imitated_brand("evri.com").is_none());
         assert!(imitated_brand("track.royalmail.com").is_none());
         assert!(imitated_brand("updates.example.com").is_none());
+        assert_eq!(
+            imitated_brand("hrmes-track.top").map(|b| b.name),
+            Some("Evri")
+        );
+        assert_eq!(
+            imitated_brand("paypa1-login.com").map(|b| b.name),
+            Some("PayPal")
+        );
+        assert!(imitated_brand("homes-track.com").is_none());
         assert!(fake_government("gov-uk-refund.com"));
         assert!(fake_government("hmrc-rebate.co"));
         assert!(!fake_government("www.gov.uk"));
