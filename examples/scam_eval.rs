@@ -195,19 +195,28 @@ fn tune(gathered: &[Gathered]) {
     for model_weight in [2.0, 3.0, 4.0, 5.0, 6.0] {
         for model_centre in [0.3, 0.4, 0.5, 0.6] {
             for model_kind_weight in [2.0, 4.0, 6.0] {
-                for cue_weight in [0.5, 1.0] {
+                for (cue_weight, kind_risk) in [(0.5, 0.0), (1.0, 0.0), (1.0, 0.5), (1.0, 1.0)] {
                     for scam_from in [1.5, 2.0, 2.5, 3.0] {
                         for kind_from in [1.5, 2.5] {
-                            for warning_discount in [0.0, 0.25, 0.5] {
+                            for (warning_discount, in_person, small_sum) in [
+                                (0.25, 0.0, 0.0),
+                                (0.25, 1.0, 1.0),
+                                (0.25, 2.0, 2.0),
+                                (0.0, 1.0, 1.0),
+                                (0.5, 1.0, 1.0),
+                            ] {
                                 let tuning = Tuning {
                                     model_weight,
                                     model_centre,
                                     model_kind_weight,
                                     cue_weight,
+                                    kind_risk,
                                     scam_from,
                                     suspicious_from: scam_from,
                                     kind_from,
                                     warning_discount,
+                                    in_person,
+                                    small_sum,
                                     ..Tuning::DEFAULT
                                 };
                                 let (right, flagged) = rates(&decide(gathered, &tuning));
@@ -229,7 +238,7 @@ fn tune(gathered: &[Gathered]) {
         right * 100.0,
         flagged * 100.0
     );
-    for limit in [0.02, 0.05, 0.08] {
+    for limit in [0.0, 0.012, 0.025, 0.035, 0.05] {
         if let Some((_, right, flagged, tuning)) = results
             .iter()
             .filter(|r| r.2 <= limit)

@@ -21,6 +21,13 @@ pub struct Tuning {
     pub model_kind_weight: f32,
     /// How much the cues (a courier's name, "HMRC") count towards a kind.
     pub cue_weight: f32,
+    /// How much clear evidence of one kind adds to the risk (per 4 points of the kind's score,
+    /// up to 8).
+    pub kind_risk: f32,
+    /// What is taken off the signs' weight for an arrangement between people who will meet, and
+    /// for a money request of under £100.
+    pub in_person: f32,
+    pub small_sum: f32,
     /// Risk from which a message is called a scam (when its kind is clear) or suspicious.
     pub scam_from: f32,
     pub suspicious_from: f32,
@@ -35,16 +42,19 @@ pub struct Tuning {
 
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
-        model_weight: 6.0,
-        model_centre: 0.5,
+        model_weight: 5.0,
+        model_centre: 0.6,
         model_kind_weight: 2.0,
         cue_weight: 1.0,
-        scam_from: 3.0,
-        suspicious_from: 3.0,
+        kind_risk: 0.0,
+        in_person: 1.0,
+        small_sum: 1.0,
+        scam_from: 1.5,
+        suspicious_from: 1.5,
         kind_from: 1.5,
         kind_lead: 0.3,
         warning_from: 2,
-        warning_discount: 0.25,
+        warning_discount: 0.0,
     };
 }
 
@@ -96,8 +106,18 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     if matches.sent_code && !asks_for_code {
         sign_weight = (sign_weight - 2.0).max(0.0);
     }
+    // People who will meet, or a seller who lets you see the item first.
+    if matches.in_person {
+        sign_weight = (sign_weight - tuning.in_person).max(0.0);
+    }
+    // A request for a few pounds between friends is not the "Hi Mum" scam's hundreds.
+    let asks_for_money = signs
+        .iter()
+        .any(|f| matches!(f.rule, "money-ask" | "pay-for-me" | "bank-transfer"));
+    if asks_for_money && matches.largest_sum.is_some_and(|sum| sum < 100) {
+        sign_weight = (sign_weight - tuning.small_sum).max(0.0);
+    }
     let model_genuine = model[GENUINE];
-    let risk = sign_weight + tuning.model_weight * ((1.0 - model_genuine) - tuning.model_centre);
 
     let mut kind_scores = [0f32; CLASSES];
     for f in &found {
@@ -117,6 +137,9 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     let mut ranked: Vec<usize> = (0..GENUINE).collect();
     ranked.sort_by(|a, b| kind_scores[*b].total_cmp(&kind_scores[*a]));
     let (best, second) = (kind_scores[ranked[0]], kind_scores[ranked[1]]);
+    let risk = sign_weight
+        + tuning.model_weight * ((1.0 - model_genuine) - tuning.model_centre)
+        + tuning.kind_risk * best.min(8.0) / 4.0;
     let clear_kind =
         (best >= tuning.kind_from && best - second >= tuning.kind_lead && reading.english)
             .then(|| ScamKind::ALL[ranked[0]]);

@@ -216,6 +216,13 @@ const WARNING_MARKS: &[&str] = &[
 /// report of a scam, not a warning about one, whatever words it borrows.
 const FIRST_PERSON: &str = r"\b(?:(?:he|she|they|the caller|a man|a woman|someone) (?:said|told me|told her|told him|asked me|asked her|rang|called me|phoned|claimed)|rang me|called me|phoned me|i (?:got|had|received) (?:a|an) (?:call|text|message|email|knock)|my (?:mum|dad|mother|father|nan|gran|husband|wife|neighbour)(?:'s)? (?:got|had|received|was))\b";
 
+/// What ordinary arrangements between people who know each other say: they will meet, they
+/// have talked already, the buyer sees the item before paying.
+const IN_PERSON: &str = r"\b(?:when|once) i see you\b|\bsee you (?:at|on|tomorrow|tonight|later|soon|then|there|next|in)\b|\bfollowing our (?:call|conversation|chat|meeting|visit)\b|\bas (?:agreed|discussed|promised) (?:on|at|earlier|yesterday|last)?|\bcollection only\b|\bon collection\b|\bcollect(?:ion)? in person\b|\bpick (?:it |them )?up from\b|\bcome and (?:see|view|have a look)\b";
+
+/// Amounts of money ("£1,450", "£23.40").
+const AMOUNT: &str = r"£ ?(\d[\d,]*)(?:\.\d\d)?";
+
 /// A sign-in code sent *to* the resident: "Your code is 123456. Don't share it."
 const SENT_CODE: &str = r"\b(?:your|the) (?:\w+ )?(?:verification |security |login |sign-?in |one-?time |confirmation |access )?(?:code|pin|passcode|otp) (?:is|:) ?[a-z]?-?\d{4,8}\b|\b\d{4,8} is your (?:\w+ )?(?:code|pin|passcode|otp)\b|\buse (?:the )?code \d{4,8}\b";
 
@@ -229,6 +236,8 @@ struct Compiled {
     sent_code: Regex,
     negation: Regex,
     first_person: Regex,
+    in_person: Regex,
+    amount: Regex,
 }
 
 /// `\b` as an ASCII word boundary: the lazy DFA cannot take a Unicode one on non-ASCII text.
@@ -252,6 +261,9 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         negation: Regex::new(&ascii_boundaries(NEGATION)).expect("the negation compiles"),
         first_person: Regex::new(&ascii_boundaries(FIRST_PERSON))
             .expect("the first-person pattern compiles"),
+        in_person: Regex::new(&ascii_boundaries(IN_PERSON))
+            .expect("the in-person pattern compiles"),
+        amount: Regex::new(AMOUNT).expect("the amount pattern compiles"),
     }
 });
 
@@ -269,6 +281,10 @@ pub(crate) struct Matches {
     pub warning_marks: usize,
     /// Whether it is a sign-in code sent to the resident.
     pub sent_code: bool,
+    /// Whether it reads like an arrangement between people who will meet or have met.
+    pub in_person: bool,
+    /// The largest sum of money it names, in pounds.
+    pub largest_sum: Option<u64>,
 }
 
 pub(crate) fn find(reading: &Reading) -> Matches {
@@ -309,6 +325,12 @@ pub(crate) fn find(reading: &Reading) -> Matches {
             compiled.warnings.matches(folded).iter().count()
         },
         sent_code: compiled.sent_code.is_match(folded),
+        in_person: compiled.in_person.is_match(folded),
+        largest_sum: compiled
+            .amount
+            .captures_iter(folded)
+            .filter_map(|c| c[1].replace(',', "").parse().ok())
+            .max(),
     }
 }
 
