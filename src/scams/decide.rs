@@ -137,9 +137,15 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     let mut ranked: Vec<usize> = (0..GENUINE).collect();
     ranked.sort_by(|a, b| kind_scores[*b].total_cmp(&kind_scores[*a]));
     let (best, second) = (kind_scores[ranked[0]], kind_scores[ranked[1]]);
-    let risk = sign_weight
-        + tuning.model_weight * ((1.0 - model_genuine) - tuning.model_centre)
-        + tuning.kind_risk * best.min(8.0) / 4.0;
+    // The word model's case for "scam" needs words to stand on: "ok" or "I'm outside" is not a
+    // scam because the model has seen few messages that short.
+    let words = reading.folded.split_whitespace().count() as f32;
+    let mut model_case = (1.0 - model_genuine) - tuning.model_centre;
+    if model_case > 0.0 {
+        model_case *= (words / 8.0).min(1.0);
+    }
+    let risk =
+        sign_weight + tuning.model_weight * model_case + tuning.kind_risk * best.min(8.0) / 4.0;
     let clear_kind =
         (best >= tuning.kind_from && best - second >= tuning.kind_lead && reading.english)
             .then(|| ScamKind::ALL[ranked[0]]);
