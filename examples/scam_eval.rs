@@ -194,7 +194,8 @@ fn tune(gathered: &[Gathered]) {
     let mut results: Vec<(f64, f64, f64, Tuning)> = Vec::new();
     for model_weight in [2.0, 3.0, 4.0, 5.0, 6.0] {
         for model_centre in [0.3, 0.4, 0.5, 0.6] {
-            for model_kind_weight in [2.0, 4.0, 6.0] {
+            for (model_kind_weight, model_doubt) in [(2.0, 1.0), (2.0, 0.5), (4.0, 1.0), (4.0, 0.5)]
+            {
                 for (cue_weight, kind_risk) in [(0.5, 0.0), (1.0, 0.0), (1.0, 0.5), (1.0, 1.0)] {
                     for scam_from in [1.5, 2.0, 2.5, 3.0] {
                         for kind_from in [1.5, 2.5] {
@@ -209,6 +210,7 @@ fn tune(gathered: &[Gathered]) {
                                     model_weight,
                                     model_centre,
                                     model_kind_weight,
+                                    model_doubt,
                                     cue_weight,
                                     kind_risk,
                                     scam_from,

@@ -17,6 +17,9 @@ pub struct Tuning {
     /// gains `model_weight × (p(scam) − model_centre)`.
     pub model_weight: f32,
     pub model_centre: f32,
+    /// How much of that counts when the model's case is against "scam" (it has seen many more
+    /// kinds of ordinary message than it has examples of).
+    pub model_doubt: f32,
     /// How much the word model's choice of kind counts against the signs' and cues' kinds.
     pub model_kind_weight: f32,
     /// How much the cues (a courier's name, "HMRC") count towards a kind.
@@ -44,6 +47,7 @@ impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
         model_weight: 5.0,
         model_centre: 0.6,
+        model_doubt: 1.0,
         model_kind_weight: 2.0,
         cue_weight: 1.0,
         kind_risk: 0.0,
@@ -143,6 +147,8 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     let mut model_case = (1.0 - model_genuine) - tuning.model_centre;
     if model_case > 0.0 {
         model_case *= (words / 8.0).min(1.0);
+    } else {
+        model_case *= tuning.model_doubt;
     }
     let risk =
         sign_weight + tuning.model_weight * model_case + tuning.kind_risk * best.min(8.0) / 4.0;
