@@ -209,6 +209,196 @@ fn empty_and_too_long_are_refused_with_a_reason() {
     assert!(check(&"£".repeat(MAX_CHARS), None).is_ok());
 }
 
+/// Typical messages of every kind, written for these tests (not taken from the corpus), so that a
+/// change that loses a kind fails here whatever the corpus holds.
+const TYPICAL_SCAMS: &[(&str, &str)] = &[
+    (
+        "impersonation-police-bank",
+        "This is Sgt Harris from the Metropolitan Police. We have arrested a man with your bank card details. Your bank staff are involved so you must not tell them. Please withdraw £5,000 and we will send an officer to collect it as evidence.",
+    ),
+    (
+        "impersonation-police-bank",
+        "HSBC: Did you attempt a payment of £1,250.00 to ORBITAL LTD? If NOT, call our fraud team on 0203 476 1188 immediately.",
+    ),
+    (
+        "family-friend",
+        "Hello Mum, I have a new number, this is my new one. I dropped my phone. Can you message me on WhatsApp please x",
+    ),
+    (
+        "family-friend",
+        "hi dad its me, lost my phone and using a mates. I need to pay my rent today or I'll get kicked out, can you send £850 to my landlord? I'll pay you back next week",
+    ),
+    (
+        "parcel-delivery",
+        "Evri: Your parcel could not be delivered due to an unpaid shipping fee of £1.99. Pay now to rebook: evri-uk-track.live",
+    ),
+    (
+        "parcel-delivery",
+        "Royal Mail: your package is waiting at our depot. Confirm your address and pay the £2.99 fee at royalmail.redeliver-uk.com",
+    ),
+    (
+        "government-tax-benefit",
+        "GOV.UK: You are eligible for a £400 energy bill discount. Apply before 30th: gov-energy-support.co.uk",
+    ),
+    (
+        "government-tax-benefit",
+        "DVLA: Your vehicle tax payment failed. Update your payment details to avoid a fine: dvla-renew-tax.com",
+    ),
+    (
+        "fines-and-tolls",
+        "FINAL NOTICE: You have an unpaid parking charge notice (PCN). Pay £35 within 48 hours to avoid court action: uk-pcn-pay.com",
+    ),
+    (
+        "fines-and-tolls",
+        "Dart Charge: your recent crossing remains unpaid. Pay £2.50 today or a penalty of £70 will be issued: dartcharge-pay.info",
+    ),
+    (
+        "account-phishing",
+        "Netflix: We were unable to process your payment. Your membership will be suspended. Update your billing details: netflix-billing-help.com",
+    ),
+    (
+        "account-phishing",
+        "Your Apple ID has been locked for security reasons. Verify your identity within 24 hours at appleid-verify-secure.com",
+    ),
+    (
+        "qr-code",
+        "There was a letter on my windscreen saying I'd got a parking fine and to scan the QR code to pay it. The council say they never send those.",
+    ),
+    (
+        "qr-code",
+        "I scanned the QR code on the car park meter and paid, then found a sticker had been put over the real one. The site took my card details.",
+    ),
+    (
+        "investment-crypto",
+        "Martin Lewis backs this new bitcoin trading platform: invest £250 and get guaranteed returns of 300% in a month. Sign up now before it closes.",
+    ),
+    (
+        "investment-crypto",
+        "A man in a Telegram group sent me screenshots of his profits. I invested £3,000 on his platform but now they want a 20% tax before I can withdraw.",
+    ),
+    (
+        "romance",
+        "I met Daniel on a dating site six months ago. He's an army doctor in Syria. Now he needs £3,000 for his leave papers so he can come and see me. He says I am the love of his life.",
+    ),
+    (
+        "romance",
+        "My darling, I cannot wait to hold you. The customs are holding my package with the gold and I need £2,500 to release it. Please help me my love.",
+    ),
+    (
+        "purchase-ticket",
+        "Selling 2 Taylor Swift tickets at face value, can't go anymore. Bank transfer only, I'll send the e-tickets after payment. No PayPal sorry.",
+    ),
+    (
+        "purchase-ticket",
+        "I paid a £200 deposit for a puppy I saw on Facebook. The seller said I couldn't view it because of covid and the courier needed another £400 for a travel crate.",
+    ),
+    (
+        "holiday-booking",
+        "Booking.com: your reservation at Hotel Lisboa is at risk. Please verify your card within 12 hours to avoid cancellation: booking-verify-guest.com",
+    ),
+    (
+        "holiday-booking",
+        "Cheap Hajj packages 2026, £2,500 all inclusive, flights and hotel. Pay by bank transfer to secure your place, limited spaces.",
+    ),
+    (
+        "pension",
+        "Hello, we're offering a free pension review. You can unlock your pension before 55 with our legal loophole. Call now.",
+    ),
+    (
+        "pension",
+        "A company cold called me offering to transfer my pension into an overseas investment in forestry with guaranteed 9% returns.",
+    ),
+    (
+        "job-task",
+        "Hi! I'm Sarah from a recruitment agency. We're offering part time online work: like YouTube videos and earn £200-£800 a day. Interested? Add me on WhatsApp.",
+    ),
+    (
+        "job-task",
+        "Easy money for students: let us use your bank account to receive payments and keep £500. No questions asked.",
+    ),
+    (
+        "doorstep-rogue-trader",
+        "Two men knocked and said they'd noticed some slipped tiles on my roof while working nearby. They want £3,000 cash today and offered to drive me to the bank.",
+    ),
+    (
+        "doorstep-rogue-trader",
+        "A man came to the door offering to tarmac my drive with leftover tarmac from another job, cash only, today only price.",
+    ),
+    (
+        "tech-support",
+        "A woman rang saying she was from BT and my internet would be cut off because hackers were using it. She asked me to download TeamViewer so she could fix it.",
+    ),
+    (
+        "tech-support",
+        "WARNING! Your computer is infected with 3 viruses. Call Microsoft support now on 0800 123 4567. Do not close this window.",
+    ),
+    (
+        "prize-lottery",
+        "Congratulations! Your mobile number has won £750,000 in the UK National Lottery email draw. To claim, pay the £150 processing fee.",
+    ),
+    (
+        "prize-lottery",
+        "You have won a Samsung TV in our customer survey prize draw. Just pay £4.99 postage: survey-winners-uk.top",
+    ),
+    (
+        "extortion",
+        "I know your password is Summer2019. I installed malware on your computer and recorded you through your webcam. Pay £1,000 in bitcoin within 48 hours or I send the video to all your contacts.",
+    ),
+    (
+        "extortion",
+        "My son was sent a message by someone who has intimate pictures of him. They say they'll share them with his followers unless he pays £300.",
+    ),
+];
+
+/// Ordinary messages, and warnings that describe scams, written for these tests.
+const ORDINARY: &[&str] = &[
+    "Hi Mum, I'm home at 7, can you save me some dinner? x",
+    "Your Tesco delivery is booked for Saturday between 8am and 9am. To change it, visit tesco.com",
+    "NHS: Your COVID-19 booster appointment is confirmed for 14 Oct at 10:40 at Grafton Centre. Reply STOP to opt out.",
+    "HMRC will never text you about a tax refund or ask for your bank details. If you get a text like this, forward it to 60599. Stay safe.",
+    "Action Fraud warning: we've seen a rise in courier fraud. Criminals pose as police and ask victims to hand over cash. The police will never ask you to do this.",
+    "Your Monzo card ending 4921 was used for £12.50 at Pret. If this wasn't you, freeze your card in the app.",
+    "Reminder: your dentist appointment is on Thursday at 3pm. Please call us if you need to rearrange.",
+    "Congratulations on your new job! We must celebrate, drinks on Friday?",
+    "Thanks for your order from Etsy seller OakAndIvy. It has shipped and should arrive within 3-5 days.",
+    "Hi, it's Dave the plumber. I can come round Tuesday at 10 to look at the boiler. Let me know if that works.",
+];
+
+#[test]
+fn typical_scams_of_every_kind_are_named() {
+    let mut wrong = Vec::new();
+    for (slug, text) in TYPICAL_SCAMS {
+        let check = check(text, None).unwrap();
+        if check.verdict != Verdict::Scam || check.kind.map(ScamKind::slug) != Some(*slug) {
+            wrong.push(format!(
+                "{slug}: {:?} {:?} for {text}",
+                check.verdict, check.kind
+            ));
+        }
+    }
+    for kind in ScamKind::ALL {
+        assert!(
+            TYPICAL_SCAMS.iter().any(|(slug, _)| *slug == kind.slug()),
+            "{kind:?}"
+        );
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn ordinary_messages_and_warnings_have_no_scam_signs() {
+    for text in ORDINARY {
+        let check = check(text, None).unwrap();
+        assert_eq!(
+            check.verdict,
+            Verdict::NoScamSigns,
+            "{text}: {:?}",
+            check.signs
+        );
+        assert!(check.advice().is_empty() && check.report_to(None).is_empty());
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
