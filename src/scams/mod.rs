@@ -266,6 +266,12 @@ pub fn train<'a>(examples: impl IntoIterator<Item = &'a corpus::Example>) -> Wor
 
 static BUNDLED_MODEL: OnceLock<WordModel> = OnceLock::new();
 
+/// Trains the word model and compiles the patterns now (say at start-up) rather than during the
+/// first resident's check.
+pub fn prepare() {
+    bundled_model();
+}
+
 /// The word model trained on the bundled corpus's development split (never its test split).
 pub fn bundled_model() -> &'static WordModel {
     BUNDLED_MODEL.get_or_init(|| {
