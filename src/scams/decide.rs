@@ -58,7 +58,7 @@ impl Tuning {
         kind_from: 1.5,
         kind_lead: 0.3,
         warning_from: 2,
-        warning_discount: 0.0,
+        warning_discount: 0.25,
     };
 }
 
