@@ -11,7 +11,7 @@ pub fn write_section(path: &Path, heading: &str, section: &str) -> std::io::Resu
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => "# Benchmarks\n".to_owned(),
         Err(err) => return Err(err),
     };
-    let section = format!("{}\n", section.trim_end());
+    let section = format!("{}\n", wrap_prose(section.trim_end()));
     let updated = match find_heading(&existing, heading) {
         Some(start) => {
             let after = start + heading.len();
@@ -43,4 +43,31 @@ fn find_heading(text: &str, heading: &str) -> Option<usize> {
         at += line.len();
     }
     None
+}
+
+/// Wraps prose paragraphs and list items at 100 columns, as the rest of `docs/benchmarks.md` is;
+/// headings, tables and code are left as they are.
+pub fn wrap_prose(text: &str) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let keep = line.starts_with('#') || line.starts_with('|') || line.starts_with("```");
+        if keep || line.chars().count() <= 100 {
+            out.push(line.to_owned());
+            continue;
+        }
+        let indent = if line.starts_with("- ") { "  " } else { "" };
+        let mut current = String::new();
+        for word in line.split(' ') {
+            let width = current.chars().count();
+            if width > 0 && width + 1 + word.chars().count() > 100 {
+                out.push(std::mem::take(&mut current));
+                current.push_str(indent);
+            } else if width > 0 && current != indent {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out.join("\n")
 }

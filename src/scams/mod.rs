@@ -193,8 +193,8 @@ pub enum CheckError {
 
 /// Checks a message. `channel` is how it arrived, when the resident said.
 ///
-/// The first call trains the word model from the bundled corpus (a few milliseconds); later calls
-/// reuse it.
+/// The first call trains the word model from the bundled corpus and compiles the patterns (about
+/// a tenth of a second in a release build; see [`prepare`]); later calls reuse them.
 pub fn check(input: &str, channel: Option<Channel>) -> Result<Check, CheckError> {
     check_with(bundled_model(), input, channel)
 }
