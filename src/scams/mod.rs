@@ -3,11 +3,21 @@
 //! Pure and bundled: no I/O, no network, no model fetched at run time; what it knows is in the
 //! binary. Which of the force's own alerts warned about it is the services' business.
 
+pub mod classifier;
+pub mod corpus;
+mod decide;
 pub mod kinds;
+mod links;
+mod message;
+mod signs;
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
+pub use classifier::WordModel;
+pub use decide::{Evidence, Tuning, Weighing};
 pub use kinds::{ReportRoute, ScamKind};
+use message::Reading;
 
 /// Longest text checked, in characters (a whole email with headers fits).
 pub const MAX_CHARS: usize = 10_000;
@@ -182,7 +192,39 @@ pub enum CheckError {
 }
 
 /// Checks a message. `channel` is how it arrived, when the resident said.
+///
+/// The first call trains the word model from the bundled corpus and compiles the patterns (about
+/// a tenth of a second in a release build; see [`prepare`]); later calls reuse them.
 pub fn check(input: &str, channel: Option<Channel>) -> Result<Check, CheckError> {
+    check_with(bundled_model(), input, channel)
+}
+
+/// Checks a message against a given word model (the evaluation trains its own on part of the
+/// corpus).
+pub fn check_with(
+    model: &WordModel,
+    input: &str,
+    channel: Option<Channel>,
+) -> Result<Check, CheckError> {
+    weigh(model, input, channel).map(|(check, _)| check)
+}
+
+/// As [`check_with`], with the evidence as weighed (for the evaluation and for tuning).
+pub fn weigh(
+    model: &WordModel,
+    input: &str,
+    channel: Option<Channel>,
+) -> Result<(Check, Weighing), CheckError> {
+    let evidence = gather(model, input, channel)?;
+    Ok(decide(&evidence, &Tuning::DEFAULT))
+}
+
+/// Reads a message and gathers the evidence: signs, cues, links and the word model's reading.
+pub fn gather(
+    model: &WordModel,
+    input: &str,
+    channel: Option<Channel>,
+) -> Result<Evidence, CheckError> {
     let chars = input.chars().count();
     if chars > MAX_CHARS {
         return Err(CheckError::TooLong { chars });
@@ -190,44 +232,57 @@ pub fn check(input: &str, channel: Option<Channel>) -> Result<Check, CheckError>
     if input.trim().is_empty() {
         return Err(CheckError::Empty);
     }
+    // How it arrived is the resident's say-so, and the text decides; the channel only chooses
+    // where to report (see `Check::report_to`).
     let _ = channel;
-    // Placeholder reading until the engine lands: a handful of phrases, so the pages and the API
-    // can be built against the real shape.
-    let text = input.to_string();
-    let lower = text.to_lowercase();
-    let mut signs = Vec::new();
-    let mut kind = None;
-    for (phrase, says, k) in [
-        (
-            "new number",
-            "a new number claiming to be your child",
-            ScamKind::FamilyFriend,
-        ),
-        (
-            "safe account",
-            "asks you to move money to a safe account",
-            ScamKind::ImpersonationPoliceBank,
-        ),
-    ] {
-        if let Some(at) = lower.find(phrase) {
-            signs.push(Sign {
-                says: says.to_string(),
-                spans: vec![at..at + phrase.len()],
-            });
-            kind = Some(k);
-        }
-    }
-    let verdict = if kind.is_some() {
-        Verdict::Scam
-    } else {
-        Verdict::NoScamSigns
-    };
-    Ok(Check {
-        text,
-        verdict,
-        confidence: if kind.is_some() { 0.9 } else { 0.6 },
-        kind,
-        signs,
-        notes: vec![],
+    let reading = Reading::new(input);
+    let matches = signs::find(&reading);
+    let links = links::find(&reading.folded);
+    let link_signs = links::signs(&reading, &links);
+    let model = model.classify(&reading.folded);
+    Ok(Evidence {
+        reading,
+        matches,
+        link_signs,
+        model,
     })
 }
+
+/// Weighs gathered evidence into a verdict (with [`Tuning::DEFAULT`] in [`check`]).
+pub fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) {
+    decide::decide(evidence, tuning)
+}
+
+/// Trains a word model on corpus examples (labels that are neither a kind nor "genuine" are
+/// skipped).
+pub fn train<'a>(examples: impl IntoIterator<Item = &'a corpus::Example>) -> WordModel {
+    let folded: Vec<(String, Option<ScamKind>)> = examples
+        .into_iter()
+        .filter(|e| e.is_genuine() || e.kind().is_some())
+        .map(|e| (Reading::new(&e.text).folded, e.kind()))
+        .collect();
+    WordModel::train(folded.iter().map(|(text, kind)| (text.as_str(), *kind)))
+}
+
+static BUNDLED_MODEL: OnceLock<WordModel> = OnceLock::new();
+
+/// Trains the word model and compiles the patterns now (say at start-up) rather than during the
+/// first resident's check.
+pub fn prepare() {
+    bundled_model();
+}
+
+/// The word model trained on the bundled corpus's development split (never its test split).
+pub fn bundled_model() -> &'static WordModel {
+    BUNDLED_MODEL.get_or_init(|| {
+        signs::warm_up();
+        train(
+            corpus::bundled()
+                .iter()
+                .filter(|e| e.split == corpus::Split::Dev),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;
