@@ -106,6 +106,17 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
     }
     if let (Some(listener), Some(address)) = (listener, address) {
         // The maps' district outlines and towns, derived now so that no sender waits for them.
+        // The scam checker's word model and patterns, likewise, so the first resident to paste a
+        // message does not wait for them.
+        tasks.spawn_blocking(|| {
+            let started = std::time::Instant::now();
+            crate::services::scam_check::prepare();
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "trained the scam checker's word model"
+            );
+            Ok(())
+        });
         tasks.spawn_blocking(|| {
             let started = std::time::Instant::now();
             let derived = crate::geo::outlines::bundled();

@@ -110,6 +110,11 @@ pub async fn check(
     })
 }
 
+/// Readies the checker (trains its word model, compiles its patterns) ahead of the first check.
+pub fn prepare() {
+    crate::scams::prepare();
+}
+
 /// Checks a message with what the binary knows alone (no store, no rate limit, no related
 /// alerts): `beacon scam-check` without a database.
 pub fn check_offline(text: &str, channel: Option<Channel>) -> Result<ScamAnswer, CheckError> {
