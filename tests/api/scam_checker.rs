@@ -717,8 +717,8 @@ fn cli(args: &[&str], env: &[(&str, &std::ffi::OsStr)], text: &str) -> (bool, St
     )
 }
 
-/// The command line gives the API's answer with no database at all, and with the app's
-/// database it adds the force's own alert about the scam.
+// The command line gives the API's answer with no database at all, and with the app's
+// database it adds the force's own alert about the scam.
 on_both_backends!(the_command_line_answers_as_the_api_does, cli_body);
 async fn cli_body(backend: Backend) {
     // With nothing configured: what the binary knows alone.
