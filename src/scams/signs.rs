@@ -83,7 +83,7 @@ const RULES: &[Rule] = &[
     sign("call-back-number", r"\b(?:if (?:this was|it was|this wasn't|you did not|you didn't) .{0,40})?(?:call|ring|contact) (?:us|our fraud team|the fraud team|our team) (?:immediately |urgently |now )?(?:on|at) \+?\d[\d ]{8,}", "gives a phone number to call back about a payment or your account", 1.0, &[(ImpersonationPoliceBank, 1.5), (AccountPhishing, 0.5)]),
 
     // "Hi Mum": a child or friend on a new number.
-    sign("new-number", r"\b(?:new (?:phone )?(?:number|mobile|no|phone)|changed (?:my )?(?:number|phone)|save this (?:one|number)|using this (?:one|number|phone) for now|my (?:old|other) (?:number|phone) (?:is|has)|save (?:this|my new|the new) number|delete (?:my |the )?old number)", "a new number claiming to be your child or someone you know", 1.0, &[(FamilyFriend, 3.0)]),
+    sign("new-number", r"\b(?:new (?:phone )?(?:number|mobile|no|phone)|changed (?:my )?(?:number|phone)|save this (?:one|number)|using this (?:one|number|phone) for now|my (?:old|other) (?:number|phone) (?:is|has)|save (?:this|my new|the new) number|delete (?:my |the )?old (?:number|one|no)|(?:got|have|on|using) a new (?:phone|mobile|sim))", "a new number claiming to be your child or someone you know", 1.0, &[(FamilyFriend, 3.0)]),
     sign("phone-broken", r"\b(?:my )?phone (?:broke|is broken|has broken|got broken|smashed|is smashed|died|is dead|fell|went in|got wet|is damaged|stopped working|isn't working|is not working|was stolen|got stolen)|\b(?:dropped|lost|broke|broken|smashed|cracked) my (?:phone|mobile)|\b(?:phone|mobile) (?:in|down) the (?:toilet|loo|bath|sink|river)|\b(?:phone )?screen (?:smashed|broke|is broken|cracked|is cracked)|\bdropped it in the (?:toilet|loo|bath|sink)", "says their phone is broken or lost, so you cannot check by calling", 1.5, &[(FamilyFriend, 3.0)]),
     sign("whatsapp-me", r"\b(?:text|message|msg|add|contact|chat to|talk to|reach) me (?:on|via) (?:whatsapp|this number|here)|\b(?:on|via) whatsapp\b", "asks you to carry on the chat on WhatsApp or on a new number", 1.0, &[(FamilyFriend, 2.0), (JobTask, 0.3), (InvestmentCrypto, 0.3)]),
     sign("hi-mum", r"\b(?:hi|hello|hey|hiya|heya) (?:mum|mam|mom|mummy|mother|dad|daddy|father|nan|nana|nanna|gran|granny|grandma|grandad|grandpa)\b", "greets you as “Mum” or “Dad” without a name", 0.5, &[(FamilyFriend, 1.5)]),
@@ -234,6 +234,12 @@ const FIRST_PERSON: &str = r"\b(?:(?:he|she|they|the caller|a man|a woman|someon
 /// have talked already, the buyer sees the item before paying.
 const IN_PERSON: &str = r"\b(?:when|once) i see you\b|\bsee you (?:at|on|tomorrow|tonight|later|soon|then|there|next|in)\b|\bfollowing our (?:call|conversation|chat|meeting|visit)\b|\bas (?:agreed|discussed|promised) (?:on|at|earlier|yesterday|last)?|\bcollection only\b|\bon collection\b|\bcollect(?:ion)? in person\b|\bpick (?:it |them )?up from\b|\bcome and (?:see|view|have a look)\b";
 
+/// Someone addressing the reader as a parent or grandparent: the "Hi Mum" scam's opening.
+const FAMILY_ADDRESS: &str = r"\b(?:hi|hello|hey|hiya|heya|morning|evening|alright|oi) (?:mum|mam|mom|mummy|mumma|ma|mother|dad|daddy|pops|father|nan|nana|nanna|nanny|gran|granny|grandma|grandad|grandpa|grandpops)\b|^\W*(?:mum|mam|mom|mummy|dad|daddy|nan|nana|nanny|gran|granny|grandma|grandad|grandpa)\b|\b(?:mum|mam|mom|dad|nan|gran|grandad|grandma),? (?:it'?s|its|this is) (?:me|your)\b|\b(?:it'?s|its) (?:me|your) (?:son|daughter|boy|girl|grandson|granddaughter)\b";
+
+/// Asking the reader to get in touch on the new number: "text me", "save it", "WhatsApp me".
+const ASK_TO_MESSAGE: &str = r"\b(?:text|message|msg|whatsapp|txt|contact|ring|call|reply to|drop) (?:me|us)\b|\bdrop me a (?:message|text|line|msg)\b|\b(?:on|via) whatsapp\b|\bsave (?:it|this|my|the)\b|\b(?:delete|remove) (?:my |the )?old\b|\bget back to me\b|\b(?:can|could) (?:you|u) (?:text|message|reply|msg)\b";
+
 /// Amounts of money ("£1,450", "£23.40").
 const AMOUNT: &str = r"£ ?(\d[\d,]*)(?:\.\d\d)?";
 
@@ -251,6 +257,8 @@ struct Compiled {
     negation: Regex,
     first_person: Regex,
     in_person: Regex,
+    family_address: Regex,
+    ask_to_message: Regex,
     amount: Regex,
 }
 
@@ -278,6 +286,10 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         in_person: Regex::new(&ascii_boundaries(IN_PERSON))
             .expect("the in-person pattern compiles"),
         amount: Regex::new(AMOUNT).expect("the amount pattern compiles"),
+        family_address: Regex::new(&ascii_boundaries(FAMILY_ADDRESS))
+            .expect("the family-address pattern compiles"),
+        ask_to_message: Regex::new(&ascii_boundaries(ASK_TO_MESSAGE))
+            .expect("the ask-to-message pattern compiles"),
     }
 });
 
@@ -339,6 +351,7 @@ pub(crate) fn find(reading: &Reading) -> Matches {
             hits: distinct.len(),
         });
     }
+    hi_mum_opening(&mut found, folded, compiled);
     Matches {
         found,
         warning_marks: if compiled.first_person.is_match(folded) {
@@ -355,6 +368,29 @@ pub(crate) fn find(reading: &Reading) -> Matches {
             .max(),
     }
 }
+
+/// The opening of the "Hi Mum" scam, before any money is asked for: a new number, from someone who
+/// calls you Mum, Dad or Nan, asking you to message them or save it. Police advise calling them on
+/// the number you already have, which is right even when it is genuine, so together these are a
+/// strong sign. A friend who signs their name and asks nothing stays a weak one.
+fn hi_mum_opening(found: &mut [Found], folded: &str, compiled: &Compiled) {
+    if !compiled.family_address.is_match(folded)
+        || !compiled.ask_to_message.is_match(folded)
+        || folded.contains("same number")
+    {
+        return;
+    }
+    if let Some(f) = found.iter_mut().find(|f| f.rule == "new-number") {
+        f.weight = HI_MUM_OPENING_WEIGHT;
+        f.says = "a new number, from someone who calls you Mum or Dad and asks you to message \
+                  them: call them on the number you already have"
+            .to_owned();
+        f.kinds = vec![(FamilyFriend, 4.0)];
+    }
+}
+
+/// The weight of a new number with a family greeting and an ask (see [`hi_mum_opening`]).
+const HI_MUM_OPENING_WEIGHT: f32 = 3.0;
 
 /// Whether the words just before `at` offer something ("win a", "receive your free").
 fn offered(folded: &str, at: usize) -> bool {
