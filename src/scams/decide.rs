@@ -114,6 +114,17 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     if matches.in_person {
         sign_weight = (sign_weight - tuning.in_person).max(0.0);
     }
+    // A receipt for a payment made ("your payment of £2.50 has been received") asks for nothing,
+    // unless it also gives a number to call or asks for details, as fake receipts do.
+    let receipt_asks = signs.iter().any(|f| {
+        matches!(
+            f.rule,
+            "charged-call-to-cancel" | "asks-card" | "asks-code" | "call-back-number"
+        ) || f.rule.starts_with("link")
+    });
+    if matches.receipt && !receipt_asks {
+        sign_weight = (sign_weight - tuning.in_person).max(0.0);
+    }
     // A request for a few pounds between friends is not the "Hi Mum" scam's hundreds.
     let asks_for_money = signs
         .iter()

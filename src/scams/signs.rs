@@ -163,10 +163,10 @@ const RULES: &[Rule] = &[
     sign("booking-pressure", r"\b(?:booking|reservation|stay) (?:will be |has been |is )?(?:cancell?ed|unconfirmed|not confirmed|at risk|on hold|released)\b|\b(?:confirm|verify|secure|re-?confirm|validate) (?:your |the )?(?:booking|reservation|stay|card)\b|\b(?:pay|payment|paying|book) (?:outside|off) (?:of )?(?:the )?(?:site|app|platform|booking\.com|airbnb)|\b(?:outside|off) (?:the )?(?:booking\.com|airbnb|site|platform)\b|\b(?:deal|offer|price) (?:too good|only available|if you pay)|\bbook direct(?:ly)? with the owner\b|\bavoid (?:agency|booking|service) fees\b|\b(?:dm|message|whatsapp) (?:us|me) to book\b|\bonly \d+ (?:packages|places|rooms|villas|spaces|seats|deals) left\b|\bto avoid cancell?ation\b", "a booking that you are pushed to confirm or pay outside the booking site", 1.5, &[(HolidayBooking, 2.5)]),
 
     // Pensions.
-    sign("pension-offer", r"\bpension (?:review|release|unlock|unlocking|liberation|transfer|loophole|advance|check|reclaim)\b|\b(?:release|unlock|access|cash in|free up|take|draw) (?:your |my |her |his )?(?:pension|pension pot|retirement savings)\b|\bbefore (?:the age of |you(?:'re| are) )?55\b|\bearly (?:pension )?(?:release|access)\b|\b(?:pension|retirement) (?:pot|fund|savings|scheme)s?\b|\boverseas (?:pension|investment|property)\b|\b(?:qrops|sipp|final salary)\b|\bfree pension (?:review|check)\b|\bstore pods?\b|\bstorage pods?\b|\bcar parking (?:spaces|investment)\b|\b(?:transfer|move|moving|transferring) (?:it |my pension |your pension |his pension |her pension |the pension )?(?:to|into) (?:a |their |our |the )?'?(?:new |protected |better |safer |special )?'? ?(?:scheme|fund|sipp|plan|provider)\b|\bprovider (?:was |is )?(?:about to go|going|gone|to go) (?:bust|under|bankrupt)\b|\b(?:take|get|have) (?:all |some of )?(?:my|your|his|her) pension as (?:cash|a lump sum)\b", "offers to release, review or move your pension", 2.0, &[(Pension, 3.0)]),
+    sign("pension-offer", r"\bpension (?:review|release|unlock|unlocking|liberation|transfer|loophole|advance|check|reclaim)\b|\b(?:release|unlock|access|cash in|free up|take|draw) (?:your |my |her |his )?(?:pension|pension pot|retirement savings)\b|\bbefore (?:the age of |you(?:'re| are) )?55\b|\bearly (?:pension )?(?:release|access)\b|\b(?:pension|retirement) (?:pot|fund|savings|scheme)s?\b|\boverseas (?:pension|investment|property)\b|\b(?:qrops|sipp|final salary)\b|\bfree pension (?:review|check)\b|\bstore pods?\b|\bstorage pods?\b|\bcar parking (?:spaces|investment)\b|\b(?:transfer|move|moving|transferring) (?:it |my pension |your pension |his pension |her pension |the pension )?(?:to|into) (?:a |their |our |the )?'?(?:new |protected |better |safer |special )?'? ?(?:scheme|fund|sipp|plan|provider)\b|\bprovider (?:was |is )?(?:about to go|going|gone|to go) (?:bust|under|bankrupt)\b|\b(?:take|get|have) (?:all |some of )?(?:my|your|his|her) pension as (?:cash|a lump sum)\b|\b(?:release|unlock|access|free up|take|get|cash) (?:up to )?(?:\d+% |tax-free cash |cash |money |a lump sum )?(?:of |from |out of )(?:your |my |her |his |their )?(?:\w+ )?pension\b|\b(?:transfer|move|moving|transferring|persuaded to transfer) (?:your |my |his |her |their )?(?:\w+ )?pension (?:in)?to\b|\bpension (?:loophole|unlocking)\b", "offers to release, review or move your pension", 2.0, &[(Pension, 3.0)]),
 
     // QR codes.
-    sign("qr-code", r"\bqr ?codes?\b|\bscan (?:the |this |our )?(?:code|barcode)\b|\bscan (?:to|and) pay\b", "asks you to scan a QR code", 1.5, &[(QrCode, 3.5)]),
+    sign("qr-code", r"\bqr(?: ?codes?)?\b|\bscan (?:the |this |our )?(?:code|barcode)\b|\bscan (?:to|and) pay\b", "asks you to scan a QR code", 1.5, &[(QrCode, 5.0)]),
 
     // Charges you did not make, with a number to call.
     sign("charged-call-to-cancel", r"\b(?:has been|was|have been|will be) (?:charged|debited|renewed|deducted|billed|taken from your account)\b|\bauto-?renew(?:al|ed|s)?\b|\bnot you\?|\bif (?:you|this) (?:did not|didn't|was not|wasn't) (?:authori[sz]e|make|request|recogni[sz]e|you)\b|\bto cancel,? (?:please )?(?:call|ring|contact)\b|\b(?:call|ring|contact) (?:us |our |the )?(?:support|helpline|help desk|helpdesk|refund desk|billing (?:team|department)|customer (?:care|service)) (?:to cancel|on|at)\b", "says you were charged for something, and gives a number to call to cancel", 2.0, &[(TechSupport, 2.0), (AccountPhishing, 1.0), (ImpersonationPoliceBank, 0.5)]),
@@ -176,6 +176,32 @@ const RULES: &[Rule] = &[
     sign("bogus-official", r"\b(?:no|without|didn't have|did not have|wouldn't show|would not show|had no) (?:any )?(?:id|identification|id card|badge|lanyard)\b|\b(?:had|needed|need|has|wanted) to come in(?:side)?\b|\bcheck (?:your|the|my|her|his) (?:water|taps|meter|pipes|electrics|boiler|wiring|gas supply)\b|\bwhile (?:i|she|he|we) (?:was|were) in the (?:kitchen|garden|back)\b|\b(?:a|another|second) (?:man|person|woman) (?:went|came|had gone) (?:upstairs|in|inside)\b|\bspray foam\b|\bcouncil[- ]approved\b|\bsend(?:ing)? someone round\b|\bunsellable\b", "someone claiming to be an official, or a scheme the council has not approved", 1.5, &[(DoorstepRogueTrader, 2.5)]),
     sign("activate-link", r"\breply (?:with )?(?:y|yes|1)\b.{0,40}\b(?:exit|reopen|re-open|close|activate)\b|\bto activate the link\b|\breopen this (?:message|text)\b|\bcopy (?:the|this) link into (?:your|a) browser\b", "asks you to reply so that a link starts working (a trick to get past your phone's protection)", 2.0, &[(ParcelDelivery, 0.5)]),
     sign("refer-earn", r"\brefer (?:a |your )?friends?\b.{0,30}\b(?:bonus|bonuses|earn|reward)\b|\bearn(?:ing)? (?:while|whilst) (?:you|they|i) sleep\b|\b\d[\d,]* members (?:earning|making|profiting)\b|\bt\.me/", "promises easy earnings for joining or bringing in friends", 1.5, &[(InvestmentCrypto, 2.5), (JobTask, 0.5)]),
+
+    // Romance: what Action Fraud and UK Finance describe (met online, love declared quickly, the
+    // chat moved off the site, never a video call or a meeting, then money for travel or trouble).
+    sign("off-the-app", r"\b(?:talk|chat|speak|message|continue|move|carry on) (?:to me |with me )?(?:on|over|via|to) (?:telegram|whatsapp|hangouts|google chat|signal|wechat|line|kik)\b|\b(?:i )?(?:don't|do not|rarely) (?:use|come on|check) (?:this|the) (?:app|site)\b|\bsorry to message (?:randomly|you out of the blue)\b|\bi (?:saw|came across|found) your (?:profile|photo|picture)s?\b|\bwrong number\b.{0,80}\b(?:chat|talk|friend|lovely|nice|kind)", "a stranger who found your profile, or a 'wrong number', wants to move the chat to another app", 1.0, &[(Romance, 2.5), (InvestmentCrypto, 1.0)]),
+    sign("never-met", r"\b(?:never|not yet|haven't|have not|hasn't|has not) (?:actually )?(?:met|seen) (?:him|her|them|each other)? ?(?:in person|face to face|in real life|properly)\b|\bwe(?:'ve| have) never met\b|\b(?:won't|will not|wouldn't|would not|can't|cannot|never) (?:do (?:a )?)?video ?(?:call|chat)|\b(?:camera|webcam) (?:is |was )?(?:broken|not working|doesn't work)\b|\b(?:keeps?|kept) (?:promising|saying (?:he|she)(?:'ll| will)) (?:to )?(?:visit|come|meet)\b|\bsomething always comes up\b|\btalking (?:online )?for (?:\d+|a few|several|two|three|six) (?:days|weeks|months)\b", "someone you have only met online, who never meets or video-calls", 1.5, &[(Romance, 3.0)]),
+    sign("money-to-visit", r"\b(?:money|pay|paying|cash|£ ?[\d,]+) (?:for|towards) (?:(?:his|her|the|my|a|their) )?(?:flights?|plane tickets?|air ?fare|visa|travel|ticket to (?:see|visit|come)|hospital|medical|surgery|operation|customs)\b|\bso (?:she|he|they|i) (?:can|could) (?:come|visit|fly|travel) (?:to see|to meet|here|over)\b", "asks for money so they can travel to see you, or for a medical bill", 1.5, &[(Romance, 2.5), (FamilyFriend, 0.3)]),
+
+    // Buying and selling: what Action Fraud says of purchase scams (a deposit first, no viewing,
+    // the seller gone), and of scams against sellers (fake payment emails, a courier collecting).
+    sign("deposit-first", r"\b(?:need|needs|needed|want|wants|wanted|would need|asked for|asking for) (?:a |the |an )?(?:£ ?[\d,]+ )?deposit (?:first|up ?front|before|to (?:hold|secure|reserve))\b|\blots of interest\b|\b(?:paid|pay|sent|transferred) (?:a |the )?£ ?[\d,]+ deposit\b|\bdeposit (?:for|on) (?:a |the )?(?:puppy|kitten|dog|car|caravan|van|tickets?|item)\b", "a seller wants a deposit before you have seen the item", 1.5, &[(PurchaseTicket, 2.5), (HolidayBooking, 0.5)]),
+    sign("seller-gone", r"\b(?:not|stopped|no longer) (?:answering|responding|replying|picking up)\b|\bnumber (?:is |was |went )?(?:dead|disconnected|not recognised)\b|\b(?:deleted|removed) (?:the |her |his |their )?(?:account|profile|listing|advert|page|ad)\b|\b(?:had )?never heard of (?:it|us|him|her|them|the (?:booking|seller|company))\b|\b(?:pictures|photos|images) (?:were|was) (?:taken |copied |stolen )?from (?:a |another |the |an )|\bthe (?:company|website|site|page) (?:doesn't|does not|no longer) exists?\b|\b(?:tickets?|booking) (?:reference )?(?:never (?:came|arrived)|(?:doesn't|does not|didn't|did not) exist|(?:were|was) (?:fake|invalid|void|cancelled|already used))", "the seller or company disappeared after being paid", 1.5, &[(PurchaseTicket, 2.0), (HolidayBooking, 1.5)]),
+    sign("fake-payment-email", r"\b(?:i'?ve|i have|we'?ve|already) (?:paid|sent (?:the )?(?:money|payment))\b.{0,60}\b(?:check your (?:email|inbox)|confirmation email)|\b(?:payment|money|funds) (?:is |are |will be )?(?:on hold|pending|held) (?:until|till) you (?:send|provide|upload|give)\b|\bsend (?:the |me the )?tracking (?:number|code|details)\b|\bmy courier will (?:collect|pick)", "a buyer says they have paid and sends a courier: a fake payment email", 2.0, &[(PurchaseTicket, 3.0)]),
+    cue("listing-places", r"\bfacebook (?:ad|advert|marketplace|group|page|post)\b|\b(?:off|on|from) (?:a |an )?(?:facebook|instagram|tiktok|gumtree|marketplace|social media) (?:ad|advert|post|listing)?\b|\bsocial media\b", &[(PurchaseTicket, 0.8), (HolidayBooking, 0.5)]),
+
+    // QR codes: NCSC and Action Fraud on "quishing" (stickers over the real code on parking
+    // meters and chargers, codes in emails to get past the filters).
+    sign("qr-sticker", r"\b(?:sticker|stickers|label) (?:over|on top of|covering|stuck)\b|\bstuck (?:on top|over)\b|\b(?:another|second|different|fake) qr\b|\bscanned (?:it|the code|the qr)\b|\bscan (?:it|the qr|this qr) (?:with|to|on)\b|\bcan only be (?:opened|viewed|signed) on (?:a |your )?(?:mobile|phone)\b", "a QR code that was stuck over the real one, or that you are told to scan", 1.5, &[(QrCode, 4.0)]),
+    cue("qr-places", r"\b(?:parking|pay and display|pay-and-display) (?:meter|machine|sign|app)\b|\bev charg(?:er|ing point|ing station)\b|\bcharging (?:point|station|bay)\b|\b(?:menu|table) (?:qr|code)\b", &[(QrCode, 1.0)]),
+
+    // Pensions and unregulated investments: the FCA and the Pensions Regulator's warning signs
+    // (exotic overseas or physical investments, "guaranteed" returns, "not regulated").
+    sign("unregulated-investment", r"\b(?:storage (?:pods?|units)|car parks?|parking spaces|hotel (?:rooms?|developments?)|student (?:accommodation|pods)|forestry|woodland|carbon credits|wine|whisky casks?|rare earth|overseas property|renewable energy bonds|care home rooms?)\b.{0,60}\b(?:invest\w*|returns?|income|yield|guaranteed|fixed|scheme)\b|\b(?:invest\w*|returns?|scheme)\b.{0,60}\b(?:storage pods?|car parks|hotel developments|forestry|carbon credits|whisky casks?|overseas property)\b|\bguaranteed (?:\d+(?:\.\d+)?%|returns?|income|profit)|\b(?:not|wasn't|isn't|never) (?:fca[- ])?(?:regulated|authori[sz]ed)\b|\b(?:hmrc|government|fca)[- ]approved\b", "an unusual investment with 'guaranteed' returns that is not regulated", 1.5, &[(Pension, 2.0), (InvestmentCrypto, 2.0)]),
+
+    // Investment: the FCA's signs (celebrity endorsements, AI trading bots, withdrawal fees).
+    sign("celebrity-bot", r"\b(?:elon(?:'s)?|musk|martin lewis|richard branson|dragons'? den|deborah meaden|peter jones|steven bartlett|holly willoughby|jeremy clarkson|ant and dec)\b.{0,80}\b(?:invest\w*|trading|crypto|bitcoin|bot|platform|returns?|profits?|earn|makes?)\b|\b(?:ai|automated|auto|quantum) trading (?:bot|platform|app|software|system)\b|\btrading (?:bot|robot)\b|\bon autopilot\b|\bspots? (?:closing|left|remaining)\b", "a celebrity or an 'AI trading bot' said to make you money", 2.0, &[(InvestmentCrypto, 3.0)]),
+    sign("pay-to-withdraw", r"\b(?:frozen|locked|blocked|suspended) (?:till|until|unless) (?:i|you|we|he|she|they) pay\b|\b(?:security|verification|unlocking|withdrawal|release) (?:deposit|fee|tax|charge)\b|\bpay (?:a |the )?(?:tax|fee|deposit) (?:to|before (?:i|you) (?:can )?) ?withdraw\b|\bshowed (?:me )?(?:big |huge |great )?(?:gains|profits|returns)\b", "you must pay a fee before you can take your money out", 2.0, &[(InvestmentCrypto, 2.5), (PrizeLottery, 0.5)]),
 
     // Words that tell the kinds apart (each different word found counts, up to three).
     cue("police-bank-words", r"\b(?:police|officer|detective|constable|fraud (?:team|department|squad|unit|investigation)|cashier|branch|courier|investigation|case (?:officer|reference|number)|financial crime|unauthori[sz]ed (?:transfer|payment|transaction)|payee|bank cards?|pin|envelope|taxi|gold bars?|bullion|money laundering|evidence|fingerprints|bank of england|fca)\b", &[(ImpersonationPoliceBank, 0.6)]),
@@ -197,7 +223,7 @@ const RULES: &[Rule] = &[
     cue("extortion-words", r"\b(?:video|webcam|camera|recorded|recording|photos|pictures|nudes?|images|contacts|followers|friends list|expose|embarrass\w*|hitman|kill|hurt|kidnap\w*|threat\w*|blackmail|sextortion|undressed|intimate|explicit|screenshots|bitcoin)\b", &[(Extortion, 0.6)]),
     cue("account-words", r"\b(?:account|password|log ?in|sign ?in|verify|verification|security|suspended|locked|subscription|billing|payment method|apple id|icloud|storage|mailbox|email account|2-step|two-step|6-digit code|code)\b", &[(AccountPhishing, 0.5)]),
     cue("parcel-words", r"\b(?:parcel|package|delivery|deliver|delivered|redelivery|courier|tracking|shipment|postcode|address|depot|dispatch\w*|customs)\b", &[(ParcelDelivery, 0.5)]),
-    cue("fine-words-more", r"\b(?:fine|fines|penalty|parking|toll|charge|pcn|ulez|vehicle|licence plate|number plate|dvsa|speeding|camera|motorway|bridge|crossing|congestion|car park|ringgo|paybyphone|justpark)\b", &[(FinesAndTolls, 0.5)]),
+    cue("fine-words-more", r"\b(?:fine|fines|penalty|parking|clamp|clamped|clamping|towed|toll|charge|pcn|ulez|vehicle|licence plate|number plate|dvsa|speeding|camera|motorway|bridge|crossing|congestion|car park|ringgo|paybyphone|justpark)\b", &[(FinesAndTolls, 0.5)]),
     cue("government-words-more", r"\b(?:hmrc|dvla|dwp|gov|government|council|tax|refund|rebate|benefit|benefits|universal credit|winter|heating|energy|subsidy|grant|nhs|national insurance|state pension|pension credit|cost of living|tv licen[cs]e|vehicle tax|passport|visa|home office|ofgem)\b", &[(GovernmentTaxBenefit, 0.5)]),
     cue("holiday-words-more", r"\b(?:holiday|holidays|villa|cottage|chalet|flight|flights|hotel|booking|airbnb|caravan|cruise|travel|trip|timeshare|resort|apartment|hajj|umrah|package|stay|guests?|host|check-in|tour operator|abta|atol)\b", &[(HolidayBooking, 0.5)]),
     cue("purchase-words-more", r"\b(?:selling|seller|sell|sale|buy|bought|buyer|ticket|tickets|marketplace|gumtree|ebay|vinted|depop|facebook|listing|advert|item|puppy|puppies|kitten|dog|car|van|caravan|console|ps5|iphone|sofa|bike|deposit|collection|shop|outlet|discount|% off|sale)\b", &[(PurchaseTicket, 0.5)]),
@@ -223,6 +249,8 @@ const WARNING_MARKS: &[&str] = &[
     r"\b(?:we|police|officers) (?:have|'ve) (?:received|had) (?:a number of |several |many |some )?reports\b|\breports of\b|\bresidents\b|\bvictims?\b|\bbeing targeted\b|\bplease share\b|\bvulnerable\b",
     r"\b(?:posing|pretending|claiming) (?:as|to be)\b.{0,60}\b(?:they|criminals|scammers|fraudsters)\b|\b(?:they|criminals|scammers|fraudsters|the caller|callers) (?:will|may|might|often|could|typically|usually) (?:ask|say|claim|pretend|tell|try|use|pose|contact|call|text)\b",
     r"\bkind regards\b|\bmessage sent by\b",
+    r"\b(?:don't|do not) (?:pay|reply|respond|engage)\b|\bstop (?:all )?contact\b|\breport (?:it |them )?to (?:the )?police\b|\bit'?s (?:a|always a) scam\b|\b(?:talk|leaflets?|advice|session) (?:on|about) scams\b|\bjoint warning\b",
+    r"\b(?:check|ask for|ask to see) (?:their |any |his |her )?(?:id|identification)\b|\b(?:on|using) a (?:phone )?number you (?:know|trust)\b|\bnumber (?:on|from) (?:your|the|their) (?:bill|card|statement|official website)\b",
     r"\b(?:is|are) (?:usually|often|typically|commonly) (?:associated|linked|carried out|done|sent|made)\b|\bmight (?:even )?be (?:someone|a)\b|\bbe (?:wary|suspicious|careful) (?:of|if)\b|\bgenuine (?:traders|companies|banks|firms|officials|callers|organisations) (?:will|would|do) (?:never|not)\b|\bsigns of a scam\b|\bhow to spot\b",
 ];
 
@@ -232,7 +260,7 @@ const FIRST_PERSON: &str = r"\b(?:(?:he|she|they|the caller|a man|a woman|someon
 
 /// What ordinary arrangements between people who know each other say: they will meet, they
 /// have talked already, the buyer sees the item before paying.
-const IN_PERSON: &str = r"\b(?:when|once) i see you\b|\bsee you (?:at|on|tomorrow|tonight|later|soon|then|there|next|in)\b|\bfollowing our (?:call|conversation|chat|meeting|visit)\b|\bas (?:agreed|discussed|promised) (?:on|at|earlier|yesterday|last)?|\bcollection only\b|\bon collection\b|\bcollect(?:ion)? in person\b|\bpick (?:it |them )?up from\b|\bcome and (?:see|view|have a look)\b";
+const IN_PERSON: &str = r"\b(?:when|once) i see you\b|\bsee you (?:at|on|tomorrow|tonight|later|soon|then|there|next|in)\b|\bfollowing our (?:call|conversation|chat|meeting|visit)\b|\bas (?:agreed|discussed|promised) (?:on|at|earlier|yesterday|last)?|\bcollection only\b|\bon collection\b|\bcollect(?:ion)? in person\b|\bpick (?:it |them )?up from\b|\bcome and (?:see|view|have a look)\b|\bpayment (?:is )?(?:due )?on completion\b|\bpay (?:on|after) completion\b|\bquote as requested\b|\binvoice to follow\b|\bi'?ll (?:call|ring|phone) you (?:from|tonight|later|when|tomorrow|in)\b";
 
 /// Someone addressing the reader as a parent or grandparent: the "Hi Mum" scam's opening.
 const FAMILY_ADDRESS: &str = r"\b(?:hi|hello|hey|hiya|heya|morning|evening|alright|oi) (?:mum|mam|mom|mummy|mumma|ma|mother|dad|daddy|pops|father|nan|nana|nanna|nanny|gran|granny|grandma|grandad|grandpa|grandpops)\b|^\W*(?:mum|mam|mom|mummy|dad|daddy|nan|nana|nanny|gran|granny|grandma|grandad|grandpa)\b|\b(?:mum|mam|mom|dad|nan|gran|grandad|grandma),? (?:it'?s|its|this is) (?:me|your)\b|\b(?:it'?s|its) (?:me|your) (?:son|daughter|boy|girl|grandson|granddaughter)\b";
@@ -246,6 +274,9 @@ const AMOUNT: &str = r"£ ?(\d[\d,]*)(?:\.\d\d)?";
 /// A sign-in code sent *to* the resident: "Your code is 123456. Don't share it."
 const SENT_CODE: &str = r"\b(?:your|the) (?:\w+ )?(?:verification |security |login |sign-?in |one-?time |confirmation |access )?(?:code|pin|passcode|otp) (?:is|:) ?[a-z]?-?\d{4,8}\b|\b\d{4,8} is your (?:\w+ )?(?:code|pin|passcode|otp)\b|\buse (?:the )?code \d{4,8}\b";
 
+/// A receipt for a payment the resident made: "your payment of £2.50 has been received".
+const RECEIPT: &str = r"\b(?:payment|order|donation|top-?up)\b.{0,60}\b(?:has been|was|is) (?:received|successful|confirmed)\b|\bthank you for your (?:payment|order|donation)\b";
+
 /// "Never", "don't", "won't" a few words before a sign: advice, not a request.
 const NEGATION: &str = r"\b(?:never|not|don't|dont|won't|wouldn't|shouldn't|doesn't|didn't|cannot|can't|no one|nobody|no)\b";
 
@@ -257,6 +288,7 @@ struct Compiled {
     negation: Regex,
     first_person: Regex,
     in_person: Regex,
+    receipt: Regex,
     family_address: Regex,
     ask_to_message: Regex,
     amount: Regex,
@@ -286,6 +318,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         in_person: Regex::new(&ascii_boundaries(IN_PERSON))
             .expect("the in-person pattern compiles"),
         amount: Regex::new(AMOUNT).expect("the amount pattern compiles"),
+        receipt: Regex::new(&ascii_boundaries(RECEIPT)).expect("the receipt pattern compiles"),
         family_address: Regex::new(&ascii_boundaries(FAMILY_ADDRESS))
             .expect("the family-address pattern compiles"),
         ask_to_message: Regex::new(&ascii_boundaries(ASK_TO_MESSAGE))
@@ -309,6 +342,8 @@ pub(crate) struct Matches {
     pub sent_code: bool,
     /// Whether it reads like an arrangement between people who will meet or have met.
     pub in_person: bool,
+    /// Whether it reads like a receipt for a payment already made.
+    pub receipt: bool,
     /// The largest sum of money it names, in pounds.
     pub largest_sum: Option<u64>,
 }
@@ -361,6 +396,7 @@ pub(crate) fn find(reading: &Reading) -> Matches {
         },
         sent_code: compiled.sent_code.is_match(folded),
         in_person: compiled.in_person.is_match(folded),
+        receipt: compiled.receipt.is_match(folded),
         largest_sum: compiled
             .amount
             .captures_iter(folded)
