@@ -62,6 +62,21 @@ fn the_opening_of_hi_mum_is_the_family_scam_before_any_money_is_asked_for() {
 }
 
 #[test]
+fn the_emoji_hi_mum_opening_marks_exactly_new_number() {
+    let check = check(
+        "👋🏽 Hi Mum 😀 this is my new number 🙏 can you text me",
+        Some(Channel::Sms),
+    )
+    .unwrap();
+    assert_eq!(check.verdict, Verdict::Scam);
+    assert!(
+        marked(&check).contains(&"new number"),
+        "{:?}",
+        marked(&check)
+    );
+}
+
+#[test]
 fn a_named_friend_sharing_a_new_number_without_an_ask_is_not_a_scam() {
     for text in [
         "New number, save it — Sarah",
