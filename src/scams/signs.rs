@@ -214,6 +214,24 @@ const RULES: &[Rule] = &[
     // Refund and tech-support calls (Action Fraud): a number to ring "for help" with a device.
     sign("call-for-help", r"\b(?:for help|for support|to fix (?:this|it)|to resolve (?:this|it)|to restore)\b.{0,20}\b(?:call|ring|contact|phone)\b.{0,40}\d{3,}|\b(?:apple ?care|apple support|microsoft support|windows support|amazon support|bt support|geek squad)\b.{0,30}\d{3,}", "gives a number to call for help with your device or account", 1.5, &[(TechSupport, 2.5), (AccountPhishing, 0.3)]),
 
+    // Courier fraud and bank impersonation (Action Fraud, UK Finance's Take Five): automated
+    // calls (used by every kind of caller, so no kind), the bank's own number shown, the line
+    // kept open, a cover story for the cashier.
+    sign("press-one", r"\bpress (?:1|one|2|two|9|nine)\b|\b(?:automated|recorded) (?:call|message|voice)\b", "an automated call asking you to press a key to speak to someone", 1.5, &[]),
+    sign("line-open", r"\b(?:number|call) (?:on|from) the back of (?:your|my|her|his|the) (?:bank )?card\b|\b(?:keep|kept|stay|stayed|leave|left) (?:the )?(?:line|phone|call) (?:open|on)\b|\b(?:stay|stayed|keep|kept) (?:you |me |her |him )?on the (?:line|phone)\b|\b(?:don't|do not) (?:hang up|put the phone down)\b|\b(?:showed|matched|looked like|was|came up as) (?:the |my |her |his )?(?:bank'?s|police'?s) (?:own )?(?:number|phone number)\b|\bspoofed\b", "keeps you on the line, or says to check the number on your card while the call is still open", 1.5, &[(ImpersonationPoliceBank, 2.5)]),
+    sign("cover-story", r"\b(?:tell|say to|told|telling) (?:the )?(?:bank|cashier|staff|branch|teller)(?: staff)? (?:that )?(?:it'?s|it is|it was|you are|you're|she was|he was) (?:for|buying|paying)\b|\b(?:if|when) (?:the )?(?:bank|cashier|staff) (?:asks?|question)\b.{0,40}\b(?:say|tell)\b", "tells you what to say to the bank so that staff do not stop the payment", 2.0, &[(ImpersonationPoliceBank, 3.0), (Romance, 0.5)]),
+    // Fines and tolls (DVLA, Dart Charge and councils' warnings): a vehicle "recorded", a notice
+    // "issued", points on your licence.
+    sign("vehicle-recorded", r"\b(?:your )?(?:vehicle|car|number plate|registration) (?:was|has been|were) (?:recorded|captured|detected|seen|photographed|caught)\b|\b(?:penalty charge notice|pcn|fine|penalty|notice|charge) (?:has been |was )?issued\b|\b(?:licence|driving) points\b|\bpoints on (?:your|my|his|her) licence\b|\b(?:toll|crossing|road|congestion|ulez|dart) (?:charge |fee )?(?:is )?(?:unpaid|outstanding|due|not paid)\b", "says your vehicle was recorded and a penalty is due", 1.0, &[(FinesAndTolls, 2.5)]),
+    // Recovery fraud (FCA): an offer to get back money lost to an earlier scam, for a fee.
+    sign("recovery", r"\b(?:recover|get back|retrieve|reclaim) (?:your |my |her |his |the )?(?:lost |stolen )?(?:crypto|bitcoin|funds|money|investment|savings)\b.{0,60}\b(?:fee|pay|charge|upfront|deposit|%)|\b(?:fund|funds|crypto|asset) recovery\b", "offers to recover money you lost, for a fee", 2.0, &[(InvestmentCrypto, 2.5), (ImpersonationPoliceBank, 0.5)]),
+    // Romance (Action Fraud): a "gift" or the partner's belongings held at customs for a fee.
+    sign("gift-held", r"\b(?:sent|sending|shipped|posted) (?:you )?(?:a |my |some |the )?(?:gift|present|box of gifts|gold|savings|belongings|jewell?ery)\b.{0,80}\b(?:fee|customs|clearance|pay|release)\b|\b(?:package|parcel|box|suitcase|consignment) (?:with|containing|of) (?:my|our|the) (?:gold|savings|money|cash|belongings|jewell?ery|gifts?)\b", "a gift or their belongings held until you pay a fee", 1.5, &[(Romance, 3.0), (ParcelDelivery, 0.3)]),
+    // Tickets (Action Fraud): spare tickets for a sold-out event, paid by transfer.
+    sign("ticket-resale", r"\b(?:spare|extra|selling|two|2|four|4|a pair of) tickets? (?:for|to)\b.{0,80}\b(?:sold out|bank transfer|paypal friends|transfer the money|£)|\b(?:sold[- ]out|sold out) (?:show|gig|concert|festival|match|event|tour)\b|\btickets? (?:will be|are) (?:sent|emailed|transferred) (?:after|once|when) (?:you pay|payment|i receive)\b", "spare tickets for a sold-out event, to be paid for first", 1.0, &[(PurchaseTicket, 2.5)]),
+    // Pensions (the Pensions Regulator): cold calls about your pension.
+    sign("pension-cold-call", r"\b(?:call|calls|called|rang|phoned|contacted|message|text|email) (?:me |her |him |you |us )?(?:out of the blue |unexpectedly )?(?:about|regarding) (?:my |her |his |your |our |a )?(?:pension|retirement)", "an unexpected call about your pension", 1.5, &[(Pension, 3.0)]),
+
     // Words that tell the kinds apart (each different word found counts, up to three).
     cue("police-bank-words", r"\b(?:police|officer|detective|constable|fraud (?:team|department|squad|unit|investigation)|cashier|branch|courier|investigation|case (?:officer|reference|number)|financial crime|unauthori[sz]ed (?:transfer|payment|transaction)|payee|bank cards?|pin|envelope|taxi|gold bars?|bullion|money laundering|evidence|fingerprints|bank of england|fca)\b", &[(ImpersonationPoliceBank, 0.6)]),
     cue("family-words", r"\b(?:mum|mam|mom|mummy|dad|daddy|nan|nana|gran|granny|grandma|grandad|grandpa|son|daughter|sis|bro|auntie|uncle|new phone|lend|borrow|payday|pay you back|garage|broke|stuck)\b", &[(FamilyFriend, 0.6)]),
@@ -528,6 +546,69 @@ mod tests {
             !rules_in("Your bank will never ask you to move money to a safe account")
                 .contains(&"safe-account")
         );
+    }
+
+    #[test]
+    fn the_second_pass_signs_fire_on_what_the_warnings_describe() {
+        for (text, rule) in [
+            (
+                "I don't use this app much, can we talk on Telegram?",
+                "off-the-app",
+            ),
+            (
+                "We've never met, his camera is broken so no video call",
+                "never-met",
+            ),
+            (
+                "Would need a deposit first as lots of interest",
+                "deposit-first",
+            ),
+            (
+                "I've paid via PayPal, please check your email for the confirmation",
+                "fake-payment-email",
+            ),
+            (
+                "There was a sticker over the QR on the parking meter",
+                "qr-sticker",
+            ),
+            (
+                "Invest in storage pods with guaranteed 8% returns",
+                "unregulated-investment",
+            ),
+            ("Martin Lewis backs this AI trading bot", "celebrity-bot"),
+            (
+                "Your account is frozen until you pay a withdrawal fee",
+                "pay-to-withdraw",
+            ),
+            (
+                "We have a buyer lined up for your timeshare",
+                "timeshare-resale",
+            ),
+            (
+                "Card payments are temporarily unavailable, bank transfer only",
+                "no-card-protection",
+            ),
+            (
+                "Pay 3 BTC or we will publish your data",
+                "threat-to-publish",
+            ),
+            (
+                "Your CV has been selected, no experience needed, paid daily",
+                "unsolicited-job",
+            ),
+            (
+                "Stay on the line and call the number on the back of your card",
+                "line-open",
+            ),
+            ("Tell the cashier it's for a new car", "cover-story"),
+        ] {
+            assert!(
+                rules_in(text).contains(&rule),
+                "{text}: {:?}",
+                rules_in(text)
+            );
+        }
+        assert!(!rules_in("Hi Mum, running late, home by 6").contains(&"new-number"));
     }
 
     #[test]
