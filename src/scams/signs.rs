@@ -235,7 +235,7 @@ const RULES: &[Rule] = &[
     // Words that tell the kinds apart (each different word found counts, up to three).
     cue("police-bank-words", r"\b(?:police|officer|detective|constable|fraud (?:team|department|squad|unit|investigation)|cashier|branch|courier|investigation|case (?:officer|reference|number)|financial crime|unauthori[sz]ed (?:transfer|payment|transaction)|payee|bank cards?|pin|envelope|taxi|gold bars?|bullion|money laundering|evidence|fingerprints|bank of england|fca)\b", &[(ImpersonationPoliceBank, 0.6)]),
     cue("family-words", r"\b(?:mum|mam|mom|mummy|dad|daddy|nan|nana|gran|granny|grandma|grandad|grandpa|son|daughter|sis|bro|auntie|uncle|new phone|lend|borrow|payday|pay you back|garage|broke|stuck)\b", &[(FamilyFriend, 0.6)]),
-    cue("romance-words", r"\b(?:babe|hun|my dear|rich together|together forever|love|loved|darling|dearest|sweetheart|baby|honey|widow|widower|lonely|dating|tinder|hinge|bumble|match\.com|soldier|army|military|oil rig|engineer|visa|hospital|future together|marry|marriage|heart|beautiful|handsome|relationship|met (?:online|on))\b", &[(Romance, 0.6)]),
+    cue("romance-words", r"\b(?:widowed|divorced|soulmate|words with friends|scrabble|babe|hun|my dear|rich together|together forever|love|loved|darling|dearest|sweetheart|baby|honey|widow|widower|lonely|dating|tinder|hinge|bumble|match\.com|soldier|army|military|oil rig|engineer|visa|hospital|future together|marry|marriage|heart|beautiful|handsome|relationship|met (?:online|on))\b", &[(Romance, 0.6)]),
     cue("pension-words", r"\b(?:pensions?|retire|retired|retirement|sipp|annuity|final salary|workplace pension|pension pot|pensions regulator|pension provider|pension scheme|defined benefit|lump sum|tax-free cash)\b", &[(Pension, 1.2)]),
     sign("pension-claim", r"\b(?:unclaimed|lost|forgotten|old|frozen|dormant) (?:workplace )?pensions?\b|\bpension (?:refund|recovery|finder|tracing|tracker|mis-?selling|claim)s?\b|\bmis-?sold (?:a |your |my )?pension\b|\bpension (?:holder|review team|advisory)\b", "offers to find or reclaim pension money for you", 1.5, &[(Pension, 3.0)]),
     sign("overpaid", r"\b(?:refund|send back|return|pay back|transfer back) (?:the |me the )?(?:£ ?[\d,.]+ )?(?:extra|difference|overpayment|excess)\b|\b(?:paid|refunded|sent|transferred) (?:you )?(?:too much|extra|the wrong amount|by mistake)\b|\baccidentally (?:refunded|sent|paid|transferred|credited)\b|\boverpa(?:id|yment)\b|\bsend the difference\b", "says they paid you too much and asks you to send the difference back", 2.5, &[(PurchaseTicket, 2.0), (TechSupport, 1.5)]),
@@ -390,7 +390,13 @@ pub(crate) fn find(reading: &Reading) -> Matches {
                 continue;
             }
             // "My account is blocked" is the sender's story, not a warning about yours.
-            if rule.id == "account-locked" && folded[..m.start()].ends_with("my ") {
+            if rule.id == "account-locked"
+                && folded[..m.start()]
+                    .split_whitespace()
+                    .rev()
+                    .take(2)
+                    .any(|w| w == "my")
+            {
                 continue;
             }
             // "Receive a £500 gift card" is the bait of a prize, not a way of paying.
