@@ -45,16 +45,16 @@ pub struct Tuning {
 
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
-        model_weight: 5.0,
+        model_weight: 6.0,
         model_centre: 0.6,
         model_doubt: 1.0,
         model_kind_weight: 2.0,
         cue_weight: 1.0,
-        kind_risk: 0.0,
-        in_person: 1.0,
-        small_sum: 1.0,
-        scam_from: 1.5,
-        suspicious_from: 1.5,
+        kind_risk: 0.5,
+        in_person: 2.0,
+        small_sum: 2.0,
+        scam_from: 2.0,
+        suspicious_from: 2.0,
         kind_from: 1.5,
         kind_lead: 0.3,
         warning_from: 2,
