@@ -45,16 +45,16 @@ pub struct Tuning {
 
 impl Tuning {
     pub const DEFAULT: Tuning = Tuning {
-        model_weight: 5.0,
+        model_weight: 6.0,
         model_centre: 0.6,
         model_doubt: 1.0,
         model_kind_weight: 2.0,
         cue_weight: 1.0,
-        kind_risk: 0.0,
-        in_person: 1.0,
-        small_sum: 1.0,
-        scam_from: 1.5,
-        suspicious_from: 1.5,
+        kind_risk: 0.5,
+        in_person: 2.0,
+        small_sum: 2.0,
+        scam_from: 2.0,
+        suspicious_from: 2.0,
         kind_from: 1.5,
         kind_lead: 0.3,
         warning_from: 2,
@@ -112,6 +112,17 @@ pub(crate) fn decide(evidence: &Evidence, tuning: &Tuning) -> (Check, Weighing) 
     }
     // People who will meet, or a seller who lets you see the item first.
     if matches.in_person {
+        sign_weight = (sign_weight - tuning.in_person).max(0.0);
+    }
+    // A receipt for a payment made ("your payment of £2.50 has been received") asks for nothing,
+    // unless it also gives a number to call or asks for details, as fake receipts do.
+    let receipt_asks = signs.iter().any(|f| {
+        matches!(
+            f.rule,
+            "charged-call-to-cancel" | "asks-card" | "asks-code" | "call-back-number"
+        ) || f.rule.starts_with("link")
+    });
+    if matches.receipt && !receipt_asks {
         sign_weight = (sign_weight - tuning.in_person).max(0.0);
     }
     // A request for a few pounds between friends is not the "Hi Mum" scam's hundreds.

@@ -376,6 +376,9 @@ const ENGLISH_WORDS: &[&str] = &[
     "not", "our", "us", "was", "if", "by", "or", "an", "do", "now", "here", "hi", "hello", "dear",
     "am", "need", "just", "get", "call", "text", "pay", "click", "what", "who", "when", "there",
     "they", "he", "she", "would", "could", "should", "i'm", "it's", "don't", "no", "yes", "today",
+    "new", "day", "all", "up", "out", "about", "but", "more", "only", "free", "any", "see", "know",
+    "back", "how", "over", "tonight", "tomorrow", "thanks", "thank", "mum", "dad", "after",
+    "before",
 ];
 
 /// Short words of the languages most often pasted instead (Welsh, Polish, Romanian, Spanish,

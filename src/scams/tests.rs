@@ -40,6 +40,55 @@ fn hi_mum_on_a_new_number_is_the_family_scam_with_new_number_highlighted() {
 }
 
 #[test]
+fn the_opening_of_hi_mum_is_the_family_scam_before_any_money_is_asked_for() {
+    for text in [
+        "Hi Mum this is my new number can you text me",
+        "👋🏽 Hi Mum 😀 this is my new number 🙏 can you text me",
+        "hi dad its me new phone number, delete the old one, message me on whatsapp",
+        "Hello Mam, it's me, I've got a new number, save it and drop me a message",
+        "Hiya Nan it's me on a new mobile, my old one is broken, whatsapp me when you can x",
+    ] {
+        let check = check(text, Some(Channel::Sms)).unwrap();
+        assert_eq!(check.verdict, Verdict::Scam, "{text}: {check:?}");
+        assert_eq!(check.kind, Some(ScamKind::FamilyFriend), "{text}");
+        let marks = marked(&check);
+        assert!(
+            marks.iter().any(|m| m.contains("new number")
+                || m.contains("new phone number")
+                || m.contains("new mobile")),
+            "{text}: {marks:?}"
+        );
+    }
+}
+
+#[test]
+fn the_emoji_hi_mum_opening_marks_exactly_new_number() {
+    let check = check(
+        "👋🏽 Hi Mum 😀 this is my new number 🙏 can you text me",
+        Some(Channel::Sms),
+    )
+    .unwrap();
+    assert_eq!(check.verdict, Verdict::Scam);
+    assert!(
+        marked(&check).contains(&"new number"),
+        "{:?}",
+        marked(&check)
+    );
+}
+
+#[test]
+fn a_named_friend_sharing_a_new_number_without_an_ask_is_not_a_scam() {
+    for text in [
+        "New number, save it — Sarah",
+        "Hi all, this is my new number, old one is gone. Dave",
+        "Hi Dad, got a new phone but it's the same number, text me later x",
+    ] {
+        let check = check(text, Some(Channel::Sms)).unwrap();
+        assert_ne!(check.verdict, Verdict::Scam, "{text}: {check:?}");
+    }
+}
+
+#[test]
 fn a_courier_fraud_call_is_a_fake_police_or_bank_call() {
     let check = check(
         "I had a call from a man saying he was a detective from the Met. He said my bank had \
