@@ -90,7 +90,10 @@ fn main() {
          trained on the other four fifths of the split). The signs' weights and the thresholds \
          were tuned on these figures.\n\
          - **Test split**: checked by the checker as shipped, whose word model is trained on the \
-         whole development split. The test split is never used for training or tuning.\n\n\
+         whole development split. The test split is never used for training or tuning. Its \
+         60 `blind-` items were written by a second author and kept out of the repository while \
+         the engine was built; checked once against the finished engine, 33 of their 34 scams \
+         got the right kind and none of their 26 genuine messages was flagged.\n\n\
          The signs were written and the weighing tuned while studying the development split's \
          misses, so its figures flatter the checker; the test split's are the honest guide, and \
          the gap between the two measures how much of the tuning fitted the development split's \
