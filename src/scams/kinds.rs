@@ -100,6 +100,11 @@ impl ScamKind {
         }
     }
 
+    /// What to do now about this kind of scam.
+    pub fn advice(self) -> &'static [&'static str] {
+        advice(Some(self), Verdict::Scam)
+    }
+
     /// Words to find the force's own alerts about this kind in the archive's search.
     pub fn search_words(self) -> &'static str {
         match self {

@@ -480,20 +480,6 @@ pub async fn reported_scams(ctx: &AppContext, actor: &Actor<'_>) -> anyhow::Resu
     })
 }
 
-/// What to do about `kind`, as the checker advises when it finds it. (`scams` gives advice only
-/// through a `Check`, so this asks it of one that found the kind.)
-pub fn advice_for(kind: ScamKind) -> &'static [&'static str] {
-    Check {
-        text: String::new(),
-        verdict: Verdict::Scam,
-        confidence: 1.0,
-        kind: Some(kind),
-        signs: Vec::new(),
-        notes: Vec::new(),
-    }
-    .advice()
-}
-
 /// A scam warning's title and body, written from a kind's advice, for the compose form.
 pub fn warning_for(kind: ScamKind) -> (String, String) {
     let title = format!("Scam warning: {}", kind.name());
@@ -501,7 +487,7 @@ pub fn warning_for(kind: ScamKind) -> (String, String) {
         "Residents are reporting messages and calls that match this scam: {}.\n\n**What to do**\n\n",
         kind.name()
     );
-    for line in advice_for(kind) {
+    for line in kind.advice() {
         body.push_str(&format!("- {line}\n"));
     }
     body.push_str(
@@ -529,7 +515,7 @@ mod tests {
     fn a_warning_is_written_from_the_kinds_advice() {
         let (title, body) = warning_for(ScamKind::FamilyFriend);
         assert!(title.contains(ScamKind::FamilyFriend.name()), "{title}");
-        let advice = advice_for(ScamKind::FamilyFriend);
+        let advice = ScamKind::FamilyFriend.advice();
         assert!(!advice.is_empty());
         for line in advice {
             assert!(body.contains(line), "{body}");

@@ -189,6 +189,21 @@ pub async fn form(State(ctx): State<AppState>, jar: CookieJar) -> Response {
     )
 }
 
+/// A form posted without its CSRF token (or with an old one): the page again, with the text kept
+/// and nothing checked or stored.
+fn form_expired(ctx: &AppState, jar: CookieJar, form: &CheckerForm) -> Response {
+    let problem = Some(csrf::FORM_EXPIRED.to_owned());
+    page(
+        ctx,
+        jar,
+        form,
+        FieldErrors::default(),
+        problem,
+        None,
+        StatusCode::FORBIDDEN,
+    )
+}
+
 /// A check's refusal as the page shows it: the field's error, or the problem above the form.
 fn refused(
     ctx: &AppState,
@@ -219,17 +234,7 @@ pub async fn check(
     Form(form): Form<CheckerForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(csrf::FORM_EXPIRED.to_owned());
-        let errors = FieldErrors::default();
-        return Ok(page(
-            &ctx,
-            jar,
-            &form,
-            errors,
-            problem,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
+        return Ok(form_expired(&ctx, jar, &form));
     }
     let channel = Channel::parse(&form.channel);
     match scam_check::check(&ctx, &form.text, channel, &ip).await {
@@ -259,17 +264,7 @@ pub async fn share(
     Form(form): Form<CheckerForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        let problem = Some(csrf::FORM_EXPIRED.to_owned());
-        let errors = FieldErrors::default();
-        return Ok(page(
-            &ctx,
-            jar,
-            &form,
-            errors,
-            problem,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
+        return Ok(form_expired(&ctx, jar, &form));
     }
     let problem = if form.share != "yes" {
         Some((

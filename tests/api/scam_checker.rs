@@ -165,7 +165,7 @@ async fn api_body(backend: Backend) {
         .is_some_and(|s| !s.is_empty()));
     assert_eq!(
         answer["advice"],
-        serde_json::json!(scam_check::advice_for(ScamKind::FamilyFriend))
+        serde_json::json!(ScamKind::FamilyFriend.advice())
     );
     assert!(!answer["advice"].as_array().unwrap().is_empty());
     let routes = answer["report_to"].as_array().unwrap();
@@ -263,7 +263,7 @@ async fn the_page_shows_the_scam_marked_with_what_to_do() {
         "{page}"
     );
     assert!(page.contains("<mark>new number</mark>"), "{page}");
-    for line in scam_check::advice_for(ScamKind::FamilyFriend) {
+    for line in ScamKind::FamilyFriend.advice() {
         assert!(
             page.contains(&escaped(line)),
             "advice “{line}” missing:\n{page}"
@@ -547,7 +547,7 @@ async fn share_body(backend: Backend) {
     );
     let (title, _) = scam_check::warning_for(ScamKind::FamilyFriend);
     assert!(compose.contains(&escaped(&title)), "{compose}");
-    let first_advice = scam_check::advice_for(ScamKind::FamilyFriend)[0];
+    let first_advice = ScamKind::FamilyFriend.advice()[0];
     assert!(compose.contains(&escaped(first_advice)), "{compose}");
     app.stop().await;
 }
