@@ -713,8 +713,9 @@ fn thousands(n: u64) -> String {
 }
 
 /// Escapes text for SVG content and attributes, dropping characters XML cannot hold at all
-/// (most control characters), which escaping cannot make valid.
-fn escape(text: &str) -> String {
+/// (most control characters), which escaping cannot make valid. Any inline SVG uses it (the
+/// staff's bar charts too).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -9,6 +9,7 @@ use super::home::short_uk_time;
 use super::permission::SenderStaff;
 use super::staff::{actor, nav, Nav};
 use super::{csrf, views, AppState, ClientIp};
+use crate::geo::map::escape;
 use crate::services::scam_check::{self, ReportedScams, Tally, WeekCount};
 use askama::Template;
 use axum::extract::State;
@@ -44,14 +45,6 @@ struct ReportedScamsPage {
     districts: Vec<Bar>,
     districts_chart: String,
     examples: Vec<ExampleRow>,
-}
-
-/// Text for SVG markup.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A horizontal bar chart: a label above each bar, the count at its end. Hidden from screen
