@@ -24,6 +24,97 @@ pub struct Settings {
     pub log: LogSettings,
     pub branding: BrandingSettings,
     pub map: MapSettings,
+    pub reports: ReportSettings,
+}
+
+/// Online reports: what differs between forces (the crime reference format, targets, limits on
+/// files, retention, and how Open311 shows reports).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    /// A regular expression a crime reference must match (Cambridgeshire's: `35/5475/21`).
+    pub crime_reference_pattern: String,
+    /// An example of a crime reference, shown beside the field.
+    pub crime_reference_example: String,
+    /// Hours a new report may wait for its THRIVE assessment (48: the force's promise of a
+    /// reference or an explanation within 48 hours).
+    pub triage_target_hours: i64,
+    /// Hours an assessed report may wait for its review decision (120: the Victims' Code's five
+    /// working days).
+    pub review_target_hours: i64,
+    /// Files a resident may attach to a report, or to each addition to it.
+    pub max_files: usize,
+    /// Largest file, in bytes.
+    pub max_file_bytes: usize,
+    /// Largest image, in pixels (width × height).
+    pub max_image_pixels: u64,
+    /// Finished reports (referred, information, closed) are deleted this many days after their
+    /// last change.
+    pub retention_days: i64,
+    /// Open311 lists reports' places rounded to a grid of this many metres.
+    pub open311_grid_metres: i64,
+    /// Open311 lists reports of the last this many days by default.
+    pub open311_default_days: i64,
+    /// At most this many reports in one Open311 list.
+    pub open311_max_requests: i64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            crime_reference_pattern: r"^35/[0-9]{1,6}/[0-9]{2}$".into(),
+            crime_reference_example: "35/5475/21".into(),
+            triage_target_hours: 48,
+            review_target_hours: 120,
+            max_files: 5,
+            max_file_bytes: 10 * 1024 * 1024,
+            max_image_pixels: 50_000_000,
+            retention_days: 730,
+            open311_grid_metres: 500,
+            open311_default_days: 90,
+            open311_max_requests: 1000,
+        }
+    }
+}
+
+impl ReportSettings {
+    /// The crime reference pattern, compiled (checked at start).
+    pub fn crime_reference(&self) -> regex::Regex {
+        regex::Regex::new(&self.crime_reference_pattern)
+            .unwrap_or_else(|_| regex::Regex::new("^$").expect("an empty pattern compiles"))
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let pattern = regex::Regex::new(&self.crime_reference_pattern).map_err(|error| {
+            anyhow::anyhow!(
+                "reports.crime_reference_pattern {:?} is not a regular expression: {error}",
+                self.crime_reference_pattern
+            )
+        })?;
+        anyhow::ensure!(
+            pattern.is_match(&self.crime_reference_example),
+            "reports.crime_reference_example {:?} does not match reports.crime_reference_pattern \
+             {:?}: give an example of your force's crime references",
+            self.crime_reference_example,
+            self.crime_reference_pattern
+        );
+        anyhow::ensure!(
+            self.triage_target_hours > 0 && self.review_target_hours > 0,
+            "reports.triage_target_hours and reports.review_target_hours must be above 0"
+        );
+        anyhow::ensure!(
+            self.max_files <= 20 && self.max_file_bytes > 0 && self.max_image_pixels > 0,
+            "reports.max_files must be 20 or fewer, and the file limits above 0"
+        );
+        anyhow::ensure!(
+            self.retention_days > 0
+                && self.open311_grid_metres > 0
+                && self.open311_default_days > 0
+                && self.open311_max_requests > 0,
+            "reports.retention_days and the reports.open311_* settings must be above 0"
+        );
+        Ok(())
+    }
 }
 
 /// Map tiles shown beneath the staff pages' maps, from a tile server the deployment may use
@@ -303,6 +394,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             branding: BrandingSettings::default(),
             map: MapSettings::default(),
+            reports: ReportSettings::default(),
         }
     }
 }
@@ -425,6 +517,7 @@ const SETTING_NAMES: &[&str] = &[
     "log",
     "branding",
     "map",
+    "reports",
 ];
 
 /// The header's colour when none is configured: Beacon's own near-black.
@@ -522,6 +615,7 @@ impl Settings {
             );
         }
         self.map.check()?;
+        self.reports.check()?;
         self.branding.check()
     }
 

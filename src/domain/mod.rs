@@ -7,6 +7,7 @@ pub mod email;
 pub mod mask;
 pub mod mobile;
 pub mod postcode;
+pub mod report;
 pub mod staff;
 pub mod subscriber;
 

@@ -32,6 +32,10 @@ mod outbox;
 #[macro_use]
 mod residents;
 #[macro_use]
+mod report_triage;
+#[macro_use]
+mod reports;
+#[macro_use]
 mod scam_reports;
 #[macro_use]
 mod staff_accounts;
@@ -60,6 +64,12 @@ pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
 pub use postgres::PgStore;
+pub use report_triage::{Assessment, NewAssessment, ReportTiming, ReportTriage, ReviewDecision};
+pub use reports::{
+    NewReport, NewReportFile, NewReportUpdate, Report, ReportFile, ReportFileMeta, ReportFilter,
+    ReportOrder, ReportUpdate, Reports, StoredService, AUTHOR_REPORTER, AUTHOR_STAFF,
+    AUTHOR_SYSTEM,
+};
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
