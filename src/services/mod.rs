@@ -18,6 +18,7 @@ pub mod import;
 pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
+pub mod report_kinds;
 pub mod reports;
 pub mod scam_check;
 pub mod staff;

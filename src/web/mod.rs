@@ -20,6 +20,7 @@ mod manage_link;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_kinds;
 mod reported_scams;
 mod scam_checker;
 mod staff;
@@ -279,6 +280,23 @@ pub fn routes() -> Vec<Route> {
             "/staff/admin/tokens/{id}/revoke",
             Admin,
             admin::token_revoke,
+        ),
+        get("/staff/admin/report-kinds", Admin, report_kinds::list),
+        get(
+            "/staff/admin/report-kinds/new",
+            Admin,
+            report_kinds::new_form,
+        ),
+        form("/staff/admin/report-kinds/new", Admin, report_kinds::create),
+        get(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::edit_form,
+        ),
+        form(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::update,
         ),
         get(
             "/staff/admin/contact-problems",

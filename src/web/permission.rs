@@ -30,6 +30,8 @@ fn admin_action(route: &str) -> &'static str {
         "/staff/admin/tokens" => "view-api-tokens",
         "/staff/admin/organisations" => "view-organisations",
         "/staff/admin/contact-problems" => "view-contact-problems",
+        "/staff/admin/report-kinds" | "/staff/admin/report-kinds/{code}" => "view-report-kinds",
+        "/staff/admin/report-kinds/new" => "add-report-kind",
         "/staff/admin/contact-problems/{subscriber}/{channel}/lift" => "lift-contact-suspension",
         _ => "view-admin-page",
     }

@@ -170,6 +170,7 @@ impl Fixture {
             .replace("{postcode}", "CB11PT")
             .replace("{kind}", "providers")
             .replace("{file}", "atom.xml")
+            .replace("{code}", "theft")
     }
 
     /// A request on the route as `browser`, with `fields` as a form for a POST.
