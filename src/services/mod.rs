@@ -19,6 +19,8 @@ pub mod messages;
 pub mod postcodes;
 pub mod rate_limit;
 pub mod report_kinds;
+pub mod report_figures;
+pub mod report_triage;
 pub mod reports;
 pub mod scam_check;
 pub mod staff;

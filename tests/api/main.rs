@@ -24,6 +24,7 @@ mod maps;
 mod postcodes;
 mod public_pages;
 mod report_kinds;
+mod report_triage;
 mod routes;
 mod scam_checker;
 mod signup;
