@@ -174,6 +174,8 @@ pub trait Store:
     + Audit
     + AlertTemplates
     + ScamReports
+    + Reports
+    + ReportTriage
     + Send
     + Sync
     + 'static
@@ -195,6 +197,8 @@ impl<T> Store for T where
         + Audit
         + AlertTemplates
         + ScamReports
+        + Reports
+        + ReportTriage
         + Send
         + Sync
         + 'static

@@ -30,5 +30,6 @@ mod signup_errors;
 mod staff;
 mod staff_home;
 mod staff_sign_in;
+mod store_reports;
 mod store_suite;
 mod templates;
