@@ -8,7 +8,7 @@ use crate::alerts::staff_member;
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 use beacon::services::api_tokens;
-use beacon::services::open311::blurred;
+use beacon::services::open311::{self, blurred};
 use beacon::services::staff::Actor;
 use beacon::store::{NewReport, Report, TokenScope};
 use reqwest::StatusCode;
@@ -568,5 +568,67 @@ async fn clients_body(backend: Backend) {
     assert_eq!(report.service_code, "criminal-damage");
     assert_eq!(report.reporter_name.as_deref(), Some("Ravi Shah"));
     assert!(report.answers.contains("vehicle"), "{}", report.answers);
+    app.stop().await;
+}
+
+on_both_backends!(admins_issue_open311_keys_on_the_tokens_page, keys_page_body);
+async fn keys_page_body(backend: Backend) {
+    let (app, _, _) = open311_app(backend).await;
+    let (_, admin) = staff_member(&app, "Dee Admin", ORG, (false, false, true, false)).await;
+    let tokens = app.url("/staff/admin/tokens");
+    let html = admin
+        .get(&tokens)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<legend>What it is for</legend>"), "{html}");
+    let csrf = crate::helpers::hidden_value(&html, "csrf").unwrap();
+    let made = admin
+        .post(&tokens)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Street reporting app"),
+            ("provider", ORG),
+            ("scope", "open311"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = made.text().await.unwrap();
+    let key = html
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("the new key is shown: {html}"))
+        .to_owned();
+    assert!(
+        html.contains("<td>Street reporting app</td><td>Cambridgeshire Constabulary</td><td>Open311 reports</td>"),
+        "{html}"
+    );
+    let (status, body) =
+        json(post(&app, "/open311/v2/requests.json", &car_damage(&key)).await).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Each key may post so many requests an hour; refused ones count too.
+    let fields = [("api_key", key.as_str())];
+    let mut answers = Vec::new();
+    for _ in 0..open311::POSTS_PER_KEY_PER_HOUR {
+        answers.push(
+            post(&app, "/open311/v2/requests.json", &fields)
+                .await
+                .status(),
+        );
+    }
+    assert_eq!(answers.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::BAD_REQUEST)
+            .count() as u32,
+        open311::POSTS_PER_KEY_PER_HOUR - 1
+    );
     app.stop().await;
 }
