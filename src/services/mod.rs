@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod health;
 pub mod import;
 pub mod messages;
+pub mod open311;
 pub mod postcodes;
 pub mod rate_limit;
 pub mod report_kinds;

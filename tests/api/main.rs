@@ -21,6 +21,7 @@ mod helpers;
 mod import;
 mod mail;
 mod maps;
+mod open311;
 mod postcodes;
 mod public_pages;
 mod report_kinds;
