@@ -23,6 +23,7 @@ mod mail;
 mod maps;
 mod postcodes;
 mod public_pages;
+mod reports;
 mod routes;
 mod scam_checker;
 mod signup;
