@@ -17,9 +17,12 @@ mod flash;
 mod health;
 mod home;
 mod manage_link;
+mod open311;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_kinds;
+mod report_triage;
 mod reported_scams;
 mod reports;
 mod scam_checker;
@@ -131,7 +134,8 @@ fn form<H: Handler<T, AppState>, T: 'static>(
 /// `tests/api/routes.rs` checks each declaration against the running app.
 pub fn routes() -> Vec<Route> {
     use permission::Access::{
-        Admin, ApiToken, Enrolment, Gateway, Public, Resident, Sender, SignedInStaff,
+        Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
+        Reviewer, Sender, SignedInStaff,
     };
     use permission::Link::{Alert, Confirm, Manage, Report, Unsubscribe};
     vec![
@@ -299,6 +303,23 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::token_revoke,
         ),
+        get("/staff/admin/report-kinds", Admin, report_kinds::list),
+        get(
+            "/staff/admin/report-kinds/new",
+            Admin,
+            report_kinds::new_form,
+        ),
+        form("/staff/admin/report-kinds/new", Admin, report_kinds::create),
+        get(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::edit_form,
+        ),
+        form(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::update,
+        ),
         get(
             "/staff/admin/contact-problems",
             Admin,
@@ -308,6 +329,38 @@ pub fn routes() -> Vec<Route> {
             "/staff/admin/contact-problems/{subscriber}/{channel}/lift",
             Admin,
             admin::contact_problem_lift,
+        ),
+        // Staff: online reports, their triage (THRIVE), review, and the managers' figures.
+        get("/staff/reports", ReportStaff, report_triage::queue),
+        get(
+            "/staff/reports/dashboard",
+            ReportStaff,
+            report_triage::dashboard,
+        ),
+        get(
+            "/staff/reports/{reference}",
+            ReportStaff,
+            report_triage::show,
+        ),
+        get(
+            "/staff/reports/{reference}/files/{file}",
+            ReportStaff,
+            report_triage::file,
+        ),
+        form(
+            "/staff/reports/{reference}/assess",
+            Operator,
+            report_triage::assess,
+        ),
+        form(
+            "/staff/reports/{reference}/link",
+            Operator,
+            report_triage::link,
+        ),
+        form(
+            "/staff/reports/{reference}/review",
+            Reviewer,
+            report_triage::review,
         ),
         // Health checks and the JSON API.
         get("/healthz", Public, health::healthz),
@@ -329,6 +382,30 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/public/alerts", Public, archive::api_list).kept(),
         get("/api/v1/public/alerts/{id}", Public, archive::api_one).kept(),
         get("/api/openapi.json", Public, archive::openapi).kept(),
+        // Open311 GeoReport v2: JSON or XML by the address's ending (`open311.rs`).
+        get("/open311/v2/discovery.json", Public, open311::discovery),
+        get("/open311/v2/discovery.xml", Public, open311::discovery),
+        get("/open311/v2/services.json", Public, open311::services),
+        get("/open311/v2/services.xml", Public, open311::services),
+        get(
+            "/open311/v2/services/{file}",
+            Public,
+            open311::service_definition,
+        ),
+        get("/open311/v2/requests.json", Public, open311::requests),
+        get("/open311/v2/requests.xml", Public, open311::requests),
+        post(
+            "/open311/v2/requests.json",
+            Open311Key,
+            open311::post_request,
+        ),
+        post(
+            "/open311/v2/requests.xml",
+            Open311Key,
+            open311::post_request,
+        ),
+        get("/open311/v2/requests/{file}", Public, open311::request),
+        get("/open311/v2/tokens/{file}", Public, open311::token),
     ]
 }
 

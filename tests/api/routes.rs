@@ -1,13 +1,15 @@
 //! Every route declares who may use it (`beacon::web::routes()`), and this test walks the whole
 //! table against the running app: staff routes send a visitor without a session to the sign-in
-//! page, admin routes refuse a sender, sender routes refuse a member who may not send, API
-//! routes want a token, the gateway's callback its own, a tampered resident's or enrolment link
-//! gets the "cannot be used" page, public routes answer anyone, and a form posted without its
-//! CSRF token is refused and changes nothing. A route declared with the wrong access fails here.
+//! page, admin routes refuse a sender, sender routes refuse a member who may not send, report
+//! routes refuse a sender (triage routes a reviewer, review routes an operator), API routes
+//! want a token, the gateway's callback its own, a tampered resident's or enrolment link gets
+//! the "cannot be used" page, public routes answer anyone, and a form posted without its CSRF
+//! token is refused and changes nothing. A route declared with the wrong access fails here.
 
 use crate::alerts::staff_member;
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::on_both_backends;
+use crate::report_triage;
 use beacon::domain::staff::StaffInput;
 use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
 use beacon::domain::{catalogue, Postcode, Priority};
@@ -16,7 +18,7 @@ use beacon::services::api_tokens;
 use beacon::services::messages::alert_link_token;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::services::subscriptions as subs;
-use beacon::store::{AuditFilter, NewSubscriber, SubscriberStatus};
+use beacon::store::{AuditFilter, NewSubscriber, SubscriberStatus, TokenScope};
 use beacon::web::{routes, Access, Link, Route};
 use reqwest::header::{AUTHORIZATION, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -36,6 +38,11 @@ struct Fixture {
     sender_public_id: String,
     /// An approver of the same organisation: signed in, but may not send.
     member: reqwest::Client,
+    /// A contact operator who may not review, and a reviewer who may not triage.
+    operator: reqwest::Client,
+    reviewer: reqwest::Client,
+    /// An online report's reference.
+    report: String,
     /// Enrolled but not signed in anywhere, for the public sign-in form.
     signer_email: String,
     signer_secret: String,
@@ -53,6 +60,8 @@ struct Fixture {
     /// A report's follow link, and the id of the file sent with it.
     report: String,
     report_file: i64,
+    /// An Open311 key of the constabulary.
+    open311_key: String,
 }
 
 impl Fixture {
@@ -67,6 +76,11 @@ impl Fixture {
         let (sender_staff, sender) =
             staff_member(&app, "Lucy Ward", org, (true, false, false, false)).await;
         let (_, member) = staff_member(&app, "Sam Patel", org, (false, true, false, false)).await;
+        let (_, operator) = report_triage::operator(&app, "Olivia Reed").await;
+        let (_, reviewer) = report_triage::reviewer(&app, "Ravi Kumar").await;
+        let report = report_triage::made(&app, report_triage::Made::default())
+            .await
+            .reference;
         let by_admin = Actor {
             staff: Some(&admin_staff),
             ip: "test",
@@ -116,6 +130,15 @@ impl Fixture {
         let api_token = api_tokens::create(&app.ctx, &by_admin, org, "Case system")
             .await
             .unwrap();
+        let open311_key = api_tokens::create_for(
+            &app.ctx,
+            &by_admin,
+            org,
+            "Open311 client",
+            TokenScope::Open311,
+        )
+        .await
+        .unwrap();
         let provider_id = app.ctx.store.providers().await.unwrap()[0].id;
         let (report, report_file) = report(&app).await;
         Fixture {
@@ -124,6 +147,9 @@ impl Fixture {
             sender,
             sender_public_id: sender_staff.public_id.clone(),
             member,
+            operator,
+            reviewer,
+            report,
             signer_email,
             signer_secret,
             provider_id,
@@ -137,6 +163,7 @@ impl Fixture {
             api_token,
             report,
             report_file,
+            open311_key,
             app,
         }
     }
@@ -176,9 +203,11 @@ impl Fixture {
             .replace("{public_id}", &self.sender_public_id)
             .replace("{subscriber}", &self.resident_id.to_string())
             .replace("{channel}", "email")
+            .replace("{reference}", &self.report)
             .replace("{postcode}", "CB11PT")
             .replace("{kind}", "providers")
             .replace("{file}", "atom.xml")
+            .replace("{code}", "theft")
     }
 
     /// A request on the route as `browser`, with `fields` as a form for a POST.
@@ -361,7 +390,12 @@ async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
 fn is_staff(access: Access) -> bool {
     matches!(
         access,
-        Access::SignedInStaff | Access::Sender | Access::Admin
+        Access::SignedInStaff
+            | Access::Sender
+            | Access::Admin
+            | Access::ReportStaff
+            | Access::Operator
+            | Access::Reviewer
     )
 }
 
@@ -388,6 +422,9 @@ async fn check_access(f: &Fixture, route: &Route) -> Vec<String> {
         let (short, enough) = match route.access {
             Access::Admin => (Some((&f.sender, "a sender")), &f.admin),
             Access::Sender => (Some((&f.member, "an approver who may not send")), &f.sender),
+            Access::ReportStaff => (Some((&f.sender, "a sender")), &f.reviewer),
+            Access::Operator => (Some((&f.reviewer, "a reviewer")), &f.operator),
+            Access::Reviewer => (Some((&f.operator, "an operator")), &f.reviewer),
             _ => (None, &f.member),
         };
         if let Some((browser, who)) = short {
@@ -502,6 +539,29 @@ async fn check_access(f: &Fixture, route: &Route) -> Vec<String> {
                 wrong.push(format!("{name}: refused the right token"));
             }
         }
+        Access::Open311Key => {
+            // No key, a made-up one and an alerts token are refused with 403; the Open311 key
+            // is let in (the empty request it carries is then refused for what it lacks).
+            for key in [
+                None,
+                Some("bcn_not-a-real-token"),
+                Some(f.api_token.as_str()),
+            ] {
+                let fields: Vec<(&str, &str)> = key.map(|k| ("api_key", k)).into_iter().collect();
+                let answer = f.send(&f.visitor, route, &path, &fields).await;
+                if answer.status() != StatusCode::FORBIDDEN {
+                    wrong.push(format!(
+                        "{name}: with the key {key:?} got {}, not 403",
+                        answer.status()
+                    ));
+                }
+            }
+            let fields = [("api_key", f.open311_key.as_str())];
+            let answer = f.send(&f.visitor, route, &path, &fields).await;
+            if answer.status() == StatusCode::FORBIDDEN {
+                wrong.push(format!("{name}: refused the Open311 key"));
+            }
+        }
         _ => wrong.push(format!("{name}: no check for this access")),
     }
     wrong
@@ -576,7 +636,7 @@ fn posts_without_a_csrf_token_need_none() {
             continue;
         }
         let fine = match route.access {
-            Access::ApiToken | Access::Gateway => true,
+            Access::ApiToken | Access::Gateway | Access::Open311Key => true,
             Access::Resident(Link::Confirm | Link::Unsubscribe) => true,
             Access::Resident(Link::Alert) => route.path.starts_with("/rate/"),
             Access::Public => route.path.starts_with("/api/"),
