@@ -24,6 +24,7 @@ mod maps;
 mod open311;
 mod postcodes;
 mod public_pages;
+mod reports;
 mod report_kinds;
 mod report_triage;
 mod routes;
