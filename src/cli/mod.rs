@@ -125,6 +125,12 @@ enum AdminCommand {
         /// May manage staff and read the audit log.
         #[arg(long)]
         admin: bool,
+        /// May triage online reports (THRIVE) as a contact operator.
+        #[arg(long)]
+        operate: bool,
+        /// May review assessed reports (record crimes, allocate, close).
+        #[arg(long)]
+        review: bool,
     },
     /// The organisations (providers) alerts come from, with their slugs.
     Providers,
@@ -235,6 +241,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     needs_approval,
                     approve,
                     admin,
+                    operate,
+                    review,
                 } => {
                     let input = StaffInput {
                         email,
@@ -246,6 +254,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                         approve,
                         admin,
                         needs_approval,
+                        operate,
+                        review,
                     };
                     let actor = Actor {
                         staff: None,
@@ -445,6 +455,7 @@ async fn seed_demo_staff(
             approve,
             admin,
             needs_approval,
+            ..StaffInput::default()
         };
         let (staff, _link) = staff_service::create_staff(ctx, &actor, &input)
             .await

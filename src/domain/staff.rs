@@ -16,9 +16,30 @@ pub struct Permissions {
     pub admin: bool,
     /// Whether this member's alerts must be approved by someone else before they go out.
     pub needs_approval: bool,
+    /// Triage online reports as a contact operator (THRIVE assessments, linking duplicates).
+    pub operate: bool,
+    /// Review assessed reports for the investigation management unit (record a crime,
+    /// allocate, close).
+    pub review: bool,
 }
 
 impl Permissions {
+    /// May read online reports (the queue, a report, the managers' figures): an operator, a
+    /// reviewer or an admin. Senders and approvers see nothing of reports.
+    pub fn sees_reports(&self) -> bool {
+        self.operate || self.review || self.admin
+    }
+
+    /// May assess reports (THRIVE) and link duplicates.
+    pub fn may_operate(&self) -> bool {
+        self.operate || self.admin
+    }
+
+    /// May take review decisions on assessed reports.
+    pub fn may_review(&self) -> bool {
+        self.review || self.admin
+    }
+
     /// What the member of staff may do, a sentence each, for their own home page.
     pub fn in_words(&self) -> Vec<&'static str> {
         let mut said = Vec::new();
@@ -32,6 +53,14 @@ impl Permissions {
         if self.approve {
             said.push(
                 "You can approve other people's alerts, or send them back with what to change.",
+            );
+        }
+        if self.operate {
+            said.push("You can assess online reports (THRIVE) and link duplicates.");
+        }
+        if self.review {
+            said.push(
+                "You can review assessed reports: record a crime, allocate them or close them.",
             );
         }
         if self.admin {
@@ -62,6 +91,12 @@ impl Permissions {
                 "sender"
             });
         }
+        if self.operate {
+            parts.push("operator");
+        }
+        if self.review {
+            parts.push("reviewer");
+        }
         if parts.is_empty() {
             "no permissions".into()
         } else {
@@ -83,6 +118,8 @@ pub struct StaffInput {
     pub approve: bool,
     pub admin: bool,
     pub needs_approval: bool,
+    pub operate: bool,
+    pub review: bool,
 }
 
 /// Checked staff details.
@@ -196,6 +233,8 @@ impl StaffInput {
                     approve: self.approve,
                     admin: self.admin,
                     needs_approval: self.needs_approval,
+                    operate: self.operate,
+                    review: self.review,
                 },
             }),
             _ => Err(errors),
@@ -254,6 +293,35 @@ mod tests {
         for field in ["email", "name", "role_title", "provider"] {
             assert!(errors.for_field(field).is_some(), "{field}");
         }
+    }
+
+    #[test]
+    fn only_operators_reviewers_and_admins_see_reports() {
+        let sender = Permissions {
+            send: true,
+            approve: true,
+            ..Permissions::default()
+        };
+        assert!(!sender.sees_reports());
+        let operator = Permissions {
+            operate: true,
+            ..Permissions::default()
+        };
+        assert!(operator.sees_reports() && operator.may_operate() && !operator.may_review());
+        let reviewer = Permissions {
+            review: true,
+            ..Permissions::default()
+        };
+        assert!(reviewer.sees_reports() && reviewer.may_review() && !reviewer.may_operate());
+        assert_eq!(
+            Permissions {
+                operate: true,
+                review: true,
+                ..Permissions::default()
+            }
+            .describe(),
+            "operator, reviewer"
+        );
     }
 
     #[test]

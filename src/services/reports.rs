@@ -203,7 +203,12 @@ pub async fn seed_kinds(store: &dyn Reports) -> anyhow::Result<u64> {
 
 /// The kinds of report residents can make now, in order.
 pub async fn kinds(ctx: &AppContext) -> Result<Vec<ServiceDefinition>, ReportError> {
-    let stored = reports(ctx).report_services().await?;
+    let mut stored = reports(ctx).report_services().await?;
+    if stored.is_empty() {
+        // A context built without `app::context` (tests, tools) seeds on first use.
+        seed_kinds(reports(ctx)).await?;
+        stored = reports(ctx).report_services().await?;
+    }
     let mut kinds = Vec::new();
     for service in stored.into_iter().filter(|s| s.active) {
         match serde_json::from_str::<ServiceDefinition>(&service.definition) {
@@ -647,17 +652,32 @@ pub fn urgent_words_in(submission: &Submission) -> Vec<&'static str> {
     urgent_words(&text.join("\n"))
 }
 
-/// Checks a report, places it, and stores it with its files and its receipt email in one
-/// transaction (a failed email never loses the report). Every problem is reported at once, by
-/// field, and nothing is stored. The same form sent twice returns the first report's receipt.
-pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt, ReportError> {
-    let kind = kind(ctx, &submission.service_code).await?;
+/// A report's fields, checked.
+struct Checked {
+    placed: Placed,
+    location_text: String,
+    happened: String,
+    description: String,
+    people: String,
+    vehicles: String,
+    answers: BTreeMap<String, serde_json::Value>,
+    name: Option<String>,
+    email: Option<EmailAddress>,
+    phone: Option<String>,
+}
+
+/// Checks every field of a report at once: the fields checked, and every problem by field.
+async fn check(
+    ctx: &AppContext,
+    kind: &ServiceDefinition,
+    submission: &Submission,
+) -> (Checked, FieldErrors) {
     let mut errors = FieldErrors::default();
     let placed = match place(ctx, &submission.location).await {
-        Ok(placed) => Some(placed),
+        Ok(placed) => placed,
         Err(message) => {
             errors.add(field::LOCATION, message);
-            None
+            Placed::default()
         }
     };
     let location_text = bounded(
@@ -701,7 +721,7 @@ pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt,
         MAX_INVOLVED_CHARS,
         "The vehicles involved",
     );
-    let answers = check_answers(&kind, &submission.answers, &mut errors);
+    let answers = check_answers(kind, &submission.answers, &mut errors);
     let max_files = ctx.settings.reports.max_files;
     if submission.files.len() > max_files {
         errors.add(
@@ -709,7 +729,38 @@ pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt,
             format!("You can add up to {max_files} photos or files"),
         );
     }
-    let (name, email, phone) = check_contact(&kind, &submission.contact, &mut errors);
+    let (name, email, phone) = check_contact(kind, &submission.contact, &mut errors);
+    let checked = Checked {
+        placed,
+        location_text,
+        happened,
+        description,
+        people,
+        vehicles,
+        answers,
+        name,
+        email,
+        phone,
+    };
+    (checked, errors)
+}
+
+/// Every problem with a report as it stands, by field, without storing anything: the pages
+/// that ask one question at a time each show the problems of their own fields.
+pub async fn problems(
+    ctx: &AppContext,
+    submission: &Submission,
+) -> Result<FieldErrors, ReportError> {
+    let kind = kind(ctx, &submission.service_code).await?;
+    Ok(check(ctx, &kind, submission).await.1)
+}
+
+/// Checks a report, places it, and stores it with its files and its receipt email in one
+/// transaction (a failed email never loses the report). Every problem is reported at once, by
+/// field, and nothing is stored. The same form sent twice returns the first report's receipt.
+pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt, ReportError> {
+    let kind = kind(ctx, &submission.service_code).await?;
+    let (checked, errors) = check(ctx, &kind, &submission).await;
     let nonce = submission.form_nonce.trim();
     if nonce.is_empty() || nonce.len() > 100 {
         return Err(ReportError::Unexpected(anyhow::anyhow!(
@@ -719,7 +770,18 @@ pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt,
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
     }
-    let placed = placed.unwrap_or_default();
+    let Checked {
+        placed,
+        location_text,
+        happened,
+        description,
+        people,
+        vehicles,
+        answers,
+        name,
+        email,
+        phone,
+    } = checked;
     let found = urgent_words_in(&submission);
     let reference = new_reference();
     let now = chrono::Utc::now().timestamp();

@@ -44,6 +44,8 @@ pub(crate) struct PermissionColumns {
     can_approve: bool,
     is_admin: bool,
     needs_approval: bool,
+    can_operate: bool,
+    can_review: bool,
 }
 
 impl From<PermissionColumns> for Permissions {
@@ -53,6 +55,8 @@ impl From<PermissionColumns> for Permissions {
             approve: columns.can_approve,
             admin: columns.is_admin,
             needs_approval: columns.needs_approval,
+            operate: columns.can_operate,
+            review: columns.can_review,
         }
     }
 }
@@ -177,6 +181,7 @@ macro_rules! impl_staff_accounts {
                 let sql = format!(
                     "SELECT s.id, s.public_id, s.email, s.name, s.role_title, s.area_label, s.provider_id, \
                      p.name AS provider_name, s.can_send, s.can_approve, s.is_admin, s.needs_approval, \
+                     s.can_operate, s.can_review, \
                      s.active, s.password_hash, s.totp_secret, s.totp_last_step, s.enrolment_nonce, \
                      s.failed_sign_ins, s.locked_until, s.created_at \
                      FROM staff s JOIN providers p ON p.id = s.provider_id WHERE {clause} ORDER BY s.name, s.id"
@@ -197,8 +202,9 @@ macro_rules! impl_staff_accounts {
                 let p = new.permissions;
                 Ok(sqlx::query_scalar(
                     "INSERT INTO staff (public_id, email, email_key, name, role_title, area_label, provider_id, \
-                     can_send, can_approve, is_admin, needs_approval, enrolment_nonce, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                     can_send, can_approve, is_admin, needs_approval, enrolment_nonce, created_at, updated_at, \
+                     can_operate, can_review) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING id",
                 )
                 .bind(&new.public_id)
                 .bind(&new.email)
@@ -213,6 +219,8 @@ macro_rules! impl_staff_accounts {
                 .bind(p.needs_approval)
                 .bind(&new.enrolment_nonce)
                 .bind(new.now)
+                .bind(p.operate)
+                .bind(p.review)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -262,7 +270,7 @@ macro_rules! impl_staff_accounts {
                 sqlx::query(
                     "UPDATE staff SET email = $2, email_key = $3, name = $4, role_title = $5, area_label = $6, \
                      provider_id = $7, can_send = $8, can_approve = $9, is_admin = $10, needs_approval = $11, \
-                     active = $12, updated_at = $13 WHERE id = $1",
+                     active = $12, updated_at = $13, can_operate = $14, can_review = $15 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(details.email.as_str())
@@ -277,6 +285,8 @@ macro_rules! impl_staff_accounts {
                 .bind(p.needs_approval)
                 .bind(active)
                 .bind(now)
+                .bind(p.operate)
+                .bind(p.review)
                 .execute(&mut *tx)
                 .await?;
                 if !active {

@@ -251,6 +251,18 @@ async fn staff_form_page(
                 "Manages staff and settings, reads the audit log, writes for any organisation.",
                 input.admin,
             ),
+            (
+                "operate",
+                "Contact operator",
+                "Assesses online reports (THRIVE) and links duplicates.",
+                input.operate,
+            ),
+            (
+                "review",
+                "Reviewer",
+                "Reviews assessed reports: records crimes, allocates them or closes them.",
+                input.review,
+            ),
         ],
         lock,
         errors,
@@ -292,6 +304,8 @@ pub struct StaffForm {
     approve: Option<String>,
     admin: Option<String>,
     needs_approval: Option<String>,
+    operate: Option<String>,
+    review: Option<String>,
     active: Option<String>,
 }
 
@@ -307,6 +321,8 @@ impl StaffForm {
             approve: self.approve.is_some(),
             admin: self.admin.is_some(),
             needs_approval: self.needs_approval.is_some(),
+            operate: self.operate.is_some(),
+            review: self.review.is_some(),
         }
     }
 }
@@ -694,6 +710,8 @@ fn input_of(staff: &StaffMember, provider_slug: String) -> StaffInput {
         approve: staff.permissions.approve,
         admin: staff.permissions.admin,
         needs_approval: staff.permissions.needs_approval,
+        operate: staff.permissions.operate,
+        review: staff.permissions.review,
     }
 }
 

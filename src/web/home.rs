@@ -85,6 +85,8 @@ struct HomePage {
     can_compose: bool,
     /// Approvers and admins see what waits for their approval.
     approves: bool,
+    /// May read online reports: linked to their queue and dashboard.
+    sees_reports: bool,
     waiting_approval: Vec<AlertRow>,
     /// (alert id, title, "3 replies", latest reply's time).
     replies_waiting: Vec<(i64, String, String, String)>,
@@ -149,6 +151,7 @@ pub async fn home(
         abilities: staff.permissions.in_words(),
         can_compose: staff.permissions.send || staff.permissions.admin,
         approves: staff.permissions.approve || staff.permissions.admin,
+        sees_reports: staff.permissions.sees_reports(),
         waiting_approval: waiting_approval.into_iter().map(AlertRow::from).collect(),
         replies_waiting: replies_waiting
             .into_iter()

@@ -21,6 +21,8 @@ mod open311;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_kinds;
+mod report_triage;
 mod reported_scams;
 mod scam_checker;
 mod staff;
@@ -131,7 +133,8 @@ fn form<H: Handler<T, AppState>, T: 'static>(
 /// `tests/api/routes.rs` checks each declaration against the running app.
 pub fn routes() -> Vec<Route> {
     use permission::Access::{
-        Admin, ApiToken, Enrolment, Gateway, Open311Key, Public, Resident, Sender, SignedInStaff,
+        Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
+        Reviewer, Sender, SignedInStaff,
     };
     use permission::Link::{Alert, Confirm, Manage, Unsubscribe};
     vec![
@@ -281,6 +284,23 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::token_revoke,
         ),
+        get("/staff/admin/report-kinds", Admin, report_kinds::list),
+        get(
+            "/staff/admin/report-kinds/new",
+            Admin,
+            report_kinds::new_form,
+        ),
+        form("/staff/admin/report-kinds/new", Admin, report_kinds::create),
+        get(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::edit_form,
+        ),
+        form(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::update,
+        ),
         get(
             "/staff/admin/contact-problems",
             Admin,
@@ -290,6 +310,38 @@ pub fn routes() -> Vec<Route> {
             "/staff/admin/contact-problems/{subscriber}/{channel}/lift",
             Admin,
             admin::contact_problem_lift,
+        ),
+        // Staff: online reports, their triage (THRIVE), review, and the managers' figures.
+        get("/staff/reports", ReportStaff, report_triage::queue),
+        get(
+            "/staff/reports/dashboard",
+            ReportStaff,
+            report_triage::dashboard,
+        ),
+        get(
+            "/staff/reports/{reference}",
+            ReportStaff,
+            report_triage::show,
+        ),
+        get(
+            "/staff/reports/{reference}/files/{file}",
+            ReportStaff,
+            report_triage::file,
+        ),
+        form(
+            "/staff/reports/{reference}/assess",
+            Operator,
+            report_triage::assess,
+        ),
+        form(
+            "/staff/reports/{reference}/link",
+            Operator,
+            report_triage::link,
+        ),
+        form(
+            "/staff/reports/{reference}/review",
+            Reviewer,
+            report_triage::review,
         ),
         // Health checks and the JSON API.
         get("/healthz", Public, health::healthz),

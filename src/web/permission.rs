@@ -1,8 +1,8 @@
 //! Who may open a page, as extractors whose rejection is the response: a member of staff with
-//! the admin or the sender permission (a refusal is audited and answered with the "You may not
-//! do that" page), and a resident's manage or unsubscribe link (a link that cannot be used is
-//! answered with the page that says why). A handler that takes one of these runs only for
-//! someone allowed in.
+//! the admin or the sender permission, or who may read, triage or review online reports (a
+//! refusal is audited and answered with the "You may not do that" page), and a resident's
+//! manage or unsubscribe link (a link that cannot be used is answered with the page that says
+//! why). A handler that takes one of these runs only for someone allowed in.
 //!
 //! Writes whose service checks the permission itself (it audits the refusal with what was being
 //! changed) take `SignedInStaff` and let the service refuse.
@@ -30,6 +30,8 @@ fn admin_action(route: &str) -> &'static str {
         "/staff/admin/tokens" => "view-api-tokens",
         "/staff/admin/organisations" => "view-organisations",
         "/staff/admin/contact-problems" => "view-contact-problems",
+        "/staff/admin/report-kinds" | "/staff/admin/report-kinds/{code}" => "view-report-kinds",
+        "/staff/admin/report-kinds/new" => "add-report-kind",
         "/staff/admin/contact-problems/{subscriber}/{channel}/lift" => "lift-contact-suspension",
         _ => "view-admin-page",
     }
@@ -79,6 +81,87 @@ impl FromRequestParts<AppState> for SenderStaff {
         };
         Err(refused(parts, ctx, &staff, action, subject, "not a sender").await)
     }
+}
+
+/// What a refused visit to a report route is audited as, and what it was about.
+fn report_action(route: &str) -> (&'static str, &'static str) {
+    match route {
+        "/staff/reports" => ("view-report-queue", "online reports"),
+        "/staff/reports/dashboard" => ("view-report-dashboard", "online reports"),
+        "/staff/reports/{reference}/assess" => ("assess-report", "online report"),
+        "/staff/reports/{reference}/link" => ("link-reports", "online report"),
+        "/staff/reports/{reference}/review" => ("review-report", "online report"),
+        "/staff/reports/{reference}/files/{file}" => ("view-report-file", "online report"),
+        _ => ("view-report", "online report"),
+    }
+}
+
+/// A signed-in member of staff who may read online reports (the queue, a report, the
+/// managers' figures): an operator, a reviewer or an admin.
+pub struct ReportStaff(pub StaffMember);
+
+impl FromRequestParts<AppState> for ReportStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.sees_reports() {
+            return Ok(ReportStaff(staff));
+        }
+        let (action, subject) = report_action(matched(parts));
+        let detail = "not an operator or reviewer";
+        Err(refused(parts, ctx, &staff, action, subject, detail).await)
+    }
+}
+
+/// A signed-in contact operator (or admin): may assess reports and link duplicates.
+pub struct OperatorStaff(pub StaffMember);
+
+impl FromRequestParts<AppState> for OperatorStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.may_operate() {
+            return Ok(OperatorStaff(staff));
+        }
+        let (action, subject) = report_action(matched(parts));
+        Err(refused(parts, ctx, &staff, action, subject, "not an operator").await)
+    }
+}
+
+/// A signed-in reviewer (or admin) of the investigation management unit: may record a crime,
+/// allocate or close an assessed report.
+pub struct ReviewerStaff(pub StaffMember);
+
+impl FromRequestParts<AppState> for ReviewerStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.may_review() {
+            return Ok(ReviewerStaff(staff));
+        }
+        let (action, subject) = report_action(matched(parts));
+        Err(refused(parts, ctx, &staff, action, subject, "not a reviewer").await)
+    }
+}
+
+/// The route the request matched, as the table declares it.
+fn matched(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str)
 }
 
 /// Audits a refusal, then answers with the "You may not do that" page. Failing to audit fails
@@ -178,6 +261,13 @@ pub enum Access {
     /// A signed-in admin: `AdminStaff`, or for a form the service's own check, audited with
     /// what was being changed.
     Admin,
+    /// A signed-in member of staff who may read online reports: an operator, a reviewer or an
+    /// admin (`ReportStaff`).
+    ReportStaff,
+    /// A signed-in contact operator, or an admin (`OperatorStaff`).
+    Operator,
+    /// A signed-in reviewer, or an admin (`ReviewerStaff`).
+    Reviewer,
 }
 
 /// The kinds of signed link residents are sent.

@@ -59,6 +59,8 @@ pub struct Nav {
     pub admin: bool,
     /// May keep templates: a sender or an admin.
     pub sender: bool,
+    /// May read online reports: an operator, a reviewer or an admin.
+    pub reports: bool,
     pub csrf: String,
 }
 
@@ -67,6 +69,7 @@ pub fn nav(staff: &StaffMember, csrf: &str) -> Option<Nav> {
         name: staff.name.clone(),
         admin: staff.permissions.admin,
         sender: staff.permissions.send || staff.permissions.admin,
+        reports: staff.permissions.sees_reports(),
         csrf: csrf.to_owned(),
     })
 }

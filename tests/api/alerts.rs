@@ -31,6 +31,7 @@ pub(crate) async fn staff_member(
         approve,
         admin,
         needs_approval,
+        ..StaffInput::default()
     };
     let actor = Actor {
         staff: None,

@@ -24,6 +24,8 @@ mod maps;
 mod open311;
 mod postcodes;
 mod public_pages;
+mod report_kinds;
+mod report_triage;
 mod routes;
 mod scam_checker;
 mod signup;

@@ -1,13 +1,15 @@
 //! Every route declares who may use it (`beacon::web::routes()`), and this test walks the whole
 //! table against the running app: staff routes send a visitor without a session to the sign-in
-//! page, admin routes refuse a sender, sender routes refuse a member who may not send, API
-//! routes want a token, the gateway's callback its own, a tampered resident's or enrolment link
-//! gets the "cannot be used" page, public routes answer anyone, and a form posted without its
-//! CSRF token is refused and changes nothing. A route declared with the wrong access fails here.
+//! page, admin routes refuse a sender, sender routes refuse a member who may not send, report
+//! routes refuse a sender (triage routes a reviewer, review routes an operator), API routes
+//! want a token, the gateway's callback its own, a tampered resident's or enrolment link gets
+//! the "cannot be used" page, public routes answer anyone, and a form posted without its CSRF
+//! token is refused and changes nothing. A route declared with the wrong access fails here.
 
 use crate::alerts::staff_member;
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::on_both_backends;
+use crate::report_triage;
 use beacon::domain::staff::StaffInput;
 use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
 use beacon::domain::{catalogue, Postcode, Priority};
@@ -36,6 +38,11 @@ struct Fixture {
     sender_public_id: String,
     /// An approver of the same organisation: signed in, but may not send.
     member: reqwest::Client,
+    /// A contact operator who may not review, and a reviewer who may not triage.
+    operator: reqwest::Client,
+    reviewer: reqwest::Client,
+    /// An online report's reference.
+    report: String,
     /// Enrolled but not signed in anywhere, for the public sign-in form.
     signer_email: String,
     signer_secret: String,
@@ -66,6 +73,11 @@ impl Fixture {
         let (sender_staff, sender) =
             staff_member(&app, "Lucy Ward", org, (true, false, false, false)).await;
         let (_, member) = staff_member(&app, "Sam Patel", org, (false, true, false, false)).await;
+        let (_, operator) = report_triage::operator(&app, "Olivia Reed").await;
+        let (_, reviewer) = report_triage::reviewer(&app, "Ravi Kumar").await;
+        let report = report_triage::made(&app, report_triage::Made::default())
+            .await
+            .reference;
         let by_admin = Actor {
             staff: Some(&admin_staff),
             ip: "test",
@@ -131,6 +143,9 @@ impl Fixture {
             sender,
             sender_public_id: sender_staff.public_id.clone(),
             member,
+            operator,
+            reviewer,
+            report,
             signer_email,
             signer_secret,
             provider_id,
@@ -179,9 +194,11 @@ impl Fixture {
             .replace("{public_id}", &self.sender_public_id)
             .replace("{subscriber}", &self.resident_id.to_string())
             .replace("{channel}", "email")
+            .replace("{reference}", &self.report)
             .replace("{postcode}", "CB11PT")
             .replace("{kind}", "providers")
             .replace("{file}", "atom.xml")
+            .replace("{code}", "theft")
     }
 
     /// A request on the route as `browser`, with `fields` as a form for a POST.
@@ -328,7 +345,12 @@ async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
 fn is_staff(access: Access) -> bool {
     matches!(
         access,
-        Access::SignedInStaff | Access::Sender | Access::Admin
+        Access::SignedInStaff
+            | Access::Sender
+            | Access::Admin
+            | Access::ReportStaff
+            | Access::Operator
+            | Access::Reviewer
     )
 }
 
@@ -355,6 +377,9 @@ async fn check_access(f: &Fixture, route: &Route) -> Vec<String> {
         let (short, enough) = match route.access {
             Access::Admin => (Some((&f.sender, "a sender")), &f.admin),
             Access::Sender => (Some((&f.member, "an approver who may not send")), &f.sender),
+            Access::ReportStaff => (Some((&f.sender, "a sender")), &f.reviewer),
+            Access::Operator => (Some((&f.reviewer, "a reviewer")), &f.operator),
+            Access::Reviewer => (Some((&f.operator, "an operator")), &f.reviewer),
             _ => (None, &f.member),
         };
         if let Some((browser, who)) = short {
