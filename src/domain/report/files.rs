@@ -607,7 +607,7 @@ mod pdf {
     pub(super) fn check(bytes: &[u8]) -> Result<Cleaned, Unreadable> {
         let active = ACTIVE
             .iter()
-            .any(|word| bytes.windows(word.len()).any(|window| window == *word));
+            .any(|word| memchr::memmem::find(bytes, word).is_some());
         if active {
             return Err(Unreadable::Refused);
         }
