@@ -626,6 +626,9 @@ async fn kind_pages(backend: Backend) {
     ] {
         assert!(abuse.contains(shown), "{shown} on\n{abuse}");
     }
+    // The button stays on every page of the form.
+    let walk = Walk::start(&app, "domestic-abuse").await;
+    assert!(walk.page.contains("data-leave-site"), "{}", walk.page);
     let script = app.get("/static/leave-site.js").await.text().await.unwrap();
     assert!(script.contains("location.replace"));
     let unknown = app.get("/report/not-a-kind").await;
