@@ -777,7 +777,19 @@ pub async fn step(
                 service::follow_token(&ctx, &receipt.reference)
             ))
             .into_response()),
-            Err(ReportError::Invalid(errors)) => Ok(show(&draft, &files, "check", errors)),
+            Err(ReportError::Invalid(errors)) => {
+                // On this page each answer's link is its Change button.
+                let mut anchored = FieldErrors::default();
+                for error in errors.iter() {
+                    let anchor = steps
+                        .iter()
+                        .find(|s| step_fields(s).contains(&error.field))
+                        .and_then(|s| step_fields(s).into_iter().next())
+                        .unwrap_or_else(|| error.field.clone());
+                    anchored.add(anchor, error.message.clone());
+                }
+                Ok(show(&draft, &files, "check", anchored))
+            }
             Err(ReportError::UnknownKind) => Ok(kind_not_found()),
             Err(error) => Err(error.into()),
         };
