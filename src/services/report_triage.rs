@@ -780,6 +780,23 @@ pub fn review_from(status: ReportStatus) -> &'static [ReportStatus] {
     }
 }
 
+/// The review outcomes (form value, words) a report in `status` may be given.
+pub fn review_outcomes(status: ReportStatus) -> Vec<(&'static str, &'static str)> {
+    [
+        ("crime", "Record a crime", ReportStatus::CrimeRecorded),
+        (
+            "allocate",
+            "Allocate to a team or officer",
+            ReportStatus::Allocated,
+        ),
+        ("close", "Close the report", ReportStatus::Closed),
+    ]
+    .into_iter()
+    .filter(|(_, _, to)| review_from(*to).contains(&status))
+    .map(|(value, words, _)| (value, words))
+    .collect()
+}
+
 /// Checks a review decision against the force's crime reference pattern and the list of
 /// reasons to close; every problem at once, by field.
 pub fn check_review(ctx: &AppContext, input: &ReviewInput) -> Result<CheckedReview, FieldErrors> {
@@ -900,14 +917,21 @@ pub async fn review(
     let checked = check_review(ctx, input).map_err(TriageError::Invalid)?;
     // Only from the status the reviewer saw, and only if this outcome may follow it.
     let seen = ReportStatus::from_slug(input.seen.trim()).unwrap_or(report.status);
-    let from: Vec<ReportStatus> = review_from(checked.status)
-        .iter()
-        .copied()
-        .filter(|s| *s == seen)
-        .collect();
-    if from.is_empty() {
-        return Err(TriageError::Changed);
+    if !review_from(checked.status).contains(&seen) {
+        if seen != report.status {
+            return Err(TriageError::Changed);
+        }
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "outcome",
+            format!(
+                "A report that is “{}” cannot be given this decision",
+                report.status.name()
+            ),
+        );
+        return Err(TriageError::Invalid(errors));
     }
+    let from = vec![seen];
     let email = update_email(ctx, &report, &checked.update)?;
     let decision = ReviewDecision {
         report_id: report.id,
@@ -1076,6 +1100,18 @@ mod tests {
         );
         assert!(review_from(ReportStatus::Closed).contains(&ReportStatus::Allocated));
         assert!(review_from(ReportStatus::Referred).is_empty());
+        let values = |status| -> Vec<&str> {
+            review_outcomes(status)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect()
+        };
+        assert_eq!(
+            values(ReportStatus::Assessed),
+            ["crime", "allocate", "close"]
+        );
+        assert_eq!(values(ReportStatus::CrimeRecorded), ["allocate", "close"]);
+        assert!(values(ReportStatus::Closed).is_empty());
     }
 
     #[test]

@@ -255,6 +255,10 @@ fn level_name(level: Level) -> &'static str {
 fn prefilled(view: &ReportView) -> AssessmentInput {
     let mut input = AssessmentInput::default();
     let Some(latest) = view.assessments.last() else {
+        // A report found urgent stays urgent unless the operator unticks it.
+        if view.report.urgent {
+            input.urgent = Some("true".into());
+        }
         return input;
     };
     for answer in &latest.answers {
@@ -507,14 +511,7 @@ async fn report_page(
         urgent_ticked: assess.urgent.is_some(),
         assess,
         nonce,
-        outcomes: choose(
-            [
-                ("crime", "Record a crime"),
-                ("allocate", "Allocate to a team or officer"),
-                ("close", "Close the report"),
-            ],
-            &shown.review.outcome,
-        ),
+        outcomes: choose(triage::review_outcomes(r.status), &shown.review.outcome),
         close_reasons: choose(CLOSE_REASONS, &shown.review.close_reason),
         review: shown.review,
         crime_example: settings.crime_reference_example.clone(),

@@ -11,7 +11,8 @@ use beacon::domain::report::ReportStatus;
 use beacon::domain::staff::StaffInput;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::store::{
-    AuditFilter, NewAssessment, NewReport, Report, ReviewDecision, StaffMember, StoredService,
+    AuditFilter, NewAssessment, NewReport, NewReportFile, Report, ReviewDecision, StaffMember,
+    StoredService,
 };
 use reqwest::StatusCode;
 
@@ -96,6 +97,7 @@ pub(crate) struct Made<'a> {
     pub urgent: bool,
     pub district: &'a str,
     pub at: (i64, i64),
+    pub files: &'a [NewReportFile],
 }
 
 impl Default for Made<'_> {
@@ -107,6 +109,7 @@ impl Default for Made<'_> {
             urgent: false,
             district: HUNTINGDONSHIRE,
             at: (524_000, 271_000),
+            files: &[],
         }
     }
 }
@@ -136,7 +139,12 @@ pub(crate) async fn made(app: &TestApp, made: Made<'_>) -> Report {
         created_at,
         ..NewReport::default()
     };
-    let (id, fresh) = app.ctx.store.create_report(&new, &[], None).await.unwrap();
+    let (id, fresh) = app
+        .ctx
+        .store
+        .create_report(&new, made.files, None)
+        .await
+        .unwrap();
     assert!(fresh);
     app.ctx.store.report(id).await.unwrap().unwrap()
 }
@@ -740,6 +748,63 @@ async fn dashboard_body(backend: Backend) {
     assert!(
         kinds.contains("<td>Criminal damage</td><td>2</td>"),
         "{kinds}"
+    );
+    app.stop().await;
+}
+
+on_both_backends!(
+    the_reporters_files_are_served_to_report_staff_only,
+    files_body
+);
+async fn files_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let photo = NewReportFile {
+        name: "car <door>.png".into(),
+        content_type: "image/png".into(),
+        content: b"\x89PNG\r\n\x1a\n not really".to_vec(),
+    };
+    let report = made(
+        &app,
+        Made {
+            urgent: true,
+            files: std::slice::from_ref(&photo),
+            ..Made::default()
+        },
+    )
+    .await;
+    let file = &app.ctx.store.report_files(report.id).await.unwrap()[0];
+    let url = format!("/staff/reports/{}/files/{}", report.reference, file.id);
+
+    let (_, browser) = operator(&app, "Olivia Reed").await;
+    let (_, html) = page(
+        &browser,
+        &app,
+        &format!("/staff/reports/{}", report.reference),
+    )
+    .await;
+    assert!(html.contains(&format!("<img src=\"{url}\"")), "{html}");
+    assert!(html.contains("car &#60;door&#62;.png"));
+    // An urgent report's THRIVE form starts urgent.
+    assert!(html.contains(r#"id="urgent" name="urgent" type="checkbox" value="true" checked"#));
+    let answer = browser.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let header = |name: &str| answer.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("content-type"), "image/png");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-disposition").starts_with("inline; filename=\"car door.png\""));
+    assert_eq!(answer.bytes().await.unwrap(), photo.content);
+    let (status, _) = page(&browser, &app, &format!("{url}9")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, sender) = staff_with(&app, "Lucy Ward", |i| i.send = true).await;
+    let (status, _) = page(&sender, &app, &url).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(audited(&app, "view-report-file", true).await, 1);
+    let visitor = TestApp::client().get(app.url(&url)).send().await.unwrap();
+    assert_eq!(
+        visitor.url().path(),
+        "/staff/sign-in",
+        "a visitor is sent to sign in"
     );
     app.stop().await;
 }
