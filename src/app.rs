@@ -34,6 +34,8 @@ pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
     let signer = Signer::from_config(&settings.secret_key, &settings.data_dir)?;
     let store = store::connect(&settings.database_url()).await?;
     postcodes::ensure_bundled(&*store).await?;
+    // The bundled kinds of report that are not stored yet; admins' edits are kept.
+    crate::services::reports::seed_kinds(&*store).await?;
     Ok(Arc::new(AppContext::new(store, settings, signer)))
 }
 
@@ -143,8 +145,9 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
     })
 }
 
-/// Once an hour, deletes what is kept only for a while: sign-ups that were never confirmed, and
-/// messages shared from the scam checker past their keeping time.
+/// Once an hour, deletes what is kept only for a while: sign-ups that were never confirmed,
+/// messages shared from the scam checker past their keeping time, and finished reports past the
+/// force's retention period (`reports.retention_days`).
 async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) {
     loop {
         let now = chrono::Utc::now().timestamp();
@@ -164,6 +167,13 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
             Err(error) => {
                 tracing::warn!(error = %error, "could not delete old shared scam messages")
             }
+        }
+        match crate::services::reports::purge_finished(&ctx).await {
+            Ok(0) => {}
+            Ok(purged) => {
+                tracing::info!(purged, "deleted finished reports past their keeping time")
+            }
+            Err(error) => tracing::warn!(error = %error, "could not delete old finished reports"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

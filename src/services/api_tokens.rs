@@ -1,6 +1,7 @@
 //! API tokens: how other systems (a force's website, a partner's case system) compose and send
-//! alerts for one organisation. Admins create them (shown once, stored hashed) and revoke them;
-//! everything a token does is audited under its name.
+//! alerts for one organisation, or post reports through Open311 (`TokenScope`: a token is for
+//! one of the two). Admins create them (shown once, stored hashed) and revoke them; everything a
+//! token does is audited under its name.
 
 use super::alerts::{self, AlertActionError, AlertInput, ComposeError, NotPermitted};
 use super::staff::{audit, Actor, StaffAdminError};
@@ -11,7 +12,7 @@ use crate::domain::staff::SenderInput;
 use crate::domain::subscriber::FieldErrors;
 use crate::store::{
     Alert, AlertStatus, AlertTransition, ApiToken, DeliveryReport, NewAlert, NewAuditEntry,
-    StoreResult,
+    StoreResult, TokenScope,
 };
 use anyhow::Context;
 
@@ -47,12 +48,24 @@ pub async fn token_alert(
         .filter(|report| report.alert.content.provider_id == token.provider_id))
 }
 
-/// Makes a token for an organisation; returns it in full, the only time it is seen.
+/// Makes an alerts token for an organisation; returns it in full, the only time it is seen.
 pub async fn create(
     ctx: &AppContext,
     actor: &Actor<'_>,
     provider_slug: &str,
     name: &str,
+) -> Result<String, StaffAdminError> {
+    create_for(ctx, actor, provider_slug, name, TokenScope::Alerts).await
+}
+
+/// Makes a token for an organisation, for alerts or for Open311; returns it in full, the only
+/// time it is seen.
+pub async fn create_for(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    provider_slug: &str,
+    name: &str,
+    scope: TokenScope,
 ) -> Result<String, StaffAdminError> {
     if !actor.staff.is_some_and(|s| s.permissions.admin) {
         audit(ctx, actor, "create-api-token", name, "not an admin", true).await?;
@@ -84,13 +97,15 @@ pub async fn create(
         .insert_api_token(
             provider.id,
             &name,
+            scope,
             &sha256_hex(&token),
             actor.staff.map(|s| s.id),
             chrono::Utc::now().timestamp(),
         )
         .await
         .context("storing an API token")?;
-    audit(ctx, actor, "create-api-token", &name, &provider.name, false).await?;
+    let detail = format!("{} ({})", provider.name, scope.slug());
+    audit(ctx, actor, "create-api-token", &name, &detail, false).await?;
     Ok(token)
 }
 

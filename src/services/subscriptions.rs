@@ -662,10 +662,18 @@ pub async fn export(
         "updated_at": iso(Some(subscriber.updated_at)),
         "messages_sent_to_you": messages,
         "your_ratings_and_replies": feedback,
+        "your_reports": super::reports::reporter_data(ctx, &subscriber.email)
+            .await
+            .map_err(|error| anyhow::anyhow!("reading a reporter's reports: {error}"))?,
     }))
 }
 
+/// Erases a resident: their subscription, and the reports they made with the same address
+/// (`reports::erase_reporter`).
 pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
+    super::reports::erase_reporter(ctx, &subscriber.email)
+        .await
+        .map_err(|error| anyhow::anyhow!("erasing a reporter's reports: {error}"))?;
     ctx.store.erase_subscriber(subscriber.id).await?;
     tracing::info!(email = %mask::email(subscriber.email.as_str()), "account erased");
     Ok(())

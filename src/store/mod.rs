@@ -49,7 +49,7 @@ pub use alerts::{
     Alert, AlertContent, AlertEdit, AlertListFilter, AlertStatus, AlertSummary, AlertTransition,
     Alerts, NewAlert, RepliedAlert,
 };
-pub use api_tokens::{ApiToken, ApiTokens};
+pub use api_tokens::{ApiToken, ApiTokens, TokenScope};
 pub use archive::{is_stop_word, Archive, ArchiveFilter, ArchiveHit, ImportedAlert, PublicAlert};
 pub use audit::{Audit, AuditEntry, AuditFilter, NewAuditEntry};
 pub use catalogue::Catalogue;

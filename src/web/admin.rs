@@ -14,7 +14,7 @@ use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::FieldErrors;
 use crate::services::staff::{self as staff_service, StaffAdminError};
 use crate::services::{api_tokens, catalogue, suspensions};
-use crate::store::{AuditFilter, OutboundChannel, StaffMember};
+use crate::store::{AuditFilter, OutboundChannel, StaffMember, TokenScope};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -562,7 +562,8 @@ pub async fn audit_log(
 struct TokensPage {
     nav: Option<Nav>,
     csrf: String,
-    tokens: Vec<(i64, String, String, String, String, bool)>,
+    /// Id, name, organisation, what it is for, made, last used, live.
+    tokens: Vec<(i64, String, String, &'static str, String, String, bool)>,
     providers: Vec<(String, String)>,
     new_token: Option<String>,
     notice: Option<String>,
@@ -593,6 +594,10 @@ async fn tokens_page(
                 t.id,
                 t.name,
                 t.provider_name,
+                match t.scope {
+                    TokenScope::Alerts => "Alerts",
+                    TokenScope::Open311 => "Open311 reports",
+                },
                 day(Some(t.created_at)),
                 day(t.last_used_at),
                 t.revoked_at.is_none(),
@@ -631,6 +636,8 @@ pub struct TokenForm {
     csrf: String,
     name: String,
     provider: String,
+    /// `TokenScope`'s slug: "alerts" (the default) or "open311".
+    scope: String,
 }
 
 pub async fn token_create(
@@ -647,7 +654,9 @@ pub async fn token_create(
         let said = Flash::default();
         return tokens_page(&ctx, jar, me, said, errors, StatusCode::FORBIDDEN).await;
     }
-    match api_tokens::create(&ctx, &actor(me, &ip), &form.provider, &form.name).await {
+    let scope = TokenScope::from_slug(&form.scope).unwrap_or_default();
+    let by = actor(me, &ip);
+    match api_tokens::create_for(&ctx, &by, &form.provider, &form.name, scope).await {
         Ok(token) => {
             let said = Flash::default().with_secret(token);
             Ok(flash::redirect(&ctx, jar, TOKENS, said))

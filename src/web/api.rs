@@ -105,7 +105,13 @@ impl axum::extract::FromRequestParts<AppState> for ApiClient {
             .map(str::trim)
             .unwrap_or_default();
         match api_tokens::authenticate(ctx, bearer).await {
-            Ok(Some(token)) => Ok(ApiClient(token)),
+            Ok(Some(token)) if token.scope == crate::store::TokenScope::Alerts => {
+                Ok(ApiClient(token))
+            }
+            Ok(Some(_)) => Err(problem(
+                StatusCode::FORBIDDEN,
+                "This token is an Open311 key: it cannot compose or send alerts",
+            )),
             Ok(None) => Err(problem(
                 StatusCode::UNAUTHORIZED,
                 "Send a valid API token: Authorization: Bearer bcn_…",

@@ -17,9 +17,11 @@ mod flash;
 mod health;
 mod home;
 mod manage_link;
+mod open311;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_kinds;
 mod report_triage;
 mod reported_scams;
 mod scam_checker;
@@ -131,8 +133,8 @@ fn form<H: Handler<T, AppState>, T: 'static>(
 /// `tests/api/routes.rs` checks each declaration against the running app.
 pub fn routes() -> Vec<Route> {
     use permission::Access::{
-        Admin, ApiToken, Enrolment, Gateway, Operator, Public, ReportStaff, Resident, Reviewer,
-        Sender, SignedInStaff,
+        Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
+        Reviewer, Sender, SignedInStaff,
     };
     use permission::Link::{Alert, Confirm, Manage, Unsubscribe};
     vec![
@@ -282,6 +284,23 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::token_revoke,
         ),
+        get("/staff/admin/report-kinds", Admin, report_kinds::list),
+        get(
+            "/staff/admin/report-kinds/new",
+            Admin,
+            report_kinds::new_form,
+        ),
+        form("/staff/admin/report-kinds/new", Admin, report_kinds::create),
+        get(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::edit_form,
+        ),
+        form(
+            "/staff/admin/report-kinds/{code}",
+            Admin,
+            report_kinds::update,
+        ),
         get(
             "/staff/admin/contact-problems",
             Admin,
@@ -344,6 +363,30 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/public/alerts", Public, archive::api_list).kept(),
         get("/api/v1/public/alerts/{id}", Public, archive::api_one).kept(),
         get("/api/openapi.json", Public, archive::openapi).kept(),
+        // Open311 GeoReport v2: JSON or XML by the address's ending (`open311.rs`).
+        get("/open311/v2/discovery.json", Public, open311::discovery),
+        get("/open311/v2/discovery.xml", Public, open311::discovery),
+        get("/open311/v2/services.json", Public, open311::services),
+        get("/open311/v2/services.xml", Public, open311::services),
+        get(
+            "/open311/v2/services/{file}",
+            Public,
+            open311::service_definition,
+        ),
+        get("/open311/v2/requests.json", Public, open311::requests),
+        get("/open311/v2/requests.xml", Public, open311::requests),
+        post(
+            "/open311/v2/requests.json",
+            Open311Key,
+            open311::post_request,
+        ),
+        post(
+            "/open311/v2/requests.xml",
+            Open311Key,
+            open311::post_request,
+        ),
+        get("/open311/v2/requests/{file}", Public, open311::request),
+        get("/open311/v2/tokens/{file}", Public, open311::token),
     ]
 }
 

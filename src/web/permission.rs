@@ -30,6 +30,8 @@ fn admin_action(route: &str) -> &'static str {
         "/staff/admin/tokens" => "view-api-tokens",
         "/staff/admin/organisations" => "view-organisations",
         "/staff/admin/contact-problems" => "view-contact-problems",
+        "/staff/admin/report-kinds" | "/staff/admin/report-kinds/{code}" => "view-report-kinds",
+        "/staff/admin/report-kinds/new" => "add-report-kind",
         "/staff/admin/contact-problems/{subscriber}/{channel}/lift" => "lift-contact-suspension",
         _ => "view-admin-page",
     }
@@ -245,6 +247,9 @@ pub enum Access {
     Enrolment,
     /// A partner system with an API token (`Authorization: Bearer bcn_…`).
     ApiToken,
+    /// An Open311 client with an Open311 key (`api_key` in the form or the query string; an
+    /// alerts token is refused), answered 403 with the spec's error list without one.
+    Open311Key,
     /// The SMS gateway, with the callback bearer token configured on both sides.
     Gateway,
     /// Any signed-in member of staff (no session: to the sign-in page). What they may do there
