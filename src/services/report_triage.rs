@@ -180,7 +180,8 @@ pub struct Queue {
     pub districts: Vec<(String, String)>,
 }
 
-/// The kinds of report, by code.
+/// Every kind of report stored, offered or not: staff read reports of kinds no longer offered
+/// (`reports::kinds` gives residents' choices, the offered ones).
 pub(crate) async fn kinds(ctx: &AppContext) -> anyhow::Result<Vec<ServiceDefinition>> {
     let stored = ctx
         .store

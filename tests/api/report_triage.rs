@@ -6,13 +6,11 @@
 
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::on_both_backends;
-use beacon::domain::report::kinds::default_services;
 use beacon::domain::report::ReportStatus;
 use beacon::domain::staff::StaffInput;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::store::{
     AuditFilter, NewAssessment, NewReport, NewReportFile, Report, ReviewDecision, StaffMember,
-    StoredService,
 };
 use reqwest::StatusCode;
 
@@ -68,26 +66,6 @@ pub(crate) async fn reviewer(app: &TestApp, name: &str) -> (StaffMember, reqwest
     staff_with(app, name, |i| i.review = true).await
 }
 
-/// The bundled kinds of report, stored if they are not yet.
-async fn kinds_stored(app: &TestApp) {
-    let services: Vec<StoredService> = default_services()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| StoredService {
-            code: s.code.clone(),
-            definition: serde_json::to_string(s).unwrap(),
-            position: i as i64,
-            active: true,
-        })
-        .collect();
-    let now = chrono::Utc::now().timestamp();
-    app.ctx
-        .store
-        .seed_report_services(&services, now)
-        .await
-        .unwrap();
-}
-
 /// A report as a resident would have sent it: of `kind`, made `hours_ago`, at a point in a
 /// district, by a named reporter with an email address.
 pub(crate) struct Made<'a> {
@@ -115,7 +93,9 @@ impl Default for Made<'_> {
 }
 
 pub(crate) async fn made(app: &TestApp, made: Made<'_>) -> Report {
-    kinds_stored(app).await;
+    beacon::services::reports::seed_kinds(&*app.ctx.store)
+        .await
+        .unwrap();
     let created_at = chrono::Utc::now().timestamp() - made.hours_ago * HOUR;
     let new = NewReport {
         reference: made.reference.into(),
@@ -806,5 +786,71 @@ async fn files_body(backend: Backend) {
         "/staff/sign-in",
         "a visitor is sent to sign in"
     );
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_reported_crime_reaches_the_resident_with_its_reference,
+    whole_path_body
+);
+async fn whole_path_body(backend: Backend) {
+    use beacon::services::reports::{self, Contact, LocationInput, Submission};
+    let app = TestApp::spawn(backend).await;
+    // A resident reports damage to their car, as the resident's pages send it.
+    let submission = Submission {
+        service_code: "criminal-damage".into(),
+        answers: [("damaged".to_owned(), vec!["vehicle".to_owned()])].into(),
+        description: "My car's wing mirror was kicked off overnight.".into(),
+        location: LocationInput {
+            text: "CB1 1PT".into(),
+            ..LocationInput::default()
+        },
+        happened: "Last night, about 11pm".into(),
+        contact: Contact {
+            name: "Priya Shah".into(),
+            email: "priya@example.com".into(),
+            ..Contact::default()
+        },
+        form_nonce: "the-report-form".into(),
+        source: "web".into(),
+        ..Submission::default()
+    };
+    let receipt = reports::submit(&app.ctx, submission).await.unwrap();
+    let reference = receipt.reference.as_str();
+
+    // An operator finds it in the queue and assesses it; a reviewer records a crime.
+    let (_, olivia) = operator(&app, "Olivia Reed").await;
+    let (_, queue) = page(&olivia, &app, "/staff/reports").await;
+    assert!(queue.contains(reference), "{queue}");
+    let (_, html) = page(&olivia, &app, &format!("/staff/reports/{reference}")).await;
+    assert!(
+        html.contains("What was damaged?") && html.contains("A vehicle"),
+        "{html}"
+    );
+    let fields = thrive(&[("decision", "respond"), ("grade", "scheduled-appointment")]);
+    let (status, _) = post_on_report(&olivia, &app, reference, "assess", &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, ravi) = reviewer(&app, "Ravi Kumar").await;
+    let (_, review) = page(&ravi, &app, "/staff/reports?tab=review").await;
+    assert!(review.contains(reference), "{review}");
+    let (status, _) = post_on_report(&ravi, &app, reference, "review", &crime("35/1234/26")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The resident has the receipt and two updates; the last link opens their report, which
+    // reads the crime reference in plain words.
+    app.wait_until_sent().await;
+    let emails = app.emails(3).await;
+    let update = emails
+        .iter()
+        .find(|e| e.text.contains("Your crime reference is 35/1234/26."))
+        .expect("the crime's email");
+    let link = update.link("/reports/");
+    let token = link.rsplit('/').next().unwrap();
+    let report = reports::report_for_token(&app.ctx, token).await.unwrap();
+    let followed = reports::followed(&app.ctx, report).await.unwrap();
+    assert_eq!(followed.report.status, ReportStatus::CrimeRecorded);
+    assert!(followed.updates.iter().any(|u| u
+        .body
+        .starts_with("A crime has been recorded. Your crime reference is 35/1234/26.")));
     app.stop().await;
 }
