@@ -17,9 +17,10 @@ use crate::domain::report::{
 };
 use crate::domain::subscriber::FieldErrors;
 use crate::services::report_figures::{self, Figures, StepTimes};
+use crate::services::report_review::{self, ReviewInput};
 use crate::services::report_triage::{
     self as triage, duration_words, Assessed, AssessmentInput, QueueQuery, QueueTab, ReportView,
-    ReviewInput, TriageError,
+    TriageError,
 };
 use crate::services::tokens::random_id;
 use crate::store::StaffMember;
@@ -511,7 +512,10 @@ async fn report_page(
         urgent_ticked: assess.urgent.is_some(),
         assess,
         nonce,
-        outcomes: choose(triage::review_outcomes(r.status), &shown.review.outcome),
+        outcomes: choose(
+            report_review::review_outcomes(r.status),
+            &shown.review.outcome,
+        ),
         close_reasons: choose(CLOSE_REASONS, &shown.review.close_reason),
         review: shown.review,
         crime_example: settings.crime_reference_example.clone(),
@@ -710,7 +714,7 @@ pub async fn review(
         let status = StatusCode::FORBIDDEN;
         return report_page(&ctx, &ip, &staff, &reference, jar, back(expired()), status).await;
     }
-    let notice = match triage::review(&ctx, &actor(&staff, &ip), &reference, &input).await {
+    let notice = match report_review::review(&ctx, &actor(&staff, &ip), &reference, &input).await {
         Ok(status) => format!("Decided: {}. The reporter has been told.", status.name()),
         Err(TriageError::Invalid(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;

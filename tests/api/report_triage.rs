@@ -602,6 +602,11 @@ async fn permissions_body(backend: Backend) {
     assert_eq!(audited(&app, "review-report", true).await, 1);
 
     let (_, reviewer_browser) = reviewer(&app, "Ravi Kumar").await;
+    let (_, home) = page(&reviewer_browser, &app, "/staff").await;
+    assert!(
+        home.contains("href=\"/staff/reports?tab=review\""),
+        "{home}"
+    );
     let fields = thrive(&[("decision", "information")]);
     let (_, html) = page(&reviewer_browser, &app, &path).await;
     assert!(!html.contains("Record the assessment"));
@@ -852,5 +857,69 @@ async fn whole_path_body(backend: Backend) {
     assert!(followed.updates.iter().any(|u| u
         .body
         .starts_with("A crime has been recorded. Your crime reference is 35/1234/26.")));
+    app.stop().await;
+}
+
+/// What is wrong with a page's ids and labels: an id used twice, or a field without a label.
+fn id_and_label_problems(html: &str) -> Vec<String> {
+    let ids = regex::Regex::new(r#"\sid="([^"]+)""#).unwrap();
+    let fields = regex::Regex::new(r#"<(input|select|textarea)\b[^>]*\bid="([^"]+)""#).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut problems: Vec<String> = ids
+        .captures_iter(html)
+        .map(|c| c[1].to_owned())
+        .filter(|id| !seen.insert(id.clone()))
+        .map(|id| format!("id {id} used twice"))
+        .collect();
+    for field in fields.captures_iter(html) {
+        if !html.contains(&format!("<label for=\"{}\"", &field[2])) {
+            problems.push(format!("{} has no label", &field[2]));
+        }
+    }
+    problems
+}
+
+on_both_backends!(
+    the_report_pages_have_unique_ids_and_labelled_fields,
+    markup_body
+);
+async fn markup_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let report = assessed(&app, Made::default()).await;
+    let near = Made {
+        reference: "RPT-NEAR-0001",
+        at: (524_050, 271_000),
+        ..Made::default()
+    };
+    made(&app, near).await;
+    // An admin sees every form: THRIVE, linking and review.
+    let (_, admin) = staff_with(&app, "Alex Morgan", |i| i.admin = true).await;
+    let fields = vec![("outcome", "crime".to_owned())];
+    let (status, with_errors) =
+        post_on_report(&admin, &app, &report.reference, "review", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report_page = format!("/staff/reports/{}", report.reference);
+    for path in [
+        "/staff/reports",
+        "/staff/reports?tab=all",
+        report_page.as_str(),
+        "/staff/reports/dashboard",
+    ] {
+        let (status, html) = page(&admin, &app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            id_and_label_problems(&html).is_empty(),
+            "{path}: {:?}",
+            id_and_label_problems(&html)
+        );
+    }
+    let (_, html) = page(&admin, &app, &report_page).await;
+    assert!(html.contains("Record the assessment") && html.contains("Record the decision"));
+    assert!(html.contains("Link<span class=\"visually-hidden\"> RPT-NEAR-0001"));
+    assert!(id_and_label_problems(&with_errors).is_empty());
+    assert!(
+        with_errors.contains("href=\"#crime_reference\""),
+        "{with_errors}"
+    );
     app.stop().await;
 }
