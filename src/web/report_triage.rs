@@ -636,14 +636,15 @@ pub async fn assess(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))
 }
 
 /// What a triage failure that is not about the form answers.
-async fn triage_refusal(error: TriageError) -> WebResult<Response> {
+async fn triage_refusal(error: TriageError, reference: &str) -> WebResult<Response> {
+    let report = report_url(reference);
     match error {
         TriageError::NotFound => Ok(super::pages::not_found().await),
         TriageError::Changed => Ok((
@@ -651,7 +652,7 @@ async fn triage_refusal(error: TriageError) -> WebResult<Response> {
             views::message_page(
                 "Someone else has decided on this report",
                 &["The report changed since you opened it: another reviewer may have taken a decision on it. Open it again to see where it is now."],
-                Some((QUEUE, "Back to the reports")),
+                Some((&report, "Open the report again")),
             ),
         )
             .into_response()),
@@ -684,7 +685,7 @@ pub async fn link(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))
@@ -720,7 +721,7 @@ pub async fn review(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))
