@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod demo_reports;
 mod scam_check;
 
 #[derive(Debug, Parser)]
@@ -366,6 +367,11 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     let residents = seed_demo_residents(&ctx.store).await?;
     let staff = seed_demo_staff(&ctx).await?;
     let history = seed_demo_history(&ctx).await?;
+    let member = |name: &str| staff.iter().find(|s| s.0 == name).map(|s| &s.4);
+    let (Some(operator), Some(reviewer)) = (member("Priya Shah"), member("Tom Reed")) else {
+        anyhow::bail!("the demo's operator and reviewer were not added");
+    };
+    let reports = demo_reports::seed(&ctx, operator, reviewer).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -375,6 +381,9 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
         ctx.store.postcode_count().await?
     );
     println!("  Sign up with a Cambridgeshire postcode such as CB1 1PT, PE1 1HQ or SG8 6DP.");
+    println!(
+        "  Report a non-emergency at http://{address}/report ({reports} demo reports wait for staff at /staff/reports)."
+    );
     println!(
         "  Browse and search {history} earlier alerts at http://{address}/alerts (feeds at /feeds/all.atom)."
     );
@@ -390,7 +399,7 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     println!("Staff sign in at http://{address}/staff/sign-in with a password and an authenticator code.");
     println!("Add the key to an authenticator app, or print the current code with");
     println!("`cargo run -- admin totp-code KEY`:");
-    for (name, email, permissions, secret) in &staff {
+    for (name, email, permissions, secret, _) in &staff {
         println!("  {name} ({permissions})");
         println!("    email {email}   password {DEMO_PASSWORD}   key {secret}");
     }
@@ -408,7 +417,7 @@ const DEMO_PASSWORD: &str = "beacon-demo-password";
 /// each member through their own one-time link). Returns name, email, permissions and key.
 async fn seed_demo_staff(
     ctx: &AppContext,
-) -> anyhow::Result<Vec<(String, String, String, String)>> {
+) -> anyhow::Result<Vec<(String, String, String, String, store::StaffMember)>> {
     let people = [
         (
             "Lucy Ward",
@@ -430,6 +439,20 @@ async fn seed_demo_staff(
             "Police Community Support Officer",
             "Cambridge",
             (true, false, false, true),
+        ),
+        (
+            "Priya Shah",
+            "priya.shah@cambs.police.example",
+            "Contact Operator",
+            "Force Control Room",
+            (false, false, false, false),
+        ),
+        (
+            "Tom Reed",
+            "tom.reed@cambs.police.example",
+            "Investigation Management Unit",
+            "Force-wide",
+            (false, false, false, false),
         ),
         (
             "Alex Morgan",
@@ -455,7 +478,8 @@ async fn seed_demo_staff(
             approve,
             admin,
             needs_approval,
-            ..StaffInput::default()
+            operate: name == "Priya Shah",
+            review: name == "Tom Reed",
         };
         let (staff, _link) = staff_service::create_staff(ctx, &actor, &input)
             .await
@@ -463,10 +487,11 @@ async fn seed_demo_staff(
         let secret = staff_service::new_totp_secret();
         staff_service::enrol_for_demo(ctx, &staff, DEMO_PASSWORD, &secret).await?;
         made.push((
-            staff.name,
+            staff.name.clone(),
             staff.email.to_string(),
             staff.permissions.describe(),
             secret,
+            staff,
         ));
     }
     Ok(made)

@@ -21,6 +21,8 @@ pub struct Letter {
     pub action_url: Option<String>,
     pub summary: Vec<(String, String)>,
     pub link_hours: i64,
+    /// Reporting a crime or incident online (`/report`), in every email's footer.
+    pub report_url: String,
 }
 
 #[derive(Template)]
@@ -234,6 +236,8 @@ pub struct AlertLinks {
     pub unsubscribe_url: String,
     /// The scam checker, for a scam warning: "Got a message like this? Check it".
     pub scam_checker_url: Option<String>,
+    /// Reporting a crime or incident online (`/report`).
+    pub report_url: String,
 }
 
 #[derive(Template)]
@@ -491,6 +495,7 @@ fn alert_bodies(
         manage_url: ctx.link(&format!("/manage/{}", personal.manage_token)),
         unsubscribe_url: unsubscribe_url(ctx, personal),
         scam_checker_url: is_scam_warning(&shared.alert).then(|| ctx.link("/scam-checker")),
+        report_url: ctx.link("/report"),
     };
     let letter = shared.letter(&personal.first_name, false, Some(links));
     let text = AlertText { alert: &letter }.render()?;

@@ -244,6 +244,7 @@ fn confirmation_email(
         action_url: Some(ctx.link(&format!("/confirm/{token}"))),
         summary: messages::summary(preferences),
         link_hours: hours,
+        report_url: ctx.link("/report"),
     };
     messages::email(
         ctx,
@@ -265,6 +266,7 @@ fn letter(ctx: &AppContext, subscriber: &Subscriber, action_url: Option<String>)
         action_url,
         summary: Vec::new(),
         link_hours: ctx.settings.limits.confirmation_link_hours,
+        report_url: ctx.link("/report"),
     }
 }
 

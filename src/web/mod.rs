@@ -24,6 +24,7 @@ mod permission;
 mod report_kinds;
 mod report_triage;
 mod reported_scams;
+mod reports;
 mod scam_checker;
 mod staff;
 mod templates;
@@ -136,7 +137,7 @@ pub fn routes() -> Vec<Route> {
         Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
         Reviewer, Sender, SignedInStaff,
     };
-    use permission::Link::{Alert, Confirm, Manage, Unsubscribe};
+    use permission::Link::{Alert, Confirm, Manage, Report, Unsubscribe};
     vec![
         // Residents: signing up, and the links in their emails.
         get("/", Public, pages::sign_up_form),
@@ -201,6 +202,24 @@ pub fn routes() -> Vec<Route> {
         form("/scam-checker/share", Public, scam_checker::share)
             .body_limit(scam_checker::FORM_BODY_LIMIT),
         get("/scam-checker/shared", Public, scam_checker::shared),
+        // Reporting online, and following a report from the link in its receipt.
+        get("/report", Public, reports::start),
+        get("/report/{kind}", Public, reports::kind_start),
+        form("/report/{kind}", Public, reports::step).body_limit(reports::REPORT_BODY_LIMIT),
+        get("/reports/{token}", Resident(Report), reports::follow),
+        form("/reports/{token}", Resident(Report), reports::add)
+            .body_limit(reports::REPORT_BODY_LIMIT),
+        get(
+            "/reports/{token}/receipt",
+            Resident(Report),
+            reports::received,
+        ),
+        get(
+            "/reports/{token}/files/{id}",
+            Resident(Report),
+            reports::file,
+        ),
+        get("/static/leave-site.js", Public, reports::leave_site_script),
         // What every public body publishes about its site.
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),

@@ -292,7 +292,8 @@ pub async fn post_request(
             xml.leaf("service_notice", &service_notice);
             xml.leaf("account_id", "");
             xml.close("request");
-            document(format, StatusCode::CREATED, json, xml)
+            // 200, not 201: the spec's examples and the clients written against them expect it.
+            document(format, StatusCode::OK, json, xml)
         }
         Err(error) => refused(format, error),
     }

@@ -452,6 +452,7 @@ pub async fn erase_form(
         title: "Delete your account".into(),
         paragraphs: vec![
             "This deletes your name, email address, mobile number, places and choices straight away. You will receive no more alerts.".into(),
+            "Reports you made online with this email address are deleted too; where a report led to a crime being recorded, the police keep the report but remove your name, email address and phone number from it.".into(),
             "It cannot be undone: to receive alerts again you would sign up afresh.".into(),
         ],
         action: format!("/manage/{token}/erase"),

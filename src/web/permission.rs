@@ -232,6 +232,44 @@ async fn resident_link(
     }
 }
 
+/// The report a reporter's link (`/reports/{token}…`) opens, and the link's token. A link that
+/// is tampered with, or whose report is gone, gets the page saying it cannot be used.
+pub struct ReportLink {
+    pub report: crate::store::Report,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for ReportLink {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use crate::services::reports::{self as report_service, ReportError};
+        let Path(params) =
+            Path::<std::collections::BTreeMap<String, String>>::from_request_parts(parts, ctx)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let token = params.get("token").cloned().unwrap_or_default();
+        match report_service::report_for_token(ctx, &token).await {
+            Ok(report) => Ok(ReportLink { report, token }),
+            Err(ReportError::Link(problem)) => Err((
+                axum::http::StatusCode::NOT_FOUND,
+                super::views::message_page(
+                    "This link cannot be used",
+                    &[&problem.to_string()],
+                    Some(("/report", "Make a new report")),
+                ),
+            )
+                .into_response()),
+            Err(error) => Err(
+                WebError::from(anyhow::anyhow!("opening a report's link: {error}")).into_response(),
+            ),
+        }
+    }
+}
+
 /// Who may use a route, as its entry in the route table (`super::routes`) declares it. The
 /// handler enforces it (by its extractors, or by the service it calls, which audits refusals);
 /// `tests/api/routes.rs` walks the table and checks each declaration against the running app.
@@ -281,4 +319,6 @@ pub enum Link {
     Unsubscribe,
     /// The rating and reply links of one alert to one resident (`/rate/…`, `/reply/…`).
     Alert,
+    /// `/reports/{token}…` in a report's receipt (`ReportLink`).
+    Report,
 }

@@ -26,6 +26,7 @@ mod postcodes;
 mod public_pages;
 mod report_kinds;
 mod report_triage;
+mod reports;
 mod routes;
 mod scam_checker;
 mod signup;

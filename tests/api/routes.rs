@@ -57,6 +57,9 @@ struct Fixture {
     /// The token of an unused enrolment link.
     enrolment: String,
     api_token: String,
+    /// A report's follow link, and the id of the file sent with it.
+    report: String,
+    report_file: i64,
     /// An Open311 key of the constabulary.
     open311_key: String,
 }
@@ -137,6 +140,7 @@ impl Fixture {
         .await
         .unwrap();
         let provider_id = app.ctx.store.providers().await.unwrap()[0].id;
+        let (report, report_file) = report(&app).await;
         Fixture {
             visitor: visitor(),
             admin,
@@ -157,6 +161,8 @@ impl Fixture {
             alert_link,
             enrolment,
             api_token,
+            report,
+            report_file,
             open311_key,
             app,
         }
@@ -170,6 +176,7 @@ impl Fixture {
             Access::Resident(Link::Manage) => &self.manage,
             Access::Resident(Link::Unsubscribe) => &self.unsubscribe,
             Access::Resident(Link::Alert) => &self.alert_link,
+            Access::Resident(Link::Report) => &self.report,
             Access::Enrolment => &self.enrolment,
             _ => "a-made-up-token",
         };
@@ -182,6 +189,8 @@ impl Fixture {
             self.provider_id.to_string()
         } else if route.path.starts_with("/staff/admin/tokens/") {
             "999999".to_owned()
+        } else if route.path.starts_with("/reports/") {
+            self.report_file.to_string()
         } else {
             self.alert_id.to_string()
         };
@@ -317,6 +326,42 @@ async fn resident(app: &TestApp) -> i64 {
     let id = store.insert_pending_subscriber(&new, None).await.unwrap();
     store.confirm_subscriber(id, "n", new.now).await.unwrap();
     id
+}
+
+/// A report with a file, stored as the resident's pages store one; its follow link's token and
+/// the file's id.
+async fn report(app: &TestApp) -> (String, i64) {
+    use beacon::store::{NewReport, NewReportFile};
+    let reference = "RPT-TEST-2345";
+    let new = NewReport {
+        reference: reference.into(),
+        service_code: "criminal-damage".into(),
+        description: "My car was scratched.".into(),
+        location_text: "CB1 1PT".into(),
+        answers: "{}".into(),
+        reporter_name: Some("Mandy Clarke".into()),
+        reporter_email: Some("mandy@example.com".into()),
+        source: "web".into(),
+        form_nonce: "routes".into(),
+        created_at: chrono::Utc::now().timestamp(),
+        ..NewReport::default()
+    };
+    let file = NewReportFile {
+        name: "car.png".into(),
+        content_type: "image/png".into(),
+        content: b"a picture".to_vec(),
+    };
+    let (id, _) = app
+        .ctx
+        .store
+        .create_report(&new, &[file], None)
+        .await
+        .unwrap();
+    let file_id = app.ctx.store.report_files(id).await.unwrap()[0].id;
+    (
+        beacon::services::reports::follow_token(&app.ctx, reference),
+        file_id,
+    )
 }
 
 /// An alert of the constabulary, written and sent by the admin; its id.

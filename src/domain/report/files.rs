@@ -530,7 +530,13 @@ mod webp {
         let mut reader = Reader::new(bytes, 12);
         let mut out = Vec::with_capacity(bytes.len());
         out.extend_from_slice(&bytes[..12]);
-        let mut size = None;
+        // The canvas (`VP8X`) and the bitstream's own size may differ, and a decoder may
+        // allocate for either: the larger of each is what counts.
+        let mut size: Option<(u64, u64)> = None;
+        let mut grow = |width: u64, height: u64| {
+            let (w, h) = size.unwrap_or_default();
+            size = Some((w.max(width), h.max(height)));
+        };
         let mut extended_at = None;
         while !reader.is_done() {
             let start = reader.at;
@@ -547,26 +553,26 @@ mod webp {
                     if data.len() < 10 {
                         return Err(Unreadable::Damaged);
                     }
-                    size = Some((u24(&data[4..7]) + 1, u24(&data[7..10]) + 1));
+                    grow(u24(&data[4..7]) + 1, u24(&data[7..10]) + 1);
                     extended_at = Some(out.len() + 8);
                 }
-                b"VP8 " if size.is_none() => {
+                b"VP8 " => {
                     if data.len() < 10 || data[3..6] != [0x9D, 0x01, 0x2A] {
                         return Err(Unreadable::Damaged);
                     }
                     let width = u16::from_le_bytes([data[6], data[7]]) & 0x3FFF;
                     let height = u16::from_le_bytes([data[8], data[9]]) & 0x3FFF;
-                    size = Some((width as u64, height as u64));
+                    grow(width as u64, height as u64);
                 }
-                b"VP8L" if size.is_none() => {
+                b"VP8L" => {
                     if data.len() < 5 || data[0] != 0x2F {
                         return Err(Unreadable::Damaged);
                     }
                     let bits = u32::from_le_bytes([data[1], data[2], data[3], data[4]]);
-                    size = Some((
+                    grow(
                         (bits & 0x3FFF) as u64 + 1,
                         ((bits >> 14) & 0x3FFF) as u64 + 1,
-                    ));
+                    );
                 }
                 _ => {}
             }
@@ -601,7 +607,7 @@ mod pdf {
     pub(super) fn check(bytes: &[u8]) -> Result<Cleaned, Unreadable> {
         let active = ACTIVE
             .iter()
-            .any(|word| bytes.windows(word.len()).any(|window| window == *word));
+            .any(|word| memchr::memmem::find(bytes, word).is_some());
         if active {
             return Err(Unreadable::Refused);
         }

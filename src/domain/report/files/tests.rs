@@ -213,6 +213,34 @@ fn a_webp_loses_exif_and_xmp_with_its_flags_cleared_and_its_size_fixed() {
 }
 
 #[test]
+fn a_simple_lossy_webp_is_read_and_a_small_canvas_cannot_hide_a_big_bitstream() {
+    let mut frame = vec![0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A];
+    frame.extend_from_slice(&320u16.to_le_bytes());
+    frame.extend_from_slice(&240u16.to_le_bytes());
+    frame.extend_from_slice(&[0; 7]);
+    let mut body = b"WEBP".to_vec();
+    body.extend(riff_chunk(b"VP8 ", &frame));
+    let mut simple = b"RIFF".to_vec();
+    simple.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    simple.extend(body);
+    let file = inspect("a.webp", None, &simple, LIMITS).unwrap();
+    assert_eq!(file.bytes, simple, "nothing to remove: the same bytes");
+
+    // A 1 × 1 canvas around a 16,384 × 16,384 lossless bitstream.
+    let mut bomb = webp(1, 1);
+    let at = bomb.windows(4).position(|w| w == b"VP8L").unwrap() + 8;
+    bomb[at + 1..at + 5].copy_from_slice(&0x0FFF_FFFFu32.to_le_bytes());
+    assert!(matches!(
+        inspect("bomb.webp", None, &bomb, LIMITS),
+        Err(FileProblem::TooManyPixels {
+            width: 16_384,
+            height: 16_384,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn a_pdf_is_kept_but_not_one_that_runs_scripts() {
     let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
     let file = inspect("letter.pdf", None, pdf, LIMITS).unwrap();

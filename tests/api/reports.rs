@@ -1,0 +1,634 @@
+//! Reporting online, as a resident does it: the emergency question, one question a page with
+//! "Check your answers", the receipt on screen and by email, the report's own page from the
+//! link in the email, and what goes wrong (a place outside the force area, too long a text,
+//! HTML, a tampered link, a form sent twice, urgent words, anonymity where a kind does not
+//! allow it); and a reporter's reports in their data download and erasure.
+
+use crate::helpers::{hidden_value, Backend, TestApp};
+use crate::on_both_backends;
+use beacon::services::reports::{self as service, Contact, LocationInput, ReportError, Submission};
+use beacon::store::ReportFilter;
+use reqwest::StatusCode;
+
+/// The values of every hidden input called `name`, in order.
+fn hidden_values(html: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(&marker) {
+        let after = &rest[start + marker.len()..];
+        let end = after.find('"').unwrap();
+        found.push(after[..end].to_owned());
+        rest = &after[end..];
+    }
+    found
+}
+
+/// A resident's browser part-way through a report: the page it is on.
+struct Walk<'a> {
+    app: &'a TestApp,
+    browser: reqwest::Client,
+    kind: String,
+    page: String,
+    status: StatusCode,
+}
+
+impl<'a> Walk<'a> {
+    /// Opens the kind's first question (past any notice).
+    async fn start(app: &'a TestApp, kind: &str) -> Walk<'a> {
+        let browser = TestApp::client();
+        let answer = browser
+            .get(app.url(&format!("/report/{kind}?start=yes")))
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status();
+        Walk {
+            app,
+            browser,
+            kind: kind.to_owned(),
+            page: answer.text().await.unwrap(),
+            status,
+        }
+    }
+
+    /// The form's hidden fields as the page carries them.
+    fn carried(&self) -> Vec<(String, String)> {
+        let mut fields = Vec::new();
+        for name in ["csrf", "step", "draft", "seal"] {
+            let value = hidden_value(&self.page, name)
+                .unwrap_or_else(|| panic!("no {name} on the page:\n{}", self.page));
+            fields.push((name.to_owned(), value));
+        }
+        for file in hidden_values(&self.page, "file") {
+            fields.push(("file".to_owned(), file));
+        }
+        fields
+    }
+
+    /// The request that answers the page with `fields` and presses `action`.
+    fn request(&self, fields: &[(&str, &str)], action: &str) -> reqwest::RequestBuilder {
+        let mut form = self.carried();
+        form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        form.push(("action".into(), action.into()));
+        self.browser
+            .post(self.app.url(&format!("/report/{}", self.kind)))
+            .form(&form)
+    }
+
+    /// Answers the page and goes on; the next page.
+    async fn answer(&mut self, fields: &[(&str, &str)]) -> &str {
+        self.press(fields, "continue").await
+    }
+
+    async fn press(&mut self, fields: &[(&str, &str)], action: &str) -> &str {
+        let answer = self.request(fields, action).send().await.unwrap();
+        self.status = answer.status();
+        self.page = answer.text().await.unwrap();
+        &self.page
+    }
+
+    /// Uploads files on the files page, as a browser does (multipart).
+    async fn upload(&mut self, files: &[(&str, &str, &[u8])], action: &str) -> &str {
+        let boundary = "----beacon-test-boundary";
+        let mut body = Vec::new();
+        let mut fields = self.carried();
+        fields.push(("action".into(), action.into()));
+        for (name, value) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (file_name, content_type, bytes) in files {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let answer = self
+            .browser
+            .post(self.app.url(&format!("/report/{}", self.kind)))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.status = answer.status();
+        self.page = answer.text().await.unwrap();
+        &self.page
+    }
+
+    /// Criminal damage to a car in Cambridge, up to "Check your answers".
+    async fn criminal_damage(&mut self, description: &str, contact: &[(&str, &str)]) {
+        assert!(self.page.contains("Where did it happen?"), "{}", self.page);
+        self.answer(&[("location", "CB1 1PT")]).await;
+        assert!(self.page.contains("When did it happen?"), "{}", self.page);
+        self.answer(&[("happened", "Last night, about 11pm")]).await;
+        self.answer(&[("description", description)]).await;
+        assert!(self.page.contains("What was damaged?"), "{}", self.page);
+        self.answer(&[("answer", "vehicle")]).await;
+        self.answer(&[("answer", "350")]).await;
+        self.answer(&[("people", "Two teenagers in dark hoodies")])
+            .await;
+        self.answer(&[("vehicles", "My car: blue Ford Fiesta AB12 CDE")])
+            .await;
+        assert!(self.page.contains("photos or files"), "{}", self.page);
+        self.answer(&[]).await;
+        assert!(
+            self.page.contains("How can we contact you?"),
+            "{}",
+            self.page
+        );
+        self.answer(contact).await;
+    }
+
+    /// Sends the report from "Check your answers"; the receipt page.
+    async fn send(&mut self) -> &str {
+        assert!(
+            self.page.contains("Check your answers"),
+            "not on the check page:\n{}",
+            self.page
+        );
+        self.press(&[], "send").await
+    }
+}
+
+const MANDY: [(&str, &str); 3] = [
+    ("name", "Mandy Clarke"),
+    ("email", "mandy@example.com"),
+    ("phone", "07700 900123"),
+];
+
+async fn count_reports(app: &TestApp) -> usize {
+    app.ctx
+        .store
+        .find_reports(&ReportFilter {
+            limit: 1000,
+            ..ReportFilter::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+/// The reference on a receipt page.
+fn reference_on(page: &str) -> String {
+    let start = page.find("RPT-").expect("a reference on the page");
+    page[start..start + "RPT-XXXX-XXXX".len()].to_owned()
+}
+
+on_both_backends!(
+    a_resident_reports_through_the_pages_and_follows_it,
+    whole_report
+);
+async fn whole_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let start = app.get("/report").await.text().await.unwrap();
+    assert!(start.contains("Is someone in danger, hurt, or is the crime happening now?"));
+    assert!(start.contains("18000"));
+    assert!(start.contains("/report/criminal-damage"));
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(home.contains("href=\"/report\""));
+
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    assert_eq!(walk.status, StatusCode::OK);
+    walk.criminal_damage("Someone scratched the side of my car with a key.", &MANDY)
+        .await;
+    let check = walk.page.clone();
+    for shown in [
+        "CB1 1PT",
+        "Last night, about 11pm",
+        "A vehicle",
+        "Mandy Clarke",
+        "Change",
+    ] {
+        assert!(check.contains(shown), "{shown} on\n{check}");
+    }
+    assert!(!check.contains("Is someone in danger now?"));
+    // A change goes back to its page, and from there straight back to the check.
+    walk.press(&[], "change-when").await;
+    assert!(walk.page.contains("When did it happen?"));
+    walk.answer(&[("happened", "Yesterday evening")]).await;
+    assert!(walk.page.contains("Check your answers"), "{}", walk.page);
+    assert!(walk.page.contains("Yesterday evening"));
+    assert_eq!(
+        count_reports(&app).await,
+        0,
+        "nothing is stored before the send"
+    );
+
+    let receipt = walk.send().await.to_owned();
+    assert_eq!(walk.status, StatusCode::OK, "{receipt}");
+    assert!(receipt.contains("Report sent"));
+    assert!(receipt.contains("What happens next"));
+    assert!(receipt.contains("5 working days"));
+    let reference = reference_on(&receipt);
+
+    let emails = app.emails(1).await;
+    let email = &emails[0];
+    assert_eq!(email.to, "mandy@example.com");
+    assert!(email.subject.contains(&reference), "{}", email.subject);
+    assert!(email.text.contains("48 hours"));
+    let link = email.link("/reports/");
+    let page = app.get(&link).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&reference));
+    assert!(page.contains("A call taker will assess it"), "{page}");
+    assert!(page.contains("scratched the side of my car"));
+
+    let report = app
+        .ctx
+        .store
+        .report_by_reference(&reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!report.urgent);
+    assert_eq!(report.postcode.as_deref(), Some("CB1 1PT"));
+    assert!(report.district_code.is_some());
+    assert_eq!(report.reporter_phone.as_deref(), Some("+447700900123"));
+
+    // The reporter adds something from their page.
+    let browser = TestApp::client();
+    let html = browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("csrf", hidden_value(&html, "csrf").unwrap()),
+        ("nonce", hidden_value(&html, "nonce").unwrap()),
+        ("text", "I have found a witness: my neighbour.".to_owned()),
+    ];
+    let added = browser.post(&link).form(&form).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    let added = added.text().await.unwrap();
+    assert!(
+        added.contains("We have added that to your report"),
+        "{added}"
+    );
+    assert!(added.contains("my neighbour"));
+    // The same form again stores nothing more.
+    browser.post(&link).form(&form).send().await.unwrap();
+    let updates = app.ctx.store.report_updates(report.id).await.unwrap();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_report_sent_twice_at_once_is_stored_once,
+    double_submit,
+    multi_thread
+);
+async fn double_submit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    walk.criminal_damage("My wing mirror was snapped off.", &MANDY)
+        .await;
+    let (first, second) = tokio::join!(
+        walk.request(&[], "send").send(),
+        walk.request(&[], "send").send()
+    );
+    let first = first.unwrap().text().await.unwrap();
+    let second = second.unwrap().text().await.unwrap();
+    assert_eq!(reference_on(&first), reference_on(&second));
+    assert_eq!(count_reports(&app).await, 1);
+    app.wait_until_sent().await;
+    assert_eq!(app.outbox_count(), 1, "one receipt");
+    app.stop().await;
+}
+
+on_both_backends!(bad_input_gets_a_clear_message_and_stores_nothing, bad_input);
+async fn bad_input(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    walk.answer(&[("location", "SW1A 1AA")]).await;
+    assert_eq!(walk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        walk.page.contains("the Metropolitan Police"),
+        "{}",
+        walk.page
+    );
+    assert!(walk.page.contains("There is a problem"));
+    walk.answer(&[("location", "Leeds")]).await;
+    assert!(
+        walk.page.contains("Leeds is outside the area"),
+        "{}",
+        walk.page
+    );
+    walk.answer(&[("location", "Nowhere-in-particular-shire")])
+        .await;
+    assert!(walk.page.contains("We cannot find"), "{}", walk.page);
+    // A place name inside the area is fine.
+    walk.answer(&[("location", "Cambridge")]).await;
+    assert!(walk.page.contains("When did it happen?"), "{}", walk.page);
+    walk.answer(&[("happened", "This morning")]).await;
+
+    let long = "a".repeat(4_001);
+    walk.answer(&[("description", &long)]).await;
+    assert_eq!(walk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        walk.page.contains("4000 characters or fewer"),
+        "{}",
+        walk.page
+    );
+    walk.answer(&[("description", "<script>alert('x')</script><b>bold</b>")])
+        .await;
+    assert_eq!(walk.status, StatusCode::OK);
+
+    // A tampered draft is refused.
+    let mut form = walk.carried();
+    for (name, value) in form.iter_mut() {
+        if name == "draft" {
+            value.insert(0, 'A');
+        }
+    }
+    form.push(("action".into(), "continue".into()));
+    let refused = walk
+        .browser
+        .post(app.url("/report/criminal-damage"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    // A tampered follow link.
+    let tampered = app.get("/reports/AAAA.BBBB").await;
+    assert_eq!(tampered.status(), StatusCode::NOT_FOUND);
+    assert!(tampered
+        .text()
+        .await
+        .unwrap()
+        .contains("link cannot be used"));
+    assert_eq!(count_reports(&app).await, 0);
+
+    // The HTML is shown as text on the check page and the report's page.
+    walk.answer(&[("answer", "vehicle")]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&MANDY).await;
+    assert!(walk.page.contains("&#60;script&#62;"), "{}", walk.page);
+    assert!(!walk.page.contains("<script>alert"));
+    let receipt = walk.send().await.to_owned();
+    let reference = reference_on(&receipt);
+    let token = service::follow_token(&app.ctx, &reference);
+    let page = app
+        .get(&format!("/reports/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("&#60;b&#62;bold&#60;/b&#62;"), "{page}");
+    app.stop().await;
+}
+
+on_both_backends!(a_file_that_is_not_what_it_claims_is_refused, false_file);
+async fn false_file(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    walk.answer(&[("location", "CB1 1PT")]).await;
+    walk.answer(&[("happened", "Today")]).await;
+    walk.answer(&[("description", "Graffiti on my garage door")])
+        .await;
+    walk.answer(&[("answer", "home")]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    assert!(walk.page.contains("photos or files"));
+    walk.upload(
+        &[("photo.jpg", "image/jpeg", b"MZ\x90\x00 this is a program")],
+        "upload",
+    )
+    .await;
+    assert_eq!(
+        walk.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        walk.page
+    );
+    assert!(walk.page.contains("photo.jpg"), "{}", walk.page);
+    assert!(hidden_values(&walk.page, "file").is_empty());
+    assert_eq!(count_reports(&app).await, 0);
+    app.stop().await;
+}
+
+on_both_backends!(urgent_words_bring_up_999_and_mark_the_report_urgent, urgent);
+async fn urgent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    walk.criminal_damage(
+        "He smashed my window and he is outside now with a knife",
+        &MANDY,
+    )
+    .await;
+    assert!(
+        walk.page.contains("Is someone in danger now?"),
+        "{}",
+        walk.page
+    );
+    assert!(walk.page.contains("tel:999"));
+    let receipt = walk.send().await.to_owned();
+    assert!(receipt.contains("If someone is in danger now, call 999"));
+    let report = app
+        .ctx
+        .store
+        .report_by_reference(&reference_on(&receipt))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(report.urgent);
+    assert!(
+        report.urgent_words.contains("knife"),
+        "{}",
+        report.urgent_words
+    );
+    app.stop().await;
+}
+
+fn submission(kind: &str, contact: Contact) -> Submission {
+    Submission {
+        service_code: kind.into(),
+        answers: [("how_known".to_owned(), vec!["seen".to_owned()])].into(),
+        description: "A van has been parked outside the school every night this week".into(),
+        location: LocationInput {
+            text: "CB1 1PT".into(),
+            ..LocationInput::default()
+        },
+        happened: "Every night this week".into(),
+        contact,
+        form_nonce: beacon::services::tokens::random_id(),
+        source: "web".into(),
+        ..Submission::default()
+    }
+}
+
+on_both_backends!(anonymous_only_where_the_kind_allows_it, anonymous);
+async fn anonymous(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Through the pages: suspicious activity may be anonymous, and what was typed is not kept.
+    let mut walk = Walk::start(&app, "suspicious-activity").await;
+    walk.answer(&[("location", "CB1 1PT")]).await;
+    walk.answer(&[("happened", "Every night")]).await;
+    walk.answer(&[(
+        "description",
+        "People going in and out of a house at all hours",
+    )])
+    .await;
+    walk.answer(&[("answer", "seen")]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    assert!(walk.page.contains("report anonymously"), "{}", walk.page);
+    assert!(walk.page.contains("We cannot contact you"));
+    walk.answer(&[("anonymous", "yes"), ("name", "Someone")])
+        .await;
+    assert!(walk.page.contains("Anonymous"), "{}", walk.page);
+    let receipt = walk.send().await.to_owned();
+    assert!(receipt.contains("we have no email address"), "{receipt}");
+    let report = app
+        .ctx
+        .store
+        .report_by_reference(&reference_on(&receipt))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(report.anonymous);
+    assert_eq!(report.reporter_name, None);
+    assert_eq!(report.reporter_email, None);
+
+    // Theft may not be anonymous.
+    let mut theft = submission(
+        "theft",
+        Contact {
+            anonymous: true,
+            ..Contact::default()
+        },
+    );
+    theft.answers = [
+        ("stolen_items".to_owned(), vec!["A bicycle".to_owned()]),
+        ("from_vehicle".to_owned(), vec!["no".to_owned()]),
+    ]
+    .into();
+    match service::submit(&app.ctx, theft).await {
+        Err(ReportError::Invalid(errors)) => {
+            let message = errors.for_field("anonymous").expect("an anonymity problem");
+            assert!(message.contains("need your contact details"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count_reports(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_reporters_data_download_and_erasure_include_their_reports,
+    reporter_data
+);
+async fn reporter_data(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let confirmation = app.signed_up("mandy@example.com").await;
+    let manage = confirmation.link("/manage/");
+    let receipt = service::submit(
+        &app.ctx,
+        submission(
+            "suspicious-activity",
+            Contact {
+                name: "Mandy Clarke".into(),
+                email: "Mandy@Example.com".into(),
+                ..Contact::default()
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    let data = app.get(&format!("{manage}/data.json")).await;
+    assert_eq!(data.status(), StatusCode::OK);
+    let data: serde_json::Value = data.json().await.unwrap();
+    let reports = data["your_reports"].as_array().expect("your_reports");
+    assert_eq!(reports.len(), 1, "{data}");
+    assert_eq!(reports[0]["reference"], receipt.reference.as_str());
+    assert!(reports[0]["what_happened"]
+        .as_str()
+        .unwrap()
+        .contains("parked outside the school"));
+
+    let erase_page = app
+        .get(&format!("{manage}/erase"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(erase_page.contains("Reports you made online"));
+    let csrf = hidden_value(&erase_page, "csrf").unwrap();
+    let erased = app
+        .client
+        .post(format!("{manage}/erase"))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    assert!(app
+        .ctx
+        .store
+        .report_by_reference(&receipt.reference)
+        .await
+        .unwrap()
+        .is_none());
+    let link = app.get(&receipt.follow_url).await;
+    assert_eq!(link.status(), StatusCode::NOT_FOUND);
+    assert!(link
+        .text()
+        .await
+        .unwrap()
+        .contains("no longer hold this report"));
+    app.stop().await;
+}
+
+on_both_backends!(fraud_and_domestic_abuse_show_their_pages_first, kind_pages);
+async fn kind_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fraud = app.get("/report/fraud").await.text().await.unwrap();
+    assert!(fraud.contains("0300 123 2040"));
+    assert!(fraud.contains("href=\"/scam-checker\""));
+    let abuse = app
+        .get("/report/domestic-abuse")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for shown in [
+        "Leave this site",
+        "data-leave-site",
+        "/static/leave-site.js",
+        "0808 2000 247",
+        "0808 801 0327",
+        "55",
+        "?start=yes",
+    ] {
+        assert!(abuse.contains(shown), "{shown} on\n{abuse}");
+    }
+    let script = app.get("/static/leave-site.js").await.text().await.unwrap();
+    assert!(script.contains("location.replace"));
+    let unknown = app.get("/report/not-a-kind").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
