@@ -58,7 +58,7 @@ struct Fixture {
     enrolment: String,
     api_token: String,
     /// A report's follow link, and the id of the file sent with it.
-    report: String,
+    follow_report: String,
     report_file: i64,
     /// An Open311 key of the constabulary.
     open311_key: String,
@@ -140,7 +140,7 @@ impl Fixture {
         .await
         .unwrap();
         let provider_id = app.ctx.store.providers().await.unwrap()[0].id;
-        let (report, report_file) = report(&app).await;
+        let (follow_report, report_file) = followed_report(&app).await;
         Fixture {
             visitor: visitor(),
             admin,
@@ -161,7 +161,7 @@ impl Fixture {
             alert_link,
             enrolment,
             api_token,
-            report,
+            follow_report,
             report_file,
             open311_key,
             app,
@@ -176,7 +176,7 @@ impl Fixture {
             Access::Resident(Link::Manage) => &self.manage,
             Access::Resident(Link::Unsubscribe) => &self.unsubscribe,
             Access::Resident(Link::Alert) => &self.alert_link,
-            Access::Resident(Link::Report) => &self.report,
+            Access::Resident(Link::Report) => &self.follow_report,
             Access::Enrolment => &self.enrolment,
             _ => "a-made-up-token",
         };
@@ -330,7 +330,7 @@ async fn resident(app: &TestApp) -> i64 {
 
 /// A report with a file, stored as the resident's pages store one; its follow link's token and
 /// the file's id.
-async fn report(app: &TestApp) -> (String, i64) {
+async fn followed_report(app: &TestApp) -> (String, i64) {
     use beacon::store::{NewReport, NewReportFile};
     let reference = "RPT-TEST-2345";
     let new = NewReport {
