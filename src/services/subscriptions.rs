@@ -666,7 +666,7 @@ pub async fn export(
         "your_ratings_and_replies": feedback,
         "your_reports": super::reports::reporter_data(ctx, &subscriber.email)
             .await
-            .map_err(|error| anyhow::anyhow!("reading a reporter's reports: {error}"))?,
+            .map_err(|error| anyhow::Error::from(error).context("reading a reporter's reports"))?,
     }))
 }
 
@@ -675,7 +675,7 @@ pub async fn export(
 pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
     super::reports::erase_reporter(ctx, &subscriber.email)
         .await
-        .map_err(|error| anyhow::anyhow!("erasing a reporter's reports: {error}"))?;
+        .map_err(|error| anyhow::Error::from(error).context("erasing a reporter's reports"))?;
     ctx.store.erase_subscriber(subscriber.id).await?;
     tracing::info!(email = %mask::email(subscriber.email.as_str()), "account erased");
     Ok(())

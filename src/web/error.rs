@@ -162,6 +162,32 @@ impl UseCaseError for ArchiveError {
     }
 }
 
+impl UseCaseError for crate::services::reports::ReportError {
+    fn status_code(&self) -> StatusCode {
+        use crate::services::reports::ReportError;
+        match self {
+            ReportError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ReportError::UnknownKind | ReportError::Link(_) => StatusCode::NOT_FOUND,
+            ReportError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The page for a report's link that cannot be used (tampered with, or its report gone).
+pub(super) fn report_link_problem(
+    problem: crate::services::reports::ReportLinkProblem,
+) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        super::views::message_page(
+            "This link cannot be used",
+            &[&problem.to_string()],
+            Some(("/report", "Make a new report")),
+        ),
+    )
+        .into_response()
+}
+
 impl UseCaseError for LookupError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -254,18 +254,8 @@ impl FromRequestParts<AppState> for ReportLink {
         let token = params.get("token").cloned().unwrap_or_default();
         match report_service::report_for_token(ctx, &token).await {
             Ok(report) => Ok(ReportLink { report, token }),
-            Err(ReportError::Link(problem)) => Err((
-                axum::http::StatusCode::NOT_FOUND,
-                super::views::message_page(
-                    "This link cannot be used",
-                    &[&problem.to_string()],
-                    Some(("/report", "Make a new report")),
-                ),
-            )
-                .into_response()),
-            Err(error) => Err(
-                WebError::from(anyhow::anyhow!("opening a report's link: {error}")).into_response(),
-            ),
+            Err(ReportError::Link(problem)) => Err(super::error::report_link_problem(problem)),
+            Err(error) => Err(WebError::from(error).into_response()),
         }
     }
 }

@@ -333,12 +333,8 @@ struct StartPage {
 }
 
 pub async fn start(State(ctx): State<AppState>) -> WebResult<Response> {
-    let kinds = service::kinds(&ctx).await.map_err(report_error)?;
+    let kinds = service::kinds(&ctx).await?;
     Ok(views::render(&StartPage { kinds }))
-}
-
-fn report_error(error: ReportError) -> anyhow::Error {
-    anyhow::anyhow!("{error}")
 }
 
 #[derive(Template)]
@@ -364,7 +360,7 @@ pub async fn kind_start(
     let kind = match service::kind(&ctx, &code).await {
         Ok(kind) => kind,
         Err(ReportError::UnknownKind) => return Ok(kind_not_found()),
-        Err(error) => return Err(report_error(error).into()),
+        Err(error) => return Err(error.into()),
     };
     if query.start.is_none() && (kind.safety_page || kind.notice.is_some()) {
         return Ok(views::render(&IntroPage {
@@ -452,6 +448,8 @@ struct StepPage {
     phone: String,
     anonymity_means: &'static str,
     sensitive: bool,
+    /// Where "Leave this site" goes, on every page of a kind with a safety page.
+    leave_to: Option<&'static str>,
     rows: Vec<CheckRow>,
 }
 
@@ -528,6 +526,7 @@ impl StepPage {
             phone: draft.phone.clone(),
             anonymity_means: ANONYMITY_MEANS,
             sensitive: kind.sensitive,
+            leave_to: kind.safety_page.then_some(LEAVE_TO),
             rows: check_rows(kind, draft),
         }
     }
@@ -728,7 +727,7 @@ pub async fn step(
     let kind = match service::kind(&ctx, &code).await {
         Ok(kind) => kind,
         Err(ReportError::UnknownKind) => return Ok(kind_not_found()),
-        Err(error) => return Err(report_error(error).into()),
+        Err(error) => return Err(error.into()),
     };
     let Some((mut draft, mut files)) = Draft::from_posted(&ctx, &posted) else {
         return Ok((
@@ -780,7 +779,7 @@ pub async fn step(
             .into_response()),
             Err(ReportError::Invalid(errors)) => Ok(show(&draft, &files, "check", errors)),
             Err(ReportError::UnknownKind) => Ok(kind_not_found()),
-            Err(error) => Err(report_error(error).into()),
+            Err(error) => Err(error.into()),
         };
     }
 
@@ -794,9 +793,7 @@ pub async fn step(
         return Ok(show(&draft, &files, &previous, FieldErrors::default()));
     }
     let ours = step_fields(&step);
-    let problems = service::problems(&ctx, &draft.submission(&files))
-        .await
-        .map_err(report_error)?;
+    let problems = service::problems(&ctx, &draft.submission(&files)).await?;
     for problem in problems.iter().filter(|p| ours.contains(&p.field)) {
         if errors.for_field(&problem.field) != Some(problem.message.as_str()) {
             errors.add(problem.field.clone(), problem.message.clone());
@@ -890,9 +887,7 @@ async fn follow_page(
     errors: FieldErrors,
     added: bool,
 ) -> WebResult<Response> {
-    let followed = service::followed(ctx, link.report)
-        .await
-        .map_err(report_error)?;
+    let followed = service::followed(ctx, link.report).await?;
     let report = &followed.report;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -1006,7 +1001,7 @@ pub async fn add(
                 )
             }
             Err(ReportError::Invalid(problems)) => errors = problems,
-            Err(error) => return Err(report_error(error).into()),
+            Err(error) => return Err(error.into()),
         }
     }
     let csrf = posted.get("csrf").to_owned();
@@ -1024,9 +1019,7 @@ pub async fn file(
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or(-1);
-    let found = service::reporter_file(&ctx, link.report, id)
-        .await
-        .map_err(report_error)?;
+    let found = service::reporter_file(&ctx, link.report, id).await?;
     let Some(file) = found else {
         return Ok(super::pages::not_found().await);
     };

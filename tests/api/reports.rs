@@ -626,9 +626,92 @@ async fn kind_pages(backend: Backend) {
     ] {
         assert!(abuse.contains(shown), "{shown} on\n{abuse}");
     }
+    // The button stays on every page of the form.
+    let walk = Walk::start(&app, "domestic-abuse").await;
+    assert!(walk.page.contains("data-leave-site"), "{}", walk.page);
     let script = app.get("/static/leave-site.js").await.text().await.unwrap();
     assert!(script.contains("location.replace"));
     let unknown = app.get("/report/not-a-kind").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0xFF, marker];
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// A small JPEG whose EXIF block says where it was taken.
+fn photo_with_gps() -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    out.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+    out.extend(segment(
+        0xE1,
+        b"Exif\0\0MM\0*GPSLatitude 52.33 GPSLongitude -0.18",
+    ));
+    out.extend(segment(0xDB, &[0; 65]));
+    out.extend(segment(0xC0, &[8, 0, 40, 0, 60, 1, 1, 0x11, 0]));
+    out.extend(segment(0xC4, &[0; 20]));
+    out.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+    out.extend_from_slice(&[0x12, 0x34, 0x56, 0x78, 0xFF, 0xD9]);
+    out
+}
+
+on_both_backends!(a_photo_survives_to_the_send_without_its_location, photo);
+async fn photo(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    walk.answer(&[("location", "CB1 1PT")]).await;
+    walk.answer(&[("happened", "Today")]).await;
+    walk.answer(&[("description", "Someone kicked my car door in")])
+        .await;
+    walk.answer(&[("answer", "vehicle")]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    let jpeg = photo_with_gps();
+    walk.upload(&[("car door.jpg", "image/jpeg", &jpeg)], "upload")
+        .await;
+    assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
+    assert!(walk.page.contains("Remove car door.jpg"), "{}", walk.page);
+    assert_eq!(hidden_values(&walk.page, "file").len(), 1);
+    walk.answer(&[]).await;
+    walk.answer(&MANDY).await;
+    assert!(walk.page.contains("car door.jpg"), "{}", walk.page);
+    let receipt = walk.send().await.to_owned();
+    let reference = reference_on(&receipt);
+    let report = app
+        .ctx
+        .store
+        .report_by_reference(&reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let files = app.ctx.store.report_files(report.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let token = service::follow_token(&app.ctx, &reference);
+    let page = app
+        .get(&format!("/reports/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let href = format!("/reports/{token}/files/{}", files[0].id);
+    assert!(page.contains(&href), "{page}");
+    let download = app.get(&href).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "image/jpeg");
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let bytes = download.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xFF, 0xD8]));
+    assert!(!bytes.windows(11).any(|w| w == b"GPSLatitude"));
+    // Another report's file is not served through this link.
+    let other = app.get(&format!("/reports/{token}/files/999999")).await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
