@@ -29,6 +29,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
 
 const QUEUE: &str = "/staff/reports";
 
@@ -667,7 +668,7 @@ pub async fn link(
     OperatorStaff(staff): OperatorStaff,
     Path(reference): Path<String>,
     jar: CookieJar,
-    axum_extra::extract::Form(form): axum_extra::extract::Form<LinkForm>,
+    Form(form): Form<LinkForm>,
 ) -> WebResult<Response> {
     let back = |errors| Shown {
         other: form.other.clone(),
