@@ -2,7 +2,8 @@
 //! urgent and one a likely duplicate; assessed; a crime recorded; referred; information), made
 //! and moved on through the same use cases residents and staff use.
 
-use crate::services::report_triage::{self, AssessmentInput, ReviewInput};
+use crate::services::report_review::{self, ReviewInput};
+use crate::services::report_triage::{self, AssessmentInput};
 use crate::services::reports::{self, Contact, LocationInput, Submission};
 use crate::services::staff::Actor;
 use crate::services::tokens::random_id;
@@ -138,7 +139,7 @@ pub async fn seed(
                     seen: "assessed".into(),
                     ..ReviewInput::default()
                 };
-                report_triage::review(ctx, &reviewer, &receipt.reference, &review)
+                report_review::review(ctx, &reviewer, &receipt.reference, &review)
                     .await
                     .map_err(|e| anyhow::anyhow!("reviewing a demo report: {e}"))?;
             }

@@ -21,6 +21,7 @@ pub mod postcodes;
 pub mod rate_limit;
 pub mod report_figures;
 pub mod report_kinds;
+pub mod report_review;
 pub mod report_triage;
 pub mod reports;
 pub mod scam_check;

@@ -1,11 +1,10 @@
 //! Triage and review of online reports, as staff do them: the contact operators' queue (urgent
 //! first, then oldest, each against the triage target), a report with everything its reporter
 //! sent, its possible duplicates and its history; the THRIVE assessment and its decision
-//! (re-assessed whenever things change, every assessment kept); linking duplicates; and the
-//! investigation management unit's review (a crime and its reference, an allocation, or a
-//! closure with a reason). Each decision is audited, and what concerns the reporter is stored as
-//! a public update with its email in the same transaction. The managers' figures are
-//! `report_figures.rs`.
+//! (re-assessed whenever things change, every assessment kept); and linking duplicates. Each
+//! decision is audited, and what concerns the reporter is stored as
+//! a public update with its email in the same transaction. Reviewers' decisions are
+//! `report_review.rs`, the managers' figures `report_figures.rs`.
 
 use super::messages::sender_domain;
 use super::staff::{audit, Actor};
@@ -14,12 +13,11 @@ use super::AppContext;
 use crate::delivery::email::EmailMessage;
 use crate::domain::report::{
     Decision, Dimension, Level, Referral, ReportStatus, ResponseGrade, ServiceDefinition,
-    CLOSE_REASONS,
 };
 use crate::domain::subscriber::FieldErrors;
 use crate::store::{
     Assessment, NewAssessment, NewOutbound, OutboundChannel, Report, ReportFileMeta, ReportFilter,
-    ReportOrder, ReportUpdate, ReviewDecision, StoreError, Timestamp,
+    ReportOrder, ReportUpdate, StoreError, Timestamp,
 };
 use anyhow::Context;
 use askama::Template;
@@ -33,8 +31,6 @@ pub const DUPLICATE_DAYS: i64 = 7;
 const QUEUE_LIMIT: i64 = 500;
 /// The longest note, message or explanation staff may write, in characters.
 pub const MAX_NOTE_CHARS: usize = 2_000;
-/// The longest "allocated to" (a team or officer).
-const MAX_ALLOCATION_CHARS: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriageError {
@@ -180,7 +176,8 @@ pub struct Queue {
     pub districts: Vec<(String, String)>,
 }
 
-/// The kinds of report, by code.
+/// Every kind of report stored, offered or not: staff read reports of kinds no longer offered
+/// (`reports::kinds` gives residents' choices, the offered ones).
 pub(crate) async fn kinds(ctx: &AppContext) -> anyhow::Result<Vec<ServiceDefinition>> {
     let stored = ctx
         .store
@@ -510,7 +507,13 @@ pub struct CheckedAssessment {
 }
 
 /// Text staff wrote: trimmed, at most `max` characters; otherwise an error on `field`.
-fn staff_text(errors: &mut FieldErrors, field: &str, label: &str, value: &str, max: usize) {
+pub(crate) fn staff_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+) {
     if value.trim().chars().count() > max {
         errors.add(
             field,
@@ -741,215 +744,6 @@ pub async fn link(
     Ok(linked)
 }
 
-/// The review form as it arrives.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ReviewInput {
-    /// "crime", "allocate" or "close".
-    pub outcome: String,
-    pub crime_reference: String,
-    pub allocated_to: String,
-    /// A key of `CLOSE_REASONS`.
-    pub close_reason: String,
-    /// What the reporter is told (required to close).
-    pub explanation: String,
-    /// The status the reviewer saw (its slug): the decision stands only if the report is still
-    /// in it, so that of two reviewers deciding at once, one wins.
-    pub seen: String,
-}
-
-/// A checked review decision: the new status, its fields and the update for the reporter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedReview {
-    pub status: ReportStatus,
-    pub crime_reference: Option<String>,
-    pub allocated_to: Option<String>,
-    pub close_reason: Option<String>,
-    /// The public update, in plain words.
-    pub update: String,
-}
-
-/// The statuses a review outcome may be taken from.
-pub fn review_from(status: ReportStatus) -> &'static [ReportStatus] {
-    use ReportStatus::{Allocated, Assessed, Closed, CrimeRecorded};
-    match status {
-        CrimeRecorded => &[Assessed],
-        Allocated => &[Assessed, CrimeRecorded],
-        Closed => &[Assessed, CrimeRecorded, Allocated],
-        _ => &[],
-    }
-}
-
-/// Checks a review decision against the force's crime reference pattern and the list of
-/// reasons to close; every problem at once, by field.
-pub fn check_review(ctx: &AppContext, input: &ReviewInput) -> Result<CheckedReview, FieldErrors> {
-    let settings = &ctx.settings.reports;
-    let mut errors = FieldErrors::default();
-    let explanation = input.explanation.trim().to_owned();
-    staff_text(
-        &mut errors,
-        "explanation",
-        "explanation",
-        &explanation,
-        MAX_NOTE_CHARS,
-    );
-    let checked = match input.outcome.trim() {
-        "crime" => {
-            let reference = input.crime_reference.trim().to_uppercase();
-            if reference.is_empty() {
-                errors.add("crime_reference", "Enter the crime reference");
-            } else if !settings.crime_reference().is_match(&reference) {
-                errors.add(
-                    "crime_reference",
-                    format!(
-                        "Enter the crime reference as the force writes them, for example {}",
-                        settings.crime_reference_example
-                    ),
-                );
-            }
-            let mut update = format!(
-                "A crime has been recorded. Your crime reference is {reference}. Quote it if you \
-                 contact us about this report, or if your insurer asks for it."
-            );
-            if !explanation.is_empty() {
-                update = format!("{update}\n\n{explanation}");
-            }
-            Some(CheckedReview {
-                status: ReportStatus::CrimeRecorded,
-                crime_reference: Some(reference),
-                allocated_to: None,
-                close_reason: None,
-                update,
-            })
-        }
-        "allocate" => {
-            let to = input.allocated_to.split_whitespace().collect::<Vec<_>>();
-            let to = to.join(" ");
-            if to.is_empty() {
-                errors.add("allocated_to", "Enter the team or officer it goes to");
-            } else if to.chars().count() > MAX_ALLOCATION_CHARS {
-                errors.add(
-                    "allocated_to",
-                    format!(
-                        "The team or officer must be {MAX_ALLOCATION_CHARS} characters or fewer"
-                    ),
-                );
-            }
-            let mut update = ReportStatus::Allocated.for_reporter().to_owned();
-            if !explanation.is_empty() {
-                update = format!("{update}\n\n{explanation}");
-            }
-            Some(CheckedReview {
-                status: ReportStatus::Allocated,
-                crime_reference: None,
-                allocated_to: Some(to),
-                close_reason: None,
-                update,
-            })
-        }
-        "close" => {
-            let reason = CLOSE_REASONS
-                .iter()
-                .find(|(key, _)| *key == input.close_reason.trim());
-            if reason.is_none() {
-                errors.add("close_reason", "Choose why the report is closed");
-            }
-            if explanation.is_empty() {
-                errors.add(
-                    "explanation",
-                    "Explain to the reporter why their report is closed",
-                );
-            }
-            let words = reason.map_or("", |(_, words)| words);
-            Some(CheckedReview {
-                status: ReportStatus::Closed,
-                crime_reference: None,
-                allocated_to: None,
-                close_reason: reason.map(|(key, _)| (*key).to_owned()),
-                update: format!("Your report is closed: {words}.\n\n{explanation}"),
-            })
-        }
-        _ => {
-            errors.add("outcome", "Choose the decision");
-            None
-        }
-    };
-    match checked {
-        Some(checked) if errors.is_empty() => Ok(checked),
-        _ => Err(errors),
-    }
-}
-
-/// Records a reviewer's decision on a report, if the report is still as the reviewer saw it
-/// (else `Changed`: another reviewer decided first). The reporter is told in plain words, as a
-/// public update and by email, in the same transaction. Audited.
-pub async fn review(
-    ctx: &AppContext,
-    actor: &Actor<'_>,
-    reference: &str,
-    input: &ReviewInput,
-) -> Result<ReportStatus, TriageError> {
-    let staff = actor
-        .staff
-        .ok_or_else(|| anyhow::anyhow!("a review needs a member of staff"))?;
-    let report = ctx
-        .store
-        .report_by_reference(reference)
-        .await?
-        .ok_or(TriageError::NotFound)?;
-    let checked = check_review(ctx, input).map_err(TriageError::Invalid)?;
-    // Only from the status the reviewer saw, and only if this outcome may follow it.
-    let seen = ReportStatus::from_slug(input.seen.trim()).unwrap_or(report.status);
-    let from: Vec<ReportStatus> = review_from(checked.status)
-        .iter()
-        .copied()
-        .filter(|s| *s == seen)
-        .collect();
-    if from.is_empty() {
-        return Err(TriageError::Changed);
-    }
-    let email = update_email(ctx, &report, &checked.update)?;
-    let decision = ReviewDecision {
-        report_id: report.id,
-        staff_id: staff.id,
-        at: chrono::Utc::now().timestamp(),
-        from,
-        status: checked.status,
-        crime_reference: checked.crime_reference.clone(),
-        allocated_to: checked.allocated_to.clone(),
-        close_reason: checked.close_reason.clone(),
-        explanation: checked.update.clone(),
-    };
-    let recorded = ctx
-        .store
-        .record_review(&decision, email.as_ref())
-        .await
-        .context("recording a review decision")?;
-    if !recorded {
-        return Err(TriageError::Changed);
-    }
-    let detail = [
-        Some(checked.status.name().to_owned()),
-        checked.crime_reference,
-        checked.allocated_to,
-        checked.close_reason,
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("; ");
-    audit(
-        ctx,
-        actor,
-        "review-report",
-        &report.reference,
-        &detail,
-        false,
-    )
-    .await?;
-    Ok(checked.status)
-}
-
 #[derive(Template)]
 #[template(path = "email/report_update.txt")]
 struct ReportUpdateText<'a> {
@@ -1066,16 +860,6 @@ mod tests {
 
         let errors = check_assessment(&AssessmentInput::default()).unwrap_err();
         assert_eq!(errors.iter().count(), 7, "six levels and the decision");
-    }
-
-    #[test]
-    fn review_outcomes_follow_only_from_where_they_may() {
-        assert_eq!(
-            review_from(ReportStatus::CrimeRecorded),
-            [ReportStatus::Assessed]
-        );
-        assert!(review_from(ReportStatus::Closed).contains(&ReportStatus::Allocated));
-        assert!(review_from(ReportStatus::Referred).is_empty());
     }
 
     #[test]

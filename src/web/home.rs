@@ -85,8 +85,10 @@ struct HomePage {
     can_compose: bool,
     /// Approvers and admins see what waits for their approval.
     approves: bool,
-    /// May read online reports: linked to their queue and dashboard.
+    /// May read online reports: linked to their queue (a reviewer's, those waiting for review)
+    /// and the dashboard.
     sees_reports: bool,
+    reports_queue: &'static str,
     waiting_approval: Vec<AlertRow>,
     /// (alert id, title, "3 replies", latest reply's time).
     replies_waiting: Vec<(i64, String, String, String)>,
@@ -152,6 +154,11 @@ pub async fn home(
         can_compose: staff.permissions.send || staff.permissions.admin,
         approves: staff.permissions.approve || staff.permissions.admin,
         sees_reports: staff.permissions.sees_reports(),
+        reports_queue: if staff.permissions.may_operate() {
+            "/staff/reports"
+        } else {
+            "/staff/reports?tab=review"
+        },
         waiting_approval: waiting_approval.into_iter().map(AlertRow::from).collect(),
         replies_waiting: replies_waiting
             .into_iter()

@@ -17,9 +17,10 @@ use crate::domain::report::{
 };
 use crate::domain::subscriber::FieldErrors;
 use crate::services::report_figures::{self, Figures, StepTimes};
+use crate::services::report_review::{self, ReviewInput};
 use crate::services::report_triage::{
     self as triage, duration_words, Assessed, AssessmentInput, QueueQuery, QueueTab, ReportView,
-    ReviewInput, TriageError,
+    TriageError,
 };
 use crate::services::tokens::random_id;
 use crate::store::StaffMember;
@@ -28,6 +29,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
 
 const QUEUE: &str = "/staff/reports";
 
@@ -255,6 +257,10 @@ fn level_name(level: Level) -> &'static str {
 fn prefilled(view: &ReportView) -> AssessmentInput {
     let mut input = AssessmentInput::default();
     let Some(latest) = view.assessments.last() else {
+        // A report found urgent stays urgent unless the operator unticks it.
+        if view.report.urgent {
+            input.urgent = Some("true".into());
+        }
         return input;
     };
     for answer in &latest.answers {
@@ -508,11 +514,7 @@ async fn report_page(
         assess,
         nonce,
         outcomes: choose(
-            [
-                ("crime", "Record a crime"),
-                ("allocate", "Allocate to a team or officer"),
-                ("close", "Close the report"),
-            ],
+            report_review::review_outcomes(r.status),
             &shown.review.outcome,
         ),
         close_reasons: choose(CLOSE_REASONS, &shown.review.close_reason),
@@ -635,14 +637,15 @@ pub async fn assess(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))
 }
 
 /// What a triage failure that is not about the form answers.
-async fn triage_refusal(error: TriageError) -> WebResult<Response> {
+async fn triage_refusal(error: TriageError, reference: &str) -> WebResult<Response> {
+    let report = report_url(reference);
     match error {
         TriageError::NotFound => Ok(super::pages::not_found().await),
         TriageError::Changed => Ok((
@@ -650,7 +653,7 @@ async fn triage_refusal(error: TriageError) -> WebResult<Response> {
             views::message_page(
                 "Someone else has decided on this report",
                 &["The report changed since you opened it: another reviewer may have taken a decision on it. Open it again to see where it is now."],
-                Some((QUEUE, "Back to the reports")),
+                Some((&report, "Open the report again")),
             ),
         )
             .into_response()),
@@ -665,7 +668,7 @@ pub async fn link(
     OperatorStaff(staff): OperatorStaff,
     Path(reference): Path<String>,
     jar: CookieJar,
-    axum_extra::extract::Form(form): axum_extra::extract::Form<LinkForm>,
+    Form(form): Form<LinkForm>,
 ) -> WebResult<Response> {
     let back = |errors| Shown {
         other: form.other.clone(),
@@ -683,7 +686,7 @@ pub async fn link(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))
@@ -713,13 +716,13 @@ pub async fn review(
         let status = StatusCode::FORBIDDEN;
         return report_page(&ctx, &ip, &staff, &reference, jar, back(expired()), status).await;
     }
-    let notice = match triage::review(&ctx, &actor(&staff, &ip), &reference, &input).await {
+    let notice = match report_review::review(&ctx, &actor(&staff, &ip), &reference, &input).await {
         Ok(status) => format!("Decided: {}. The reporter has been told.", status.name()),
         Err(TriageError::Invalid(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return report_page(&ctx, &ip, &staff, &reference, jar, back(errors), status).await;
         }
-        Err(error) => return triage_refusal(error).await,
+        Err(error) => return triage_refusal(error, &reference).await,
     };
     let to = report_url(&reference);
     Ok(flash::redirect(&ctx, jar, &to, Flash::notice(notice)))

@@ -6,12 +6,11 @@
 
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::on_both_backends;
-use beacon::domain::report::kinds::default_services;
 use beacon::domain::report::ReportStatus;
 use beacon::domain::staff::StaffInput;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::store::{
-    AuditFilter, NewAssessment, NewReport, Report, ReviewDecision, StaffMember, StoredService,
+    AuditFilter, NewAssessment, NewReport, NewReportFile, Report, ReviewDecision, StaffMember,
 };
 use reqwest::StatusCode;
 
@@ -67,26 +66,6 @@ pub(crate) async fn reviewer(app: &TestApp, name: &str) -> (StaffMember, reqwest
     staff_with(app, name, |i| i.review = true).await
 }
 
-/// The bundled kinds of report, stored if they are not yet.
-async fn kinds_stored(app: &TestApp) {
-    let services: Vec<StoredService> = default_services()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| StoredService {
-            code: s.code.clone(),
-            definition: serde_json::to_string(s).unwrap(),
-            position: i as i64,
-            active: true,
-        })
-        .collect();
-    let now = chrono::Utc::now().timestamp();
-    app.ctx
-        .store
-        .seed_report_services(&services, now)
-        .await
-        .unwrap();
-}
-
 /// A report as a resident would have sent it: of `kind`, made `hours_ago`, at a point in a
 /// district, by a named reporter with an email address.
 pub(crate) struct Made<'a> {
@@ -96,6 +75,7 @@ pub(crate) struct Made<'a> {
     pub urgent: bool,
     pub district: &'a str,
     pub at: (i64, i64),
+    pub files: &'a [NewReportFile],
 }
 
 impl Default for Made<'_> {
@@ -107,12 +87,15 @@ impl Default for Made<'_> {
             urgent: false,
             district: HUNTINGDONSHIRE,
             at: (524_000, 271_000),
+            files: &[],
         }
     }
 }
 
 pub(crate) async fn made(app: &TestApp, made: Made<'_>) -> Report {
-    kinds_stored(app).await;
+    beacon::services::reports::seed_kinds(&*app.ctx.store)
+        .await
+        .unwrap();
     let created_at = chrono::Utc::now().timestamp() - made.hours_ago * HOUR;
     let new = NewReport {
         reference: made.reference.into(),
@@ -136,7 +119,12 @@ pub(crate) async fn made(app: &TestApp, made: Made<'_>) -> Report {
         created_at,
         ..NewReport::default()
     };
-    let (id, fresh) = app.ctx.store.create_report(&new, &[], None).await.unwrap();
+    let (id, fresh) = app
+        .ctx
+        .store
+        .create_report(&new, made.files, None)
+        .await
+        .unwrap();
     assert!(fresh);
     app.ctx.store.report(id).await.unwrap().unwrap()
 }
@@ -614,6 +602,11 @@ async fn permissions_body(backend: Backend) {
     assert_eq!(audited(&app, "review-report", true).await, 1);
 
     let (_, reviewer_browser) = reviewer(&app, "Ravi Kumar").await;
+    let (_, home) = page(&reviewer_browser, &app, "/staff").await;
+    assert!(
+        home.contains("href=\"/staff/reports?tab=review\""),
+        "{home}"
+    );
     let fields = thrive(&[("decision", "information")]);
     let (_, html) = page(&reviewer_browser, &app, &path).await;
     assert!(!html.contains("Record the assessment"));
@@ -740,6 +733,193 @@ async fn dashboard_body(backend: Backend) {
     assert!(
         kinds.contains("<td>Criminal damage</td><td>2</td>"),
         "{kinds}"
+    );
+    app.stop().await;
+}
+
+on_both_backends!(
+    the_reporters_files_are_served_to_report_staff_only,
+    files_body
+);
+async fn files_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let photo = NewReportFile {
+        name: "car <door>.png".into(),
+        content_type: "image/png".into(),
+        content: b"\x89PNG\r\n\x1a\n not really".to_vec(),
+    };
+    let report = made(
+        &app,
+        Made {
+            urgent: true,
+            files: std::slice::from_ref(&photo),
+            ..Made::default()
+        },
+    )
+    .await;
+    let file = &app.ctx.store.report_files(report.id).await.unwrap()[0];
+    let url = format!("/staff/reports/{}/files/{}", report.reference, file.id);
+
+    let (_, browser) = operator(&app, "Olivia Reed").await;
+    let (_, html) = page(
+        &browser,
+        &app,
+        &format!("/staff/reports/{}", report.reference),
+    )
+    .await;
+    assert!(html.contains(&format!("<img src=\"{url}\"")), "{html}");
+    assert!(html.contains("car &#60;door&#62;.png"));
+    // An urgent report's THRIVE form starts urgent.
+    assert!(html.contains(r#"id="urgent" name="urgent" type="checkbox" value="true" checked"#));
+    let answer = browser.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let header = |name: &str| answer.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("content-type"), "image/png");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-disposition").starts_with("inline; filename=\"car door.png\""));
+    assert_eq!(answer.bytes().await.unwrap(), photo.content);
+    let (status, _) = page(&browser, &app, &format!("{url}9")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, sender) = staff_with(&app, "Lucy Ward", |i| i.send = true).await;
+    let (status, _) = page(&sender, &app, &url).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(audited(&app, "view-report-file", true).await, 1);
+    let visitor = TestApp::client().get(app.url(&url)).send().await.unwrap();
+    assert_eq!(
+        visitor.url().path(),
+        "/staff/sign-in",
+        "a visitor is sent to sign in"
+    );
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_reported_crime_reaches_the_resident_with_its_reference,
+    whole_path_body
+);
+async fn whole_path_body(backend: Backend) {
+    use beacon::services::reports::{self, Contact, LocationInput, Submission};
+    let app = TestApp::spawn(backend).await;
+    // A resident reports damage to their car, as the resident's pages send it.
+    let submission = Submission {
+        service_code: "criminal-damage".into(),
+        answers: [("damaged".to_owned(), vec!["vehicle".to_owned()])].into(),
+        description: "My car's wing mirror was kicked off overnight.".into(),
+        location: LocationInput {
+            text: "CB1 1PT".into(),
+            ..LocationInput::default()
+        },
+        happened: "Last night, about 11pm".into(),
+        contact: Contact {
+            name: "Priya Shah".into(),
+            email: "priya@example.com".into(),
+            ..Contact::default()
+        },
+        form_nonce: "the-report-form".into(),
+        source: "web".into(),
+        ..Submission::default()
+    };
+    let receipt = reports::submit(&app.ctx, submission).await.unwrap();
+    let reference = receipt.reference.as_str();
+
+    // An operator finds it in the queue and assesses it; a reviewer records a crime.
+    let (_, olivia) = operator(&app, "Olivia Reed").await;
+    let (_, queue) = page(&olivia, &app, "/staff/reports").await;
+    assert!(queue.contains(reference), "{queue}");
+    let (_, html) = page(&olivia, &app, &format!("/staff/reports/{reference}")).await;
+    assert!(
+        html.contains("What was damaged?") && html.contains("A vehicle"),
+        "{html}"
+    );
+    let fields = thrive(&[("decision", "respond"), ("grade", "scheduled-appointment")]);
+    let (status, _) = post_on_report(&olivia, &app, reference, "assess", &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, ravi) = reviewer(&app, "Ravi Kumar").await;
+    let (_, review) = page(&ravi, &app, "/staff/reports?tab=review").await;
+    assert!(review.contains(reference), "{review}");
+    let (status, _) = post_on_report(&ravi, &app, reference, "review", &crime("35/1234/26")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The resident has the receipt and two updates; the last link opens their report, which
+    // reads the crime reference in plain words.
+    app.wait_until_sent().await;
+    let emails = app.emails(3).await;
+    let update = emails
+        .iter()
+        .find(|e| e.text.contains("Your crime reference is 35/1234/26."))
+        .expect("the crime's email");
+    let link = update.link("/reports/");
+    let token = link.rsplit('/').next().unwrap();
+    let report = reports::report_for_token(&app.ctx, token).await.unwrap();
+    let followed = reports::followed(&app.ctx, report).await.unwrap();
+    assert_eq!(followed.report.status, ReportStatus::CrimeRecorded);
+    assert!(followed.updates.iter().any(|u| u
+        .body
+        .starts_with("A crime has been recorded. Your crime reference is 35/1234/26.")));
+    app.stop().await;
+}
+
+/// What is wrong with a page's ids and labels: an id used twice, or a field without a label.
+fn id_and_label_problems(html: &str) -> Vec<String> {
+    let ids = regex::Regex::new(r#"\sid="([^"]+)""#).unwrap();
+    let fields = regex::Regex::new(r#"<(input|select|textarea)\b[^>]*\bid="([^"]+)""#).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut problems: Vec<String> = ids
+        .captures_iter(html)
+        .map(|c| c[1].to_owned())
+        .filter(|id| !seen.insert(id.clone()))
+        .map(|id| format!("id {id} used twice"))
+        .collect();
+    for field in fields.captures_iter(html) {
+        if !html.contains(&format!("<label for=\"{}\"", &field[2])) {
+            problems.push(format!("{} has no label", &field[2]));
+        }
+    }
+    problems
+}
+
+on_both_backends!(
+    the_report_pages_have_unique_ids_and_labelled_fields,
+    markup_body
+);
+async fn markup_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let report = assessed(&app, Made::default()).await;
+    let near = Made {
+        reference: "RPT-NEAR-0001",
+        at: (524_050, 271_000),
+        ..Made::default()
+    };
+    made(&app, near).await;
+    // An admin sees every form: THRIVE, linking and review.
+    let (_, admin) = staff_with(&app, "Alex Morgan", |i| i.admin = true).await;
+    let fields = vec![("outcome", "crime".to_owned())];
+    let (status, with_errors) =
+        post_on_report(&admin, &app, &report.reference, "review", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report_page = format!("/staff/reports/{}", report.reference);
+    for path in [
+        "/staff/reports",
+        "/staff/reports?tab=all",
+        report_page.as_str(),
+        "/staff/reports/dashboard",
+    ] {
+        let (status, html) = page(&admin, &app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            id_and_label_problems(&html).is_empty(),
+            "{path}: {:?}",
+            id_and_label_problems(&html)
+        );
+    }
+    let (_, html) = page(&admin, &app, &report_page).await;
+    assert!(html.contains("Record the assessment") && html.contains("Record the decision"));
+    assert!(html.contains("Link<span class=\"visually-hidden\"> RPT-NEAR-0001"));
+    assert!(id_and_label_problems(&with_errors).is_empty());
+    assert!(
+        with_errors.contains("href=\"#crime_reference\""),
+        "{with_errors}"
     );
     app.stop().await;
 }
