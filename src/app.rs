@@ -146,8 +146,9 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
 }
 
 /// Once an hour, deletes what is kept only for a while: sign-ups that were never confirmed,
-/// messages shared from the scam checker past their keeping time, and finished reports past the
-/// force's retention period (`reports.retention_days`).
+/// messages shared from the scam checker past their keeping time, finished reports past the
+/// force's retention period (`reports.retention_days`), and the files of reports never sent
+/// (kept a day: `services::report_drafts`).
 async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) {
     loop {
         let now = chrono::Utc::now().timestamp();
@@ -174,6 +175,13 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
                 tracing::info!(purged, "deleted finished reports past their keeping time")
             }
             Err(error) => tracing::warn!(error = %error, "could not delete old finished reports"),
+        }
+        match crate::services::report_drafts::purge(&ctx, now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted the files of reports never sent"),
+            Err(error) => {
+                tracing::warn!(error = %error, "could not delete the files of reports never sent")
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -19,6 +19,7 @@ pub mod messages;
 pub mod open311;
 pub mod postcodes;
 pub mod rate_limit;
+pub mod report_drafts;
 pub mod report_figures;
 pub mod report_kinds;
 pub mod report_review;

@@ -32,6 +32,8 @@ mod outbox;
 #[macro_use]
 mod residents;
 #[macro_use]
+mod report_drafts;
+#[macro_use]
 mod report_triage;
 #[macro_use]
 mod reports;
@@ -64,6 +66,7 @@ pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
 pub use postgres::PgStore;
+pub use report_drafts::{DraftFile, ReportDrafts};
 pub use report_triage::{Assessment, NewAssessment, ReportTiming, ReportTriage, ReviewDecision};
 pub use reports::{
     NewReport, NewReportFile, NewReportUpdate, Report, ReportFile, ReportFileMeta, ReportFilter,
@@ -176,6 +179,7 @@ pub trait Store:
     + ScamReports
     + Reports
     + ReportTriage
+    + ReportDrafts
     + Send
     + Sync
     + 'static
@@ -199,6 +203,7 @@ impl<T> Store for T where
         + ScamReports
         + Reports
         + ReportTriage
+        + ReportDrafts
         + Send
         + Sync
         + 'static

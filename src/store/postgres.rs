@@ -305,5 +305,6 @@ impl_api_tokens!(PgStore, sqlx::Postgres);
 impl_audit!(PgStore, sqlx::Postgres);
 impl_alert_templates!(PgStore, sqlx::Postgres);
 impl_scam_reports!(PgStore, sqlx::Postgres);
+impl_report_drafts!(PgStore, sqlx::Postgres);
 impl_reports!(PgStore, sqlx::Postgres);
 impl_report_triage!(PgStore, sqlx::Postgres);

@@ -245,5 +245,6 @@ impl_api_tokens!(SqliteStore, sqlx::Sqlite);
 impl_audit!(SqliteStore, sqlx::Sqlite);
 impl_alert_templates!(SqliteStore, sqlx::Sqlite);
 impl_scam_reports!(SqliteStore, sqlx::Sqlite);
+impl_report_drafts!(SqliteStore, sqlx::Sqlite);
 impl_reports!(SqliteStore, sqlx::Sqlite);
 impl_report_triage!(SqliteStore, sqlx::Sqlite);
