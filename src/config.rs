@@ -27,6 +27,12 @@ pub struct Settings {
     pub reports: ReportSettings,
 }
 
+/// The most one upload of a report's files may hold (`reports.max_files` ×
+/// `reports.max_file_bytes`): the report pages' body limit is this and 1 MiB for the rest, fixed
+/// when the routes are declared, so the settings may not ask for more (the defaults, 5 × 10 MiB,
+/// take all of it).
+pub const MAX_REPORT_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+
 /// Online reports: what differs between forces (the crime reference format, targets, limits on
 /// files, retention, and how Open311 shows reports).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +111,12 @@ impl ReportSettings {
         anyhow::ensure!(
             self.max_files <= 20 && self.max_file_bytes > 0 && self.max_image_pixels > 0,
             "reports.max_files must be 20 or fewer, and the file limits above 0"
+        );
+        anyhow::ensure!(
+            self.max_files.saturating_mul(self.max_file_bytes) <= MAX_REPORT_UPLOAD_BYTES,
+            "reports.max_files × reports.max_file_bytes must be {} MiB or less: one page of a \
+             report takes no larger a body",
+            MAX_REPORT_UPLOAD_BYTES / (1024 * 1024)
         );
         anyhow::ensure!(
             self.retention_days > 0
@@ -982,5 +994,17 @@ mod tests {
             assert!(Settings::load(Some(Path::new("beacon.toml"))).is_err());
             Ok(())
         });
+    }
+
+    #[test]
+    fn report_files_may_not_ask_for_more_than_a_report_page_takes() {
+        let mut reports = ReportSettings::default();
+        assert!(reports.check().is_ok(), "the defaults fit");
+        reports.max_files = 10;
+        reports.max_file_bytes = 5 * 1024 * 1024;
+        assert!(reports.check().is_ok());
+        reports.max_file_bytes = 6 * 1024 * 1024;
+        let error = reports.check().unwrap_err().to_string();
+        assert!(error.contains("50 MiB or less"), "{error}");
     }
 }

@@ -46,6 +46,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -96,6 +97,16 @@ impl Route {
             ..self
         }
     }
+
+    /// Shares a cap on requests handled at once with the other routes given the same `limit`:
+    /// the others wait, their bodies unread, until one finishes (or the request timeout ends
+    /// the wait).
+    fn at_once(self, limit: &GlobalConcurrencyLimitLayer) -> Route {
+        Route {
+            handler: self.handler.layer(limit.clone()),
+            ..self
+        }
+    }
 }
 
 fn get<H: Handler<T, AppState>, T: 'static>(
@@ -138,6 +149,8 @@ pub fn routes() -> Vec<Route> {
         Reviewer, Sender, SignedInStaff,
     };
     use permission::Link::{Alert, Confirm, Manage, Report, Unsubscribe};
+    // Report forms may carry photos: only so many are read at once (`reports.rs`).
+    let report_posts = GlobalConcurrencyLimitLayer::new(reports::REPORT_POSTS_AT_ONCE);
     vec![
         // Residents: signing up, and the links in their emails.
         get("/", Public, pages::sign_up_form),
@@ -205,10 +218,13 @@ pub fn routes() -> Vec<Route> {
         // Reporting online, and following a report from the link in its receipt.
         get("/report", Public, reports::start),
         get("/report/{kind}", Public, reports::kind_start),
-        form("/report/{kind}", Public, reports::step).body_limit(reports::REPORT_BODY_LIMIT),
+        form("/report/{kind}", Public, reports::step)
+            .body_limit(reports::REPORT_BODY_LIMIT)
+            .at_once(&report_posts),
         get("/reports/{token}", Resident(Report), reports::follow),
         form("/reports/{token}", Resident(Report), reports::add)
-            .body_limit(reports::REPORT_BODY_LIMIT),
+            .body_limit(reports::REPORT_BODY_LIMIT)
+            .at_once(&report_posts),
         get(
             "/reports/{token}/receipt",
             Resident(Report),

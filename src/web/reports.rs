@@ -3,13 +3,21 @@
 //! and the reporter's own page from the link in their receipt (`/reports/{token}`), where they
 //! read its status and updates and add information or photos.
 //!
-//! Nothing is stored before the final send. The answers travel with the form from page to page:
-//! a hidden `draft` (the answers as JSON, base64url) sealed with the server's key (`seal`), and
-//! each attached file as a hidden `file` field (its content, base64url, already checked and
-//! cleaned by `domain::report::files::inspect`), whose digest the sealed draft holds. So a file
-//! uploaded on the files page survives to the send, on any web process, and cannot be swapped
-//! for an unchecked one. The pages work without JavaScript; every form is
-//! `multipart/form-data` (the files page needs it), and a plain urlencoded form is read too.
+//! No report is stored before the final send. The answers travel with the form from page to
+//! page: a hidden `draft` (the answers as JSON, base64url) sealed with the server's key
+//! (`seal`). A photo or file added on the files page is checked and cleaned
+//! (`domain::report::files::inspect`) and kept in the store under an unguessable id
+//! (`services::report_drafts`); the sealed draft holds only its id and digest, so later pages
+//! stay small, any web process can send the report, and a file cannot be swapped for an
+//! unchecked one. At the send the files are read back by id, their digests checked, and
+//! deleted once the report is stored; files of a report never sent are deleted after a day.
+//!
+//! What one request may cost is bounded: the body (`REPORT_BODY_LIMIT`: one page's upload and
+//! 1 MiB), each text part (`MAX_TEXT_PART_BYTES`), the number of file parts
+//! (`reports.max_files`) and each one's size (`reports.max_file_bytes`), refused as soon as a
+//! limit is passed; and how many report forms are read at once (`REPORT_POSTS_AT_ONCE`, in
+//! `web::routes`). The pages work without JavaScript; every form is `multipart/form-data` (the
+//! files page needs it), and a plain urlencoded form is read too.
 
 use super::csrf;
 use super::error::WebResult;
@@ -19,6 +27,7 @@ use super::AppState;
 use crate::domain::report::files::{inspect, CleanFile, FileLimits};
 use crate::domain::report::{Datatype, ServiceDefinition};
 use crate::domain::subscriber::FieldErrors;
+use crate::services::report_drafts::{self, DraftFileError};
 use crate::services::reports::{
     self as service, field, Contact, LocationInput, ReportError, Submission, ANONYMITY_MEANS,
     MAX_DESCRIPTION_CHARS,
@@ -26,6 +35,7 @@ use crate::services::reports::{
 use crate::services::tokens::{random_id, sha256_hex};
 use askama::Template;
 use axum::body::Bytes;
+use axum::extract::multipart::Field;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,10 +44,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::collections::BTreeMap;
 
-/// The largest body a report's pages take: every file at its largest, carried (base64, 4/3)
-/// and uploaded again at once, and room for the rest. The files' own limits are checked one by
-/// one (`reports.max_file_bytes`).
-pub const REPORT_BODY_LIMIT: usize = 160 * 1024 * 1024;
+/// The largest body a report's pages take: one upload of every file at its largest (the
+/// settings may not ask for more: `config::MAX_REPORT_UPLOAD_BYTES`), and 1 MiB for the rest.
+/// The parts' own limits are checked as they arrive (`Posted::from_request`).
+pub const REPORT_BODY_LIMIT: usize = crate::config::MAX_REPORT_UPLOAD_BYTES + 1024 * 1024;
+
+/// The largest text field of a report form (a description is at most `MAX_DESCRIPTION_CHARS`
+/// characters, and the sealed draft holds the answers): a larger one is refused unread.
+pub const MAX_TEXT_PART_BYTES: usize = 64 * 1024;
+
+/// How many report forms (any report's pages, and additions to a report) are read at once; the
+/// others wait, their bodies unread, until one finishes or their time runs out.
+pub const REPORT_POSTS_AT_ONCE: usize = 8;
 
 /// The leave-this-site button's script: replaces the page, and its history entry, with a
 /// harmless one.
@@ -58,7 +76,7 @@ struct Draft {
     answers: BTreeMap<String, Vec<String>>,
     people: String,
     vehicles: String,
-    /// The attached files, in the order of the hidden `file` fields.
+    /// The attached files, kept in the store (`services::report_drafts`).
     files: Vec<DraftFile>,
     anonymous: bool,
     name: String,
@@ -70,6 +88,8 @@ struct Draft {
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct DraftFile {
+    /// The kept file's id: unguessable, and named only in the sealed draft.
+    id: String,
     name: String,
     content_type: String,
     size: usize,
@@ -105,21 +125,38 @@ impl Posted {
     }
 }
 
+/// The largest sealed draft a form may carry (the answers as JSON, base64url): more than any
+/// report within the services' limits needs.
+const MAX_DRAFT_PART_BYTES: usize = 512 * 1024;
+
+/// The largest urlencoded report form: one has no files.
+const MAX_PLAIN_FORM_BYTES: usize = 1024 * 1024;
+
 impl FromRequest<AppState> for Posted {
     type Rejection = Response;
 
+    /// Reads a report form part by part, refusing it (413) as soon as a part passes its limit:
+    /// a text field `MAX_TEXT_PART_BYTES` (the draft `MAX_DRAFT_PART_BYTES`), all text 1 MiB,
+    /// a file `reports.max_file_bytes`, and more than `reports.max_files` files.
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let settings = &state.settings.reports;
         let multipart = request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
-            let bytes = Bytes::from_request(request, state)
+            let bytes = axum::body::to_bytes(request.into_body(), MAX_PLAIN_FORM_BYTES)
                 .await
-                .map_err(IntoResponse::into_response)?;
+                .map_err(|_| too_large(settings))?;
             let fields = serde_html_form::from_bytes::<Vec<(String, String)>>(&bytes)
                 .map_err(|_| bad_form())?;
+            if fields
+                .iter()
+                .any(|(name, value)| value.len() > text_cap(name))
+            {
+                return Err(too_large(settings));
+            }
             return Ok(Posted {
                 fields,
                 uploads: Vec::new(),
@@ -132,31 +169,99 @@ impl FromRequest<AppState> for Posted {
             fields: Vec::new(),
             uploads: Vec::new(),
         };
-        while let Some(part) = form.next_field().await.map_err(|error| {
-            tracing::info!(error = %error, "a report form could not be read");
-            bad_form()
-        })? {
+        let mut text_bytes = 0;
+        while let Some(mut part) = form.next_field().await.map_err(unreadable)? {
             let name = part.name().unwrap_or_default().to_owned();
             let file_name = part.file_name().map(str::to_owned);
             let content_type = part.content_type().map(str::to_owned);
-            let bytes = part.bytes().await.map_err(|_| bad_form())?;
+            let cap = if file_name.is_some() {
+                settings.max_file_bytes
+            } else {
+                text_cap(&name).min(MAX_PLAIN_FORM_BYTES - text_bytes)
+            };
+            let Some(bytes) = read_part(&mut part, cap).await? else {
+                return Err(too_large(settings));
+            };
             match file_name {
                 // A file input left empty still sends a part with no name and no content.
                 Some(file_name) if !(file_name.is_empty() && bytes.is_empty()) => {
+                    if posted.uploads.len() == settings.max_files {
+                        return Err(too_large(settings));
+                    }
                     posted.uploads.push(Upload {
                         name: file_name,
                         content_type,
-                        bytes,
+                        bytes: Bytes::from(bytes),
                     });
                 }
                 Some(_) => {}
-                None => posted
-                    .fields
-                    .push((name, String::from_utf8_lossy(&bytes).into_owned())),
+                None => {
+                    text_bytes += bytes.len();
+                    posted
+                        .fields
+                        .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                }
             }
         }
         Ok(posted)
     }
+}
+
+/// The most a text field called `name` may hold.
+fn text_cap(name: &str) -> usize {
+    if name == "draft" {
+        MAX_DRAFT_PART_BYTES
+    } else {
+        MAX_TEXT_PART_BYTES
+    }
+}
+
+/// A part's content, read chunk by chunk; None as soon as it passes `cap` bytes (the rest is
+/// never read).
+async fn read_part(part: &mut Field<'_>, cap: usize) -> Result<Option<Vec<u8>>, Response> {
+    let mut content = Vec::new();
+    while let Some(chunk) = part.chunk().await.map_err(unreadable)? {
+        if content.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        content.extend_from_slice(&chunk);
+    }
+    Ok(Some(content))
+}
+
+fn unreadable(error: axum::extract::multipart::MultipartError) -> Response {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            views::message_page(
+                "Your form was too large to send",
+                &["Go back and choose fewer or smaller photos or files."],
+                Some(("/report", "Start again")),
+            ),
+        )
+            .into_response();
+    }
+    tracing::info!(error = %error, "a report form could not be read");
+    bad_form()
+}
+
+/// A form with a part past its limit.
+fn too_large(settings: &crate::config::ReportSettings) -> Response {
+    let files = format!(
+        "You can add up to {} photos or files at once, each up to {} MB. Go back and choose \
+         fewer or smaller ones.",
+        settings.max_files,
+        settings.max_file_bytes / (1024 * 1024)
+    );
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        views::message_page(
+            "Your form was too large to send",
+            &[&files, "Nothing has been sent or kept."],
+            Some(("/report", "Start again")),
+        ),
+    )
+        .into_response()
 }
 
 fn bad_form() -> Response {
@@ -195,49 +300,52 @@ fn kind_not_found() -> Response {
         .into_response()
 }
 
-/// The draft, its seal and its files, as hidden fields.
+/// The draft and its seal, as hidden fields.
 struct Carried {
     draft: String,
     seal: String,
-    files: Vec<String>,
 }
 
 impl Draft {
-    fn carried(&self, ctx: &AppState, files: &[Vec<u8>]) -> Carried {
+    fn carried(&self, ctx: &AppState) -> Carried {
         let json = serde_json::to_vec(self).unwrap_or_default();
         let draft = URL_SAFE_NO_PAD.encode(json);
         let seal = ctx.signer.sign("report-draft", &[&sha256_hex(&draft)]);
-        Carried {
-            draft,
-            seal,
-            files: files.iter().map(|f| URL_SAFE_NO_PAD.encode(f)).collect(),
-        }
+        Carried { draft, seal }
     }
 
-    /// The draft a form carries, with its files' content, if it is sealed and whole.
-    fn from_posted(ctx: &AppState, posted: &Posted) -> Option<(Draft, Vec<Vec<u8>>)> {
+    /// The draft a form carries, if it is sealed and whole.
+    fn from_posted(ctx: &AppState, posted: &Posted) -> Option<Draft> {
         let draft = posted.get("draft");
         let sealed = ctx.signer.verify("report-draft", posted.get("seal"))?;
         if sealed.first().map(String::as_str) != Some(sha256_hex(draft).as_str()) {
             return None;
         }
-        let draft: Draft = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(draft).ok()?).ok()?;
-        let encoded = posted.all("file");
-        if encoded.len() != draft.files.len() {
-            return None;
-        }
-        let mut files = Vec::new();
-        for (meta, content) in draft.files.iter().zip(encoded) {
-            let bytes = URL_SAFE_NO_PAD.decode(content).ok()?;
-            if hex_sha256(&bytes) != meta.sha256 {
-                return None;
-            }
-            files.push(bytes);
-        }
-        Some((draft, files))
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(draft).ok()?).ok()
     }
 
-    fn submission(&self, files: &[Vec<u8>]) -> Submission {
+    /// The kept files it names: `(id, sha256)`.
+    fn named_files(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .map(|f| (f.id.clone(), f.sha256.clone()))
+            .collect()
+    }
+
+    /// Its files as the checks before the send see them: names and types, their content left
+    /// in the store.
+    fn file_names(&self) -> Vec<CleanFile> {
+        self.files
+            .iter()
+            .map(|f| CleanFile {
+                name: f.name.clone(),
+                content_type: "application/octet-stream",
+                bytes: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn submission(&self, files: Vec<CleanFile>) -> Submission {
         Submission {
             service_code: self.kind.clone(),
             answers: self.answers.clone(),
@@ -250,16 +358,7 @@ impl Draft {
             happened_at: None,
             people: self.people.clone(),
             vehicles: self.vehicles.clone(),
-            files: self
-                .files
-                .iter()
-                .zip(files)
-                .map(|(meta, bytes)| CleanFile {
-                    name: meta.name.clone(),
-                    content_type: static_type(&meta.content_type),
-                    bytes: bytes.clone(),
-                })
-                .collect(),
+            files,
             contact: Contact {
                 anonymous: self.anonymous,
                 name: self.name.clone(),
@@ -271,29 +370,6 @@ impl Draft {
             api_token_id: None,
         }
     }
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// A checked file's type, as the `'static` name `CleanFile` holds (the draft carries it as
-/// text; a type `inspect` never gives is sent as bytes).
-fn static_type(content_type: &str) -> &'static str {
-    const KNOWN: [&str; 7] = [
-        "image/jpeg",
-        "image/png",
-        "image/gif",
-        "image/webp",
-        "image/heic",
-        "image/heif",
-        "application/pdf",
-    ];
-    KNOWN
-        .into_iter()
-        .find(|k| *k == content_type)
-        .unwrap_or("application/octet-stream")
 }
 
 /// The pages of a report of `kind`, in order.
@@ -374,15 +450,7 @@ pub async fn kind_start(
         ..Draft::default()
     };
     let (jar, csrf) = csrf::issue(&ctx, jar);
-    let page = StepPage::new(
-        &ctx,
-        &kind,
-        &draft,
-        &[],
-        "where",
-        csrf,
-        FieldErrors::default(),
-    );
+    let page = StepPage::new(&ctx, &kind, &draft, "where", csrf, FieldErrors::default());
     Ok((jar, views::render(&page)).into_response())
 }
 
@@ -458,7 +526,6 @@ impl StepPage {
         ctx: &AppState,
         kind: &ServiceDefinition,
         draft: &Draft,
-        files: &[Vec<u8>],
         step: &str,
         csrf: String,
         errors: FieldErrors,
@@ -491,12 +558,12 @@ impl StepPage {
                 }
             })
         });
-        let urgent = !service::urgent_words_in(&draft.submission(&[])).is_empty();
+        let urgent = !service::urgent_words_in(&draft.submission(Vec::new())).is_empty();
         StepPage {
             kind_name: kind.name.clone(),
             kind_code: kind.code.clone(),
             csrf,
-            carried: draft.carried(ctx, files),
+            carried: draft.carried(ctx),
             heading: heading(step, question.as_ref()),
             step: steps.get(index).cloned().unwrap_or_default(),
             number: index + 1,
@@ -652,14 +719,14 @@ fn take_answers(kind: &ServiceDefinition, step: &str, posted: &Posted, draft: &m
     }
 }
 
-/// Takes the files page's changes: files to remove, and new ones, each checked and cleaned.
-fn take_files(
+/// Takes the files page's changes: files to remove (dropped from the draft; the store deletes
+/// them within a day), and new ones, each checked, cleaned and kept.
+async fn take_files(
     ctx: &AppState,
     posted: &Posted,
     draft: &mut Draft,
-    files: &mut Vec<Vec<u8>>,
     errors: &mut FieldErrors,
-) {
+) -> WebResult<()> {
     let remove: Vec<usize> = posted
         .all("remove")
         .iter()
@@ -667,12 +734,6 @@ fn take_files(
         .collect();
     let mut index = 0;
     draft.files.retain(|_| {
-        let keep = !remove.contains(&index);
-        index += 1;
-        keep
-    });
-    let mut index = 0;
-    files.retain(|_| {
         let keep = !remove.contains(&index);
         index += 1;
         keep
@@ -700,17 +761,19 @@ fn take_files(
             limits,
         ) {
             Ok(clean) => {
+                let kept = report_drafts::keep(ctx, clean).await?;
                 draft.files.push(DraftFile {
-                    name: clean.name.clone(),
-                    content_type: clean.content_type.to_owned(),
-                    size: clean.bytes.len(),
-                    sha256: hex_sha256(&clean.bytes),
+                    id: kept.id,
+                    name: kept.name,
+                    content_type: kept.content_type,
+                    size: kept.size,
+                    sha256: kept.sha256,
                 });
-                files.push(clean.bytes);
             }
             Err(problem) => errors.add(field::FILES, problem),
         }
     }
+    Ok(())
 }
 
 /// Every page of a report posts here: the page's answers are taken into the draft, checked,
@@ -729,16 +792,8 @@ pub async fn step(
         Err(ReportError::UnknownKind) => return Ok(kind_not_found()),
         Err(error) => return Err(error.into()),
     };
-    let Some((mut draft, mut files)) = Draft::from_posted(&ctx, &posted) else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            views::message_page(
-                "Your answers could not be read",
-                &["Your report has not been sent. Please start again."],
-                Some((&format!("/report/{code}?start=yes"), "Start again")),
-            ),
-        )
-            .into_response());
+    let Some(mut draft) = Draft::from_posted(&ctx, &posted) else {
+        return Ok(unreadable_draft(&code));
     };
     if draft.kind != kind.code {
         return Ok(bad_form());
@@ -750,33 +805,59 @@ pub async fn step(
     };
     let action = posted.get("action").to_owned();
     let csrf_token = posted.get("csrf").to_owned();
-    let show = |draft: &Draft, files: &[Vec<u8>], step: &str, errors: FieldErrors| {
+    let show = |draft: &Draft, step: &str, errors: FieldErrors| {
         let status = if errors.is_empty() {
             StatusCode::OK
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let page = StepPage::new(&ctx, &kind, draft, files, step, csrf_token.clone(), errors);
+        let page = StepPage::new(&ctx, &kind, draft, step, csrf_token.clone(), errors);
         (status, views::render(&page)).into_response()
     };
 
     if let Some(target) = action.strip_prefix("change-") {
         if steps.iter().any(|s| s == target) {
             draft.checking = true;
-            return Ok(show(&draft, &files, target, FieldErrors::default()));
+            return Ok(show(&draft, target, FieldErrors::default()));
         }
         return Ok(bad_form());
     }
     if step == "check" {
         if action != "send" {
-            return Ok(show(&draft, &files, "check", FieldErrors::default()));
+            return Ok(show(&draft, "check", FieldErrors::default()));
         }
-        return match service::submit(&ctx, draft.submission(&files)).await {
-            Ok(receipt) => Ok(Redirect::to(&format!(
-                "/reports/{}/receipt",
-                service::follow_token(&ctx, &receipt.reference)
-            ))
-            .into_response()),
+        let named = draft.named_files();
+        let files = match report_drafts::files(&ctx, &named).await {
+            Ok(files) => files,
+            Err(DraftFileError::Gone) => {
+                // Kept a day only: the resident adds them again, and nothing else is lost.
+                let names: Vec<String> = draft.files.iter().map(|f| f.name.clone()).collect();
+                draft.files.clear();
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    field::FILES,
+                    format!(
+                        "We keep photos and files for {} hours while you answer, and no longer \
+                         have {}: add them again, or continue without them",
+                        report_drafts::DRAFT_FILES_KEPT_HOURS,
+                        names.join(", ")
+                    ),
+                );
+                return Ok(show(&draft, "files", errors));
+            }
+            Err(DraftFileError::Altered) => return Ok(unreadable_draft(&code)),
+            Err(DraftFileError::Store(error)) => return Err(error.into()),
+        };
+        return match service::submit(&ctx, draft.submission(files)).await {
+            Ok(receipt) => {
+                let ids: Vec<String> = named.into_iter().map(|(id, _)| id).collect();
+                report_drafts::forget(&ctx, &ids).await;
+                Ok(Redirect::to(&format!(
+                    "/reports/{}/receipt",
+                    service::follow_token(&ctx, &receipt.reference)
+                ))
+                .into_response())
+            }
             Err(ReportError::Invalid(errors)) => {
                 // On this page each answer's link is its Change button.
                 let mut anchored = FieldErrors::default();
@@ -788,7 +869,7 @@ pub async fn step(
                         .unwrap_or_else(|| error.field.clone());
                     anchored.add(anchor, error.message.clone());
                 }
-                Ok(show(&draft, &files, "check", anchored))
+                Ok(show(&draft, "check", anchored))
             }
             Err(ReportError::UnknownKind) => Ok(kind_not_found()),
             Err(error) => Err(error.into()),
@@ -798,21 +879,21 @@ pub async fn step(
     take_answers(&kind, &step, &posted, &mut draft);
     let mut errors = FieldErrors::default();
     if step == "files" {
-        take_files(&ctx, &posted, &mut draft, &mut files, &mut errors);
+        take_files(&ctx, &posted, &mut draft, &mut errors).await?;
     }
     if action == "back" {
         let previous = steps[index.saturating_sub(1)].clone();
-        return Ok(show(&draft, &files, &previous, FieldErrors::default()));
+        return Ok(show(&draft, &previous, FieldErrors::default()));
     }
     let ours = step_fields(&step);
-    let problems = service::problems(&ctx, &draft.submission(&files)).await?;
+    let problems = service::problems(&ctx, &draft.submission(draft.file_names())).await?;
     for problem in problems.iter().filter(|p| ours.contains(&p.field)) {
         if errors.for_field(&problem.field) != Some(problem.message.as_str()) {
             errors.add(problem.field.clone(), problem.message.clone());
         }
     }
     if !errors.is_empty() || action == "upload" {
-        return Ok(show(&draft, &files, &step, errors));
+        return Ok(show(&draft, &step, errors));
     }
     let next = if draft.checking {
         "check".to_owned()
@@ -822,7 +903,20 @@ pub async fn step(
     if next == "check" {
         draft.checking = true;
     }
-    Ok(show(&draft, &files, &next, FieldErrors::default()))
+    Ok(show(&draft, &next, FieldErrors::default()))
+}
+
+/// A draft whose seal, or one of whose files, does not match.
+fn unreadable_draft(code: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        views::message_page(
+            "Your answers could not be read",
+            &["Your report has not been sent. Please start again."],
+            Some((&format!("/report/{code}?start=yes"), "Start again")),
+        ),
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -876,7 +970,8 @@ struct FollowPage {
     nonce: String,
     text: String,
     errors: FieldErrors,
-    added: bool,
+    /// What the page says of an addition just sent.
+    added: Option<&'static str>,
     max_files: usize,
     max_chars: usize,
 }
@@ -897,7 +992,7 @@ async fn follow_page(
     csrf: String,
     text: String,
     errors: FieldErrors,
-    added: bool,
+    added: Option<&'static str>,
 ) -> WebResult<Response> {
     let followed = service::followed(ctx, link.report).await?;
     let report = &followed.report;
@@ -969,7 +1064,11 @@ pub async fn follow(
         csrf,
         String::new(),
         FieldErrors::default(),
-        query.added.is_some(),
+        match query.added.as_deref() {
+            Some("before") => Some("We already have that: it was added to your report before."),
+            Some(_) => Some("Thank you. We have added that to your report."),
+            None => None,
+        },
     )
     .await?;
     Ok((jar, page).into_response())
@@ -984,6 +1083,18 @@ pub async fn add(
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, posted.get("csrf")) {
         return Ok(form_expired(&format!("/reports/{}", link.token)));
+    }
+    let nonce = posted.get("nonce").trim();
+    if nonce.is_empty() || nonce.len() > 100 {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            views::message_page(
+                "What you added has not been sent",
+                &["The form was incomplete. Open your report's page again and add it there."],
+                Some((&format!("/reports/{}", link.token), "Back to your report")),
+            ),
+        )
+            .into_response());
     }
     let settings = &ctx.settings.reports;
     let limits = FileLimits {
@@ -1005,19 +1116,19 @@ pub async fn add(
     }
     let text = posted.get("text").to_owned();
     if errors.is_empty() {
-        match service::add_information(&ctx, &link.report, &text, files, posted.get("nonce")).await
-        {
-            Ok(_) => {
+        match service::add_information(&ctx, &link.report, &text, files, nonce).await {
+            Ok(added) => {
+                let added = if added { "yes" } else { "before" };
                 return Ok(
-                    Redirect::to(&format!("/reports/{}?added=yes", link.token)).into_response()
-                )
+                    Redirect::to(&format!("/reports/{}?added={added}", link.token)).into_response(),
+                );
             }
             Err(ReportError::Invalid(problems)) => errors = problems,
             Err(error) => return Err(error.into()),
         }
     }
     let csrf = posted.get("csrf").to_owned();
-    follow_page(&ctx, link, csrf, text, errors, false).await
+    follow_page(&ctx, link, csrf, text, errors, None).await
 }
 
 /// One of the reporter's files, as a download (never shown inline: what is served is only ever

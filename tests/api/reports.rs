@@ -2,27 +2,19 @@
 //! "Check your answers", the receipt on screen and by email, the report's own page from the
 //! link in the email, and what goes wrong (a place outside the force area, too long a text,
 //! HTML, a tampered link, a form sent twice, urgent words, anonymity where a kind does not
-//! allow it); and a reporter's reports in their data download and erasure.
+//! allow it); a report's photos kept on the server between pages (never carried by the pages,
+//! deleted after a day, checked by digest at the send) and forms past their limits refused;
+//! and a reporter's reports in their data download and erasure.
 
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::on_both_backends;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use beacon::services::report_drafts;
 use beacon::services::reports::{self as service, Contact, LocationInput, ReportError, Submission};
+use beacon::services::tokens::sha256_hex;
 use beacon::store::ReportFilter;
 use reqwest::StatusCode;
-
-/// The values of every hidden input called `name`, in order.
-fn hidden_values(html: &str, name: &str) -> Vec<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let mut found = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find(&marker) {
-        let after = &rest[start + marker.len()..];
-        let end = after.find('"').unwrap();
-        found.push(after[..end].to_owned());
-        rest = &after[end..];
-    }
-    found
-}
 
 /// A resident's browser part-way through a report: the page it is on.
 struct Walk<'a> {
@@ -59,9 +51,6 @@ impl<'a> Walk<'a> {
             let value = hidden_value(&self.page, name)
                 .unwrap_or_else(|| panic!("no {name} on the page:\n{}", self.page));
             fields.push((name.to_owned(), value));
-        }
-        for file in hidden_values(&self.page, "file") {
-            fields.push(("file".to_owned(), file));
         }
         fields
     }
@@ -182,6 +171,29 @@ async fn count_reports(app: &TestApp) -> usize {
         .len()
 }
 
+/// The sealed draft a page carries, read.
+fn draft_on(page: &str) -> serde_json::Value {
+    let draft = hidden_value(page, "draft").unwrap_or_else(|| panic!("no draft on:\n{page}"));
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(draft).unwrap()).unwrap()
+}
+
+/// Whether a page carries these bytes, base64 in any of its spellings.
+fn carries(page: &str, bytes: &[u8]) -> bool {
+    [
+        URL_SAFE_NO_PAD.encode(bytes),
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+    ]
+    .iter()
+    .any(|encoded| page.contains(&encoded[..encoded.len().min(64)]))
+}
+
+/// How many draft files the store keeps (by deleting them all: for the end of a test).
+async fn draft_files_kept(app: &TestApp) -> u64 {
+    report_drafts::purge(&app.ctx, chrono::Utc::now().timestamp() + 100 * 86_400)
+        .await
+        .unwrap()
+}
+
 /// The reference on a receipt page.
 fn reference_on(page: &str) -> String {
     let start = page.find("RPT-").expect("a reference on the page");
@@ -283,8 +295,28 @@ async fn whole_report(backend: Backend) {
         "{added}"
     );
     assert!(added.contains("my neighbour"));
-    // The same form again stores nothing more.
-    browser.post(&link).form(&form).send().await.unwrap();
+    // The same form again stores nothing more, and says so.
+    let again = browser.post(&link).form(&form).send().await.unwrap();
+    let again = again.text().await.unwrap();
+    assert!(again.contains("We already have that"), "{again}");
+    assert!(!again.contains("We have added that"), "{again}");
+    let updates = app.ctx.store.report_updates(report.id).await.unwrap();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    // A form without its one-time value, or with a made-up one too long to be ours, is refused.
+    let csrf = hidden_value(&html, "csrf").unwrap();
+    for nonce in [None, Some(String::new()), Some("x".repeat(101))] {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("text", "Another witness came forward.".to_owned()),
+        ];
+        if let Some(nonce) = nonce {
+            form.push(("nonce", nonce));
+        }
+        let refused = browser.post(&link).form(&form).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("has not been sent"), "{refused}");
+    }
     let updates = app.ctx.store.report_updates(report.id).await.unwrap();
     assert_eq!(updates.len(), 1, "{updates:?}");
     app.stop().await;
@@ -425,8 +457,9 @@ async fn false_file(backend: Backend) {
         walk.page
     );
     assert!(walk.page.contains("photo.jpg"), "{}", walk.page);
-    assert!(hidden_values(&walk.page, "file").is_empty());
+    assert!(draft_on(&walk.page)["files"].as_array().unwrap().is_empty());
     assert_eq!(count_reports(&app).await, 0);
+    assert_eq!(draft_files_kept(&app).await, 0);
     app.stop().await;
 }
 
@@ -676,10 +709,33 @@ async fn photo(backend: Backend) {
         .await;
     assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
     assert!(walk.page.contains("Remove car door.jpg"), "{}", walk.page);
-    assert_eq!(hidden_values(&walk.page, "file").len(), 1);
+    // The page names the kept photo; it does not carry it.
+    let named = draft_on(&walk.page)["files"][0].clone();
+    let id = named["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32, "an unguessable id: {id}");
+    let kept = app
+        .ctx
+        .store
+        .draft_files(std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    let cleaned = kept[0].content.clone();
+    assert_eq!(named["sha256"], kept[0].sha256.as_str());
+    assert!(!cleaned.windows(11).any(|w| w == b"GPSLatitude"));
     walk.answer(&[]).await;
     walk.answer(&MANDY).await;
+    assert!(walk.page.contains("Check your answers"), "{}", walk.page);
     assert!(walk.page.contains("car door.jpg"), "{}", walk.page);
+    assert!(
+        !carries(&walk.page, &cleaned),
+        "the check page carries the photo"
+    );
+    assert!(
+        !carries(&walk.page, &jpeg),
+        "the check page carries the photo"
+    );
+    assert!(walk.page.len() < 20_000, "{} bytes", walk.page.len());
     let receipt = walk.send().await.to_owned();
     let reference = reference_on(&receipt);
     let report = app
@@ -691,6 +747,8 @@ async fn photo(backend: Backend) {
         .unwrap();
     let files = app.ctx.store.report_files(report.id).await.unwrap();
     assert_eq!(files.len(), 1);
+    // Sent: the report has it, the draft's copy is gone.
+    assert!(app.ctx.store.draft_files(&[id]).await.unwrap().is_empty());
     let token = service::follow_token(&app.ctx, &reference);
     let page = app
         .get(&format!("/reports/{token}"))
@@ -710,8 +768,210 @@ async fn photo(backend: Backend) {
     let bytes = download.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xFF, 0xD8]));
     assert!(!bytes.windows(11).any(|w| w == b"GPSLatitude"));
+    assert_eq!(bytes.as_ref(), cleaned.as_slice());
     // Another report's file is not served through this link.
     let other = app.get(&format!("/reports/{token}/files/999999")).await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+/// Criminal damage up to its files page.
+async fn to_the_files_page(walk: &mut Walk<'_>) {
+    walk.answer(&[("location", "CB1 1PT")]).await;
+    walk.answer(&[("happened", "Today")]).await;
+    walk.answer(&[("description", "Someone kicked my car door in")])
+        .await;
+    walk.answer(&[("answer", "vehicle")]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    walk.answer(&[]).await;
+    assert!(walk.page.contains("photos or files"), "{}", walk.page);
+}
+
+on_both_backends!(
+    the_photos_of_a_report_never_sent_are_deleted_after_a_day,
+    draft_files_purged
+);
+async fn draft_files_purged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    to_the_files_page(&mut walk).await;
+    walk.upload(
+        &[("car door.jpg", "image/jpeg", &photo_with_gps())],
+        "upload",
+    )
+    .await;
+    assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
+    let id = draft_on(&walk.page)["files"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    walk.answer(&[]).await;
+    walk.answer(&MANDY).await;
+    assert!(walk.page.contains("Check your answers"), "{}", walk.page);
+
+    let now = chrono::Utc::now().timestamp();
+    let purged = report_drafts::purge(&app.ctx, now + 23 * 3600)
+        .await
+        .unwrap();
+    assert_eq!(purged, 0);
+    assert_eq!(
+        app.ctx
+            .store
+            .draft_files(std::slice::from_ref(&id))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let purged = report_drafts::purge(&app.ctx, now + 25 * 3600)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(app.ctx.store.draft_files(&[id]).await.unwrap().is_empty());
+
+    // Sending it now: nothing is stored, and the files page asks for the photo again.
+    walk.press(&[], "send").await;
+    assert_eq!(
+        walk.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        walk.page
+    );
+    assert!(
+        walk.page.contains("no longer have car door.jpg"),
+        "{}",
+        walk.page
+    );
+    assert!(
+        walk.page.contains("Choose photos or files"),
+        "{}",
+        walk.page
+    );
+    assert_eq!(count_reports(&app).await, 0);
+    // Without it, the report goes.
+    walk.answer(&[]).await;
+    assert!(walk.page.contains("Check your answers"), "{}", walk.page);
+    walk.send().await;
+    assert_eq!(count_reports(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_draft_naming_a_file_not_kept_or_another_digest_is_refused,
+    draft_names_other_files
+);
+async fn draft_names_other_files(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    to_the_files_page(&mut walk).await;
+    walk.upload(
+        &[("car door.jpg", "image/jpeg", &photo_with_gps())],
+        "upload",
+    )
+    .await;
+    walk.answer(&[]).await;
+    walk.answer(&MANDY).await;
+    assert!(walk.page.contains("Check your answers"), "{}", walk.page);
+    let check_page = walk.page.clone();
+    let draft = draft_on(&check_page);
+
+    // The server's own seal on a draft naming what it did not keep, as a forger with the key
+    // (or a bug) would make it: the seal alone is not trusted for the files.
+    let sealed = |draft: &serde_json::Value| {
+        let draft = URL_SAFE_NO_PAD.encode(serde_json::to_vec(draft).unwrap());
+        let seal = app.ctx.signer.sign("report-draft", &[&sha256_hex(&draft)]);
+        (draft, seal)
+    };
+    let mut other_digest = draft.clone();
+    other_digest["files"][0]["sha256"] = serde_json::json!(sha256_hex("another photo"));
+    let mut not_kept = draft.clone();
+    not_kept["files"][0]["id"] = serde_json::json!("0123456789abcdef0123456789abcdef");
+    for (forged, status) in [
+        (other_digest, StatusCode::BAD_REQUEST),
+        (not_kept, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (draft, seal) = sealed(&forged);
+        walk.page = check_page.replace(&hidden_value(&check_page, "draft").unwrap(), &draft);
+        walk.page = walk
+            .page
+            .replace(&hidden_value(&check_page, "seal").unwrap(), &seal);
+        walk.press(&[], "send").await;
+        assert_eq!(walk.status, status, "{}", walk.page);
+        assert_eq!(count_reports(&app).await, 0);
+    }
+    // A draft whose seal does not match what it says is refused as before.
+    let mut tampered = draft.clone();
+    tampered["files"][0]["sha256"] = serde_json::json!(sha256_hex("another photo"));
+    walk.page = check_page.replace(
+        &hidden_value(&check_page, "draft").unwrap(),
+        &URL_SAFE_NO_PAD.encode(serde_json::to_vec(&tampered).unwrap()),
+    );
+    walk.press(&[], "send").await;
+    assert_eq!(walk.status, StatusCode::BAD_REQUEST, "{}", walk.page);
+    assert_eq!(count_reports(&app).await, 0);
+    // The genuine draft still sends, with its photo.
+    walk.page = check_page;
+    walk.send().await;
+    assert_eq!(count_reports(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_form_past_a_limit_is_refused_unread_with_nothing_kept,
+    over_large_parts
+);
+async fn over_large_parts(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.reports.max_file_bytes = 64 * 1024;
+        settings.reports.max_files = 2;
+    })
+    .await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    to_the_files_page(&mut walk).await;
+    let files_page = walk.page.clone();
+    let photo = photo_with_gps();
+
+    // A file past `max_file_bytes`.
+    let big = vec![0u8; 100 * 1024];
+    walk.upload(&[("big.jpg", "image/jpeg", &big)], "upload")
+        .await;
+    assert_eq!(walk.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", walk.page);
+    assert!(walk.page.contains("each up to"), "{}", walk.page);
+    assert_eq!(draft_files_kept(&app).await, 0);
+
+    // More files than `max_files` in one form: nothing of it is kept, not even the first ones.
+    walk.page = files_page.clone();
+    walk.upload(
+        &[
+            ("one.jpg", "image/jpeg", &photo),
+            ("two.jpg", "image/jpeg", &photo),
+            ("three.jpg", "image/jpeg", &photo),
+        ],
+        "upload",
+    )
+    .await;
+    assert_eq!(walk.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", walk.page);
+    assert_eq!(draft_files_kept(&app).await, 0);
+
+    // A text field past 64 KiB, multipart or urlencoded.
+    walk.page = files_page.clone();
+    let long = "a".repeat(65 * 1024);
+    walk.press(&[("people", &long)], "continue").await;
+    assert_eq!(walk.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", walk.page);
+
+    // Within the limits, the same page takes them.
+    walk.page = files_page;
+    walk.upload(
+        &[
+            ("one.jpg", "image/jpeg", &photo),
+            ("two.jpg", "image/jpeg", &photo),
+        ],
+        "upload",
+    )
+    .await;
+    assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
+    assert_eq!(draft_on(&walk.page)["files"].as_array().unwrap().len(), 2);
+    assert_eq!(count_reports(&app).await, 0);
     app.stop().await;
 }
