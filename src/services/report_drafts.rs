@@ -3,17 +3,24 @@
 //! an unguessable id, and the form's sealed draft carries only that id and the file's digest.
 //! So later pages stay small, and a phone does not upload its photos again on every page. At the
 //! send the files are read back by id, their digests checked, and handed to `reports::submit`;
-//! then they are deleted. A report never sent leaves its files behind for a day at most
-//! (`purge`, from the hourly housekeeping).
+//! a few minutes later they are deleted (`forget_soon`: a second click on "Send report" finds
+//! them still there, and gets the first one's receipt). A report never sent leaves its files
+//! behind for a day at most (`purge`, from the hourly housekeeping).
 
 use super::AppContext;
 use crate::domain::report::files::CleanFile;
 use crate::store::{DraftFile, StoreError};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How long a draft's files are kept: a resident who comes back to an open form after this must
 /// add them again.
 pub const DRAFT_FILES_KEPT_HOURS: i64 = 24;
+
+/// How long a sent report's draft files are kept: long enough for the same form sent again (a
+/// double click, a retry after a slow answer) to read them and be answered with its receipt.
+pub const SENT_FILES_KEPT: Duration = Duration::from_secs(300);
 
 /// A kept file as the sealed draft names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +96,18 @@ pub async fn files(
         });
     }
     Ok(files)
+}
+
+/// Deletes a sent report's draft files after `SENT_FILES_KEPT`, in the background. Should the
+/// process stop first, `purge` deletes them within a day.
+pub fn forget_soon(ctx: Arc<AppContext>, ids: Vec<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(SENT_FILES_KEPT).await;
+        forget(&ctx, &ids).await;
+    });
 }
 
 /// Deletes a sent report's draft files. A failure is only logged: what is left behind is

@@ -10,7 +10,8 @@
 //! (`services::report_drafts`); the sealed draft holds only its id and digest, so later pages
 //! stay small, any web process can send the report, and a file cannot be swapped for an
 //! unchecked one. At the send the files are read back by id, their digests checked, and
-//! deleted once the report is stored; files of a report never sent are deleted after a day.
+//! deleted a few minutes after the report is stored (the same form sent twice finds them and
+//! gets the first one's receipt); files of a report never sent are deleted after a day.
 //!
 //! What one request may cost is bounded: the body (`REPORT_BODY_LIMIT`: one page's upload and
 //! 1 MiB), each text part (`MAX_TEXT_PART_BYTES`), the number of file parts
@@ -851,7 +852,7 @@ pub async fn step(
         return match service::submit(&ctx, draft.submission(files)).await {
             Ok(receipt) => {
                 let ids: Vec<String> = named.into_iter().map(|(id, _)| id).collect();
-                report_drafts::forget(&ctx, &ids).await;
+                report_drafts::forget_soon(ctx.clone(), ids);
                 Ok(Redirect::to(&format!(
                     "/reports/{}/receipt",
                     service::follow_token(&ctx, &receipt.reference)

@@ -736,6 +736,7 @@ async fn photo(backend: Backend) {
         "the check page carries the photo"
     );
     assert!(walk.page.len() < 20_000, "{} bytes", walk.page.len());
+    let check_page = walk.page.clone();
     let receipt = walk.send().await.to_owned();
     let reference = reference_on(&receipt);
     let report = app
@@ -747,7 +748,13 @@ async fn photo(backend: Backend) {
         .unwrap();
     let files = app.ctx.store.report_files(report.id).await.unwrap();
     assert_eq!(files.len(), 1);
-    // Sent: the report has it, the draft's copy is gone.
+    // The same form sent again (a double click) gets the same receipt, its photo still kept
+    // for a few minutes; then the draft's copy is deleted.
+    walk.page = check_page;
+    let again = walk.send().await.to_owned();
+    assert_eq!(reference_on(&again), reference);
+    assert_eq!(count_reports(&app).await, 1);
+    report_drafts::forget(&app.ctx, std::slice::from_ref(&id)).await;
     assert!(app.ctx.store.draft_files(&[id]).await.unwrap().is_empty());
     let token = service::follow_token(&app.ctx, &reference);
     let page = app
@@ -972,6 +979,57 @@ async fn over_large_parts(backend: Backend) {
     .await;
     assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
     assert_eq!(draft_on(&walk.page)["files"].as_array().unwrap().len(), 2);
+    assert_eq!(count_reports(&app).await, 0);
+    app.stop().await;
+}
+
+on_both_backends!(
+    only_so_many_report_forms_are_read_at_once,
+    forms_at_once,
+    multi_thread
+);
+async fn forms_at_once(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn(backend).await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    // Eight forms whose senders are slow: each has sent 10 bytes of the 1,000 it announced.
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "POST /report/criminal-damage HTTP/1.1\r\nHost: {host}\r\n\
+                     Content-Type: application/x-www-form-urlencoded\r\n\
+                     Content-Length: 1000\r\n\r\nstep=where&"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A ninth waits (unread) while they hold their places; other pages are not held up.
+    let client = TestApp::client();
+    let ninth = tokio::spawn(
+        client
+            .post(app.url("/report/criminal-damage"))
+            .form(&[("step", "where")])
+            .send(),
+    );
+    assert_eq!(app.get("/report").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(!ninth.is_finished(), "a ninth form was read at once");
+    // One slow sender gives up: the ninth is read (and refused: it has no CSRF token).
+    drop(slow.pop());
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), ninth)
+        .await
+        .expect("the ninth form is read once a place is free")
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    drop(slow);
     assert_eq!(count_reports(&app).await, 0);
     app.stop().await;
 }
