@@ -21,6 +21,7 @@ mod open311;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_form;
 mod report_kinds;
 mod report_triage;
 mod reported_scams;
