@@ -15,7 +15,7 @@ use super::csrf;
 use super::error::WebResult;
 use super::permission::ReportLink;
 use super::views;
-use super::AppState;
+use super::{AppState, ClientIp};
 use crate::domain::report::files::{inspect, CleanFile, FileLimits};
 use crate::domain::report::{Datatype, ServiceDefinition};
 use crate::domain::subscriber::FieldErrors;
@@ -269,6 +269,7 @@ impl Draft {
             form_nonce: self.nonce.clone(),
             source: "web".to_owned(),
             api_token_id: None,
+            client_ip: None,
         }
     }
 }
@@ -717,6 +718,7 @@ fn take_files(
 /// and the next page shown (or the same one with its problems); "Check your answers" sends it.
 pub async fn step(
     State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     jar: CookieJar,
     posted: Posted,
@@ -771,7 +773,15 @@ pub async fn step(
         if action != "send" {
             return Ok(show(&draft, &files, "check", FieldErrors::default()));
         }
-        return match service::submit(&ctx, draft.submission(&files)).await {
+        return match service::submit(
+            &ctx,
+            Submission {
+                client_ip: Some(ip),
+                ..draft.submission(&files)
+            },
+        )
+        .await
+        {
             Ok(receipt) => Ok(Redirect::to(&format!(
                 "/reports/{}/receipt",
                 service::follow_token(&ctx, &receipt.reference)
