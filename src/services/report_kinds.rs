@@ -205,6 +205,33 @@ pub async fn save_kind(
             errors.add("code", "There is already a kind of report with this code");
             return Err(StaffAdminError::Invalid(errors));
         }
+        Some(_) => {
+            // Reports of a sensitive kind were made on the promise that they are never
+            // published: Open311 and maps read the kind's flags, so the flags cannot be undone.
+            let before = existing
+                .iter()
+                .find(|k| k.definition.code == definition.code);
+            let was =
+                |flag: fn(&ServiceDefinition) -> bool| before.is_some_and(|k| flag(&k.definition));
+            let mut errors = FieldErrors::default();
+            if was(|d| d.sensitive) && !definition.sensitive {
+                errors.add(
+                    "sensitive",
+                    "A sensitive kind stays sensitive: its reports were made on the promise that \
+                     they are never published. Add a new kind instead",
+                );
+            }
+            if was(|d| d.safety_page) && !definition.safety_page {
+                errors.add(
+                    "safety_page",
+                    "A kind that starts with a safety page keeps it: its reports are never \
+                     published. Add a new kind instead",
+                );
+            }
+            if !errors.is_empty() {
+                return Err(StaffAdminError::Invalid(errors));
+            }
+        }
         _ => {}
     }
     let stored = StoredService {

@@ -34,6 +34,15 @@ const FOLLOW_PURPOSE: &str = "report";
 pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Where and when, as typed.
 pub const MAX_SHORT_CHARS: usize = 200;
+/// The parts of a location (between commas) tried as places: each may cost a query.
+const MAX_PLACE_PARTS: usize = 6;
+/// Reports one email address may send in an hour, and one client address.
+const REPORTS_PER_EMAIL_PER_HOUR: u32 = 10;
+const REPORTS_PER_IP_PER_HOUR: u32 = 30;
+/// Additions to one report in an hour, and files one report may gather in all (its own and
+/// its additions'), as a multiple of `reports.max_files`.
+const ADDITIONS_PER_REPORT_PER_HOUR: u32 = 20;
+const FILES_PER_REPORT_TIMES_MAX: usize = 4;
 /// People and vehicles involved.
 pub const MAX_INVOLVED_CHARS: usize = 2_000;
 /// A short answer (`string`, `number`, `datetime`) to one of a kind's own questions.
@@ -121,6 +130,8 @@ pub struct Submission {
     /// "web" or "open311".
     pub source: String,
     pub api_token_id: Option<i64>,
+    /// Where the report came from (a web client's address), for the hourly limit.
+    pub client_ip: Option<String>,
 }
 
 /// What the reporter is told on sending.
@@ -288,10 +299,24 @@ pub async fn place(ctx: &AppContext, input: &LocationInput) -> Result<Placed, St
             "Enter where it happened: a postcode, or the name of a street and town".to_owned(),
         );
     }
+    // Every part below may cost a query: a long text is refused before any is made.
+    if text.chars().count() > MAX_SHORT_CHARS {
+        return Err(format!(
+            "Where it happened must be {MAX_SHORT_CHARS} characters or fewer: a postcode, or a \
+             street and town"
+        ));
+    }
     // The whole text, then each part between commas ("High Street, Huntingdon"), last first:
-    // a postcode wins over a place name.
+    // a postcode wins over a place name. A few parts at most, each once.
     let mut parts: Vec<&str> = vec![text];
-    parts.extend(text.rsplit(',').map(str::trim).filter(|p| !p.is_empty()));
+    for part in text.rsplit(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if parts.len() >= MAX_PLACE_PARTS {
+            break;
+        }
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
     for part in &parts {
         if let Ok(postcode) = Postcode::parse(part) {
             return place_postcode(ctx, &postcode).await;
@@ -442,7 +467,11 @@ fn check_answers(
                 }
             }
             Datatype::Multivaluelist => {
-                if !given.iter().all(|v| known(v)) {
+                // Each choice once, and no more of them than there are.
+                let mut given = given.clone();
+                given.sort_unstable();
+                given.dedup();
+                if given.len() > question.values.len() || !given.iter().all(|v| known(v)) {
                     errors.add(
                         id,
                         format!("Choose from the answers given: {}", question.prompt),
@@ -454,7 +483,7 @@ fn check_answers(
             Datatype::Number => {
                 let value = given[0].trim_start_matches('£').replace(',', "");
                 match value.parse::<f64>() {
-                    Ok(number) if number.is_finite() && number >= 0.0 => {
+                    Ok(number) if number.is_finite() && number >= 0.0 && value.len() <= 20 => {
                         checked.insert(question.code.clone(), value.into());
                     }
                     _ => errors.add(id, format!("Enter a number: {}", question.prompt)),
@@ -666,6 +695,44 @@ struct Checked {
     phone: Option<String>,
 }
 
+/// Refuses a report over the hourly limits, per email address and per client address, as a
+/// problem with the form (nothing is stored): enough for anyone reporting honestly, and a cap on
+/// receipts sent to addresses someone typed in.
+fn within_limits(
+    ctx: &AppContext,
+    submission: &Submission,
+    email: Option<&EmailAddress>,
+) -> Result<(), ReportError> {
+    let mut errors = FieldErrors::default();
+    if let Some(email) = email {
+        let key = format!("report-email:{}", email.as_str().to_lowercase());
+        if !ctx.limiter.allow(&key, REPORTS_PER_EMAIL_PER_HOUR) {
+            errors.add(
+                field::EMAIL,
+                "You have sent a lot of reports from this email address in the last hour. Wait \
+                 a while and try again, or call 101.",
+            );
+        }
+    }
+    if let Some(ip) = &submission.client_ip {
+        if !ctx
+            .limiter
+            .allow(&format!("report-ip:{ip}"), REPORTS_PER_IP_PER_HOUR)
+        {
+            errors.add(
+                field::DESCRIPTION,
+                "A lot of reports have been sent from your connection in the last hour. Wait a \
+                 while and try again, or call 101.",
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ReportError::Invalid(errors))
+    }
+}
+
 /// Checks every field of a report at once: the fields checked, and every problem by field.
 async fn check(
     ctx: &AppContext,
@@ -770,6 +837,7 @@ pub async fn submit(ctx: &AppContext, submission: Submission) -> Result<Receipt,
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
     }
+    within_limits(ctx, &submission, checked.email.as_ref())?;
     let Checked {
         placed,
         location_text,
@@ -965,6 +1033,26 @@ pub async fn add_information(
         errors.add(
             field::FILES,
             format!("You can add up to {max_files} photos or files"),
+        );
+    }
+    let kept = ctx.store.report_files(report.id).await?.len();
+    if !files.is_empty() && kept + files.len() > max_files * FILES_PER_REPORT_TIMES_MAX {
+        errors.add(
+            field::FILES,
+            "This report has as many photos and files as it can hold. If you have more, tell \
+             us in words and we will ask for them.",
+        );
+    }
+    if errors.is_empty()
+        && !ctx.limiter.allow(
+            &format!("report-add:{}", report.id),
+            ADDITIONS_PER_REPORT_PER_HOUR,
+        )
+    {
+        errors.add(
+            field::DESCRIPTION,
+            "A lot has been added to this report in the last hour. Wait a while and try again, \
+             or call 101.",
         );
     }
     if !errors.is_empty() {

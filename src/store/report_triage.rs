@@ -74,8 +74,9 @@ pub struct ReportTiming {
 #[async_trait]
 pub trait ReportTriage: Send + Sync {
     /// Stores an assessment, moves the report to its status (recording when it was first
-    /// assessed) and stores the reporter's update and its email, in one transaction. None if the
-    /// form was sent before.
+    /// assessed) and stores the reporter's update and its email, in one transaction; a report a
+    /// reviewer has decided on (crime recorded, allocated, closed) keeps its status, and its
+    /// reporter is sent nothing. None if the form was sent before.
     async fn record_assessment(
         &self,
         assessment: &NewAssessment,
@@ -141,28 +142,33 @@ macro_rules! impl_report_triage {
                 let Some(id) = id else {
                     return Ok(None);
                 };
-                sqlx::query(
-                    "UPDATE reports SET status = $2, urgent = $3, updated_at = $4, \
-                     assessed_at = COALESCE(assessed_at, $4) WHERE id = $1",
+                // A reviewer's decision stands: an assessment made after it (or at the same
+                // moment) is kept, but does not move the report back.
+                let status: String = sqlx::query_scalar(
+                    "UPDATE reports SET status = CASE WHEN status IN \
+                     ('crime-recorded', 'allocated', 'closed') THEN status ELSE $2 END, \
+                     urgent = $3, updated_at = $4, assessed_at = COALESCE(assessed_at, $4) \
+                     WHERE id = $1 RETURNING status",
                 )
                 .bind(assessment.report_id)
                 .bind(assessment.status.slug())
                 .bind(assessment.urgent)
                 .bind(assessment.at)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                let moved = status == assessment.status.slug();
                 let update = $crate::store::NewReportUpdate {
                     report_id: assessment.report_id,
                     at: assessment.at,
                     author: $crate::store::AUTHOR_STAFF.into(),
                     staff_id: Some(assessment.staff_id),
-                    status: Some(assessment.status),
+                    status: moved.then_some(assessment.status),
                     body: assessment.reporter_update.clone().unwrap_or_default(),
                     public: assessment.reporter_update.is_some(),
                     form_nonce: None,
                 };
                 Self::insert_report_update(&mut tx, &update).await?;
-                if let Some(message) = message {
+                if let Some(message) = message.filter(|_| moved) {
                     Self::enqueue_in(&mut tx, message, assessment.at).await?;
                 }
                 tx.commit().await?;

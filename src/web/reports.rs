@@ -25,7 +25,7 @@ use super::permission::ReportLink;
 use super::report_form::{bad_form, Posted};
 pub use super::report_form::{REPORT_BODY_LIMIT, REPORT_POSTS_AT_ONCE};
 use super::views;
-use super::AppState;
+use super::{AppState, ClientIp};
 use crate::domain::report::files::{inspect, CleanFile, FileLimits};
 use crate::domain::report::{Datatype, ServiceDefinition};
 use crate::domain::subscriber::FieldErrors;
@@ -175,6 +175,7 @@ impl Draft {
             form_nonce: self.nonce.clone(),
             source: "web".to_owned(),
             api_token_id: None,
+            client_ip: None,
         }
     }
 }
@@ -587,6 +588,7 @@ async fn take_files(
 /// and the next page shown (or the same one with its problems); "Check your answers" sends it.
 pub async fn step(
     State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     jar: CookieJar,
     posted: Posted,
@@ -655,7 +657,15 @@ pub async fn step(
             Err(DraftFileError::Altered) => return Ok(unreadable_draft(&code)),
             Err(DraftFileError::Store(error)) => return Err(error.into()),
         };
-        return match service::submit(&ctx, draft.submission(files)).await {
+        return match service::submit(
+            &ctx,
+            Submission {
+                client_ip: Some(ip),
+                ..draft.submission(files)
+            },
+        )
+        .await
+        {
             Ok(receipt) => {
                 let ids: Vec<String> = named.into_iter().map(|(id, _)| id).collect();
                 report_drafts::forget_soon(ctx.clone(), ids);

@@ -25,6 +25,7 @@ mod open311;
 mod postcodes;
 mod public_pages;
 mod report_kinds;
+mod report_limits;
 mod report_triage;
 mod reports;
 mod routes;

@@ -136,6 +136,32 @@ async fn admin_body(backend: Backend) {
         "nothing changed"
     );
 
+    // A sensitive kind cannot be made public: its reports were made on that promise.
+    let hate = [
+        ("code", "hate-incident"),
+        ("name", "Hate incident or crime"),
+        (
+            "description",
+            "Something done or said because of who someone is.",
+        ),
+        ("group", "Crime"),
+        ("questions", "[]"),
+        ("active", "true"),
+    ];
+    let refused = post_form(
+        &admin,
+        &app,
+        "/staff/admin/report-kinds/hate-incident",
+        &hate,
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("A sensitive kind stays sensitive"));
+
     // A new kind; its code cannot clash with another's.
     let new = [
         ("code", "fly-tipping"),

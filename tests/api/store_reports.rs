@@ -359,6 +359,16 @@ async fn triage_body(backend: Backend) {
     );
     // The first assessment's email and the one winning decision's.
     assert_eq!(store.outbound_counts().await.unwrap().waiting, 2);
+    // An assessment after the decision is kept, but the decision stands and nobody is emailed.
+    let decided = stored.status;
+    assert!(store
+        .record_assessment(&assessment("a3", 14 * day), Some(&receipt()))
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(store.report(id).await.unwrap().unwrap().status, decided);
+    assert_eq!(store.assessments(id).await.unwrap().len(), 3);
+    assert_eq!(store.outbound_counts().await.unwrap().waiting, 2);
     let timings = store.report_timings(10 * day).await.unwrap();
     assert_eq!(timings.len(), 3, "the reports made from day 10 on");
 }

@@ -526,6 +526,10 @@ mod webp {
     pub(super) fn clean(bytes: &[u8]) -> Result<Cleaned, Unreadable> {
         let riff_size = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         let end = riff_size.checked_add(8).ok_or(Unreadable::Damaged)?;
+        // A RIFF size under 4 would end the file before its own "WEBP" mark.
+        if end < 12 {
+            return Err(Unreadable::Damaged);
+        }
         let bytes = bytes.get(..end).ok_or(Unreadable::Damaged)?;
         let mut reader = Reader::new(bytes, 12);
         let mut out = Vec::with_capacity(bytes.len());

@@ -392,3 +392,20 @@ fn display_names_lose_paths_control_characters_and_length() {
     assert_eq!(short.chars().count(), 100);
     assert!(short.ends_with(".jpeg"));
 }
+
+#[test]
+fn a_webp_whose_riff_size_ends_before_its_own_header_is_damaged_not_a_panic() {
+    for size in 0u32..4 {
+        let mut file = b"RIFF".to_vec();
+        file.extend_from_slice(&size.to_le_bytes());
+        file.extend_from_slice(b"WEBPVP8 ");
+        file.extend_from_slice(&[0; 16]);
+        assert!(
+            matches!(
+                inspect("photo.webp", Some("image/webp"), &file, LIMITS),
+                Err(FileProblem::Damaged { .. })
+            ),
+            "RIFF size {size}"
+        );
+    }
+}
