@@ -22,6 +22,20 @@ pub const DRAFT_FILES_KEPT_HOURS: i64 = 24;
 /// double click, a retry after a slow answer) to read them and be answered with its receipt.
 pub const SENT_FILES_KEPT: Duration = Duration::from_secs(300);
 
+/// How many files one connection may have kept in an hour, in reports' worth of files
+/// (`reports.max_files` each): what is kept before any report is sent is bounded per sender.
+pub const DRAFT_REPORTS_PER_IP_PER_HOUR: usize = 10;
+
+/// Whether a file from `client_ip` may be kept (counted as one if so): at most
+/// `DRAFT_REPORTS_PER_IP_PER_HOUR` × `reports.max_files` an hour.
+pub fn may_keep(ctx: &AppContext, client_ip: &str) -> bool {
+    let limit = DRAFT_REPORTS_PER_IP_PER_HOUR * ctx.settings.reports.max_files;
+    ctx.limiter.allow(
+        &format!("report-draft-file:{client_ip}"),
+        u32::try_from(limit).unwrap_or(u32::MAX),
+    )
+}
+
 /// A kept file as the sealed draft names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptFile {

@@ -531,6 +531,7 @@ fn take_answers(kind: &ServiceDefinition, step: &str, posted: &Posted, draft: &m
 /// them within a day), and new ones, each checked, cleaned and kept.
 async fn take_files(
     ctx: &AppState,
+    client_ip: &str,
     posted: &Posted,
     draft: &mut Draft,
     errors: &mut FieldErrors,
@@ -568,6 +569,14 @@ async fn take_files(
             &upload.bytes,
             limits,
         ) {
+            Ok(_) if !report_drafts::may_keep(ctx, client_ip) => errors.add(
+                field::FILES,
+                format!(
+                    "A lot of photos and files have been added from your connection in the last \
+                     hour: {} was not added. Wait a while and try again, or continue without it",
+                    upload.name
+                ),
+            ),
             Ok(clean) => {
                 let kept = report_drafts::keep(ctx, clean).await?;
                 draft.files.push(DraftFile {
@@ -696,7 +705,7 @@ pub async fn step(
     take_answers(&kind, &step, &posted, &mut draft);
     let mut errors = FieldErrors::default();
     if step == "files" {
-        take_files(&ctx, &posted, &mut draft, &mut errors).await?;
+        take_files(&ctx, &ip, &posted, &mut draft, &mut errors).await?;
     }
     if action == "back" {
         let previous = steps[index.saturating_sub(1)].clone();

@@ -79,9 +79,20 @@ impl<'a> Walk<'a> {
 
     /// Uploads files on the files page, as a browser does (multipart).
     async fn upload(&mut self, files: &[(&str, &str, &[u8])], action: &str) -> &str {
+        self.upload_with(&[], files, action).await
+    }
+
+    /// Uploads files with other fields of the files page (`remove`).
+    async fn upload_with(
+        &mut self,
+        extra: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        action: &str,
+    ) -> &str {
         let boundary = "----beacon-test-boundary";
         let mut body = Vec::new();
         let mut fields = self.carried();
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         fields.push(("action".into(), action.into()));
         for (name, value) in fields {
             body.extend(
@@ -1031,5 +1042,47 @@ async fn forms_at_once(backend: Backend) {
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     drop(slow);
     assert_eq!(count_reports(&app).await, 0);
+    app.stop().await;
+}
+
+on_both_backends!(
+    one_connection_may_keep_only_so_many_files_an_hour,
+    files_per_connection
+);
+async fn files_per_connection(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| settings.reports.max_files = 1).await;
+    let mut walk = Walk::start(&app, "criminal-damage").await;
+    to_the_files_page(&mut walk).await;
+    let photo = photo_with_gps();
+    let allowed = report_drafts::DRAFT_REPORTS_PER_IP_PER_HOUR;
+    // Each time the photo before is removed and another added: one file in the draft, and
+    // another kept each time.
+    for _ in 0..allowed {
+        walk.upload_with(
+            &[("remove", "0")],
+            &[("car.jpg", "image/jpeg", &photo)],
+            "upload",
+        )
+        .await;
+        assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
+    }
+    walk.upload_with(
+        &[("remove", "0")],
+        &[("more.jpg", "image/jpeg", &photo)],
+        "upload",
+    )
+    .await;
+    assert_eq!(
+        walk.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        walk.page
+    );
+    assert!(
+        walk.page.contains("more.jpg was not added"),
+        "{}",
+        walk.page
+    );
+    assert_eq!(draft_files_kept(&app).await, allowed as u64);
     app.stop().await;
 }
