@@ -991,6 +991,76 @@ async fn over_large_parts(backend: Backend) {
     assert_eq!(walk.status, StatusCode::OK, "{}", walk.page);
     assert_eq!(draft_on(&walk.page)["files"].as_array().unwrap().len(), 2);
     assert_eq!(count_reports(&app).await, 0);
+
+    // The reporter's own page is bounded the same way.
+    walk.answer(&[]).await;
+    walk.answer(&MANDY).await;
+    let reference = reference_on(walk.send().await);
+    let link = app.url(&format!(
+        "/reports/{}",
+        service::follow_token(&app.ctx, &reference)
+    ));
+    let html = walk
+        .browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let boundary = "----beacon-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf", hidden_value(&html, "csrf").unwrap()),
+        ("nonce", hidden_value(&html, "nonce").unwrap()),
+        ("text", "A bigger photo".to_owned()),
+    ] {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"big.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(&big);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let refused = walk
+        .browser
+        .post(&link)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let report = app
+        .ctx
+        .store
+        .report_by_reference(&reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app
+        .ctx
+        .store
+        .report_updates(report.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        app.ctx.store.report_files(report.id).await.unwrap().len(),
+        2
+    );
     app.stop().await;
 }
 
