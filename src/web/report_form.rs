@@ -31,6 +31,7 @@ pub struct Posted {
     pub uploads: Vec<Upload>,
 }
 
+/// An uploaded file, not yet checked.
 pub struct Upload {
     pub name: String,
     pub content_type: Option<String>,
@@ -58,15 +59,20 @@ impl Posted {
 /// report within the services' limits needs.
 const MAX_DRAFT_PART_BYTES: usize = 512 * 1024;
 
-/// The largest urlencoded report form: one has no files.
+/// The largest urlencoded report form (one has no files), and all of a form's text.
 const MAX_PLAIN_FORM_BYTES: usize = 1024 * 1024;
+
+/// The most text fields a report form may have (its longest, a question with many boxes to
+/// tick, has a few dozen).
+const MAX_TEXT_PARTS: usize = 200;
 
 impl FromRequest<AppState> for Posted {
     type Rejection = Response;
 
     /// Reads a report form part by part, refusing it (413) as soon as a part passes its limit:
     /// a text field `MAX_TEXT_PART_BYTES` (the draft `MAX_DRAFT_PART_BYTES`), all text 1 MiB,
-    /// a file `reports.max_file_bytes`, and more than `reports.max_files` files.
+    /// more than `MAX_TEXT_PARTS` text fields, a file `reports.max_file_bytes`, and more than
+    /// `reports.max_files` files.
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let settings = &state.settings.reports;
         let multipart = request
@@ -80,9 +86,10 @@ impl FromRequest<AppState> for Posted {
                 .map_err(|_| too_large(settings))?;
             let fields = serde_html_form::from_bytes::<Vec<(String, String)>>(&bytes)
                 .map_err(|_| bad_form())?;
-            if fields
-                .iter()
-                .any(|(name, value)| value.len() > text_cap(name))
+            if fields.len() > MAX_TEXT_PARTS
+                || fields
+                    .iter()
+                    .any(|(name, value)| value.len() > text_cap(name))
             {
                 return Err(too_large(settings));
             }
@@ -125,6 +132,9 @@ impl FromRequest<AppState> for Posted {
                 }
                 Some(_) => {}
                 None => {
+                    if posted.fields.len() == MAX_TEXT_PARTS {
+                        return Err(too_large(settings));
+                    }
                     text_bytes += bytes.len();
                     posted
                         .fields
