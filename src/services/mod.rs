@@ -24,6 +24,7 @@ pub mod report_figures;
 pub mod report_kinds;
 pub mod report_review;
 pub mod report_triage;
+pub mod reporter_data;
 pub mod reports;
 pub mod scam_check;
 pub mod staff;

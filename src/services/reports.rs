@@ -1090,59 +1090,6 @@ pub async fn add_information(
     Ok(added.is_some())
 }
 
-/// A reporter's reports, for their data download: everything they told us and what we told
-/// them.
-pub async fn reporter_data(
-    ctx: &AppContext,
-    email: &EmailAddress,
-) -> Result<Vec<serde_json::Value>, ReportError> {
-    let iso = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|t| t.to_rfc3339());
-    let mut out = Vec::new();
-    for report in reports(ctx).reports_by_email(&email.key()).await? {
-        let followed = followed(ctx, report).await?;
-        let report = &followed.report;
-        out.push(serde_json::json!({
-            "reference": report.reference,
-            "kind": followed.kind_name,
-            "status": report.status.for_reporter(),
-            "crime_reference": report.crime_reference,
-            "made_at": iso(report.created_at),
-            "where": report.location_text,
-            "postcode": report.postcode,
-            "when": report.happened_text,
-            "what_happened": report.description,
-            "people": report.people,
-            "vehicles": report.vehicles,
-            "answers": serde_json::from_str::<serde_json::Value>(&report.answers).unwrap_or_default(),
-            "name": report.reporter_name,
-            "email": report.reporter_email,
-            "phone": report.reporter_phone,
-            "files": followed.files.iter().map(|f| serde_json::json!({
-                "name": f.name, "type": f.content_type, "bytes": f.size,
-            })).collect::<Vec<_>>(),
-            "updates": followed.updates.iter().map(|u| serde_json::json!({
-                "at": iso(u.at),
-                "from": if u.author == AUTHOR_REPORTER { "you" } else { "the police" },
-                "text": u.body,
-            })).collect::<Vec<_>>(),
-            "link": follow_url(ctx, &report.reference),
-        }));
-    }
-    Ok(out)
-}
-
-/// Erases a reporter's reports with the rest of their data: those that recorded no crime are
-/// deleted; from the rest their name, email and phone are removed. How many reports.
-pub async fn erase_reporter(ctx: &AppContext, email: &EmailAddress) -> Result<u64, ReportError> {
-    let erased = reports(ctx)
-        .erase_reporter(&email.key(), chrono::Utc::now().timestamp())
-        .await?;
-    if erased > 0 {
-        tracing::info!(reports = erased, email = %mask::email(email.as_str()), "reporter erased");
-    }
-    Ok(erased)
-}
-
 /// Deletes finished reports older than the force's retention period (hourly housekeeping).
 pub async fn purge_finished(ctx: &AppContext) -> anyhow::Result<u64> {
     let before = chrono::Utc::now().timestamp() - ctx.settings.reports.retention_days * 86_400;

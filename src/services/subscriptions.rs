@@ -664,16 +664,16 @@ pub async fn export(
         "updated_at": iso(Some(subscriber.updated_at)),
         "messages_sent_to_you": messages,
         "your_ratings_and_replies": feedback,
-        "your_reports": super::reports::reporter_data(ctx, &subscriber.email)
+        "your_reports": super::reporter_data::reporter_data(ctx, &subscriber.email)
             .await
             .map_err(|error| anyhow::Error::from(error).context("reading a reporter's reports"))?,
     }))
 }
 
 /// Erases a resident: their subscription, and the reports they made with the same address
-/// (`reports::erase_reporter`).
+/// (`reporter_data::erase_reporter`).
 pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
-    super::reports::erase_reporter(ctx, &subscriber.email)
+    super::reporter_data::erase_reporter(ctx, &subscriber.email)
         .await
         .map_err(|error| anyhow::Error::from(error).context("erasing a reporter's reports"))?;
     ctx.store.erase_subscriber(subscriber.id).await?;

@@ -226,6 +226,9 @@ pub trait Reports: Send + Sync {
     /// Erases a reporter: deletes their reports that recorded no crime, and removes their name,
     /// email and phone from the rest (kept for the force's retention period). How many reports.
     async fn erase_reporter(&self, email_key: &str, now: Timestamp) -> StoreResult<u64>;
+    /// Erases one report at its reporter's request: deleted if it recorded no crime (true),
+    /// otherwise kept without the reporter's name, email and phone (false).
+    async fn erase_report(&self, id: i64, now: Timestamp) -> StoreResult<bool>;
     /// Deletes reports last changed before `before` that are finished (referred, information,
     /// closed); how many.
     async fn purge_reports(&self, before: Timestamp) -> StoreResult<u64>;
@@ -613,6 +616,34 @@ macro_rules! impl_reports {
                 .rows_affected();
                 tx.commit().await?;
                 Ok(deleted + kept)
+            }
+
+            async fn erase_report(
+                &self,
+                id: i64,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let deleted = sqlx::query(
+                    "DELETE FROM reports WHERE id = $1 AND crime_reference IS NULL",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !deleted {
+                    sqlx::query(
+                        "UPDATE reports SET reporter_name = NULL, reporter_email = NULL, \
+                         reporter_phone = NULL, updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(deleted)
             }
 
             async fn purge_reports(

@@ -21,6 +21,7 @@ mod open311;
 mod page_cache;
 mod pages;
 mod permission;
+mod report_data;
 mod report_form;
 mod report_kinds;
 mod report_triage;
@@ -235,6 +236,21 @@ pub fn routes() -> Vec<Route> {
             "/reports/{token}/files/{id}",
             Resident(Report),
             reports::file,
+        ),
+        get(
+            "/reports/{token}/data.json",
+            Resident(Report),
+            report_data::download,
+        ),
+        get(
+            "/reports/{token}/erase",
+            Resident(Report),
+            report_data::erase_form,
+        ),
+        form(
+            "/reports/{token}/erase",
+            Resident(Report),
+            report_data::erase,
         ),
         get("/static/leave-site.js", Public, reports::leave_site_script),
         // What every public body publishes about its site.

@@ -398,7 +398,7 @@ pub async fn mobile_code(
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct CsrfOnly {
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn mobile_code_resend(

@@ -24,6 +24,7 @@ mod maps;
 mod open311;
 mod postcodes;
 mod public_pages;
+mod report_data;
 mod report_kinds;
 mod report_limits;
 mod report_triage;
