@@ -204,4 +204,5 @@ async fn admin_body(backend: Backend) {
         actions.contains(&("view-report-kinds", true)),
         "{actions:?}"
     );
+    app.stop().await;
 }
