@@ -1058,6 +1058,8 @@ pub async fn add_information(
     if !errors.is_empty() {
         return Err(ReportError::Invalid(errors));
     }
+    // Danger told later counts as danger told first: the report goes to the top of the queue.
+    let found = urgent_words(&text);
     let update = NewReportUpdate {
         report_id: report.id,
         at: chrono::Utc::now().timestamp(),
@@ -1067,6 +1069,7 @@ pub async fn add_information(
         body: text,
         public: true,
         form_nonce: Some(nonce.to_owned()),
+        urgent_words: (!found.is_empty()).then(|| found.join(", ")),
     };
     let files: Vec<NewReportFile> = files
         .into_iter()

@@ -166,6 +166,7 @@ macro_rules! impl_report_triage {
                     body: assessment.reporter_update.clone().unwrap_or_default(),
                     public: assessment.reporter_update.is_some(),
                     form_nonce: None,
+                    urgent_words: None,
                 };
                 Self::insert_report_update(&mut tx, &update).await?;
                 if let Some(message) = message.filter(|_| moved) {
@@ -300,6 +301,7 @@ macro_rules! impl_report_triage {
                     body: decision.explanation.clone(),
                     public: true,
                     form_nonce: None,
+                    urgent_words: None,
                 };
                 Self::insert_report_update(&mut tx, &update).await?;
                 if let Some(message) = message {

@@ -134,6 +134,8 @@ pub struct NewReportUpdate {
     pub public: bool,
     /// For what the reporter adds: the same form sent twice is stored once.
     pub form_nonce: Option<String>,
+    /// Urgent words found in what the reporter added: the report is marked urgent, with them.
+    pub urgent_words: Option<String>,
 }
 
 /// A stored update, with the name of the member of staff who wrote it.
@@ -303,6 +305,18 @@ macro_rules! impl_reports {
                     .bind(update.at)
                     .execute(&mut **tx)
                     .await?;
+                    if let Some(words) = &update.urgent_words {
+                        sqlx::query(
+                            "UPDATE reports SET urgent = $2, urgent_words = CASE \
+                             WHEN urgent_words = '' THEN $3 ELSE urgent_words || ', ' || $3 END \
+                             WHERE id = $1",
+                        )
+                        .bind(update.report_id)
+                        .bind(true)
+                        .bind(words)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                 }
                 Ok(id)
             }

@@ -104,6 +104,24 @@ async fn body(backend: Backend) {
         "My bike was taken from the station <b>rack</b>"
     );
     assert_eq!(data["email"], "ali.khan@example.com");
+    // Danger told later marks the report urgent for the operators' queue.
+    let stored = app.ctx.store.report(receipt.id).await.unwrap().unwrap();
+    assert!(!stored.urgent);
+    assert!(reports::add_information(
+        &app.ctx,
+        &stored,
+        "He's outside now, shouting",
+        Vec::new(),
+        &random_id()
+    )
+    .await
+    .unwrap());
+    let stored = app.ctx.store.report(receipt.id).await.unwrap().unwrap();
+    assert!(
+        stored.urgent && stored.urgent_words.contains("outside now"),
+        "{}",
+        stored.urgent_words
+    );
     let said = erase(&app, &browser, &follow).await;
     assert!(said.contains("Your report has been erased"), "{said}");
     assert_eq!(app.ctx.store.report(receipt.id).await.unwrap(), None);

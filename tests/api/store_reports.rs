@@ -145,6 +145,21 @@ async fn stored_once_body(backend: Backend) {
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].body, "The car was a blue Fiesta");
     assert_eq!(store.report_files(id).await.unwrap().len(), 2);
+    // Urgent words in what the reporter adds later mark the report urgent, with them.
+    let danger = NewReportUpdate {
+        body: "He is back and he has a knife".into(),
+        form_nonce: Some("add-2".into()),
+        urgent_words: Some("knife".into()),
+        ..added.clone()
+    };
+    assert!(store
+        .add_report_update(&danger, &[], None)
+        .await
+        .unwrap()
+        .is_some());
+    let stored = store.report(id).await.unwrap().unwrap();
+    assert!(stored.urgent);
+    assert_eq!(stored.urgent_words, "knife");
     assert_eq!(
         store
             .reports_by_email("sam.green@example.com")
