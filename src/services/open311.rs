@@ -456,22 +456,20 @@ struct PublishableKinds {
 }
 
 async fn publishable_kinds(ctx: &AppContext) -> Result<PublishableKinds, Open311Error> {
-    let stored = ctx
-        .store
-        .report_services()
+    let stored = reports::stored_kinds(ctx)
         .await
         .context("reading the kinds of report")?;
     let mut kinds = PublishableKinds {
         open: BTreeMap::new(),
         sensitive: Vec::new(),
     };
-    for service in stored {
+    for stored in stored {
         // A definition that cannot be read is treated as sensitive: never published.
-        match serde_json::from_str::<ServiceDefinition>(&service.definition) {
-            Ok(kind) if is_open(&kind) => {
+        match stored.definition {
+            Some(kind) if is_open(&kind) => {
                 kinds.open.insert(kind.code, kind.name);
             }
-            _ => kinds.sensitive.push(service.code),
+            _ => kinds.sensitive.push(stored.code),
         }
     }
     Ok(kinds)

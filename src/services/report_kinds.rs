@@ -2,6 +2,7 @@
 //! and saving one, checked and audited. Residents' side reads the active ones
 //! (`services::reports`).
 
+use super::reports::stored_kinds;
 use super::staff::{audit, Actor, StaffAdminError};
 use super::AppContext;
 use crate::domain::report::kinds::{check_definition, Question};
@@ -19,16 +20,15 @@ pub struct KindEntry {
 }
 
 /// Every kind of report, in order. A stored definition that no longer reads (edited in the
-/// database by hand) is reported, not skipped.
+/// database by hand) is reported, not skipped: the admin must see it.
 pub async fn all_kinds(ctx: &AppContext) -> anyhow::Result<Vec<KindEntry>> {
-    ctx.store
-        .report_services()
-        .await
-        .context("reading the kinds of report")?
+    stored_kinds(ctx)
+        .await?
         .into_iter()
         .map(|stored| {
-            let definition = serde_json::from_str(&stored.definition)
-                .with_context(|| format!("the stored kind of report {:?}", stored.code))?;
+            let definition = stored.definition.with_context(|| {
+                format!("the stored kind of report {:?} cannot be read", stored.code)
+            })?;
             Ok(KindEntry {
                 definition,
                 active: stored.active,

@@ -179,14 +179,10 @@ pub struct Queue {
 /// Every kind of report stored, offered or not: staff read reports of kinds no longer offered
 /// (`reports::kinds` gives residents' choices, the offered ones).
 pub(crate) async fn kinds(ctx: &AppContext) -> anyhow::Result<Vec<ServiceDefinition>> {
-    let stored = ctx
-        .store
-        .report_services()
-        .await
-        .context("reading the kinds of report")?;
-    Ok(stored
-        .iter()
-        .filter_map(|s| serde_json::from_str::<ServiceDefinition>(&s.definition).ok())
+    Ok(super::reports::stored_kinds(ctx)
+        .await?
+        .into_iter()
+        .filter_map(|kind| kind.definition)
         .collect())
 }
 

@@ -212,24 +212,51 @@ pub async fn seed_kinds(store: &dyn Reports) -> anyhow::Result<u64> {
     Ok(added)
 }
 
-/// The kinds of report residents can make now, in order.
-pub async fn kinds(ctx: &AppContext) -> Result<Vec<ServiceDefinition>, ReportError> {
+/// A stored kind of report, with its definition read: None when it no longer reads (edited in
+/// the database by hand), which each reader treats in its own way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredKind {
+    pub code: String,
+    pub active: bool,
+    pub position: i64,
+    pub definition: Option<ServiceDefinition>,
+}
+
+/// Every stored kind of report, offered or not, in order. A context built without
+/// `app::context` (tests, tools) stores the bundled kinds on first use.
+pub async fn stored_kinds(ctx: &AppContext) -> anyhow::Result<Vec<StoredKind>> {
     let mut stored = reports(ctx).report_services().await?;
     if stored.is_empty() {
-        // A context built without `app::context` (tests, tools) seeds on first use.
         seed_kinds(reports(ctx)).await?;
         stored = reports(ctx).report_services().await?;
     }
-    let mut kinds = Vec::new();
-    for service in stored.into_iter().filter(|s| s.active) {
-        match serde_json::from_str::<ServiceDefinition>(&service.definition) {
-            Ok(definition) => kinds.push(definition),
-            Err(error) => {
-                tracing::warn!(code = %service.code, error = %error, "a stored kind of report cannot be read; it is not offered")
+    Ok(stored
+        .into_iter()
+        .map(|service| {
+            let definition = serde_json::from_str::<ServiceDefinition>(&service.definition)
+                .map_err(|error| {
+                    tracing::warn!(code = %service.code, error = %error, "a stored kind of report cannot be read");
+                })
+                .ok();
+            StoredKind {
+                code: service.code,
+                active: service.active,
+                position: service.position,
+                definition,
             }
-        }
-    }
-    Ok(kinds)
+        })
+        .collect())
+}
+
+/// The kinds of report residents can make now, in order (one that cannot be read is not
+/// offered).
+pub async fn kinds(ctx: &AppContext) -> Result<Vec<ServiceDefinition>, ReportError> {
+    Ok(stored_kinds(ctx)
+        .await?
+        .into_iter()
+        .filter(|kind| kind.active)
+        .filter_map(|kind| kind.definition)
+        .collect())
 }
 
 /// One active kind of report.

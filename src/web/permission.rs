@@ -96,6 +96,22 @@ fn report_action(route: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// The signed-in member of staff, if `may` says their permissions let them use a report
+/// route; otherwise the refusal, audited with what the route is for and `detail`.
+async fn report_staff(
+    parts: &mut Parts,
+    ctx: &AppState,
+    may: fn(&crate::domain::staff::Permissions) -> bool,
+    detail: &str,
+) -> Result<StaffMember, Response> {
+    let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+    if may(&staff.permissions) {
+        return Ok(staff);
+    }
+    let (action, subject) = report_action(matched(parts));
+    Err(refused(parts, ctx, &staff, action, subject, detail).await)
+}
+
 /// A signed-in member of staff who may read online reports (the queue, a report, the
 /// managers' figures): an operator, a reviewer or an admin.
 pub struct ReportStaff(pub StaffMember);
@@ -107,13 +123,10 @@ impl FromRequestParts<AppState> for ReportStaff {
         parts: &mut Parts,
         ctx: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
-        if staff.permissions.sees_reports() {
-            return Ok(ReportStaff(staff));
-        }
-        let (action, subject) = report_action(matched(parts));
-        let detail = "not an operator or reviewer";
-        Err(refused(parts, ctx, &staff, action, subject, detail).await)
+        let may = |p: &crate::domain::staff::Permissions| p.sees_reports();
+        report_staff(parts, ctx, may, "not an operator or reviewer")
+            .await
+            .map(ReportStaff)
     }
 }
 
@@ -127,12 +140,10 @@ impl FromRequestParts<AppState> for OperatorStaff {
         parts: &mut Parts,
         ctx: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
-        if staff.permissions.may_operate() {
-            return Ok(OperatorStaff(staff));
-        }
-        let (action, subject) = report_action(matched(parts));
-        Err(refused(parts, ctx, &staff, action, subject, "not an operator").await)
+        let may = |p: &crate::domain::staff::Permissions| p.may_operate();
+        report_staff(parts, ctx, may, "not an operator")
+            .await
+            .map(OperatorStaff)
     }
 }
 
@@ -147,12 +158,10 @@ impl FromRequestParts<AppState> for ReviewerStaff {
         parts: &mut Parts,
         ctx: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
-        if staff.permissions.may_review() {
-            return Ok(ReviewerStaff(staff));
-        }
-        let (action, subject) = report_action(matched(parts));
-        Err(refused(parts, ctx, &staff, action, subject, "not a reviewer").await)
+        let may = |p: &crate::domain::staff::Permissions| p.may_review();
+        report_staff(parts, ctx, may, "not a reviewer")
+            .await
+            .map(ReviewerStaff)
     }
 }
 
