@@ -25,6 +25,7 @@ pub struct Settings {
     pub branding: BrandingSettings,
     pub map: MapSettings,
     pub reports: ReportSettings,
+    pub chat: ChatSettings,
 }
 
 /// The most one upload of a report's files may hold (`reports.max_files` ×
@@ -80,6 +81,58 @@ impl Default for ReportSettings {
             open311_default_days: 90,
             open311_max_requests: 1000,
         }
+    }
+}
+
+/// The contact centre: live web chat and the staff inbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSettings {
+    /// The organisation (provider slug) whose operators answer live chats; empty means the
+    /// first organisation (the force). Replies to alerts go to the alert's own organisation.
+    pub provider: String,
+    /// When operators answer chats, as `"Mon-Fri 08:00-20:00; Sat 09:00-13:00"` (UK time);
+    /// empty means 24 hours a day, every day.
+    pub opening_hours: String,
+    /// Closed conversations (their messages and ratings) are deleted this many days after they
+    /// end.
+    pub retention_days: i64,
+    /// Chats an operator takes at once until they change it.
+    pub default_capacity: i64,
+    /// Messages a resident may send in one chat in a minute.
+    pub messages_per_minute: u32,
+    /// Chats one address may start in an hour.
+    pub chats_per_hour: u32,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            provider: String::new(),
+            opening_hours: String::new(),
+            retention_days: 365,
+            default_capacity: 3,
+            messages_per_minute: 20,
+            chats_per_hour: 10,
+        }
+    }
+}
+
+impl ChatSettings {
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.retention_days > 0,
+            "chat.retention_days must be above 0"
+        );
+        anyhow::ensure!(
+            (1..=20).contains(&self.default_capacity),
+            "chat.default_capacity must be from 1 to 20 chats at once"
+        );
+        anyhow::ensure!(
+            self.messages_per_minute > 0 && self.chats_per_hour > 0,
+            "chat.messages_per_minute and chat.chats_per_hour must be above 0"
+        );
+        Ok(())
     }
 }
 
@@ -407,6 +460,7 @@ impl Default for Settings {
             branding: BrandingSettings::default(),
             map: MapSettings::default(),
             reports: ReportSettings::default(),
+            chat: ChatSettings::default(),
         }
     }
 }
@@ -628,6 +682,7 @@ impl Settings {
         }
         self.map.check()?;
         self.reports.check()?;
+        self.chat.check()?;
         self.branding.check()
     }
 

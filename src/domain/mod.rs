@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod catalogue;
+pub mod conversation;
 pub mod email;
 pub mod mask;
 pub mod mobile;

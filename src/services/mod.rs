@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod feeds;
 pub mod health;
 pub mod import;
+pub mod live;
 pub mod messages;
 pub mod open311;
 pub mod postcodes;
@@ -72,6 +73,8 @@ pub struct AppContext {
     pub archive_edits: archive::ArchiveEdits,
     /// The last readiness check's answer, reused for a moment (`health`).
     pub readiness: health::ReadinessChecks,
+    /// The contact centre's live events (`live`).
+    pub live: live::Live,
 }
 
 impl AppContext {
@@ -90,6 +93,7 @@ impl AppContext {
             audience: tokio::sync::RwLock::new(None),
             archive_edits: archive::ArchiveEdits::default(),
             readiness: health::ReadinessChecks::default(),
+            live: live::Live::new(),
         }
     }
 

@@ -21,6 +21,8 @@ mod audit;
 #[macro_use]
 mod catalogue;
 #[macro_use]
+mod conversations;
+#[macro_use]
 mod delivery_queue;
 mod dialect;
 #[macro_use]
@@ -55,6 +57,7 @@ pub use api_tokens::{ApiToken, ApiTokens, TokenScope};
 pub use archive::{is_stop_word, Archive, ArchiveFilter, ArchiveHit, ImportedAlert, PublicAlert};
 pub use audit::{Audit, AuditEntry, AuditFilter, NewAuditEntry};
 pub use catalogue::Catalogue;
+pub use conversations::{Added, Conversation, Conversations, Message, NewConversation, NewMessage};
 pub use delivery_queue::{
     ChannelCounts, ContactProblem, DeliveryQueue, DeliveryReport, DeliveryTarget, FanoutChunk,
     SenderScope,
@@ -180,6 +183,7 @@ pub trait Store:
     + Reports
     + ReportTriage
     + ReportDrafts
+    + Conversations
     + Send
     + Sync
     + 'static
@@ -204,6 +208,7 @@ impl<T> Store for T where
         + Reports
         + ReportTriage
         + ReportDrafts
+        + Conversations
         + Send
         + Sync
         + 'static

@@ -308,3 +308,4 @@ impl_scam_reports!(PgStore, sqlx::Postgres);
 impl_report_drafts!(PgStore, sqlx::Postgres);
 impl_reports!(PgStore, sqlx::Postgres);
 impl_report_triage!(PgStore, sqlx::Postgres);
+impl_conversations!(PgStore, sqlx::Postgres);

@@ -248,3 +248,4 @@ impl_scam_reports!(SqliteStore, sqlx::Sqlite);
 impl_report_drafts!(SqliteStore, sqlx::Sqlite);
 impl_reports!(SqliteStore, sqlx::Sqlite);
 impl_report_triage!(SqliteStore, sqlx::Sqlite);
+impl_conversations!(SqliteStore, sqlx::Sqlite);

@@ -320,4 +320,8 @@ pub enum Link {
     Alert,
     /// `/reports/{token}…` in a report's receipt (`ReportLink`).
     Report,
+    /// `/chat/{token}…`: a resident's own conversation (a live chat, or the thread of their
+    /// reply to an alert, from the email answering it). The token is unguessable; a wrong or
+    /// expired one gets the page saying the conversation cannot be opened.
+    Chat,
 }

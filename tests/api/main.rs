@@ -36,6 +36,7 @@ mod signup_errors;
 mod staff;
 mod staff_home;
 mod staff_sign_in;
+mod store_conversations;
 mod store_report_drafts;
 mod store_reports;
 mod store_suite;

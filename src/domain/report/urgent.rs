@@ -42,7 +42,7 @@ pub fn urgent_words(text: &str) -> Vec<&'static str> {
 }
 
 /// Lower case, apostrophes dropped, everything but letters and digits as single spaces, padded.
-fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     let mut out = String::from(" ");
     for c in text.chars() {
         if matches!(c, '\'' | '’' | '‘') {
