@@ -5,6 +5,7 @@
 //! changed: what it concerns is read from the store, where it was written first.
 
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 /// What happened, for whoever is watching a conversation or an organisation's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -50,6 +51,8 @@ const BACKLOG: usize = 4_096;
 /// This process's hub of live events.
 pub struct Live {
     local: broadcast::Sender<LiveEvent>,
+    /// Cancelled when the web server stops, so that open live connections end.
+    closing: CancellationToken,
 }
 
 impl Default for Live {
@@ -61,7 +64,20 @@ impl Default for Live {
 impl Live {
     pub fn new() -> Live {
         let (local, _) = broadcast::channel(BACKLOG);
-        Live { local }
+        Live {
+            local,
+            closing: CancellationToken::new(),
+        }
+    }
+
+    /// Ends every open live connection (the web server is stopping).
+    pub fn close(&self) {
+        self.closing.cancel();
+    }
+
+    /// Cancelled once `close` is called.
+    pub fn closing(&self) -> CancellationToken {
+        self.closing.clone()
     }
 
     /// Every event from now on, from this process and (on PostgreSQL) the others. A receiver

@@ -10,7 +10,6 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -51,7 +50,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let places = Arc::new(Semaphore::new(limits.max_connections));
-    let open = GracefulShutdown::new();
+    let open = tokio_util::task::TaskTracker::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
@@ -86,16 +85,28 @@ pub async fn serve(
             app.clone().oneshot(request)
         });
         let io = TokioIo::new(IdleTimeout::new(stream, limits.idle));
-        let connection = open.watch(http.serve_connection(io, service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
+        // With upgrades: a chat's WebSocket leaves this connection once upgraded (`live.rs`),
+        // and ends on its own when the server stops.
+        let connection = http.serve_connection(io, service).with_upgrades();
+        let stop = shutdown.clone();
+        open.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(%error, "a connection ended with an error");
             }
             drop(place);
         });
     }
     drop(listener);
-    open.shutdown().await;
+    open.close();
+    open.wait().await;
 }
 
 /// A connection that fails with `TimedOut` once `idle` passes without a byte read or written

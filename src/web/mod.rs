@@ -16,6 +16,8 @@ mod feeds;
 mod flash;
 mod health;
 mod home;
+#[allow(dead_code)] // Used by the chat and inbox routes, which come next.
+mod live;
 mod manage_link;
 mod open311;
 mod page_cache;
@@ -538,6 +540,13 @@ fn public_routes(kept: Vec<Route>, kept_pages: Arc<PageCache>) -> Router<AppStat
 /// Serves until `shutdown` is cancelled, then finishes the requests in flight. Connections are
 /// capped and timed out (`connections`): `axum::serve` has no header-read timeout.
 pub async fn serve(ctx: AppState, listener: tokio::net::TcpListener, shutdown: CancellationToken) {
+    // Open live connections (chats, inboxes) end when the server stops.
+    let live = ctx.clone();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        live.live.close();
+    });
     let kept_pages = PageCache::new(ctx.clone());
     let watcher = kept_pages.enabled().then(|| {
         tokio::spawn(page_cache::watch_archive(

@@ -1,0 +1,149 @@
+//! Live connections to the contact centre: what a resident's chat or an operator's inbox
+//! watches, sent as JSON text frames over a WebSocket, or as Server-Sent Events where a
+//! WebSocket cannot get through (a proxy that drops `Upgrade`). The page works without either:
+//! it sends with forms and refreshes.
+//!
+//! A `Watcher` decides what its viewer is sent: what they have not seen when the connection
+//! opens, and what each live event means for them (read from the store, where everything is
+//! written before it is announced). A connection that drops rejoins with the last message id it
+//! showed, so nothing is lost in between.
+
+use super::AppState;
+use crate::services::live::LiveEvent;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio_util::sync::CancellationToken;
+
+/// How often an idle connection is shown to be alive (a WebSocket ping, an SSE comment): well
+/// inside `server.idle_timeout_secs` and the proxies' usual 60 seconds.
+pub const KEEPALIVE: Duration = Duration::from_secs(20);
+
+/// Largest frame a client may send over a WebSocket (a 2,000-character message is at most
+/// 8,000 bytes, with room for its JSON).
+const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// What one viewer of a live connection is sent.
+#[async_trait::async_trait]
+pub trait Watcher: Send + 'static {
+    /// Frames to send when the connection opens: what the viewer has not seen yet.
+    async fn opening(&mut self) -> Vec<String>;
+    /// Frames for an event from the hub; `None` when events were missed (the viewer fell
+    /// behind): reread what the viewer is shown. Empty when it is not for this viewer.
+    async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String>;
+    /// A frame the viewer sent over the WebSocket (typing, read, a message): frames to answer
+    /// with. Frames are JSON; anything else is answered with an error frame or ignored.
+    async fn received(&mut self, text: &str) -> Vec<String>;
+    /// Called every `KEEPALIVE` while the connection is open (an operator is still there).
+    async fn still_here(&mut self) {}
+    /// Whether the connection should end now (the chat was closed, the session signed out).
+    fn finished(&self) -> bool {
+        false
+    }
+}
+
+/// Upgrades to a WebSocket that carries `watcher`'s frames both ways until either side closes
+/// or the server stops.
+pub fn websocket<W: Watcher>(ctx: &AppState, upgrade: WebSocketUpgrade, watcher: W) -> Response {
+    let events = ctx.live.subscribe();
+    let closing = ctx.live.closing();
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| run_socket(socket, events, closing, watcher))
+}
+
+async fn run_socket<W: Watcher>(
+    mut socket: WebSocket,
+    mut events: Receiver<LiveEvent>,
+    closing: CancellationToken,
+    mut watcher: W,
+) {
+    for frame in watcher.opening().await {
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            return;
+        }
+    }
+    let mut keepalive = tokio::time::interval(KEEPALIVE);
+    keepalive.tick().await;
+    while !watcher.finished() {
+        let frames = tokio::select! {
+            () = closing.cancelled() => break,
+            _ = keepalive.tick() => {
+                watcher.still_here().await;
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            event = events.recv() => match event {
+                Ok(event) => watcher.event(Some(&event)).await,
+                Err(RecvError::Lagged(_)) => watcher.event(None).await,
+                Err(RecvError::Closed) => break,
+            },
+            received = socket.recv() => match received {
+                Some(Ok(Message::Text(text))) => watcher.received(text.as_str()).await,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => continue,
+            },
+        };
+        for frame in frames {
+            if socket.send(Message::Text(frame.into())).await.is_err() {
+                return;
+            }
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// The same frames as Server-Sent Events (`text/event-stream`), one `data:` line each, for
+/// clients a WebSocket cannot reach. They send with ordinary requests.
+pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
+    struct Feed<W> {
+        watcher: W,
+        events: Receiver<LiveEvent>,
+        closing: CancellationToken,
+        pending: VecDeque<String>,
+        opened: bool,
+    }
+    let feed = Feed {
+        watcher,
+        events: ctx.live.subscribe(),
+        closing: ctx.live.closing(),
+        pending: VecDeque::new(),
+        opened: false,
+    };
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        loop {
+            if let Some(frame) = feed.pending.pop_front() {
+                let event = Event::default().data(frame);
+                return Some((Ok::<Event, Infallible>(event), feed));
+            }
+            if !feed.opened {
+                feed.opened = true;
+                feed.pending.extend(feed.watcher.opening().await);
+                continue;
+            }
+            if feed.watcher.finished() {
+                return None;
+            }
+            let frames = tokio::select! {
+                () = feed.closing.cancelled() => return None,
+                event = feed.events.recv() => match event {
+                    Ok(event) => feed.watcher.event(Some(&event)).await,
+                    Err(RecvError::Lagged(_)) => feed.watcher.event(None).await,
+                    Err(RecvError::Closed) => return None,
+                },
+            };
+            feed.pending.extend(frames);
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(KEEPALIVE))
+        .into_response()
+}
