@@ -171,6 +171,12 @@ pub trait Conversations: Send + Sync {
         by_resident: bool,
         message_id: i64,
     ) -> StoreResult<()>;
+    /// The phrases that escalate a conversation, as admins keep them, alphabetically.
+    async fn escalation_phrases(&self) -> StoreResult<Vec<String>>;
+    /// Adds a phrase (already folded to lower case by the caller); false if it was there.
+    async fn add_escalation_phrase(&self, phrase: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Removes a phrase; false if it was not there.
+    async fn remove_escalation_phrase(&self, phrase: &str) -> StoreResult<bool>;
 }
 
 /// The columns of `Conversation`, from `conversations c` joined to providers and staff.
@@ -497,6 +503,41 @@ macro_rules! impl_conversations {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn escalation_phrases(&self) -> $crate::store::StoreResult<Vec<String>> {
+                Ok(
+                    sqlx::query_scalar("SELECT phrase FROM escalation_phrases ORDER BY phrase")
+                        .fetch_all(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn add_escalation_phrase(
+                &self,
+                phrase: &str,
+                now: $crate::store::Timestamp,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO escalation_phrases (phrase, added_at) VALUES ($1, $2) \
+                     ON CONFLICT (phrase) DO NOTHING",
+                )
+                .bind(phrase)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn remove_escalation_phrase(
+                &self,
+                phrase: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM escalation_phrases WHERE phrase = $1")
+                    .bind(phrase)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
         }
     };

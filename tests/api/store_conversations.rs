@@ -181,4 +181,14 @@ async fn conversations_queue(backend: Backend) {
         ("waiting", 500)
     );
     assert_eq!(store.conversation_by_token("nope").await.unwrap(), None);
+
+    // The escalation phrases a force starts with, kept by admins.
+    let phrases = store.escalation_phrases().await.unwrap();
+    assert!(phrases.iter().any(|p| p == "he's outside"), "{phrases:?}");
+    assert!(store.add_escalation_phrase("acid", 600).await.unwrap());
+    assert!(!store.add_escalation_phrase("acid", 601).await.unwrap());
+    assert!(store.remove_escalation_phrase("knife").await.unwrap());
+    assert!(!store.remove_escalation_phrase("knife").await.unwrap());
+    let phrases = store.escalation_phrases().await.unwrap();
+    assert!(phrases.contains(&"acid".to_string()) && !phrases.contains(&"knife".to_string()));
 }
