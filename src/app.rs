@@ -130,6 +130,20 @@ pub async fn start(ctx: Arc<AppContext>, role: Role) -> anyhow::Result<Running> 
             );
             Ok(())
         });
+        // On PostgreSQL, the chats' and inboxes' events of every web process, heard before the
+        // first connection is served.
+        if let Some(forwarder) = ctx
+            .live
+            .listen()
+            .await
+            .context("listening for the other web processes' live events")?
+        {
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                forwarder.run(stop).await;
+                Ok(())
+            });
+        }
         let web = ctx.clone();
         let stop = shutdown.clone();
         tasks.spawn(async move {

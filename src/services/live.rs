@@ -4,7 +4,12 @@
 //! database the deployment already runs (PostgreSQL's LISTEN/NOTIFY). An event only says what
 //! changed: what it concerns is read from the store, where it was written first.
 
+use crate::store::{LiveChannel, LiveFeed, StoreResult};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 /// What happened, for whoever is watching a conversation or an organisation's inbox.
@@ -48,11 +53,28 @@ impl LiveEvent {
 /// Events waiting for a slow listener before it misses some (and rereads the store).
 const BACKLOG: usize = 4_096;
 
+/// The longest wait between two attempts to listen again after the database went away.
+const MOST_BETWEEN_ATTEMPTS: Duration = Duration::from_secs(5);
+
+/// What this process's listeners are passed: an event, or word that some were missed.
+#[derive(Debug, Clone)]
+enum Heard {
+    Event(LiveEvent),
+    /// The connection that hears the other processes was lost (and is back): events may have
+    /// been missed, so every listener rereads what it shows.
+    Missed,
+}
+
 /// This process's hub of live events.
 pub struct Live {
-    local: broadcast::Sender<LiveEvent>,
+    local: broadcast::Sender<Heard>,
     /// Cancelled when the web server stops, so that open live connections end.
     closing: CancellationToken,
+    /// The database that carries events to the other processes, when it can (`Live::over`).
+    channel: Option<Arc<dyn LiveChannel>>,
+    /// Whether this process hears every event through the database (`listen`), its own
+    /// included, so that `publish` must not also pass them on itself.
+    listening: Arc<AtomicBool>,
 }
 
 impl Default for Live {
@@ -62,11 +84,23 @@ impl Default for Live {
 }
 
 impl Live {
+    /// A hub for this process alone.
     pub fn new() -> Live {
         let (local, _) = broadcast::channel(BACKLOG);
         Live {
             local,
             closing: CancellationToken::new(),
+            channel: None,
+            listening: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// A hub whose events also reach the other processes on the same database, when it carries
+    /// them (PostgreSQL; on SQLite there is one process, and this is `new`).
+    pub fn over(channel: Arc<dyn LiveChannel>) -> Live {
+        Live {
+            channel: Some(channel),
+            ..Live::new()
         }
     }
 
@@ -80,16 +114,131 @@ impl Live {
         self.closing.clone()
     }
 
-    /// Every event from now on, from this process and (on PostgreSQL) the others. A receiver
-    /// that falls behind gets `RecvError::Lagged` and should reread what it shows.
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
-        self.local.subscribe()
+    /// Every event from now on, from this process and (on PostgreSQL) the others, each once.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            heard: self.local.subscribe(),
+        }
     }
 
     /// Tells every web process's listeners. Call it after what the event says is stored.
     pub async fn publish(&self, event: LiveEvent) {
+        if let Some(channel) = &self.channel {
+            // Serialising an enum of ids cannot fail.
+            let payload = serde_json::to_string(&event).unwrap_or_default();
+            match channel.notify_live(&payload).await {
+                // It comes back through this process's listening connection, as to the others.
+                Ok(true) if self.listening.load(Ordering::Acquire) => return,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(
+                    error = %error,
+                    "could not pass a live event to the other web processes"
+                ),
+            }
+        }
         // Nobody listening is not an error.
-        let _ = self.local.send(event);
+        let _ = self.local.send(Heard::Event(event));
+    }
+
+    /// Starts hearing every process's events through the database, for a web process on
+    /// PostgreSQL: returns what passes them on to this process's listeners (run it until the
+    /// process stops), or `None` when the database carries no events (SQLite: one process) or
+    /// this hub already hears them.
+    pub async fn listen(&self) -> StoreResult<Option<Forwarder>> {
+        let Some(channel) = &self.channel else {
+            return Ok(None);
+        };
+        let Some(feed) = channel.listen_live().await? else {
+            return Ok(None);
+        };
+        if self.listening.swap(true, Ordering::AcqRel) {
+            return Ok(None);
+        }
+        Ok(Some(Forwarder {
+            feed,
+            channel: channel.clone(),
+            local: self.local.clone(),
+            listening: self.listening.clone(),
+        }))
+    }
+}
+
+/// One listener's events (`Live::subscribe`).
+pub struct Subscription {
+    heard: broadcast::Receiver<Heard>,
+}
+
+impl Subscription {
+    /// The next event. `RecvError::Lagged`: events were missed (this listener fell behind, or
+    /// the connection to the other processes was lost for a while): reread what is shown.
+    /// `RecvError::Closed`: the hub is gone.
+    pub async fn recv(&mut self) -> Result<LiveEvent, RecvError> {
+        match self.heard.recv().await? {
+            Heard::Event(event) => Ok(event),
+            Heard::Missed => Err(RecvError::Lagged(0)),
+        }
+    }
+}
+
+/// Passes the events heard through the database to this process's listeners.
+pub struct Forwarder {
+    feed: LiveFeed,
+    channel: Arc<dyn LiveChannel>,
+    local: broadcast::Sender<Heard>,
+    listening: Arc<AtomicBool>,
+}
+
+impl Forwarder {
+    /// Runs until `shutdown`. When the connection is lost it listens again (waiting longer
+    /// between attempts while the database is away), then tells every listener to reread.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        loop {
+            let heard = tokio::select! {
+                () = shutdown.cancelled() => break,
+                heard = self.feed.next() => heard,
+            };
+            let heard = match heard {
+                Ok(Some(payload)) => match serde_json::from_str(&payload) {
+                    Ok(event) => Heard::Event(event),
+                    // From a newer version, during an upgrade: what it changed is in the store.
+                    Err(_) => Heard::Missed,
+                },
+                Ok(None) => {
+                    tracing::warn!("the connection hearing live events was lost and is back");
+                    Heard::Missed
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        error = %error,
+                        "lost the connection hearing live events; listening again"
+                    );
+                    match self.listen_again(&shutdown).await {
+                        Some(feed) => self.feed = feed,
+                        None => break,
+                    }
+                    tracing::info!("hearing live events again");
+                    Heard::Missed
+                }
+            };
+            let _ = self.local.send(heard);
+        }
+        self.listening.store(false, Ordering::Release);
+    }
+
+    /// A new listening connection, or `None` if the process stops first.
+    async fn listen_again(&self, shutdown: &CancellationToken) -> Option<LiveFeed> {
+        let mut wait = Duration::from_millis(100);
+        loop {
+            match self.channel.listen_live().await {
+                Ok(feed) => return feed,
+                Err(error) => tracing::warn!(error = %error, "could not listen for live events"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return None,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(MOST_BETWEEN_ATTEMPTS);
+        }
     }
 }
 

@@ -80,6 +80,7 @@ pub struct AppContext {
 impl AppContext {
     pub fn new(store: DynStore, settings: Settings, signer: Signer) -> AppContext {
         AppContext {
+            live: live::Live::over(store.clone()),
             store,
             settings: Arc::new(settings),
             signer,
@@ -93,7 +94,6 @@ impl AppContext {
             audience: tokio::sync::RwLock::new(None),
             archive_edits: archive::ArchiveEdits::default(),
             readiness: health::ReadinessChecks::default(),
-            live: live::Live::new(),
         }
     }
 

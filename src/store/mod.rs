@@ -30,6 +30,8 @@ mod feedback;
 #[macro_use]
 mod geography;
 #[macro_use]
+mod live_channel;
+#[macro_use]
 mod outbox;
 #[macro_use]
 mod residents;
@@ -65,6 +67,7 @@ pub use delivery_queue::{
 pub use dialect::Dialect;
 pub use feedback::{AlertReply, Feedback, MAX_REPLIES_PER_ALERT};
 pub use geography::{Geography, PostcodeLocation};
+pub use live_channel::{LiveChannel, LiveFeed, LIVE_CHANNEL};
 pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
@@ -184,6 +187,7 @@ pub trait Store:
     + ReportTriage
     + ReportDrafts
     + Conversations
+    + LiveChannel
     + Send
     + Sync
     + 'static
@@ -209,6 +213,7 @@ impl<T> Store for T where
         + ReportTriage
         + ReportDrafts
         + Conversations
+        + LiveChannel
         + Send
         + Sync
         + 'static

@@ -9,7 +9,7 @@
 //! showed, so nothing is lost in between.
 
 use super::AppState;
-use crate::services::live::LiveEvent;
+use crate::services::live::{LiveEvent, Subscription};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,6 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
 
 /// How often an idle connection is shown to be alive (a WebSocket ping, an SSE comment): well
@@ -60,7 +59,7 @@ pub fn websocket<W: Watcher>(ctx: &AppState, upgrade: WebSocketUpgrade, watcher:
 
 async fn run_socket<W: Watcher>(
     mut socket: WebSocket,
-    mut events: Receiver<LiveEvent>,
+    mut events: Subscription,
     closing: CancellationToken,
     mut watcher: W,
 ) {
@@ -106,7 +105,7 @@ async fn run_socket<W: Watcher>(
 pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
     struct Feed<W> {
         watcher: W,
-        events: Receiver<LiveEvent>,
+        events: Subscription,
         closing: CancellationToken,
         pending: VecDeque<String>,
         opened: bool,
