@@ -75,14 +75,7 @@ pub struct Figures {
     pub breaches: Vec<Breach>,
 }
 
-/// The value below which `p` (0 to 1) of `sorted` lie, by nearest rank.
-pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
+pub use crate::domain::conversation::figures::percentile;
 
 fn step_times(mut seconds: Vec<i64>, target_hours: i64) -> StepTimes {
     seconds.sort_unstable();

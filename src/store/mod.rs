@@ -36,6 +36,8 @@ mod residents;
 #[macro_use]
 mod report_drafts;
 #[macro_use]
+mod reply_threads;
+#[macro_use]
 mod report_triage;
 #[macro_use]
 mod reports;
@@ -69,6 +71,7 @@ pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
 pub use postgres::PgStore;
+pub use reply_threads::{NewAlertReply, ReplyStored, ReplyThreads};
 pub use report_drafts::{DraftFile, ReportDrafts};
 pub use report_triage::{Assessment, NewAssessment, ReportTiming, ReportTriage, ReviewDecision};
 pub use reports::{
@@ -184,6 +187,7 @@ pub trait Store:
     + ReportTriage
     + ReportDrafts
     + Conversations
+    + ReplyThreads
     + Send
     + Sync
     + 'static
@@ -209,6 +213,7 @@ impl<T> Store for T where
         + ReportTriage
         + ReportDrafts
         + Conversations
+        + ReplyThreads
         + Send
         + Sync
         + 'static
