@@ -250,15 +250,6 @@ pub async fn dashboard(ctx: &AppContext) -> anyhow::Result<Figures> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn percentiles_are_by_nearest_rank() {
-        let hours: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&hours, 0.5), Some(5));
-        assert_eq!(percentile(&hours, 0.9), Some(9));
-        assert_eq!(percentile(&[7], 0.9), Some(7));
-        assert_eq!(percentile(&[], 0.5), None);
-    }
-
     fn timing(
         id: i64,
         created: Timestamp,
