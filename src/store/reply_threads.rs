@@ -1,7 +1,7 @@
 //! Residents' replies to alerts as threads in the contact centre's inbox (a reply is kept for
 //! the alert's delivery report and, in the same transaction, starts or continues the resident's
-//! thread for that alert), a resident's threads for their data download and erasure, and the
-//! times of live chats the figures are made from.
+//! thread for that alert), a resident's threads for their data download and erasure, residents'
+//! ratings of their chats, and the times of live chats the figures are made from.
 
 use super::{Conversation, Message, StoreResult, Timestamp};
 use crate::domain::conversation::figures::ChatTiming;
@@ -51,6 +51,14 @@ pub trait ReplyThreads: Send + Sync {
     async fn reply_threads_of(&self, subscriber_id: i64) -> StoreResult<Vec<Conversation>>;
     /// Deletes a resident's reply threads and their messages; how many threads.
     async fn erase_reply_threads(&self, subscriber_id: i64) -> StoreResult<u64>;
+    /// Records a resident's rating (1 to 5, checked by the caller) of their ended live chat;
+    /// false if it is not an ended chat.
+    async fn set_chat_rating(
+        &self,
+        conversation_id: i64,
+        rating: i64,
+        comment: Option<&str>,
+    ) -> StoreResult<bool>;
     /// The times of the live chats of an organisation (every organisation if None) started in
     /// `[since, until)`.
     async fn chat_timings(
@@ -217,6 +225,24 @@ macro_rules! impl_reply_threads {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn set_chat_rating(
+                &self,
+                conversation_id: i64,
+                rating: i64,
+                comment: Option<&str>,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE conversations SET rating = $2, rating_comment = $3 \
+                     WHERE id = $1 AND kind = 'chat' AND state = 'closed'",
+                )
+                .bind(conversation_id)
+                .bind(rating)
+                .bind(comment)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn chat_timings(

@@ -89,33 +89,9 @@ async fn chat_of(
     };
     assert!(ended.await.unwrap());
     if let Some(stars) = went.rating {
-        rate(app, id, stars).await;
+        assert!(store.set_chat_rating(id, stars, None).await.unwrap());
     }
     id
-}
-
-/// The resident's rating of a chat (given on the chat's own closing page; set here directly).
-async fn rate(app: &TestApp, id: i64, stars: i64) {
-    let sql = "UPDATE conversations SET rating = $1 WHERE id = $2";
-    if app.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-        sqlx::query(sql)
-            .bind(stars)
-            .bind(id)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-        sqlx::query(sql)
-            .bind(stars)
-            .bind(id)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
 }
 
 async fn provider(app: &TestApp, slug: &str) -> i64 {
