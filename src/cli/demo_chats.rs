@@ -104,7 +104,12 @@ async fn past_chat(
         .add_message(chat.id, &thanks, started + answered + 60)
         .await?;
     store
-        .close_conversation(chat.id, Some("advice-given"), false, started + answered + 120)
+        .close_conversation(
+            chat.id,
+            Some("advice-given"),
+            false,
+            started + answered + 120,
+        )
         .await?;
     if let Some(rating) = rating {
         store.set_chat_rating(chat.id, rating, None).await?;
@@ -129,7 +134,10 @@ pub async fn seed(ctx: &AppContext, operator: &StaffMember) -> anyhow::Result<us
     let (first, _) = previous_month(today);
     for (day, hour, taken, answered) in LAST_MONTH {
         let started = uk_midnight(first + chrono::Duration::days(day - 1)) + hour * 3600;
-        let answer = Some((*answered, "Hello, thanks for getting in touch. How can I help?"));
+        let answer = Some((
+            *answered,
+            "Hello, thanks for getting in touch. How can I help?",
+        ));
         past_chat(
             ctx,
             provider,

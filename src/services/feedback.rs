@@ -1,11 +1,12 @@
-//! What residents send back about an alert they received (a one-click rating, a reply to its
-//! sender) and what the SMS gateway reports about texts (delivery-status callbacks).
+//! What residents send back about an alert they received (a one-click rating, a reply that
+//! reaches its senders and the contact centre's inbox) and what the SMS gateway reports about
+//! texts (delivery-status callbacks).
 
+use super::live::LiveEvent;
 use super::AppContext;
 use crate::delivery::notify::CallbackOutcome;
 /// The gateway's delivery-status callback, as the web layer reads it.
 pub use crate::delivery::notify::StatusCallback;
-use super::live::LiveEvent;
 use crate::domain::conversation::escalation_words;
 use crate::domain::subscriber::first_name;
 use crate::random::random_id;

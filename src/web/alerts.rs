@@ -534,7 +534,14 @@ impl ReportView {
             replies: report
                 .replies
                 .into_iter()
-                .map(|r| (r.first_name, uk_time(r.created_at), r.body, r.conversation_id))
+                .map(|r| {
+                    (
+                        r.first_name,
+                        uk_time(r.created_at),
+                        r.body,
+                        r.conversation_id,
+                    )
+                })
                 .collect(),
         }
     }

@@ -33,14 +33,16 @@ fn message(author: Author, staff_id: Option<i64>, body: &str) -> NewMessage {
 
 /// A live chat of `provider` started at `started` that went as `went` says, through the store's
 /// own steps (taken, answered, closed) at those times; `operator` takes and answers it.
-async fn chat(
-    app: &TestApp,
-    provider: i64,
-    operator: i64,
-    started: i64,
-    went: Went,
-) -> i64 {
-    chat_of(app, ConversationKind::Chat, provider, operator, started, went).await
+async fn chat(app: &TestApp, provider: i64, operator: i64, started: i64, went: Went) -> i64 {
+    chat_of(
+        app,
+        ConversationKind::Chat,
+        provider,
+        operator,
+        started,
+        went,
+    )
+    .await
 }
 
 async fn chat_of(
@@ -167,7 +169,9 @@ async fn operators_see_their_organisations_chat_figures(backend: Backend) {
     // First response: median 60 s, 90th percentile 600 s, average 160 s.
     assert!(rows[0].contains("First response"), "{times}");
     assert!(
-        rows[0].contains("<td>5</td><td>1 minute</td><td>10 minutes</td><td>2 minutes 40 seconds</td>"),
+        rows[0].contains(
+            "<td>5</td><td>1 minute</td><td>10 minutes</td><td>2 minutes 40 seconds</td>"
+        ),
         "{times}"
     );
     // Waiting: median 30 s, 90th percentile 50 s, average 30 s.

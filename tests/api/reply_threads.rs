@@ -223,7 +223,10 @@ async fn urgent_words_mark_the_thread_and_a_closed_thread_reopens(backend: Backe
     assert_eq!(reopened.outcome, None);
     assert!(reopened.urgent);
     assert!(reopened.urgent_words.contains("knife"), "{reopened:?}");
-    assert!(reopened.urgent_words.contains("he's outside"), "{reopened:?}");
+    assert!(
+        reopened.urgent_words.contains("he's outside"),
+        "{reopened:?}"
+    );
     assert_eq!(messages.len(), 2);
 
     // Bad input changes nothing.
