@@ -21,7 +21,7 @@ pub async fn dashboard(ctx: &AppContext, provider_id: i64) -> anyhow::Result<Cha
     let first = today - Duration::days(DASHBOARD_DAYS - 1);
     let chats = ctx
         .store
-        .chat_timings(Some(provider_id), uk_midnight(first), now.timestamp() + 1)
+        .chat_timings(provider_id, uk_midnight(first), now.timestamp() + 1)
         .await
         .context("reading chat times")?;
     Ok(figures::figures(&chats, first, DASHBOARD_DAYS))
@@ -51,7 +51,7 @@ pub async fn public_figure(ctx: &AppContext) -> anyhow::Result<Option<String>> {
     };
     let chats = ctx
         .store
-        .chat_timings(Some(provider), uk_midnight(first), uk_midnight(next))
+        .chat_timings(provider, uk_midnight(first), uk_midnight(next))
         .await
         .context("reading last month's chat times")?;
     let days = (next - first).num_days();

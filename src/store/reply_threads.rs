@@ -59,11 +59,10 @@ pub trait ReplyThreads: Send + Sync {
         rating: i64,
         comment: Option<&str>,
     ) -> StoreResult<bool>;
-    /// The times of the live chats of an organisation (every organisation if None) started in
-    /// `[since, until)`.
+    /// The times of an organisation's live chats started in `[since, until)`.
     async fn chat_timings(
         &self,
-        provider_id: Option<i64>,
+        provider_id: i64,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<Vec<ChatTiming>>;
@@ -247,7 +246,7 @@ macro_rules! impl_reply_threads {
 
             async fn chat_timings(
                 &self,
-                provider_id: Option<i64>,
+                provider_id: i64,
                 since: $crate::store::Timestamp,
                 until: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::conversation::figures::ChatTiming>>
@@ -262,7 +261,7 @@ macro_rules! impl_reply_threads {
                 let rows: Vec<Row> = sqlx::query_as(
                     "SELECT created_at, taken_at, first_response_at, abandoned, rating \
                      FROM conversations WHERE kind = 'chat' AND created_at >= $1 \
-                     AND created_at < $2 AND ($3 IS NULL OR provider_id = $3) ORDER BY created_at",
+                     AND created_at < $2 AND provider_id = $3 ORDER BY created_at",
                 )
                 .bind(since)
                 .bind(until)
