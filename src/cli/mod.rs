@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod demo_chats;
 mod demo_reports;
 mod scam_check;
 
@@ -372,6 +373,7 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
         anyhow::bail!("the demo's operator and reviewer were not added");
     };
     let reports = demo_reports::seed(&ctx, operator, reviewer).await?;
+    let chats = demo_chats::seed(&ctx, operator).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -383,6 +385,9 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     println!("  Sign up with a Cambridgeshire postcode such as CB1 1PT, PE1 1HQ or SG8 6DP.");
     println!(
         "  Report a non-emergency at http://{address}/report ({reports} demo reports wait for staff at /staff/reports)."
+    );
+    println!(
+        "  {chats} past web chats make the figures at /staff/inbox/figures and on /contact; a resident's reply to an alert waits in the inbox."
     );
     println!(
         "  Browse and search {history} earlier alerts at http://{address}/alerts (feeds at /feeds/all.atom)."

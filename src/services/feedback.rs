@@ -1,11 +1,17 @@
-//! What residents send back about an alert they received (a one-click rating, a reply to its
-//! sender) and what the SMS gateway reports about texts (delivery-status callbacks).
+//! What residents send back about an alert they received (a one-click rating, a reply that
+//! reaches its senders and the contact centre's inbox) and what the SMS gateway reports about
+//! texts (delivery-status callbacks).
 
+use super::live::LiveEvent;
 use super::AppContext;
 use crate::delivery::notify::CallbackOutcome;
 /// The gateway's delivery-status callback, as the web layer reads it.
 pub use crate::delivery::notify::StatusCallback;
-use crate::store::{AlertStatus, Subscriber};
+use crate::domain::conversation::escalation_words;
+use crate::domain::subscriber::first_name;
+use crate::random::random_id;
+use crate::store::{AlertStatus, NewAlertReply, Subscriber};
+use anyhow::Context;
 
 /// Longest reply a resident may send, in characters.
 pub const MAX_REPLY_CHARS: usize = 2_000;
@@ -98,7 +104,9 @@ pub async fn rate(
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ReplyOutcome {
-    Sent,
+    /// Kept for the alert's senders and in the resident's thread in the contact centre's inbox;
+    /// `thread_token` opens the thread for the resident (`/chat/{token}`).
+    Sent { thread_token: String },
     /// The message was empty or too long: the resident is told which.
     Invalid(ReplyProblem),
     /// The alert never reached this resident, or they have replied as often as they may.
@@ -116,7 +124,10 @@ pub enum ReplyProblem {
     TooLong,
 }
 
-/// Stores a resident's reply for the alert's senders, who read it on the delivery report.
+/// Stores a resident's reply for the alert's senders, who read it on the delivery report, and
+/// as a message of the resident's thread for the alert in the inbox of the alert's organisation
+/// (started the first time, put back in the queue if it was closed), in one transaction.
+/// Escalation phrases in it mark the thread urgent; operators watching the inbox are told.
 pub async fn reply(
     ctx: &AppContext,
     alert: &crate::store::Alert,
@@ -136,19 +147,58 @@ pub async fn reply(
     if body.chars().count() > MAX_REPLY_CHARS {
         return Ok(ReplyOutcome::Invalid(ReplyProblem::TooLong));
     }
-    let stored = ctx
+    let phrases = ctx
         .store
-        .add_alert_reply(
-            alert.id,
-            subscriber.id,
-            body,
-            chrono::Utc::now().timestamp(),
-        )
-        .await?;
-    Ok(if stored {
-        ReplyOutcome::Sent
-    } else {
-        ReplyOutcome::NotSent
+        .escalation_phrases()
+        .await
+        .context("reading the escalation phrases")?;
+    let urgent_words = escalation_words(body, &phrases)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let reply = NewAlertReply {
+        alert_id: alert.id,
+        subscriber_id: subscriber.id,
+        provider_id: alert.content.provider_id,
+        token: random_id(),
+        first_name: first_name(&subscriber.preferences.name).to_owned(),
+        email: subscriber.email.to_string(),
+        topic: alert.content.title.clone(),
+        body: body.to_owned(),
+        urgent_words,
+    };
+    let Some(stored) = ctx
+        .store
+        .reply_to_alert(&reply, chrono::Utc::now().timestamp())
+        .await
+        .context("storing a reply to an alert")?
+    else {
+        return Ok(ReplyOutcome::NotSent);
+    };
+    let (conversation, provider) = (stored.thread.id, stored.thread.provider_id);
+    ctx.live
+        .publish(LiveEvent::Message {
+            conversation,
+            provider,
+            message: stored.message.id,
+        })
+        .await;
+    ctx.live
+        .publish(LiveEvent::Changed {
+            conversation,
+            provider,
+        })
+        .await;
+    tracing::info!(
+        alert = alert.id,
+        conversation,
+        started = stored.started,
+        reopened = stored.reopened,
+        urgent = stored.thread.urgent,
+        "a resident replied to an alert"
+    );
+    Ok(ReplyOutcome::Sent {
+        thread_token: stored.thread.token,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod approval_mail;
 pub mod approvals;
 pub mod archive;
 pub mod catalogue;
+pub mod chat_figures;
 pub mod compose;
 pub mod delivery;
 pub mod feedback;

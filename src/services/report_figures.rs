@@ -75,14 +75,7 @@ pub struct Figures {
     pub breaches: Vec<Breach>,
 }
 
-/// The value below which `p` (0 to 1) of `sorted` lie, by nearest rank.
-pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
+pub use crate::domain::conversation::figures::percentile;
 
 fn step_times(mut seconds: Vec<i64>, target_hours: i64) -> StepTimes {
     seconds.sort_unstable();
@@ -256,15 +249,6 @@ pub async fn dashboard(ctx: &AppContext) -> anyhow::Result<Figures> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_are_by_nearest_rank() {
-        let hours: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&hours, 0.5), Some(5));
-        assert_eq!(percentile(&hours, 0.9), Some(9));
-        assert_eq!(percentile(&[7], 0.9), Some(7));
-        assert_eq!(percentile(&[], 0.5), None);
-    }
 
     fn timing(
         id: i64,

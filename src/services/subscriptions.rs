@@ -6,8 +6,9 @@ use super::messages::{self, EmailKind, Letter};
 use super::postcodes::{locate, LookupError};
 use super::tokens::{random_id, same, sha256_hex};
 use super::AppContext;
+use crate::domain::conversation::Author;
 use crate::domain::mask;
-use crate::domain::subscriber::{FieldErrors, Preferences, SignUpInput};
+use crate::domain::subscriber::{first_name, FieldErrors, Preferences, SignUpInput};
 use crate::domain::{EmailAddress, Postcode};
 use crate::store::{ConfirmOutcome, NewSubscriber, StoreError, Subscriber, SubscriberStatus};
 use anyhow::Context;
@@ -642,6 +643,35 @@ pub async fn export(
             serde_json::json!({ "alert": format!("Alert {alert}"), "what": what, "at": iso(Some(at)) })
         })
         .collect();
+    let mut threads = Vec::new();
+    for thread in ctx.store.reply_threads_of(subscriber.id).await? {
+        // What the resident and the contact centre said to each other; never internal notes.
+        let messages: Vec<serde_json::Value> = ctx
+            .store
+            .messages_after(thread.id, 0, false)
+            .await?
+            .into_iter()
+            .map(|m| {
+                serde_json::json!({
+                    "from": match (m.author(), &m.staff_name) {
+                        (Author::Resident, _) => "you".to_owned(),
+                        (Author::Operator, Some(name)) => first_name(name).to_owned(),
+                        _ => thread.provider_name.clone(),
+                    },
+                    "message": m.body,
+                    "at": iso(Some(m.created_at)),
+                })
+            })
+            .collect();
+        threads.push(serde_json::json!({
+            "alert": thread.alert_id.map(|a| format!("Alert {a}")),
+            "about": thread.topic,
+            "with": thread.provider_name,
+            "state": thread.state,
+            "started_at": iso(Some(thread.created_at)),
+            "messages": messages,
+        }));
+    }
     Ok(serde_json::json!({
         "email": subscriber.email,
         "status": subscriber.status,
@@ -664,15 +694,19 @@ pub async fn export(
         "updated_at": iso(Some(subscriber.updated_at)),
         "messages_sent_to_you": messages,
         "your_ratings_and_replies": feedback,
+        "your_conversations_about_alerts": threads,
         "your_reports": super::reporter_data::reporter_data(ctx, &subscriber.email)
             .await
             .map_err(|error| anyhow::Error::from(error).context("reading a reporter's reports"))?,
     }))
 }
 
-/// Erases a resident: their subscription, and the reports they made with the same address
-/// (`reporter_data::erase_reporter`).
+/// Erases a resident: their subscription, their conversations with the contact centre about
+/// alerts, and the reports they made with the same address (`reporter_data::erase_reporter`).
 pub async fn erase(ctx: &AppContext, subscriber: &Subscriber) -> Result<(), SubscriptionError> {
+    // Before the resident: erasing them would only unlink their threads (ON DELETE SET NULL),
+    // leaving what they wrote.
+    ctx.store.erase_reply_threads(subscriber.id).await?;
     super::reporter_data::erase_reporter(ctx, &subscriber.email)
         .await
         .map_err(|error| anyhow::Error::from(error).context("erasing a reporter's reports"))?;

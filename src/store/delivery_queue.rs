@@ -716,20 +716,24 @@ macro_rules! impl_delivery_queue {
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                let replies: Vec<(i64, String, String, $crate::store::Timestamp)> = sqlx::query_as(
-                    "SELECT r.id, s.name, r.body, r.created_at FROM alert_replies r \
-                     JOIN subscribers s ON s.id = r.subscriber_id WHERE r.alert_id = $1 \
+                type Reply = (i64, String, String, $crate::store::Timestamp, Option<i64>);
+                let replies: Vec<Reply> = sqlx::query_as(
+                    "SELECT r.id, s.name, r.body, r.created_at, c.id FROM alert_replies r \
+                     JOIN subscribers s ON s.id = r.subscriber_id \
+                     LEFT JOIN conversations c ON c.kind = 'reply' AND c.alert_id = r.alert_id \
+                     AND c.subscriber_id = r.subscriber_id WHERE r.alert_id = $1 \
                      ORDER BY r.id DESC LIMIT 100",
                 )
                 .bind(alert_id)
                 .fetch_all(&self.pool)
                 .await?;
-                for (id, name, body, created_at) in replies {
+                for (id, name, body, created_at, conversation_id) in replies {
                     report.replies.push($crate::store::AlertReply {
                         id,
                         first_name: $crate::domain::subscriber::first_name(&name).to_owned(),
                         body,
                         created_at,
+                        conversation_id,
                     });
                 }
                 Ok(report)

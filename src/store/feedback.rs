@@ -12,6 +12,8 @@ pub struct AlertReply {
     pub first_name: String,
     pub body: String,
     pub created_at: Timestamp,
+    /// The resident's thread for the alert in the contact centre's inbox.
+    pub conversation_id: Option<i64>,
 }
 
 #[async_trait]

@@ -38,6 +38,8 @@ mod residents;
 #[macro_use]
 mod report_drafts;
 #[macro_use]
+mod reply_threads;
+#[macro_use]
 mod report_triage;
 #[macro_use]
 mod reports;
@@ -72,6 +74,7 @@ pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
 pub use postgres::PgStore;
+pub use reply_threads::{NewAlertReply, ReplyStored, ReplyThreads};
 pub use report_drafts::{DraftFile, ReportDrafts};
 pub use report_triage::{Assessment, NewAssessment, ReportTiming, ReportTriage, ReviewDecision};
 pub use reports::{
@@ -188,6 +191,7 @@ pub trait Store:
     + ReportDrafts
     + Conversations
     + LiveChannel
+    + ReplyThreads
     + Send
     + Sync
     + 'static
@@ -214,6 +218,7 @@ impl<T> Store for T where
         + ReportDrafts
         + Conversations
         + LiveChannel
+        + ReplyThreads
         + Send
         + Sync
         + 'static

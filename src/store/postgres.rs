@@ -310,3 +310,4 @@ impl_reports!(PgStore, sqlx::Postgres);
 impl_report_triage!(PgStore, sqlx::Postgres);
 impl_conversations!(PgStore, sqlx::Postgres);
 impl_live_channel!(PgStore, postgres);
+impl_reply_threads!(PgStore, sqlx::Postgres);

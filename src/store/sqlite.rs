@@ -250,3 +250,4 @@ impl_reports!(SqliteStore, sqlx::Sqlite);
 impl_report_triage!(SqliteStore, sqlx::Sqlite);
 impl_conversations!(SqliteStore, sqlx::Sqlite);
 impl_live_channel!(SqliteStore, none);
+impl_reply_threads!(SqliteStore, sqlx::Sqlite);

@@ -497,8 +497,8 @@ struct ReportView {
     not_useful: i64,
     /// (when, reason): why residents found it not useful, when they said.
     not_useful_reasons: Vec<(String, String)>,
-    /// (first name, when, message).
-    replies: Vec<(String, String, String)>,
+    /// (first name, when, message, the resident's thread in the inbox).
+    replies: Vec<(String, String, String, Option<i64>)>,
 }
 
 impl ReportView {
@@ -534,7 +534,14 @@ impl ReportView {
             replies: report
                 .replies
                 .into_iter()
-                .map(|r| (r.first_name, uk_time(r.created_at), r.body))
+                .map(|r| {
+                    (
+                        r.first_name,
+                        uk_time(r.created_at),
+                        r.body,
+                        r.conversation_id,
+                    )
+                })
                 .collect(),
         }
     }

@@ -202,11 +202,17 @@ pub async fn reply(
         "This form had expired. Your message is below: send it again.".to_owned()
     } else {
         match feedback::reply(&ctx, &alert, &subscriber, &form.body).await? {
-            ReplyOutcome::Sent => return Ok(views::message_page(
-                "Your reply has been sent",
-                &["The people who sent the alert will read it. They may not answer every reply."],
-                None,
-            )),
+            ReplyOutcome::Sent { thread_token } => {
+                let thread = format!("/chat/{thread_token}");
+                return Ok(views::message_page(
+                    "Your reply has been sent",
+                    &[
+                        "The people who sent the alert will read it, and our contact centre will answer you by email.",
+                        "You can read your conversation and add to it at any time: keep this link to yourself.",
+                    ],
+                    Some((&thread, "See your conversation")),
+                ));
+            }
             ReplyOutcome::NotSent => {
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,6 +7,7 @@ mod alerts;
 mod api;
 mod archive;
 mod branding;
+mod chat_figures;
 mod conditional;
 mod connections;
 mod csrf;
@@ -258,6 +259,8 @@ pub fn routes() -> Vec<Route> {
         // What every public body publishes about its site.
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),
+        // How to reach the force, with last month's response time on web chat.
+        get("/contact", Public, chat_figures::contact),
         // Staff: alerts and their workflow.
         get("/staff", SignedInStaff, home::home),
         get("/staff/alerts/new", Sender, alerts::compose_form),
@@ -365,6 +368,8 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::contact_problem_lift,
         ),
+        // Staff: the contact centre's figures on live chats.
+        get("/staff/inbox/figures", Operator, chat_figures::figures),
         // Staff: online reports, their triage (THRIVE), review, and the managers' figures.
         get("/staff/reports", ReportStaff, report_triage::queue),
         get(

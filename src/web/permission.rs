@@ -88,6 +88,7 @@ fn report_action(route: &str) -> (&'static str, &'static str) {
     match route {
         "/staff/reports" => ("view-report-queue", "online reports"),
         "/staff/reports/dashboard" => ("view-report-dashboard", "online reports"),
+        "/staff/inbox/figures" => ("view-chat-figures", "contact centre"),
         "/staff/reports/{reference}/assess" => ("assess-report", "online report"),
         "/staff/reports/{reference}/link" => ("link-reports", "online report"),
         "/staff/reports/{reference}/review" => ("review-report", "online report"),
