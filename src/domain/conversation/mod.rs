@@ -2,6 +2,9 @@
 //! an alert and what follows), its states and authors, what a message may hold, the phrases
 //! that escalate it, and how a conversation may end. No I/O.
 
+pub mod hours;
+pub mod wait;
+
 use crate::domain::report::urgent::fold;
 
 /// Longest message, in characters, from a resident or an operator.
