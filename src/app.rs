@@ -176,6 +176,11 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
             }
             Err(error) => tracing::warn!(error = %error, "could not delete old finished reports"),
         }
+        match crate::services::chat::purge_closed(&ctx, now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted closed chats past their keeping time"),
+            Err(error) => tracing::warn!(error = %error, "could not delete old closed chats"),
+        }
         match crate::services::report_drafts::purge(&ctx, now).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted the files of reports never sent"),

@@ -9,6 +9,7 @@ pub mod approval_mail;
 pub mod approvals;
 pub mod archive;
 pub mod catalogue;
+pub mod chat;
 pub mod compose;
 pub mod delivery;
 pub mod feedback;
@@ -75,6 +76,8 @@ pub struct AppContext {
     pub readiness: health::ReadinessChecks,
     /// The contact centre's live events (`live`).
     pub live: live::Live,
+    /// Messages a resident sends in each chat in a minute (`chat`).
+    pub chat_messages: RateLimiter,
 }
 
 impl AppContext {
@@ -94,6 +97,7 @@ impl AppContext {
             archive_edits: archive::ArchiveEdits::default(),
             readiness: health::ReadinessChecks::default(),
             live: live::Live::new(),
+            chat_messages: RateLimiter::new(Duration::from_secs(60)),
         }
     }
 

@@ -32,6 +32,8 @@ mod geography;
 #[macro_use]
 mod outbox;
 #[macro_use]
+mod resident_chat;
+#[macro_use]
 mod residents;
 #[macro_use]
 mod report_drafts;
@@ -76,6 +78,7 @@ pub use reports::{
     ReportOrder, ReportUpdate, Reports, StoredService, AUTHOR_REPORTER, AUTHOR_STAFF,
     AUTHOR_SYSTEM,
 };
+pub use resident_chat::ResidentChats;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
@@ -184,6 +187,7 @@ pub trait Store:
     + ReportTriage
     + ReportDrafts
     + Conversations
+    + ResidentChats
     + Send
     + Sync
     + 'static
@@ -209,6 +213,7 @@ impl<T> Store for T where
         + ReportTriage
         + ReportDrafts
         + Conversations
+        + ResidentChats
         + Send
         + Sync
         + 'static
