@@ -26,6 +26,7 @@
   var lastTyping = 0;
   var lastResident = 0;
   var pending = {};
+  var operatorName = "";
 
   function newClientId() {
     var bytes = new Uint8Array(12);
@@ -114,6 +115,7 @@
 
   function showState(frame) {
     ended = frame.state === "closed";
+    if (frame.operator) { operatorName = frame.operator; }
     chat.setAttribute("data-state", frame.state);
     if (!stateLine) { return; }
     var words;
@@ -143,9 +145,7 @@
     } else if (frame.type === "state") {
       showState(frame);
     } else if (frame.type === "typing") {
-      var names = list.querySelectorAll("li.chat-operator .chat-name");
-      var operator = names.length ? names[names.length - 1].textContent : "The operator";
-      typingLine.textContent = operator + " is typing…";
+      typingLine.textContent = (operatorName || "The operator") + " is typing…";
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(function () { typingLine.textContent = ""; }, 6000);
     } else if (frame.type === "read") {
