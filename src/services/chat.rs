@@ -144,7 +144,10 @@ fn checked(input: &StartInput) -> Result<(String, String), ChatError> {
     let mut errors = FieldErrors::default();
     let name = input.first_name.trim();
     if name.chars().count() > MAX_NAME_CHARS {
-        errors.add(field::NAME, "Your first name must be 60 characters or fewer");
+        errors.add(
+            field::NAME,
+            "Your first name must be 60 characters or fewer",
+        );
     } else if !plain_line(name) {
         errors.add(
             field::NAME,
@@ -155,7 +158,10 @@ fn checked(input: &StartInput) -> Result<(String, String), ChatError> {
     if topic.is_empty() {
         errors.add(field::TOPIC, "Say what your chat is about");
     } else if topic.chars().count() > MAX_TOPIC_CHARS {
-        errors.add(field::TOPIC, "What it is about must be 200 characters or fewer");
+        errors.add(
+            field::TOPIC,
+            "What it is about must be 200 characters or fewer",
+        );
     } else if !plain_line(topic) {
         errors.add(
             field::TOPIC,
@@ -391,7 +397,10 @@ impl ChatState {
 
 /// The operator's first name, as residents know them.
 pub fn first_word(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or_default().to_owned()
+    name.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Where the conversation is now: its place in the queue and expected wait while waiting, its
@@ -464,7 +473,11 @@ pub async fn end_chat(ctx: &AppContext, conversation: &Conversation) -> Result<b
         .close_conversation(conversation.id, None, abandoned, now)
         .await?;
     if ended {
-        tracing::info!(conversation = conversation.id, abandoned, "chat ended by the resident");
+        tracing::info!(
+            conversation = conversation.id,
+            abandoned,
+            "chat ended by the resident"
+        );
         ctx.live
             .publish(LiveEvent::Changed {
                 conversation: conversation.id,
@@ -493,7 +506,10 @@ pub async fn rate(
     };
     let comment = comment.trim().replace("\r\n", "\n");
     if comment.chars().count() > MAX_COMMENT_CHARS {
-        errors.add(field::COMMENT, "Your comment must be 1,000 characters or fewer");
+        errors.add(
+            field::COMMENT,
+            "Your comment must be 1,000 characters or fewer",
+        );
     } else if comment
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
@@ -600,10 +616,7 @@ pub async fn send_transcript_if_requested(
     let Some(conversation) = ctx.store.conversation(conversation_id).await? else {
         return Ok(false);
     };
-    let messages = ctx
-        .store
-        .messages_after(conversation_id, 0, false)
-        .await?;
+    let messages = ctx.store.messages_after(conversation_id, 0, false).await?;
     let lines: Vec<TranscriptLine> = messages
         .iter()
         .filter(|m| m.author().shown_to_resident())

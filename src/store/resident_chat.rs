@@ -13,8 +13,11 @@ pub trait ResidentChats: Send + Sync {
     /// How many chats were started from this address (`client_key`) since `since`.
     async fn chats_started_since(&self, client_key: &str, since: Timestamp) -> StoreResult<i64>;
     /// How many operators of the organisation are available and were seen since `seen_since`.
-    async fn operators_available(&self, provider_id: i64, seen_since: Timestamp)
-        -> StoreResult<i64>;
+    async fn operators_available(
+        &self,
+        provider_id: i64,
+        seen_since: Timestamp,
+    ) -> StoreResult<i64>;
     /// Keeps the resident's rating of an ended chat; false if it is not ended or was rated.
     async fn rate_conversation(
         &self,

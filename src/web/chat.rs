@@ -115,7 +115,9 @@ fn cookie(ctx: &AppState, name: &'static str, value: String, days: i64) -> Cooki
 /// The resident's chat session, made (and its cookie set) if they have none.
 fn session(ctx: &AppState, jar: CookieJar) -> (CookieJar, String) {
     let value = match jar.get(SESSION_COOKIE) {
-        Some(c) if c.value().len() == 32 && c.value().chars().all(|c| c.is_ascii_alphanumeric()) => {
+        Some(c)
+            if c.value().len() == 32 && c.value().chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
             c.value().to_owned()
         }
         _ => crate::services::tokens::random_id(),
@@ -148,7 +150,8 @@ impl StartPage {
 
 fn unavailable_words(ctx: &AppState, why: &Unavailable) -> (String, Vec<String>) {
     let hours = chat_service::hours_text(ctx);
-    let hours_line = (!hours.is_empty()).then(|| format!("Our web chat is open {hours} (UK time)."));
+    let hours_line =
+        (!hours.is_empty()).then(|| format!("Our web chat is open {hours} (UK time)."));
     let (title, mut lines) = match why {
         Unavailable::Closed { reopens } => (
             "Web chat is closed now".to_owned(),
@@ -625,9 +628,7 @@ pub async fn transcript(
         return Ok(expired());
     }
     match chat_service::request_transcript(&ctx, &link.conversation, &form.email).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/chat/{}?done=transcript", link.token)).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/chat/{}?done=transcript", link.token)).into_response()),
         Err(ChatError::Invalid(errors)) => {
             let kept = Kept {
                 email: form.email,
@@ -841,8 +842,7 @@ impl Watcher for ResidentWatcher {
                 Vec::new()
             }
             Received::Read { up_to } => {
-                if let Err(error) = chat_service::read(&self.ctx, &self.conversation, up_to).await
-                {
+                if let Err(error) = chat_service::read(&self.ctx, &self.conversation, up_to).await {
                     tracing::warn!(error = %error, "could not mark a chat read");
                 }
                 Vec::new()

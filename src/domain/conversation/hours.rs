@@ -66,13 +66,15 @@ impl OpeningHours {
     pub fn parse(text: &str) -> Result<OpeningHours, String> {
         let mut openings = Vec::new();
         for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
-            let split = entry
-                .find(|c: char| c.is_ascii_digit())
-                .ok_or_else(|| format!("\"{entry}\" has no times (write e.g. Mon-Fri 08:00-20:00)"))?;
+            let split = entry.find(|c: char| c.is_ascii_digit()).ok_or_else(|| {
+                format!("\"{entry}\" has no times (write e.g. Mon-Fri 08:00-20:00)")
+            })?;
             let (day_text, time_text) = entry.split_at(split);
             let day_text = day_text.trim().trim_end_matches(',');
             if day_text.is_empty() {
-                return Err(format!("\"{entry}\" has no days (write e.g. Mon-Fri 08:00-20:00)"));
+                return Err(format!(
+                    "\"{entry}\" has no days (write e.g. Mon-Fri 08:00-20:00)"
+                ));
             }
             let mut days = [false; 7];
             for part in day_text.split(',').map(str::trim) {
