@@ -234,7 +234,10 @@ async fn starting(backend: Backend) {
     let (status, html) = page(&app, &sam, &location).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("You are 1st in the queue"), "{html}");
-    assert!(html.contains("Calls &#60;script&#62;alert(1)&#60;/script&#62;"), "{html}");
+    assert!(
+        html.contains("Calls &#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;b&#62;Sam&#60;/b&#62;"));
     assert!(html.contains(r#"<meta http-equiv="refresh" content="15">"#));
