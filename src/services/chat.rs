@@ -674,6 +674,18 @@ pub async fn send_transcript_if_requested(
     Ok(true)
 }
 
+/// Sends the transcripts asked for of chats that ended without the resident's page seeing it
+/// (an operator closed the chat after the resident left); how many.
+pub async fn send_due_transcripts(ctx: &AppContext) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    for id in ctx.store.transcripts_due().await? {
+        if send_transcript_if_requested(ctx, id).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
 /// Deletes closed conversations past their keeping time (`chat.retention_days` after they
 /// ended); how many.
 pub async fn purge_closed(ctx: &AppContext, now: i64) -> anyhow::Result<u64> {

@@ -29,6 +29,8 @@ pub trait ResidentChats: Send + Sync {
     async fn request_transcript(&self, conversation_id: i64, email: &str) -> StoreResult<()>;
     /// Takes a transcript request of an ended chat, once: the address to send it to.
     async fn take_transcript_request(&self, conversation_id: i64) -> StoreResult<Option<String>>;
+    /// Ended conversations whose transcript was asked for and has not gone yet.
+    async fn transcripts_due(&self) -> StoreResult<Vec<i64>>;
     /// Deletes conversations closed before `before`, with their messages; how many.
     async fn purge_closed_conversations(&self, before: Timestamp) -> StoreResult<u64>;
 }
@@ -126,6 +128,16 @@ macro_rules! impl_resident_chats {
                 .bind(false)
                 .bind(true)
                 .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn transcripts_due(&self) -> $crate::store::StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM conversations WHERE transcript_requested = $1 \
+                     AND state = 'closed' AND email IS NOT NULL ORDER BY id",
+                )
+                .bind(true)
+                .fetch_all(&self.pool)
                 .await?)
             }
 

@@ -798,6 +798,34 @@ async fn ending(backend: Backend) {
         .unwrap()
         .unwrap();
     assert!(left.abandoned);
+    // Closed by the operator after the resident left: the transcript still goes.
+    let kim = browser();
+    let closed_later = started(&app, &kim, "Kim", "Lost wallet").await;
+    let path = format!("/chat/{closed_later}");
+    let token = csrf_from(&app, &kim, &path).await;
+    kim.post(app.url(&format!("{path}/transcript")))
+        .form(&[("csrf", token.as_str()), ("email", "kim@example.com")])
+        .send()
+        .await
+        .unwrap();
+    let conversation = app
+        .ctx
+        .store
+        .conversation_by_token(&closed_later)
+        .await
+        .unwrap()
+        .unwrap();
+    app.ctx
+        .store
+        .close_conversation(conversation.id, Some("advice-given"), false, now)
+        .await
+        .unwrap();
+    beacon::services::chat::send_due_transcripts(&app.ctx)
+        .await
+        .unwrap();
+    let emails = app.emails(2).await;
+    assert_eq!(emails[1].to, "kim@example.com");
+    assert!(emails[1].text.contains("Lost wallet"));
     app.stop().await;
 }
 
