@@ -190,6 +190,16 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
             }
             Err(error) => tracing::warn!(error = %error, "could not delete old finished reports"),
         }
+        match crate::services::chat::send_due_transcripts(&ctx).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "sent the transcripts of chats closed by operators"),
+            Err(error) => tracing::warn!(error = %error, "could not send chat transcripts"),
+        }
+        match crate::services::chat::purge_closed(&ctx, now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "deleted closed chats past their keeping time"),
+            Err(error) => tracing::warn!(error = %error, "could not delete old closed chats"),
+        }
         match crate::services::report_drafts::purge(&ctx, now).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted the files of reports never sent"),

@@ -9,6 +9,7 @@ pub mod approval_mail;
 pub mod approvals;
 pub mod archive;
 pub mod catalogue;
+pub mod chat;
 pub mod chat_figures;
 pub mod compose;
 pub mod delivery;
@@ -76,6 +77,8 @@ pub struct AppContext {
     pub readiness: health::ReadinessChecks,
     /// The contact centre's live events (`live`).
     pub live: live::Live,
+    /// Messages a resident sends in each chat in a minute (`chat`).
+    pub chat_messages: RateLimiter,
 }
 
 impl AppContext {
@@ -95,6 +98,7 @@ impl AppContext {
             audience: tokio::sync::RwLock::new(None),
             archive_edits: archive::ArchiveEdits::default(),
             readiness: health::ReadinessChecks::default(),
+            chat_messages: RateLimiter::new(Duration::from_secs(60)),
         }
     }
 

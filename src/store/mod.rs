@@ -34,6 +34,8 @@ mod live_channel;
 #[macro_use]
 mod outbox;
 #[macro_use]
+mod resident_chat;
+#[macro_use]
 mod residents;
 #[macro_use]
 mod report_drafts;
@@ -82,6 +84,7 @@ pub use reports::{
     ReportOrder, ReportUpdate, Reports, StoredService, AUTHOR_REPORTER, AUTHOR_STAFF,
     AUTHOR_SYSTEM,
 };
+pub use resident_chat::ResidentChats;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
@@ -192,6 +195,7 @@ pub trait Store:
     + Conversations
     + LiveChannel
     + ReplyThreads
+    + ResidentChats
     + Send
     + Sync
     + 'static
@@ -219,6 +223,7 @@ impl<T> Store for T where
         + Conversations
         + LiveChannel
         + ReplyThreads
+        + ResidentChats
         + Send
         + Sync
         + 'static

@@ -311,3 +311,4 @@ impl_report_triage!(PgStore, sqlx::Postgres);
 impl_conversations!(PgStore, sqlx::Postgres);
 impl_live_channel!(PgStore, postgres);
 impl_reply_threads!(PgStore, sqlx::Postgres);
+impl_resident_chats!(PgStore, sqlx::Postgres);

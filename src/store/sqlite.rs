@@ -251,3 +251,4 @@ impl_report_triage!(SqliteStore, sqlx::Sqlite);
 impl_conversations!(SqliteStore, sqlx::Sqlite);
 impl_live_channel!(SqliteStore, none);
 impl_reply_threads!(SqliteStore, sqlx::Sqlite);
+impl_resident_chats!(SqliteStore, sqlx::Sqlite);

@@ -7,6 +7,7 @@ mod alerts;
 mod api;
 mod archive;
 mod branding;
+mod chat;
 mod chat_figures;
 mod conditional;
 mod connections;
@@ -17,7 +18,6 @@ mod feeds;
 mod flash;
 mod health;
 mod home;
-#[allow(dead_code)] // Used by the chat and inbox routes, which come next.
 mod live;
 mod manage_link;
 mod open311;
@@ -153,7 +153,7 @@ pub fn routes() -> Vec<Route> {
         Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
         Reviewer, Sender, SignedInStaff,
     };
-    use permission::Link::{Alert, Confirm, Manage, Report, Unsubscribe};
+    use permission::Link::{Alert, Chat, Confirm, Manage, Report, Unsubscribe};
     // Report forms may carry photos: only so many are read at once (`reports.rs`).
     let report_posts = GlobalConcurrencyLimitLayer::new(reports::REPORT_POSTS_AT_ONCE);
     vec![
@@ -256,6 +256,20 @@ pub fn routes() -> Vec<Route> {
             report_data::erase,
         ),
         get("/static/leave-site.js", Public, reports::leave_site_script),
+        // Live web chat with the contact centre (residents), and the thread of a reply to an
+        // alert, at the link in the email answering it.
+        get("/chat", Public, chat::start_form),
+        form("/chat", Public, chat::start),
+        get("/chat/{token}", Resident(Chat), chat::conversation),
+        form("/chat/{token}", Resident(Chat), chat::send),
+        get("/chat/{token}/live", Resident(Chat), chat::live),
+        get("/chat/{token}/events", Resident(Chat), chat::events),
+        get("/chat/{token}/messages", Resident(Chat), chat::messages),
+        get("/chat/{token}/end", Resident(Chat), chat::end_form),
+        form("/chat/{token}/end", Resident(Chat), chat::end),
+        form("/chat/{token}/rating", Resident(Chat), chat::rating),
+        form("/chat/{token}/transcript", Resident(Chat), chat::transcript),
+        get("/static/chat.js", Public, chat::script),
         // What every public body publishes about its site.
         get("/privacy", Public, about::privacy),
         get("/accessibility", Public, about::accessibility),

@@ -8,6 +8,7 @@ mod api_document;
 mod archive;
 mod archive_cache;
 mod archive_store;
+mod chat;
 mod chat_figures;
 mod compose;
 mod connections;

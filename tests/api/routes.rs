@@ -62,6 +62,8 @@ struct Fixture {
     report_file: i64,
     /// An Open311 key of the constabulary.
     open311_key: String,
+    /// A started chat's token.
+    chat: String,
 }
 
 impl Fixture {
@@ -141,6 +143,7 @@ impl Fixture {
         .unwrap();
         let provider_id = app.ctx.store.providers().await.unwrap()[0].id;
         let (follow_report, report_file) = followed_report(&app).await;
+        let chat = started_chat(&app, provider_id).await;
         Fixture {
             visitor: visitor(),
             admin,
@@ -164,6 +167,7 @@ impl Fixture {
             follow_report,
             report_file,
             open311_key,
+            chat,
             app,
         }
     }
@@ -177,6 +181,7 @@ impl Fixture {
             Access::Resident(Link::Unsubscribe) => &self.unsubscribe,
             Access::Resident(Link::Alert) => &self.alert_link,
             Access::Resident(Link::Report) => &self.follow_report,
+            Access::Resident(Link::Chat) => &self.chat,
             Access::Enrolment => &self.enrolment,
             _ => "a-made-up-token",
         };
@@ -362,6 +367,26 @@ async fn followed_report(app: &TestApp) -> (String, i64) {
         beacon::services::reports::follow_token(&app.ctx, reference),
         file_id,
     )
+}
+
+/// A live chat a resident started, waiting for an operator; its token.
+async fn started_chat(app: &TestApp, provider_id: i64) -> String {
+    use beacon::domain::conversation::ConversationKind;
+    use beacon::store::NewConversation;
+    let token = beacon::services::tokens::random_id();
+    let chat = NewConversation {
+        token: token.clone(),
+        kind: Some(ConversationKind::Chat),
+        provider_id,
+        topic: "A scam call".into(),
+        ..NewConversation::default()
+    };
+    app.ctx
+        .store
+        .start_conversation(&chat, None, chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
+    token
 }
 
 /// An alert of the constabulary, written and sent by the admin; its id.

@@ -3,6 +3,8 @@
 //! that escalate it, and how a conversation may end. No I/O.
 
 pub mod figures;
+pub mod hours;
+pub mod wait;
 
 use crate::domain::report::urgent::fold;
 

@@ -1,0 +1,694 @@
+//! A resident's live web chat, without an account: starting one (into the chat organisation's
+//! queue, when someone is there to answer), its place in the queue and expected wait, sending
+//! as the resident, typing and read state, ending it, rating it, and its transcript by email.
+//! Every message is stored before anyone is told of it (`ctx.live`).
+
+use super::messages::sender_domain;
+use super::AppContext;
+use crate::delivery::email::EmailMessage;
+use crate::domain::conversation::hours::OpeningHours;
+use crate::domain::conversation::{
+    escalation_words, message_text, wait, Author, ConversationKind, ConversationState,
+    MessageProblem,
+};
+use crate::domain::subscriber::FieldErrors;
+use crate::domain::{mask, EmailAddress, Provider};
+use crate::services::live::LiveEvent;
+use crate::services::tokens::{random_id, sha256_hex};
+use crate::store::{
+    Added, Conversation, Message, NewConversation, NewMessage, NewOutbound, OutboundChannel,
+    StoreError,
+};
+use askama::Template;
+
+/// Longest first name a resident may give, in characters.
+pub const MAX_NAME_CHARS: usize = 60;
+/// Longest "what it is about", in characters.
+pub const MAX_TOPIC_CHARS: usize = 200;
+/// Longest comment with a rating, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+/// An operator counts as there if their inbox was seen this recently.
+pub const PRESENCE_SECONDS: i64 = 120;
+/// Recent waits, for the expected wait: this far back.
+const RECENT_WAITS_SECONDS: i64 = 7 * 86_400;
+/// Longest client id a sender may give a message.
+const MAX_CLIENT_ID_CHARS: usize = 100;
+
+/// The form fields problems are reported against.
+pub mod field {
+    pub const NAME: &str = "first_name";
+    pub const TOPIC: &str = "topic";
+    pub const BODY: &str = "body";
+    pub const RATING: &str = "rating";
+    pub const COMMENT: &str = "comment";
+    pub const EMAIL: &str = "email";
+}
+
+/// Why chat cannot take a new conversation now, in words for the resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Outside the opening hours: when it next opens, in words ("tomorrow at 08:00").
+    Closed { reopens: Option<String> },
+    /// Within the hours, but no operator is there.
+    NobodyOn { reopens: Option<String> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("there are problems with the form")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Message(MessageProblem),
+    #[error("chat is not open now")]
+    Unavailable(Unavailable),
+    #[error("{0}")]
+    RateLimited(&'static str),
+    #[error("You cannot start a chat from this browser. If someone is in danger now, call 999. Otherwise call 101, or report online.")]
+    Blocked,
+    #[error("This chat has ended: messages can no longer be sent in it.")]
+    Ended,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ChatError {
+    fn from(error: StoreError) -> Self {
+        ChatError::Unexpected(error.into())
+    }
+}
+
+const TOO_MANY_CHATS: &str = "A lot of chats have been started from your connection in the last \
+    hour. Wait a while and try again. If someone is in danger now, call 999; otherwise call 101.";
+const TOO_MANY_MESSAGES: &str =
+    "You are sending messages very quickly. Wait a minute, then send your message again.";
+
+/// A keyed hash of something about a resident (their browser session, their address), so the
+/// database holds no raw address and a session can be recognised without being stored.
+pub fn keyed_hash(ctx: &AppContext, purpose: &str, value: &str) -> String {
+    sha256_hex(&ctx.signer.sign(purpose, &[&value.replace(':', "_")]))
+}
+
+/// The organisation that answers live chats: `chat.provider`, or the first by position.
+pub async fn chat_provider(ctx: &AppContext) -> Result<Provider, ChatError> {
+    let providers = ctx.store.providers().await?;
+    let slug = ctx.settings.chat.provider.trim();
+    providers
+        .iter()
+        .find(|p| !slug.is_empty() && p.slug == slug)
+        .or_else(|| providers.iter().find(|p| !p.archived))
+        .or_else(|| providers.first())
+        .cloned()
+        .ok_or_else(|| ChatError::Unexpected(anyhow::anyhow!("no organisation answers chats")))
+}
+
+fn opening_hours(ctx: &AppContext) -> OpeningHours {
+    // Checked when the settings were loaded.
+    OpeningHours::parse(&ctx.settings.chat.opening_hours).unwrap_or_default()
+}
+
+/// Whether a new chat would be answered now: within the opening hours, with an operator there.
+pub async fn availability(ctx: &AppContext, provider_id: i64) -> Result<(), ChatError> {
+    let now = chrono::Utc::now();
+    let hours = opening_hours(ctx);
+    let reopens = hours.next_opening_in_words(&now);
+    if !hours.is_open(&now) {
+        return Err(ChatError::Unavailable(Unavailable::Closed { reopens }));
+    }
+    let there = ctx
+        .store
+        .operators_available(provider_id, now.timestamp() - PRESENCE_SECONDS)
+        .await?;
+    if there == 0 {
+        return Err(ChatError::Unavailable(Unavailable::NobodyOn { reopens }));
+    }
+    Ok(())
+}
+
+/// The opening hours as written in the settings, for the page ("" when always open).
+pub fn hours_text(ctx: &AppContext) -> String {
+    ctx.settings.chat.opening_hours.trim().to_owned()
+}
+
+/// A chat about to be started, as the resident filled in the form.
+#[derive(Debug, Clone, Default)]
+pub struct StartInput {
+    pub first_name: String,
+    pub topic: String,
+}
+
+fn plain_line(text: &str) -> bool {
+    !text.chars().any(char::is_control)
+}
+
+fn checked(input: &StartInput) -> Result<(String, String), ChatError> {
+    let mut errors = FieldErrors::default();
+    let name = input.first_name.trim();
+    if name.chars().count() > MAX_NAME_CHARS {
+        errors.add(
+            field::NAME,
+            "Your first name must be 60 characters or fewer",
+        );
+    } else if !plain_line(name) {
+        errors.add(
+            field::NAME,
+            "Your first name has characters we cannot store: type it again",
+        );
+    }
+    let topic = input.topic.trim();
+    if topic.is_empty() {
+        errors.add(field::TOPIC, "Say what your chat is about");
+    } else if topic.chars().count() > MAX_TOPIC_CHARS {
+        errors.add(
+            field::TOPIC,
+            "What it is about must be 200 characters or fewer",
+        );
+    } else if !plain_line(topic) {
+        errors.add(
+            field::TOPIC,
+            "What it is about has characters we cannot store: write it again as plain text",
+        );
+    }
+    if errors.is_empty() {
+        Ok((name.to_owned(), topic.to_owned()))
+    } else {
+        Err(ChatError::Invalid(errors))
+    }
+}
+
+/// Starts a chat in the chat organisation's queue, with what it is about as its first message;
+/// `session` is the resident's browser session (its cookie), `client_ip` their address. Refused
+/// with a reason when the session is blocked, nobody would answer, or the address has started
+/// too many chats lately.
+pub async fn start_chat(
+    ctx: &AppContext,
+    input: &StartInput,
+    session: &str,
+    client_ip: &str,
+) -> Result<Conversation, ChatError> {
+    let (first_name, topic) = checked(input)?;
+    let session_key = keyed_hash(ctx, "chat-session", session);
+    if ctx.store.chat_blocked(&session_key).await? {
+        return Err(ChatError::Blocked);
+    }
+    let provider = chat_provider(ctx).await?;
+    availability(ctx, provider.id).await?;
+    let now = chrono::Utc::now().timestamp();
+    let client_key = keyed_hash(ctx, "chat-client", client_ip);
+    let started = ctx
+        .store
+        .chats_started_since(&client_key, now - 3_600)
+        .await?;
+    if started >= i64::from(ctx.settings.chat.chats_per_hour) {
+        return Err(ChatError::RateLimited(TOO_MANY_CHATS));
+    }
+    let phrases = ctx.store.escalation_phrases().await?;
+    let urgent_words: Vec<String> = escalation_words(&topic, &phrases)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let conversation = NewConversation {
+        token: random_id(),
+        kind: Some(ConversationKind::Chat),
+        provider_id: provider.id,
+        first_name,
+        topic: topic.clone(),
+        session_key,
+        client_key,
+        ..NewConversation::default()
+    };
+    let first = NewMessage {
+        author: Author::Resident,
+        staff_id: None,
+        body: topic,
+        client_id: None,
+        urgent_words,
+    };
+    let started = ctx
+        .store
+        .start_conversation(&conversation, Some(&first), now)
+        .await?;
+    tracing::info!(
+        conversation = started.id,
+        provider = provider.id,
+        urgent = started.urgent,
+        "chat started"
+    );
+    ctx.live
+        .publish(LiveEvent::Changed {
+            conversation: started.id,
+            provider: started.provider_id,
+        })
+        .await;
+    Ok(started)
+}
+
+/// A client id as the sender gave it, if it is a sensible one.
+fn client_id(given: Option<&str>) -> Option<String> {
+    given
+        .map(str::trim)
+        .filter(|id| {
+            !id.is_empty()
+                && id.chars().count() <= MAX_CLIENT_ID_CHARS
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .map(str::to_owned)
+}
+
+/// Sends a message as the resident: checked, escalation phrases found (the chat becomes
+/// urgent), stored once per client id, then announced.
+pub async fn send_as_resident(
+    ctx: &AppContext,
+    conversation: &Conversation,
+    body: &str,
+    client_id_given: Option<&str>,
+) -> Result<Message, ChatError> {
+    let body = message_text(body).map_err(ChatError::Message)?;
+    if conversation.kind() == ConversationKind::Chat
+        && conversation.state() == ConversationState::Closed
+    {
+        return Err(ChatError::Ended);
+    }
+    let limit_key = format!("chat:{}", conversation.id);
+    if !ctx
+        .chat_messages
+        .allow(&limit_key, ctx.settings.chat.messages_per_minute)
+    {
+        return Err(ChatError::RateLimited(TOO_MANY_MESSAGES));
+    }
+    let phrases = ctx.store.escalation_phrases().await?;
+    let urgent_words: Vec<String> = escalation_words(&body, &phrases)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let becomes_urgent = !urgent_words.is_empty();
+    let message = NewMessage {
+        author: Author::Resident,
+        staff_id: None,
+        body,
+        client_id: client_id(client_id_given),
+        urgent_words,
+    };
+    let now = chrono::Utc::now().timestamp();
+    match ctx
+        .store
+        .add_message(conversation.id, &message, now)
+        .await?
+    {
+        Added::Stored(stored) => {
+            ctx.live
+                .publish(LiveEvent::Message {
+                    conversation: conversation.id,
+                    provider: conversation.provider_id,
+                    message: stored.id,
+                })
+                .await;
+            let reopened = conversation.state() == ConversationState::Closed;
+            if becomes_urgent || reopened {
+                ctx.live
+                    .publish(LiveEvent::Changed {
+                        conversation: conversation.id,
+                        provider: conversation.provider_id,
+                    })
+                    .await;
+            }
+            Ok(stored)
+        }
+        Added::Repeat(earlier) => {
+            ctx.chat_messages.release(&limit_key);
+            Ok(earlier)
+        }
+        Added::Closed => Err(ChatError::Ended),
+    }
+}
+
+/// The resident is typing.
+pub async fn typing(ctx: &AppContext, conversation: &Conversation) {
+    ctx.live
+        .publish(LiveEvent::Typing {
+            conversation: conversation.id,
+            resident: true,
+        })
+        .await;
+}
+
+/// The resident has read up to `message_id`.
+pub async fn read(
+    ctx: &AppContext,
+    conversation: &Conversation,
+    message_id: i64,
+) -> Result<(), ChatError> {
+    ctx.store
+        .mark_read(conversation.id, true, message_id)
+        .await?;
+    ctx.live
+        .publish(LiveEvent::Read {
+            conversation: conversation.id,
+            resident: true,
+            message: message_id,
+        })
+        .await;
+    Ok(())
+}
+
+/// Where a conversation is, for the resident's state line and frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatState {
+    pub state: ConversationState,
+    pub position: Option<i64>,
+    pub wait_seconds: Option<i64>,
+    pub operator: Option<String>,
+}
+
+impl ChatState {
+    /// The state in words: the queue line, who is chatting, or that it has ended.
+    pub fn line(&self, kind: ConversationKind) -> String {
+        match (self.state, kind) {
+            (ConversationState::Closed, _) => "This chat has ended.".to_owned(),
+            (ConversationState::Open, _) => match &self.operator {
+                Some(name) => format!("You are chatting with {name}."),
+                None => "You are chatting with an operator.".to_owned(),
+            },
+            (ConversationState::Waiting, ConversationKind::Reply) => {
+                "Your message has been sent. Someone will answer by email.".to_owned()
+            }
+            (ConversationState::Waiting, ConversationKind::Chat) => match self.position {
+                Some(position) => format!(
+                    "{}. Please stay on this page.",
+                    wait::queue_line(position, self.wait_seconds)
+                ),
+                None => "Waiting for an operator.".to_owned(),
+            },
+        }
+    }
+
+    /// The state frame of the live protocol.
+    pub fn frame(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": "state",
+            "state": self.state.as_str(),
+            "position": self.position,
+            "wait_seconds": self.wait_seconds,
+            "operator": self.operator,
+        })
+    }
+}
+
+/// The operator's first name, as residents know them.
+pub fn first_word(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Where the conversation is now: its place in the queue and expected wait while waiting, its
+/// operator once taken.
+pub async fn chat_state(
+    ctx: &AppContext,
+    conversation: &Conversation,
+) -> Result<ChatState, ChatError> {
+    let state = conversation.state();
+    let mut position = None;
+    let mut wait_seconds = None;
+    if state == ConversationState::Waiting && conversation.kind() == ConversationKind::Chat {
+        position = ctx.store.queue_position(conversation.id).await?;
+        if let Some(position) = position {
+            let now = chrono::Utc::now().timestamp();
+            let waits = ctx
+                .store
+                .recent_waits(conversation.provider_id, now - RECENT_WAITS_SECONDS)
+                .await?;
+            let operators = ctx
+                .store
+                .operators_available(conversation.provider_id, now - PRESENCE_SECONDS)
+                .await?;
+            wait_seconds = wait::expected_wait(&waits, position, operators);
+        }
+    }
+    let operator = match state {
+        ConversationState::Open => conversation.operator_name.as_deref().map(first_word),
+        _ => None,
+    };
+    Ok(ChatState {
+        state,
+        position,
+        wait_seconds,
+        operator,
+    })
+}
+
+/// Ends the chat for the resident (abandoned if nobody took it); the transcript goes if asked
+/// for. False if it had already ended.
+pub async fn end_chat(ctx: &AppContext, conversation: &Conversation) -> Result<bool, ChatError> {
+    if conversation.state() == ConversationState::Closed {
+        return Ok(false);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let who = if conversation.first_name.is_empty() {
+        "The resident".to_owned()
+    } else {
+        conversation.first_name.clone()
+    };
+    let left = NewMessage {
+        author: Author::System,
+        staff_id: None,
+        body: format!("{who} ended the chat."),
+        client_id: None,
+        urgent_words: Vec::new(),
+    };
+    if let Added::Stored(message) = ctx.store.add_message(conversation.id, &left, now).await? {
+        ctx.live
+            .publish(LiveEvent::Message {
+                conversation: conversation.id,
+                provider: conversation.provider_id,
+                message: message.id,
+            })
+            .await;
+    }
+    let abandoned = conversation.state() == ConversationState::Waiting;
+    let ended = ctx
+        .store
+        .close_conversation(conversation.id, None, abandoned, now)
+        .await?;
+    if ended {
+        tracing::info!(
+            conversation = conversation.id,
+            abandoned,
+            "chat ended by the resident"
+        );
+        ctx.live
+            .publish(LiveEvent::Changed {
+                conversation: conversation.id,
+                provider: conversation.provider_id,
+            })
+            .await;
+        send_transcript_if_requested(ctx, conversation.id).await?;
+    }
+    Ok(ended)
+}
+
+/// Keeps the resident's rating (1 to 5) of an ended chat, with an optional comment.
+pub async fn rate(
+    ctx: &AppContext,
+    conversation: &Conversation,
+    rating: &str,
+    comment: &str,
+) -> Result<bool, ChatError> {
+    let mut errors = FieldErrors::default();
+    let rating = match rating.trim().parse::<i64>() {
+        Ok(r) if (1..=5).contains(&r) => r,
+        _ => {
+            errors.add(field::RATING, "Choose a rating from 1 to 5");
+            0
+        }
+    };
+    let comment = comment.trim().replace("\r\n", "\n");
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        errors.add(
+            field::COMMENT,
+            "Your comment must be 1,000 characters or fewer",
+        );
+    } else if comment
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        errors.add(
+            field::COMMENT,
+            "Your comment has characters we cannot store: write it again as plain text",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ChatError::Invalid(errors));
+    }
+    let comment = (!comment.is_empty()).then_some(comment);
+    Ok(ctx
+        .store
+        .rate_conversation(conversation.id, rating, comment.as_deref())
+        .await?)
+}
+
+/// Asks for the transcript at `email`: sent when the chat ends, or now if it has. True if it
+/// was sent now.
+pub async fn request_transcript(
+    ctx: &AppContext,
+    conversation: &Conversation,
+    email: &str,
+) -> Result<bool, ChatError> {
+    let Ok(address) = EmailAddress::parse(email.trim()) else {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            field::EMAIL,
+            "Enter an email address in the correct format, like name@example.com",
+        );
+        return Err(ChatError::Invalid(errors));
+    };
+    ctx.store
+        .request_transcript(conversation.id, address.as_str())
+        .await?;
+    Ok(send_transcript_if_requested(ctx, conversation.id).await?)
+}
+
+/// One line of a transcript.
+pub struct TranscriptLine {
+    pub who: String,
+    pub at: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/chat_transcript.txt")]
+struct TranscriptText<'a> {
+    force: &'a str,
+    topic: &'a str,
+    lines: &'a [TranscriptLine],
+}
+
+#[derive(Template)]
+#[template(path = "email/chat_transcript.html")]
+struct TranscriptHtml<'a> {
+    force: &'a str,
+    topic: &'a str,
+    lines: &'a [TranscriptLine],
+}
+
+/// A message's author as the resident sees it.
+pub fn author_name(message: &Message, conversation: &Conversation) -> String {
+    match message.author() {
+        Author::Resident => {
+            if conversation.first_name.is_empty() {
+                "You".to_owned()
+            } else {
+                conversation.first_name.clone()
+            }
+        }
+        Author::Operator => message
+            .staff_name
+            .as_deref()
+            .map(first_word)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "Operator".to_owned()),
+        Author::System | Author::Note => conversation.provider_name.clone(),
+    }
+}
+
+/// A time as UK clock time ("14:05").
+pub fn clock(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            t.with_timezone(&crate::domain::conversation::hours::ZONE)
+                .format("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Sends the transcript of an ended conversation if the resident asked for it and it has not
+/// gone yet (every message the resident was shown; never an operator's notes). True if sent.
+pub async fn send_transcript_if_requested(
+    ctx: &AppContext,
+    conversation_id: i64,
+) -> anyhow::Result<bool> {
+    let Some(email) = ctx.store.take_transcript_request(conversation_id).await? else {
+        return Ok(false);
+    };
+    let Some(conversation) = ctx.store.conversation(conversation_id).await? else {
+        return Ok(false);
+    };
+    let messages = ctx.store.messages_after(conversation_id, 0, false).await?;
+    let lines: Vec<TranscriptLine> = messages
+        .iter()
+        .filter(|m| m.author().shown_to_resident())
+        .map(|m| TranscriptLine {
+            who: author_name(m, &conversation),
+            at: clock(m.created_at),
+            body: m.body.clone(),
+        })
+        .collect();
+    let force = {
+        let name = ctx.settings.branding.force_name.trim();
+        if name.is_empty() {
+            conversation.provider_name.clone()
+        } else {
+            name.to_owned()
+        }
+    };
+    let message = EmailMessage {
+        to_name: conversation.first_name.clone(),
+        to: email.clone(),
+        subject: "Your web chat with us: the transcript".to_owned(),
+        text: TranscriptText {
+            force: &force,
+            topic: &conversation.topic,
+            lines: &lines,
+        }
+        .render()?,
+        html: Some(
+            TranscriptHtml {
+                force: &force,
+                topic: &conversation.topic,
+                lines: &lines,
+            }
+            .render()?,
+        ),
+        unsubscribe_url: None,
+        message_id: format!("<chat-transcript.{}@{}>", random_id(), sender_domain(ctx)),
+        list_id: None,
+    };
+    let outbound = NewOutbound {
+        subscriber_id: None,
+        channel: OutboundChannel::Email,
+        purpose: "chat-transcript".to_owned(),
+        payload: serde_json::to_string(&message)?,
+    };
+    ctx.store
+        .enqueue_outbound(&outbound, chrono::Utc::now().timestamp())
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    tracing::info!(
+        conversation = conversation_id,
+        email = %mask::email(&email),
+        "chat transcript queued"
+    );
+    Ok(true)
+}
+
+/// Sends the transcripts asked for of chats that ended without the resident's page seeing it
+/// (an operator closed the chat after the resident left); how many.
+pub async fn send_due_transcripts(ctx: &AppContext) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    for id in ctx.store.transcripts_due().await? {
+        if send_transcript_if_requested(ctx, id).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Deletes closed conversations past their keeping time (`chat.retention_days` after they
+/// ended); how many.
+pub async fn purge_closed(ctx: &AppContext, now: i64) -> anyhow::Result<u64> {
+    let before = now - ctx.settings.chat.retention_days * 86_400;
+    Ok(ctx.store.purge_closed_conversations(before).await?)
+}
