@@ -30,6 +30,8 @@ mod feedback;
 #[macro_use]
 mod geography;
 #[macro_use]
+mod inbox;
+#[macro_use]
 mod outbox;
 #[macro_use]
 mod residents;
@@ -65,6 +67,7 @@ pub use delivery_queue::{
 pub use dialect::Dialect;
 pub use feedback::{AlertReply, Feedback, MAX_REPLIES_PER_ALERT};
 pub use geography::{Geography, PostcodeLocation};
+pub use inbox::{CannedAnswer, Inbox, InboxRow, OperatorContact, OperatorLoad, Presence};
 pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
 };
@@ -184,6 +187,7 @@ pub trait Store:
     + ReportTriage
     + ReportDrafts
     + Conversations
+    + Inbox
     + Send
     + Sync
     + 'static
@@ -209,6 +213,7 @@ impl<T> Store for T where
         + ReportTriage
         + ReportDrafts
         + Conversations
+        + Inbox
         + Send
         + Sync
         + 'static

@@ -309,3 +309,4 @@ impl_report_drafts!(PgStore, sqlx::Postgres);
 impl_reports!(PgStore, sqlx::Postgres);
 impl_report_triage!(PgStore, sqlx::Postgres);
 impl_conversations!(PgStore, sqlx::Postgres);
+impl_inbox!(PgStore, sqlx::Postgres);

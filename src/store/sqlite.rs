@@ -249,3 +249,4 @@ impl_report_drafts!(SqliteStore, sqlx::Sqlite);
 impl_reports!(SqliteStore, sqlx::Sqlite);
 impl_report_triage!(SqliteStore, sqlx::Sqlite);
 impl_conversations!(SqliteStore, sqlx::Sqlite);
+impl_inbox!(SqliteStore, sqlx::Sqlite);
