@@ -857,7 +857,12 @@ pub async fn delete_canned(
 }
 
 /// Adds an escalation phrase (admins), folded to lower case.
-pub async fn add_phrase(ctx: &AppContext, actor: &Actor<'_>, phrase: &str) -> InboxResult<bool> {
+/// The phrase as stored, and whether it was new.
+pub async fn add_phrase(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    phrase: &str,
+) -> InboxResult<(String, bool)> {
     let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     if phrase.is_empty() {
         return Err(InboxError::Refused("Enter a word or phrase".into()));
@@ -872,7 +877,7 @@ pub async fn add_phrase(ctx: &AppContext, actor: &Actor<'_>, phrase: &str) -> In
     }
     let added = ctx.store.add_escalation_phrase(&phrase, now()).await?;
     audit(ctx, actor, "add-escalation-phrase", "escalation phrases", &phrase, false).await?;
-    Ok(added)
+    Ok((phrase, added))
 }
 
 /// Removes an escalation phrase (admins).

@@ -48,8 +48,17 @@ pub struct InboxForm {
     phrase: String,
 }
 
-fn expired() -> Flash {
-    Flash::notice("Your form had expired: nothing was changed. Try again.")
+/// A form without its CSRF token (expired, or from another site): refused, nothing changed.
+fn expired(back: &str) -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        views::message_page(
+            "Your form had expired",
+            &["Nothing was changed. Go back, and try again."],
+            Some((back, "Go back")),
+        ),
+    )
+        .into_response()
 }
 
 /// Redirects to `to` with the outcome of an action as the notice.
@@ -304,7 +313,7 @@ pub async fn presence(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, INBOX, expired()));
+        return Ok(expired(INBOX));
     }
     let available = form.available == "yes";
     let result = service::set_presence(&ctx, &actor(&staff, &ip), &staff, available, &form.capacity)
@@ -328,7 +337,7 @@ pub async fn take_next(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, INBOX, expired()));
+        return Ok(expired(INBOX));
     }
     match service::take_next(&ctx, &actor(&staff, &ip), &staff).await {
         Ok(c) => {
@@ -521,7 +530,7 @@ macro_rules! conversation_action {
         ) -> WebResult<Response> {
             let to = conversation_url($id);
             if !csrf::verify(&$ctx, &jar, &$form.csrf) {
-                return Ok(flash::redirect(&$ctx, jar, &to, expired()));
+                return Ok(expired(&to));
             }
             let $actor = actor(&$staff, &ip);
             let result: Result<String, InboxError> = $body;
@@ -637,7 +646,7 @@ pub async fn canned_add(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, CANNED, expired()));
+        return Ok(expired(CANNED));
     }
     let result = service::add_canned(&ctx, &actor(&staff, &ip), &staff, &form.title, &form.body)
         .await
@@ -655,7 +664,7 @@ pub async fn canned_edit(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, CANNED, expired()));
+        return Ok(expired(CANNED));
     }
     let result =
         service::edit_canned(&ctx, &actor(&staff, &ip), &staff, id, &form.title, &form.body)
@@ -674,7 +683,7 @@ pub async fn canned_delete(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, CANNED, expired()));
+        return Ok(expired(CANNED));
     }
     let result = service::delete_canned(&ctx, &actor(&staff, &ip), &staff, id)
         .await
@@ -720,12 +729,11 @@ pub async fn escalation_add(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, ESCALATION, expired()));
+        return Ok(expired(ESCALATION));
     }
     let result = service::add_phrase(&ctx, &actor(&staff, &ip), &form.phrase)
         .await
-        .map(|added| {
-            let phrase = form.phrase.trim().to_lowercase();
+        .map(|(phrase, added)| {
             if added {
                 format!("Added \u{201c}{phrase}\u{201d}.")
             } else {
@@ -744,7 +752,7 @@ pub async fn escalation_remove(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(flash::redirect(&ctx, jar, ESCALATION, expired()));
+        return Ok(expired(ESCALATION));
     }
     let result = service::remove_phrase(&ctx, &actor(&staff, &ip), &form.phrase)
         .await

@@ -19,6 +19,7 @@ mod fake_notify_gateway;
 mod health;
 mod helpers;
 mod import;
+mod inbox;
 mod mail;
 mod maps;
 mod open311;
