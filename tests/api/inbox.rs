@@ -573,3 +573,43 @@ async fn websocket_test(backend: Backend) {
     socket.close(None).await.unwrap();
     app.stop().await;
 }
+
+on_both_backends!(inbox_chat_becomes_an_online_report, report_test);
+async fn report_test(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (priya, a) = staff_with(&app, "Priya Shah", |p| p.operate = true).await;
+    let c = chat(&app, priya.provider_id, "Sam", 60, "Someone is trying car doors on Mill Road", &[]).await;
+    let path = format!("/staff/inbox/{}", c.id);
+    post(&a, &app, &format!("{path}/take"), &[]).await;
+    // The form starts from what the resident wrote.
+    assert!(page(&a, &app, &path).await.contains("Someone is trying car doors on Mill Road</textarea>"));
+    let (_, missing) = post(
+        &a,
+        &app,
+        &format!("{path}/report"),
+        &[("kind", "suspicious-activity"), ("location", ""), ("happened", "Now"), ("description", "Car doors")],
+    )
+    .await;
+    assert!(app.ctx.store.conversation(c.id).await.unwrap().unwrap().report_id.is_none(), "{missing}");
+    let (_, made) = post(
+        &a,
+        &app,
+        &format!("{path}/report"),
+        &[
+            ("kind", "suspicious-activity"),
+            ("location", "CB1 1PT"),
+            ("happened", "Just now"),
+            ("description", "Someone is trying car doors on Mill Road"),
+        ],
+    )
+    .await;
+    assert!(made.contains("made; its link has been sent to the resident"), "{made}");
+    let linked = app.ctx.store.conversation(c.id).await.unwrap().unwrap();
+    let report = app.ctx.store.report(linked.report_id.unwrap()).await.unwrap().unwrap();
+    assert_eq!(report.source, "chat");
+    let told = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
+    let last = &told.last().unwrap().body;
+    assert!(last.contains(&report.reference) && last.contains("/reports/"), "{last}");
+    assert_eq!(audited(&app, "report-from-conversation", false).await, vec![report.reference.clone()]);
+    app.stop().await;
+}
