@@ -12,8 +12,8 @@ use crate::delivery::email::EmailMessage;
 use crate::domain::conversation::{self, Author, ConversationKind, ConversationState};
 use crate::domain::mask;
 use crate::store::{
-    Added, CannedAnswer, Conversation, InboxRow, Message, NewMessage, NewOutbound,
-    OutboundChannel, Presence, StaffMember,
+    Added, CannedAnswer, Conversation, InboxRow, Message, NewMessage, NewOutbound, OutboundChannel,
+    Presence, StaffMember,
 };
 use anyhow::Context;
 
@@ -111,7 +111,7 @@ pub async fn presence(ctx: &AppContext, staff: &StaffMember) -> InboxResult<Pres
 }
 
 fn default_capacity(ctx: &AppContext) -> i64 {
-    i64::from(ctx.settings.chat.default_capacity).clamp(1, MAX_CAPACITY)
+    ctx.settings.chat.default_capacity.clamp(1, MAX_CAPACITY)
 }
 
 /// Records that an operator is in the inbox now (a page view, their live connection).
@@ -318,17 +318,21 @@ pub async fn take(
     } else {
         MAX_CAPACITY
     };
-    if !ctx
-        .store
-        .take_within(id, staff.id, capacity, now())
-        .await?
-    {
+    if !ctx.store.take_within(id, staff.id, capacity, now()).await? {
         return Err(InboxError::Refused(
             "Someone else took this conversation first (or you have no room for another chat)"
                 .into(),
         ));
     }
-    audit(ctx, actor, "take-conversation", &subject(&conversation), "", false).await?;
+    audit(
+        ctx,
+        actor,
+        "take-conversation",
+        &subject(&conversation),
+        "",
+        false,
+    )
+    .await?;
     if conversation.kind() == ConversationKind::Chat {
         system(
             ctx,
@@ -410,11 +414,7 @@ pub async fn transfer(
                     .into(),
             ));
         };
-        if !ctx
-            .store
-            .transfer_to(id, target, load.capacity)
-            .await?
-        {
+        if !ctx.store.transfer_to(id, target, load.capacity).await? {
             return Err(InboxError::Refused(format!(
                 "{} has no room for another chat",
                 load.name
@@ -430,7 +430,15 @@ pub async fn transfer(
         }
         format!("Transferred to {}", load.name)
     };
-    audit(ctx, actor, "transfer-conversation", &subject(&conversation), &done, false).await?;
+    audit(
+        ctx,
+        actor,
+        "transfer-conversation",
+        &subject(&conversation),
+        &done,
+        false,
+    )
+    .await?;
     changed(ctx, &conversation).await;
     Ok(done)
 }
@@ -445,7 +453,9 @@ pub async fn close(
 ) -> InboxResult<()> {
     let conversation = conversation_for(ctx, actor, staff, id).await?;
     let Some(words) = conversation::outcome_words(outcome) else {
-        return Err(InboxError::Refused("Choose how the conversation ended".into()));
+        return Err(InboxError::Refused(
+            "Choose how the conversation ended".into(),
+        ));
     };
     if conversation.kind() == ConversationKind::Chat {
         // Said before it closes: a closed chat takes no more messages.
@@ -456,9 +466,19 @@ pub async fn close(
         .close_conversation(id, Some(outcome), false, now())
         .await?
     {
-        return Err(InboxError::Refused("This conversation has already ended".into()));
+        return Err(InboxError::Refused(
+            "This conversation has already ended".into(),
+        ));
     }
-    audit(ctx, actor, "close-conversation", &subject(&conversation), words, false).await?;
+    audit(
+        ctx,
+        actor,
+        "close-conversation",
+        &subject(&conversation),
+        words,
+        false,
+    )
+    .await?;
     changed(ctx, &conversation).await;
     Ok(())
 }
@@ -536,9 +556,10 @@ async fn email_answer(
         Some(id) => ctx.store.alert(id).await?.map(|a| a.content.title),
         None => None,
     };
-    let about = alert_title
-        .as_deref()
-        .map_or_else(|| "your reply".to_owned(), |t| format!("your reply to \"{t}\""));
+    let about = alert_title.as_deref().map_or_else(
+        || "your reply".to_owned(),
+        |t| format!("your reply to \"{t}\""),
+    );
     let link = ctx.link(&format!("/chat/{}", conversation.token));
     let greeting = if conversation.first_name.is_empty() {
         "Hello,".to_owned()
@@ -619,7 +640,9 @@ pub async fn block(
     let conversation = conversation_for(ctx, actor, staff, id).await?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(InboxError::Refused("Say why you are blocking this person".into()));
+        return Err(InboxError::Refused(
+            "Say why you are blocking this person".into(),
+        ));
     }
     if reason.chars().count() > 500 {
         return Err(InboxError::Refused(
@@ -639,7 +662,15 @@ pub async fn block(
             .close_conversation(id, Some("abusive"), false, now())
             .await?;
     }
-    audit(ctx, actor, "block-chat-session", &subject(&conversation), reason, false).await?;
+    audit(
+        ctx,
+        actor,
+        "block-chat-session",
+        &subject(&conversation),
+        reason,
+        false,
+    )
+    .await?;
     changed(ctx, &conversation).await;
     Ok(())
 }
@@ -768,7 +799,11 @@ fn canned_text(title: &str, body: &str) -> InboxResult<(String, String)> {
             "The answer must be 2,000 characters or fewer".into(),
         ));
     }
-    if title.chars().chain(body.chars()).any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+    if title
+        .chars()
+        .chain(body.chars())
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
         return Err(InboxError::Refused(
             "Write it again as plain text: it has characters we cannot store".into(),
         ));
@@ -776,7 +811,10 @@ fn canned_text(title: &str, body: &str) -> InboxResult<(String, String)> {
     Ok((title.to_owned(), body))
 }
 
-pub async fn canned_answers(ctx: &AppContext, staff: &StaffMember) -> InboxResult<Vec<CannedAnswer>> {
+pub async fn canned_answers(
+    ctx: &AppContext,
+    staff: &StaffMember,
+) -> InboxResult<Vec<CannedAnswer>> {
     Ok(ctx.store.canned_answers(staff.provider_id).await?)
 }
 
@@ -792,7 +830,15 @@ pub async fn add_canned(
         .store
         .add_canned_answer(staff.provider_id, &title, &body, now())
         .await?;
-    audit(ctx, actor, "add-canned-answer", &format!("canned answer {id}"), &title, false).await?;
+    audit(
+        ctx,
+        actor,
+        "add-canned-answer",
+        &format!("canned answer {id}"),
+        &title,
+        false,
+    )
+    .await?;
     Ok(())
 }
 
@@ -802,7 +848,11 @@ async fn own_canned(
     staff: &StaffMember,
     id: i64,
 ) -> InboxResult<CannedAnswer> {
-    let answer = ctx.store.canned_answer(id).await?.ok_or(InboxError::NotFound)?;
+    let answer = ctx
+        .store
+        .canned_answer(id)
+        .await?
+        .ok_or(InboxError::NotFound)?;
     if answer.provider_id != staff.provider_id {
         audit(
             ctx,
@@ -831,8 +881,15 @@ pub async fn edit_canned(
     ctx.store
         .update_canned_answer(id, &title, &body, now())
         .await?;
-    audit(ctx, actor, "change-canned-answer", &format!("canned answer {id}"), &title, false)
-        .await?;
+    audit(
+        ctx,
+        actor,
+        "change-canned-answer",
+        &format!("canned answer {id}"),
+        &title,
+        false,
+    )
+    .await?;
     Ok(())
 }
 
@@ -863,7 +920,11 @@ pub async fn add_phrase(
     actor: &Actor<'_>,
     phrase: &str,
 ) -> InboxResult<(String, bool)> {
-    let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let phrase = phrase
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     if phrase.is_empty() {
         return Err(InboxError::Refused("Enter a word or phrase".into()));
     }
@@ -876,14 +937,30 @@ pub async fn add_phrase(
         return Err(InboxError::Refused("Enter the phrase as plain text".into()));
     }
     let added = ctx.store.add_escalation_phrase(&phrase, now()).await?;
-    audit(ctx, actor, "add-escalation-phrase", "escalation phrases", &phrase, false).await?;
+    audit(
+        ctx,
+        actor,
+        "add-escalation-phrase",
+        "escalation phrases",
+        &phrase,
+        false,
+    )
+    .await?;
     Ok((phrase, added))
 }
 
 /// Removes an escalation phrase (admins).
 pub async fn remove_phrase(ctx: &AppContext, actor: &Actor<'_>, phrase: &str) -> InboxResult<bool> {
     let removed = ctx.store.remove_escalation_phrase(phrase).await?;
-    audit(ctx, actor, "remove-escalation-phrase", "escalation phrases", phrase, false).await?;
+    audit(
+        ctx,
+        actor,
+        "remove-escalation-phrase",
+        "escalation phrases",
+        phrase,
+        false,
+    )
+    .await?;
     Ok(removed)
 }
 
@@ -918,7 +995,11 @@ pub async fn escalated(
         ConversationKind::Chat => "chat",
         ConversationKind::Reply => "reply to an alert",
     };
-    for operator in ctx.store.operator_contacts(conversation.provider_id).await? {
+    for operator in ctx
+        .store
+        .operator_contacts(conversation.provider_id)
+        .await?
+    {
         let email = EmailMessage {
             to_name: operator.name.clone(),
             to: operator.email.clone(),

@@ -140,8 +140,11 @@ pub trait Inbox: Send + Sync {
     ) -> StoreResult<bool>;
     async fn session_blocked(&self, session_key: &str) -> StoreResult<bool>;
     /// Records the online report a conversation became.
-    async fn set_conversation_report(&self, conversation_id: i64, report_id: i64)
-        -> StoreResult<()>;
+    async fn set_conversation_report(
+        &self,
+        conversation_id: i64,
+        report_id: i64,
+    ) -> StoreResult<()>;
 }
 
 /// The live chats an operator has open, as an SQL expression on the operator's id `$n`.

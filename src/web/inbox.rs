@@ -62,7 +62,12 @@ fn expired(back: &str) -> Response {
 }
 
 /// Redirects to `to` with the outcome of an action as the notice.
-fn answer(ctx: &AppState, jar: CookieJar, to: &str, result: Result<String, InboxError>) -> WebResult<Response> {
+fn answer(
+    ctx: &AppState,
+    jar: CookieJar,
+    to: &str,
+    result: Result<String, InboxError>,
+) -> WebResult<Response> {
     match result {
         Ok(notice) => Ok(flash::redirect(ctx, jar, to, Flash::notice(notice))),
         Err(InboxError::Refused(problem)) => {
@@ -108,7 +113,11 @@ pub fn highlighted(text: &str, words: &str) -> Vec<(String, bool)> {
     let mut marks: Vec<(usize, usize)> = Vec::new();
     for word in words.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         let word = word.to_ascii_lowercase();
-        for variant in [word.clone(), word.replace('\'', ""), word.replace('\'', "\u{2019}")] {
+        for variant in [
+            word.clone(),
+            word.replace('\'', ""),
+            word.replace('\'', "\u{2019}"),
+        ] {
             let mut from = 0;
             while let Some(at) = lower[from..].find(&variant) {
                 let start = from + at;
@@ -198,9 +207,15 @@ fn row(
     now: i64,
 ) -> Row {
     let c = &r.conversation;
-    let alert = c
-        .alert_id
-        .map(|id| (id, titles.get(&id).cloned().unwrap_or_else(|| format!("Alert {id}"))));
+    let alert = c.alert_id.map(|id| {
+        (
+            id,
+            titles
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("Alert {id}")),
+        )
+    });
     let reply = c.kind() == ConversationKind::Reply;
     Row {
         id: c.id,
@@ -316,15 +331,19 @@ pub async fn presence(
         return Ok(expired(INBOX));
     }
     let available = form.available == "yes";
-    let result = service::set_presence(&ctx, &actor(&staff, &ip), &staff, available, &form.capacity)
-        .await
-        .map(|()| {
-            if available {
-                format!("You are available, for up to {} chats at once.", form.capacity.trim())
-            } else {
-                "You are away: no chats will be offered to you.".to_owned()
-            }
-        });
+    let result =
+        service::set_presence(&ctx, &actor(&staff, &ip), &staff, available, &form.capacity)
+            .await
+            .map(|()| {
+                if available {
+                    format!(
+                        "You are available, for up to {} chats at once.",
+                        form.capacity.trim()
+                    )
+                } else {
+                    "You are away: no chats will be offered to you.".to_owned()
+                }
+            });
     answer(&ctx, jar, INBOX, result)
 }
 
@@ -342,7 +361,12 @@ pub async fn take_next(
     match service::take_next(&ctx, &actor(&staff, &ip), &staff).await {
         Ok(c) => {
             let to = conversation_url(c.id);
-            Ok(flash::redirect(&ctx, jar, &to, Flash::notice(format!("You have taken the chat with {}.", who(&c)))))
+            Ok(flash::redirect(
+                &ctx,
+                jar,
+                &to,
+                Flash::notice(format!("You have taken the chat with {}.", who(&c))),
+            ))
         }
         Err(error) => answer(&ctx, jar, INBOX, Err(error)),
     }
@@ -509,7 +533,12 @@ pub async fn show(
         transfer_to: loads
             .into_iter()
             .filter(|l| l.staff_id != staff.id && l.open_chats < l.capacity)
-            .map(|l| (l.staff_id, format!("{} ({} of {} chats)", l.name, l.open_chats, l.capacity)))
+            .map(|l| {
+                (
+                    l.staff_id,
+                    format!("{} ({} of {} chats)", l.name, l.open_chats, l.capacity),
+                )
+            })
             .collect(),
         outcomes: OUTCOMES.to_vec(),
         kinds,
@@ -539,9 +568,11 @@ macro_rules! conversation_action {
     };
 }
 
-conversation_action!(take, |ctx, actor, staff, id, form| service::take(&ctx, &actor, &staff, id)
-    .await
-    .map(|c| format!("You have taken the conversation with {}.", who(&c))));
+conversation_action!(take, |ctx, actor, staff, id, form| service::take(
+    &ctx, &actor, &staff, id
+)
+.await
+.map(|c| format!("You have taken the conversation with {}.", who(&c))));
 
 conversation_action!(send, |ctx, actor, staff, id, form| {
     let client_id = (!form.client_id.is_empty()).then_some(form.client_id.as_str());
@@ -567,7 +598,11 @@ conversation_action!(use_canned, |ctx, actor, staff, id, form| {
 });
 
 conversation_action!(transfer, |ctx, actor, staff, id, form| service::transfer(
-    &ctx, &actor, &staff, id, form.to.trim()
+    &ctx,
+    &actor,
+    &staff,
+    id,
+    form.to.trim()
 )
 .await
 .map(|done| format!("{done}.")));
@@ -590,7 +625,9 @@ conversation_action!(block, |ctx, actor, staff, id, form| service::block(
     &form.reason
 )
 .await
-.map(|()| "This person is blocked from chatting, and the chat has ended.".to_owned()));
+.map(
+    |()| "This person is blocked from chatting, and the chat has ended.".to_owned()
+));
 
 conversation_action!(report, |ctx, actor, staff, id, form| {
     let input = ReportFromChat {
@@ -632,7 +669,10 @@ pub async fn canned_list(
         nav: nav(&staff, &csrf),
         csrf,
         notice: flash.notice,
-        answers: answers.into_iter().map(|a| (a.id, a.title, a.body)).collect(),
+        answers: answers
+            .into_iter()
+            .map(|a| (a.id, a.title, a.body))
+            .collect(),
     };
     Ok((jar, views::render(&page)).into_response())
 }
@@ -666,10 +706,16 @@ pub async fn canned_edit(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(expired(CANNED));
     }
-    let result =
-        service::edit_canned(&ctx, &actor(&staff, &ip), &staff, id, &form.title, &form.body)
-            .await
-            .map(|()| format!("Saved \u{201c}{}\u{201d}.", form.title.trim()));
+    let result = service::edit_canned(
+        &ctx,
+        &actor(&staff, &ip),
+        &staff,
+        id,
+        &form.title,
+        &form.body,
+    )
+    .await
+    .map(|()| format!("Saved \u{201c}{}\u{201d}.", form.title.trim()));
     answer(&ctx, jar, CANNED, result)
 }
 
@@ -963,7 +1009,10 @@ impl Watcher for OperatorWatcher {
                 resident: true,
             } => match self.visible(conversation).await {
                 Some(_) => {
-                    vec![serde_json::json!({"type": "typing", "conversation": conversation}).to_string()]
+                    vec![
+                        serde_json::json!({"type": "typing", "conversation": conversation})
+                            .to_string(),
+                    ]
                 }
                 None => Vec::new(),
             },

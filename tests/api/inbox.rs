@@ -119,13 +119,24 @@ async fn available(browser: &reqwest::Client, app: &TestApp, capacity: &str) -> 
     .1
 }
 
-on_both_backends!(inbox_lists_urgent_first_and_replies_under_their_alert, list_test);
+on_both_backends!(
+    inbox_lists_urgent_first_and_replies_under_their_alert,
+    list_test
+);
 async fn list_test(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin, _) = staff_with(&app, "Ada Admin", |p| p.admin = true).await;
     let (priya, browser) = staff_with(&app, "Priya Shah", |p| p.operate = true).await;
     let provider = priya.provider_id;
-    chat(&app, provider, "Sam", 300, "Someone called about my bank", &[]).await;
+    chat(
+        &app,
+        provider,
+        "Sam",
+        300,
+        "Someone called about my bank",
+        &[],
+    )
+    .await;
     chat(
         &app,
         provider,
@@ -171,9 +182,14 @@ async fn list_test(backend: Backend) {
     let jo = app.ctx.store.waiting_chats(provider).await.unwrap()[0];
     let shown = page(&browser, &app, &format!("/staff/inbox/{jo}")).await;
     assert!(!shown.contains("<b>now</b>"));
-    assert!(shown.contains("&#60;b&#62;now&#60;/b&#62;") || shown.contains("&lt;b&gt;now&lt;/b&gt;"));
+    assert!(
+        shown.contains("&#60;b&#62;now&#60;/b&#62;") || shown.contains("&lt;b&gt;now&lt;/b&gt;")
+    );
     assert!(shown.contains("<mark>knife</mark>"));
-    assert!(shown.contains("<mark>he&#39;s outside</mark>") || shown.contains("<mark>he's outside</mark>"));
+    assert!(
+        shown.contains("<mark>he&#39;s outside</mark>")
+            || shown.contains("<mark>he's outside</mark>")
+    );
     app.stop().await;
 }
 
@@ -198,29 +214,57 @@ async fn offers_test(backend: Backend) {
     assert!(available(&a, &app, "1").await.contains("You are available"));
     let (_, taken) = post(&a, &app, "/staff/inbox/take-next", &[]).await;
     assert!(taken.contains("You have taken the chat with Jo"));
-    let jo = app.ctx.store.conversation(urgent.id).await.unwrap().unwrap();
+    let jo = app
+        .ctx
+        .store
+        .conversation(urgent.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(jo.operator_id, Some(priya.id));
     let (_, full) = post(&a, &app, &format!("/staff/inbox/{}/take", older.id), &[]).await;
     assert!(full.contains("capacity"), "{full}");
     assert_eq!(
-        app.ctx.store.conversation(older.id).await.unwrap().unwrap().state,
+        app.ctx
+            .store
+            .conversation(older.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         "waiting"
     );
     // The resident sees who joined.
-    let seen = app.ctx.store.messages_after(urgent.id, 0, false).await.unwrap();
+    let seen = app
+        .ctx
+        .store
+        .messages_after(urgent.id, 0, false)
+        .await
+        .unwrap();
     assert!(seen.iter().any(|m| m.body == "Priya has joined the chat"));
 
     // The other operator, available with room, is offered the longest-waiting chat; the
     // full one is offered nothing.
     available(&b, &app, "1").await;
-    assert_eq!(inbox::offer_for(&app.ctx, &omar).await.unwrap(), Some(older.id));
+    assert_eq!(
+        inbox::offer_for(&app.ctx, &omar).await.unwrap(),
+        Some(older.id)
+    );
     assert_eq!(inbox::offer_for(&app.ctx, &priya).await.unwrap(), None);
-    assert!(page(&b, &app, "/staff/inbox").await.contains("A chat is waiting for you:"));
+    assert!(page(&b, &app, "/staff/inbox")
+        .await
+        .contains("A chat is waiting for you:"));
     // With room for both, the one with fewer chats open (Omar, none) is dealt the first, which
     // fills him; Priya (one open, room for two more) is offered the second.
     available(&a, &app, "3").await;
-    assert_eq!(inbox::offer_for(&app.ctx, &omar).await.unwrap(), Some(older.id));
-    assert_eq!(inbox::offer_for(&app.ctx, &priya).await.unwrap(), Some(newer.id));
+    assert_eq!(
+        inbox::offer_for(&app.ctx, &omar).await.unwrap(),
+        Some(older.id)
+    );
+    assert_eq!(
+        inbox::offer_for(&app.ctx, &priya).await.unwrap(),
+        Some(newer.id)
+    );
 
     // Transfer to Omar, then back to the queue; then close with an outcome.
     let (_, moved) = post(
@@ -256,9 +300,23 @@ async fn offers_test(backend: Backend) {
     )
     .await;
     assert!(closed.contains("The conversation has ended"));
-    let jo = app.ctx.store.conversation(urgent.id).await.unwrap().unwrap();
-    assert_eq!((jo.state.as_str(), jo.outcome.as_deref()), ("closed", Some("emergency")));
-    let said = app.ctx.store.messages_after(urgent.id, 0, false).await.unwrap();
+    let jo = app
+        .ctx
+        .store
+        .conversation(urgent.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (jo.state.as_str(), jo.outcome.as_deref()),
+        ("closed", Some("emergency"))
+    );
+    let said = app
+        .ctx
+        .store
+        .messages_after(urgent.id, 0, false)
+        .await
+        .unwrap();
     assert_eq!(said.last().unwrap().body, "This chat has ended");
     assert_eq!(audited(&app, "close-conversation", false).await.len(), 1);
     assert_eq!(audited(&app, "transfer-conversation", false).await.len(), 2);
@@ -292,7 +350,10 @@ async fn race_test(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(inbox_notes_canned_answers_blocks_and_permissions, canned_test);
+on_both_backends!(
+    inbox_notes_canned_answers_blocks_and_permissions,
+    canned_test
+);
 async fn canned_test(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (priya, a) = staff_with(&app, "Priya Shah", |p| p.operate = true).await;
@@ -302,15 +363,35 @@ async fn canned_test(backend: Backend) {
         p.provider = "cambridgeshire-fire-and-rescue".into();
     })
     .await;
-    let c = chat(&app, priya.provider_id, "Sam", 60, "My bike was stolen", &[]).await;
+    let c = chat(
+        &app,
+        priya.provider_id,
+        "Sam",
+        60,
+        "My bike was stolen",
+        &[],
+    )
+    .await;
     let path = format!("/staff/inbox/{}", c.id);
 
     // Answering before taking is refused; notes are kept from the resident.
     let (_, early) = post(&a, &app, &format!("{path}/send"), &[("body", "Hello")]).await;
     assert!(early.contains("Take this conversation before answering"));
     post(&a, &app, &format!("{path}/take"), &[]).await;
-    post(&a, &app, &format!("{path}/note"), &[("body", "Sounds like the Royston thefts")]).await;
-    post(&a, &app, &format!("{path}/send"), &[("body", "Sorry to hear that")]).await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/note"),
+        &[("body", "Sounds like the Royston thefts")],
+    )
+    .await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/send"),
+        &[("body", "Sorry to hear that")],
+    )
+    .await;
     let staff_view = page(&a, &app, &path).await;
     assert!(staff_view.contains("Internal note — not shown to the resident"));
     let resident = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
@@ -321,18 +402,32 @@ async fn canned_test(backend: Backend) {
 
     // Canned answers: added (too long refused), edited, used, deleted.
     let long = "x".repeat(101);
-    let (_, refused) =
-        post(&a, &app, "/staff/inbox/canned", &[("title", &long), ("body", "b")]).await;
+    let (_, refused) = post(
+        &a,
+        &app,
+        "/staff/inbox/canned",
+        &[("title", &long), ("body", "b")],
+    )
+    .await;
     assert!(refused.contains("100 characters or fewer"));
     let (_, added) = post(
         &a,
         &app,
         "/staff/inbox/canned",
-        &[("title", "Bike theft"), ("body", "Register your bike on <BikeRegister>")],
+        &[
+            ("title", "Bike theft"),
+            ("body", "Register your bike on <BikeRegister>"),
+        ],
     )
     .await;
     assert!(added.contains("Added"));
-    let answer = app.ctx.store.canned_answers(priya.provider_id).await.unwrap()[0].clone();
+    let answer = app
+        .ctx
+        .store
+        .canned_answers(priya.provider_id)
+        .await
+        .unwrap()[0]
+        .clone();
     post(
         &a,
         &app,
@@ -342,11 +437,29 @@ async fn canned_test(backend: Backend) {
     .await;
     let listed = page(&a, &app, "/staff/inbox/canned").await;
     assert!(listed.contains("Bikes"));
-    post(&a, &app, &format!("{path}/canned"), &[("canned", &answer.id.to_string())]).await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/canned"),
+        &[("canned", &answer.id.to_string())],
+    )
+    .await;
     let resident = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
     assert_eq!(resident.last().unwrap().body, "Register your bike");
-    post(&a, &app, &format!("/staff/inbox/canned/{}/delete", answer.id), &[]).await;
-    assert!(app.ctx.store.canned_answers(priya.provider_id).await.unwrap().is_empty());
+    post(
+        &a,
+        &app,
+        &format!("/staff/inbox/canned/{}/delete", answer.id),
+        &[],
+    )
+    .await;
+    assert!(app
+        .ctx
+        .store
+        .canned_answers(priya.provider_id)
+        .await
+        .unwrap()
+        .is_empty());
 
     // Another organisation's operator cannot open it; a sender may not use the inbox.
     let other = elsewhere.get(app.url(&path)).send().await.unwrap();
@@ -360,7 +473,13 @@ async fn canned_test(backend: Backend) {
     let (_, no_reason) = post(&a, &app, &format!("{path}/block"), &[("reason", " ")]).await;
     assert!(no_reason.contains("Say why"));
     assert!(!app.ctx.store.session_blocked("session-Sam").await.unwrap());
-    post(&a, &app, &format!("{path}/block"), &[("reason", "Threats to the operator")]).await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/block"),
+        &[("reason", "Threats to the operator")],
+    )
+    .await;
     assert!(app.ctx.store.session_blocked("session-Sam").await.unwrap());
     let ended = app.ctx.store.conversation(c.id).await.unwrap().unwrap();
     assert_eq!(ended.outcome.as_deref(), Some("abusive"));
@@ -371,7 +490,10 @@ async fn canned_test(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(inbox_answers_to_replies_are_emailed_without_notes, reply_email_test);
+on_both_backends!(
+    inbox_answers_to_replies_are_emailed_without_notes,
+    reply_email_test
+);
 async fn reply_email_test(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin, _) = staff_with(&app, "Ada Admin", |p| p.admin = true).await;
@@ -397,8 +519,20 @@ async fn reply_email_test(backend: Backend) {
         .unwrap();
     let path = format!("/staff/inbox/{}", reply.id);
     post(&a, &app, &format!("{path}/take"), &[]).await;
-    post(&a, &app, &format!("{path}/note"), &[("body", "Check the ANPR")]).await;
-    post(&a, &app, &format!("{path}/send"), &[("body", "Thank you: which road?")]).await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/note"),
+        &[("body", "Check the ANPR")],
+    )
+    .await;
+    post(
+        &a,
+        &app,
+        &format!("{path}/send"),
+        &[("body", "Thank you: which road?")],
+    )
+    .await;
     let email = app.emails(1).await.remove(0);
     assert_eq!(email.to, "rita@resident.example");
     assert!(email.subject.contains("Catalytic converter thefts"));
@@ -428,33 +562,77 @@ async fn escalation_test(backend: Backend) {
         .await
         .unwrap();
     assert!(added.contains("Added \u{201c}acid attack\u{201d}"));
-    assert!(app.ctx.store.escalation_phrases().await.unwrap().contains(&"acid attack".to_owned()));
+    assert!(app
+        .ctx
+        .store
+        .escalation_phrases()
+        .await
+        .unwrap()
+        .contains(&"acid attack".to_owned()));
     admin
         .post(app.url("/staff/admin/escalation/remove"))
         .form(&[("csrf", csrf.as_str()), ("phrase", "acid attack")])
         .send()
         .await
         .unwrap();
-    assert!(!app.ctx.store.escalation_phrases().await.unwrap().contains(&"acid attack".to_owned()));
+    assert!(!app
+        .ctx
+        .store
+        .escalation_phrases()
+        .await
+        .unwrap()
+        .contains(&"acid attack".to_owned()));
     assert_eq!(audited(&app, "add-escalation-phrase", false).await.len(), 1);
-    assert_eq!(audited(&app, "remove-escalation-phrase", false).await.len(), 1);
-    let refused = operator.get(app.url("/staff/admin/escalation")).send().await.unwrap();
+    assert_eq!(
+        audited(&app, "remove-escalation-phrase", false).await.len(),
+        1
+    );
+    let refused = operator
+        .get(app.url("/staff/admin/escalation"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
     // Nobody available: the organisation's operators are emailed, without the message.
-    let urgent = chat(&app, priya.provider_id, "Jo", 5, "I have a knife", &["knife"]).await;
-    inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()]).await.unwrap();
+    let urgent = chat(
+        &app,
+        priya.provider_id,
+        "Jo",
+        5,
+        "I have a knife",
+        &["knife"],
+    )
+    .await;
+    inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()])
+        .await
+        .unwrap();
     let emails = app.emails(2).await;
-    assert!(emails.iter().all(|e| e.subject == "An urgent chat is waiting"));
-    assert!(emails.iter().all(|e| e.text.contains("/staff/inbox") && !e.text.contains("I have a knife")));
+    assert!(emails
+        .iter()
+        .all(|e| e.subject == "An urgent chat is waiting"));
+    assert!(emails
+        .iter()
+        .all(|e| e.text.contains("/staff/inbox") && !e.text.contains("I have a knife")));
     let mut to: Vec<&str> = emails.iter().map(|e| e.to.as_str()).collect();
     to.sort_unstable();
     assert_eq!(to, ["omar.khan@staff.example", "priya.shah@staff.example"]);
     // Someone available: no more email.
-    inbox::set_presence(&app.ctx, &Actor { staff: Some(&priya), ip: "test" }, &priya, true, "3")
+    inbox::set_presence(
+        &app.ctx,
+        &Actor {
+            staff: Some(&priya),
+            ip: "test",
+        },
+        &priya,
+        true,
+        "3",
+    )
+    .await
+    .unwrap();
+    inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()])
         .await
         .unwrap();
-    inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()]).await.unwrap();
     assert_eq!(app.ctx.store.outbound_counts().await.unwrap().waiting, 0);
     assert_eq!(app.outbox_count(), 2);
     app.stop().await;
@@ -509,7 +687,12 @@ async fn websocket_test(backend: Backend) {
     request.headers_mut().insert("cookie", cookies);
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
 
-    async fn next(socket: &mut (impl StreamExt<Item = Result<Frame, tokio_tungstenite::tungstenite::Error>> + Unpin), kind: &str, body: &str) -> serde_json::Value {
+    async fn next(
+        socket: &mut (impl StreamExt<Item = Result<Frame, tokio_tungstenite::tungstenite::Error>>
+                  + Unpin),
+        kind: &str,
+        body: &str,
+    ) -> serde_json::Value {
         loop {
             let frame = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
                 .await
@@ -578,19 +761,44 @@ on_both_backends!(inbox_chat_becomes_an_online_report, report_test);
 async fn report_test(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (priya, a) = staff_with(&app, "Priya Shah", |p| p.operate = true).await;
-    let c = chat(&app, priya.provider_id, "Sam", 60, "Someone is trying car doors on Mill Road", &[]).await;
+    let c = chat(
+        &app,
+        priya.provider_id,
+        "Sam",
+        60,
+        "Someone is trying car doors on Mill Road",
+        &[],
+    )
+    .await;
     let path = format!("/staff/inbox/{}", c.id);
     post(&a, &app, &format!("{path}/take"), &[]).await;
     // The form starts from what the resident wrote.
-    assert!(page(&a, &app, &path).await.contains("Someone is trying car doors on Mill Road</textarea>"));
+    assert!(page(&a, &app, &path)
+        .await
+        .contains("Someone is trying car doors on Mill Road</textarea>"));
     let (_, missing) = post(
         &a,
         &app,
         &format!("{path}/report"),
-        &[("kind", "suspicious-activity"), ("location", ""), ("happened", "Now"), ("description", "Car doors")],
+        &[
+            ("kind", "suspicious-activity"),
+            ("location", ""),
+            ("happened", "Now"),
+            ("description", "Car doors"),
+        ],
     )
     .await;
-    assert!(app.ctx.store.conversation(c.id).await.unwrap().unwrap().report_id.is_none(), "{missing}");
+    assert!(
+        app.ctx
+            .store
+            .conversation(c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .report_id
+            .is_none(),
+        "{missing}"
+    );
     let (_, made) = post(
         &a,
         &app,
@@ -603,13 +811,28 @@ async fn report_test(backend: Backend) {
         ],
     )
     .await;
-    assert!(made.contains("made; its link has been sent to the resident"), "{made}");
+    assert!(
+        made.contains("made; its link has been sent to the resident"),
+        "{made}"
+    );
     let linked = app.ctx.store.conversation(c.id).await.unwrap().unwrap();
-    let report = app.ctx.store.report(linked.report_id.unwrap()).await.unwrap().unwrap();
+    let report = app
+        .ctx
+        .store
+        .report(linked.report_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report.source, "chat");
     let told = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
     let last = &told.last().unwrap().body;
-    assert!(last.contains(&report.reference) && last.contains("/reports/"), "{last}");
-    assert_eq!(audited(&app, "report-from-conversation", false).await, vec![report.reference.clone()]);
+    assert!(
+        last.contains(&report.reference) && last.contains("/reports/"),
+        "{last}"
+    );
+    assert_eq!(
+        audited(&app, "report-from-conversation", false).await,
+        vec![report.reference.clone()]
+    );
     app.stop().await;
 }
