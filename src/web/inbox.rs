@@ -998,11 +998,15 @@ impl Watcher for OperatorWatcher {
                     .messages_after(conversation, message - 1, true)
                     .await
                     .unwrap_or_default();
-                found
+                let mut frames: Vec<String> = found
                     .iter()
                     .filter(|m| m.id == message)
                     .map(|m| self.message_frame(m, &name))
-                    .collect()
+                    .collect();
+                // A resident's message that made it urgent is announced even before
+                // `escalated` is called.
+                frames.extend(self.urgent(conversation).await);
+                frames
             }
             LiveEvent::Typing {
                 conversation,
@@ -1115,5 +1119,31 @@ impl Watcher for OperatorWatcher {
 
     async fn still_here(&mut self) {
         let _ = service::seen(&self.ctx, &self.staff).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highlighted;
+
+    #[test]
+    fn escalation_words_are_marked_whatever_their_case_or_apostrophe() {
+        assert_eq!(
+            highlighted("Help ME, hes outside <b>", "help me, he's outside"),
+            vec![
+                ("Help ME".to_owned(), true),
+                (", ".to_owned(), false),
+                ("hes outside".to_owned(), true),
+                (" <b>".to_owned(), false),
+            ]
+        );
+        assert_eq!(
+            highlighted("nothing here", "knife"),
+            vec![("nothing here".to_owned(), false)]
+        );
+        assert_eq!(
+            highlighted("Café knife", "knife")[1],
+            ("knife".to_owned(), true)
+        );
     }
 }

@@ -753,6 +753,15 @@ async fn websocket_test(backend: Backend) {
     next(&mut socket, "message", "Done").await;
     let all = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
     assert_eq!(all.iter().filter(|m| m.body == "Yes, I am here").count(), 1);
+
+    // A chat turned urgent is announced at once.
+    let urgent = chat(&app, c.provider_id, "Jo", 5, "he has a knife", &["knife"]).await;
+    inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()])
+        .await
+        .unwrap();
+    let frame = next(&mut socket, "urgent", "").await;
+    assert_eq!(frame["conversation"], urgent.id);
+    assert_eq!(frame["words"], serde_json::json!(["knife"]));
     socket.close(None).await.unwrap();
     app.stop().await;
 }
