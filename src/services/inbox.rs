@@ -231,19 +231,20 @@ pub async fn offer_for(ctx: &AppContext, staff: &StaffMember) -> InboxResult<Opt
     Ok(None)
 }
 
-/// Stores a message and tells the hub.
+/// Stores a message and tells the hub: the message, and whether it is new (not a repeat of
+/// one sent with the same client id); `None` if the conversation is closed.
 async fn post(
     ctx: &AppContext,
     conversation: &Conversation,
     message: NewMessage,
-) -> InboxResult<Option<Message>> {
+) -> InboxResult<Option<(Message, bool)>> {
     let stored = match ctx
         .store
         .add_message(conversation.id, &message, now())
         .await?
     {
         Added::Stored(m) => m,
-        Added::Repeat(m) => return Ok(Some(m)),
+        Added::Repeat(m) => return Ok(Some((m, false))),
         Added::Closed => return Ok(None),
     };
     ctx.live
@@ -253,7 +254,7 @@ async fn post(
             message: stored.id,
         })
         .await;
-    Ok(Some(stored))
+    Ok(Some((stored, true)))
 }
 
 async fn system(ctx: &AppContext, conversation: &Conversation, text: &str) -> InboxResult<()> {
@@ -521,15 +522,10 @@ pub async fn send(
         client_id,
         urgent_words: Vec::new(),
     };
-    let repeat_check = ctx.store.messages_after(id, 0, true).await?;
-    let repeat = message.client_id.is_some()
-        && repeat_check
-            .iter()
-            .any(|m| m.client_id == message.client_id);
-    let stored = post(ctx, &conversation, message)
+    let (stored, new) = post(ctx, &conversation, message)
         .await?
         .ok_or_else(|| InboxError::Refused("This conversation has ended".into()))?;
-    if repeat {
+    if !new {
         return Ok(stored);
     }
     let action = if note { "add-note" } else { "send-message" };

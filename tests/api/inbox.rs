@@ -347,6 +347,32 @@ async fn race_test(backend: Backend) {
         .count();
     assert_eq!(joined, 1);
     assert_eq!(audited(&app, "take-conversation", false).await.len(), 1);
+
+    // The same frames as Server-Sent Events: what the page missed, from `after`.
+    let events = a
+        .get(app.url(&format!(
+            "/staff/inbox/events?conversation={}&after=0",
+            waiting.id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        events.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let mut events = events;
+    let mut seen = String::new();
+    while !seen.contains("has joined the chat") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), events.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("data: {") && seen.contains("\"author\":\"system\""));
+    drop(events);
     app.stop().await;
 }
 
