@@ -54,8 +54,15 @@
     }
   }
 
-  // Rereads this page and swaps in the parts that change (the server's HTML, already escaped).
+  // Rereads this page at most once a second, however many changes arrive.
+  var rereadTimer = null;
   function reread() {
+    if (rereadTimer) { return; }
+    rereadTimer = setTimeout(function () { rereadTimer = null; rereadNow(); }, 1000);
+  }
+
+  // Rereads this page and swaps in the parts that change (the server's HTML, already escaped).
+  function rereadNow() {
     fetch(window.location.pathname, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
@@ -95,7 +102,8 @@
     try { frame = JSON.parse(data); } catch (e) { return; }
     if (frame.type === "message") {
       addMessage(frame);
-      if (frame.conversation !== conversation) { reread(); }
+      // The list's unread counts and times move with every message.
+      if (!conversation) { reread(); }
     } else if (frame.type === "changed") {
       if (!conversation || frame.conversation === conversation || frame.conversation === null) { reread(); }
     } else if (frame.type === "urgent") {
