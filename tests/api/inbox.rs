@@ -125,9 +125,20 @@ on_both_backends!(
 );
 async fn list_test(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (admin, _) = staff_with(&app, "Ada Admin", |p| p.admin = true).await;
+    let (admin, admin_browser) = staff_with(&app, "Ada Admin", |p| p.admin = true).await;
     let (priya, browser) = staff_with(&app, "Priya Shah", |p| p.operate = true).await;
     let provider = priya.provider_id;
+    // Nothing yet; then an admin sees every organisation's conversations, with the
+    // organisation, and an operator only their own organisation's.
+    assert!(page(&browser, &app, "/staff/inbox")
+        .await
+        .contains("No chats are waiting"));
+    chat(&app, provider, "Lou", 400, "Hello", &[]).await;
+    let everyone = page(&admin_browser, &app, "/staff/inbox").await;
+    assert!(everyone.contains("Organisation</th>") && everyone.contains("Lou</a>"));
+    assert!(!page(&browser, &app, "/staff/inbox")
+        .await
+        .contains("Organisation</th>"));
     chat(
         &app,
         provider,
