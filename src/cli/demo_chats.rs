@@ -112,7 +112,7 @@ async fn past_chat(
         )
         .await?;
     if let Some(rating) = rating {
-        store.set_chat_rating(chat.id, rating, None).await?;
+        store.rate_conversation(chat.id, rating, None).await?;
     }
     Ok(())
 }

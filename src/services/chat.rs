@@ -187,7 +187,7 @@ pub async fn start_chat(
 ) -> Result<Conversation, ChatError> {
     let (first_name, topic) = checked(input)?;
     let session_key = keyed_hash(ctx, "chat-session", session);
-    if ctx.store.chat_blocked(&session_key).await? {
+    if ctx.store.session_blocked(&session_key).await? {
         return Err(ChatError::Blocked);
     }
     let provider = chat_provider(ctx).await?;
@@ -206,6 +206,7 @@ pub async fn start_chat(
         .into_iter()
         .map(String::from)
         .collect();
+    let escalation = urgent_words.clone();
     let conversation = NewConversation {
         token: random_id(),
         kind: Some(ConversationKind::Chat),
@@ -233,12 +234,16 @@ pub async fn start_chat(
         urgent = started.urgent,
         "chat started"
     );
-    ctx.live
-        .publish(LiveEvent::Changed {
-            conversation: started.id,
-            provider: started.provider_id,
-        })
-        .await;
+    if escalation.is_empty() {
+        ctx.live
+            .publish(LiveEvent::Changed {
+                conversation: started.id,
+                provider: started.provider_id,
+            })
+            .await;
+    } else {
+        escalate(ctx, &started, &escalation).await;
+    }
     Ok(started)
 }
 
@@ -282,13 +287,13 @@ pub async fn send_as_resident(
         .into_iter()
         .map(String::from)
         .collect();
-    let becomes_urgent = !urgent_words.is_empty();
+    let becomes_urgent = !urgent_words.is_empty() && !conversation.urgent;
     let message = NewMessage {
         author: Author::Resident,
         staff_id: None,
         body,
         client_id: client_id(client_id_given),
-        urgent_words,
+        urgent_words: urgent_words.clone(),
     };
     let now = chrono::Utc::now().timestamp();
     match ctx
@@ -305,7 +310,9 @@ pub async fn send_as_resident(
                 })
                 .await;
             let reopened = conversation.state() == ConversationState::Closed;
-            if becomes_urgent || reopened {
+            if becomes_urgent {
+                escalate(ctx, conversation, &urgent_words).await;
+            } else if reopened {
                 ctx.live
                     .publish(LiveEvent::Changed {
                         conversation: conversation.id,
@@ -320,6 +327,18 @@ pub async fn send_as_resident(
             Ok(earlier)
         }
         Added::Closed => Err(ChatError::Ended),
+    }
+}
+
+/// Tells on-duty operators (or, with nobody on, emails them) that a conversation has become
+/// urgent. The resident's message is stored already: a failure here is logged, not theirs.
+pub(crate) async fn escalate(ctx: &AppContext, conversation: &Conversation, words: &[String]) {
+    if let Err(error) = super::inbox::escalated(ctx, conversation, words).await {
+        tracing::warn!(
+            conversation = conversation.id,
+            error = %error,
+            "could not tell the operators about an urgent conversation"
+        );
     }
 }
 

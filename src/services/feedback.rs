@@ -152,10 +152,11 @@ pub async fn reply(
         .escalation_phrases()
         .await
         .context("reading the escalation phrases")?;
-    let urgent_words = escalation_words(body, &phrases)
+    let urgent_words: Vec<String> = escalation_words(body, &phrases)
         .into_iter()
         .map(str::to_owned)
         .collect();
+    let escalation = urgent_words.clone();
     let reply = NewAlertReply {
         alert_id: alert.id,
         subscriber_id: subscriber.id,
@@ -183,12 +184,17 @@ pub async fn reply(
             message: stored.message.id,
         })
         .await;
-    ctx.live
-        .publish(LiveEvent::Changed {
-            conversation,
-            provider,
-        })
-        .await;
+    if escalation.is_empty() {
+        ctx.live
+            .publish(LiveEvent::Changed {
+                conversation,
+                provider,
+            })
+            .await;
+    } else {
+        // Every urgent reply is told: each may be days after the last.
+        super::chat::escalate(ctx, &stored.thread, &escalation).await;
+    }
     tracing::info!(
         alert = alert.id,
         conversation,

@@ -178,6 +178,15 @@ impl Subscription {
             Heard::Missed => Err(RecvError::Lagged(0)),
         }
     }
+
+    /// The next event if one is already here, without waiting (`TryRecvError::Empty` if not);
+    /// missed events as in `recv`.
+    pub fn try_recv(&mut self) -> Result<LiveEvent, broadcast::error::TryRecvError> {
+        match self.heard.try_recv()? {
+            Heard::Event(event) => Ok(event),
+            Heard::Missed => Err(broadcast::error::TryRecvError::Lagged(0)),
+        }
+    }
 }
 
 /// Passes the events heard through the database to this process's listeners.

@@ -17,6 +17,7 @@ pub mod feedback;
 pub mod feeds;
 pub mod health;
 pub mod import;
+pub mod inbox;
 pub mod live;
 pub mod messages;
 pub mod open311;

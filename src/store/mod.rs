@@ -30,6 +30,8 @@ mod feedback;
 #[macro_use]
 mod geography;
 #[macro_use]
+mod inbox;
+#[macro_use]
 mod live_channel;
 #[macro_use]
 mod outbox;
@@ -38,9 +40,9 @@ mod resident_chat;
 #[macro_use]
 mod residents;
 #[macro_use]
-mod report_drafts;
-#[macro_use]
 mod reply_threads;
+#[macro_use]
+mod report_drafts;
 #[macro_use]
 mod report_triage;
 #[macro_use]
@@ -71,6 +73,7 @@ pub use delivery_queue::{
 pub use dialect::Dialect;
 pub use feedback::{AlertReply, Feedback, MAX_REPLIES_PER_ALERT};
 pub use geography::{Geography, PostcodeLocation};
+pub use inbox::{CannedAnswer, Inbox, InboxRow, OperatorContact, OperatorLoad, Presence};
 pub use live_channel::{LiveChannel, LiveFeed, LIVE_CHANNEL};
 pub use outbox::{
     NewOutbound, OutboundChannel, OutboundCounts, OutboundMessage, OutboundRecord, Outbox,
@@ -196,6 +199,7 @@ pub trait Store:
     + LiveChannel
     + ReplyThreads
     + ResidentChats
+    + Inbox
     + Send
     + Sync
     + 'static
@@ -224,6 +228,7 @@ impl<T> Store for T where
         + LiveChannel
         + ReplyThreads
         + ResidentChats
+        + Inbox
         + Send
         + Sync
         + 'static

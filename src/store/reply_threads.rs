@@ -51,14 +51,6 @@ pub trait ReplyThreads: Send + Sync {
     async fn reply_threads_of(&self, subscriber_id: i64) -> StoreResult<Vec<Conversation>>;
     /// Deletes a resident's reply threads and their messages; how many threads.
     async fn erase_reply_threads(&self, subscriber_id: i64) -> StoreResult<u64>;
-    /// Records a resident's rating (1 to 5, checked by the caller) of their ended live chat;
-    /// false if it is not an ended chat.
-    async fn set_chat_rating(
-        &self,
-        conversation_id: i64,
-        rating: i64,
-        comment: Option<&str>,
-    ) -> StoreResult<bool>;
     /// The times of an organisation's live chats started in `[since, until)`.
     async fn chat_timings(
         &self,
@@ -224,24 +216,6 @@ macro_rules! impl_reply_threads {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
-            }
-
-            async fn set_chat_rating(
-                &self,
-                conversation_id: i64,
-                rating: i64,
-                comment: Option<&str>,
-            ) -> $crate::store::StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE conversations SET rating = $2, rating_comment = $3 \
-                     WHERE id = $1 AND kind = 'chat' AND state = 'closed'",
-                )
-                .bind(conversation_id)
-                .bind(rating)
-                .bind(comment)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
             }
 
             async fn chat_timings(

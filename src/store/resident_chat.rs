@@ -1,23 +1,15 @@
-//! What a resident's live chat needs beyond the shared conversations store: whether their
-//! session is blocked, how many chats their address started lately, whether any operator is
-//! on, their rating, their transcript request, and deleting closed chats past their keeping
-//! time.
+//! What a resident's live chat needs beyond the shared conversations store (and the inbox's,
+//! which says whether a session is blocked and whether any operator is on): how many chats
+//! their address started lately, their rating, their transcript request, and deleting closed
+//! chats past their keeping time.
 
 use super::{StoreResult, Timestamp};
 use async_trait::async_trait;
 
 #[async_trait]
 pub trait ResidentChats: Send + Sync {
-    /// Whether operators blocked this session (`conversations.session_key`) from chatting.
-    async fn chat_blocked(&self, session_key: &str) -> StoreResult<bool>;
     /// How many chats were started from this address (`client_key`) since `since`.
     async fn chats_started_since(&self, client_key: &str, since: Timestamp) -> StoreResult<i64>;
-    /// How many operators of the organisation are available and were seen since `seen_since`.
-    async fn operators_available(
-        &self,
-        provider_id: i64,
-        seen_since: Timestamp,
-    ) -> StoreResult<i64>;
     /// Keeps the resident's rating of an ended chat; false if it is not ended or was rated.
     async fn rate_conversation(
         &self,
@@ -40,16 +32,6 @@ macro_rules! impl_resident_chats {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::ResidentChats for $store {
-            async fn chat_blocked(&self, session_key: &str) -> $crate::store::StoreResult<bool> {
-                let found: Option<String> = sqlx::query_scalar(
-                    "SELECT session_key FROM chat_blocks WHERE session_key = $1",
-                )
-                .bind(session_key)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(found.is_some())
-            }
-
             async fn chats_started_since(
                 &self,
                 client_key: &str,
@@ -61,22 +43,6 @@ macro_rules! impl_resident_chats {
                 )
                 .bind(client_key)
                 .bind(since)
-                .fetch_one(&self.pool)
-                .await?)
-            }
-
-            async fn operators_available(
-                &self,
-                provider_id: i64,
-                seen_since: $crate::store::Timestamp,
-            ) -> $crate::store::StoreResult<i64> {
-                Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM operator_presence op JOIN staff s ON s.id = op.staff_id \
-                     WHERE s.provider_id = $1 AND op.available = $2 AND op.seen_at >= $3",
-                )
-                .bind(provider_id)
-                .bind(true)
-                .bind(seen_since)
                 .fetch_one(&self.pool)
                 .await?)
             }

@@ -252,3 +252,4 @@ impl_conversations!(SqliteStore, sqlx::Sqlite);
 impl_live_channel!(SqliteStore, none);
 impl_reply_threads!(SqliteStore, sqlx::Sqlite);
 impl_resident_chats!(SqliteStore, sqlx::Sqlite);
+impl_inbox!(SqliteStore, sqlx::Sqlite);

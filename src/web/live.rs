@@ -109,6 +109,8 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
         closing: CancellationToken,
         pending: VecDeque<String>,
         opened: bool,
+        /// Ticks every `KEEPALIVE`: the viewer is still there (`Watcher::still_here`).
+        alive: tokio::time::Interval,
     }
     let feed = Feed {
         watcher,
@@ -116,6 +118,7 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
         closing: ctx.live.closing(),
         pending: VecDeque::new(),
         opened: false,
+        alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE),
     };
     let stream = futures_util::stream::unfold(feed, |mut feed| async move {
         loop {
@@ -133,6 +136,10 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
             }
             let frames = tokio::select! {
                 () = feed.closing.cancelled() => return None,
+                _ = feed.alive.tick() => {
+                    feed.watcher.still_here().await;
+                    continue;
+                }
                 event = feed.events.recv() => match event {
                     Ok(event) => feed.watcher.event(Some(&event)).await,
                     Err(RecvError::Lagged(_)) => feed.watcher.event(None).await,

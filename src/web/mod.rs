@@ -18,6 +18,8 @@ mod feeds;
 mod flash;
 mod health;
 mod home;
+mod inbox;
+#[allow(dead_code)] // Parts are used by the resident's chat routes, which come next.
 mod live;
 mod manage_link;
 mod open311;
@@ -416,6 +418,38 @@ pub fn routes() -> Vec<Route> {
             Reviewer,
             report_triage::review,
         ),
+        // Staff: the operators' inbox (live chats and replies to alerts), canned answers, and
+        // the admins' list of escalation phrases.
+        get("/staff/inbox", Operator, inbox::list),
+        form("/staff/inbox/presence", Operator, inbox::presence),
+        form("/staff/inbox/take-next", Operator, inbox::take_next),
+        get("/staff/inbox/live", Operator, inbox::live),
+        get("/staff/inbox/events", Operator, inbox::events),
+        get("/staff/inbox/canned", Operator, inbox::canned_list),
+        form("/staff/inbox/canned", Operator, inbox::canned_add),
+        form("/staff/inbox/canned/{id}", Operator, inbox::canned_edit),
+        form(
+            "/staff/inbox/canned/{id}/delete",
+            Operator,
+            inbox::canned_delete,
+        ),
+        get("/staff/inbox/{id}", Operator, inbox::show),
+        form("/staff/inbox/{id}/take", Operator, inbox::take),
+        form("/staff/inbox/{id}/send", Operator, inbox::send),
+        form("/staff/inbox/{id}/note", Operator, inbox::note),
+        form("/staff/inbox/{id}/canned", Operator, inbox::use_canned),
+        form("/staff/inbox/{id}/transfer", Operator, inbox::transfer),
+        form("/staff/inbox/{id}/close", Operator, inbox::close),
+        form("/staff/inbox/{id}/block", Operator, inbox::block),
+        form("/staff/inbox/{id}/report", Operator, inbox::report),
+        get("/staff/admin/escalation", Admin, inbox::escalation),
+        form("/staff/admin/escalation", Admin, inbox::escalation_add),
+        form(
+            "/staff/admin/escalation/remove",
+            Admin,
+            inbox::escalation_remove,
+        ),
+        get("/static/inbox.js", Public, inbox::script),
         // Health checks and the JSON API.
         get("/healthz", Public, health::healthz),
         get("/readyz", Public, health::readyz),

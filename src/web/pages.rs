@@ -551,7 +551,7 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-fn script(source: &'static str) -> Response {
+pub(super) fn script(source: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),

@@ -33,6 +33,8 @@ fn admin_action(route: &str) -> &'static str {
         "/staff/admin/report-kinds" | "/staff/admin/report-kinds/{code}" => "view-report-kinds",
         "/staff/admin/report-kinds/new" => "add-report-kind",
         "/staff/admin/contact-problems/{subscriber}/{channel}/lift" => "lift-contact-suspension",
+        "/staff/admin/escalation" => "view-escalation-phrases",
+        "/staff/admin/escalation/remove" => "remove-escalation-phrase",
         _ => "view-admin-page",
     }
 }
@@ -93,6 +95,7 @@ fn report_action(route: &str) -> (&'static str, &'static str) {
         "/staff/reports/{reference}/link" => ("link-reports", "online report"),
         "/staff/reports/{reference}/review" => ("review-report", "online report"),
         "/staff/reports/{reference}/files/{file}" => ("view-report-file", "online report"),
+        route if route.starts_with("/staff/inbox") => ("use-inbox", "operators' inbox"),
         _ => ("view-report", "online report"),
     }
 }
@@ -131,7 +134,8 @@ impl FromRequestParts<AppState> for ReportStaff {
     }
 }
 
-/// A signed-in contact operator (or admin): may assess reports and link duplicates.
+/// A signed-in contact operator (or admin): may assess reports and link duplicates, and use
+/// the inbox.
 pub struct OperatorStaff(pub StaffMember);
 
 impl FromRequestParts<AppState> for OperatorStaff {

@@ -61,6 +61,8 @@ pub struct Nav {
     pub sender: bool,
     /// May read online reports: an operator, a reviewer or an admin.
     pub reports: bool,
+    /// May use the operators' inbox: an operator or an admin.
+    pub inbox: bool,
     pub csrf: String,
 }
 
@@ -70,6 +72,7 @@ pub fn nav(staff: &StaffMember, csrf: &str) -> Option<Nav> {
         admin: staff.permissions.admin,
         sender: staff.permissions.send || staff.permissions.admin,
         reports: staff.permissions.sees_reports(),
+        inbox: staff.permissions.may_operate(),
         csrf: csrf.to_owned(),
     })
 }

@@ -91,7 +91,7 @@ async fn chat_of(
     };
     assert!(ended.await.unwrap());
     if let Some(stars) = went.rating {
-        assert!(store.set_chat_rating(id, stars, None).await.unwrap());
+        assert!(store.rate_conversation(id, stars, None).await.unwrap());
     }
     id
 }

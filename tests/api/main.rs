@@ -21,6 +21,7 @@ mod fake_notify_gateway;
 mod health;
 mod helpers;
 mod import;
+mod inbox;
 mod live_events;
 mod mail;
 mod maps;

@@ -60,6 +60,8 @@ struct Fixture {
     /// A report's follow link, and the id of the file sent with it.
     follow_report: String,
     report_file: i64,
+    /// A live chat waiting in the constabulary's inbox.
+    conversation: i64,
     /// An Open311 key of the constabulary.
     open311_key: String,
     /// A started chat's token.
@@ -78,7 +80,7 @@ impl Fixture {
         let (sender_staff, sender) =
             staff_member(&app, "Lucy Ward", org, (true, false, false, false)).await;
         let (_, member) = staff_member(&app, "Sam Patel", org, (false, true, false, false)).await;
-        let (_, operator) = report_triage::operator(&app, "Olivia Reed").await;
+        let (operator_staff, operator) = report_triage::operator(&app, "Olivia Reed").await;
         let (_, reviewer) = report_triage::reviewer(&app, "Ravi Kumar").await;
         let report = report_triage::made(&app, report_triage::Made::default())
             .await
@@ -144,6 +146,23 @@ impl Fixture {
         let provider_id = app.ctx.store.providers().await.unwrap()[0].id;
         let (follow_report, report_file) = followed_report(&app).await;
         let chat = started_chat(&app, provider_id).await;
+        let conversation = app
+            .ctx
+            .store
+            .start_conversation(
+                &beacon::store::NewConversation {
+                    token: beacon::services::tokens::random_id(),
+                    provider_id: operator_staff.provider_id,
+                    first_name: "Sam".into(),
+                    topic: "A scam call".into(),
+                    ..beacon::store::NewConversation::default()
+                },
+                None,
+                chrono::Utc::now().timestamp(),
+            )
+            .await
+            .unwrap()
+            .id;
         Fixture {
             visitor: visitor(),
             admin,
@@ -166,6 +185,7 @@ impl Fixture {
             api_token,
             follow_report,
             report_file,
+            conversation,
             open311_key,
             chat,
             app,
@@ -196,6 +216,8 @@ impl Fixture {
             "999999".to_owned()
         } else if route.path.starts_with("/reports/") {
             self.report_file.to_string()
+        } else if route.path.starts_with("/staff/inbox/") {
+            self.conversation.to_string()
         } else {
             self.alert_id.to_string()
         };

@@ -1,0 +1,197 @@
+// The operators' inbox, live: new messages appear in the open conversation, the list is reread
+// when something changes, urgent conversations are announced, the resident's typing and read
+// state are shown, and messages are sent over the WebSocket (each with its own client_id, so a
+// retry is stored once). Without this script the pages send with forms and refresh by a link.
+(function () {
+  "use strict";
+  var status = document.getElementById("conversation-status");
+  var conversation = status ? Number(status.getAttribute("data-conversation")) : null;
+  var list = document.getElementById("messages");
+  var last = list ? Number(list.getAttribute("data-last")) || 0 : 0;
+  var socket = null;
+  var typingTimer = null;
+  var lastTyping = 0;
+
+  function clientId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return String(Date.now()) + "-" + String(Math.random()).slice(2);
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  function addMessage(m) {
+    if (!list || m.conversation !== conversation || document.getElementById("message-" + m.id)) { return; }
+    var item = document.createElement("li");
+    item.className = "message message-" + m.author;
+    item.id = "message-" + m.id;
+    var meta = document.createElement("p");
+    meta.className = "message-meta";
+    var name = document.createElement("strong");
+    name.textContent = m.name;
+    meta.appendChild(name);
+    if (m.author === "note") {
+      var tag = document.createElement("span");
+      tag.className = "tag tag-grey";
+      tag.textContent = "Internal note \u2014 not shown to the resident";
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(tag);
+    }
+    var body = document.createElement("p");
+    body.className = "message-body";
+    body.textContent = m.body;
+    item.appendChild(meta);
+    item.appendChild(body);
+    list.appendChild(item);
+    last = Math.max(last, m.id);
+    if (m.author === "resident" && document.visibilityState === "visible") {
+      send({ type: "read", conversation: conversation, up_to: m.id });
+    }
+  }
+
+  // Rereads this page at most once a second, however many changes arrive.
+  var rereadTimer = null;
+  function reread() {
+    if (rereadTimer) { return; }
+    rereadTimer = setTimeout(function () { rereadTimer = null; rereadNow(); }, 1000);
+  }
+
+  // Rereads this page and swaps in the parts that change (the server's HTML, already escaped).
+  function rereadNow() {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["inbox-list", "conversation-status"].forEach(function (id) {
+          var now = document.getElementById(id);
+          var then = fresh.getElementById(id);
+          if (now && then) { now.replaceWith(then); }
+        });
+      })
+      .catch(function () {});
+  }
+
+  function urgent(frame) {
+    var banner = document.getElementById("urgent-banner");
+    if (!banner) { return; }
+    banner.textContent = "";
+    var p = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = "\u26a0 Urgent: a conversation needs an operator now";
+    p.appendChild(strong);
+    if (frame.words && frame.words.length) {
+      p.appendChild(document.createTextNode(" (" + frame.words.join(", ") + "). "));
+    } else {
+      p.appendChild(document.createTextNode(". "));
+    }
+    var link = document.createElement("a");
+    link.href = "/staff/inbox/" + frame.conversation;
+    link.textContent = "Open it";
+    p.appendChild(link);
+    banner.appendChild(p);
+  }
+
+  function received(data) {
+    var frame;
+    try { frame = JSON.parse(data); } catch (e) { return; }
+    if (frame.type === "message") {
+      addMessage(frame);
+      // The list's unread counts and times move with every message.
+      if (!conversation) { reread(); }
+    } else if (frame.type === "changed") {
+      if (!conversation || frame.conversation === conversation || frame.conversation === null) { reread(); }
+    } else if (frame.type === "urgent") {
+      urgent(frame);
+      reread();
+    } else if (frame.type === "typing" && frame.conversation === conversation) {
+      var typing = document.getElementById("typing");
+      if (typing) {
+        typing.textContent = "The resident is typing\u2026";
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
+      }
+    } else if (frame.type === "read" && frame.conversation === conversation) {
+      var typingLine = document.getElementById("typing");
+      if (typingLine && !typingLine.textContent) { typingLine.textContent = "Read by the resident"; }
+    } else if (frame.type === "error") {
+      var banner = document.getElementById("urgent-banner");
+      if (banner) { banner.textContent = frame.message; }
+    }
+  }
+
+  function query() {
+    return conversation ? "?conversation=" + conversation + "&after=" + last : "";
+  }
+
+  function connect(delay) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var opened = false;
+    try {
+      socket = new WebSocket(scheme + window.location.host + "/staff/inbox/live" + query());
+    } catch (e) {
+      events();
+      return;
+    }
+    socket.onopen = function () { opened = true; delay = 1000; };
+    socket.onmessage = function (e) { received(e.data); };
+    socket.onclose = function () {
+      socket = null;
+      if (!opened) { events(); return; }
+      setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
+    };
+  }
+
+  // Where a WebSocket cannot get through: Server-Sent Events, sending with the forms.
+  function events() {
+    if (!window.EventSource) { return; }
+    var source = new EventSource("/staff/inbox/events" + query());
+    source.onmessage = function (e) { received(e.data); };
+  }
+
+  var form = document.getElementById("send-form");
+  var box = document.getElementById("body");
+  if (form && box) {
+    form.addEventListener("submit", function (e) {
+      var text = box.value.trim();
+      if (!text) { return; }
+      if (send({ type: "send", conversation: conversation, body: text, client_id: clientId() })) {
+        e.preventDefault();
+        box.value = "";
+        box.focus();
+      }
+    });
+    box.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTyping > 3000) {
+        lastTyping = now;
+        send({ type: "typing", conversation: conversation });
+      }
+    });
+  }
+
+  // A canned answer chosen fills the message box, to edit before sending.
+  var canned = document.getElementById("canned");
+  if (canned && box) {
+    var fill = document.createElement("button");
+    fill.type = "button";
+    fill.className = "button button-secondary";
+    fill.textContent = "Put in the message box";
+    fill.addEventListener("click", function () {
+      var option = canned.options[canned.selectedIndex];
+      if (option) { box.value = option.getAttribute("data-body"); box.focus(); }
+    });
+    canned.addEventListener("change", function () {
+      var option = canned.options[canned.selectedIndex];
+      if (option && !box.value.trim()) { box.value = option.getAttribute("data-body"); }
+    });
+    canned.parentNode.appendChild(fill);
+  }
+
+  if (window.WebSocket) { connect(1000); } else { events(); }
+})();
