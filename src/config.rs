@@ -589,6 +589,7 @@ const SETTING_NAMES: &[&str] = &[
     "branding",
     "map",
     "reports",
+    "chat",
 ];
 
 /// The header's colour when none is configured: Beacon's own near-black.
@@ -884,6 +885,20 @@ mod tests {
             assert!(!shown.contains("file-secret"));
             assert!(!shown.contains(":pw@"));
             assert!(shown.contains("postgres://beacon:[redacted]@db/beacon"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_section_can_be_set_by_environment_variables() {
+        // A section missing from `SETTING_NAMES` would have its variables silently ignored.
+        let defaults = serde_json::to_value(Settings::default()).unwrap();
+        for section in defaults.as_object().unwrap().keys() {
+            assert!(SETTING_NAMES.contains(&section.as_str()), "{section}");
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BEACON_CHAT__CHATS_PER_HOUR", "500");
+            assert_eq!(Settings::load(None).unwrap().chat.chats_per_hour, 500);
             Ok(())
         });
     }
