@@ -4,12 +4,15 @@
 //! database the deployment already runs (PostgreSQL's LISTEN/NOTIFY). An event only says what
 //! changed: what it concerns is read from the store, where it was written first.
 
-use crate::store::{LiveChannel, LiveFeed, StoreResult};
+use crate::store::{
+    Conversation, Conversations, DynStore, LiveChannel, LiveFeed, Message, StoreResult,
+};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio_util::sync::CancellationToken;
 
 /// What happened, for whoever is watching a conversation or an organisation's inbox.
@@ -53,6 +56,9 @@ impl LiveEvent {
 /// Events waiting for a slow listener before it misses some (and rereads the store).
 const BACKLOG: usize = 4_096;
 
+/// Announced messages kept read for the connections still catching up with them (`announced`).
+const ANNOUNCED_KEPT: usize = 1_024;
+
 /// The longest wait between two attempts to listen again after the database went away.
 const MOST_BETWEEN_ATTEMPTS: Duration = Duration::from_secs(5);
 
@@ -65,9 +71,128 @@ enum Heard {
     Missed,
 }
 
+/// Events waiting for a slow listener of one conversation (a resident's chat).
+const CONVERSATION_BACKLOG: usize = 256;
+
+/// Where this process's events go: every event to the listeners of everything (operators'
+/// inboxes); a conversation's events only to the listeners of that conversation (a resident's
+/// chat), with the queue's (`Changed`, `Presence`: rare). A thousand open chats each woken by
+/// every message of every other chat would spend most of a core doing nothing.
+struct Routes {
+    everything: broadcast::Sender<Heard>,
+    queue: broadcast::Sender<Heard>,
+    conversations: Mutex<HashMap<i64, broadcast::Sender<Heard>>>,
+    /// Where announced messages are read from (`Live::over`), and the latest read.
+    reads: Option<Arc<dyn Conversations>>,
+    announced: Mutex<AnnouncedReads>,
+}
+
+impl Routes {
+    fn new(reads: Option<Arc<dyn Conversations>>) -> Routes {
+        Routes {
+            everything: broadcast::channel(BACKLOG).0,
+            queue: broadcast::channel(BACKLOG).0,
+            conversations: Mutex::default(),
+            reads,
+            announced: Mutex::default(),
+        }
+    }
+
+    fn pass(self: &Arc<Self>, heard: Heard) {
+        // Nobody listening is not an error.
+        match &heard {
+            Heard::Event(event) => {
+                // Inboxes show every message: read it now, beside the others', rather than
+                // when the first inbox comes to it (they would then wait for each read in turn).
+                if let (
+                    LiveEvent::Message {
+                        conversation,
+                        message,
+                        ..
+                    },
+                    Some(reads),
+                ) = (event, &self.reads)
+                {
+                    if self.everything.receiver_count() > 0 {
+                        let (routes, reads) = (self.clone(), reads.clone());
+                        let (conversation, message) = (*conversation, *message);
+                        tokio::spawn(async move {
+                            routes.announced(&*reads, conversation, message).await;
+                        });
+                    }
+                }
+                if matches!(
+                    event,
+                    LiveEvent::Changed { .. } | LiveEvent::Presence { .. }
+                ) {
+                    let _ = self.queue.send(heard.clone());
+                }
+                if let Some(id) = event.conversation() {
+                    let mut conversations =
+                        self.conversations.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(listeners) = conversations.get(&id) {
+                        if listeners.send(heard.clone()).is_err() {
+                            conversations.remove(&id);
+                        }
+                    }
+                }
+            }
+            // Every conversation's listeners hear the queue's too.
+            Heard::Missed => {
+                let _ = self.queue.send(Heard::Missed);
+            }
+        }
+        let _ = self.everything.send(heard);
+    }
+
+    /// `Live::announced`.
+    async fn announced(
+        &self,
+        store: &dyn Conversations,
+        conversation: i64,
+        message: i64,
+    ) -> Option<Arc<Announced>> {
+        let read = {
+            let mut kept = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+            let kept = &mut *kept;
+            match kept.reads.get(&message) {
+                Some(read) => read.clone(),
+                None => {
+                    if kept.order.len() >= ANNOUNCED_KEPT {
+                        if let Some(oldest) = kept.order.pop_front() {
+                            kept.reads.remove(&oldest);
+                        }
+                    }
+                    kept.order.push_back(message);
+                    kept.reads.entry(message).or_default().clone()
+                }
+            }
+        };
+        read.get_or_init(|| async {
+            let found = read_announced(store, conversation, message).await;
+            if let Err(error) = &found {
+                tracing::warn!(error = %error, "could not read an announced message");
+            }
+            found.ok().flatten().map(Arc::new)
+        })
+        .await
+        .clone()
+    }
+
+    fn conversation(&self, id: i64) -> broadcast::Receiver<Heard> {
+        let mut conversations = self.conversations.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the conversations nobody listens to any more.
+        conversations.retain(|_, listeners| listeners.receiver_count() > 0);
+        conversations
+            .entry(id)
+            .or_insert_with(|| broadcast::channel(CONVERSATION_BACKLOG).0)
+            .subscribe()
+    }
+}
+
 /// This process's hub of live events.
 pub struct Live {
-    local: broadcast::Sender<Heard>,
+    routes: Arc<Routes>,
     /// Cancelled when the web server stops, so that open live connections end.
     closing: CancellationToken,
     /// The database that carries events to the other processes, when it can (`Live::over`).
@@ -75,6 +200,22 @@ pub struct Live {
     /// Whether this process hears every event through the database (`listen`), its own
     /// included, so that `publish` must not also pass them on itself.
     listening: Arc<AtomicBool>,
+}
+
+/// A message an event announced, and its conversation as it was once the message was stored.
+#[derive(Debug)]
+pub struct Announced {
+    pub message: Message,
+    pub conversation: Conversation,
+}
+
+type AnnouncedRead = Arc<tokio::sync::OnceCell<Option<Arc<Announced>>>>;
+
+#[derive(Default)]
+struct AnnouncedReads {
+    reads: HashMap<i64, AnnouncedRead>,
+    /// Message ids, oldest first, so the oldest is the first forgotten.
+    order: VecDeque<i64>,
 }
 
 impl Default for Live {
@@ -86,9 +227,8 @@ impl Default for Live {
 impl Live {
     /// A hub for this process alone.
     pub fn new() -> Live {
-        let (local, _) = broadcast::channel(BACKLOG);
         Live {
-            local,
+            routes: Arc::new(Routes::new(None)),
             closing: CancellationToken::new(),
             channel: None,
             listening: Arc::new(AtomicBool::new(false)),
@@ -97,9 +237,11 @@ impl Live {
 
     /// A hub whose events also reach the other processes on the same database, when it carries
     /// them (PostgreSQL; on SQLite there is one process, and this is `new`).
-    pub fn over(channel: Arc<dyn LiveChannel>) -> Live {
+    pub fn over(store: DynStore) -> Live {
+        let reads: Arc<dyn Conversations> = store.clone();
         Live {
-            channel: Some(channel),
+            routes: Arc::new(Routes::new(Some(reads))),
+            channel: Some(store),
             ..Live::new()
         }
     }
@@ -117,7 +259,17 @@ impl Live {
     /// Every event from now on, from this process and (on PostgreSQL) the others, each once.
     pub fn subscribe(&self) -> Subscription {
         Subscription {
-            heard: self.local.subscribe(),
+            heard: self.routes.everything.subscribe(),
+            queue: None,
+        }
+    }
+
+    /// One conversation's events from now on, and the queue's (any conversation started, taken
+    /// or ended, any operator available or away): what a resident's chat shows.
+    pub fn subscribe_to(&self, conversation: i64) -> Subscription {
+        Subscription {
+            heard: self.routes.conversation(conversation),
+            queue: Some((self.routes.queue.subscribe(), conversation)),
         }
     }
 
@@ -136,8 +288,20 @@ impl Live {
                 ),
             }
         }
-        // Nobody listening is not an error.
-        let _ = self.local.send(Heard::Event(event));
+        self.routes.pass(Heard::Event(event));
+    }
+
+    /// The message a `LiveEvent::Message` announced and its conversation, read from the store
+    /// once in this process however many of its connections show it (every operator's inbox
+    /// shows every message of the organisation), and kept for the ones still catching up. `None`
+    /// if it is not there (deleted since) or could not be read.
+    pub async fn announced(
+        &self,
+        store: &dyn Conversations,
+        conversation: i64,
+        message: i64,
+    ) -> Option<Arc<Announced>> {
+        self.routes.announced(store, conversation, message).await
     }
 
     /// Starts hearing every process's events through the database, for a web process on
@@ -157,15 +321,37 @@ impl Live {
         Ok(Some(Forwarder {
             feed,
             channel: channel.clone(),
-            local: self.local.clone(),
+            routes: self.routes.clone(),
             listening: self.listening.clone(),
         }))
     }
 }
 
-/// One listener's events (`Live::subscribe`).
+async fn read_announced(
+    store: &dyn Conversations,
+    conversation: i64,
+    message: i64,
+) -> StoreResult<Option<Announced>> {
+    let found = store
+        .messages_after(conversation, message - 1, true)
+        .await?;
+    let Some(message) = found.into_iter().find(|m| m.id == message) else {
+        return Ok(None);
+    };
+    Ok(store
+        .conversation(conversation)
+        .await?
+        .map(|conversation| Announced {
+            message,
+            conversation,
+        }))
+}
+
+/// One listener's events (`Live::subscribe`, `Live::subscribe_to`).
 pub struct Subscription {
     heard: broadcast::Receiver<Heard>,
+    /// The queue's events, beside one conversation's (whose own come the other way).
+    queue: Option<(broadcast::Receiver<Heard>, i64)>,
 }
 
 impl Subscription {
@@ -173,18 +359,42 @@ impl Subscription {
     /// the connection to the other processes was lost for a while): reread what is shown.
     /// `RecvError::Closed`: the hub is gone.
     pub async fn recv(&mut self) -> Result<LiveEvent, RecvError> {
-        match self.heard.recv().await? {
-            Heard::Event(event) => Ok(event),
-            Heard::Missed => Err(RecvError::Lagged(0)),
+        loop {
+            let heard = match &mut self.queue {
+                None => self.heard.recv().await?,
+                Some((queue, own)) => tokio::select! {
+                    heard = self.heard.recv() => heard?,
+                    heard = queue.recv() => match heard? {
+                        Heard::Event(event) if event.conversation() == Some(*own) => continue,
+                        heard => heard,
+                    },
+                },
+            };
+            return match heard {
+                Heard::Event(event) => Ok(event),
+                Heard::Missed => Err(RecvError::Lagged(0)),
+            };
         }
     }
 
-    /// The next event if one is already here, without waiting (`TryRecvError::Empty` if not);
-    /// missed events as in `recv`.
-    pub fn try_recv(&mut self) -> Result<LiveEvent, broadcast::error::TryRecvError> {
-        match self.heard.try_recv()? {
-            Heard::Event(event) => Ok(event),
-            Heard::Missed => Err(broadcast::error::TryRecvError::Lagged(0)),
+    /// The next event if one is waiting (`recv`, without waiting): `TryRecvError::Empty` if
+    /// none is.
+    pub fn try_recv(&mut self) -> Result<LiveEvent, TryRecvError> {
+        loop {
+            let heard = match self.heard.try_recv() {
+                Err(TryRecvError::Empty) => match &mut self.queue {
+                    None => return Err(TryRecvError::Empty),
+                    Some((queue, own)) => match queue.try_recv()? {
+                        Heard::Event(event) if event.conversation() == Some(*own) => continue,
+                        heard => heard,
+                    },
+                },
+                heard => heard?,
+            };
+            return match heard {
+                Heard::Event(event) => Ok(event),
+                Heard::Missed => Err(TryRecvError::Lagged(0)),
+            };
         }
     }
 }
@@ -193,7 +403,7 @@ impl Subscription {
 pub struct Forwarder {
     feed: LiveFeed,
     channel: Arc<dyn LiveChannel>,
-    local: broadcast::Sender<Heard>,
+    routes: Arc<Routes>,
     listening: Arc<AtomicBool>,
 }
 
@@ -229,7 +439,7 @@ impl Forwarder {
                     Heard::Missed
                 }
             };
-            let _ = self.local.send(heard);
+            self.routes.pass(heard);
         }
         self.listening.store(false, Ordering::Release);
     }

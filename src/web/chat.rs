@@ -803,12 +803,17 @@ impl Watcher for ResidentWatcher {
                 frames.extend(self.state(false).await);
                 frames
             }
+            // The queue moved, or an operator came or went: only a chat still waiting shows
+            // what that changes (its place and expected wait). A thousand open chats rereading
+            // their state at every chat taken elsewhere would be a million reads.
             Some(
                 LiveEvent::Changed {
                     provider: their, ..
                 }
                 | LiveEvent::Presence { provider: their },
-            ) if *their == provider => self.state(false).await,
+            ) if *their == provider && self.conversation.state() == ConversationState::Waiting => {
+                self.state(false).await
+            }
             _ => Vec::new(),
         }
     }
@@ -853,6 +858,10 @@ impl Watcher for ResidentWatcher {
     fn finished(&self) -> bool {
         self.done
     }
+
+    fn only_conversation(&self) -> Option<i64> {
+        Some(self.conversation.id)
+    }
 }
 
 /// `GET /chat/{token}/live?after=`: the WebSocket (or, without an upgrade, the same frames as
@@ -888,7 +897,7 @@ pub async fn messages(
     Query(after): Query<After>,
 ) -> WebResult<Response> {
     let id = link.conversation.id;
-    let mut events = ctx.live.subscribe();
+    let mut events = ctx.live.subscribe_to(id);
     let mut found = ctx.store.messages_after(id, after.after, false).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));
     if found.is_empty() && !wait.is_zero() {

@@ -939,17 +939,29 @@ impl OperatorWatcher {
             return None;
         }
         let c = self.ctx.store.conversation(id).await.ok().flatten()?;
-        if !c.urgent || c.state() == ConversationState::Closed || !self.sees(c.provider_id) {
+        self.urgent_frame(&c)
+    }
+
+    /// The "urgent" frame for a conversation as read, if it is urgent, not closed, and not
+    /// announced yet.
+    fn urgent_frame(&mut self, c: &Conversation) -> Option<String> {
+        if self.announced.contains(&c.id)
+            || !c.urgent
+            || c.state() == ConversationState::Closed
+            || !self.sees(c.provider_id)
+        {
             return None;
         }
-        self.announced.insert(id);
+        self.announced.insert(c.id);
         let words: Vec<&str> = c
             .urgent_words
             .split(',')
             .map(str::trim)
             .filter(|w| !w.is_empty())
             .collect();
-        Some(serde_json::json!({"type": "urgent", "conversation": id, "words": words}).to_string())
+        Some(
+            serde_json::json!({"type": "urgent", "conversation": c.id, "words": words}).to_string(),
+        )
     }
 }
 
@@ -989,23 +1001,26 @@ impl Watcher for OperatorWatcher {
                 if !self.sees(provider) {
                     return Vec::new();
                 }
+                // Read once for every inbox open on this process, not once each.
+                let Some(announced) = self
+                    .ctx
+                    .live
+                    .announced(&*self.ctx.store, conversation, message)
+                    .await
+                else {
+                    return Vec::new();
+                };
+                let read = &announced.conversation;
+                self.known
+                    .entry(read.id)
+                    .or_insert_with(|| (read.provider_id, who(read)));
                 let Some(name) = self.visible(conversation).await else {
                     return Vec::new();
                 };
-                let found = self
-                    .ctx
-                    .store
-                    .messages_after(conversation, message - 1, true)
-                    .await
-                    .unwrap_or_default();
-                let mut frames: Vec<String> = found
-                    .iter()
-                    .filter(|m| m.id == message)
-                    .map(|m| self.message_frame(m, &name))
-                    .collect();
+                let mut frames = vec![self.message_frame(&announced.message, &name)];
                 // A resident's message that made it urgent is announced even before
                 // `escalated` is called.
-                frames.extend(self.urgent(conversation).await);
+                frames.extend(self.urgent_frame(&announced.conversation));
                 frames
             }
             LiveEvent::Typing {

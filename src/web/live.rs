@@ -27,6 +27,9 @@ pub const KEEPALIVE: Duration = Duration::from_secs(20);
 /// 8,000 bytes, with room for its JSON).
 const MAX_FRAME_BYTES: usize = 16 * 1024;
 
+/// What a WebSocket reads at once.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// What one viewer of a live connection is sent.
 #[async_trait::async_trait]
 pub trait Watcher: Send + 'static {
@@ -44,14 +47,30 @@ pub trait Watcher: Send + 'static {
     fn finished(&self) -> bool {
         false
     }
+    /// The one conversation the viewer watches, if it is one (a resident's chat): they are
+    /// then passed only its events and the queue's, not every conversation's.
+    fn only_conversation(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// The events a watcher is passed.
+fn subscription<W: Watcher>(ctx: &AppState, watcher: &W) -> Subscription {
+    match watcher.only_conversation() {
+        Some(conversation) => ctx.live.subscribe_to(conversation),
+        None => ctx.live.subscribe(),
+    }
 }
 
 /// Upgrades to a WebSocket that carries `watcher`'s frames both ways until either side closes
 /// or the server stops.
 pub fn websocket<W: Watcher>(ctx: &AppState, upgrade: WebSocketUpgrade, watcher: W) -> Response {
-    let events = ctx.live.subscribe();
+    let events = subscription(ctx, &watcher);
     let closing = ctx.live.closing();
     upgrade
+        // tungstenite reads in chunks of 128 KiB by default: a chunk held by every open chat.
+        // Frames here are small (`MAX_FRAME_BYTES`); a larger one is still read, in steps.
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run_socket(socket, events, closing, watcher))
@@ -113,8 +132,8 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
         alive: tokio::time::Interval,
     }
     let feed = Feed {
+        events: subscription(ctx, &watcher),
         watcher,
-        events: ctx.live.subscribe(),
         closing: ctx.live.closing(),
         pending: VecDeque::new(),
         opened: false,
