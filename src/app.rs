@@ -25,6 +25,7 @@ pub enum Role {
 
 /// Opens the store (applying migrations and seeding a new install) and builds the context.
 pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
+    crate::services::chat::check_settings(&settings.chat)?;
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
             "creating the data directory {}",

@@ -3,23 +3,21 @@
 //! as the resident, typing and read state, ending it, rating it, and its transcript by email.
 //! Every message is stored before anyone is told of it (`ctx.live`).
 
-use super::messages::sender_domain;
+pub use super::chat_transcript::{
+    author_name, clock, first_word, send_due_transcripts, send_transcript_if_requested,
+    TranscriptLine,
+};
 use super::AppContext;
-use crate::delivery::email::EmailMessage;
 use crate::domain::conversation::hours::OpeningHours;
 use crate::domain::conversation::{
     escalation_words, message_text, wait, Author, ConversationKind, ConversationState,
     MessageProblem,
 };
 use crate::domain::subscriber::FieldErrors;
-use crate::domain::{mask, EmailAddress, Provider};
+use crate::domain::{EmailAddress, Provider};
 use crate::services::live::LiveEvent;
 use crate::services::tokens::{random_id, sha256_hex};
-use crate::store::{
-    Added, Conversation, Message, NewConversation, NewMessage, NewOutbound, OutboundChannel,
-    StoreError,
-};
-use askama::Template;
+use crate::store::{Added, Conversation, Message, NewConversation, NewMessage, StoreError};
 
 /// Longest first name a resident may give, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
@@ -414,14 +412,6 @@ impl ChatState {
     }
 }
 
-/// The operator's first name, as residents know them.
-pub fn first_word(name: &str) -> String {
-    name.split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 /// Where the conversation is now: its place in the queue and expected wait while waiting, its
 /// operator once taken.
 pub async fn chat_state(
@@ -569,145 +559,39 @@ pub async fn request_transcript(
     Ok(send_transcript_if_requested(ctx, conversation.id).await?)
 }
 
-/// One line of a transcript.
-pub struct TranscriptLine {
-    pub who: String,
-    pub at: String,
-    pub body: String,
-}
-
-#[derive(Template)]
-#[template(path = "email/chat_transcript.txt")]
-struct TranscriptText<'a> {
-    force: &'a str,
-    topic: &'a str,
-    lines: &'a [TranscriptLine],
-}
-
-#[derive(Template)]
-#[template(path = "email/chat_transcript.html")]
-struct TranscriptHtml<'a> {
-    force: &'a str,
-    topic: &'a str,
-    lines: &'a [TranscriptLine],
-}
-
-/// A message's author as the resident sees it.
-pub fn author_name(message: &Message, conversation: &Conversation) -> String {
-    match message.author() {
-        Author::Resident => {
-            if conversation.first_name.is_empty() {
-                "You".to_owned()
-            } else {
-                conversation.first_name.clone()
-            }
-        }
-        Author::Operator => message
-            .staff_name
-            .as_deref()
-            .map(first_word)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Operator".to_owned()),
-        Author::System | Author::Note => conversation.provider_name.clone(),
-    }
-}
-
-/// A time as UK clock time ("14:05").
-pub fn clock(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&crate::domain::conversation::hours::ZONE)
-                .format("%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// Sends the transcript of an ended conversation if the resident asked for it and it has not
-/// gone yet (every message the resident was shown; never an operator's notes). True if sent.
-pub async fn send_transcript_if_requested(
-    ctx: &AppContext,
-    conversation_id: i64,
-) -> anyhow::Result<bool> {
-    let Some(email) = ctx.store.take_transcript_request(conversation_id).await? else {
-        return Ok(false);
-    };
-    let Some(conversation) = ctx.store.conversation(conversation_id).await? else {
-        return Ok(false);
-    };
-    let messages = ctx.store.messages_after(conversation_id, 0, false).await?;
-    let lines: Vec<TranscriptLine> = messages
-        .iter()
-        .filter(|m| m.author().shown_to_resident())
-        .map(|m| TranscriptLine {
-            who: author_name(m, &conversation),
-            at: clock(m.created_at),
-            body: m.body.clone(),
-        })
-        .collect();
-    let force = {
-        let name = ctx.settings.branding.force_name.trim();
-        if name.is_empty() {
-            conversation.provider_name.clone()
-        } else {
-            name.to_owned()
-        }
-    };
-    let message = EmailMessage {
-        to_name: conversation.first_name.clone(),
-        to: email.clone(),
-        subject: "Your web chat with us: the transcript".to_owned(),
-        text: TranscriptText {
-            force: &force,
-            topic: &conversation.topic,
-            lines: &lines,
-        }
-        .render()?,
-        html: Some(
-            TranscriptHtml {
-                force: &force,
-                topic: &conversation.topic,
-                lines: &lines,
-            }
-            .render()?,
-        ),
-        unsubscribe_url: None,
-        message_id: format!("<chat-transcript.{}@{}>", random_id(), sender_domain(ctx)),
-        list_id: None,
-    };
-    let outbound = NewOutbound {
-        subscriber_id: None,
-        channel: OutboundChannel::Email,
-        purpose: "chat-transcript".to_owned(),
-        payload: serde_json::to_string(&message)?,
-    };
-    ctx.store
-        .enqueue_outbound(&outbound, chrono::Utc::now().timestamp())
-        .await?;
-    ctx.outbound_wakeup.notify_one();
-    tracing::info!(
-        conversation = conversation_id,
-        email = %mask::email(&email),
-        "chat transcript queued"
-    );
-    Ok(true)
-}
-
-/// Sends the transcripts asked for of chats that ended without the resident's page seeing it
-/// (an operator closed the chat after the resident left); how many.
-pub async fn send_due_transcripts(ctx: &AppContext) -> anyhow::Result<usize> {
-    let mut sent = 0;
-    for id in ctx.store.transcripts_due().await? {
-        if send_transcript_if_requested(ctx, id).await? {
-            sent += 1;
-        }
-    }
-    Ok(sent)
-}
-
 /// Deletes closed conversations past their keeping time (`chat.retention_days` after they
 /// ended); how many.
 pub async fn purge_closed(ctx: &AppContext, now: i64) -> anyhow::Result<u64> {
     let before = now - ctx.settings.chat.retention_days * 86_400;
     Ok(ctx.store.purge_closed_conversations(before).await?)
+}
+
+/// Checks the chat settings the domain's rules read (the opening hours), when Beacon starts:
+/// a mistake stops it with the setting named, rather than a chat page that cannot say when
+/// chat is open.
+pub fn check_settings(settings: &crate::config::ChatSettings) -> anyhow::Result<()> {
+    if let Err(problem) = OpeningHours::parse(&settings.opening_hours) {
+        anyhow::bail!("chat.opening_hours: {problem}");
+    }
+    Ok(())
+}
+
+/// A resident's conversation, by the token in their link.
+pub async fn by_token(ctx: &AppContext, token: &str) -> Result<Option<Conversation>, StoreError> {
+    ctx.store.conversation_by_token(token).await
+}
+
+/// A conversation as it is now.
+pub async fn current(ctx: &AppContext, id: i64) -> Result<Option<Conversation>, StoreError> {
+    ctx.store.conversation(id).await
+}
+
+/// The messages of a conversation the resident is shown (never an operator's notes), after
+/// the message `after`, oldest first.
+pub async fn shown_messages(
+    ctx: &AppContext,
+    id: i64,
+    after: i64,
+) -> Result<Vec<Message>, StoreError> {
+    ctx.store.messages_after(id, after, false).await
 }

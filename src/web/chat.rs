@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for ChatLink {
         {
             return Err(cannot_open());
         }
-        match ctx.store.conversation_by_token(&token).await {
+        match chat_service::by_token(ctx, &token).await {
             Ok(Some(conversation)) => Ok(ChatLink {
                 conversation,
                 token,
@@ -181,7 +181,7 @@ fn unavailable_words(ctx: &AppState, why: &Unavailable) -> (String, Vec<String>)
 
 async fn open_chat(ctx: &AppState, jar: &CookieJar) -> Option<String> {
     let token = jar.get(CHAT_COOKIE)?.value().to_owned();
-    match ctx.store.conversation_by_token(&token).await {
+    match chat_service::by_token(ctx, &token).await {
         Ok(Some(c)) if c.state() != ConversationState::Closed => Some(format!("/chat/{token}")),
         _ => None,
     }
@@ -353,23 +353,19 @@ async fn chat_page(
     kept: Kept,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let conversation = ctx
-        .store
-        .conversation(link.conversation.id)
+    let conversation = chat_service::current(ctx, link.conversation.id)
         .await?
         .unwrap_or_else(|| link.conversation.clone());
     if conversation.state() == ConversationState::Closed {
         chat_service::send_transcript_if_requested(ctx, conversation.id).await?;
     }
-    let conversation = ctx
-        .store
-        .conversation(conversation.id)
+    let conversation = chat_service::current(ctx, conversation.id)
         .await?
         .unwrap_or(conversation);
     let state = chat_service::chat_state(ctx, &conversation)
         .await
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    let messages = ctx.store.messages_after(conversation.id, 0, false).await?;
+    let messages = chat_service::shown_messages(ctx, conversation.id, 0).await?;
     let last_id = messages.last().map_or(0, |m| m.id);
     let last_resident = messages
         .iter()
@@ -687,12 +683,7 @@ impl ResidentWatcher {
     }
 
     async fn new_messages(&mut self) -> Vec<String> {
-        match self
-            .ctx
-            .store
-            .messages_after(self.conversation.id, self.last_id, false)
-            .await
-        {
+        match chat_service::shown_messages(&self.ctx, self.conversation.id, self.last_id).await {
             Ok(messages) => {
                 if let Some(last) = messages.last() {
                     self.last_id = last.id;
@@ -712,7 +703,7 @@ impl ResidentWatcher {
 
     /// The state frame, if it changed since the last one sent (or `always`).
     async fn state(&mut self, always: bool) -> Vec<String> {
-        match self.ctx.store.conversation(self.conversation.id).await {
+        match chat_service::current(&self.ctx, self.conversation.id).await {
             Ok(Some(conversation)) => self.conversation = conversation,
             Ok(None) => {
                 self.done = true;
@@ -889,7 +880,7 @@ pub async fn messages(
 ) -> WebResult<Response> {
     let id = link.conversation.id;
     let mut events = ctx.live.subscribe();
-    let mut found = ctx.store.messages_after(id, after.after, false).await?;
+    let mut found = chat_service::shown_messages(&ctx, id, after.after).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));
     if found.is_empty() && !wait.is_zero() {
         let closing = ctx.live.closing();
@@ -909,11 +900,9 @@ pub async fn messages(
                 },
             }
         }
-        found = ctx.store.messages_after(id, after.after, false).await?;
+        found = chat_service::shown_messages(&ctx, id, after.after).await?;
     }
-    let conversation = ctx
-        .store
-        .conversation(id)
+    let conversation = chat_service::current(&ctx, id)
         .await?
         .unwrap_or(link.conversation);
     let state = chat_service::chat_state(&ctx, &conversation)

@@ -438,10 +438,10 @@ pub async fn show(
         Err(error) => return Err(anyhow::anyhow!(error.to_string()).into()),
     };
     let _ = service::seen(&ctx, &staff).await;
-    let messages = ctx.store.messages_after(id, 0, true).await?;
+    let messages = service::messages(&ctx, id, 0).await?;
     let last_id = messages.last().map_or(0, |m| m.id);
     if c.operator_id == Some(staff.id) && last_id > c.operator_read {
-        ctx.store.mark_read(id, false, last_id).await?;
+        service::mark_read(&ctx, id, last_id).await?;
         ctx.live
             .publish(LiveEvent::Read {
                 conversation: id,
@@ -453,24 +453,12 @@ pub async fn show(
     let (jar, flash) = flash::take(&ctx, jar);
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let alert = match c.alert_id {
-        Some(alert_id) => Some((
-            alert_id,
-            ctx.store
-                .alert(alert_id)
-                .await?
-                .map_or_else(|| format!("Alert {alert_id}"), |a| a.content.title),
-        )),
+        Some(alert_id) => Some((alert_id, service::alert_title(&ctx, alert_id).await?)),
         None => None,
     };
-    let loads = ctx
-        .store
-        .operator_loads(
-            c.provider_id,
-            chrono::Utc::now().timestamp() - service::PRESENCE_WINDOW_SECS,
-        )
-        .await?;
+    let loads = service::operator_loads(&ctx, c.provider_id).await?;
     let report = match c.report_id {
-        Some(report_id) => ctx.store.report(report_id).await?.map(|r| r.reference),
+        Some(report_id) => service::report_reference(&ctx, report_id).await?,
         None => None,
     };
     let kinds = crate::services::reports::kinds(&ctx)
@@ -754,7 +742,7 @@ pub async fn escalation(
     AdminStaff(staff): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let phrases = ctx.store.escalation_phrases().await?;
+    let phrases = service::escalation_phrases(&ctx).await?;
     let (jar, flash) = flash::take(&ctx, jar);
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let page = EscalationPage {
@@ -903,7 +891,7 @@ impl OperatorWatcher {
     /// The conversation's organisation and resident's name, if this operator may see it.
     async fn visible(&mut self, id: i64) -> Option<String> {
         if !self.known.contains_key(&id) {
-            let c = self.ctx.store.conversation(id).await.ok().flatten()?;
+            let c = service::current(&self.ctx, id).await.ok().flatten()?;
             self.known.insert(id, (c.provider_id, who(&c)));
         }
         let (provider, name) = self.known.get(&id)?;
@@ -938,7 +926,7 @@ impl OperatorWatcher {
         if self.announced.contains(&id) {
             return None;
         }
-        let c = self.ctx.store.conversation(id).await.ok().flatten()?;
+        let c = service::current(&self.ctx, id).await.ok().flatten()?;
         if !c.urgent || c.state() == ConversationState::Closed || !self.sees(c.provider_id) {
             return None;
         }
@@ -960,13 +948,13 @@ impl Watcher for OperatorWatcher {
         let mut frames = Vec::new();
         if let Some(id) = self.conversation {
             if let Some(name) = self.visible(id).await {
-                if let Ok(messages) = self.ctx.store.messages_after(id, self.after, true).await {
+                if let Ok(messages) = service::messages(&self.ctx, id, self.after).await {
                     frames.extend(messages.iter().map(|m| self.message_frame(m, &name)));
                 }
             }
         }
         let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
-        if let Ok(rows) = self.ctx.store.inbox_rows(scope, i64::MAX).await {
+        if let Ok(rows) = service::rows(&self.ctx, scope, i64::MAX).await {
             for r in rows.iter().filter(|r| r.conversation.urgent) {
                 if let Some(frame) = self.urgent(r.conversation.id).await {
                     frames.push(frame);
@@ -992,10 +980,7 @@ impl Watcher for OperatorWatcher {
                 let Some(name) = self.visible(conversation).await else {
                     return Vec::new();
                 };
-                let found = self
-                    .ctx
-                    .store
-                    .messages_after(conversation, message - 1, true)
+                let found = service::messages(&self.ctx, conversation, message - 1)
                     .await
                     .unwrap_or_default();
                 let mut frames: Vec<String> = found
@@ -1095,10 +1080,7 @@ impl Watcher for OperatorWatcher {
             }
             "read" => {
                 if frame.up_to > 0
-                    && self
-                        .ctx
-                        .store
-                        .mark_read(frame.conversation, false, frame.up_to)
+                    && service::mark_read(&self.ctx, frame.conversation, frame.up_to)
                         .await
                         .is_ok()
                 {
