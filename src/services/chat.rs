@@ -14,7 +14,7 @@ use crate::domain::conversation::{
     MessageProblem,
 };
 use crate::domain::subscriber::FieldErrors;
-use crate::domain::{EmailAddress, Provider};
+use crate::domain::{mask, EmailAddress, Provider};
 use crate::services::live::LiveEvent;
 use crate::services::tokens::{random_id, sha256_hex};
 use crate::store::{Added, Conversation, Message, NewConversation, NewMessage, StoreError};
@@ -553,9 +553,35 @@ pub async fn request_transcript(
         );
         return Err(ChatError::Invalid(errors));
     };
-    ctx.store
+    if conversation.kind() != ConversationKind::Chat {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            field::EMAIL,
+            "Answers to this conversation already come by email: there is no transcript to ask for",
+        );
+        return Err(ChatError::Invalid(errors));
+    }
+    let asked = ctx
+        .store
         .request_transcript(conversation.id, address.as_str())
         .await?;
+    if !asked {
+        // Asked before: the address is never changed, so a chat's link cannot be used to
+        // send its text to one address after another.
+        let before = ctx
+            .store
+            .conversation(conversation.id)
+            .await?
+            .and_then(|c| c.email)
+            .map(|email| mask::email(&email))
+            .unwrap_or_default();
+        let mut errors = FieldErrors::default();
+        errors.add(
+            field::EMAIL,
+            &format!("A transcript is already on its way to {before}"),
+        );
+        return Err(ChatError::Invalid(errors));
+    }
     Ok(send_transcript_if_requested(ctx, conversation.id).await?)
 }
 

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// A browser that keeps cookies and does not follow redirects.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -27,7 +27,7 @@ fn browser() -> reqwest::Client {
 
 /// Runs SQL on the app's database (for what other parts of the contact centre write: an
 /// operator's presence, a block).
-async fn sql(app: &TestApp, statement: &str) {
+pub(crate) async fn sql(app: &TestApp, statement: &str) {
     use sqlx::Connection;
     if app.database_url.starts_with("sqlite") {
         let mut db = sqlx::SqliteConnection::connect(&app.database_url)
@@ -43,7 +43,7 @@ async fn sql(app: &TestApp, statement: &str) {
 }
 
 /// An operator, Priya Shah, available in the inbox now.
-async fn operator_on(app: &TestApp) -> StaffMember {
+pub(crate) async fn operator_on(app: &TestApp) -> StaffMember {
     let (priya, _) = staff_with(app, "Priya Shah", |p| p.operate = true).await;
     let now = chrono::Utc::now().timestamp();
     sql(
@@ -59,7 +59,7 @@ async fn operator_on(app: &TestApp) -> StaffMember {
 }
 
 /// The CSRF token `browser` holds, from the page at `path`.
-async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
     let html = browser
         .get(app.url(path))
         .send()
@@ -72,7 +72,7 @@ async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> Stri
 }
 
 /// Starts a chat as `browser`; the answer.
-async fn start(
+pub(crate) async fn start(
     app: &TestApp,
     browser: &reqwest::Client,
     name: &str,
@@ -92,20 +92,29 @@ async fn start(
 }
 
 /// Starts a chat as `browser`; its token.
-async fn started(app: &TestApp, browser: &reqwest::Client, name: &str, topic: &str) -> String {
+pub(crate) async fn started(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    name: &str,
+    topic: &str,
+) -> String {
     let answer = start(app, browser, name, topic).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let location = answer.headers()[LOCATION].to_str().unwrap().to_owned();
     location.strip_prefix("/chat/").unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+) -> (StatusCode, String) {
     let answer = browser.get(app.url(path)).send().await.unwrap();
     (answer.status(), answer.text().await.unwrap())
 }
 
 /// Sends a message from the chat page's form, as without JavaScript.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     browser: &reqwest::Client,
     token: &str,
@@ -128,7 +137,12 @@ async fn send(
 }
 
 /// An operator's message, stored and announced as the inbox does.
-async fn operator_says(app: &TestApp, token: &str, staff: &StaffMember, body: &str) -> i64 {
+pub(crate) async fn operator_says(
+    app: &TestApp,
+    token: &str,
+    staff: &StaffMember,
+    body: &str,
+) -> i64 {
     let ctx = &app.ctx;
     let conversation = ctx
         .store
@@ -322,7 +336,7 @@ async fn starting(backend: Backend) {
 }
 
 /// The next text frame from a WebSocket, as JSON.
-async fn next_frame<S>(ws: &mut S) -> serde_json::Value
+pub(crate) async fn next_frame<S>(ws: &mut S) -> serde_json::Value
 where
     S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
         + Unpin,
@@ -336,7 +350,7 @@ where
 }
 
 /// Frames until one of `kind` (returned with those before it).
-async fn frames_until<S>(ws: &mut S, kind: &str) -> Vec<serde_json::Value>
+pub(crate) async fn frames_until<S>(ws: &mut S, kind: &str) -> Vec<serde_json::Value>
 where
     S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
         + Unpin,

@@ -10,6 +10,7 @@ mod archive_cache;
 mod archive_store;
 mod chat;
 mod chat_figures;
+mod chat_review;
 mod compose;
 mod connections;
 mod delivery;
