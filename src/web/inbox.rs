@@ -11,15 +11,18 @@ use super::flash::{self, Flash};
 use super::home::short_uk_time;
 use super::live::{self, Watcher};
 use super::permission::{AdminStaff, OperatorStaff};
-use super::staff::{actor, nav, Nav};
+use super::staff::{actor, nav, session_token, Nav};
 use super::{views, AppState, ClientIp};
 use crate::domain::conversation::{Author, ConversationKind, ConversationState, OUTCOMES};
 use crate::services::inbox::{self as service, first_name, InboxError, ReportFromChat};
 use crate::services::live::LiveEvent;
+use crate::services::staff as staff_service;
 use crate::store::{Conversation, InboxRow, Message, StaffMember};
 use askama::Template;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
@@ -820,9 +823,14 @@ pub async fn live(
     ClientIp(ip): ClientIp,
     OperatorStaff(staff): OperatorStaff,
     Query(params): Query<LiveParams>,
+    jar: CookieJar,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params);
+    if !same_origin(&ctx, &headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params, &jar);
     live::websocket(&ctx, upgrade, watcher)
 }
 
@@ -832,9 +840,45 @@ pub async fn events(
     ClientIp(ip): ClientIp,
     OperatorStaff(staff): OperatorStaff,
     Query(params): Query<LiveParams>,
+    jar: CookieJar,
+    headers: HeaderMap,
 ) -> Response {
-    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params);
+    if !same_origin(&ctx, &headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params, &jar);
     live::server_sent_events(&ctx, watcher)
+}
+
+/// Whether a request from a browser comes from Beacon's own pages: no `Origin` (not a
+/// browser's cross-origin request), or the origin of `server.public_url`, or of the host it
+/// was sent to. The staff cookie is SameSite, but every host under a public suffix such as
+/// police.uk counts as the same site: a page on a sibling host must not drive an operator's
+/// live connection.
+fn same_origin(ctx: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/');
+    let public = ctx.settings.server.public_url.trim();
+    if !public.is_empty() {
+        // scheme://host[:port], without the path.
+        let start = public.find("://").map_or(0, |i| i + 3);
+        let end = public[start..]
+            .find('/')
+            .map_or(public.len(), |i| start + i);
+        if public[..end].eq_ignore_ascii_case(origin) {
+            return true;
+        }
+    }
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    matches!((host, authority), (Some(host), Some(authority)) if host.eq_ignore_ascii_case(authority))
 }
 
 /// What an operator's live connection sends them: messages, typing and read state of their
@@ -850,6 +894,14 @@ struct OperatorWatcher {
     known: HashMap<i64, (i64, String)>,
     /// Urgent conversations already announced on this connection.
     announced: HashSet<i64>,
+    /// The session this connection was opened with: rechecked while it lasts.
+    session: String,
+    /// Signed out, deactivated, or no longer an operator: the connection ends.
+    done: bool,
+    /// Conversation id → when this operator's typing frame was last passed on.
+    typing_at: HashMap<i64, std::time::Instant>,
+    /// Conversation id → the furthest read passed on.
+    read_up_to: HashMap<i64, i64>,
 }
 
 /// A frame from an operator's browser.
@@ -872,7 +924,13 @@ fn error_frame(message: &str) -> String {
 }
 
 impl OperatorWatcher {
-    fn new(ctx: &AppState, staff: StaffMember, ip: String, params: &LiveParams) -> Self {
+    fn new(
+        ctx: &AppState,
+        staff: StaffMember,
+        ip: String,
+        params: &LiveParams,
+        jar: &CookieJar,
+    ) -> Self {
         OperatorWatcher {
             ctx: ctx.clone(),
             staff,
@@ -881,7 +939,25 @@ impl OperatorWatcher {
             after: params.after,
             known: HashMap::new(),
             announced: HashSet::new(),
+            session: session_token(ctx, jar).unwrap_or_default(),
+            done: false,
+            typing_at: HashMap::new(),
+            read_up_to: HashMap::new(),
         }
+    }
+
+    /// Whether the session is still signed in, by the same member of staff, still active and
+    /// still an operator (their permissions as they are now); the connection ends otherwise.
+    async fn recheck(&mut self) -> bool {
+        match staff_service::session(&self.ctx, &self.session).await {
+            Ok(Some(staff)) if staff.id == self.staff.id && staff.permissions.may_operate() => {
+                self.staff = staff;
+            }
+            Ok(_) => self.done = true,
+            // The database is unreachable for a moment: keep the connection, check again.
+            Err(error) => tracing::warn!(error = %error, "could not recheck an operator"),
+        }
+        !self.done
     }
 
     fn sees(&self, provider: i64) -> bool {
@@ -1045,6 +1121,9 @@ impl Watcher for OperatorWatcher {
         let Ok(frame) = serde_json::from_str::<Received>(text) else {
             return vec![error_frame("That could not be read")];
         };
+        if !self.recheck().await {
+            return vec![error_frame(SIGNED_OUT)];
+        }
         if self.visible(frame.conversation).await.is_none() {
             return vec![error_frame("There is no such conversation in your inbox")];
         }
@@ -1069,20 +1148,31 @@ impl Watcher for OperatorWatcher {
                 }
             }
             "typing" => {
-                self.ctx
-                    .live
-                    .publish(LiveEvent::Typing {
-                        conversation: frame.conversation,
-                        resident: false,
-                    })
-                    .await;
+                // Each typing frame reaches every watcher: one every two seconds is plenty.
+                let now = std::time::Instant::now();
+                let last = self.typing_at.insert(frame.conversation, now);
+                if last.is_none_or(|at| now.duration_since(at) >= live::TYPING_EVERY) {
+                    self.ctx
+                        .live
+                        .publish(LiveEvent::Typing {
+                            conversation: frame.conversation,
+                            resident: false,
+                        })
+                        .await;
+                } else if let Some(at) = last {
+                    self.typing_at.insert(frame.conversation, at);
+                }
                 Vec::new()
             }
             "read" => {
-                if frame.up_to > 0
-                    && service::mark_read(&self.ctx, frame.conversation, frame.up_to)
-                        .await
-                        .is_ok()
+                let furthest = self.read_up_to.entry(frame.conversation).or_default();
+                if frame.up_to <= *furthest {
+                    return Vec::new();
+                }
+                *furthest = frame.up_to;
+                if service::mark_read(&self.ctx, frame.conversation, frame.up_to)
+                    .await
+                    .is_ok()
                 {
                     self.ctx
                         .live
@@ -1100,9 +1190,18 @@ impl Watcher for OperatorWatcher {
     }
 
     async fn still_here(&mut self) {
-        let _ = service::seen(&self.ctx, &self.staff).await;
+        if self.recheck().await {
+            let _ = service::seen(&self.ctx, &self.staff).await;
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.done
     }
 }
+
+const SIGNED_OUT: &str =
+    "You are no longer signed in as an operator: sign in again to use the inbox";
 
 #[cfg(test)]
 mod tests {
