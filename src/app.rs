@@ -196,6 +196,11 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
             Ok(sent) => tracing::info!(sent, "sent the transcripts of chats closed by operators"),
             Err(error) => tracing::warn!(error = %error, "could not send chat transcripts"),
         }
+        match crate::services::chat::close_left_chats(&ctx, None, now).await {
+            Ok(0) => {}
+            Ok(closed) => tracing::info!(closed, "closed chats their residents left"),
+            Err(error) => tracing::warn!(error = %error, "could not close left chats"),
+        }
         match crate::services::chat::purge_closed(&ctx, now).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "deleted closed chats past their keeping time"),

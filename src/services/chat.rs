@@ -376,7 +376,13 @@ pub struct ChatState {
     pub position: Option<i64>,
     pub wait_seconds: Option<i64>,
     pub operator: Option<String>,
+    /// Waiting, and no operator of the organisation is available any more.
+    pub nobody_available: bool,
 }
+
+/// The state line of a waiting chat when every operator has gone.
+pub const NOBODY_AVAILABLE: &str = "Nobody is available to answer now. You can keep waiting, \
+    call 101, or report it online at /report. If someone is in danger now, call 999.";
 
 impl ChatState {
     /// The state in words: the queue line, who is chatting, or that it has ended.
@@ -389,6 +395,9 @@ impl ChatState {
             },
             (ConversationState::Waiting, ConversationKind::Reply) => {
                 "Your message has been sent. Someone will answer by email.".to_owned()
+            }
+            (ConversationState::Waiting, ConversationKind::Chat) if self.nobody_available => {
+                NOBODY_AVAILABLE.to_owned()
             }
             (ConversationState::Waiting, ConversationKind::Chat) => match self.position {
                 Some(position) => format!(
@@ -408,6 +417,7 @@ impl ChatState {
             "position": self.position,
             "wait_seconds": self.wait_seconds,
             "operator": self.operator,
+            "nobody_available": self.nobody_available,
         })
     }
 }
@@ -421,7 +431,15 @@ pub async fn chat_state(
     let state = conversation.state();
     let mut position = None;
     let mut wait_seconds = None;
+    let mut nobody_available = false;
     if state == ConversationState::Waiting && conversation.kind() == ConversationKind::Chat {
+        // Those ahead who left the queue are no longer counted (a cheap query: few wait).
+        close_left_chats(
+            ctx,
+            Some(conversation.provider_id),
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
         position = ctx.store.queue_position(conversation.id).await?;
         if let Some(position) = position {
             let now = chrono::Utc::now().timestamp();
@@ -434,6 +452,7 @@ pub async fn chat_state(
                 .operators_available(conversation.provider_id, now - PRESENCE_SECONDS)
                 .await?;
             wait_seconds = wait::expected_wait(&waits, position, operators);
+            nobody_available = operators == 0;
         }
     }
     let operator = match state {
@@ -445,7 +464,79 @@ pub async fn chat_state(
         position,
         wait_seconds,
         operator,
+        nobody_available,
     })
+}
+
+/// A waiting chat with no message and no sign of the resident (their page, their live
+/// connection) for this long is closed as abandoned: they have left the queue.
+pub const LEFT_WAITING_SECONDS: i64 = 15 * 60;
+/// An open chat with no message for this long is closed: the resident stopped replying.
+pub const LEFT_OPEN_SECONDS: i64 = 24 * 3_600;
+const LEFT_QUEUE_LINE: &str = "This chat has ended: nobody had it open for 15 minutes.";
+const STOPPED_LINE: &str = "This chat has ended: there has been no message for 24 hours.";
+
+/// Records that the resident has their chat open (its page, or its live connection).
+pub async fn resident_seen(ctx: &AppContext, conversation: &Conversation) {
+    let now = chrono::Utc::now().timestamp();
+    if let Err(error) = ctx.store.resident_seen(conversation.id, now).await {
+        tracing::warn!(error = %error, "could not record that a chat is open");
+    }
+}
+
+/// Closes the live chats (of one organisation, or all) their residents left: waiting ones
+/// nobody has open as abandoned, open ones idle for a day as `no-reply`, each with a line
+/// saying why; a transcript asked for goes. How many.
+pub async fn close_left_chats(
+    ctx: &AppContext,
+    provider: Option<i64>,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let waiting_before = now - LEFT_WAITING_SECONDS;
+    let open_before = now - LEFT_OPEN_SECONDS;
+    let mut closed = 0;
+    for id in ctx
+        .store
+        .left_chats(provider, waiting_before, open_before)
+        .await?
+    {
+        let Some(left) = ctx
+            .store
+            .close_left_chat(
+                id,
+                waiting_before,
+                open_before,
+                (LEFT_QUEUE_LINE, STOPPED_LINE),
+                now,
+            )
+            .await?
+        else {
+            continue;
+        };
+        closed += 1;
+        tracing::info!(
+            conversation = id,
+            abandoned = left.abandoned,
+            "left chat closed"
+        );
+        ctx.live
+            .publish(LiveEvent::Message {
+                conversation: id,
+                provider: left.provider_id,
+                message: left.message_id,
+            })
+            .await;
+        ctx.live
+            .publish(LiveEvent::Changed {
+                conversation: id,
+                provider: left.provider_id,
+            })
+            .await;
+        if let Err(error) = send_transcript_if_requested(ctx, id).await {
+            tracing::warn!(error = %error, "could not send a chat's transcript");
+        }
+    }
+    Ok(closed)
 }
 
 /// Ends the chat for the resident (abandoned if nobody took it); the transcript goes if asked
@@ -476,17 +567,14 @@ pub async fn end_chat(ctx: &AppContext, conversation: &Conversation) -> Result<b
             })
             .await;
     }
-    let abandoned = conversation.state() == ConversationState::Waiting;
+    // Whether nobody had taken it is decided by the closing statement itself: an operator
+    // may have taken it since this page was read.
     let ended = ctx
         .store
-        .close_conversation(conversation.id, None, abandoned, now)
+        .close_conversation(conversation.id, None, true, now)
         .await?;
     if ended {
-        tracing::info!(
-            conversation = conversation.id,
-            abandoned,
-            "chat ended by the resident"
-        );
+        tracing::info!(conversation = conversation.id, "chat ended by the resident");
         ctx.live
             .publish(LiveEvent::Changed {
                 conversation: conversation.id,
@@ -578,7 +666,7 @@ pub async fn request_transcript(
         let mut errors = FieldErrors::default();
         errors.add(
             field::EMAIL,
-            &format!("A transcript is already on its way to {before}"),
+            format!("A transcript is already on its way to {before}"),
         );
         return Err(ChatError::Invalid(errors));
     }

@@ -353,6 +353,7 @@ async fn chat_page(
     kept: Kept,
     status: StatusCode,
 ) -> WebResult<Response> {
+    chat_service::resident_seen(ctx, &link.conversation).await;
     let conversation = chat_service::current(ctx, link.conversation.id)
         .await?
         .unwrap_or_else(|| link.conversation.clone());
@@ -669,16 +670,22 @@ pub struct ResidentWatcher {
     last_id: i64,
     last_state: Option<ChatState>,
     done: bool,
+    /// When the resident's last typing frame was passed on (more often is dropped).
+    typing_at: Option<std::time::Instant>,
+    /// The furthest read passed on (a read that does not move it is dropped).
+    read_up_to: i64,
 }
 
 impl ResidentWatcher {
     pub fn new(ctx: AppState, conversation: Conversation, after: i64) -> ResidentWatcher {
         ResidentWatcher {
             ctx,
+            read_up_to: conversation.resident_read,
             conversation,
             last_id: after.max(0),
             last_state: None,
             done: false,
+            typing_at: None,
         }
     }
 
@@ -758,9 +765,14 @@ enum Received {
 #[async_trait::async_trait]
 impl Watcher for ResidentWatcher {
     async fn opening(&mut self) -> Vec<String> {
+        chat_service::resident_seen(&self.ctx, &self.conversation).await;
         let mut frames = self.new_messages().await;
         frames.extend(self.state(true).await);
         frames
+    }
+
+    async fn still_here(&mut self) {
+        chat_service::resident_seen(&self.ctx, &self.conversation).await;
     }
 
     async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String> {
@@ -829,12 +841,24 @@ impl Watcher for ResidentWatcher {
                 }
             }
             Received::Typing => {
-                chat_service::typing(&self.ctx, &self.conversation).await;
+                // Each typing frame reaches every operator: one every two seconds is plenty.
+                if self
+                    .typing_at
+                    .is_none_or(|at| at.elapsed() >= live_web::TYPING_EVERY)
+                {
+                    self.typing_at = Some(std::time::Instant::now());
+                    chat_service::typing(&self.ctx, &self.conversation).await;
+                }
                 Vec::new()
             }
             Received::Read { up_to } => {
-                if let Err(error) = chat_service::read(&self.ctx, &self.conversation, up_to).await {
-                    tracing::warn!(error = %error, "could not mark a chat read");
+                if up_to > self.read_up_to {
+                    self.read_up_to = up_to;
+                    if let Err(error) =
+                        chat_service::read(&self.ctx, &self.conversation, up_to).await
+                    {
+                        tracing::warn!(error = %error, "could not mark a chat read");
+                    }
                 }
                 Vec::new()
             }
