@@ -231,7 +231,15 @@ async fn starting(backend: Backend) {
         .iter()
         .any(|c| c.starts_with("beacon_chat_session=")));
 
-    let (status, html) = page(&app, &sam, &location).await;
+    // The page's policy lets its script reach Beacon's live connection (WebSocket, Server-Sent
+    // Events, long polling); `default-src 'none'` alone would block them.
+    let answer = sam.get(app.url(&location)).send().await.unwrap();
+    let policy = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let (status, html) = (answer.status(), answer.text().await.unwrap());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("You are 1st in the queue"), "{html}");
     assert!(
