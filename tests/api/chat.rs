@@ -557,6 +557,22 @@ async fn live(backend: Backend) {
     assert_eq!(ids, vec![later], "{answer}");
     assert_eq!(answer["state"]["state"], "open");
 
+    // A poll from a page that still shows the chat waiting (it was taken between two polls)
+    // is answered at once with the new state, not after the 25 seconds' wait.
+    let answer: serde_json::Value = sam
+        .get(app.url(&format!(
+            "/chat/{token}/messages?after={later}&wait=25&state=waiting"
+        )))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("answered before the wait is over")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["messages"], serde_json::json!([]), "{answer}");
+    assert_eq!(answer["state"]["state"], "open", "{answer}");
+
     // Another chat's token does not see this one.
     let other = started(&app, &browser(), "", "Lost bike").await;
     let answer: serde_json::Value = sam
