@@ -231,7 +231,15 @@ async fn starting(backend: Backend) {
         .iter()
         .any(|c| c.starts_with("beacon_chat_session=")));
 
-    let (status, html) = page(&app, &sam, &location).await;
+    // The page's policy lets its script reach Beacon's live connection (WebSocket, Server-Sent
+    // Events, long polling); `default-src 'none'` alone would block them.
+    let answer = sam.get(app.url(&location)).send().await.unwrap();
+    let policy = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let (status, html) = (answer.status(), answer.text().await.unwrap());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("You are 1st in the queue"), "{html}");
     assert!(
@@ -548,6 +556,22 @@ async fn live(backend: Backend) {
         .collect();
     assert_eq!(ids, vec![later], "{answer}");
     assert_eq!(answer["state"]["state"], "open");
+
+    // A poll from a page that still shows the chat waiting (it was taken between two polls)
+    // is answered at once with the new state, not after the 25 seconds' wait.
+    let answer: serde_json::Value = sam
+        .get(app.url(&format!(
+            "/chat/{token}/messages?after={later}&wait=25&state=waiting"
+        )))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("answered before the wait is over")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["messages"], serde_json::json!([]), "{answer}");
+    assert_eq!(answer["state"]["state"], "open", "{answer}");
 
     // Another chat's token does not see this one.
     let other = started(&app, &browser(), "", "Lost bike").await;
