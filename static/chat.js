@@ -80,6 +80,9 @@
           items[i].id = "m" + frame.id;
           items[i].setAttribute("data-id", frame.id);
           items[i].classList.remove("chat-pending");
+          delete pending[frame.client_id];
+          var meta = items[i].querySelector(".chat-meta");
+          if (meta) { meta.textContent = (frame.name || "You") + " " + clock(frame.at); }
           return true;
         }
       }
@@ -203,7 +206,7 @@
       ws.onclose = function () { live(false); if (socket === ws || !opened) { retry(); } };
     } else if (mode === "sse" && window.EventSource) {
       var source = new EventSource("/chat/" + token + "/events?after=" + lastId);
-      source.onopen = function () { failures = 0; live(true); };
+      source.onopen = function () { failures = 0; live(true); flush(); };
       source.onmessage = function (event) { handle(JSON.parse(event.data)); };
       source.onerror = function () { live(false); source.close(); retry(); };
     } else {
@@ -247,8 +250,9 @@
 
   function deliver(clientId, text) {
     if (socket && socket.readyState === 1) {
+      // Kept in `pending` until the stored message comes back (`known`): if the socket drops
+      // first, `flush` sends it again on reconnecting, and the server stores it once.
       socket.send(JSON.stringify({ type: "send", body: text, client_id: clientId }));
-      delete pending[clientId];
       return;
     }
     var fields = new URLSearchParams();

@@ -390,7 +390,9 @@ async fn chat_page(
         state: conversation.state().as_str(),
         state_line: state.line(conversation.kind()),
         closed: closed && !reply,
-        refresh: !closed,
+        // Without JavaScript, only a chat still waiting for an operator refreshes itself (every
+        // 30 seconds, said on the page): a refresh would wipe a message being typed.
+        refresh: conversation.state() == ConversationState::Waiting && !reply,
         messages: messages
             .iter()
             .filter(|m| m.author().shown_to_resident())

@@ -248,7 +248,8 @@ async fn starting(backend: Backend) {
     );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;b&#62;Sam&#60;/b&#62;"));
-    assert!(html.contains(r#"<meta http-equiv="refresh" content="15">"#));
+    assert!(html.contains(r#"<meta http-equiv="refresh" content="30">"#));
+    assert!(html.contains("checks for an operator every 30 seconds"));
     assert!(html.contains("Check for new messages"));
     assert!(html.contains("aria-live=\"polite\""));
 
@@ -409,6 +410,16 @@ async fn live(backend: Backend) {
     let state = frames_until(&mut ws, "state").await.pop().unwrap();
     assert_eq!(state["state"], "open");
     assert_eq!(state["operator"], "Priya");
+    // Taken, the page no longer refreshes itself without JavaScript: it would wipe a message
+    // being typed.
+    let page = app
+        .get(&format!("/chat/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Check for new messages"), "{page}");
+    assert!(!page.contains(r#"http-equiv="refresh""#), "{page}");
     let answered = operator_says(&app, &token, &priya, "Hello Sam, I am here <b>now</b>").await;
     let frame = frames_until(&mut ws, "message").await.pop().unwrap();
     assert_eq!(frame["id"], answered);

@@ -184,6 +184,11 @@ test('a resident chats with an operator, gets the transcript; a reply to an aler
     await assertShownAsText(mine, "the resident's page");
     // Stored: it gets its id from the server, and stops being "Sending…".
     await phone.locator('#chat-messages > li.chat-resident:not(.chat-pending)').filter({ hasText: MARKUP }).waitFor();
+    await phone
+      .locator('#chat-messages > li.chat-resident')
+      .filter({ hasText: MARKUP })
+      .filter({ hasNotText: 'Sending…' })
+      .waitFor();
     await stillSamePage(phone, 'the chat page, after sending');
 
     const theirs = await messageWith(desk, '#messages', MARKUP);
