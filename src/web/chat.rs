@@ -391,7 +391,9 @@ async fn chat_page(
         state: conversation.state().as_str(),
         state_line: state.line(conversation.kind()),
         closed: closed && !reply,
-        refresh: !closed,
+        // Without JavaScript, only a chat still waiting for an operator refreshes itself (every
+        // 30 seconds, said on the page): a refresh would wipe a message being typed.
+        refresh: conversation.state() == ConversationState::Waiting && !reply,
         messages: messages
             .iter()
             .filter(|m| m.author().shown_to_resident())
@@ -660,6 +662,8 @@ pub fn message_frame(message: &Message, conversation: &Conversation) -> serde_js
 pub struct After {
     after: i64,
     wait: u64,
+    /// The state the page shows (long polling): a different one is answered at once.
+    state: String,
 }
 
 /// What a resident's live connection shows them: the messages they have not seen (never
@@ -895,8 +899,10 @@ pub async fn events(
     live_web::server_sent_events(&ctx, watcher)
 }
 
-/// `GET /chat/{token}/messages?after=&wait=`: the messages after one (JSON), waiting up to
-/// `wait` seconds for one when there is none yet (long polling), and the state.
+/// `GET /chat/{token}/messages?after=&wait=&state=`: the messages after one (JSON), waiting up
+/// to `wait` seconds for one when there is none yet (long polling), and the state. A poll that
+/// says the state its page shows does not wait when that has changed in between (taken or
+/// ended between two polls).
 pub async fn messages(
     State(ctx): State<AppState>,
     link: ChatLink,
@@ -906,7 +912,13 @@ pub async fn messages(
     let mut events = ctx.live.subscribe();
     let mut found = chat_service::shown_messages(&ctx, id, after.after).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));
-    if found.is_empty() && !wait.is_zero() {
+    let moved = !after.state.is_empty()
+        && ctx
+            .store
+            .conversation(id)
+            .await?
+            .is_some_and(|c| c.state().as_str() != after.state);
+    if found.is_empty() && !wait.is_zero() && !moved {
         let closing = ctx.live.closing();
         let until = tokio::time::sleep(wait);
         tokio::pin!(until);

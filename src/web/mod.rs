@@ -506,18 +506,20 @@ fn from_table(routes: Vec<Route>) -> Router<AppState> {
 }
 
 /// Only Beacon's own scripts, styles and images, and the map tile server's images where one is
-/// configured (its origin was checked when the settings were loaded).
+/// configured (its origin was checked when the settings were loaded). `connect-src 'self'`: the
+/// chat's and the inbox's scripts talk to Beacon only (WebSocket, Server-Sent Events, fetch);
+/// without it `default-src 'none'` blocks them all.
 fn content_security_policy(map: &crate::config::MapSettings) -> HeaderValue {
     let tiles = map
         .tile_origin()
         .map(|origin| format!(" {origin}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:{tiles}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ))
     .unwrap_or_else(|_| {
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         )
     })
 }

@@ -245,7 +245,15 @@ async fn starting(backend: Backend) {
         .iter()
         .any(|c| c.starts_with("beacon_chat_session=")));
 
-    let (status, html) = page(&app, &sam, &location).await;
+    // The page's policy lets its script reach Beacon's live connection (WebSocket, Server-Sent
+    // Events, long polling); `default-src 'none'` alone would block them.
+    let answer = sam.get(app.url(&location)).send().await.unwrap();
+    let policy = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let (status, html) = (answer.status(), answer.text().await.unwrap());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("You are 1st in the queue"), "{html}");
     assert!(
@@ -254,7 +262,8 @@ async fn starting(backend: Backend) {
     );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;b&#62;Sam&#60;/b&#62;"));
-    assert!(html.contains(r#"<meta http-equiv="refresh" content="15">"#));
+    assert!(html.contains(r#"<meta http-equiv="refresh" content="30">"#));
+    assert!(html.contains("checks for an operator every 30 seconds"));
     assert!(html.contains("Check for new messages"));
     assert!(html.contains("aria-live=\"polite\""));
 
@@ -415,6 +424,16 @@ async fn live(backend: Backend) {
     let state = frames_until(&mut ws, "state").await.pop().unwrap();
     assert_eq!(state["state"], "open");
     assert_eq!(state["operator"], "Priya");
+    // Taken, the page no longer refreshes itself without JavaScript: it would wipe a message
+    // being typed.
+    let page = app
+        .get(&format!("/chat/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Check for new messages"), "{page}");
+    assert!(!page.contains(r#"http-equiv="refresh""#), "{page}");
     let answered = operator_says(&app, &token, &priya, "Hello Sam, I am here <b>now</b>").await;
     let frame = frames_until(&mut ws, "message").await.pop().unwrap();
     assert_eq!(frame["id"], answered);
@@ -562,6 +581,22 @@ async fn live(backend: Backend) {
         .collect();
     assert_eq!(ids, vec![later], "{answer}");
     assert_eq!(answer["state"]["state"], "open");
+
+    // A poll from a page that still shows the chat waiting (it was taken between two polls)
+    // is answered at once with the new state, not after the 25 seconds' wait.
+    let answer: serde_json::Value = sam
+        .get(app.url(&format!(
+            "/chat/{token}/messages?after={later}&wait=25&state=waiting"
+        )))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("answered before the wait is over")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["messages"], serde_json::json!([]), "{answer}");
+    assert_eq!(answer["state"]["state"], "open", "{answer}");
 
     // Another chat's token does not see this one.
     let other = started(&app, &browser(), "", "Lost bike").await;
