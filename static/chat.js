@@ -136,6 +136,8 @@
       words = "This chat has ended.";
     } else if (frame.state === "open") {
       words = frame.operator ? "You are chatting with " + frame.operator + "." : "You are chatting with an operator.";
+    } else if (frame.notice) {
+      words = frame.notice;
     } else if (frame.position) {
       words = "You are " + ordinal(frame.position) + " in the queue";
       if (frame.wait_seconds !== null && frame.wait_seconds !== undefined) {

@@ -418,6 +418,9 @@ impl ChatState {
             "wait_seconds": self.wait_seconds,
             "operator": self.operator,
             "nobody_available": self.nobody_available,
+            // The words for it, so that the page says exactly what the server would.
+            "notice": (self.state == ConversationState::Waiting && self.nobody_available)
+                .then_some(NOBODY_AVAILABLE),
         })
     }
 }

@@ -537,6 +537,19 @@ async fn nobody_left(backend: Backend) {
     assert!(html.contains("Nobody is available to answer now"), "{html}");
     assert!(html.contains("call 101"));
     assert!(html.contains("/report"));
+    // The live pages are told the same words.
+    let polled: serde_json::Value = sam
+        .get(app.url(&format!("/chat/{token}/messages?after=0&wait=0")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(polled["state"]["nobody_available"], true, "{polled}");
+    assert!(polled["state"]["notice"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("Nobody is available to answer now")));
     app.stop().await;
 }
 
