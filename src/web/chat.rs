@@ -913,9 +913,7 @@ pub async fn messages(
     let mut found = chat_service::shown_messages(&ctx, id, after.after).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));
     let moved = !after.state.is_empty()
-        && ctx
-            .store
-            .conversation(id)
+        && chat_service::current(&ctx, id)
             .await?
             .is_some_and(|c| c.state().as_str() != after.state);
     if found.is_empty() && !wait.is_zero() && !moved {

@@ -19,6 +19,7 @@ mod flash;
 mod health;
 mod home;
 mod inbox;
+mod inbox_live;
 #[allow(dead_code)] // Parts are used by the resident's chat routes, which come next.
 mod live;
 mod manage_link;
@@ -423,8 +424,8 @@ pub fn routes() -> Vec<Route> {
         get("/staff/inbox", Operator, inbox::list),
         form("/staff/inbox/presence", Operator, inbox::presence),
         form("/staff/inbox/take-next", Operator, inbox::take_next),
-        get("/staff/inbox/live", Operator, inbox::live),
-        get("/staff/inbox/events", Operator, inbox::events),
+        get("/staff/inbox/live", Operator, inbox_live::live),
+        get("/staff/inbox/events", Operator, inbox_live::events),
         get("/staff/inbox/canned", Operator, inbox::canned_list),
         form("/staff/inbox/canned", Operator, inbox::canned_add),
         form("/staff/inbox/canned/{id}", Operator, inbox::canned_edit),
@@ -449,7 +450,7 @@ pub fn routes() -> Vec<Route> {
             Admin,
             inbox::escalation_remove,
         ),
-        get("/static/inbox.js", Public, inbox::script),
+        get("/static/inbox.js", Public, inbox_live::script),
         // Health checks and the JSON API.
         get("/healthz", Public, health::healthz),
         get("/readyz", Public, health::readyz),
