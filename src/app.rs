@@ -25,6 +25,7 @@ pub enum Role {
 
 /// Opens the store (applying migrations and seeding a new install) and builds the context.
 pub async fn context(settings: Settings) -> anyhow::Result<Arc<AppContext>> {
+    crate::services::chat::check_settings(&settings.chat)?;
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
             "creating the data directory {}",
@@ -194,6 +195,11 @@ async fn housekeeping_hourly(ctx: Arc<AppContext>, shutdown: CancellationToken) 
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "sent the transcripts of chats closed by operators"),
             Err(error) => tracing::warn!(error = %error, "could not send chat transcripts"),
+        }
+        match crate::services::chat::close_left_chats(&ctx, None, now).await {
+            Ok(0) => {}
+            Ok(closed) => tracing::info!(closed, "closed chats their residents left"),
+            Err(error) => tracing::warn!(error = %error, "could not close left chats"),
         }
         match crate::services::chat::purge_closed(&ctx, now).await {
             Ok(0) => {}

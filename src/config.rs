@@ -132,11 +132,8 @@ impl ChatSettings {
             self.messages_per_minute > 0 && self.chats_per_hour > 0,
             "chat.messages_per_minute and chat.chats_per_hour must be above 0"
         );
-        if let Err(problem) =
-            crate::domain::conversation::hours::OpeningHours::parse(&self.opening_hours)
-        {
-            anyhow::bail!("chat.opening_hours: {problem}");
-        }
+        // `opening_hours` is read by the domain's rules, and checked when Beacon starts
+        // (`services::chat::check_settings`).
         Ok(())
     }
 }

@@ -28,6 +28,11 @@
   var pending = {};
   var operatorName = "";
 
+  // Whether the live connection is up, on the body (`data-live="open"`): for styles and tests.
+  function live(on) {
+    document.body.setAttribute("data-live", on ? "open" : "closed");
+  }
+
   function newClientId() {
     var bytes = new Uint8Array(12);
     (window.crypto || window.msCrypto).getRandomValues(bytes);
@@ -56,9 +61,14 @@
     return "about " + Math.round(minutes / 60) + " hours";
   }
 
+  // UK time, as the server writes the page's times.
   function clock(at) {
     var d = new Date(at * 1000);
-    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    try {
+      return new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d);
+    } catch (e) {
+      return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    }
   }
 
   function known(frame) {
@@ -70,6 +80,9 @@
           items[i].id = "m" + frame.id;
           items[i].setAttribute("data-id", frame.id);
           items[i].classList.remove("chat-pending");
+          delete pending[frame.client_id];
+          var meta = items[i].querySelector(".chat-meta");
+          if (meta) { meta.textContent = (frame.name || "You") + " " + clock(frame.at); }
           return true;
         }
       }
@@ -123,6 +136,8 @@
       words = "This chat has ended.";
     } else if (frame.state === "open") {
       words = frame.operator ? "You are chatting with " + frame.operator + "." : "You are chatting with an operator.";
+    } else if (frame.notice) {
+      words = frame.notice;
     } else if (frame.position) {
       words = "You are " + ordinal(frame.position) + " in the queue";
       if (frame.wait_seconds !== null && frame.wait_seconds !== undefined) {
@@ -188,14 +203,14 @@
       var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
       var opened = false;
       var ws = new WebSocket(scheme + "//" + window.location.host + "/chat/" + token + "/live?after=" + lastId);
-      ws.onopen = function () { opened = true; failures = 0; socket = ws; flush(); };
+      ws.onopen = function () { opened = true; failures = 0; socket = ws; live(true); flush(); };
       ws.onmessage = function (event) { handle(JSON.parse(event.data)); };
-      ws.onclose = function () { if (socket === ws || !opened) { retry(); } };
+      ws.onclose = function () { live(false); if (socket === ws || !opened) { retry(); } };
     } else if (mode === "sse" && window.EventSource) {
       var source = new EventSource("/chat/" + token + "/events?after=" + lastId);
-      source.onopen = function () { failures = 0; };
+      source.onopen = function () { failures = 0; live(true); flush(); };
       source.onmessage = function (event) { handle(JSON.parse(event.data)); };
-      source.onerror = function () { source.close(); retry(); };
+      source.onerror = function () { live(false); source.close(); retry(); };
     } else {
       mode = "poll";
       poll();
@@ -204,7 +219,9 @@
 
   function poll() {
     if (ended) { return; }
-    fetch("/chat/" + token + "/messages?after=" + lastId + "&wait=25", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var shown = encodeURIComponent(chat.getAttribute("data-state") || "");
+    live(true);
+    fetch("/chat/" + token + "/messages?after=" + lastId + "&wait=25&state=" + shown, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (answer) {
         if (!answer.ok) { throw new Error("poll " + answer.status); }
         return answer.json();
@@ -217,6 +234,7 @@
         window.setTimeout(poll, 100);
       })
       .catch(function () {
+        live(false);
         failures += 1;
         window.setTimeout(poll, Math.min(30000, 1000 * Math.pow(2, failures)));
       });
@@ -234,8 +252,9 @@
 
   function deliver(clientId, text) {
     if (socket && socket.readyState === 1) {
+      // Kept in `pending` until the stored message comes back (`known`): if the socket drops
+      // first, `flush` sends it again on reconnecting, and the server stores it once.
       socket.send(JSON.stringify({ type: "send", body: text, client_id: clientId }));
-      delete pending[clientId];
       return;
     }
     var fields = new URLSearchParams();

@@ -12,6 +12,11 @@
   var typingTimer = null;
   var lastTyping = 0;
 
+  // Whether the live connection is up, on the body (`data-live="open"`): for styles and tests.
+  function live(on) {
+    document.body.setAttribute("data-live", on ? "open" : "closed");
+  }
+
   function clientId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return String(Date.now()) + "-" + String(Math.random()).slice(2);
@@ -23,6 +28,20 @@
       return true;
     }
     return false;
+  }
+
+  // "6 Dec 2026 14:05", UK time, as the server writes the page's times.
+  function ukTime(at) {
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: "Europe/London", day: "numeric", month: "short", year: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+      }).formatToParts(new Date(at * 1000)).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.day + " " + parts.month.replace("Sept", "Sep") + " " + parts.year + " " + parts.hour + ":" + parts.minute;
+    } catch (e) {
+      return "";
+    }
   }
 
   function addMessage(m) {
@@ -42,6 +61,11 @@
       meta.appendChild(document.createTextNode(" "));
       meta.appendChild(tag);
     }
+    var when = document.createElement("span");
+    when.className = "small";
+    when.textContent = ukTime(m.at);
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(when);
     var body = document.createElement("p");
     body.className = "message-body";
     body.textContent = m.body;
@@ -138,10 +162,11 @@
       events();
       return;
     }
-    socket.onopen = function () { opened = true; delay = 1000; };
+    socket.onopen = function () { opened = true; delay = 1000; live(true); };
     socket.onmessage = function (e) { received(e.data); };
     socket.onclose = function () {
       socket = null;
+      live(false);
       if (!opened) { events(); return; }
       setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
     };
@@ -151,6 +176,8 @@
   function events() {
     if (!window.EventSource) { return; }
     var source = new EventSource("/staff/inbox/events" + query());
+    source.onopen = function () { live(true); };
+    source.onerror = function () { live(false); };
     source.onmessage = function (e) { received(e.data); };
   }
 

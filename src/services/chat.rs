@@ -3,9 +3,11 @@
 //! as the resident, typing and read state, ending it, rating it, and its transcript by email.
 //! Every message is stored before anyone is told of it (`ctx.live`).
 
-use super::messages::sender_domain;
+pub use super::chat_transcript::{
+    author_name, clock, first_word, send_due_transcripts, send_transcript_if_requested,
+    TranscriptLine,
+};
 use super::AppContext;
-use crate::delivery::email::EmailMessage;
 use crate::domain::conversation::hours::OpeningHours;
 use crate::domain::conversation::{
     escalation_words, message_text, wait, Author, ConversationKind, ConversationState,
@@ -15,11 +17,7 @@ use crate::domain::subscriber::FieldErrors;
 use crate::domain::{mask, EmailAddress, Provider};
 use crate::services::live::LiveEvent;
 use crate::services::tokens::{random_id, sha256_hex};
-use crate::store::{
-    Added, Conversation, Message, NewConversation, NewMessage, NewOutbound, OutboundChannel,
-    StoreError,
-};
-use askama::Template;
+use crate::store::{Added, Conversation, Message, NewConversation, NewMessage, StoreError};
 
 /// Longest first name a resident may give, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
@@ -378,7 +376,13 @@ pub struct ChatState {
     pub position: Option<i64>,
     pub wait_seconds: Option<i64>,
     pub operator: Option<String>,
+    /// Waiting, and no operator of the organisation is available any more.
+    pub nobody_available: bool,
 }
+
+/// The state line of a waiting chat when every operator has gone.
+pub const NOBODY_AVAILABLE: &str = "Nobody is available to answer now. You can keep waiting, \
+    call 101, or report it online at /report. If someone is in danger now, call 999.";
 
 impl ChatState {
     /// The state in words: the queue line, who is chatting, or that it has ended.
@@ -391,6 +395,9 @@ impl ChatState {
             },
             (ConversationState::Waiting, ConversationKind::Reply) => {
                 "Your message has been sent. Someone will answer by email.".to_owned()
+            }
+            (ConversationState::Waiting, ConversationKind::Chat) if self.nobody_available => {
+                NOBODY_AVAILABLE.to_owned()
             }
             (ConversationState::Waiting, ConversationKind::Chat) => match self.position {
                 Some(position) => format!(
@@ -410,16 +417,12 @@ impl ChatState {
             "position": self.position,
             "wait_seconds": self.wait_seconds,
             "operator": self.operator,
+            "nobody_available": self.nobody_available,
+            // The words for it, so that the page says exactly what the server would.
+            "notice": (self.state == ConversationState::Waiting && self.nobody_available)
+                .then_some(NOBODY_AVAILABLE),
         })
     }
-}
-
-/// The operator's first name, as residents know them.
-pub fn first_word(name: &str) -> String {
-    name.split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Where the conversation is now: its place in the queue and expected wait while waiting, its
@@ -431,7 +434,15 @@ pub async fn chat_state(
     let state = conversation.state();
     let mut position = None;
     let mut wait_seconds = None;
+    let mut nobody_available = false;
     if state == ConversationState::Waiting && conversation.kind() == ConversationKind::Chat {
+        // Those ahead who left the queue are no longer counted (a cheap query: few wait).
+        close_left_chats(
+            ctx,
+            Some(conversation.provider_id),
+            chrono::Utc::now().timestamp(),
+        )
+        .await?;
         position = ctx.store.queue_position(conversation.id).await?;
         if let Some(position) = position {
             let now = chrono::Utc::now().timestamp();
@@ -444,6 +455,7 @@ pub async fn chat_state(
                 .operators_available(conversation.provider_id, now - PRESENCE_SECONDS)
                 .await?;
             wait_seconds = wait::expected_wait(&waits, position, operators);
+            nobody_available = operators == 0;
         }
     }
     let operator = match state {
@@ -455,7 +467,79 @@ pub async fn chat_state(
         position,
         wait_seconds,
         operator,
+        nobody_available,
     })
+}
+
+/// A waiting chat with no message and no sign of the resident (their page, their live
+/// connection) for this long is closed as abandoned: they have left the queue.
+pub const LEFT_WAITING_SECONDS: i64 = 15 * 60;
+/// An open chat with no message for this long is closed: the resident stopped replying.
+pub const LEFT_OPEN_SECONDS: i64 = 24 * 3_600;
+const LEFT_QUEUE_LINE: &str = "This chat has ended: nobody had it open for 15 minutes.";
+const STOPPED_LINE: &str = "This chat has ended: there has been no message for 24 hours.";
+
+/// Records that the resident has their chat open (its page, or its live connection).
+pub async fn resident_seen(ctx: &AppContext, conversation: &Conversation) {
+    let now = chrono::Utc::now().timestamp();
+    if let Err(error) = ctx.store.resident_seen(conversation.id, now).await {
+        tracing::warn!(error = %error, "could not record that a chat is open");
+    }
+}
+
+/// Closes the live chats (of one organisation, or all) their residents left: waiting ones
+/// nobody has open as abandoned, open ones idle for a day as `no-reply`, each with a line
+/// saying why; a transcript asked for goes. How many.
+pub async fn close_left_chats(
+    ctx: &AppContext,
+    provider: Option<i64>,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let waiting_before = now - LEFT_WAITING_SECONDS;
+    let open_before = now - LEFT_OPEN_SECONDS;
+    let mut closed = 0;
+    for id in ctx
+        .store
+        .left_chats(provider, waiting_before, open_before)
+        .await?
+    {
+        let Some(left) = ctx
+            .store
+            .close_left_chat(
+                id,
+                waiting_before,
+                open_before,
+                (LEFT_QUEUE_LINE, STOPPED_LINE),
+                now,
+            )
+            .await?
+        else {
+            continue;
+        };
+        closed += 1;
+        tracing::info!(
+            conversation = id,
+            abandoned = left.abandoned,
+            "left chat closed"
+        );
+        ctx.live
+            .publish(LiveEvent::Message {
+                conversation: id,
+                provider: left.provider_id,
+                message: left.message_id,
+            })
+            .await;
+        ctx.live
+            .publish(LiveEvent::Changed {
+                conversation: id,
+                provider: left.provider_id,
+            })
+            .await;
+        if let Err(error) = send_transcript_if_requested(ctx, id).await {
+            tracing::warn!(error = %error, "could not send a chat's transcript");
+        }
+    }
+    Ok(closed)
 }
 
 /// Ends the chat for the resident (abandoned if nobody took it); the transcript goes if asked
@@ -486,17 +570,14 @@ pub async fn end_chat(ctx: &AppContext, conversation: &Conversation) -> Result<b
             })
             .await;
     }
-    let abandoned = conversation.state() == ConversationState::Waiting;
+    // Whether nobody had taken it is decided by the closing statement itself: an operator
+    // may have taken it since this page was read.
     let ended = ctx
         .store
-        .close_conversation(conversation.id, None, abandoned, now)
+        .close_conversation(conversation.id, None, true, now)
         .await?;
     if ended {
-        tracing::info!(
-            conversation = conversation.id,
-            abandoned,
-            "chat ended by the resident"
-        );
+        tracing::info!(conversation = conversation.id, "chat ended by the resident");
         ctx.live
             .publish(LiveEvent::Changed {
                 conversation: conversation.id,
@@ -563,146 +644,36 @@ pub async fn request_transcript(
         );
         return Err(ChatError::Invalid(errors));
     };
-    ctx.store
+    if conversation.kind() != ConversationKind::Chat {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            field::EMAIL,
+            "Answers to this conversation already come by email: there is no transcript to ask for",
+        );
+        return Err(ChatError::Invalid(errors));
+    }
+    let asked = ctx
+        .store
         .request_transcript(conversation.id, address.as_str())
         .await?;
+    if !asked {
+        // Asked before: the address is never changed, so a chat's link cannot be used to
+        // send its text to one address after another.
+        let before = ctx
+            .store
+            .conversation(conversation.id)
+            .await?
+            .and_then(|c| c.email)
+            .map(|email| mask::email(&email))
+            .unwrap_or_default();
+        let mut errors = FieldErrors::default();
+        errors.add(
+            field::EMAIL,
+            format!("A transcript is already on its way to {before}"),
+        );
+        return Err(ChatError::Invalid(errors));
+    }
     Ok(send_transcript_if_requested(ctx, conversation.id).await?)
-}
-
-/// One line of a transcript.
-pub struct TranscriptLine {
-    pub who: String,
-    pub at: String,
-    pub body: String,
-}
-
-#[derive(Template)]
-#[template(path = "email/chat_transcript.txt")]
-struct TranscriptText<'a> {
-    force: &'a str,
-    topic: &'a str,
-    lines: &'a [TranscriptLine],
-}
-
-#[derive(Template)]
-#[template(path = "email/chat_transcript.html")]
-struct TranscriptHtml<'a> {
-    force: &'a str,
-    topic: &'a str,
-    lines: &'a [TranscriptLine],
-}
-
-/// A message's author as the resident sees it.
-pub fn author_name(message: &Message, conversation: &Conversation) -> String {
-    match message.author() {
-        Author::Resident => {
-            if conversation.first_name.is_empty() {
-                "You".to_owned()
-            } else {
-                conversation.first_name.clone()
-            }
-        }
-        Author::Operator => message
-            .staff_name
-            .as_deref()
-            .map(first_word)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Operator".to_owned()),
-        Author::System | Author::Note => conversation.provider_name.clone(),
-    }
-}
-
-/// A time as UK clock time ("14:05").
-pub fn clock(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&crate::domain::conversation::hours::ZONE)
-                .format("%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// Sends the transcript of an ended conversation if the resident asked for it and it has not
-/// gone yet (every message the resident was shown; never an operator's notes). True if sent.
-pub async fn send_transcript_if_requested(
-    ctx: &AppContext,
-    conversation_id: i64,
-) -> anyhow::Result<bool> {
-    let Some(email) = ctx.store.take_transcript_request(conversation_id).await? else {
-        return Ok(false);
-    };
-    let Some(conversation) = ctx.store.conversation(conversation_id).await? else {
-        return Ok(false);
-    };
-    let messages = ctx.store.messages_after(conversation_id, 0, false).await?;
-    let lines: Vec<TranscriptLine> = messages
-        .iter()
-        .filter(|m| m.author().shown_to_resident())
-        .map(|m| TranscriptLine {
-            who: author_name(m, &conversation),
-            at: clock(m.created_at),
-            body: m.body.clone(),
-        })
-        .collect();
-    let force = {
-        let name = ctx.settings.branding.force_name.trim();
-        if name.is_empty() {
-            conversation.provider_name.clone()
-        } else {
-            name.to_owned()
-        }
-    };
-    let message = EmailMessage {
-        to_name: conversation.first_name.clone(),
-        to: email.clone(),
-        subject: "Your web chat with us: the transcript".to_owned(),
-        text: TranscriptText {
-            force: &force,
-            topic: &conversation.topic,
-            lines: &lines,
-        }
-        .render()?,
-        html: Some(
-            TranscriptHtml {
-                force: &force,
-                topic: &conversation.topic,
-                lines: &lines,
-            }
-            .render()?,
-        ),
-        unsubscribe_url: None,
-        message_id: format!("<chat-transcript.{}@{}>", random_id(), sender_domain(ctx)),
-        list_id: None,
-    };
-    let outbound = NewOutbound {
-        subscriber_id: None,
-        channel: OutboundChannel::Email,
-        purpose: "chat-transcript".to_owned(),
-        payload: serde_json::to_string(&message)?,
-    };
-    ctx.store
-        .enqueue_outbound(&outbound, chrono::Utc::now().timestamp())
-        .await?;
-    ctx.outbound_wakeup.notify_one();
-    tracing::info!(
-        conversation = conversation_id,
-        email = %mask::email(&email),
-        "chat transcript queued"
-    );
-    Ok(true)
-}
-
-/// Sends the transcripts asked for of chats that ended without the resident's page seeing it
-/// (an operator closed the chat after the resident left); how many.
-pub async fn send_due_transcripts(ctx: &AppContext) -> anyhow::Result<usize> {
-    let mut sent = 0;
-    for id in ctx.store.transcripts_due().await? {
-        if send_transcript_if_requested(ctx, id).await? {
-            sent += 1;
-        }
-    }
-    Ok(sent)
 }
 
 /// Deletes closed conversations past their keeping time (`chat.retention_days` after they
@@ -710,4 +681,34 @@ pub async fn send_due_transcripts(ctx: &AppContext) -> anyhow::Result<usize> {
 pub async fn purge_closed(ctx: &AppContext, now: i64) -> anyhow::Result<u64> {
     let before = now - ctx.settings.chat.retention_days * 86_400;
     Ok(ctx.store.purge_closed_conversations(before).await?)
+}
+
+/// Checks the chat settings the domain's rules read (the opening hours), when Beacon starts:
+/// a mistake stops it with the setting named, rather than a chat page that cannot say when
+/// chat is open.
+pub fn check_settings(settings: &crate::config::ChatSettings) -> anyhow::Result<()> {
+    if let Err(problem) = OpeningHours::parse(&settings.opening_hours) {
+        anyhow::bail!("chat.opening_hours: {problem}");
+    }
+    Ok(())
+}
+
+/// A resident's conversation, by the token in their link.
+pub async fn by_token(ctx: &AppContext, token: &str) -> Result<Option<Conversation>, StoreError> {
+    ctx.store.conversation_by_token(token).await
+}
+
+/// A conversation as it is now.
+pub async fn current(ctx: &AppContext, id: i64) -> Result<Option<Conversation>, StoreError> {
+    ctx.store.conversation(id).await
+}
+
+/// The messages of a conversation the resident is shown (never an operator's notes), after
+/// the message `after`, oldest first.
+pub async fn shown_messages(
+    ctx: &AppContext,
+    id: i64,
+    after: i64,
+) -> Result<Vec<Message>, StoreError> {
+    ctx.store.messages_after(id, after, false).await
 }

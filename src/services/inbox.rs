@@ -12,8 +12,8 @@ use crate::delivery::email::EmailMessage;
 use crate::domain::conversation::{self, Author, ConversationKind, ConversationState};
 use crate::domain::mask;
 use crate::store::{
-    Added, CannedAnswer, Conversation, InboxRow, Message, NewMessage, NewOutbound, OutboundChannel,
-    Presence, StaffMember,
+    Added, CannedAnswer, Conversation, InboxRow, Message, NewMessage, NewOutbound, OperatorLoad,
+    OutboundChannel, Presence, StaffMember, StoreResult,
 };
 use anyhow::Context;
 
@@ -482,7 +482,7 @@ pub async fn close(
     .await?;
     changed(ctx, &conversation).await;
     // A transcript the resident asked for goes now, not at the next housekeeping.
-    if let Err(error) = super::chat::send_transcript_if_requested(ctx, id).await {
+    if let Err(error) = super::chat_transcript::send_transcript_if_requested(ctx, id).await {
         tracing::warn!(conversation = id, error = %error, "could not queue a chat's transcript");
     }
     Ok(())
@@ -1033,4 +1033,58 @@ pub async fn escalated(
     }
     ctx.outbound_wakeup.notify_one();
     Ok(())
+}
+
+/// A conversation as it is now (for an operator already allowed to see it).
+pub async fn current(ctx: &AppContext, id: i64) -> StoreResult<Option<Conversation>> {
+    ctx.store.conversation(id).await
+}
+
+/// Every message of a conversation after the message `after`, notes included, oldest first.
+pub async fn messages(ctx: &AppContext, id: i64, after: i64) -> StoreResult<Vec<Message>> {
+    ctx.store.messages_after(id, after, true).await
+}
+
+/// Records that the operators have read a conversation up to a message.
+pub async fn mark_read(ctx: &AppContext, id: i64, up_to: i64) -> StoreResult<()> {
+    ctx.store.mark_read(id, false, up_to).await
+}
+
+/// The title of the alert a reply thread answers.
+pub async fn alert_title(ctx: &AppContext, alert_id: i64) -> StoreResult<String> {
+    Ok(ctx
+        .store
+        .alert(alert_id)
+        .await?
+        .map_or_else(|| format!("Alert {alert_id}"), |a| a.content.title))
+}
+
+/// The receipt code of the online report a chat became.
+pub async fn report_reference(ctx: &AppContext, report_id: i64) -> StoreResult<Option<String>> {
+    Ok(ctx.store.report(report_id).await?.map(|r| r.reference))
+}
+
+/// How many chats each operator of the organisation seen lately has open, for transfers.
+pub async fn operator_loads(ctx: &AppContext, provider_id: i64) -> StoreResult<Vec<OperatorLoad>> {
+    ctx.store
+        .operator_loads(
+            provider_id,
+            chrono::Utc::now().timestamp() - PRESENCE_WINDOW_SECS,
+        )
+        .await
+}
+
+/// The escalation phrases, as admins keep them.
+pub async fn escalation_phrases(ctx: &AppContext) -> StoreResult<Vec<String>> {
+    ctx.store.escalation_phrases().await
+}
+
+/// The inbox's rows of an organisation (every organisation's for `None`), closed ones since
+/// `closed_since`.
+pub async fn rows(
+    ctx: &AppContext,
+    provider_id: Option<i64>,
+    closed_since: i64,
+) -> StoreResult<Vec<InboxRow>> {
+    ctx.store.inbox_rows(provider_id, closed_since).await
 }

@@ -294,14 +294,10 @@ impl Live {
     /// The message a `LiveEvent::Message` announced and its conversation, read from the store
     /// once in this process however many of its connections show it (every operator's inbox
     /// shows every message of the organisation), and kept for the ones still catching up. `None`
-    /// if it is not there (deleted since) or could not be read.
-    pub async fn announced(
-        &self,
-        store: &dyn Conversations,
-        conversation: i64,
-        message: i64,
-    ) -> Option<Arc<Announced>> {
-        self.routes.announced(store, conversation, message).await
+    /// if it is not there (deleted since), could not be read, or this hub has no store (`new`).
+    pub async fn announced(&self, conversation: i64, message: i64) -> Option<Arc<Announced>> {
+        let reads = self.routes.reads.as_ref()?;
+        self.routes.announced(&**reads, conversation, message).await
     }
 
     /// Starts hearing every process's events through the database, for a web process on

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod catalogue;
 pub mod chat;
 pub mod chat_figures;
+pub mod chat_transcript;
 pub mod compose;
 pub mod delivery;
 pub mod feedback;

@@ -155,13 +155,14 @@ pub trait Conversations: Send + Sync {
         staff_id: i64,
         now: Timestamp,
     ) -> StoreResult<bool>;
-    /// Ends a conversation with an outcome; `abandoned` when the resident left before anyone
-    /// took it. False if it was already closed.
+    /// Ends a conversation with an outcome. `by_resident` when the resident ended it (or left
+    /// it): it is abandoned if nobody had taken it, as the same statement sees it. False if it
+    /// was already closed.
     async fn close_conversation(
         &self,
         conversation_id: i64,
         outcome: Option<&str>,
-        abandoned: bool,
+        by_resident: bool,
         now: Timestamp,
     ) -> StoreResult<bool>;
     /// Records that one side has read up to a message (never moves back).
@@ -324,17 +325,26 @@ macro_rules! impl_conversations {
                 let Some((kind, state, urgent_words)) = row else {
                     return Ok($crate::store::Added::Closed);
                 };
-                if let Some(client_id) = &message.client_id {
+                let mut client_id = message.client_id.clone();
+                if let Some(given) = &message.client_id {
                     let earlier: Option<$crate::store::Message> = sqlx::query_as(&format!(
                         "SELECT {} WHERE m.conversation_id = $1 AND m.client_id = $2",
                         $crate::store::conversations::MESSAGE_COLUMNS
                     ))
                     .bind(conversation_id)
-                    .bind(client_id)
+                    .bind(given)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    if let Some(earlier) = earlier {
-                        return Ok($crate::store::Added::Repeat(earlier));
+                    match earlier {
+                        // Only the same author's message is a repeat: the other side's client
+                        // ids are in the frames they receive, and must not fetch it.
+                        Some(earlier) if earlier.author == message.author.as_str() => {
+                            return Ok($crate::store::Added::Repeat(earlier));
+                        }
+                        // Someone else's id (each conversation's client ids are unique): this
+                        // message is stored without one.
+                        Some(_) => client_id = None,
+                        None => {}
                     }
                 }
                 let closed = state == "closed";
@@ -383,7 +393,7 @@ macro_rules! impl_conversations {
                 .bind(message.author.as_str())
                 .bind(message.staff_id)
                 .bind(&message.body)
-                .bind(&message.client_id)
+                .bind(&client_id)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -438,7 +448,10 @@ macro_rules! impl_conversations {
                 since: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<i64>> {
                 Ok(sqlx::query_scalar(
-                    "SELECT taken_at - queued_at FROM conversations WHERE provider_id = $1 \
+                    // From the chat's start, as the figures count it: a chat put back in the
+                    // queue keeps its first `taken_at`, so a wait never comes out negative.
+                    "SELECT CASE WHEN taken_at > created_at THEN taken_at - created_at ELSE 0 END \
+                     FROM conversations WHERE provider_id = $1 \
                      AND kind = 'chat' AND taken_at IS NOT NULL AND taken_at >= $2 \
                      ORDER BY taken_at",
                 )
@@ -470,16 +483,17 @@ macro_rules! impl_conversations {
                 &self,
                 conversation_id: i64,
                 outcome: Option<&str>,
-                abandoned: bool,
+                by_resident: bool,
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE conversations SET state = 'closed', outcome = $2, abandoned = $3, \
-                     closed_at = $4 WHERE id = $1 AND state <> 'closed'",
+                    "UPDATE conversations SET state = 'closed', outcome = $2, \
+                     abandoned = ($3 AND state = 'waiting'), closed_at = $4 \
+                     WHERE id = $1 AND state <> 'closed'",
                 )
                 .bind(conversation_id)
                 .bind(outcome)
-                .bind(abandoned)
+                .bind(by_resident)
                 .bind(now)
                 .execute(&self.pool)
                 .await?;

@@ -109,7 +109,8 @@ pub trait Inbox: Send + Sync {
         staff_id: i64,
         capacity: i64,
     ) -> StoreResult<bool>;
-    /// Puts an open conversation back in the queue; false if it was not open.
+    /// Puts an open conversation back in the queue, in its old place (urgent first, then by
+    /// when it first joined); false if it was not open.
     async fn requeue(&self, conversation_id: i64, now: Timestamp) -> StoreResult<bool>;
     /// The active operators (and admins) of an organisation, to email.
     async fn operator_contacts(&self, provider_id: i64) -> StoreResult<Vec<OperatorContact>>;
@@ -159,6 +160,29 @@ macro_rules! open_chats_sql {
 }
 pub(crate) use open_chats_sql;
 
+/// An inbox row as read: the conversation and its unread count.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnreadRow {
+    #[sqlx(flatten)]
+    pub conversation: Conversation,
+    pub unread: i64,
+}
+
+/// Takes a lock on an operator's presence row in the transaction `$tx` before their open chats
+/// are counted, so two takes (or a take and a transfer) for one operator at once are counted
+/// one after the other: under PostgreSQL's READ COMMITTED the second waits, then its count
+/// sees the first. A write, so SQLite takes its one writer's lock here too. The inbox makes an
+/// operator's row before they take anything, and transfers go only to available operators.
+macro_rules! lock_operator {
+    ($tx:ident, $staff_id:expr) => {
+        sqlx::query("UPDATE operator_presence SET changed_at = changed_at WHERE staff_id = $1")
+            .bind($staff_id)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+pub(crate) use lock_operator;
+
 /// Implements `Inbox` for a backend's store with the SQL both backends share.
 macro_rules! impl_inbox {
     ($store:ty, $db:ty) => {
@@ -169,36 +193,34 @@ macro_rules! impl_inbox {
                 provider_id: Option<i64>,
                 closed_since: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<Vec<$crate::store::InboxRow>> {
-                let conversations: Vec<$crate::store::Conversation> =
-                    sqlx::query_as(&format!(
-                        "SELECT {} WHERE ($1 IS NULL OR c.provider_id = $1) \
-                         AND (c.state <> 'closed' OR c.closed_at >= $2) \
-                         ORDER BY CASE WHEN c.state = 'closed' THEN 1 ELSE 0 END, \
-                         c.urgent DESC, \
-                         CASE c.state WHEN 'waiting' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, \
-                         c.queued_at, c.id LIMIT 500",
-                        $crate::store::conversations::CONVERSATION_COLUMNS
-                    ))
-                    .bind(provider_id)
-                    .bind(closed_since)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut rows = Vec::with_capacity(conversations.len());
-                for conversation in conversations {
-                    let unread: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = $1 \
-                         AND author = 'resident' AND id > $2",
-                    )
-                    .bind(conversation.id)
-                    .bind(conversation.operator_read)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    rows.push($crate::store::InboxRow {
-                        conversation,
-                        unread,
-                    });
-                }
-                Ok(rows)
+                // The unread count is a column of the one query, not a query per row: the
+                // list is reread on every change while operators work.
+                let columns = $crate::store::conversations::CONVERSATION_COLUMNS.replacen(
+                    " FROM conversations c ",
+                    ", (SELECT COUNT(*) FROM conversation_messages u WHERE \
+                     u.conversation_id = c.id AND u.author = 'resident' AND u.id > c.operator_read) \
+                     AS unread FROM conversations c ",
+                    1,
+                );
+                let rows: Vec<$crate::store::inbox::UnreadRow> = sqlx::query_as(&format!(
+                    "SELECT {columns} WHERE ($1 IS NULL OR c.provider_id = $1) \
+                     AND (c.state <> 'closed' OR c.closed_at >= $2) \
+                     ORDER BY CASE WHEN c.state = 'closed' THEN 1 ELSE 0 END, \
+                     c.urgent DESC, \
+                     CASE c.state WHEN 'waiting' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, \
+                     c.queued_at, c.id LIMIT 500"
+                ))
+                .bind(provider_id)
+                .bind(closed_since)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| $crate::store::InboxRow {
+                        conversation: r.conversation,
+                        unread: r.unread,
+                    })
+                    .collect())
             }
 
             async fn operators_available(
@@ -320,6 +342,8 @@ macro_rules! impl_inbox {
                 capacity: i64,
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                $crate::store::inbox::lock_operator!(tx, staff_id);
                 let done = sqlx::query(concat!(
                     "UPDATE conversations SET state = 'open', operator_id = $2, \
                      taken_at = COALESCE(taken_at, $3) WHERE id = $1 AND state = 'waiting' \
@@ -331,8 +355,9 @@ macro_rules! impl_inbox {
                 .bind(staff_id)
                 .bind(now)
                 .bind(capacity)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -342,6 +367,8 @@ macro_rules! impl_inbox {
                 staff_id: i64,
                 capacity: i64,
             ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                $crate::store::inbox::lock_operator!(tx, staff_id);
                 let done = sqlx::query(concat!(
                     "UPDATE conversations SET operator_id = $2 WHERE id = $1 AND state = 'open' \
                      AND (kind = 'reply' OR ",
@@ -351,22 +378,24 @@ macro_rules! impl_inbox {
                 .bind(conversation_id)
                 .bind(staff_id)
                 .bind(capacity)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn requeue(
                 &self,
                 conversation_id: i64,
-                now: $crate::store::Timestamp,
+                _now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<bool> {
+                // It keeps its `queued_at`: back in the queue, it is not put behind those who
+                // came after it.
                 let done = sqlx::query(
-                    "UPDATE conversations SET state = 'waiting', operator_id = NULL, \
-                     queued_at = $2 WHERE id = $1 AND state = 'open'",
+                    "UPDATE conversations SET state = 'waiting', operator_id = NULL \
+                     WHERE id = $1 AND state = 'open'",
                 )
                 .bind(conversation_id)
-                .bind(now)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

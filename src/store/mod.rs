@@ -36,6 +36,8 @@ mod live_channel;
 #[macro_use]
 mod outbox;
 #[macro_use]
+mod chat_upkeep;
+#[macro_use]
 mod resident_chat;
 #[macro_use]
 mod residents;
@@ -65,6 +67,7 @@ pub use api_tokens::{ApiToken, ApiTokens, TokenScope};
 pub use archive::{is_stop_word, Archive, ArchiveFilter, ArchiveHit, ImportedAlert, PublicAlert};
 pub use audit::{Audit, AuditEntry, AuditFilter, NewAuditEntry};
 pub use catalogue::Catalogue;
+pub use chat_upkeep::{ChatUpkeep, LeftChat};
 pub use conversations::{Added, Conversation, Conversations, Message, NewConversation, NewMessage};
 pub use delivery_queue::{
     ChannelCounts, ContactProblem, DeliveryQueue, DeliveryReport, DeliveryTarget, FanoutChunk,
@@ -199,6 +202,7 @@ pub trait Store:
     + LiveChannel
     + ReplyThreads
     + ResidentChats
+    + ChatUpkeep
     + Inbox
     + Send
     + Sync
@@ -228,6 +232,7 @@ impl<T> Store for T where
         + LiveChannel
         + ReplyThreads
         + ResidentChats
+        + ChatUpkeep
         + Inbox
         + Send
         + Sync

@@ -312,4 +312,5 @@ impl_conversations!(PgStore, sqlx::Postgres);
 impl_live_channel!(PgStore, postgres);
 impl_reply_threads!(PgStore, sqlx::Postgres);
 impl_resident_chats!(PgStore, sqlx::Postgres);
+impl_chat_upkeep!(PgStore, sqlx::Postgres);
 impl_inbox!(PgStore, sqlx::Postgres);

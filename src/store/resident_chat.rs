@@ -17,8 +17,10 @@ pub trait ResidentChats: Send + Sync {
         rating: i64,
         comment: Option<&str>,
     ) -> StoreResult<bool>;
-    /// Records that the resident wants the transcript at `email`.
-    async fn request_transcript(&self, conversation_id: i64, email: &str) -> StoreResult<()>;
+    /// Records that the resident wants the transcript of a chat at `email`, once: false if the
+    /// conversation is not a chat or an address was given before (never overwritten, since a
+    /// reply thread's answers go to its address).
+    async fn request_transcript(&self, conversation_id: i64, email: &str) -> StoreResult<bool>;
     /// Takes a transcript request of an ended chat, once: the address to send it to.
     async fn take_transcript_request(&self, conversation_id: i64) -> StoreResult<Option<String>>;
     /// Ended conversations whose transcript was asked for and has not gone yet.
@@ -69,16 +71,17 @@ macro_rules! impl_resident_chats {
                 &self,
                 conversation_id: i64,
                 email: &str,
-            ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE conversations SET email = $2, transcript_requested = $3 WHERE id = $1",
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE conversations SET email = $2, transcript_requested = $3 \
+                     WHERE id = $1 AND kind = 'chat' AND email IS NULL",
                 )
                 .bind(conversation_id)
                 .bind(email)
                 .bind(true)
                 .execute(&self.pool)
                 .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             async fn take_transcript_request(

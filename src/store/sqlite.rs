@@ -252,4 +252,5 @@ impl_conversations!(SqliteStore, sqlx::Sqlite);
 impl_live_channel!(SqliteStore, none);
 impl_reply_threads!(SqliteStore, sqlx::Sqlite);
 impl_resident_chats!(SqliteStore, sqlx::Sqlite);
+impl_chat_upkeep!(SqliteStore, sqlx::Sqlite);
 impl_inbox!(SqliteStore, sqlx::Sqlite);

@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for ChatLink {
         {
             return Err(cannot_open());
         }
-        match ctx.store.conversation_by_token(&token).await {
+        match chat_service::by_token(ctx, &token).await {
             Ok(Some(conversation)) => Ok(ChatLink {
                 conversation,
                 token,
@@ -181,7 +181,7 @@ fn unavailable_words(ctx: &AppState, why: &Unavailable) -> (String, Vec<String>)
 
 async fn open_chat(ctx: &AppState, jar: &CookieJar) -> Option<String> {
     let token = jar.get(CHAT_COOKIE)?.value().to_owned();
-    match ctx.store.conversation_by_token(&token).await {
+    match chat_service::by_token(ctx, &token).await {
         Ok(Some(c)) if c.state() != ConversationState::Closed => Some(format!("/chat/{token}")),
         _ => None,
     }
@@ -353,23 +353,20 @@ async fn chat_page(
     kept: Kept,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let conversation = ctx
-        .store
-        .conversation(link.conversation.id)
+    chat_service::resident_seen(ctx, &link.conversation).await;
+    let conversation = chat_service::current(ctx, link.conversation.id)
         .await?
         .unwrap_or_else(|| link.conversation.clone());
     if conversation.state() == ConversationState::Closed {
         chat_service::send_transcript_if_requested(ctx, conversation.id).await?;
     }
-    let conversation = ctx
-        .store
-        .conversation(conversation.id)
+    let conversation = chat_service::current(ctx, conversation.id)
         .await?
         .unwrap_or(conversation);
     let state = chat_service::chat_state(ctx, &conversation)
         .await
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    let messages = ctx.store.messages_after(conversation.id, 0, false).await?;
+    let messages = chat_service::shown_messages(ctx, conversation.id, 0).await?;
     let last_id = messages.last().map_or(0, |m| m.id);
     let last_resident = messages
         .iter()
@@ -394,7 +391,9 @@ async fn chat_page(
         state: conversation.state().as_str(),
         state_line: state.line(conversation.kind()),
         closed: closed && !reply,
-        refresh: !closed,
+        // Without JavaScript, only a chat still waiting for an operator refreshes itself (every
+        // 30 seconds, said on the page): a refresh would wipe a message being typed.
+        refresh: conversation.state() == ConversationState::Waiting && !reply,
         messages: messages
             .iter()
             .filter(|m| m.author().shown_to_resident())
@@ -663,6 +662,8 @@ pub fn message_frame(message: &Message, conversation: &Conversation) -> serde_js
 pub struct After {
     after: i64,
     wait: u64,
+    /// The state the page shows (long polling): a different one is answered at once.
+    state: String,
 }
 
 /// What a resident's live connection shows them: the messages they have not seen (never
@@ -673,26 +674,27 @@ pub struct ResidentWatcher {
     last_id: i64,
     last_state: Option<ChatState>,
     done: bool,
+    /// When the resident's last typing frame was passed on (more often is dropped).
+    typing_at: Option<std::time::Instant>,
+    /// The furthest read passed on (a read that does not move it is dropped).
+    read_up_to: i64,
 }
 
 impl ResidentWatcher {
     pub fn new(ctx: AppState, conversation: Conversation, after: i64) -> ResidentWatcher {
         ResidentWatcher {
             ctx,
+            read_up_to: conversation.resident_read,
             conversation,
             last_id: after.max(0),
             last_state: None,
             done: false,
+            typing_at: None,
         }
     }
 
     async fn new_messages(&mut self) -> Vec<String> {
-        match self
-            .ctx
-            .store
-            .messages_after(self.conversation.id, self.last_id, false)
-            .await
-        {
+        match chat_service::shown_messages(&self.ctx, self.conversation.id, self.last_id).await {
             Ok(messages) => {
                 if let Some(last) = messages.last() {
                     self.last_id = last.id;
@@ -712,7 +714,7 @@ impl ResidentWatcher {
 
     /// The state frame, if it changed since the last one sent (or `always`).
     async fn state(&mut self, always: bool) -> Vec<String> {
-        match self.ctx.store.conversation(self.conversation.id).await {
+        match chat_service::current(&self.ctx, self.conversation.id).await {
             Ok(Some(conversation)) => self.conversation = conversation,
             Ok(None) => {
                 self.done = true;
@@ -767,9 +769,14 @@ enum Received {
 #[async_trait::async_trait]
 impl Watcher for ResidentWatcher {
     async fn opening(&mut self) -> Vec<String> {
+        chat_service::resident_seen(&self.ctx, &self.conversation).await;
         let mut frames = self.new_messages().await;
         frames.extend(self.state(true).await);
         frames
+    }
+
+    async fn still_here(&mut self) {
+        chat_service::resident_seen(&self.ctx, &self.conversation).await;
     }
 
     async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String> {
@@ -843,12 +850,24 @@ impl Watcher for ResidentWatcher {
                 }
             }
             Received::Typing => {
-                chat_service::typing(&self.ctx, &self.conversation).await;
+                // Each typing frame reaches every operator: one every two seconds is plenty.
+                if self
+                    .typing_at
+                    .is_none_or(|at| at.elapsed() >= live_web::TYPING_EVERY)
+                {
+                    self.typing_at = Some(std::time::Instant::now());
+                    chat_service::typing(&self.ctx, &self.conversation).await;
+                }
                 Vec::new()
             }
             Received::Read { up_to } => {
-                if let Err(error) = chat_service::read(&self.ctx, &self.conversation, up_to).await {
-                    tracing::warn!(error = %error, "could not mark a chat read");
+                if up_to > self.read_up_to {
+                    self.read_up_to = up_to;
+                    if let Err(error) =
+                        chat_service::read(&self.ctx, &self.conversation, up_to).await
+                    {
+                        tracing::warn!(error = %error, "could not mark a chat read");
+                    }
                 }
                 Vec::new()
             }
@@ -889,8 +908,10 @@ pub async fn events(
     live_web::server_sent_events(&ctx, watcher)
 }
 
-/// `GET /chat/{token}/messages?after=&wait=`: the messages after one (JSON), waiting up to
-/// `wait` seconds for one when there is none yet (long polling), and the state.
+/// `GET /chat/{token}/messages?after=&wait=&state=`: the messages after one (JSON), waiting up
+/// to `wait` seconds for one when there is none yet (long polling), and the state. A poll that
+/// says the state its page shows does not wait when that has changed in between (taken or
+/// ended between two polls).
 pub async fn messages(
     State(ctx): State<AppState>,
     link: ChatLink,
@@ -898,9 +919,13 @@ pub async fn messages(
 ) -> WebResult<Response> {
     let id = link.conversation.id;
     let mut events = ctx.live.subscribe_to(id);
-    let mut found = ctx.store.messages_after(id, after.after, false).await?;
+    let mut found = chat_service::shown_messages(&ctx, id, after.after).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));
-    if found.is_empty() && !wait.is_zero() {
+    let moved = !after.state.is_empty()
+        && chat_service::current(&ctx, id)
+            .await?
+            .is_some_and(|c| c.state().as_str() != after.state);
+    if found.is_empty() && !wait.is_zero() && !moved {
         let closing = ctx.live.closing();
         let until = tokio::time::sleep(wait);
         tokio::pin!(until);
@@ -918,11 +943,9 @@ pub async fn messages(
                 },
             }
         }
-        found = ctx.store.messages_after(id, after.after, false).await?;
+        found = chat_service::shown_messages(&ctx, id, after.after).await?;
     }
-    let conversation = ctx
-        .store
-        .conversation(id)
+    let conversation = chat_service::current(&ctx, id)
         .await?
         .unwrap_or(link.conversation);
     let state = chat_service::chat_state(&ctx, &conversation)

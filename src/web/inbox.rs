@@ -1,15 +1,13 @@
 //! The operators' inbox pages (`/staff/inbox…`): the list of conversations with presence and
 //! "Take next chat", a conversation with its messages, notes and forms (take, transfer, close,
 //! block, make a report, canned answers), the organisation's canned answers, the admins' list
-//! of escalation phrases, and the inbox's live connection (WebSocket or Server-Sent Events)
-//! with its script. Everything works without JavaScript: forms post and redirect. Thin over
-//! `services::inbox`.
+//! of escalation phrases. Its live connection is `inbox_live`. Everything works without
+//! JavaScript: forms post and redirect. Thin over `services::inbox`.
 
 use super::csrf;
 use super::error::WebResult;
 use super::flash::{self, Flash};
 use super::home::short_uk_time;
-use super::live::{self, Watcher};
 use super::permission::{AdminStaff, OperatorStaff};
 use super::staff::{actor, nav, Nav};
 use super::{views, AppState, ClientIp};
@@ -18,12 +16,10 @@ use crate::services::inbox::{self as service, first_name, InboxError, ReportFrom
 use crate::services::live::LiveEvent;
 use crate::store::{Conversation, InboxRow, Message, StaffMember};
 use askama::Template;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
-use std::collections::{HashMap, HashSet};
 
 const INBOX: &str = "/staff/inbox";
 
@@ -192,7 +188,7 @@ struct InboxPage {
     closed: Vec<Row>,
 }
 
-fn who(conversation: &Conversation) -> String {
+pub(super) fn who(conversation: &Conversation) -> String {
     if conversation.first_name.trim().is_empty() {
         "Resident".to_owned()
     } else {
@@ -438,10 +434,10 @@ pub async fn show(
         Err(error) => return Err(anyhow::anyhow!(error.to_string()).into()),
     };
     let _ = service::seen(&ctx, &staff).await;
-    let messages = ctx.store.messages_after(id, 0, true).await?;
+    let messages = service::messages(&ctx, id, 0).await?;
     let last_id = messages.last().map_or(0, |m| m.id);
     if c.operator_id == Some(staff.id) && last_id > c.operator_read {
-        ctx.store.mark_read(id, false, last_id).await?;
+        service::mark_read(&ctx, id, last_id).await?;
         ctx.live
             .publish(LiveEvent::Read {
                 conversation: id,
@@ -453,24 +449,12 @@ pub async fn show(
     let (jar, flash) = flash::take(&ctx, jar);
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let alert = match c.alert_id {
-        Some(alert_id) => Some((
-            alert_id,
-            ctx.store
-                .alert(alert_id)
-                .await?
-                .map_or_else(|| format!("Alert {alert_id}"), |a| a.content.title),
-        )),
+        Some(alert_id) => Some((alert_id, service::alert_title(&ctx, alert_id).await?)),
         None => None,
     };
-    let loads = ctx
-        .store
-        .operator_loads(
-            c.provider_id,
-            chrono::Utc::now().timestamp() - service::PRESENCE_WINDOW_SECS,
-        )
-        .await?;
+    let loads = service::operator_loads(&ctx, c.provider_id).await?;
     let report = match c.report_id {
-        Some(report_id) => ctx.store.report(report_id).await?.map(|r| r.reference),
+        Some(report_id) => service::report_reference(&ctx, report_id).await?,
         None => None,
     };
     let kinds = crate::services::reports::kinds(&ctx)
@@ -754,7 +738,7 @@ pub async fn escalation(
     AdminStaff(staff): AdminStaff,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let phrases = ctx.store.escalation_phrases().await?;
+    let phrases = service::escalation_phrases(&ctx).await?;
     let (jar, flash) = flash::take(&ctx, jar);
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let page = EscalationPage {
@@ -810,331 +794,6 @@ pub async fn escalation_remove(
             }
         });
     answer(&ctx, jar, ESCALATION, result)
-}
-
-/// `GET /static/inbox.js`: the inbox's live updates. The pages work without it.
-pub async fn script() -> Response {
-    super::pages::script(include_str!("../../static/inbox.js"))
-}
-
-/// The live connection's address query: the conversation open on the page, if any, and the
-/// last message of it the page shows.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct LiveParams {
-    conversation: Option<i64>,
-    after: i64,
-}
-
-/// `GET /staff/inbox/live`: the inbox's WebSocket.
-pub async fn live(
-    State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    OperatorStaff(staff): OperatorStaff,
-    Query(params): Query<LiveParams>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params);
-    live::websocket(&ctx, upgrade, watcher)
-}
-
-/// `GET /staff/inbox/events`: the same frames as Server-Sent Events.
-pub async fn events(
-    State(ctx): State<AppState>,
-    ClientIp(ip): ClientIp,
-    OperatorStaff(staff): OperatorStaff,
-    Query(params): Query<LiveParams>,
-) -> Response {
-    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params);
-    live::server_sent_events(&ctx, watcher)
-}
-
-/// What an operator's live connection sends them: messages, typing and read state of their
-/// organisation's conversations (every organisation's for an admin), "changed" when the list
-/// should be reread, and "urgent" once for each conversation that is urgent.
-struct OperatorWatcher {
-    ctx: AppState,
-    staff: StaffMember,
-    ip: String,
-    conversation: Option<i64>,
-    after: i64,
-    /// Conversation id → (organisation, resident's name), as read from the store.
-    known: HashMap<i64, (i64, String)>,
-    /// Urgent conversations already announced on this connection.
-    announced: HashSet<i64>,
-}
-
-/// A frame from an operator's browser.
-#[derive(Debug, serde::Deserialize)]
-struct Received {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    conversation: i64,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    up_to: i64,
-}
-
-fn error_frame(message: &str) -> String {
-    serde_json::json!({"type": "error", "message": message}).to_string()
-}
-
-impl OperatorWatcher {
-    fn new(ctx: &AppState, staff: StaffMember, ip: String, params: &LiveParams) -> Self {
-        OperatorWatcher {
-            ctx: ctx.clone(),
-            staff,
-            ip,
-            conversation: params.conversation,
-            after: params.after,
-            known: HashMap::new(),
-            announced: HashSet::new(),
-        }
-    }
-
-    fn sees(&self, provider: i64) -> bool {
-        service::may_see(&self.staff, provider)
-    }
-
-    /// The conversation's organisation and resident's name, if this operator may see it.
-    async fn visible(&mut self, id: i64) -> Option<String> {
-        if !self.known.contains_key(&id) {
-            let c = self.ctx.store.conversation(id).await.ok().flatten()?;
-            self.known.insert(id, (c.provider_id, who(&c)));
-        }
-        let (provider, name) = self.known.get(&id)?;
-        self.sees(*provider).then(|| name.clone())
-    }
-
-    fn message_frame(&self, m: &Message, resident: &str) -> String {
-        let name = match m.author() {
-            Author::Resident => resident.to_owned(),
-            Author::Operator | Author::Note => m
-                .staff_name
-                .as_deref()
-                .map(first_name)
-                .unwrap_or_else(|| "Operator".to_owned()),
-            Author::System => "Beacon".to_owned(),
-        };
-        serde_json::json!({
-            "type": "message",
-            "conversation": m.conversation_id,
-            "id": m.id,
-            "author": m.author,
-            "name": name,
-            "body": m.body,
-            "at": m.created_at,
-            "client_id": m.client_id,
-        })
-        .to_string()
-    }
-
-    /// An "urgent" frame if the conversation is urgent, not closed, and not announced yet.
-    async fn urgent(&mut self, id: i64) -> Option<String> {
-        if self.announced.contains(&id) {
-            return None;
-        }
-        let c = self.ctx.store.conversation(id).await.ok().flatten()?;
-        self.urgent_frame(&c)
-    }
-
-    /// The "urgent" frame for a conversation as read, if it is urgent, not closed, and not
-    /// announced yet.
-    fn urgent_frame(&mut self, c: &Conversation) -> Option<String> {
-        if self.announced.contains(&c.id)
-            || !c.urgent
-            || c.state() == ConversationState::Closed
-            || !self.sees(c.provider_id)
-        {
-            return None;
-        }
-        self.announced.insert(c.id);
-        let words: Vec<&str> = c
-            .urgent_words
-            .split(',')
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .collect();
-        Some(
-            serde_json::json!({"type": "urgent", "conversation": c.id, "words": words}).to_string(),
-        )
-    }
-}
-
-#[async_trait::async_trait]
-impl Watcher for OperatorWatcher {
-    async fn opening(&mut self) -> Vec<String> {
-        let _ = service::seen(&self.ctx, &self.staff).await;
-        let mut frames = Vec::new();
-        if let Some(id) = self.conversation {
-            if let Some(name) = self.visible(id).await {
-                if let Ok(messages) = self.ctx.store.messages_after(id, self.after, true).await {
-                    frames.extend(messages.iter().map(|m| self.message_frame(m, &name)));
-                }
-            }
-        }
-        let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
-        if let Ok(rows) = self.ctx.store.inbox_rows(scope, i64::MAX).await {
-            for r in rows.iter().filter(|r| r.conversation.urgent) {
-                if let Some(frame) = self.urgent(r.conversation.id).await {
-                    frames.push(frame);
-                }
-            }
-        }
-        frames
-    }
-
-    async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String> {
-        let Some(event) = event else {
-            return vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()];
-        };
-        match *event {
-            LiveEvent::Message {
-                conversation,
-                provider,
-                message,
-            } => {
-                if !self.sees(provider) {
-                    return Vec::new();
-                }
-                // Read once for every inbox open on this process, not once each.
-                let Some(announced) = self
-                    .ctx
-                    .live
-                    .announced(&*self.ctx.store, conversation, message)
-                    .await
-                else {
-                    return Vec::new();
-                };
-                let read = &announced.conversation;
-                self.known
-                    .entry(read.id)
-                    .or_insert_with(|| (read.provider_id, who(read)));
-                let Some(name) = self.visible(conversation).await else {
-                    return Vec::new();
-                };
-                let mut frames = vec![self.message_frame(&announced.message, &name)];
-                // A resident's message that made it urgent is announced even before
-                // `escalated` is called.
-                frames.extend(self.urgent_frame(&announced.conversation));
-                frames
-            }
-            LiveEvent::Typing {
-                conversation,
-                resident: true,
-            } => match self.visible(conversation).await {
-                Some(_) => {
-                    vec![
-                        serde_json::json!({"type": "typing", "conversation": conversation})
-                            .to_string(),
-                    ]
-                }
-                None => Vec::new(),
-            },
-            LiveEvent::Read {
-                conversation,
-                resident: true,
-                message,
-            } => match self.visible(conversation).await {
-                Some(_) => vec![serde_json::json!({
-                    "type": "read", "conversation": conversation, "up_to": message
-                })
-                .to_string()],
-                None => Vec::new(),
-            },
-            LiveEvent::Typing { .. } | LiveEvent::Read { .. } => Vec::new(),
-            LiveEvent::Changed {
-                conversation,
-                provider,
-            } => {
-                if !self.sees(provider) {
-                    return Vec::new();
-                }
-                let mut frames = vec![serde_json::json!({
-                    "type": "changed", "conversation": conversation
-                })
-                .to_string()];
-                frames.extend(self.urgent(conversation).await);
-                frames
-            }
-            LiveEvent::Presence { provider } => {
-                if self.sees(provider) {
-                    vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()]
-                } else {
-                    Vec::new()
-                }
-            }
-        }
-    }
-
-    async fn received(&mut self, text: &str) -> Vec<String> {
-        let Ok(frame) = serde_json::from_str::<Received>(text) else {
-            return vec![error_frame("That could not be read")];
-        };
-        if self.visible(frame.conversation).await.is_none() {
-            return vec![error_frame("There is no such conversation in your inbox")];
-        }
-        match frame.kind.as_str() {
-            "send" => {
-                let actor = actor(&self.staff, &self.ip);
-                match service::send(
-                    &self.ctx,
-                    &actor,
-                    &self.staff,
-                    frame.conversation,
-                    &frame.body,
-                    frame.client_id.as_deref(),
-                    false,
-                )
-                .await
-                {
-                    // The message reaches every inbox, this one too, from the hub.
-                    Ok(_) => Vec::new(),
-                    Err(InboxError::Refused(problem)) => vec![error_frame(&problem)],
-                    Err(_) => vec![error_frame("Your message could not be sent: try again")],
-                }
-            }
-            "typing" => {
-                self.ctx
-                    .live
-                    .publish(LiveEvent::Typing {
-                        conversation: frame.conversation,
-                        resident: false,
-                    })
-                    .await;
-                Vec::new()
-            }
-            "read" => {
-                if frame.up_to > 0
-                    && self
-                        .ctx
-                        .store
-                        .mark_read(frame.conversation, false, frame.up_to)
-                        .await
-                        .is_ok()
-                {
-                    self.ctx
-                        .live
-                        .publish(LiveEvent::Read {
-                            conversation: frame.conversation,
-                            resident: false,
-                            message: frame.up_to,
-                        })
-                        .await;
-                }
-                Vec::new()
-            }
-            _ => vec![error_frame("That could not be read")],
-        }
-    }
-
-    async fn still_here(&mut self) {
-        let _ = service::seen(&self.ctx, &self.staff).await;
-    }
 }
 
 #[cfg(test)]

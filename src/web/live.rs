@@ -29,6 +29,38 @@ const MAX_FRAME_BYTES: usize = 16 * 1024;
 
 /// What a WebSocket reads at once.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// A typing frame is passed on at most this often (per conversation): each reaches every
+/// watcher in every process.
+pub const TYPING_EVERY: Duration = Duration::from_secs(2);
+
+/// A client sending more frames than this in `FLOOD_WINDOW` (20 a second) is cut off: each
+/// frame can mean a write and a notification to every watcher.
+const FLOOD_FRAMES: u32 = 40;
+const FLOOD_WINDOW: Duration = Duration::from_secs(2);
+
+/// Counts a client's frames: false once it sends too many too fast.
+struct FloodGuard {
+    since: tokio::time::Instant,
+    frames: u32,
+}
+
+impl FloodGuard {
+    fn new() -> FloodGuard {
+        FloodGuard {
+            since: tokio::time::Instant::now(),
+            frames: 0,
+        }
+    }
+
+    fn allow(&mut self) -> bool {
+        if self.since.elapsed() >= FLOOD_WINDOW {
+            self.since = tokio::time::Instant::now();
+            self.frames = 0;
+        }
+        self.frames += 1;
+        self.frames <= FLOOD_FRAMES
+    }
+}
 
 /// What one viewer of a live connection is sent.
 #[async_trait::async_trait]
@@ -89,6 +121,7 @@ async fn run_socket<W: Watcher>(
     }
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     keepalive.tick().await;
+    let mut flood = FloodGuard::new();
     while !watcher.finished() {
         let frames = tokio::select! {
             () = closing.cancelled() => break,
@@ -105,7 +138,18 @@ async fn run_socket<W: Watcher>(
                 Err(RecvError::Closed) => break,
             },
             received = socket.recv() => match received {
-                Some(Ok(Message::Text(text))) => watcher.received(text.as_str()).await,
+                Some(Ok(Message::Text(text))) => {
+                    if !flood.allow() {
+                        let frame = serde_json::json!({
+                            "type": "error",
+                            "message": "Too many frames too quickly: this connection is closed. \
+                                Reload the page to carry on.",
+                        });
+                        let _ = socket.send(Message::Text(frame.to_string().into())).await;
+                        break;
+                    }
+                    watcher.received(text.as_str()).await
+                }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 Some(Ok(_)) => continue,
             },

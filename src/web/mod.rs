@@ -19,6 +19,7 @@ mod flash;
 mod health;
 mod home;
 mod inbox;
+mod inbox_live;
 #[allow(dead_code)] // Parts are used by the resident's chat routes, which come next.
 mod live;
 mod manage_link;
@@ -423,8 +424,8 @@ pub fn routes() -> Vec<Route> {
         get("/staff/inbox", Operator, inbox::list),
         form("/staff/inbox/presence", Operator, inbox::presence),
         form("/staff/inbox/take-next", Operator, inbox::take_next),
-        get("/staff/inbox/live", Operator, inbox::live),
-        get("/staff/inbox/events", Operator, inbox::events),
+        get("/staff/inbox/live", Operator, inbox_live::live),
+        get("/staff/inbox/events", Operator, inbox_live::events),
         get("/staff/inbox/canned", Operator, inbox::canned_list),
         form("/staff/inbox/canned", Operator, inbox::canned_add),
         form("/staff/inbox/canned/{id}", Operator, inbox::canned_edit),
@@ -449,7 +450,7 @@ pub fn routes() -> Vec<Route> {
             Admin,
             inbox::escalation_remove,
         ),
-        get("/static/inbox.js", Public, inbox::script),
+        get("/static/inbox.js", Public, inbox_live::script),
         // Health checks and the JSON API.
         get("/healthz", Public, health::healthz),
         get("/readyz", Public, health::readyz),
@@ -506,18 +507,20 @@ fn from_table(routes: Vec<Route>) -> Router<AppState> {
 }
 
 /// Only Beacon's own scripts, styles and images, and the map tile server's images where one is
-/// configured (its origin was checked when the settings were loaded).
+/// configured (its origin was checked when the settings were loaded). `connect-src 'self'`: the
+/// chat's and the inbox's scripts talk to Beacon only (WebSocket, Server-Sent Events, fetch);
+/// without it `default-src 'none'` blocks them all.
 fn content_security_policy(map: &crate::config::MapSettings) -> HeaderValue {
     let tiles = map
         .tile_origin()
         .map(|origin| format!(" {origin}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:{tiles}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ))
     .unwrap_or_else(|_| {
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         )
     })
 }

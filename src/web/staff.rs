@@ -25,6 +25,12 @@ fn session_cookie_name(ctx: &AppState) -> &'static str {
     }
 }
 
+/// The staff session token the request's cookie carries, if any.
+pub fn session_token(ctx: &AppState, jar: &CookieJar) -> Option<String> {
+    jar.get(session_cookie_name(ctx))
+        .map(|c| c.value().to_owned())
+}
+
 /// A signed-in member of staff and their session token.
 pub struct SignedInStaff {
     pub staff: StaffMember,

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// A browser that keeps cookies and does not follow redirects.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -27,7 +27,7 @@ fn browser() -> reqwest::Client {
 
 /// Runs SQL on the app's database (for what other parts of the contact centre write: an
 /// operator's presence, a block).
-async fn sql(app: &TestApp, statement: &str) {
+pub(crate) async fn sql(app: &TestApp, statement: &str) {
     use sqlx::Connection;
     if app.database_url.starts_with("sqlite") {
         let mut db = sqlx::SqliteConnection::connect(&app.database_url)
@@ -43,7 +43,7 @@ async fn sql(app: &TestApp, statement: &str) {
 }
 
 /// An operator, Priya Shah, available in the inbox now.
-async fn operator_on(app: &TestApp) -> StaffMember {
+pub(crate) async fn operator_on(app: &TestApp) -> StaffMember {
     let (priya, _) = staff_with(app, "Priya Shah", |p| p.operate = true).await;
     let now = chrono::Utc::now().timestamp();
     sql(
@@ -59,7 +59,7 @@ async fn operator_on(app: &TestApp) -> StaffMember {
 }
 
 /// The CSRF token `browser` holds, from the page at `path`.
-async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
     let html = browser
         .get(app.url(path))
         .send()
@@ -72,7 +72,7 @@ async fn csrf_from(app: &TestApp, browser: &reqwest::Client, path: &str) -> Stri
 }
 
 /// Starts a chat as `browser`; the answer.
-async fn start(
+pub(crate) async fn start(
     app: &TestApp,
     browser: &reqwest::Client,
     name: &str,
@@ -92,20 +92,29 @@ async fn start(
 }
 
 /// Starts a chat as `browser`; its token.
-async fn started(app: &TestApp, browser: &reqwest::Client, name: &str, topic: &str) -> String {
+pub(crate) async fn started(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    name: &str,
+    topic: &str,
+) -> String {
     let answer = start(app, browser, name, topic).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let location = answer.headers()[LOCATION].to_str().unwrap().to_owned();
     location.strip_prefix("/chat/").unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+) -> (StatusCode, String) {
     let answer = browser.get(app.url(path)).send().await.unwrap();
     (answer.status(), answer.text().await.unwrap())
 }
 
 /// Sends a message from the chat page's form, as without JavaScript.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     browser: &reqwest::Client,
     token: &str,
@@ -128,7 +137,12 @@ async fn send(
 }
 
 /// An operator's message, stored and announced as the inbox does.
-async fn operator_says(app: &TestApp, token: &str, staff: &StaffMember, body: &str) -> i64 {
+pub(crate) async fn operator_says(
+    app: &TestApp,
+    token: &str,
+    staff: &StaffMember,
+    body: &str,
+) -> i64 {
     let ctx = &app.ctx;
     let conversation = ctx
         .store
@@ -231,7 +245,15 @@ async fn starting(backend: Backend) {
         .iter()
         .any(|c| c.starts_with("beacon_chat_session=")));
 
-    let (status, html) = page(&app, &sam, &location).await;
+    // The page's policy lets its script reach Beacon's live connection (WebSocket, Server-Sent
+    // Events, long polling); `default-src 'none'` alone would block them.
+    let answer = sam.get(app.url(&location)).send().await.unwrap();
+    let policy = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let (status, html) = (answer.status(), answer.text().await.unwrap());
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("You are 1st in the queue"), "{html}");
     assert!(
@@ -240,7 +262,8 @@ async fn starting(backend: Backend) {
     );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;b&#62;Sam&#60;/b&#62;"));
-    assert!(html.contains(r#"<meta http-equiv="refresh" content="15">"#));
+    assert!(html.contains(r#"<meta http-equiv="refresh" content="30">"#));
+    assert!(html.contains("checks for an operator every 30 seconds"));
     assert!(html.contains("Check for new messages"));
     assert!(html.contains("aria-live=\"polite\""));
 
@@ -322,7 +345,7 @@ async fn starting(backend: Backend) {
 }
 
 /// The next text frame from a WebSocket, as JSON.
-async fn next_frame<S>(ws: &mut S) -> serde_json::Value
+pub(crate) async fn next_frame<S>(ws: &mut S) -> serde_json::Value
 where
     S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
         + Unpin,
@@ -336,7 +359,7 @@ where
 }
 
 /// Frames until one of `kind` (returned with those before it).
-async fn frames_until<S>(ws: &mut S, kind: &str) -> Vec<serde_json::Value>
+pub(crate) async fn frames_until<S>(ws: &mut S, kind: &str) -> Vec<serde_json::Value>
 where
     S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
         + Unpin,
@@ -401,6 +424,16 @@ async fn live(backend: Backend) {
     let state = frames_until(&mut ws, "state").await.pop().unwrap();
     assert_eq!(state["state"], "open");
     assert_eq!(state["operator"], "Priya");
+    // Taken, the page no longer refreshes itself without JavaScript: it would wipe a message
+    // being typed.
+    let page = app
+        .get(&format!("/chat/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Check for new messages"), "{page}");
+    assert!(!page.contains(r#"http-equiv="refresh""#), "{page}");
     let answered = operator_says(&app, &token, &priya, "Hello Sam, I am here <b>now</b>").await;
     let frame = frames_until(&mut ws, "message").await.pop().unwrap();
     assert_eq!(frame["id"], answered);
@@ -548,6 +581,22 @@ async fn live(backend: Backend) {
         .collect();
     assert_eq!(ids, vec![later], "{answer}");
     assert_eq!(answer["state"]["state"], "open");
+
+    // A poll from a page that still shows the chat waiting (it was taken between two polls)
+    // is answered at once with the new state, not after the 25 seconds' wait.
+    let answer: serde_json::Value = sam
+        .get(app.url(&format!(
+            "/chat/{token}/messages?after={later}&wait=25&state=waiting"
+        )))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("answered before the wait is over")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["messages"], serde_json::json!([]), "{answer}");
+    assert_eq!(answer["state"]["state"], "open", "{answer}");
 
     // Another chat's token does not see this one.
     let other = started(&app, &browser(), "", "Lost bike").await;

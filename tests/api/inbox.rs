@@ -18,11 +18,11 @@ use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use std::sync::Arc;
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn resident_says(body: &str, words: &[&str]) -> NewMessage {
+pub(crate) fn resident_says(body: &str, words: &[&str]) -> NewMessage {
     NewMessage {
         author: Author::Resident,
         staff_id: None,
@@ -33,7 +33,7 @@ fn resident_says(body: &str, words: &[&str]) -> NewMessage {
 }
 
 /// A chat waiting since `ago` seconds, with its first message.
-async fn chat(
+pub(crate) async fn chat(
     app: &TestApp,
     provider: i64,
     name: &str,
@@ -78,7 +78,7 @@ async fn an_alert(app: &TestApp, admin: &StaffMember, title: &str) -> i64 {
     alerts::save_draft(&app.ctx, &actor, &input).await.unwrap()
 }
 
-async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
+pub(crate) async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
     browser
         .get(app.url(path))
         .send()
@@ -90,7 +90,7 @@ async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
 }
 
 /// Posts a form of `path`'s page (its CSRF token) to `action`; the page it lands on.
-async fn post(
+pub(crate) async fn post(
     browser: &reqwest::Client,
     app: &TestApp,
     action: &str,
@@ -108,7 +108,7 @@ async fn post(
     (answer.status(), answer.text().await.unwrap())
 }
 
-async fn available(browser: &reqwest::Client, app: &TestApp, capacity: &str) -> String {
+pub(crate) async fn available(browser: &reqwest::Client, app: &TestApp, capacity: &str) -> String {
     post(
         browser,
         app,

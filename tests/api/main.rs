@@ -11,6 +11,7 @@ mod archive_store;
 mod chat;
 mod chat_figures;
 mod chat_processes;
+mod chat_review;
 mod compose;
 mod connections;
 mod delivery;

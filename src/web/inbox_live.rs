@@ -1,0 +1,436 @@
+//! The inbox's live connection: what an operator's WebSocket (`/staff/inbox/live`) or
+//! Server-Sent Events (`/staff/inbox/events`) carry — their organisation's messages, typing and
+//! read state, "changed" when the list should be reread, "urgent" once per urgent conversation —
+//! and the frames the operator sends (a message, typing, read), with the script that speaks it
+//! (`/static/inbox.js`). Only from Beacon's own pages, and only while the operator may operate.
+
+use super::inbox::who;
+use super::live::{self, Watcher};
+use super::permission::OperatorStaff;
+use super::staff::{actor, session_token};
+use super::{AppState, ClientIp};
+use crate::domain::conversation::{Author, ConversationState};
+use crate::services::inbox::{self as service, first_name, InboxError};
+use crate::services::live::LiveEvent;
+use crate::services::staff as staff_service;
+use crate::store::{Conversation, Message, StaffMember};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use std::collections::{HashMap, HashSet};
+
+/// `GET /static/inbox.js`: the inbox's live updates. The pages work without it.
+pub async fn script() -> Response {
+    super::pages::script(include_str!("../../static/inbox.js"))
+}
+
+/// The live connection's address query: the conversation open on the page, if any, and the
+/// last message of it the page shows.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LiveParams {
+    conversation: Option<i64>,
+    after: i64,
+}
+
+/// `GET /staff/inbox/live`: the inbox's WebSocket.
+pub async fn live(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    OperatorStaff(staff): OperatorStaff,
+    Query(params): Query<LiveParams>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !same_origin(&ctx, &headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params, &jar);
+    live::websocket(&ctx, upgrade, watcher)
+}
+
+/// `GET /staff/inbox/events`: the same frames as Server-Sent Events.
+pub async fn events(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    OperatorStaff(staff): OperatorStaff,
+    Query(params): Query<LiveParams>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&ctx, &headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let watcher = OperatorWatcher::new(&ctx, staff, ip, &params, &jar);
+    live::server_sent_events(&ctx, watcher)
+}
+
+/// Whether a request from a browser comes from Beacon's own pages: no `Origin` (not a
+/// browser's cross-origin request), or the origin of `server.public_url`, or of the host it
+/// was sent to. The staff cookie is SameSite, but every host under a public suffix such as
+/// police.uk counts as the same site: a page on a sibling host must not drive an operator's
+/// live connection.
+fn same_origin(ctx: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/');
+    let public = ctx.settings.server.public_url.trim();
+    if !public.is_empty() {
+        // scheme://host[:port], without the path.
+        let start = public.find("://").map_or(0, |i| i + 3);
+        let end = public[start..]
+            .find('/')
+            .map_or(public.len(), |i| start + i);
+        if public[..end].eq_ignore_ascii_case(origin) {
+            return true;
+        }
+    }
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    matches!((host, authority), (Some(host), Some(authority)) if host.eq_ignore_ascii_case(authority))
+}
+
+/// What an operator's live connection sends them: messages, typing and read state of their
+/// organisation's conversations (every organisation's for an admin), "changed" when the list
+/// should be reread, and "urgent" once for each conversation that is urgent.
+struct OperatorWatcher {
+    ctx: AppState,
+    staff: StaffMember,
+    ip: String,
+    conversation: Option<i64>,
+    after: i64,
+    /// Conversation id → (organisation, resident's name), as read from the store.
+    known: HashMap<i64, (i64, String)>,
+    /// Urgent conversations already announced on this connection.
+    announced: HashSet<i64>,
+    /// The session this connection was opened with: rechecked while it lasts.
+    session: String,
+    /// Signed out, deactivated, or no longer an operator: the connection ends.
+    done: bool,
+    /// Conversation id → when this operator's typing frame was last passed on.
+    typing_at: HashMap<i64, std::time::Instant>,
+    /// Conversation id → the furthest read passed on.
+    read_up_to: HashMap<i64, i64>,
+}
+
+/// A frame from an operator's browser.
+#[derive(Debug, serde::Deserialize)]
+struct Received {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    conversation: i64,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    up_to: i64,
+}
+
+fn error_frame(message: &str) -> String {
+    serde_json::json!({"type": "error", "message": message}).to_string()
+}
+
+impl OperatorWatcher {
+    fn new(
+        ctx: &AppState,
+        staff: StaffMember,
+        ip: String,
+        params: &LiveParams,
+        jar: &CookieJar,
+    ) -> Self {
+        OperatorWatcher {
+            ctx: ctx.clone(),
+            staff,
+            ip,
+            conversation: params.conversation,
+            after: params.after,
+            known: HashMap::new(),
+            announced: HashSet::new(),
+            session: session_token(ctx, jar).unwrap_or_default(),
+            done: false,
+            typing_at: HashMap::new(),
+            read_up_to: HashMap::new(),
+        }
+    }
+
+    /// Whether the session is still signed in, by the same member of staff, still active and
+    /// still an operator (their permissions as they are now); the connection ends otherwise.
+    async fn recheck(&mut self) -> bool {
+        match staff_service::session(&self.ctx, &self.session).await {
+            Ok(Some(staff)) if staff.id == self.staff.id && staff.permissions.may_operate() => {
+                self.staff = staff;
+            }
+            Ok(_) => self.done = true,
+            // The database is unreachable for a moment: keep the connection, check again.
+            Err(error) => tracing::warn!(error = %error, "could not recheck an operator"),
+        }
+        !self.done
+    }
+
+    fn sees(&self, provider: i64) -> bool {
+        service::may_see(&self.staff, provider)
+    }
+
+    /// The conversation's organisation and resident's name, if this operator may see it.
+    async fn visible(&mut self, id: i64) -> Option<String> {
+        if !self.known.contains_key(&id) {
+            let c = service::current(&self.ctx, id).await.ok().flatten()?;
+            self.known.insert(id, (c.provider_id, who(&c)));
+        }
+        let (provider, name) = self.known.get(&id)?;
+        self.sees(*provider).then(|| name.clone())
+    }
+
+    fn message_frame(&self, m: &Message, resident: &str) -> String {
+        let name = match m.author() {
+            Author::Resident => resident.to_owned(),
+            Author::Operator | Author::Note => m
+                .staff_name
+                .as_deref()
+                .map(first_name)
+                .unwrap_or_else(|| "Operator".to_owned()),
+            Author::System => "Beacon".to_owned(),
+        };
+        serde_json::json!({
+            "type": "message",
+            "conversation": m.conversation_id,
+            "id": m.id,
+            "author": m.author,
+            "name": name,
+            "body": m.body,
+            "at": m.created_at,
+            "client_id": m.client_id,
+        })
+        .to_string()
+    }
+
+    /// An "urgent" frame if the conversation is urgent, not closed, and not announced yet.
+    async fn urgent(&mut self, id: i64) -> Option<String> {
+        if self.announced.contains(&id) {
+            return None;
+        }
+        let c = service::current(&self.ctx, id).await.ok().flatten()?;
+        self.urgent_frame(&c)
+    }
+
+    /// The "urgent" frame for a conversation as read, if it is urgent, not closed, and not
+    /// announced yet.
+    fn urgent_frame(&mut self, c: &Conversation) -> Option<String> {
+        if self.announced.contains(&c.id)
+            || !c.urgent
+            || c.state() == ConversationState::Closed
+            || !self.sees(c.provider_id)
+        {
+            return None;
+        }
+        self.announced.insert(c.id);
+        let words: Vec<&str> = c
+            .urgent_words
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .collect();
+        Some(
+            serde_json::json!({"type": "urgent", "conversation": c.id, "words": words}).to_string(),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Watcher for OperatorWatcher {
+    async fn opening(&mut self) -> Vec<String> {
+        let _ = service::seen(&self.ctx, &self.staff).await;
+        let mut frames = Vec::new();
+        if let Some(id) = self.conversation {
+            if let Some(name) = self.visible(id).await {
+                if let Ok(messages) = service::messages(&self.ctx, id, self.after).await {
+                    frames.extend(messages.iter().map(|m| self.message_frame(m, &name)));
+                }
+            }
+        }
+        let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
+        if let Ok(rows) = service::rows(&self.ctx, scope, i64::MAX).await {
+            for r in rows.iter().filter(|r| r.conversation.urgent) {
+                if let Some(frame) = self.urgent(r.conversation.id).await {
+                    frames.push(frame);
+                }
+            }
+        }
+        frames
+    }
+
+    async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String> {
+        let Some(event) = event else {
+            return vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()];
+        };
+        match *event {
+            LiveEvent::Message {
+                conversation,
+                provider,
+                message,
+            } => {
+                if !self.sees(provider) {
+                    return Vec::new();
+                }
+                // Read once for every inbox open on this process, not once each.
+                let Some(announced) = self.ctx.live.announced(conversation, message).await else {
+                    return Vec::new();
+                };
+                let read = &announced.conversation;
+                self.known
+                    .entry(read.id)
+                    .or_insert_with(|| (read.provider_id, who(read)));
+                let Some(name) = self.visible(conversation).await else {
+                    return Vec::new();
+                };
+                let mut frames = vec![self.message_frame(&announced.message, &name)];
+                // A resident's message that made it urgent is announced even before
+                // `escalated` is called.
+                frames.extend(self.urgent_frame(&announced.conversation));
+                frames
+            }
+            LiveEvent::Typing {
+                conversation,
+                resident: true,
+            } => match self.visible(conversation).await {
+                Some(_) => {
+                    vec![
+                        serde_json::json!({"type": "typing", "conversation": conversation})
+                            .to_string(),
+                    ]
+                }
+                None => Vec::new(),
+            },
+            LiveEvent::Read {
+                conversation,
+                resident: true,
+                message,
+            } => match self.visible(conversation).await {
+                Some(_) => vec![serde_json::json!({
+                    "type": "read", "conversation": conversation, "up_to": message
+                })
+                .to_string()],
+                None => Vec::new(),
+            },
+            LiveEvent::Typing { .. } | LiveEvent::Read { .. } => Vec::new(),
+            LiveEvent::Changed {
+                conversation,
+                provider,
+            } => {
+                if !self.sees(provider) {
+                    return Vec::new();
+                }
+                let mut frames = vec![serde_json::json!({
+                    "type": "changed", "conversation": conversation
+                })
+                .to_string()];
+                frames.extend(self.urgent(conversation).await);
+                frames
+            }
+            LiveEvent::Presence { provider } => {
+                if self.sees(provider) {
+                    vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()]
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    async fn received(&mut self, text: &str) -> Vec<String> {
+        let Ok(frame) = serde_json::from_str::<Received>(text) else {
+            return vec![error_frame("That could not be read")];
+        };
+        if !self.recheck().await {
+            return vec![error_frame(SIGNED_OUT)];
+        }
+        if self.visible(frame.conversation).await.is_none() {
+            return vec![error_frame("There is no such conversation in your inbox")];
+        }
+        match frame.kind.as_str() {
+            "send" => {
+                let actor = actor(&self.staff, &self.ip);
+                match service::send(
+                    &self.ctx,
+                    &actor,
+                    &self.staff,
+                    frame.conversation,
+                    &frame.body,
+                    frame.client_id.as_deref(),
+                    false,
+                )
+                .await
+                {
+                    // The message reaches every inbox, this one too, from the hub.
+                    Ok(_) => Vec::new(),
+                    Err(InboxError::Refused(problem)) => vec![error_frame(&problem)],
+                    Err(_) => vec![error_frame("Your message could not be sent: try again")],
+                }
+            }
+            "typing" => {
+                // Each typing frame reaches every watcher: one every two seconds is plenty.
+                let now = std::time::Instant::now();
+                let last = self.typing_at.insert(frame.conversation, now);
+                if last.is_none_or(|at| now.duration_since(at) >= live::TYPING_EVERY) {
+                    self.ctx
+                        .live
+                        .publish(LiveEvent::Typing {
+                            conversation: frame.conversation,
+                            resident: false,
+                        })
+                        .await;
+                } else if let Some(at) = last {
+                    self.typing_at.insert(frame.conversation, at);
+                }
+                Vec::new()
+            }
+            "read" => {
+                let furthest = self.read_up_to.entry(frame.conversation).or_default();
+                if frame.up_to <= *furthest {
+                    return Vec::new();
+                }
+                *furthest = frame.up_to;
+                if service::mark_read(&self.ctx, frame.conversation, frame.up_to)
+                    .await
+                    .is_ok()
+                {
+                    self.ctx
+                        .live
+                        .publish(LiveEvent::Read {
+                            conversation: frame.conversation,
+                            resident: false,
+                            message: frame.up_to,
+                        })
+                        .await;
+                }
+                Vec::new()
+            }
+            _ => vec![error_frame("That could not be read")],
+        }
+    }
+
+    async fn still_here(&mut self) {
+        if self.recheck().await {
+            let _ = service::seen(&self.ctx, &self.staff).await;
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+}
+
+const SIGNED_OUT: &str =
+    "You are no longer signed in as an operator: sign in again to use the inbox";
