@@ -108,7 +108,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     ensure!(
-        args.operators >= 2 && args.operators % 2 == 0,
+        args.operators >= 2 && args.operators.is_multiple_of(2),
         "--operators must be even (half on each process)"
     );
     ensure!(
@@ -977,7 +977,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
