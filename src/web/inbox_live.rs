@@ -1,6 +1,7 @@
 //! The inbox's live connection: what an operator's WebSocket (`/staff/inbox/live`) or
-//! Server-Sent Events (`/staff/inbox/events`) carry — their organisation's messages, typing and
-//! read state, "changed" when the list should be reread, "urgent" once per urgent conversation —
+//! Server-Sent Events (`/staff/inbox/events`) carry — the messages of the conversation open on
+//! the page and of those the operator holds, typing and read state, "changed" when the list should
+//! be reread (at most once a second), "urgent" once per urgent conversation —
 //! and the frames the operator sends (a message, typing, read), with the script that speaks it
 //! (`/static/inbox.js`). Only from Beacon's own pages, and only while the operator may operate.
 
@@ -100,9 +101,10 @@ fn same_origin(ctx: &AppState, headers: &HeaderMap) -> bool {
     matches!((host, authority), (Some(host), Some(authority)) if host.eq_ignore_ascii_case(authority))
 }
 
-/// What an operator's live connection sends them: messages, typing and read state of their
-/// organisation's conversations (every organisation's for an admin), "changed" when the list
-/// should be reread, and "urgent" once for each conversation that is urgent.
+/// What an operator's live connection sends them, of their organisation's conversations (every
+/// organisation's for an admin): the messages of the open conversation and of those they hold,
+/// typing and read state, "changed" when the list should be reread, and "urgent" once for each
+/// conversation that is urgent.
 struct OperatorWatcher {
     ctx: AppState,
     staff: StaffMember,
@@ -121,6 +123,10 @@ struct OperatorWatcher {
     typing_at: HashMap<i64, std::time::Instant>,
     /// Conversation id → the furthest read passed on.
     read_up_to: HashMap<i64, i64>,
+    /// When the list was last told to reread (a "changed" frame for its messages).
+    list_told: Option<tokio::time::Instant>,
+    /// A "changed" frame held back until then, so the list rereads at most once a second.
+    list_due: Option<tokio::time::Instant>,
 }
 
 /// A frame from an operator's browser.
@@ -162,6 +168,27 @@ impl OperatorWatcher {
             done: false,
             typing_at: HashMap::new(),
             read_up_to: HashMap::new(),
+            list_told: None,
+            list_due: None,
+        }
+    }
+
+    /// A "changed" frame for the list's sake (a message in a conversation this operator neither
+    /// holds nor has open): sent at once, or held back until a second after the last one. The
+    /// page rereads the list at most once a second however many arrive, and 50 inboxes each
+    /// sent every message of a busy organisation are most of a web process's work.
+    fn list_changed(&mut self) -> Vec<String> {
+        let now = tokio::time::Instant::now();
+        match self.list_told {
+            Some(told) if now < told + LIST_EVERY => {
+                self.list_due = Some(told + LIST_EVERY);
+                Vec::new()
+            }
+            _ => {
+                self.list_told = Some(now);
+                self.list_due = None;
+                vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()]
+            }
         }
     }
 
@@ -295,7 +322,18 @@ impl Watcher for OperatorWatcher {
                 let Some(name) = self.visible(conversation).await else {
                     return Vec::new();
                 };
-                let mut frames = vec![self.message_frame(&announced.message, &name)];
+                // The message itself goes to the page showing its conversation and to the
+                // operator holding it; a list only needs to know it should reread, and any
+                // other conversation's page nothing at all.
+                let open = self.conversation == Some(conversation);
+                let held = read.operator_id == Some(self.staff.id);
+                let mut frames = if open || held {
+                    vec![self.message_frame(&announced.message, &name)]
+                } else if self.conversation.is_none() {
+                    self.list_changed()
+                } else {
+                    Vec::new()
+                };
                 // A resident's message that made it urgent is announced even before
                 // `escalated` is called.
                 frames.extend(self.urgent_frame(&announced.conversation));
@@ -430,7 +468,20 @@ impl Watcher for OperatorWatcher {
     fn finished(&self) -> bool {
         self.done
     }
+
+    fn due(&self) -> Option<tokio::time::Instant> {
+        self.list_due
+    }
+
+    fn flush(&mut self) -> Vec<String> {
+        self.list_due = None;
+        self.list_told = Some(tokio::time::Instant::now());
+        vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()]
+    }
 }
+
+/// The list is told to reread at most this often.
+const LIST_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 const SIGNED_OUT: &str =
     "You are no longer signed in as an operator: sign in again to use the inbox";

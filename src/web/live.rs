@@ -84,6 +84,23 @@ pub trait Watcher: Send + 'static {
     fn only_conversation(&self) -> Option<i64> {
         None
     }
+    /// When frames the watcher held back are due (changes gathered so that a list is told to
+    /// reread at most once a second): `flush` is called then.
+    fn due(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+    /// The frames held back, once `due` has come.
+    fn flush(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Waits until `due`, or forever when nothing is due.
+async fn until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The events a watcher is passed.
@@ -123,8 +140,10 @@ async fn run_socket<W: Watcher>(
     keepalive.tick().await;
     let mut flood = FloodGuard::new();
     while !watcher.finished() {
+        let due = watcher.due();
         let frames = tokio::select! {
             () = closing.cancelled() => break,
+            () = until(due) => watcher.flush(),
             _ = keepalive.tick() => {
                 watcher.still_here().await;
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
@@ -197,8 +216,10 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
             if feed.watcher.finished() {
                 return None;
             }
+            let due = feed.watcher.due();
             let frames = tokio::select! {
                 () = feed.closing.cancelled() => return None,
+                () = until(due) => feed.watcher.flush(),
                 _ = feed.alive.tick() => {
                     feed.watcher.still_here().await;
                     continue;

@@ -800,6 +800,80 @@ async fn websocket_test(backend: Backend) {
     assert_eq!(frame["conversation"], urgent.id);
     assert_eq!(frame["words"], serde_json::json!(["knife"]));
     socket.close(None).await.unwrap();
+
+    // On the list page, a message in a conversation Priya does not hold is only a "changed"
+    // (three at once, at most two: the list rereads at most once a second); one in the chat
+    // she holds comes whole.
+    let other = chat(&app, c.provider_id, "Alex", 10, "Anyone?", &[]).await;
+    let mut stored = Vec::new();
+    for body in ["one", "two", "three"] {
+        match app
+            .ctx
+            .store
+            .add_message(other.id, &resident_says(body, &[]), now())
+            .await
+            .unwrap()
+        {
+            beacon::store::Added::Stored(m) => stored.push(m.id),
+            unexpected => panic!("{unexpected:?}"),
+        }
+    }
+    let list_url = app.url("/staff/inbox/live").replacen("http", "ws", 1);
+    let mut request = list_url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "cookie",
+        reqwest::cookie::CookieStore::cookies(&*jar, &url).unwrap(),
+    );
+    let (mut list, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // The urgent chat is announced as the list opens: the connection is listening after it.
+    next(&mut list, "urgent", "").await;
+    for id in &stored {
+        app.ctx
+            .live
+            .publish(beacon::services::live::LiveEvent::Message {
+                conversation: other.id,
+                provider: other.provider_id,
+                message: *id,
+            })
+            .await;
+    }
+    let mut frames = Vec::new();
+    let until = tokio::time::Instant::now() + std::time::Duration::from_millis(2500);
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(until, list.next()).await {
+        if let Frame::Text(text) = frame {
+            frames.push(serde_json::from_str::<serde_json::Value>(text.as_str()).unwrap());
+        }
+    }
+    assert!(
+        frames.iter().all(|f| f["type"] != "message"),
+        "another's messages reached the list whole: {frames:?}"
+    );
+    let changed = frames.iter().filter(|f| f["type"] == "changed").count();
+    assert!(
+        (1..=2).contains(&changed),
+        "three messages at once made {changed} changed frames: {frames:?}"
+    );
+    let held = match app
+        .ctx
+        .store
+        .add_message(c.id, &resident_says("Still there?", &[]), now())
+        .await
+        .unwrap()
+    {
+        beacon::store::Added::Stored(m) => m,
+        unexpected => panic!("{unexpected:?}"),
+    };
+    app.ctx
+        .live
+        .publish(beacon::services::live::LiveEvent::Message {
+            conversation: c.id,
+            provider: c.provider_id,
+            message: held.id,
+        })
+        .await;
+    let frame = next(&mut list, "message", "Still there?").await;
+    assert_eq!(frame["conversation"], c.id);
+    list.close(None).await.unwrap();
     app.stop().await;
 }
 
