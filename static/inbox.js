@@ -1,7 +1,9 @@
 // The operators' inbox, live: new messages appear in the open conversation, the list is reread
 // when something changes, urgent conversations are announced, the resident's typing and read
 // state are shown, and messages are sent over the WebSocket (each with its own client_id, so a
-// retry is stored once). Without this script the pages send with forms and refresh by a link.
+// retry is stored once; a message stays pending until the stored one comes back, is sent again
+// when the connection reopens, and is put back in the box if it is refused or the connection cannot
+// be reopened). Without this script the pages send with forms and refresh by a link.
 (function () {
   "use strict";
   var status = document.getElementById("conversation-status");
@@ -11,6 +13,8 @@
   var socket = null;
   var typingTimer = null;
   var lastTyping = 0;
+  // Client id → text of each message sent over the WebSocket and not yet back from the store.
+  var pending = {};
 
   // Whether the live connection is up, on the body (`data-live="open"`): for styles and tests.
   function live(on) {
@@ -44,7 +48,17 @@
     }
   }
 
+  // Puts messages still pending back in the box (before what is there), so none is lost.
+  function restorePending() {
+    var texts = Object.keys(pending).map(function (id) { return pending[id]; });
+    pending = {};
+    if (texts.length && box) {
+      box.value = texts.concat(box.value ? [box.value] : []).join("\n\n");
+    }
+  }
+
   function addMessage(m) {
+    if (m.client_id && pending[m.client_id] !== undefined) { delete pending[m.client_id]; }
     if (!list || m.conversation !== conversation || document.getElementById("message-" + m.id)) { return; }
     var item = document.createElement("li");
     item.className = "message message-" + m.author;
@@ -144,6 +158,12 @@
       var typingLine = document.getElementById("typing");
       if (typingLine && !typingLine.textContent) { typingLine.textContent = "Read by the resident"; }
     } else if (frame.type === "error") {
+      // A message refused is put back in the box, to change and send again.
+      if (frame.client_id && pending[frame.client_id] !== undefined && box) {
+        var refused = pending[frame.client_id];
+        delete pending[frame.client_id];
+        box.value = box.value ? refused + "\n\n" + box.value : refused;
+      }
       var banner = document.getElementById("urgent-banner");
       if (banner) { banner.textContent = frame.message; }
     }
@@ -162,12 +182,20 @@
       events();
       return;
     }
-    socket.onopen = function () { opened = true; delay = 1000; live(true); };
+    socket.onopen = function () {
+      opened = true;
+      delay = 1000;
+      live(true);
+      // Sent again with the same client id: stored once, whether or not it arrived before.
+      Object.keys(pending).forEach(function (id) {
+        send({ type: "send", conversation: conversation, body: pending[id], client_id: id });
+      });
+    };
     socket.onmessage = function (e) { received(e.data); };
     socket.onclose = function () {
       socket = null;
       live(false);
-      if (!opened) { events(); return; }
+      if (!opened) { restorePending(); events(); return; }
       setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
     };
   }
@@ -187,7 +215,9 @@
     form.addEventListener("submit", function (e) {
       var text = box.value.trim();
       if (!text) { return; }
-      if (send({ type: "send", conversation: conversation, body: text, client_id: clientId() })) {
+      var id = clientId();
+      if (send({ type: "send", conversation: conversation, body: text, client_id: id })) {
+        pending[id] = text;
         e.preventDefault();
         box.value = "";
         box.focus();

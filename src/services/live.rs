@@ -85,6 +85,8 @@ struct Routes {
     /// Where announced messages are read from (`Live::over`), and the latest read.
     reads: Option<Arc<dyn Conversations>>,
     announced: Mutex<AnnouncedReads>,
+    /// The latest read of each conversation a `Changed` event announced (`Live::changed`).
+    changed: Mutex<ChangedReads>,
 }
 
 impl Routes {
@@ -95,6 +97,7 @@ impl Routes {
             conversations: Mutex::default(),
             reads,
             announced: Mutex::default(),
+            changed: Mutex::default(),
         }
     }
 
@@ -118,6 +121,18 @@ impl Routes {
                         let (conversation, message) = (*conversation, *message);
                         tokio::spawn(async move {
                             routes.announced(&*reads, conversation, message).await;
+                        });
+                    }
+                }
+                // And a changed conversation once, for every inbox rather than by each.
+                if let (LiveEvent::Changed { conversation, .. }, Some(reads)) = (event, &self.reads)
+                {
+                    if self.everything.receiver_count() > 0 {
+                        let read = self.changed_read(*conversation, true);
+                        let (reads, conversation) = (reads.clone(), *conversation);
+                        tokio::spawn(async move {
+                            read.get_or_init(|| read_changed(&*reads, conversation))
+                                .await;
                         });
                     }
                 }
@@ -179,6 +194,26 @@ impl Routes {
         .clone()
     }
 
+    /// The read kept for a changed conversation; a new one (to be read afresh) when `fresh`,
+    /// or when none is kept.
+    fn changed_read(&self, conversation: i64, fresh: bool) -> ChangedRead {
+        let mut kept = self.changed.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = &mut *kept;
+        if !kept.reads.contains_key(&conversation) {
+            if kept.order.len() >= ANNOUNCED_KEPT {
+                if let Some(oldest) = kept.order.pop_front() {
+                    kept.reads.remove(&oldest);
+                }
+            }
+            kept.order.push_back(conversation);
+        } else if !fresh {
+            return kept.reads[&conversation].clone();
+        }
+        let read = ChangedRead::default();
+        kept.reads.insert(conversation, read.clone());
+        read
+    }
+
     fn conversation(&self, id: i64) -> broadcast::Receiver<Heard> {
         let mut conversations = self.conversations.lock().unwrap_or_else(|e| e.into_inner());
         // Forget the conversations nobody listens to any more.
@@ -210,6 +245,15 @@ pub struct Announced {
 }
 
 type AnnouncedRead = Arc<tokio::sync::OnceCell<Option<Arc<Announced>>>>;
+
+type ChangedRead = Arc<tokio::sync::OnceCell<Option<Arc<Conversation>>>>;
+
+#[derive(Default)]
+struct ChangedReads {
+    reads: HashMap<i64, ChangedRead>,
+    /// Conversation ids, oldest first, so the oldest is the first forgotten.
+    order: VecDeque<i64>,
+}
 
 #[derive(Default)]
 struct AnnouncedReads {
@@ -300,6 +344,19 @@ impl Live {
         self.routes.announced(&**reads, conversation, message).await
     }
 
+    /// A conversation as read after the latest `Changed` event about it this process heard:
+    /// read once in this process however many inboxes handle the event (a thousand chats taken
+    /// is otherwise a thousand reads by each inbox), started as the event arrives. `None` if it
+    /// is not there, could not be read, or this hub has no store (`new`).
+    pub async fn changed(&self, conversation: i64) -> Option<Arc<Conversation>> {
+        let reads = self.routes.reads.as_ref()?;
+        self.routes
+            .changed_read(conversation, false)
+            .get_or_init(|| read_changed(&**reads, conversation))
+            .await
+            .clone()
+    }
+
     /// Starts hearing every process's events through the database, for a web process on
     /// PostgreSQL: returns what passes them on to this process's listeners (run it until the
     /// process stops), or `None` when the database carries no events (SQLite: one process) or
@@ -320,6 +377,16 @@ impl Live {
             routes: self.routes.clone(),
             listening: self.listening.clone(),
         }))
+    }
+}
+
+async fn read_changed(store: &dyn Conversations, conversation: i64) -> Option<Arc<Conversation>> {
+    match store.conversation(conversation).await {
+        Ok(found) => found.map(Arc::new),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not read a changed conversation");
+            None
+        }
     }
 }
 

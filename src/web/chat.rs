@@ -678,7 +678,14 @@ pub struct ResidentWatcher {
     typing_at: Option<std::time::Instant>,
     /// The furthest read passed on (a read that does not move it is dropped).
     read_up_to: i64,
+    /// When the state was last reread because the queue moved, and when the next such reread
+    /// is due (the queue's moves within a second are one reread).
+    queue_read: Option<tokio::time::Instant>,
+    queue_due: Option<tokio::time::Instant>,
 }
+
+/// A waiting chat rereads its place at most this often, however fast the queue moves.
+const QUEUE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl ResidentWatcher {
     pub fn new(ctx: AppState, conversation: Conversation, after: i64) -> ResidentWatcher {
@@ -690,7 +697,23 @@ impl ResidentWatcher {
             last_state: None,
             done: false,
             typing_at: None,
+            queue_read: None,
+            queue_due: None,
         }
+    }
+
+    /// The queue moved (a chat taken or started, an operator came or went): the state is
+    /// reread now, or a second after the last such reread. A hundred chats taken in a second
+    /// are one reread of the place of each chat waiting, not a hundred.
+    async fn queue_moved(&mut self) -> Vec<String> {
+        let now = tokio::time::Instant::now();
+        if let Some(read) = self.queue_read.filter(|read| now < *read + QUEUE_EVERY) {
+            self.queue_due = Some(read + QUEUE_EVERY);
+            return Vec::new();
+        }
+        self.queue_read = Some(now);
+        self.queue_due = None;
+        self.state(false).await
     }
 
     async fn new_messages(&mut self) -> Vec<String> {
@@ -819,7 +842,7 @@ impl Watcher for ResidentWatcher {
                 }
                 | LiveEvent::Presence { provider: their },
             ) if *their == provider && self.conversation.state() == ConversationState::Waiting => {
-                self.state(false).await
+                self.queue_moved().await
             }
             _ => Vec::new(),
         }
@@ -880,6 +903,19 @@ impl Watcher for ResidentWatcher {
 
     fn only_conversation(&self) -> Option<i64> {
         Some(self.conversation.id)
+    }
+
+    fn due(&self) -> Option<tokio::time::Instant> {
+        self.queue_due
+    }
+
+    async fn flush(&mut self) -> Vec<String> {
+        self.queue_due = None;
+        if self.conversation.state() != ConversationState::Waiting {
+            return Vec::new();
+        }
+        self.queue_read = Some(tokio::time::Instant::now());
+        self.state(false).await
     }
 }
 

@@ -115,6 +115,8 @@ struct OperatorWatcher {
     known: HashMap<i64, (i64, String)>,
     /// Urgent conversations already announced on this connection.
     announced: HashSet<i64>,
+    /// The conversations this operator holds (open and theirs), as last read.
+    held: HashSet<i64>,
     /// The session this connection was opened with: rechecked while it lasts.
     session: String,
     /// Signed out, deactivated, or no longer an operator: the connection ends.
@@ -164,6 +166,7 @@ impl OperatorWatcher {
             after: params.after,
             known: HashMap::new(),
             announced: HashSet::new(),
+            held: HashSet::new(),
             session: session_token(ctx, jar).unwrap_or_default(),
             done: false,
             typing_at: HashMap::new(),
@@ -243,13 +246,27 @@ impl OperatorWatcher {
         .to_string()
     }
 
-    /// An "urgent" frame if the conversation is urgent, not closed, and not announced yet.
-    async fn urgent(&mut self, id: i64) -> Option<String> {
-        if self.announced.contains(&id) {
-            return None;
+    /// Notes what a conversation as read says: whose it is, and whether this operator holds it.
+    fn note(&mut self, c: &Conversation) {
+        self.known.insert(c.id, (c.provider_id, who(c)));
+        if c.operator_id == Some(self.staff.id) && c.state() == ConversationState::Open {
+            self.held.insert(c.id);
+        } else {
+            self.held.remove(&c.id);
         }
-        let c = service::current(&self.ctx, id).await.ok().flatten()?;
-        self.urgent_frame(&c)
+    }
+
+    /// A conversation as read after a change: once for every inbox of this process.
+    async fn changed(&mut self, id: i64) -> Option<std::sync::Arc<Conversation>> {
+        match self.ctx.live.changed(id).await {
+            Some(c) => Some(c),
+            // A hub without a store of its own reads through the service.
+            None => service::current(&self.ctx, id)
+                .await
+                .ok()
+                .flatten()
+                .map(std::sync::Arc::new),
+        }
     }
 
     /// The "urgent" frame for a conversation as read, if it is urgent, not closed, and not
@@ -289,10 +306,9 @@ impl Watcher for OperatorWatcher {
         }
         let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
         if let Ok(rows) = service::rows(&self.ctx, scope, i64::MAX).await {
-            for r in rows.iter().filter(|r| r.conversation.urgent) {
-                if let Some(frame) = self.urgent(r.conversation.id).await {
-                    frames.push(frame);
-                }
+            for r in &rows {
+                self.note(&r.conversation);
+                frames.extend(self.urgent_frame(&r.conversation));
             }
         }
         frames
@@ -311,29 +327,27 @@ impl Watcher for OperatorWatcher {
                 if !self.sees(provider) {
                     return Vec::new();
                 }
+                // The message itself goes to the page showing its conversation and to the
+                // operator holding it; a list only needs to know it should reread, and any
+                // other conversation's page nothing at all (a message that makes a
+                // conversation urgent is announced by the change that follows it).
+                let open = self.conversation == Some(conversation);
+                if !open && !self.held.contains(&conversation) {
+                    return if self.conversation.is_none() {
+                        self.list_changed()
+                    } else {
+                        Vec::new()
+                    };
+                }
                 // Read once for every inbox open on this process, not once each.
                 let Some(announced) = self.ctx.live.announced(conversation, message).await else {
                     return Vec::new();
                 };
-                let read = &announced.conversation;
-                self.known
-                    .entry(read.id)
-                    .or_insert_with(|| (read.provider_id, who(read)));
+                self.note(&announced.conversation);
                 let Some(name) = self.visible(conversation).await else {
                     return Vec::new();
                 };
-                // The message itself goes to the page showing its conversation and to the
-                // operator holding it; a list only needs to know it should reread, and any
-                // other conversation's page nothing at all.
-                let open = self.conversation == Some(conversation);
-                let held = read.operator_id == Some(self.staff.id);
-                let mut frames = if open || held {
-                    vec![self.message_frame(&announced.message, &name)]
-                } else if self.conversation.is_none() {
-                    self.list_changed()
-                } else {
-                    Vec::new()
-                };
+                let mut frames = vec![self.message_frame(&announced.message, &name)];
                 // A resident's message that made it urgent is announced even before
                 // `escalated` is called.
                 frames.extend(self.urgent_frame(&announced.conversation));
@@ -374,7 +388,10 @@ impl Watcher for OperatorWatcher {
                     "type": "changed", "conversation": conversation
                 })
                 .to_string()];
-                frames.extend(self.urgent(conversation).await);
+                if let Some(c) = self.changed(conversation).await {
+                    self.note(&c);
+                    frames.extend(self.urgent_frame(&c));
+                }
                 frames
             }
             LiveEvent::Presence { provider } => {
@@ -413,8 +430,17 @@ impl Watcher for OperatorWatcher {
                 {
                     // The message reaches every inbox, this one too, from the hub.
                     Ok(_) => Vec::new(),
-                    Err(InboxError::Refused(problem)) => vec![error_frame(&problem)],
-                    Err(_) => vec![error_frame("Your message could not be sent: try again")],
+                    Err(error) => {
+                        let problem = match error {
+                            InboxError::Refused(problem) => problem,
+                            _ => "Your message could not be sent: try again".to_owned(),
+                        };
+                        // Naming the message, so the page can put it back in the box.
+                        vec![serde_json::json!({
+                            "type": "error", "message": problem, "client_id": frame.client_id
+                        })
+                        .to_string()]
+                    }
                 }
             }
             "typing" => {
@@ -473,7 +499,7 @@ impl Watcher for OperatorWatcher {
         self.list_due
     }
 
-    fn flush(&mut self) -> Vec<String> {
+    async fn flush(&mut self) -> Vec<String> {
         self.list_due = None;
         self.list_told = Some(tokio::time::Instant::now());
         vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()]

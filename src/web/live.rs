@@ -90,7 +90,7 @@ pub trait Watcher: Send + 'static {
         None
     }
     /// The frames held back, once `due` has come.
-    fn flush(&mut self) -> Vec<String> {
+    async fn flush(&mut self) -> Vec<String> {
         Vec::new()
     }
 }
@@ -143,7 +143,7 @@ async fn run_socket<W: Watcher>(
         let due = watcher.due();
         let frames = tokio::select! {
             () = closing.cancelled() => break,
-            () = until(due) => watcher.flush(),
+            () = until(due) => watcher.flush().await,
             _ = keepalive.tick() => {
                 watcher.still_here().await;
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
@@ -219,7 +219,7 @@ pub fn server_sent_events<W: Watcher>(ctx: &AppState, watcher: W) -> Response {
             let due = feed.watcher.due();
             let frames = tokio::select! {
                 () = feed.closing.cancelled() => return None,
-                () = until(due) => feed.watcher.flush(),
+                () = until(due) => feed.watcher.flush().await,
                 _ = feed.alive.tick() => {
                     feed.watcher.still_here().await;
                     continue;

@@ -791,6 +791,22 @@ async fn websocket_test(backend: Backend) {
     let all = app.ctx.store.messages_after(c.id, 0, false).await.unwrap();
     assert_eq!(all.iter().filter(|m| m.body == "Yes, I am here").count(), 1);
 
+    // A message refused is named in the error, so the page can put it back in the box.
+    socket
+        .send(Frame::Text(
+            serde_json::json!({"type": "send", "conversation": c.id, "body": "x".repeat(2001), "client_id": "op-long"})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    let refused = next(&mut socket, "error", "").await;
+    assert_eq!(refused["client_id"], "op-long");
+    assert!(
+        refused["message"].as_str().unwrap().contains("2,000"),
+        "{refused}"
+    );
+
     // A chat turned urgent is announced at once.
     let urgent = chat(&app, c.provider_id, "Jo", 5, "he has a knife", &["knife"]).await;
     inbox::escalated(&app.ctx, &urgent, &["knife".to_owned()])
