@@ -246,6 +246,31 @@ impl OperatorWatcher {
         .to_string()
     }
 
+    /// What the page has not been sent: the open conversation's messages after the last one
+    /// sent, and the urgent conversations not announced yet; and which conversations this
+    /// operator holds, read afresh.
+    async fn catch_up(&mut self) -> Vec<String> {
+        let mut frames = Vec::new();
+        if let Some(id) = self.conversation {
+            if let Some(name) = self.visible(id).await {
+                if let Ok(messages) = service::messages(&self.ctx, id, self.after).await {
+                    frames.extend(messages.iter().map(|m| self.message_frame(m, &name)));
+                    if let Some(last) = messages.last() {
+                        self.after = self.after.max(last.id);
+                    }
+                }
+            }
+        }
+        let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
+        if let Ok(rows) = service::rows(&self.ctx, scope, i64::MAX).await {
+            for r in &rows {
+                self.note(&r.conversation);
+                frames.extend(self.urgent_frame(&r.conversation));
+            }
+        }
+        frames
+    }
+
     /// Notes what a conversation as read says: whose it is, and whether this operator holds it.
     fn note(&mut self, c: &Conversation) {
         self.known.insert(c.id, (c.provider_id, who(c)));
@@ -296,27 +321,15 @@ impl OperatorWatcher {
 impl Watcher for OperatorWatcher {
     async fn opening(&mut self) -> Vec<String> {
         let _ = service::seen(&self.ctx, &self.staff).await;
-        let mut frames = Vec::new();
-        if let Some(id) = self.conversation {
-            if let Some(name) = self.visible(id).await {
-                if let Ok(messages) = service::messages(&self.ctx, id, self.after).await {
-                    frames.extend(messages.iter().map(|m| self.message_frame(m, &name)));
-                }
-            }
-        }
-        let scope = (!self.staff.permissions.admin).then_some(self.staff.provider_id);
-        if let Ok(rows) = service::rows(&self.ctx, scope, i64::MAX).await {
-            for r in &rows {
-                self.note(&r.conversation);
-                frames.extend(self.urgent_frame(&r.conversation));
-            }
-        }
-        frames
+        self.catch_up().await
     }
 
     async fn event(&mut self, event: Option<&LiveEvent>) -> Vec<String> {
         let Some(event) = event else {
-            return vec![serde_json::json!({"type": "changed", "conversation": null}).to_string()];
+            // Events were missed: what the page shows is read again.
+            let mut frames = self.catch_up().await;
+            frames.push(serde_json::json!({"type": "changed", "conversation": null}).to_string());
+            return frames;
         };
         match *event {
             LiveEvent::Message {
@@ -347,6 +360,9 @@ impl Watcher for OperatorWatcher {
                 let Some(name) = self.visible(conversation).await else {
                     return Vec::new();
                 };
+                if open {
+                    self.after = self.after.max(message);
+                }
                 let mut frames = vec![self.message_frame(&announced.message, &name)];
                 // A resident's message that made it urgent is announced even before
                 // `escalated` is called.

@@ -815,6 +815,41 @@ async fn websocket_test(backend: Backend) {
     let frame = next(&mut socket, "urgent", "").await;
     assert_eq!(frame["conversation"], urgent.id);
     assert_eq!(frame["words"], serde_json::json!(["knife"]));
+
+    // On PostgreSQL, what was missed while the process could not hear the others (its listening
+    // connection ended) is made good: the open conversation's messages since the last one sent
+    // arrive once it listens again.
+    if backend == Backend::Postgres {
+        let missed = match app
+            .ctx
+            .store
+            .add_message(
+                c.id,
+                &resident_says("Did you see my last message?", &[]),
+                now(),
+            )
+            .await
+            .unwrap()
+        {
+            beacon::store::Added::Stored(m) => m,
+            unexpected => panic!("{unexpected:?}"),
+        };
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert_eq!(ended, [true], "the process's listening connection ended");
+        admin.close().await.unwrap();
+        let frame = next(&mut socket, "message", "Did you see my last message?").await;
+        assert_eq!(frame["id"], missed.id);
+    }
     socket.close(None).await.unwrap();
 
     // On the list page, a message in a conversation Priya does not hold is only a "changed"
