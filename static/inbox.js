@@ -48,17 +48,41 @@
     }
   }
 
-  // Puts messages still pending back in the box (before what is there), so none is lost.
+  // Client id → text put back in the box: it may still have been stored (its answer lost), so
+  // it is taken out again if the stored one arrives, and sent again with the same client id.
+  var restored = {};
+
+  // Puts a message back in the box (before what is there), so none is lost.
+  function putBack(id) {
+    var text = pending[id];
+    delete pending[id];
+    if (text === undefined || !box) { return; }
+    restored[id] = text;
+    box.value = box.value ? text + "\n\n" + box.value : text;
+  }
+
   function restorePending() {
-    var texts = Object.keys(pending).map(function (id) { return pending[id]; });
-    pending = {};
-    if (texts.length && box) {
-      box.value = texts.concat(box.value ? [box.value] : []).join("\n\n");
+    Object.keys(pending).forEach(putBack);
+  }
+
+  // The client id to send the box's text with: the one it was first sent with when the box
+  // holds just that message put back (stored once, whichever arrives), else a new one.
+  function idFor(text) {
+    var ids = Object.keys(restored).filter(function (id) { return restored[id] === text; });
+    if (ids.length) {
+      delete restored[ids[0]];
+      return ids[0];
     }
+    return clientId();
   }
 
   function addMessage(m) {
     if (m.client_id && pending[m.client_id] !== undefined) { delete pending[m.client_id]; }
+    if (m.client_id && restored[m.client_id] !== undefined && box) {
+      // It was stored after all: out of the box again.
+      box.value = box.value.replace(restored[m.client_id], "").trim();
+      delete restored[m.client_id];
+    }
     if (!list || m.conversation !== conversation || document.getElementById("message-" + m.id)) { return; }
     var item = document.createElement("li");
     item.className = "message message-" + m.author;
@@ -159,11 +183,7 @@
       if (typingLine && !typingLine.textContent) { typingLine.textContent = "Read by the resident"; }
     } else if (frame.type === "error") {
       // A message refused is put back in the box, to change and send again.
-      if (frame.client_id && pending[frame.client_id] !== undefined && box) {
-        var refused = pending[frame.client_id];
-        delete pending[frame.client_id];
-        box.value = box.value ? refused + "\n\n" + box.value : refused;
-      }
+      if (frame.client_id) { putBack(frame.client_id); }
       var banner = document.getElementById("urgent-banner");
       if (banner) { banner.textContent = frame.message; }
     }
@@ -215,13 +235,23 @@
     form.addEventListener("submit", function (e) {
       var text = box.value.trim();
       if (!text) { return; }
-      var id = clientId();
+      var id = idFor(text);
       if (send({ type: "send", conversation: conversation, body: text, client_id: id })) {
         pending[id] = text;
         e.preventDefault();
         box.value = "";
         box.focus();
+        return;
       }
+      // Sent with the form instead: with its client id, so a repeat is stored once.
+      var field = form.querySelector("input[name=client_id]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "client_id";
+        form.appendChild(field);
+      }
+      field.value = id;
     });
     box.addEventListener("input", function () {
       var now = Date.now();

@@ -369,29 +369,34 @@ impl Watcher for OperatorWatcher {
                 frames.extend(self.urgent_frame(&announced.conversation));
                 frames
             }
+            // Typing and read state are shown only on the conversation's own page.
             LiveEvent::Typing {
                 conversation,
                 resident: true,
-            } => match self.visible(conversation).await {
-                Some(_) => {
-                    vec![
-                        serde_json::json!({"type": "typing", "conversation": conversation})
-                            .to_string(),
-                    ]
+            } if self.conversation == Some(conversation) => {
+                match self.visible(conversation).await {
+                    Some(_) => {
+                        vec![
+                            serde_json::json!({"type": "typing", "conversation": conversation})
+                                .to_string(),
+                        ]
+                    }
+                    None => Vec::new(),
                 }
-                None => Vec::new(),
-            },
+            }
             LiveEvent::Read {
                 conversation,
                 resident: true,
                 message,
-            } => match self.visible(conversation).await {
-                Some(_) => vec![serde_json::json!({
-                    "type": "read", "conversation": conversation, "up_to": message
-                })
-                .to_string()],
-                None => Vec::new(),
-            },
+            } if self.conversation == Some(conversation) => {
+                match self.visible(conversation).await {
+                    Some(_) => vec![serde_json::json!({
+                        "type": "read", "conversation": conversation, "up_to": message
+                    })
+                    .to_string()],
+                    None => Vec::new(),
+                }
+            }
             LiveEvent::Typing { .. } | LiveEvent::Read { .. } => Vec::new(),
             LiveEvent::Changed {
                 conversation,

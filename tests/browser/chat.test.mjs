@@ -245,6 +245,14 @@ test('a resident chats with an operator, gets the transcript; a reply to an aler
     await checkAxe(st, phone, 'the rated chat');
     // Priya's page is told the chat ended.
     await desk.locator('#conversation-status').filter({ hasText: 'Closed' }).waitFor();
+    // A message she sends now is refused, and put back in her message box rather than lost.
+    const late = 'Are you still there?';
+    await markPage(desk);
+    await desk.locator('#body').fill(late);
+    await desk.getByRole('button', { name: 'Send', exact: true }).click();
+    await desk.locator('#urgent-banner').filter({ hasText: 'This conversation has ended' }).waitFor();
+    await desk.waitForFunction((text) => document.getElementById('body').value === text, late);
+    await stillSamePage(desk, 'the conversation page, after a refused message');
   });
 
   await step(t, '6. a reply to an alert: Priya answers it, the resident gets it by email and writes back', async (st) => {
