@@ -259,6 +259,10 @@ fn client_id(given: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Live connections one chat may have open in one web process (tabs, and a connection that
+/// dropped without the server knowing yet): one link cannot take every connection there is.
+pub const LIVE_PER_CHAT: usize = 8;
+
 /// Sends a message as the resident: checked, escalation phrases found (the chat becomes
 /// urgent), stored once per client id, then announced.
 pub async fn send_as_resident(

@@ -235,6 +235,27 @@ pub struct Live {
     /// Whether this process hears every event through the database (`listen`), its own
     /// included, so that `publish` must not also pass them on itself.
     listening: Arc<AtomicBool>,
+    /// Live connections open in this process, by conversation (`Live::hold`).
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+/// One live connection to a conversation, counted while it is held (`Live::hold`).
+#[derive(Debug)]
+pub struct LiveSlot {
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+    conversation: i64,
+}
+
+impl Drop for LiveSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.conversation) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.conversation);
+            }
+        }
+    }
 }
 
 /// A message an event announced, and its conversation as it was once the message was stored.
@@ -276,7 +297,24 @@ impl Live {
             closing: CancellationToken::new(),
             channel: None,
             listening: Arc::new(AtomicBool::new(false)),
+            open: Arc::default(),
         }
+    }
+
+    /// A place for one more live connection to a conversation in this process (a WebSocket,
+    /// an event stream, a long poll), held until the slot is dropped; `None` when `most` are
+    /// open already. One chat's link cannot then take every connection the server has.
+    pub fn hold(&self, conversation: i64, most: usize) -> Option<LiveSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(conversation).or_default();
+        if *count >= most {
+            return None;
+        }
+        *count += 1;
+        Some(LiveSlot {
+            open: self.open.clone(),
+            conversation,
+        })
     }
 
     /// A hub whose events also reach the other processes on the same database, when it carries
@@ -527,6 +565,25 @@ impl Forwarder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_conversation_holds_at_most_so_many_live_connections() {
+        let live = Live::new();
+        let first = live.hold(7, 2).expect("a first connection");
+        let second = live.hold(7, 2).expect("a second connection");
+        assert!(live.hold(7, 2).is_none(), "a third is refused");
+        assert!(
+            live.hold(8, 2).is_some(),
+            "another conversation has its own"
+        );
+        drop(first);
+        let third = live.hold(7, 2).expect("one closed makes room");
+        drop((second, third));
+        assert!(
+            live.open.lock().unwrap().is_empty(),
+            "nothing is kept for closed ones"
+        );
+    }
 
     #[tokio::test]
     async fn listeners_hear_what_is_published_after_they_subscribe() {

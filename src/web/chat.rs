@@ -13,7 +13,7 @@ use crate::domain::conversation::{Author, ConversationKind, ConversationState};
 use crate::domain::mask;
 use crate::domain::subscriber::FieldErrors;
 use crate::services::chat::{self as chat_service, field, ChatError, ChatState, Unavailable};
-use crate::services::live::LiveEvent;
+use crate::services::live::{LiveEvent, LiveSlot};
 use crate::store::{Conversation, Message};
 use askama::Template;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -682,6 +682,22 @@ pub struct ResidentWatcher {
     /// is due (the queue's moves within a second are one reread).
     queue_read: Option<tokio::time::Instant>,
     queue_due: Option<tokio::time::Instant>,
+    /// This connection's place among the chat's live connections, given back when it ends.
+    slot: Option<LiveSlot>,
+}
+
+/// A place for one more live connection to the chat, if it has room for one.
+fn live_slot(ctx: &AppState, conversation: i64) -> Option<LiveSlot> {
+    ctx.live.hold(conversation, chat_service::LIVE_PER_CHAT)
+}
+
+/// The answer when a chat has no room for one more live connection.
+fn too_many_live() -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        "This chat is open in too many places: close it in another tab or window.",
+    )
+        .into_response()
 }
 
 /// A waiting chat rereads its place at most this often, however fast the queue moves.
@@ -699,6 +715,7 @@ impl ResidentWatcher {
             typing_at: None,
             queue_read: None,
             queue_due: None,
+            slot: None,
         }
     }
 
@@ -927,7 +944,11 @@ pub async fn live(
     Query(after): Query<After>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let watcher = ResidentWatcher::new(ctx.clone(), link.conversation, after.after);
+    let Some(slot) = live_slot(&ctx, link.conversation.id) else {
+        return too_many_live();
+    };
+    let mut watcher = ResidentWatcher::new(ctx.clone(), link.conversation, after.after);
+    watcher.slot = Some(slot);
     match upgrade {
         Ok(upgrade) => live_web::websocket(&ctx, upgrade, watcher),
         Err(_) => live_web::server_sent_events(&ctx, watcher),
@@ -940,7 +961,11 @@ pub async fn events(
     link: ChatLink,
     Query(after): Query<After>,
 ) -> Response {
-    let watcher = ResidentWatcher::new(ctx.clone(), link.conversation, after.after);
+    let Some(slot) = live_slot(&ctx, link.conversation.id) else {
+        return too_many_live();
+    };
+    let mut watcher = ResidentWatcher::new(ctx.clone(), link.conversation, after.after);
+    watcher.slot = Some(slot);
     live_web::server_sent_events(&ctx, watcher)
 }
 
@@ -954,6 +979,9 @@ pub async fn messages(
     Query(after): Query<After>,
 ) -> WebResult<Response> {
     let id = link.conversation.id;
+    let Some(_slot) = live_slot(&ctx, id) else {
+        return Ok(too_many_live());
+    };
     let mut events = ctx.live.subscribe_to(id);
     let mut found = chat_service::shown_messages(&ctx, id, after.after).await?;
     let wait = Duration::from_secs(after.wait.min(MAX_WAIT_SECONDS));

@@ -594,3 +594,60 @@ async fn client_id_author(backend: Backend) {
     ));
     app.stop().await;
 }
+
+on_both_backends!(
+    one_chat_holds_at_most_so_many_live_connections,
+    live_connections_capped
+);
+async fn live_connections_capped(backend: Backend) {
+    use beacon::services::chat::LIVE_PER_CHAT;
+    let app = TestApp::spawn(backend).await;
+    operator_on(&app).await;
+    let sam = browser();
+    let token = started(&app, &sam, "Sam", "A parcel scam").await;
+    let ws_url = app
+        .url(&format!("/chat/{token}/live?after=0"))
+        .replacen("http", "ws", 1);
+    let mut open = Vec::new();
+    for _ in 0..LIVE_PER_CHAT {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
+        frames_until(&mut ws, "state").await;
+        open.push(ws);
+    }
+    // One more, by any of the three ways, is refused, saying why.
+    match tokio_tungstenite::connect_async(&ws_url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(answer)) => {
+            assert_eq!(answer.status(), 429)
+        }
+        other => panic!("a connection beyond the cap opened: {:?}", other.is_ok()),
+    }
+    for path in ["events?after=0", "messages?after=0&wait=0"] {
+        let answer = reqwest::get(app.url(&format!("/chat/{token}/{path}")))
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert!(answer.text().await.unwrap().contains("too many places"));
+    }
+    // Another chat is not held back by this one.
+    let alex = browser();
+    let other = started(&app, &alex, "Alex", "Noise at night").await;
+    let other_url = app
+        .url(&format!("/chat/{other}/live?after=0"))
+        .replacen("http", "ws", 1);
+    assert!(tokio_tungstenite::connect_async(&other_url).await.is_ok());
+
+    // One closed, there is room again (once the server has seen it close).
+    let mut closed = open.pop().unwrap();
+    closed.close(None).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio_tungstenite::connect_async(&ws_url).await {
+            Ok(_) => break,
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await
+            }
+            Err(error) => panic!("no room after one closed: {error}"),
+        }
+    }
+    app.stop().await;
+}
