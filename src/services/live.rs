@@ -56,7 +56,8 @@ impl LiveEvent {
 /// Events waiting for a slow listener before it misses some (and rereads the store).
 const BACKLOG: usize = 4_096;
 
-/// Announced messages kept read for the connections still catching up with them (`announced`).
+/// Announced messages, and changed conversations, kept read for the connections still catching up
+/// with them (`announced`, `changed`).
 const ANNOUNCED_KEPT: usize = 1_024;
 
 /// The longest wait between two attempts to listen again after the database went away.
@@ -84,9 +85,9 @@ struct Routes {
     conversations: Mutex<HashMap<i64, broadcast::Sender<Heard>>>,
     /// Where announced messages are read from (`Live::over`), and the latest read.
     reads: Option<Arc<dyn Conversations>>,
-    announced: Mutex<AnnouncedReads>,
+    announced: Mutex<KeptReads<Announced>>,
     /// The latest read of each conversation a `Changed` event announced (`Live::changed`).
-    changed: Mutex<ChangedReads>,
+    changed: Mutex<KeptReads<Conversation>>,
 }
 
 impl Routes {
@@ -167,22 +168,11 @@ impl Routes {
         conversation: i64,
         message: i64,
     ) -> Option<Arc<Announced>> {
-        let read = {
-            let mut kept = self.announced.lock().unwrap_or_else(|e| e.into_inner());
-            let kept = &mut *kept;
-            match kept.reads.get(&message) {
-                Some(read) => read.clone(),
-                None => {
-                    if kept.order.len() >= ANNOUNCED_KEPT {
-                        if let Some(oldest) = kept.order.pop_front() {
-                            kept.reads.remove(&oldest);
-                        }
-                    }
-                    kept.order.push_back(message);
-                    kept.reads.entry(message).or_default().clone()
-                }
-            }
-        };
+        let read = self
+            .announced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read(message, false);
         read.get_or_init(|| async {
             let found = read_announced(store, conversation, message).await;
             if let Err(error) = &found {
@@ -196,22 +186,11 @@ impl Routes {
 
     /// The read kept for a changed conversation; a new one (to be read afresh) when `fresh`,
     /// or when none is kept.
-    fn changed_read(&self, conversation: i64, fresh: bool) -> ChangedRead {
-        let mut kept = self.changed.lock().unwrap_or_else(|e| e.into_inner());
-        let kept = &mut *kept;
-        if !kept.reads.contains_key(&conversation) {
-            if kept.order.len() >= ANNOUNCED_KEPT {
-                if let Some(oldest) = kept.order.pop_front() {
-                    kept.reads.remove(&oldest);
-                }
-            }
-            kept.order.push_back(conversation);
-        } else if !fresh {
-            return kept.reads[&conversation].clone();
-        }
-        let read = ChangedRead::default();
-        kept.reads.insert(conversation, read.clone());
-        read
+    fn changed_read(&self, conversation: i64, fresh: bool) -> KeptRead<Conversation> {
+        self.changed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read(conversation, fresh)
     }
 
     fn conversation(&self, id: i64) -> broadcast::Receiver<Heard> {
@@ -265,22 +244,45 @@ pub struct Announced {
     pub conversation: Conversation,
 }
 
-type AnnouncedRead = Arc<tokio::sync::OnceCell<Option<Arc<Announced>>>>;
+/// One read from the store, made once however many connections wait for it.
+type KeptRead<T> = Arc<tokio::sync::OnceCell<Option<Arc<T>>>>;
 
-type ChangedRead = Arc<tokio::sync::OnceCell<Option<Arc<Conversation>>>>;
-
-#[derive(Default)]
-struct ChangedReads {
-    reads: HashMap<i64, ChangedRead>,
-    /// Conversation ids, oldest first, so the oldest is the first forgotten.
+/// The latest reads, by id (a message's, a conversation's); once `ANNOUNCED_KEPT` are kept, the
+/// oldest is the first forgotten.
+struct KeptReads<T> {
+    reads: HashMap<i64, KeptRead<T>>,
+    /// Ids, oldest first.
     order: VecDeque<i64>,
 }
 
-#[derive(Default)]
-struct AnnouncedReads {
-    reads: HashMap<i64, AnnouncedRead>,
-    /// Message ids, oldest first, so the oldest is the first forgotten.
-    order: VecDeque<i64>,
+impl<T> Default for KeptReads<T> {
+    fn default() -> Self {
+        KeptReads {
+            reads: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<T> KeptReads<T> {
+    /// The read kept for `id`; a new one (to be read afresh) when `fresh`, or when none is kept.
+    fn read(&mut self, id: i64, fresh: bool) -> KeptRead<T> {
+        match self.reads.get(&id) {
+            Some(read) if !fresh => return read.clone(),
+            Some(_) => {}
+            None => {
+                if self.order.len() >= ANNOUNCED_KEPT {
+                    if let Some(oldest) = self.order.pop_front() {
+                        self.reads.remove(&oldest);
+                    }
+                }
+                self.order.push_back(id);
+            }
+        }
+        let read = KeptRead::default();
+        self.reads.insert(id, read.clone());
+        read
+    }
 }
 
 impl Default for Live {

@@ -32,6 +32,33 @@ pub(crate) fn resident_says(body: &str, words: &[&str]) -> NewMessage {
     }
 }
 
+/// A resident's message stored in a conversation as the chat stores it, announced to nobody
+/// (as if its event were lost): its id.
+pub(crate) async fn stored_unannounced(app: &TestApp, c: &Conversation, body: &str) -> i64 {
+    match app
+        .ctx
+        .store
+        .add_message(c.id, &resident_says(body, &[]), now())
+        .await
+        .unwrap()
+    {
+        beacon::store::Added::Stored(m) => m.id,
+        unexpected => panic!("{unexpected:?}"),
+    }
+}
+
+/// Tells every live connection a message was stored, as the chat does once it is.
+pub(crate) async fn announce(app: &TestApp, c: &Conversation, message: i64) {
+    app.ctx
+        .live
+        .publish(beacon::services::live::LiveEvent::Message {
+            conversation: c.id,
+            provider: c.provider_id,
+            message,
+        })
+        .await;
+}
+
 /// A chat waiting since `ago` seconds, with its first message.
 pub(crate) async fn chat(
     app: &TestApp,
@@ -746,24 +773,8 @@ async fn websocket_test(backend: Backend) {
     }
     // What was there when it opened, then a resident's new message as it is stored.
     next(&mut socket, "message", "Hello?").await;
-    let stored = match app
-        .ctx
-        .store
-        .add_message(c.id, &resident_says("Are you there?", &[]), now())
-        .await
-        .unwrap()
-    {
-        beacon::store::Added::Stored(m) => m,
-        other => panic!("{other:?}"),
-    };
-    app.ctx
-        .live
-        .publish(beacon::services::live::LiveEvent::Message {
-            conversation: c.id,
-            provider: c.provider_id,
-            message: stored.id,
-        })
-        .await;
+    let stored = stored_unannounced(&app, &c, "Are you there?").await;
+    announce(&app, &c, stored).await;
     let frame = next(&mut socket, "message", "Are you there?").await;
     assert_eq!(frame["conversation"], c.id);
     assert_eq!(frame["author"], "resident");
@@ -820,54 +831,24 @@ async fn websocket_test(backend: Backend) {
     // connection ended) is made good: the open conversation's messages since the last one sent
     // arrive once it listens again.
     if backend == Backend::Postgres {
-        let missed = match app
-            .ctx
-            .store
-            .add_message(
-                c.id,
-                &resident_says("Did you see my last message?", &[]),
-                now(),
-            )
-            .await
-            .unwrap()
-        {
-            beacon::store::Added::Stored(m) => m,
-            unexpected => panic!("{unexpected:?}"),
-        };
-        use sqlx::Connection;
-        let mut admin = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        )
-        .fetch_all(&mut admin)
-        .await
-        .unwrap();
-        assert_eq!(ended, [true], "the process's listening connection ended");
-        admin.close().await.unwrap();
+        let missed = stored_unannounced(&app, &c, "Did you see my last message?").await;
+        assert_eq!(
+            crate::live_events::end_listening_connections(&app.database_url).await,
+            [true],
+            "the process's listening connection ended"
+        );
         let frame = next(&mut socket, "message", "Did you see my last message?").await;
-        assert_eq!(frame["id"], missed.id);
+        assert_eq!(frame["id"], missed);
     }
     socket.close(None).await.unwrap();
 
     // On the list page, a message in a conversation Priya does not hold is only a "changed"
-    // (three at once, at most two: the list rereads at most once a second); one in the chat
-    // she holds comes whole.
+    // (three at once make two: one at once, one when the second is up; the list rereads at most
+    // once a second); one in the chat she holds comes whole.
     let other = chat(&app, c.provider_id, "Alex", 10, "Anyone?", &[]).await;
     let mut stored = Vec::new();
     for body in ["one", "two", "three"] {
-        match app
-            .ctx
-            .store
-            .add_message(other.id, &resident_says(body, &[]), now())
-            .await
-            .unwrap()
-        {
-            beacon::store::Added::Stored(m) => stored.push(m.id),
-            unexpected => panic!("{unexpected:?}"),
-        }
+        stored.push(stored_unannounced(&app, &other, body).await);
     }
     let list_url = app.url("/staff/inbox/live").replacen("http", "ws", 1);
     let mut request = list_url.into_client_request().unwrap();
@@ -878,15 +859,8 @@ async fn websocket_test(backend: Backend) {
     let (mut list, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     // The urgent chat is announced as the list opens: the connection is listening after it.
     next(&mut list, "urgent", "").await;
-    for id in &stored {
-        app.ctx
-            .live
-            .publish(beacon::services::live::LiveEvent::Message {
-                conversation: other.id,
-                provider: other.provider_id,
-                message: *id,
-            })
-            .await;
+    for id in stored {
+        announce(&app, &other, id).await;
     }
     let mut frames = Vec::new();
     let until = tokio::time::Instant::now() + std::time::Duration::from_millis(2500);
@@ -905,24 +879,8 @@ async fn websocket_test(backend: Backend) {
         changed, 2,
         "three messages at once made {changed} changed frames: {frames:?}"
     );
-    let held = match app
-        .ctx
-        .store
-        .add_message(c.id, &resident_says("Still there?", &[]), now())
-        .await
-        .unwrap()
-    {
-        beacon::store::Added::Stored(m) => m,
-        unexpected => panic!("{unexpected:?}"),
-    };
-    app.ctx
-        .live
-        .publish(beacon::services::live::LiveEvent::Message {
-            conversation: c.id,
-            provider: c.provider_id,
-            message: held.id,
-        })
-        .await;
+    let held = stored_unannounced(&app, &c, "Still there?").await;
+    announce(&app, &c, held).await;
     let frame = next(&mut list, "message", "Still there?").await;
     assert_eq!(frame["conversation"], c.id);
     list.close(None).await.unwrap();

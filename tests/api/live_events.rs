@@ -12,6 +12,21 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
+/// Ends every connection `LISTEN`ing on the PostgreSQL database at `url`, as a database restart
+/// or a network cut would: whether each was ended.
+pub(crate) async fn end_listening_connections(url: &str) -> Vec<bool> {
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    let ended = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    ended
+}
+
 /// A process's hub over its own connection to the database, hearing the others when the
 /// database carries events.
 async fn hub(store: DynStore, shutdown: &CancellationToken) -> Arc<Live> {
@@ -87,20 +102,11 @@ async fn a_process_that_loses_its_listening_connection_listens_again_and_says_to
     let mut on_a = a.subscribe();
 
     // The database ends A's listening connection (a restart, a network cut, an administrator).
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-    let ended: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-    )
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
     assert_eq!(
-        ended,
+        end_listening_connections(&url).await,
         [true, true],
         "both processes' listening connections ended"
     );
-    admin.close().await.unwrap();
 
     // A's listeners are told they may have missed something once A listens again…
     assert!(matches!(next(&mut on_a).await, Err(RecvError::Lagged(_))));
