@@ -8,6 +8,7 @@ use crate::chat::{browser, frames_until, operator_on, page, sql, started};
 use crate::helpers::{hidden_value, Backend, TestApp};
 use crate::inbox::{chat, now, resident_says};
 use crate::on_both_backends;
+use beacon::app::Role;
 use beacon::domain::conversation::{Author, ConversationKind};
 use beacon::services::live::LiveEvent;
 use beacon::services::staff::Actor;
@@ -378,7 +379,8 @@ on_both_backends!(
     left_chats
 );
 async fn left_chats(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // The web role alone, so the hourly housekeeping cannot close the chats first.
+    let app = TestApp::spawn_as(backend, Role::Web, |_| {}).await;
     let priya = operator_on(&app).await;
     let sam = browser();
     let token = started(&app, &sam, "Sam", "A parcel scam").await;

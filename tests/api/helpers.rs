@@ -144,6 +144,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::spawn_as(backend, Role::All, configure).await
+    }
+
+    /// Beacon as `role` alone: `Role::Web` runs no delivery and no hourly housekeeping, for a
+    /// test that writes into the past what the housekeeping would otherwise change as it goes
+    /// (close the chats a resident left, delete what is past its keeping time).
+    pub async fn spawn_as(
+        backend: Backend,
+        role: Role,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut settings = Settings {
@@ -158,7 +169,7 @@ impl TestApp {
         let (store, database_url) = fresh_store(backend, dir.path()).await;
         let signer = Signer::new(b"test-key-test-key-test-key-test-key");
         let ctx = Arc::new(AppContext::new(store, settings, signer));
-        let running = app::start(ctx.clone(), Role::All)
+        let running = app::start(ctx.clone(), role)
             .await
             .expect("starting Beacon");
         let client = TestApp::client();
