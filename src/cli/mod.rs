@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 mod demo_chats;
 mod demo_reports;
+mod demo_surveys;
 mod scam_check;
 
 #[derive(Debug, Parser)]
@@ -374,6 +375,8 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     };
     let reports = demo_reports::seed(&ctx, operator, reviewer).await?;
     let chats = demo_chats::seed(&ctx, operator).await?;
+    let sergeant = member("Sam Patel").context("the demo's sergeant was not added")?;
+    let (survey, answers) = demo_surveys::seed(&ctx, sergeant, residents).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -388,6 +391,9 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     );
     println!(
         "  {chats} past web chats make the figures at /staff/inbox/figures and on /contact; a resident's reply to an alert waits in the inbox."
+    );
+    println!(
+        "  A survey of local priorities has {answers} answers: results by district at http://{address}/surveys/{survey}/results (staff: /staff/surveys)."
     );
     println!(
         "  Browse and search {history} earlier alerts at http://{address}/alerts (feeds at /feeds/all.atom)."

@@ -11,6 +11,7 @@ pub mod postcode;
 pub mod report;
 pub mod staff;
 pub mod subscriber;
+pub mod survey;
 
 pub use catalogue::{MessageType, Priority, Provider};
 pub use email::EmailAddress;

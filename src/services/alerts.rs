@@ -57,6 +57,9 @@ pub struct AlertInput {
     pub exclude_unit: String,
     pub follows: Option<i64>,
     pub follow_up: String,
+    /// The survey the alert carries (its email links to the survey's answer page): set from
+    /// a survey's page, on the compose form as a hidden field.
+    pub survey: Option<i64>,
     /// Keep it to subscribers: not on the public archive. A ticked box ("on") or, in the JSON
     /// API, `true`.
     #[serde(deserialize_with = "ticked")]
@@ -652,6 +655,15 @@ pub async fn save_draft(
             return Err(ComposeError::Invalid(errors));
         }
     }
+    if let Some(survey) = input.survey {
+        if let Err(problem) =
+            super::surveys::may_carry(ctx, checked.content.provider_id, survey).await?
+        {
+            let mut errors = FieldErrors::default();
+            errors.add("title", problem);
+            return Err(ComposeError::Invalid(errors));
+        }
+    }
     let new = NewAlert {
         content: checked.content,
         author_staff_id: Some(staff.id),
@@ -672,6 +684,9 @@ pub async fn save_draft(
         .insert_alert(&new)
         .await
         .context("storing a draft")?;
+    if let Some(survey) = input.survey {
+        super::surveys::attach(ctx, id, survey).await?;
+    }
     audit(
         ctx,
         actor,

@@ -238,6 +238,8 @@ pub struct AlertLinks {
     pub scam_checker_url: Option<String>,
     /// Reporting a crime or incident online (`/report`).
     pub report_url: String,
+    /// The resident's own link to answer the survey the alert carries.
+    pub survey_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -496,6 +498,10 @@ fn alert_bodies(
         unsubscribe_url: unsubscribe_url(ctx, personal),
         scam_checker_url: is_scam_warning(&shared.alert).then(|| ctx.link("/scam-checker")),
         report_url: ctx.link("/report"),
+        survey_url: shared
+            .alert
+            .survey_id
+            .map(|_| ctx.link(&format!("/survey/{}", personal.link_token))),
     };
     let letter = shared.letter(&personal.first_name, false, Some(links));
     let text = AlertText { alert: &letter }.render()?;

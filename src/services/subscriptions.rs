@@ -672,6 +672,22 @@ pub async fn export(
             "messages": messages,
         }));
     }
+    // Answers to surveys that are not anonymous (an anonymous answer has nothing linking it
+    // to the resident, so it is neither here nor erased with them).
+    let surveys: Vec<serde_json::Value> = super::surveys::resident_answers(ctx, subscriber.id)
+        .await?
+        .into_iter()
+        .map(|(survey, at, answers)| {
+            serde_json::json!({
+                "survey": survey,
+                "answered_at": iso(Some(at)),
+                "answers": answers
+                    .into_iter()
+                    .map(|(question, answer)| serde_json::json!({ "question": question, "answer": answer }))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     Ok(serde_json::json!({
         "email": subscriber.email,
         "status": subscriber.status,
@@ -695,6 +711,7 @@ pub async fn export(
         "messages_sent_to_you": messages,
         "your_ratings_and_replies": feedback,
         "your_conversations_about_alerts": threads,
+        "your_survey_answers": surveys,
         "your_reports": super::reporter_data::reporter_data(ctx, &subscriber.email)
             .await
             .map_err(|error| anyhow::Error::from(error).context("reading a reporter's reports"))?,

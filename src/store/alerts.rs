@@ -111,6 +111,8 @@ pub struct Alert {
     pub returned_comment: Option<String>,
     pub returned_by_name: Option<String>,
     pub returned_at: Option<Timestamp>,
+    /// The survey it carries: its email links to the survey's answer page.
+    pub survey_id: Option<i64>,
 }
 
 /// Which alerts one page of the staff home lists, newest first.

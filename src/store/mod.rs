@@ -54,6 +54,8 @@ mod scam_reports;
 #[macro_use]
 mod staff_accounts;
 #[macro_use]
+mod surveys;
+#[macro_use]
 mod templates;
 
 mod postgres;
@@ -95,6 +97,7 @@ pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, Subscr
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
+pub use surveys::{Answered, Kept, NewSurvey, StoredResponse, Survey, Surveys};
 pub use templates::{AlertTemplate, AlertTemplates, TemplateContent};
 
 use async_trait::async_trait;
@@ -204,6 +207,7 @@ pub trait Store:
     + ResidentChats
     + ChatUpkeep
     + Inbox
+    + Surveys
     + Send
     + Sync
     + 'static
@@ -234,6 +238,7 @@ impl<T> Store for T where
         + ResidentChats
         + ChatUpkeep
         + Inbox
+        + Surveys
         + Send
         + Sync
         + 'static

@@ -314,3 +314,4 @@ impl_reply_threads!(PgStore, sqlx::Postgres);
 impl_resident_chats!(PgStore, sqlx::Postgres);
 impl_chat_upkeep!(PgStore, sqlx::Postgres);
 impl_inbox!(PgStore, sqlx::Postgres);
+impl_surveys!(PgStore, sqlx::Postgres);

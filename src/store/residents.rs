@@ -581,7 +581,16 @@ macro_rules! impl_residents {
 
             async fn erase_subscriber(&self, id: i64) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "DELETE FROM survey_answers WHERE response_id IN \
+                     (SELECT id FROM survey_responses WHERE subscriber_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 for table in [
+                    "survey_responses",
+                    "survey_respondents",
                     "deliveries",
                     "outbound_messages",
                     "subscriber_places",

@@ -254,3 +254,4 @@ impl_reply_threads!(SqliteStore, sqlx::Sqlite);
 impl_resident_chats!(SqliteStore, sqlx::Sqlite);
 impl_chat_upkeep!(SqliteStore, sqlx::Sqlite);
 impl_inbox!(SqliteStore, sqlx::Sqlite);
+impl_surveys!(SqliteStore, sqlx::Sqlite);

@@ -14,6 +14,7 @@ use crate::services::alerts::{
 };
 use crate::services::approvals::{self, SendBackError};
 use crate::services::scam_check::{self, ScamKind};
+use crate::services::surveys;
 use crate::services::templates::{self, TemplateError, TemplateInput};
 use crate::services::{compose, messages};
 use crate::store::{Alert, AlertStatus, StaffMember};
@@ -199,6 +200,8 @@ pub struct ComposeQuery {
     template: Option<i64>,
     /// Start a scam warning about this kind of scam (its slug), from the Reported scams page.
     scam: String,
+    /// Send this survey (its id), from the survey's page.
+    survey: Option<i64>,
 }
 
 pub async fn compose_form(
@@ -235,6 +238,19 @@ pub async fn compose_form(
         view.notice = Some(format!(
             "A scam warning about “{}”, written from the scam checker's advice: change what you need and choose where it is for.",
             kind.name()
+        ));
+    }
+    if let Some(id) = query.survey {
+        let Some((survey, title, body)) = surveys::alert_for(&ctx, &staff, id).await? else {
+            return Ok(super::pages::not_found().await);
+        };
+        form.provider = crate::services::catalogue::provider_slug(&ctx, survey.provider_id).await?;
+        form.title = title;
+        form.body = body;
+        form.survey = Some(id);
+        view.notice = Some(format!(
+            "An alert carrying the survey \u{201c}{}\u{201d}: each resident it reaches gets their own link to answer. Choose whom it is for.",
+            survey.title
         ));
     }
     compose_page(&ctx, jar, &staff, Writing::New, form, view, StatusCode::OK).await

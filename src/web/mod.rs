@@ -35,6 +35,7 @@ mod reported_scams;
 mod reports;
 mod scam_checker;
 mod staff;
+mod surveys;
 mod templates;
 mod views;
 
@@ -385,6 +386,17 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::contact_problem_lift,
         ),
+        // Surveys: senders build them, send them with an alert and read their results;
+        // residents answer through their alert's link; published results are public.
+        get("/staff/surveys", Sender, surveys::list),
+        get("/staff/surveys/new", Sender, surveys::new_form),
+        form("/staff/surveys/new", Sender, surveys::create),
+        get("/staff/surveys/{id}", Sender, surveys::show),
+        get("/staff/surveys/{id}/answers.csv", Sender, surveys::csv),
+        form("/staff/surveys/{id}/publish", Sender, surveys::publish),
+        get("/survey/{token}", Resident(Alert), surveys::answer_form),
+        form("/survey/{token}", Resident(Alert), surveys::answer),
+        get("/surveys/{id}/results", Public, surveys::public_results),
         // Staff: the contact centre's figures on live chats.
         get("/staff/inbox/figures", Operator, chat_figures::figures),
         // Staff: online reports, their triage (THRIVE), review, and the managers' figures.

@@ -79,6 +79,7 @@ impl FromRequestParts<AppState> for SenderStaff {
             .map_or("", MatchedPath::as_str);
         let (action, subject) = match route {
             "/staff/scams" => ("view-reported-scams", "reported scams"),
+            r if r.starts_with("/staff/surveys") => ("view-surveys", "surveys"),
             _ => ("compose", "new alert"),
         };
         Err(refused(parts, ctx, &staff, action, subject, "not a sender").await)

@@ -12,13 +12,14 @@ use crate::on_both_backends;
 use crate::report_triage;
 use beacon::domain::staff::StaffInput;
 use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
+use beacon::domain::survey::{Question, QuestionKind};
 use beacon::domain::{catalogue, Postcode, Priority};
 use beacon::services::alerts::{self, AlertAction, AlertInput};
 use beacon::services::api_tokens;
 use beacon::services::messages::alert_link_token;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::services::subscriptions as subs;
-use beacon::store::{AuditFilter, NewSubscriber, SubscriberStatus, TokenScope};
+use beacon::store::{AuditFilter, NewSubscriber, NewSurvey, SubscriberStatus, TokenScope};
 use beacon::web::{routes, Access, Link, Route};
 use reqwest::header::{AUTHORIZATION, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -411,8 +412,31 @@ async fn started_chat(app: &TestApp, provider_id: i64) -> String {
     token
 }
 
-/// An alert of the constabulary, written and sent by the admin; its id.
+/// An alert of the constabulary carrying a survey (so its survey link opens), written and
+/// sent by the admin; its id.
 async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
+    let providers = app.ctx.store.providers().await.unwrap();
+    let force = providers
+        .iter()
+        .find(|p| p.slug == "cambridgeshire-constabulary")
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let survey = NewSurvey {
+        provider_id: force.id,
+        created_by: None,
+        title: "Local priorities".into(),
+        introduction: String::new(),
+        opens_at: now - 60,
+        closes_at: now + 86_400,
+        anonymous: false,
+        questions: vec![Question {
+            prompt: "What concerns you most?".into(),
+            kind: QuestionKind::Single,
+            options: vec!["Speeding".into(), "Burglary".into()],
+            required: true,
+        }],
+    };
+    let survey = app.ctx.store.insert_survey(&survey, now).await.unwrap();
     let input = AlertInput {
         provider: "cambridgeshire-constabulary".into(),
         message_type: "crime-update".into(),
@@ -420,6 +444,7 @@ async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
         title: "Catalytic converter thefts".into(),
         body: "Thefts in Meldreth and Melbourn this week.".into(),
         force_area: Some("on".into()),
+        survey: Some(survey),
         ..AlertInput::default()
     };
     let id = alerts::save_draft(&app.ctx, by_admin, &input)
