@@ -5,7 +5,7 @@
 
 use crate::domain::survey::{Answer, Question, QuestionKind};
 use crate::services::AppContext;
-use crate::store::{NewSurvey, StaffMember};
+use crate::store::{NewSurvey, Respondent, StaffMember};
 
 /// Comments a few residents leave, in turn.
 const COMMENTS: &[&str] = &[
@@ -112,6 +112,7 @@ pub async fn seed(
         opens_at: now - 20 * day,
         closes_at: now + 10 * day,
         anonymous: false,
+        public_page: true,
         questions: questions(),
     };
     let id = ctx.store.insert_survey(&survey, now - 21 * day).await?;
@@ -129,7 +130,14 @@ pub async fn seed(
         let answers = answers_of(subscriber as usize, &district);
         let at = now - (subscriber % 19 + 1) * day;
         ctx.store
-            .keep_response(id, subscriber, false, &district, &answers, at)
+            .keep_response(
+                id,
+                &Respondent::Resident(subscriber),
+                false,
+                &district,
+                &answers,
+                at,
+            )
             .await?;
         answered += 1;
     }

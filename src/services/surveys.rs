@@ -3,16 +3,22 @@
 //! the survey closes); senders read the results, by district, searchable, as CSV, and may
 //! publish them at `/surveys/{id}/results`.
 
+use super::messages::sender_domain;
 use super::staff::{audit, Actor};
+use super::tokens::random_id;
 use super::AppContext;
+use crate::delivery::email::EmailMessage;
 use crate::domain::survey::{
     self, answers_from_form, questions_from_drafts, Answer, AnswerProblem, Question, QuestionDraft,
     QuestionKind, ResponseRow, SurveyProblem, Tally, MAX_QUESTIONS,
 };
+use crate::store::Respondent;
 use crate::store::{
     Alert, Answered, Kept, NewSurvey, StaffMember, StoredResponse, Subscriber, Survey,
 };
+use crate::store::{NewOutbound, OutboundChannel};
 use anyhow::Context;
+use askama::Template;
 use chrono::{NaiveDate, TimeZone};
 
 /// The longest survey title and introduction, in characters.
@@ -47,6 +53,8 @@ pub struct SurveyForm {
     pub opens: String,
     pub closes: String,
     pub anonymous: bool,
+    /// Anyone in the force area may answer through its public page.
+    pub public_page: bool,
     pub questions: Vec<QuestionDraft>,
 }
 
@@ -64,6 +72,7 @@ impl SurveyForm {
                 "opens" => form.opens = value.clone(),
                 "closes" => form.closes = value.clone(),
                 "anonymous" => form.anonymous = !value.is_empty(),
+                "public_page" => form.public_page = !value.is_empty(),
                 _ => {
                     let Some((index, part)) = name
                         .strip_prefix('q')
@@ -202,6 +211,7 @@ pub fn check(
             opens_at: uk_instant(opens, false),
             closes_at: uk_instant(closes, true),
             anonymous: form.anonymous,
+            public_page: form.public_page,
             questions,
         }),
         _ => Err(problems),
@@ -392,6 +402,8 @@ pub async fn attach(ctx: &AppContext, alert_id: i64, survey_id: i64) -> anyhow::
 /// they answered (None for each question they left; all None in an anonymous survey).
 pub struct ResidentSurvey {
     pub survey: Survey,
+    /// Answering through the public page as an email address (not a signed-up resident).
+    pub by_email: bool,
     pub window: Window,
     pub answered: Answered,
     pub answers: Vec<Option<Answer>>,
@@ -409,7 +421,10 @@ pub async fn for_resident(
     let Some(survey) = ctx.store.survey(id).await? else {
         return Ok(None);
     };
-    let answered = ctx.store.answered(id, subscriber.id).await?;
+    let answered = ctx
+        .store
+        .answered(id, &Respondent::Resident(subscriber.id))
+        .await?;
     let answers = decoded(
         &survey.questions,
         match &answered {
@@ -418,11 +433,36 @@ pub async fn for_resident(
         },
     );
     Ok(Some(ResidentSurvey {
+        by_email: false,
         window: window(&survey, chrono::Utc::now().timestamp()),
         survey,
         answered,
         answers,
     }))
+}
+
+/// A survey for someone answering through its public page with their confirmed address's
+/// key: as `for_resident`.
+pub async fn for_public(
+    ctx: &AppContext,
+    survey: Survey,
+    respondent: &Respondent,
+) -> anyhow::Result<ResidentSurvey> {
+    let answered = ctx.store.answered(survey.id, respondent).await?;
+    let answers = decoded(
+        &survey.questions,
+        match &answered {
+            Answered::With(answers) => answers,
+            _ => &[],
+        },
+    );
+    Ok(ResidentSurvey {
+        by_email: matches!(respondent, Respondent::Email(_)),
+        window: window(&survey, chrono::Utc::now().timestamp()),
+        survey,
+        answered,
+        answers,
+    })
 }
 
 /// Stored answers by position, decoded for each question (None where missing or no longer
@@ -451,11 +491,23 @@ pub enum NotKept {
     AlreadyAnswered,
 }
 
-/// Keeps a resident's answers to the survey the alert carries.
+/// Where a respondent answers from: a resident's first place's district, or the district of
+/// the postcode given on the public page.
+pub enum Answerer<'a> {
+    Resident(&'a Subscriber),
+    /// Through the public page: the respondent its link is for, and the district of the
+    /// postcode they gave.
+    PublicPage {
+        respondent: Respondent,
+        district: String,
+    },
+}
+
+/// Keeps a respondent's answers to a survey.
 pub async fn answer(
     ctx: &AppContext,
     current: &ResidentSurvey,
-    subscriber: &Subscriber,
+    from: Answerer<'_>,
     fields: &[(String, String)],
 ) -> anyhow::Result<Result<Kept, NotKept>> {
     let survey = &current.survey;
@@ -474,16 +526,31 @@ pub async fn answer(
         .enumerate()
         .filter_map(|(position, answer)| answer.as_ref().map(|a| (position, a.encode())))
         .collect();
-    let district = ctx
-        .store
-        .subscriber_district(subscriber.id)
-        .await?
-        .unwrap_or_default();
+    if encoded.is_empty() {
+        // Every question is optional and none was answered: nothing to keep.
+        return Ok(Err(NotKept::Problems(vec![AnswerProblem {
+            question: 0,
+            message: "Answer at least one question".into(),
+        }])));
+    }
+    let (respondent, district) = match from {
+        Answerer::Resident(subscriber) => (
+            Respondent::Resident(subscriber.id),
+            ctx.store
+                .subscriber_district(subscriber.id)
+                .await?
+                .unwrap_or_default(),
+        ),
+        Answerer::PublicPage {
+            respondent,
+            district,
+        } => (respondent, district),
+    };
     let kept = ctx
         .store
         .keep_response(
             survey.id,
-            subscriber.id,
+            &respondent,
             survey.anonymous,
             &district,
             &encoded,
@@ -809,7 +876,9 @@ pub async fn published(
     results
         .questions
         .retain(|q| q.question.kind != QuestionKind::Text);
-    results.districts.retain(|(_, _, count)| *count >= SHOWN_FROM);
+    results
+        .districts
+        .retain(|(_, _, count)| *count >= SHOWN_FROM);
     for question in &mut results.questions {
         question
             .by_district
@@ -845,4 +914,222 @@ pub async fn resident_answers(
             (title, at, answers)
         })
         .collect())
+}
+
+/// How long a link to answer a survey's public page works, in seconds (and never beyond the
+/// survey's closing).
+pub const PUBLIC_LINK_SECONDS: i64 = 7 * 86_400;
+
+/// Why someone on a survey's public page was not sent a link.
+#[derive(Debug, thiserror::Error)]
+pub enum PublicLinkError {
+    /// By field (`email`, `postcode`), in words.
+    #[error("there are problems with the form")]
+    Invalid(Vec<(&'static str, String)>),
+    #[error("too many requests")]
+    RateLimited,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A survey anyone may answer through its public page, if `id` is one (closed or not).
+pub async fn public_survey(ctx: &AppContext, id: i64) -> anyhow::Result<Option<Survey>> {
+    Ok(ctx.store.survey(id).await?.filter(|s| s.public_page))
+}
+
+/// The signed link token for `respondent` (`r` and a resident's public id, or `e` and a
+/// confirmed address's keyed hash: no `:`, which the signer's fields may not hold) to answer survey `id` from `district`, working until
+/// `expires`.
+pub fn public_link_token(
+    ctx: &AppContext,
+    id: i64,
+    respondent: &str,
+    district: &str,
+    expires: i64,
+) -> String {
+    ctx.signer.sign(
+        "survey-answer",
+        &[&id.to_string(), respondent, district, &expires.to_string()],
+    )
+}
+
+/// Checks the public page's form (an email address, and a postcode in the area Beacon covers)
+/// and emails the address its own link to answer; one answer per confirmed address, whatever
+/// the link used. Rate limited per client address and per email address as sign-ups are.
+pub async fn request_public_link(
+    ctx: &AppContext,
+    survey: &Survey,
+    raw_email: &str,
+    raw_postcode: &str,
+    client_ip: &str,
+) -> Result<(), PublicLinkError> {
+    let mut problems = Vec::new();
+    let email = match crate::domain::EmailAddress::parse(raw_email) {
+        Ok(email) => Some(email),
+        Err(problem) => {
+            problems.push(("email", problem.to_string()));
+            None
+        }
+    };
+    let place = match super::postcodes::look_up(ctx, raw_postcode).await {
+        Ok(place) => Some(place),
+        Err(super::postcodes::LookupError::Unexpected(error)) => return Err(error.into()),
+        Err(super::postcodes::LookupError::Place(
+            super::postcodes::PlaceProblem::OutsideArea {
+                postcode,
+                covered_by,
+                ..
+            },
+        )) => {
+            problems.push((
+                "postcode",
+                format!(
+                    "The postcode {postcode} is outside the area {covered_by} covers: this survey is for people who live or work in it"
+                ),
+            ));
+            None
+        }
+        Err(problem) => {
+            problems.push(("postcode", problem.to_string()));
+            None
+        }
+    };
+    let (Some(email), Some(place)) = (email, place) else {
+        return Err(PublicLinkError::Invalid(problems));
+    };
+    let limits = &ctx.settings.limits;
+    if !ctx.limiter.allow(
+        &format!("survey-link-ip:{client_ip}"),
+        limits.signups_per_ip_per_hour,
+    ) || !ctx.limiter.allow(
+        &format!("survey-link-email:{}", email.key()),
+        limits.signups_per_email_per_hour,
+    ) {
+        tracing::warn!(survey = survey.id, "survey link request rate limited");
+        return Err(PublicLinkError::RateLimited);
+    }
+    // A signed-up resident's address answers as the resident (one answer, whichever link they
+    // use; in their data download and erasure); anyone else's by its keyed hash.
+    let resident = ctx
+        .store
+        .subscriber_by_email_key(&email.key())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let respondent = match resident {
+        Some(resident) if resident.status == crate::store::SubscriberStatus::Active => {
+            format!("r{}", resident.public_id)
+        }
+        _ => format!(
+            "e{}",
+            super::chat::keyed_hash(ctx, "survey-email", &email.key())
+        ),
+    };
+    let expires = chrono::Utc::now().timestamp() + PUBLIC_LINK_SECONDS;
+    let district = place.district_code.unwrap_or_default();
+    let token = public_link_token(ctx, survey.id, &respondent, &district, expires);
+    let link = ctx.link(&format!("/surveys/{}/answer/{token}", survey.id));
+    queue_link_email(ctx, email.as_str(), survey, &link).await?;
+    tracing::info!(survey = survey.id, "survey link sent");
+    Ok(())
+}
+
+/// Who a public-page link is for: (the survey, the respondent, their district); None if the
+/// token does not verify, is another survey's, has expired, or is a resident's who has left.
+pub async fn public_link(
+    ctx: &AppContext,
+    id: i64,
+    token: &str,
+) -> anyhow::Result<Option<(Survey, Respondent, String)>> {
+    let Some(fields) = ctx.signer.verify("survey-answer", token) else {
+        return Ok(None);
+    };
+    let [survey_id, respondent, district, expires] = fields.as_slice() else {
+        return Ok(None);
+    };
+    if survey_id.parse::<i64>().ok() != Some(id)
+        || expires
+            .parse::<i64>()
+            .map_or(true, |at| at <= chrono::Utc::now().timestamp())
+    {
+        return Ok(None);
+    }
+    let respondent = match (respondent.get(..1), respondent.get(1..)) {
+        (Some("e"), Some(key)) if !key.is_empty() => Respondent::Email(key.to_owned()),
+        (Some("r"), Some(public_id)) => match ctx.store.subscriber_by_public_id(public_id).await? {
+            Some(resident) => Respondent::Resident(resident.id),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let Some(survey) = public_survey(ctx, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((survey, respondent, district.clone())))
+}
+
+#[derive(Template)]
+#[template(path = "email/survey_link.txt")]
+struct LinkText<'a> {
+    title: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    last_day: &'a str,
+    anonymous: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/survey_link.html")]
+struct LinkHtml<'a> {
+    title: &'a str,
+    organisation: &'a str,
+    link: &'a str,
+    last_day: &'a str,
+    anonymous: bool,
+}
+
+/// Queues the email holding someone's link to answer a survey's public page.
+async fn queue_link_email(
+    ctx: &AppContext,
+    to: &str,
+    survey: &Survey,
+    link: &str,
+) -> anyhow::Result<()> {
+    let last_day = last_day(survey);
+    let text = LinkText {
+        title: &survey.title,
+        organisation: &survey.provider_name,
+        link,
+        last_day: &last_day,
+        anonymous: survey.anonymous,
+    }
+    .render()?;
+    let html = LinkHtml {
+        title: &survey.title,
+        organisation: &survey.provider_name,
+        link,
+        last_day: &last_day,
+        anonymous: survey.anonymous,
+    }
+    .render()?;
+    let message = EmailMessage {
+        to_name: String::new(),
+        to: to.to_owned(),
+        subject: format!("Your link to answer the survey: {}", survey.title),
+        text,
+        html: Some(html),
+        unsubscribe_url: None,
+        message_id: format!("<survey-link.{}@{}>", random_id(), sender_domain(ctx)),
+        list_id: None,
+    };
+    let outbound = NewOutbound {
+        subscriber_id: None,
+        channel: OutboundChannel::Email,
+        purpose: "survey-link".to_owned(),
+        payload: serde_json::to_string(&message)?,
+    };
+    ctx.store
+        .enqueue_outbound(&outbound, chrono::Utc::now().timestamp())
+        .await?;
+    ctx.outbound_wakeup.notify_one();
+    Ok(())
 }

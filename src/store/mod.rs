@@ -97,7 +97,7 @@ pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, Subscr
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
-pub use surveys::{Answered, Kept, NewSurvey, StoredResponse, Survey, Surveys};
+pub use surveys::{Answered, Kept, NewSurvey, Respondent, StoredResponse, Survey, Surveys};
 pub use templates::{AlertTemplate, AlertTemplates, TemplateContent};
 
 use async_trait::async_trait;

@@ -16,6 +16,8 @@ pub struct NewSurvey {
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
     pub anonymous: bool,
+    /// Anyone in the force area may answer through its public page.
+    pub public_page: bool,
     pub questions: Vec<Question>,
 }
 
@@ -30,6 +32,7 @@ pub struct Survey {
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
     pub anonymous: bool,
+    pub public_page: bool,
     pub published: bool,
     pub created_at: Timestamp,
     pub questions: Vec<Question>,
@@ -46,6 +49,39 @@ pub struct StoredResponse {
     pub district_name: String,
     pub answered_at: Timestamp,
     pub answers: Vec<(usize, String)>,
+}
+
+/// Who answers: a resident through their alert's link, or someone who confirmed their email
+/// address on the survey's public page (its keyed hash, never the address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Respondent {
+    Resident(i64),
+    Email(String),
+}
+
+impl Respondent {
+    /// The column of `survey_responses` naming them, and the table keeping who answered an
+    /// anonymous survey, with its column.
+    pub(crate) fn columns(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Respondent::Resident(_) => ("subscriber_id", "survey_respondents", "subscriber_id"),
+            Respondent::Email(_) => (
+                "respondent_key",
+                "survey_public_respondents",
+                "respondent_key",
+            ),
+        }
+    }
+}
+
+/// A query with `respondent` (a `Respondent`) bound as its next parameter.
+macro_rules! bind_respondent {
+    ($query:expr, $respondent:expr) => {
+        match $respondent {
+            $crate::store::Respondent::Resident(id) => $query.bind(*id),
+            $crate::store::Respondent::Email(key) => $query.bind(key.as_str()),
+        }
+    };
 }
 
 /// What a resident has answered of a survey.
@@ -84,15 +120,15 @@ pub trait Surveys: Send + Sync {
     async fn set_alert_survey(&self, alert_id: i64, survey_id: Option<i64>) -> StoreResult<bool>;
     /// The district code of a resident's first place, if its postcode is known.
     async fn subscriber_district(&self, subscriber_id: i64) -> StoreResult<Option<String>>;
-    /// What a resident has answered of a survey.
-    async fn answered(&self, survey_id: i64, subscriber_id: i64) -> StoreResult<Answered>;
-    /// Keeps a resident's response, as one transaction: in a survey that is not anonymous it
+    /// What a respondent has answered of a survey.
+    async fn answered(&self, survey_id: i64, respondent: &Respondent) -> StoreResult<Answered>;
+    /// Keeps a respondent's response, as one transaction: in a survey that is not anonymous it
     /// replaces their earlier one; in an anonymous survey the response is stored with no
-    /// resident and only the day of `now`, and that they answered is kept apart, once.
+    /// respondent and only the day of `now`, and that they answered is kept apart, once.
     async fn keep_response(
         &self,
         survey_id: i64,
-        subscriber_id: i64,
+        respondent: &Respondent,
         anonymous: bool,
         district_code: &str,
         answers: &[(usize, String)],
@@ -119,6 +155,7 @@ pub(crate) struct SurveyRow {
     pub(crate) opens_at: Timestamp,
     pub(crate) closes_at: Timestamp,
     pub(crate) anonymous: bool,
+    pub(crate) public_page: bool,
     pub(crate) published: bool,
     pub(crate) created_at: Timestamp,
     pub(crate) responses: i64,
@@ -135,6 +172,7 @@ impl SurveyRow {
             opens_at: self.opens_at,
             closes_at: self.closes_at,
             anonymous: self.anonymous,
+            public_page: self.public_page,
             published: self.published,
             created_at: self.created_at,
             questions,
@@ -165,7 +203,7 @@ pub(crate) fn day_of(now: Timestamp) -> Timestamp {
 
 /// The columns of a survey row with its provider's name and its number of responses.
 pub(crate) const SURVEY_COLUMNS: &str = "s.id, s.provider_id, p.name AS provider_name, s.title, \
-     s.introduction, s.opens_at, s.closes_at, s.anonymous, s.published, s.created_at, \
+     s.introduction, s.opens_at, s.closes_at, s.anonymous, s.public_page, s.published, s.created_at, \
      (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses";
 
 /// Implements `Surveys` for a backend's store with the SQL both backends share.
@@ -181,8 +219,8 @@ macro_rules! impl_surveys {
                 let mut tx = self.pool.begin().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO surveys (provider_id, created_by, title, introduction, opens_at, \
-                     closes_at, anonymous, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     RETURNING id",
+                     closes_at, anonymous, public_page, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(survey.provider_id)
                 .bind(survey.created_by)
@@ -191,6 +229,7 @@ macro_rules! impl_surveys {
                 .bind(survey.opens_at)
                 .bind(survey.closes_at)
                 .bind(survey.anonymous)
+                .bind(survey.public_page)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -302,25 +341,25 @@ macro_rules! impl_surveys {
             async fn answered(
                 &self,
                 survey_id: i64,
-                subscriber_id: i64,
+                respondent: &$crate::store::Respondent,
             ) -> $crate::store::StoreResult<$crate::store::Answered> {
-                let anonymously: Option<i64> = sqlx::query_scalar(
-                    "SELECT 1 FROM survey_respondents WHERE survey_id = $1 AND subscriber_id = $2",
-                )
-                .bind(survey_id)
-                .bind(subscriber_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                let (column, respondents, respondents_column) = respondent.columns();
+                let sql = format!(
+                    "SELECT survey_id FROM {respondents} WHERE survey_id = $1 AND {respondents_column} = $2"
+                );
+                let query = sqlx::query_scalar(&sql).bind(survey_id);
+                let anonymously: Option<i64> = bind_respondent!(query, respondent)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 if anonymously.is_some() {
                     return Ok($crate::store::Answered::Anonymously);
                 }
-                let response: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM survey_responses WHERE survey_id = $1 AND subscriber_id = $2",
-                )
-                .bind(survey_id)
-                .bind(subscriber_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                let sql =
+                    format!("SELECT id FROM survey_responses WHERE survey_id = $1 AND {column} = $2");
+                let query = sqlx::query_scalar(&sql).bind(survey_id);
+                let response: Option<i64> = bind_respondent!(query, respondent)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 let Some(response) = response else {
                     return Ok($crate::store::Answered::No);
                 };
@@ -342,31 +381,32 @@ macro_rules! impl_surveys {
             async fn keep_response(
                 &self,
                 survey_id: i64,
-                subscriber_id: i64,
+                respondent: &$crate::store::Respondent,
                 anonymous: bool,
                 district_code: &str,
                 answers: &[(usize, String)],
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<$crate::store::Kept> {
+                let (column, respondents, respondents_column) = respondent.columns();
                 let mut tx = self.pool.begin().await?;
                 let kept;
                 let response: i64 = if anonymous {
                     // Who answered is kept apart, once: a second answer stores nothing.
-                    let first = sqlx::query(
-                        "INSERT INTO survey_respondents (survey_id, subscriber_id) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(survey_id)
-                    .bind(subscriber_id)
-                    .execute(&mut *tx)
-                    .await?;
+                    let sql = format!(
+                        "INSERT INTO {respondents} (survey_id, {respondents_column}) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING"
+                    );
+                    let query = sqlx::query(&sql).bind(survey_id);
+                    let first = bind_respondent!(query, respondent)
+                        .execute(&mut *tx)
+                        .await?;
                     if first.rows_affected() == 0 {
                         return Ok($crate::store::Kept::AlreadyAnswered);
                     }
                     kept = $crate::store::Kept::Stored;
                     sqlx::query_scalar(
-                        "INSERT INTO survey_responses (survey_id, subscriber_id, district_code, \
-                         answered_at) VALUES ($1, NULL, $2, $3) RETURNING id",
+                        "INSERT INTO survey_responses (survey_id, district_code, answered_at) \
+                         VALUES ($1, $2, $3) RETURNING id",
                     )
                     .bind(survey_id)
                     .bind(district_code)
@@ -374,33 +414,39 @@ macro_rules! impl_surveys {
                     .fetch_one(&mut *tx)
                     .await?
                 } else {
-                    // One row a resident: a second answer (even one sent at the same moment)
+                    // One row a respondent: a second answer (even one sent at the same moment)
                     // takes the first one's row, and its answers replace the first's.
-                    let earlier: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM survey_responses WHERE survey_id = $1 AND subscriber_id = $2",
-                    )
-                    .bind(survey_id)
-                    .bind(subscriber_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO survey_responses (survey_id, subscriber_id, district_code, \
-                         answered_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (survey_id, subscriber_id) WHERE subscriber_id IS NOT NULL \
+                    // Written first, so that on SQLite this transaction holds the write lock
+                    // before it reads (a read first could not be upgraded when another answer
+                    // wrote meanwhile); it also says whether there was an earlier response.
+                    let sql = format!(
+                        "UPDATE survey_responses SET answered_at = answered_at \
+                         WHERE survey_id = $1 AND {column} = $2"
+                    );
+                    let query = sqlx::query(&sql).bind(survey_id);
+                    let earlier = bind_respondent!(query, respondent)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        > 0;
+                    let sql = format!(
+                        "INSERT INTO survey_responses (survey_id, {column}, district_code, answered_at) \
+                         VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (survey_id, {column}) WHERE {column} IS NOT NULL \
                          DO UPDATE SET district_code = excluded.district_code, \
-                         answered_at = excluded.answered_at RETURNING id",
-                    )
-                    .bind(survey_id)
-                    .bind(subscriber_id)
-                    .bind(district_code)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                         answered_at = excluded.answered_at RETURNING id"
+                    );
+                    let query = sqlx::query_scalar(&sql).bind(survey_id);
+                    let id: i64 = bind_respondent!(query, respondent)
+                        .bind(district_code)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
                     sqlx::query("DELETE FROM survey_answers WHERE response_id = $1")
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    kept = if earlier.is_some() {
+                    kept = if earlier {
                         $crate::store::Kept::Changed
                     } else {
                         $crate::store::Kept::Stored
@@ -426,10 +472,11 @@ macro_rules! impl_surveys {
                 &self,
                 survey_id: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredResponse>> {
-                let rows: Vec<(i64, String, Option<String>, i64, i64, String)> = sqlx::query_as(
+                type Row = (i64, String, Option<String>, i64, Option<i64>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
                     "SELECT r.id, r.district_code, d.name, r.answered_at, a.position, a.answer \
                      FROM survey_responses r \
-                     JOIN survey_answers a ON a.response_id = r.id \
+                     LEFT JOIN survey_answers a ON a.response_id = r.id \
                      LEFT JOIN districts d ON d.code = r.district_code \
                      WHERE r.survey_id = $1 ORDER BY r.id, a.position",
                 )
@@ -447,7 +494,9 @@ macro_rules! impl_surveys {
                             answers: Vec::new(),
                         });
                     }
-                    if let Some(last) = responses.last_mut() {
+                    if let (Some(last), Some(position), Some(answer)) =
+                        (responses.last_mut(), position, answer)
+                    {
                         last.answers.push((position as usize, answer));
                     }
                 }

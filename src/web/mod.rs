@@ -157,7 +157,7 @@ pub fn routes() -> Vec<Route> {
         Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
         Reviewer, Sender, SignedInStaff,
     };
-    use permission::Link::{Alert, Chat, Confirm, Manage, Report, Unsubscribe};
+    use permission::Link::{Alert, Chat, Confirm, Manage, Report, Survey, Unsubscribe};
     // Report forms may carry photos: only so many are read at once (`reports.rs`).
     let report_posts = GlobalConcurrencyLimitLayer::new(reports::REPORT_POSTS_AT_ONCE);
     vec![
@@ -397,6 +397,18 @@ pub fn routes() -> Vec<Route> {
         get("/survey/{token}", Resident(Alert), surveys::answer_form),
         form("/survey/{token}", Resident(Alert), surveys::answer),
         get("/surveys/{id}/results", Public, surveys::public_results),
+        get("/surveys/{id}", Public, surveys::public_start),
+        form("/surveys/{id}", Public, surveys::public_request),
+        get(
+            "/surveys/{id}/answer/{token}",
+            Resident(Survey),
+            surveys::public_answer_form,
+        ),
+        form(
+            "/surveys/{id}/answer/{token}",
+            Resident(Survey),
+            surveys::public_answer,
+        ),
         // Staff: the contact centre's figures on live chats.
         get("/staff/inbox/figures", Operator, chat_figures::figures),
         // Staff: online reports, their triage (THRIVE), review, and the managers' figures.

@@ -330,4 +330,8 @@ pub enum Link {
     /// reply to an alert, from the email answering it). The token is unguessable; a wrong or
     /// expired one gets the page saying the conversation cannot be opened.
     Chat,
+    /// `/surveys/{id}/answer/{token}`: the link emailed to someone who gave their address on a
+    /// survey's public page (the survey, their address's keyed hash, their district, when it
+    /// expires, signed). A wrong or expired one gets "This link cannot be used".
+    Survey,
 }

@@ -270,6 +270,7 @@ struct ResultsPage {
     dates: String,
     state: &'static str,
     anonymous: bool,
+    public_page: bool,
     published: bool,
     open_for_sending: bool,
     responses: usize,
@@ -319,6 +320,7 @@ pub async fn show(
         introduction: survey.introduction,
         organisation: survey.provider_name,
         anonymous: survey.anonymous,
+        public_page: survey.public_page,
         published: survey.published,
         responses,
         districts,
@@ -417,13 +419,16 @@ struct AskedQuestion {
 #[template(path = "pages/survey_answer.html")]
 struct AnswerPage {
     csrf: String,
-    token: String,
+    /// Where the form is sent: the resident's alert link, or the public page's emailed link.
+    action: String,
     title: String,
     /// The introduction's paragraphs.
     introduction: Vec<String>,
     organisation: String,
     last_day: String,
     anonymous: bool,
+    /// Answering through the public page as an email address.
+    by_email: bool,
     changing: bool,
     questions: Vec<AskedQuestion>,
     problems: usize,
@@ -523,19 +528,20 @@ fn asked(
 
 fn answer_page(
     csrf: String,
-    token: &str,
+    action: &str,
     current: &ResidentSurvey,
     questions: Vec<AskedQuestion>,
     problems: usize,
 ) -> AnswerPage {
     AnswerPage {
         csrf,
-        token: token.to_owned(),
+        action: action.to_owned(),
         title: current.survey.title.clone(),
         introduction: paragraphs(&current.survey.introduction),
         organisation: current.survey.provider_name.clone(),
         last_day: service::last_day(&current.survey),
         anonymous: current.survey.anonymous,
+        by_email: current.by_email,
         changing: matches!(current.answered, Answered::With(_)),
         questions,
         problems,
@@ -557,7 +563,7 @@ fn link_gone() -> Response {
         StatusCode::NOT_FOUND,
         views::message_page(
             "This link cannot be used",
-            &["The link is not complete, or it belongs to alerts you no longer receive, or to an alert that carries no survey."],
+            &["The link is not complete, or it has expired, or it belongs to alerts you no longer receive, or to an alert that carries no survey."],
             None,
         ),
     )
@@ -600,53 +606,39 @@ fn not_answerable(current: &ResidentSurvey) -> Option<Response> {
     }
 }
 
-/// `GET /survey/{token}`: the survey an alert carries, for the resident its link is for.
-pub async fn answer_form(
-    State(ctx): State<AppState>,
-    Path(token): Path<String>,
-    jar: CookieJar,
-) -> WebResult<Response> {
-    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
-        return Ok(link_gone());
-    };
-    let Some(current) = service::for_resident(&ctx, &alert, &subscriber).await? else {
-        return Ok(link_gone());
-    };
-    if let Some(response) = not_answerable(&current) {
-        return Ok(response);
+/// The answer form, with the respondent's answers so far (or what they are told instead).
+fn form_page(ctx: &AppState, jar: CookieJar, action: &str, current: &ResidentSurvey) -> Response {
+    if let Some(response) = not_answerable(current) {
+        return response;
     }
-    let (jar, csrf) = csrf::issue(&ctx, jar);
-    let questions = asked(&current, &current.answers, None, &[]);
-    let page = answer_page(csrf, &token, &current, questions, 0);
-    Ok((jar, views::render(&page)).into_response())
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let questions = asked(current, &current.answers, None, &[]);
+    let page = answer_page(csrf, action, current, questions, 0);
+    (jar, views::render(&page)).into_response()
 }
 
-/// `POST /survey/{token}`: keeps the resident's answers, or shows the form again with what is
-/// wrong and everything they gave.
-pub async fn answer(
-    State(ctx): State<AppState>,
-    Path(token): Path<String>,
+/// Keeps a respondent's answers sent to `action`, or shows the form again with what is wrong
+/// and everything they gave.
+async fn take_answers(
+    ctx: &AppState,
     jar: CookieJar,
-    body: Bytes,
+    action: &str,
+    current: &ResidentSurvey,
+    answerer: service::Answerer<'_>,
+    body: &Bytes,
 ) -> WebResult<Response> {
-    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
-        return Ok(link_gone());
-    };
-    let Some(current) = service::for_resident(&ctx, &alert, &subscriber).await? else {
-        return Ok(link_gone());
-    };
-    if let Some(response) = not_answerable(&current) {
+    if let Some(response) = not_answerable(current) {
         return Ok(response);
     }
-    let sent = fields(&body);
-    if !csrf::verify(&ctx, &jar, field(&sent, "csrf")) {
-        let (jar, csrf) = csrf::issue(&ctx, jar);
-        let questions = asked(&current, &[], Some(&sent), &[]);
-        let mut page = answer_page(csrf, &token, &current, questions, 0);
+    let sent = fields(body);
+    if !csrf::verify(ctx, &jar, field(&sent, "csrf")) {
+        let (jar, csrf) = csrf::issue(ctx, jar);
+        let questions = asked(current, &[], Some(&sent), &[]);
+        let mut page = answer_page(csrf, action, current, questions, 0);
         page.expired = true;
         return Ok((StatusCode::FORBIDDEN, jar, views::render(&page)).into_response());
     }
-    let problems = match service::answer(&ctx, &current, &subscriber, &sent).await? {
+    let problems = match service::answer(ctx, current, answerer, &sent).await? {
         Ok(kept) => {
             let survey = &current.survey;
             let changed = kept == Kept::Changed;
@@ -676,11 +668,15 @@ pub async fn answer(
         }
         Err(NotKept::Problems(problems)) => problems,
         Err(NotKept::AlreadyAnswered) => {
-            return Ok(views::message_page(
-                &current.survey.title,
-                &["You have answered this survey already: an anonymous survey takes one answer from each resident, and it cannot be changed."],
-                None,
-            ))
+            return Ok((
+                StatusCode::CONFLICT,
+                views::message_page(
+                    &current.survey.title,
+                    &["You have answered this survey already: an anonymous survey takes one answer from each person, and it cannot be changed."],
+                    None,
+                ),
+            )
+                .into_response())
         }
         Err(NotKept::NotYetOpen | NotKept::Closed) => {
             return Ok((
@@ -694,10 +690,204 @@ pub async fn answer(
                 .into_response())
         }
     };
-    let (jar, csrf) = csrf::issue(&ctx, jar);
-    let questions = asked(&current, &[], Some(&sent), &problems);
-    let page = answer_page(csrf, &token, &current, questions, problems.len());
+    let (jar, csrf) = csrf::issue(ctx, jar);
+    let questions = asked(current, &[], Some(&sent), &problems);
+    let page = answer_page(csrf, action, current, questions, problems.len());
     Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, views::render(&page)).into_response())
+}
+
+/// `GET /survey/{token}`: the survey an alert carries, for the resident its link is for.
+pub async fn answer_form(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    let Some(current) = service::for_resident(&ctx, &alert, &subscriber).await? else {
+        return Ok(link_gone());
+    };
+    Ok(form_page(&ctx, jar, &format!("/survey/{token}"), &current))
+}
+
+/// `POST /survey/{token}`: keeps the resident's answers.
+pub async fn answer(
+    State(ctx): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+    body: Bytes,
+) -> WebResult<Response> {
+    let Some((alert, subscriber)) = feedback::alert_link(&ctx, &token).await? else {
+        return Ok(link_gone());
+    };
+    let Some(current) = service::for_resident(&ctx, &alert, &subscriber).await? else {
+        return Ok(link_gone());
+    };
+    let action = format!("/survey/{token}");
+    let answerer = service::Answerer::Resident(&subscriber);
+    take_answers(&ctx, jar, &action, &current, answerer, &body).await
+}
+
+#[derive(Template)]
+#[template(path = "pages/survey_public.html")]
+struct PublicPage {
+    csrf: String,
+    id: i64,
+    title: String,
+    introduction: Vec<String>,
+    organisation: String,
+    last_day: String,
+    anonymous: bool,
+    email: String,
+    postcode: String,
+    /// By field (`email`, `postcode`).
+    problems: Vec<(&'static str, String)>,
+}
+
+impl PublicPage {
+    fn problem(&self, field: &str) -> &str {
+        self.problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, message)| message.as_str())
+    }
+}
+
+fn public_page(csrf: String, survey: &Survey) -> PublicPage {
+    PublicPage {
+        csrf,
+        id: survey.id,
+        title: survey.title.clone(),
+        introduction: paragraphs(&survey.introduction),
+        organisation: survey.provider_name.clone(),
+        last_day: service::last_day(survey),
+        anonymous: survey.anonymous,
+        email: String::new(),
+        postcode: String::new(),
+        problems: Vec::new(),
+    }
+}
+
+/// A public survey that is not taking answers now: what a visitor is told instead.
+fn public_not_open(survey: &Survey) -> Option<Response> {
+    let current = ResidentSurvey {
+        by_email: true,
+        window: service::window(survey, chrono::Utc::now().timestamp()),
+        survey: survey.clone(),
+        answered: Answered::No,
+        answers: Vec::new(),
+    };
+    not_answerable(&current)
+}
+
+/// `GET /surveys/{id}`: a survey's public page, where anyone in the area asks for their own
+/// link to answer it.
+pub async fn public_start(
+    State(ctx): State<AppState>,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let Some(survey) = service::public_survey(&ctx, id).await? else {
+        return Ok(survey_not_found());
+    };
+    if let Some(response) = public_not_open(&survey) {
+        return Ok(response);
+    }
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    Ok((jar, views::render(&public_page(csrf, &survey))).into_response())
+}
+
+/// `POST /surveys/{id}`: emails the address given its own link to answer.
+pub async fn public_request(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    body: Bytes,
+) -> WebResult<Response> {
+    let Some(survey) = service::public_survey(&ctx, id).await? else {
+        return Ok(survey_not_found());
+    };
+    if let Some(response) = public_not_open(&survey) {
+        return Ok(response);
+    }
+    let sent = fields(&body);
+    let (email, postcode) = (field(&sent, "email"), field(&sent, "postcode"));
+    let (status, problems) = if !csrf::verify(&ctx, &jar, field(&sent, "csrf")) {
+        (
+            StatusCode::FORBIDDEN,
+            vec![("email", "This form had expired. Send it again.".to_owned())],
+        )
+    } else {
+        match service::request_public_link(&ctx, &survey, email, postcode, &ip).await {
+            Ok(()) => {
+                return Ok(views::message_page(
+                    "Check your email",
+                    &[
+                        "We have sent you a link to answer the survey. It is yours alone, and works for seven days.",
+                        "If it has not arrived in a few minutes, check your junk or spam folder.",
+                    ],
+                    None,
+                ))
+            }
+            Err(service::PublicLinkError::Invalid(problems)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, problems)
+            }
+            Err(service::PublicLinkError::RateLimited) => {
+                return Ok((
+                    StatusCode::TOO_MANY_REQUESTS,
+                    views::message_page(
+                        "Too many requests",
+                        &["Too many links have been asked for from here or for this address in the last hour. Try again later."],
+                        None,
+                    ),
+                )
+                    .into_response())
+            }
+            Err(service::PublicLinkError::Unexpected(error)) => return Err(error.into()),
+        }
+    };
+    let (jar, csrf) = csrf::issue(&ctx, jar);
+    let mut shown = public_page(csrf, &survey);
+    shown.email = email.to_owned();
+    shown.postcode = postcode.to_owned();
+    shown.problems = problems;
+    Ok((status, jar, views::render(&shown)).into_response())
+}
+
+/// `GET /surveys/{id}/answer/{token}`: the survey, through the link emailed from its public
+/// page.
+pub async fn public_answer_form(
+    State(ctx): State<AppState>,
+    Path((id, token)): Path<(i64, String)>,
+    jar: CookieJar,
+) -> WebResult<Response> {
+    let Some((survey, respondent, _)) = service::public_link(&ctx, id, &token).await? else {
+        return Ok(link_gone());
+    };
+    let current = service::for_public(&ctx, survey, &respondent).await?;
+    let action = format!("/surveys/{id}/answer/{token}");
+    Ok(form_page(&ctx, jar, &action, &current))
+}
+
+/// `POST /surveys/{id}/answer/{token}`: keeps the answers, one response per confirmed address.
+pub async fn public_answer(
+    State(ctx): State<AppState>,
+    Path((id, token)): Path<(i64, String)>,
+    jar: CookieJar,
+    body: Bytes,
+) -> WebResult<Response> {
+    let Some((survey, respondent, district)) = service::public_link(&ctx, id, &token).await? else {
+        return Ok(link_gone());
+    };
+    let current = service::for_public(&ctx, survey, &respondent).await?;
+    let action = format!("/surveys/{id}/answer/{token}");
+    let answerer = service::Answerer::PublicPage {
+        respondent,
+        district,
+    };
+    take_answers(&ctx, jar, &action, &current, answerer, &body).await
 }
 
 #[derive(Template)]

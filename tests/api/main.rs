@@ -47,4 +47,6 @@ mod store_conversations;
 mod store_report_drafts;
 mod store_reports;
 mod store_suite;
+mod survey_public;
+mod surveys;
 mod templates;

@@ -67,6 +67,10 @@ struct Fixture {
     open311_key: String,
     /// A started chat's token.
     chat: String,
+    /// The survey the sent alert carries (it has a public page), and a link emailed from
+    /// that page.
+    survey_id: i64,
+    survey_link: String,
 }
 
 impl Fixture {
@@ -120,7 +124,14 @@ impl Fixture {
             .await
             .unwrap()
             .unwrap();
-        let alert_id = sent_alert(&app, &by_admin).await;
+        let (alert_id, survey_id) = sent_alert(&app, &by_admin).await;
+        let survey_link = beacon::services::surveys::public_link_token(
+            &app.ctx,
+            survey_id,
+            "ea-keyed-hash",
+            "E07000008",
+            chrono::Utc::now().timestamp() + 3_600,
+        );
         let alert_link = alert_link_token(
             &app.ctx,
             alert_id,
@@ -189,6 +200,8 @@ impl Fixture {
             conversation,
             open311_key,
             chat,
+            survey_id,
+            survey_link,
             app,
         }
     }
@@ -203,6 +216,7 @@ impl Fixture {
             Access::Resident(Link::Alert) => &self.alert_link,
             Access::Resident(Link::Report) => &self.follow_report,
             Access::Resident(Link::Chat) => &self.chat,
+            Access::Resident(Link::Survey) => &self.survey_link,
             Access::Enrolment => &self.enrolment,
             _ => "a-made-up-token",
         };
@@ -219,6 +233,8 @@ impl Fixture {
             self.report_file.to_string()
         } else if route.path.starts_with("/staff/inbox/") {
             self.conversation.to_string()
+        } else if route.path.starts_with("/surveys/") || route.path.starts_with("/staff/surveys/") {
+            self.survey_id.to_string()
         } else {
             self.alert_id.to_string()
         };
@@ -412,9 +428,9 @@ async fn started_chat(app: &TestApp, provider_id: i64) -> String {
     token
 }
 
-/// An alert of the constabulary carrying a survey (so its survey link opens), written and
-/// sent by the admin; its id.
-async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
+/// An alert of the constabulary carrying a survey with a public page (so the survey's links
+/// open), written and sent by the admin; its id and the survey's.
+async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> (i64, i64) {
     let providers = app.ctx.store.providers().await.unwrap();
     let force = providers
         .iter()
@@ -429,6 +445,7 @@ async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
         opens_at: now - 60,
         closes_at: now + 86_400,
         anonymous: false,
+        public_page: true,
         questions: vec![Question {
             prompt: "What concerns you most?".into(),
             kind: QuestionKind::Single,
@@ -456,7 +473,7 @@ async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> i64 {
             .await
             .unwrap();
     }
-    id
+    (id, survey)
 }
 
 fn is_staff(access: Access) -> bool {

@@ -5,7 +5,10 @@
 // from the email on a phone, answers (first giving two options the same place, then properly)
 // and opens the link again to find their answers; Sam reads the results, with the ranking in
 // order and the free text, and publishes them; the visitor sees the chart, and not the
-// resident's own words. axe-core checks every page on the way.
+// resident's own words. Then a visitor on a phone asks, on the demo survey's public page, for
+// their own link (first with an address that is not one and a postcode outside the area), answers
+// through the link emailed, and changes the answers through a new one; Sam sees one more answer.
+// axe-core checks every page on the way.
 //
 //   BEACON_URL       the running server, e.g. http://127.0.0.1:18080
 //   BEACON_OUTBOX    the directory where the server writes one .eml file per email
@@ -474,6 +477,133 @@ test('a sergeant builds a survey and sends it with an alert; a resident answers;
     assert.ok(!main.includes(FREE_TEXT), "the resident's own words are not published");
     assert.ok(!main.includes(ANYTHING_ELSE), 'nor the free-text question');
     await checkAxe(st, visitor, 'the published results of the new survey');
+  });
+
+  await step(t, '6. a visitor on a phone asks for their own link on the demo survey\'s public page, and answers through it', async (st) => {
+    const staffUrl = `${BASE}/staff/surveys/${DEMO_SURVEY.id}`;
+    await desk.goto(staffUrl);
+    await expectHeading(desk, DEMO_SURVEY.title);
+    const before = await answeredCount(desk);
+
+    const context = await browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 375, height: 667 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    context.setDefaultTimeout(15_000);
+    try {
+      const walker = await context.newPage();
+      const publicUrl = `${BASE}/surveys/${DEMO_SURVEY.id}`;
+      const response = await walker.goto(publicUrl);
+      assert.equal(response.status(), 200);
+      await expectHeading(walker, DEMO_SURVEY.title);
+      assert.equal(await walker.locator('#email').count(), 1, 'an email address field');
+      assert.equal(await walker.locator('#postcode').count(), 1, 'a postcode field');
+      await assertNoSidewaysScroll(walker, 'the survey\'s public page');
+      await checkAxe(st, walker, 'the demo survey\'s public page');
+
+      // An address that is not one, and a postcode outside the area.
+      await walker.locator('#email').fill('not-an-email');
+      await walker.locator('#postcode').fill('SW1A 1AA');
+      await walker.getByRole('button', { name: 'Send me the link' }).click();
+      const links = await errorSummaryLinks(walker);
+      assert.deepEqual(links.map((l) => l.href), ['#email', '#postcode'], `both problems, in order: ${JSON.stringify(links)}`);
+      assert.match(links[0].text, /correct format/);
+      assert.match(links[1].text, /SW1A 1AA is outside the area/);
+      assert.match(await walker.locator('#email-error').innerText(), /correct format/, 'the error is also at the field');
+      assert.match(await walker.locator('#postcode-error').innerText(), /outside the area/);
+      assert.equal(await walker.locator('#email').inputValue(), 'not-an-email', 'the address is kept');
+      assert.equal(await walker.locator('#postcode').inputValue(), 'SW1A 1AA', 'the postcode is kept');
+      await expectHeading(walker, DEMO_SURVEY.title);
+      await expectThat(st, 'the title of the public page with a problem starts "Error:"', async () => {
+        assert.match(await walker.title(), /^Error: /);
+      });
+      await assertNoSidewaysScroll(walker, 'the survey\'s public page with problems');
+      await checkAxe(st, walker, 'the demo survey\'s public page with problems');
+
+      const address = `walk-visitor-${RUN}-${Math.random().toString(36).slice(2, 8)}@example.org`;
+      await walker.locator('#email').fill(address);
+      await walker.locator('#postcode').fill('CB1 1PT');
+      await walker.getByRole('button', { name: 'Send me the link' }).click();
+      await expectHeading(walker, 'Check your email');
+      assert.match(await walker.locator('main').innerText(), /We have sent you a link to answer the survey/);
+      await checkAxe(st, walker, 'the public page\'s "Check your email"');
+
+      /** The link in the newest survey-link email to the visitor, after those already `seen`. */
+      async function linkEmailed(seen) {
+        const email = await waitForEmail(
+          address,
+          15_000,
+          (m) => !seen.has(m.file) && m.subject === `Your link to answer the survey: ${DEMO_SURVEY.title}`,
+        );
+        seen.add(email.file);
+        const text = plainText(email.headers, email.body) ?? '';
+        const found = new RegExp(`https?://\\S+/surveys/${DEMO_SURVEY.id}/answer/[A-Za-z0-9._~-]+`).exec(text)?.[0];
+        assert.ok(found, `a /surveys/${DEMO_SURVEY.id}/answer/ link in the email to ${address}:\n${text}`);
+        return found.replace(/^https?:\/\/[^/]+/, BASE);
+      }
+      const seen = new Set();
+      const url = await linkEmailed(seen);
+
+      const form = await walker.goto(url);
+      assert.equal(form.status(), 200);
+      await expectHeading(walker, DEMO_SURVEY.title);
+      assert.equal(await walker.locator('.notice').count(), 0, 'not answered yet');
+      assert.equal(await walker.locator('#q0_4').count(), 1, 'the ranking has five options');
+      await assertNoSidewaysScroll(walker, 'the demo survey through the emailed link');
+      await checkAxe(st, walker, 'the demo survey, through the link from its public page');
+
+      // Fraud first, then burglary, speeding, drug dealing, anti-social behaviour.
+      const places = { 0: '3', 1: '5', 2: '4', 3: '2', 4: '1' };
+      for (const [option, place] of Object.entries(places)) {
+        await walker.locator(`#q0_${option}`).selectOption(place);
+      }
+      await walker.getByLabel('A bit unsafe').check();
+      await walker.getByLabel('Street meetings').check();
+      await walker.locator('#q3-4').check();
+      await walker.getByRole('button', { name: 'Send my answers' }).click();
+      await expectHeading(walker, 'Answers sent');
+      assert.match(await walker.locator('main').innerText(), /Thank you: your answers have been kept\./);
+      await checkAxe(st, walker, 'the demo survey answered through the link from its public page');
+
+      await desk.goto(staffUrl);
+      const after = await answeredCount(desk);
+      assert.equal(after.count, before.count + 1, `one more answer: ${before.text} -> ${after.text}`);
+
+      // A new link for the same address opens the answers given.
+      await walker.goto(publicUrl);
+      await walker.locator('#email').fill(address.toUpperCase());
+      await walker.locator('#postcode').fill('cb1 1pt');
+      await walker.getByRole('button', { name: 'Send me the link' }).click();
+      await expectHeading(walker, 'Check your email');
+      const again = await linkEmailed(seen);
+      await walker.goto(again);
+      await expectHeading(walker, DEMO_SURVEY.title);
+      assert.match(await walker.locator('.notice').innerText(), /You have answered already/);
+      const given = {};
+      for (let i = 0; i < 5; i++) given[i] = await walker.locator(`#q0_${i}`).inputValue();
+      assert.deepEqual(given, places, 'the ranking is filled in');
+      assert.ok(await walker.getByLabel('A bit unsafe').isChecked(), 'the choice is filled in');
+      assert.equal(await walker.getByRole('button', { name: 'Change my answers' }).count(), 1);
+      await checkAxe(st, walker, 'the demo survey answered already, through a new link');
+      await walker.getByLabel('Fairly safe').check();
+      await walker.getByRole('button', { name: 'Change my answers' }).click();
+      await expectHeading(walker, 'Answers changed');
+      assert.match(await walker.locator('main').innerText(), /Your answers have been changed\./);
+
+      await desk.goto(staffUrl);
+      assert.equal((await answeredCount(desk)).count, before.count + 1, 'a change is not another answer');
+    } finally {
+      await context.close();
+    }
+
+    await screenshot(`${BASE}/surveys/${DEMO_SURVEY.id}`, 'survey-public-phone.png', {
+      viewport: { width: 375, height: 667 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
   });
 
   await t.test('the pages keep to their Content-Security-Policy', () => {
