@@ -762,6 +762,16 @@ pub async fn save_edit(
     };
     let checked = check(ctx, input).await?;
     may_compose_for(ctx, actor, staff, &checked).await?;
+    // The survey it carries must still be one it may carry (the same organisation's, open).
+    if let Some(survey) = alert.survey_id {
+        if let Err(problem) =
+            super::surveys::may_carry(ctx, checked.content.provider_id, survey).await?
+        {
+            let mut errors = FieldErrors::default();
+            errors.add("title", problem);
+            return Err(ComposeError::Invalid(errors));
+        }
+    }
     let edit = AlertEdit {
         content: checked.content,
         // Whoever wrote or edited it needing approval, it needs approval.

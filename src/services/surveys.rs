@@ -118,12 +118,16 @@ fn uk_date(at: i64) -> NaiveDate {
         .date_naive()
 }
 
-/// A date as people type it: `2026-12-31`, `31/12/2026`, `31-12-2026` or `31.12.2026`.
+/// A date as people type it: `2026-12-31`, `31/12/2026`, `31-12-2026` or `31.12.2026`; none
+/// outside the years 2000 to 2100 (chrono reads a year of any length, which date arithmetic
+/// then cannot hold).
 fn parse_date(text: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
     let text = text.trim();
     ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d"]
         .iter()
         .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+        .filter(|date| (2000..=2100).contains(&date.year()))
 }
 
 /// The start of `date` in the UK (`end`: the start of the next day).
@@ -418,6 +422,10 @@ pub async fn for_resident(
     let Some(id) = alert.survey_id else {
         return Ok(None);
     };
+    if subscriber.status != crate::store::SubscriberStatus::Active {
+        // Their link outlives their leaving; their say does not.
+        return Ok(None);
+    }
     let Some(survey) = ctx.store.survey(id).await? else {
         return Ok(None);
     };
@@ -546,6 +554,12 @@ pub async fn answer(
             district,
         } => (respondent, district),
     };
+    // An anonymous answer keeps only the day (UK time) it was given.
+    let at = if survey.anonymous {
+        crate::domain::conversation::figures::uk_midnight(uk_date(now))
+    } else {
+        now
+    };
     let kept = ctx
         .store
         .keep_response(
@@ -554,7 +568,7 @@ pub async fn answer(
             survey.anonymous,
             &district,
             &encoded,
-            now,
+            at,
         )
         .await?;
     tracing::info!(survey = survey.id, "survey answered");
@@ -577,6 +591,8 @@ pub struct QuestionResult {
     /// By district: (district name, how many answered there, the top option or the average, in
     /// words).
     pub by_district: Vec<(String, u32, String)>,
+    /// Published results only: too few answered this question for its answers to be shown.
+    pub withheld: bool,
 }
 
 pub struct ResultRow {
@@ -689,6 +705,7 @@ pub fn results(
                 rows,
                 texts,
                 by_district,
+                withheld: false,
             }
         })
         .collect();
@@ -835,7 +852,7 @@ pub async fn staff_results(
 /// words. Audited: it is the residents' answers leaving Beacon.
 pub async fn csv(ctx: &AppContext, actor: &Actor<'_>, survey: &Survey) -> anyhow::Result<String> {
     let stored = ctx.store.survey_responses(survey.id).await?;
-    let rows: Vec<ResponseRow> = stored
+    let mut rows: Vec<ResponseRow> = stored
         .iter()
         .map(|r| ResponseRow {
             answered_on: uk_date(r.answered_at).format("%Y-%m-%d").to_string(),
@@ -843,6 +860,14 @@ pub async fn csv(ctx: &AppContext, actor: &Actor<'_>, survey: &Survey) -> anyhow
             answers: decoded(&survey.questions, &r.answers),
         })
         .collect();
+    if survey.anonymous {
+        // Not in the order they came: by district, day and answers.
+        rows.sort_by(|a, b| {
+            (&a.district, &a.answered_on)
+                .cmp(&(&b.district, &b.answered_on))
+                .then_with(|| format!("{:?}", a.answers).cmp(&format!("{:?}", b.answers)))
+        });
+    }
     audit(
         ctx,
         actor,
@@ -855,14 +880,15 @@ pub async fn csv(ctx: &AppContext, actor: &Actor<'_>, survey: &Survey) -> anyhow
     Ok(survey::csv(&survey.questions, &rows))
 }
 
-/// The fewest answers published results show, in the whole survey or one district: fewer
-/// could tell who answered what.
+/// The fewest answers published results show, in a district or to a question: fewer could tell
+/// who answered what.
 pub const SHOWN_FROM: usize = 5;
 
-/// A survey whose results are published, with its results (free text left out: residents'
-/// own words are for staff; districts with fewer than `SHOWN_FROM` answers left out of the
-/// district filter and tables), and whether too few answered (in the survey, or in the district
-/// asked for) for any result to be shown; or None.
+/// A survey whose results are published, with its results, or None. What is published is
+/// counted only from districts where at least `SHOWN_FROM` answered (so no total, less the
+/// districts shown, gives a smaller district's answers away); a question fewer answered is
+/// withheld; free text is left out (residents' own words are for staff). The flag says too few
+/// answered (in the survey, or the district asked for) for any result to be shown.
 pub async fn published(
     ctx: &AppContext,
     id: i64,
@@ -871,18 +897,33 @@ pub async fn published(
     let Some(survey) = ctx.store.survey(id).await?.filter(|s| s.published) else {
         return Ok(None);
     };
-    let stored = ctx.store.survey_responses(id).await?;
+    let mut stored = ctx.store.survey_responses(id).await?;
+    let mut per_district: std::collections::HashMap<String, usize> = Default::default();
+    for response in &stored {
+        *per_district
+            .entry(response.district_code.clone())
+            .or_default() += 1;
+    }
+    stored.retain(|r| per_district.get(&r.district_code).copied().unwrap_or(0) >= SHOWN_FROM);
     let mut results = results(&survey, &stored, district, None);
     results
         .questions
         .retain(|q| q.question.kind != QuestionKind::Text);
-    results
-        .districts
-        .retain(|(_, _, count)| *count >= SHOWN_FROM);
     for question in &mut results.questions {
         question
             .by_district
             .retain(|(_, answered, _)| *answered as usize >= SHOWN_FROM);
+        let answered = match &question.tally {
+            Tally::Choices { answered, .. }
+            | Tally::Ranking { answered, .. }
+            | Tally::Rating { answered, .. } => *answered as usize,
+            Tally::Text { answers } => answers.len(),
+        };
+        if answered < SHOWN_FROM {
+            question.withheld = true;
+            question.rows.clear();
+            question.by_district.clear();
+        }
     }
     let too_few = results.responses < SHOWN_FROM;
     if too_few {
@@ -1056,8 +1097,10 @@ pub async fn public_link(
     let respondent = match (respondent.get(..1), respondent.get(1..)) {
         (Some("e"), Some(key)) if !key.is_empty() => Respondent::Email(key.to_owned()),
         (Some("r"), Some(public_id)) => match ctx.store.subscriber_by_public_id(public_id).await? {
-            Some(resident) => Respondent::Resident(resident.id),
-            None => return Ok(None),
+            Some(resident) if resident.status == crate::store::SubscriberStatus::Active => {
+                Respondent::Resident(resident.id)
+            }
+            _ => return Ok(None),
         },
         _ => return Ok(None),
     };
@@ -1067,24 +1110,25 @@ pub async fn public_link(
     Ok(Some((survey, respondent, district.clone())))
 }
 
-#[derive(Template)]
-#[template(path = "email/survey_link.txt")]
-struct LinkText<'a> {
+/// What the email holding someone's link to a survey's public page says.
+struct LinkLetter<'a> {
     title: &'a str,
     organisation: &'a str,
     link: &'a str,
-    last_day: &'a str,
+    last_day: String,
     anonymous: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/survey_link.txt")]
+struct LinkText<'a> {
+    letter: &'a LinkLetter<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "email/survey_link.html")]
 struct LinkHtml<'a> {
-    title: &'a str,
-    organisation: &'a str,
-    link: &'a str,
-    last_day: &'a str,
-    anonymous: bool,
+    letter: &'a LinkLetter<'a>,
 }
 
 /// Queues the email holding someone's link to answer a survey's public page.
@@ -1094,23 +1138,15 @@ async fn queue_link_email(
     survey: &Survey,
     link: &str,
 ) -> anyhow::Result<()> {
-    let last_day = last_day(survey);
-    let text = LinkText {
+    let letter = LinkLetter {
         title: &survey.title,
         organisation: &survey.provider_name,
         link,
-        last_day: &last_day,
+        last_day: last_day(survey),
         anonymous: survey.anonymous,
-    }
-    .render()?;
-    let html = LinkHtml {
-        title: &survey.title,
-        organisation: &survey.provider_name,
-        link,
-        last_day: &last_day,
-        anonymous: survey.anonymous,
-    }
-    .render()?;
+    };
+    let text = LinkText { letter: &letter }.render()?;
+    let html = LinkHtml { letter: &letter }.render()?;
     let message = EmailMessage {
         to_name: String::new(),
         to: to.to_owned(),

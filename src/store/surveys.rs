@@ -124,7 +124,8 @@ pub trait Surveys: Send + Sync {
     async fn answered(&self, survey_id: i64, respondent: &Respondent) -> StoreResult<Answered>;
     /// Keeps a respondent's response, as one transaction: in a survey that is not anonymous it
     /// replaces their earlier one; in an anonymous survey the response is stored with no
-    /// respondent and only the day of `now`, and that they answered is kept apart, once.
+    /// respondent (and `now` should be only the day), and that they answered is kept apart,
+    /// once.
     async fn keep_response(
         &self,
         survey_id: i64,
@@ -194,11 +195,6 @@ pub(crate) fn question_of(prompt: String, kind: &str, options: &str, required: b
         },
         required,
     }
-}
-
-/// Midnight UTC of the day of `now`: all an anonymous response keeps of when it was given.
-pub(crate) fn day_of(now: Timestamp) -> Timestamp {
-    now - now.rem_euclid(86_400)
 }
 
 /// The columns of a survey row with its provider's name and its number of responses.
@@ -410,7 +406,7 @@ macro_rules! impl_surveys {
                     )
                     .bind(survey_id)
                     .bind(district_code)
-                    .bind($crate::store::surveys::day_of(now))
+                    .bind(now)
                     .fetch_one(&mut *tx)
                     .await?
                 } else {

@@ -299,6 +299,22 @@ impl TestApp {
         }
     }
 
+    /// A number the app's database answers to `query` (a `SELECT COUNT(*)`, say).
+    pub async fn count(&self, query: &str) -> i64 {
+        use sqlx::Connection;
+        if self.database_url.starts_with("sqlite") {
+            let mut db = sqlx::SqliteConnection::connect(&self.database_url)
+                .await
+                .unwrap();
+            sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
+        } else {
+            let mut db = sqlx::PgConnection::connect(&self.database_url)
+                .await
+                .unwrap();
+            sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
+        }
+    }
+
     /// How many emails are in the outbox now.
     pub fn outbox_count(&self) -> usize {
         std::fs::read_dir(&self.outbox).map_or(0, |entries| entries.count())

@@ -12,14 +12,13 @@ use crate::on_both_backends;
 use crate::report_triage;
 use beacon::domain::staff::StaffInput;
 use beacon::domain::subscriber::{EmailFormat, Place, Preferences};
-use beacon::domain::survey::{Question, QuestionKind};
 use beacon::domain::{catalogue, Postcode, Priority};
 use beacon::services::alerts::{self, AlertAction, AlertInput};
 use beacon::services::api_tokens;
 use beacon::services::messages::alert_link_token;
 use beacon::services::staff::{self as staff_service, Actor};
 use beacon::services::subscriptions as subs;
-use beacon::store::{AuditFilter, NewSubscriber, NewSurvey, SubscriberStatus, TokenScope};
+use beacon::store::{AuditFilter, NewSubscriber, SubscriberStatus, TokenScope};
 use beacon::web::{routes, Access, Link, Route};
 use reqwest::header::{AUTHORIZATION, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -431,29 +430,7 @@ async fn started_chat(app: &TestApp, provider_id: i64) -> String {
 /// An alert of the constabulary carrying a survey with a public page (so the survey's links
 /// open), written and sent by the admin; its id and the survey's.
 async fn sent_alert(app: &TestApp, by_admin: &Actor<'_>) -> (i64, i64) {
-    let providers = app.ctx.store.providers().await.unwrap();
-    let force = providers
-        .iter()
-        .find(|p| p.slug == "cambridgeshire-constabulary")
-        .unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let survey = NewSurvey {
-        provider_id: force.id,
-        created_by: None,
-        title: "Local priorities".into(),
-        introduction: String::new(),
-        opens_at: now - 60,
-        closes_at: now + 86_400,
-        anonymous: false,
-        public_page: true,
-        questions: vec![Question {
-            prompt: "What concerns you most?".into(),
-            kind: QuestionKind::Single,
-            options: vec!["Speeding".into(), "Burglary".into()],
-            required: true,
-        }],
-    };
-    let survey = app.ctx.store.insert_survey(&survey, now).await.unwrap();
+    let survey = crate::survey_public::public_survey(app, false, true).await;
     let input = AlertInput {
         provider: "cambridgeshire-constabulary".into(),
         message_type: "crime-update".into(),

@@ -9,24 +9,9 @@ use beacon::domain::survey::{Question, QuestionKind};
 use beacon::store::NewSurvey;
 use reqwest::StatusCode;
 
-/// A number the app's database answers to `query` (a `SELECT COUNT(*)`).
-async fn count(app: &TestApp, query: &str) -> i64 {
-    use sqlx::Connection;
-    if app.database_url.starts_with("sqlite") {
-        let mut db = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
-    } else {
-        let mut db = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query_scalar(query).fetch_one(&mut db).await.unwrap()
-    }
-}
-
-/// A survey of the constabulary with a public page, open for a day; its id.
-async fn public_survey(app: &TestApp, anonymous: bool, public_page: bool) -> i64 {
+/// A survey of the constabulary (with a public page, or not), open for a day: a required single
+/// choice and an optional free text; its id.
+pub(crate) async fn public_survey(app: &TestApp, anonymous: bool, public_page: bool) -> i64 {
     let providers = app.ctx.store.providers().await.unwrap();
     let force = providers
         .iter()
@@ -139,8 +124,7 @@ async fn one_answer_per_confirmed_address(backend: Backend) {
     assert_eq!(stored[0].answers, vec![(0, "1".to_owned())]);
     // The address is never kept, only a keyed hash of it.
     assert_eq!(
-        count(
-            &app,
+        app.count(
             "SELECT COUNT(*) FROM survey_responses WHERE respondent_key IS NOT NULL \
              AND respondent_key NOT LIKE '%ann%' AND subscriber_id IS NULL"
         )
@@ -219,21 +203,17 @@ async fn anonymous_and_closed(backend: Backend) {
         .contains("You have answered this survey"));
     // One response, linked to no one; that the address answered is kept apart.
     assert_eq!(
-        count(
-            &app,
-            &format!(
-                "SELECT COUNT(*) FROM survey_responses WHERE survey_id = {id} \
+        app.count(&format!(
+            "SELECT COUNT(*) FROM survey_responses WHERE survey_id = {id} \
                  AND respondent_key IS NULL AND subscriber_id IS NULL"
-            )
-        )
+        ))
         .await,
         1
     );
     assert_eq!(
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM survey_public_respondents WHERE survey_id = {id}")
-        )
+        app.count(&format!(
+            "SELECT COUNT(*) FROM survey_public_respondents WHERE survey_id = {id}"
+        ))
         .await,
         1
     );
