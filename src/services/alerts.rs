@@ -807,6 +807,17 @@ pub async fn duplicate(
     let Some(alert) = alert_to_edit(ctx, actor, id, "duplicate").await? else {
         return Ok(None);
     };
+    // The copy carries the survey while it may (the survey not closed).
+    let survey = match alert.survey_id {
+        Some(survey)
+            if super::surveys::may_carry(ctx, alert.content.provider_id, survey)
+                .await?
+                .is_ok() =>
+        {
+            Some(survey)
+        }
+        _ => None,
+    };
     let new = NewAlert {
         content: alert.content,
         author_staff_id: Some(staff.id),
@@ -827,6 +838,9 @@ pub async fn duplicate(
         .insert_alert(&new)
         .await
         .with_context(|| format!("storing a copy of alert {id}"))?;
+    if let Some(survey) = survey {
+        super::surveys::attach(ctx, copy, survey).await?;
+    }
     let subject = format!("alert {copy}");
     audit(
         ctx,

@@ -393,6 +393,14 @@ pub async fn may_carry(
     Ok(Ok(()))
 }
 
+/// The survey an alert carries, for its staff page: (id, title).
+pub async fn carried(ctx: &AppContext, alert: &Alert) -> anyhow::Result<Option<(i64, String)>> {
+    let Some(id) = alert.survey_id else {
+        return Ok(None);
+    };
+    Ok(ctx.store.survey(id).await?.map(|s| (s.id, s.title)))
+}
+
 /// Makes alert `alert_id` carry survey `survey_id`.
 pub async fn attach(ctx: &AppContext, alert_id: i64, survey_id: i64) -> anyhow::Result<()> {
     ctx.store

@@ -489,6 +489,8 @@ struct AlertPage {
     max_comment: usize,
     notice: Option<String>,
     problem: Option<String>,
+    /// The survey it carries: its id and title.
+    survey: Option<(i64, String)>,
 }
 
 pub(super) fn uk_time(timestamp: i64) -> String {
@@ -655,7 +657,9 @@ async fn alert_page_with(
             })
         }
     };
+    let survey = surveys::carried(ctx, alert).await?;
     let page = AlertPage {
+        survey,
         nav: nav(staff, &csrf),
         csrf,
         id: alert.id,

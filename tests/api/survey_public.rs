@@ -319,3 +319,94 @@ on_both_backends!(
     a_signed_up_residents_address_answers_as_the_resident,
     residents_answer_as_themselves
 );
+
+async fn alerts_carry_their_survey(backend: Backend) {
+    use beacon::services::alerts::{self, AlertInput, ComposeError};
+    use beacon::services::staff::Actor;
+    let app = TestApp::spawn(backend).await;
+    let (sam, browser) = crate::report_triage::staff_with(&app, "Sam Patel", |p| {
+        p.send = true;
+        p.admin = true;
+    })
+    .await;
+    let actor = Actor {
+        staff: Some(&sam),
+        ip: "test",
+    };
+    let survey = public_survey(&app, false, false).await;
+    let mut input = AlertInput {
+        provider: "cambridgeshire-constabulary".into(),
+        message_type: "crime-update".into(),
+        priority: "3".into(),
+        title: "Survey: Speeding in your village".into(),
+        body: "Tell us where drivers speed.".into(),
+        force_area: Some("on".into()),
+        survey: Some(survey),
+        ..AlertInput::default()
+    };
+    let id = alerts::save_draft(&app.ctx, &actor, &input).await.unwrap();
+
+    // Its page names the survey; so does its copy's.
+    let page = browser
+        .get(app.url(&format!("/staff/alerts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/staff/surveys/{survey}\">Speeding in your village</a>"
+        )),
+        "{page}"
+    );
+    let copy = alerts::duplicate(&app.ctx, &actor, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.ctx.store.alert(copy).await.unwrap().unwrap().survey_id,
+        Some(survey)
+    );
+
+    // Moved to another organisation, it may not keep the survey; nothing is changed.
+    input.provider = "trading-standards".into();
+    input.survey = None;
+    let refused = alerts::save_edit(&app.ctx, &actor, id, &input).await;
+    let Err(ComposeError::Invalid(errors)) = refused else {
+        panic!("an edit to another organisation kept the survey: {refused:?}");
+    };
+    assert!(
+        errors
+            .for_field("title")
+            .is_some_and(|m| m.contains("send it from that organisation")),
+        "{errors:?}"
+    );
+    let kept = app.ctx.store.alert(id).await.unwrap().unwrap();
+    assert_eq!(kept.provider_name, "Cambridgeshire Constabulary");
+
+    // A closed survey is not carried by a new copy.
+    crate::chat::sql(
+        &app,
+        &format!(
+            "UPDATE surveys SET closes_at = {} WHERE id = {survey}",
+            chrono::Utc::now().timestamp() - 10
+        ),
+    )
+    .await;
+    let late = alerts::duplicate(&app.ctx, &actor, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.ctx.store.alert(late).await.unwrap().unwrap().survey_id,
+        None
+    );
+    app.stop().await;
+}
+
+on_both_backends!(
+    an_alert_names_its_survey_keeps_it_when_copied_and_not_elsewhere,
+    alerts_carry_their_survey
+);
