@@ -1,7 +1,8 @@
 //! Surveys of residents: senders build them for their organisation and send them with an alert
 //! (its residents answer through the alert's own signed link, one response each, changed until
-//! the survey closes); senders read the results, by district, searchable, as CSV, and may
-//! publish them at `/surveys/{id}/results`.
+//! the survey closes); a survey's public page emails anyone in the area their own link (one
+//! response per confirmed address); senders read the results, by district, searchable, as CSV,
+//! and may publish them at `/surveys/{id}/results`.
 
 use super::messages::sender_domain;
 use super::staff::{audit, Actor};

@@ -1,6 +1,7 @@
 //! Survey pages: senders build a survey, send it with an alert, read its results (by district,
 //! free text searchable, CSV) and publish them; residents answer through their alert's link;
-//! anyone reads published results at `/surveys/{id}/results`.
+//! anyone in the area answers a survey's public page (`/surveys/{id}`) through a link emailed to
+//! them; anyone reads published results at `/surveys/{id}/results`.
 
 use super::error::WebResult;
 use super::flash::{self, Flash};
