@@ -35,6 +35,7 @@ pub mod scam_check;
 pub mod staff;
 pub mod staff_home;
 pub mod subscriptions;
+pub mod survey_links;
 pub mod surveys;
 pub mod suspensions;
 pub mod templates;

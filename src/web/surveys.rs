@@ -11,6 +11,7 @@ use super::staff::{actor, forbidden, nav, Nav};
 use super::{csrf, views, AppState, ClientIp};
 use crate::domain::survey::{Answer, QuestionDraft, QuestionKind, SurveyProblem};
 use crate::services::feedback;
+use crate::services::survey_links as links;
 use crate::services::surveys::{
     self as service, NotKept, QuestionResult, ResidentSurvey, Results, SurveyError, SurveyForm,
     Window,
@@ -789,7 +790,7 @@ pub async fn public_start(
     Path(id): Path<i64>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let Some(survey) = service::public_survey(&ctx, id).await? else {
+    let Some(survey) = links::public_survey(&ctx, id).await? else {
         return Ok(survey_not_found());
     };
     if let Some(response) = public_not_open(&survey) {
@@ -807,7 +808,7 @@ pub async fn public_request(
     jar: CookieJar,
     body: Bytes,
 ) -> WebResult<Response> {
-    let Some(survey) = service::public_survey(&ctx, id).await? else {
+    let Some(survey) = links::public_survey(&ctx, id).await? else {
         return Ok(survey_not_found());
     };
     if let Some(response) = public_not_open(&survey) {
@@ -821,7 +822,7 @@ pub async fn public_request(
             vec![("email", "This form had expired. Send it again.".to_owned())],
         )
     } else {
-        match service::request_public_link(&ctx, &survey, email, postcode, &ip).await {
+        match links::request_public_link(&ctx, &survey, email, postcode, &ip).await {
             Ok(()) => {
                 return Ok(views::message_page(
                     "Check your email",
@@ -832,10 +833,10 @@ pub async fn public_request(
                     None,
                 ))
             }
-            Err(service::PublicLinkError::Invalid(problems)) => {
+            Err(links::PublicLinkError::Invalid(problems)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, problems)
             }
-            Err(service::PublicLinkError::RateLimited) => {
+            Err(links::PublicLinkError::RateLimited) => {
                 return Ok((
                     StatusCode::TOO_MANY_REQUESTS,
                     views::message_page(
@@ -846,7 +847,7 @@ pub async fn public_request(
                 )
                     .into_response())
             }
-            Err(service::PublicLinkError::Unexpected(error)) => return Err(error.into()),
+            Err(links::PublicLinkError::Unexpected(error)) => return Err(error.into()),
         }
     };
     let (jar, csrf) = csrf::issue(&ctx, jar);
@@ -864,7 +865,7 @@ pub async fn public_answer_form(
     Path((id, token)): Path<(i64, String)>,
     jar: CookieJar,
 ) -> WebResult<Response> {
-    let Some((survey, respondent, _)) = service::public_link(&ctx, id, &token).await? else {
+    let Some((survey, respondent, _)) = links::public_link(&ctx, id, &token).await? else {
         return Ok(link_gone());
     };
     let current = service::for_public(&ctx, survey, &respondent).await?;
@@ -879,7 +880,7 @@ pub async fn public_answer(
     jar: CookieJar,
     body: Bytes,
 ) -> WebResult<Response> {
-    let Some((survey, respondent, district)) = service::public_link(&ctx, id, &token).await? else {
+    let Some((survey, respondent, district)) = links::public_link(&ctx, id, &token).await? else {
         return Ok(link_gone());
     };
     let current = service::for_public(&ctx, survey, &respondent).await?;

@@ -124,7 +124,7 @@ impl Fixture {
             .unwrap()
             .unwrap();
         let (alert_id, survey_id) = sent_alert(&app, &by_admin).await;
-        let survey_link = beacon::services::surveys::public_link_token(
+        let survey_link = beacon::services::survey_links::public_link_token(
             &app.ctx,
             survey_id,
             "ea-keyed-hash",

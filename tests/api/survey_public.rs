@@ -410,3 +410,62 @@ on_both_backends!(
     an_alert_names_its_survey_keeps_it_when_copied_and_not_elsewhere,
     alerts_carry_their_survey
 );
+
+async fn small_districts_pooled(backend: Backend) {
+    use beacon::services::staff::Actor;
+    use beacon::services::surveys::{self, OTHER_DISTRICTS};
+    use beacon::store::Respondent;
+    let app = TestApp::spawn(backend).await;
+    let id = public_survey(&app, true, true).await;
+    let now = chrono::Utc::now().timestamp();
+    // Five anonymous answers from Cambridge, one from South Cambridgeshire.
+    for n in 0..6 {
+        let district = if n < 5 { "E07000008" } else { "E07000012" };
+        let answers = [(0, if n < 5 { "0" } else { "1" }.to_owned())];
+        app.ctx
+            .store
+            .keep_response(
+                id,
+                &Respondent::Email(format!("key{n}")),
+                true,
+                district,
+                &answers,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let survey = app.ctx.store.survey(id).await.unwrap().unwrap();
+    // Staff never see a district of one anonymous answer: it is pooled, in the results and the
+    // CSV alike.
+    let results = surveys::staff_results(&app.ctx, &survey, None, None)
+        .await
+        .unwrap();
+    let districts: Vec<(&str, usize)> = results
+        .districts
+        .iter()
+        .map(|(_, name, count)| (name.as_str(), *count))
+        .collect();
+    assert_eq!(districts, [("Cambridge", 5), (OTHER_DISTRICTS.1, 1)]);
+    let narrowed = surveys::staff_results(&app.ctx, &survey, Some("E07000012"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        narrowed.responses, 0,
+        "no filter reaches the district of one"
+    );
+    let actor = Actor {
+        staff: None,
+        ip: "test",
+    };
+    let csv = surveys::csv(&app.ctx, &actor, &survey).await.unwrap();
+    assert!(!csv.contains("South Cambridgeshire"), "{csv}");
+    assert_eq!(csv.matches(OTHER_DISTRICTS.1).count(), 1, "{csv}");
+    assert_eq!(csv.matches("Cambridge").count(), 5, "{csv}");
+    app.stop().await;
+}
+
+on_both_backends!(
+    staff_see_an_anonymous_surveys_small_districts_pooled,
+    small_districts_pooled
+);
