@@ -18,6 +18,7 @@ use super::districts::{bundled_districts, FORCE_DISTRICTS};
 use super::grid::bng_to_wgs84;
 use super::outlines::{self, DistrictOutline};
 use super::target::{AreaTarget, Shape};
+use crate::domain::thousands;
 
 const MIN_WIDTH: u32 = 160;
 const MAX_WIDTH: u32 = 2000;
@@ -698,18 +699,6 @@ fn district_namer() -> impl Fn(&str) -> String {
             .and_then(|d| d.name.clone())
             .unwrap_or_else(|| code.to_owned())
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Escapes text for SVG content and attributes, dropping characters XML cannot hold at all

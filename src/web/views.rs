@@ -12,18 +12,7 @@ pub fn alert_status_label(status: AlertStatus) -> &'static str {
     crate::services::alerts::status_in_words(status)
 }
 
-/// 8412 as "8,412", for counts a person reads.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::thousands;
 
 /// A checkbox in a list of choices.
 pub struct Choice {

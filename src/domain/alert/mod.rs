@@ -9,6 +9,7 @@ mod sms;
 pub use markdown::{render_markdown, RenderedBody};
 pub use sms::{gsm7_length, short_sms, sms_text_problem, to_gsm7_lossy};
 
+use super::thousands;
 use std::fmt;
 
 /// Longest title, in characters. Titles are email subjects and push-notification headlines: mail
@@ -46,8 +47,8 @@ pub enum AlertError {
     #[error(
         "The message is {} characters long: the limit is {}. Shorten it, or link to the full \
          details on your website",
-        thousands(*.chars),
-        thousands(MAX_BODY_CHARS)
+        thousands(*.chars as u64),
+        thousands(MAX_BODY_CHARS as u64)
     )]
     BodyTooLong { chars: usize },
 }
@@ -106,19 +107,6 @@ pub fn parse_body(input: &str) -> Result<String, AlertError> {
         return Err(AlertError::BodyTooLong { chars });
     }
     Ok(body.to_owned())
-}
-
-/// "20345" as "20,345", for messages a person reads.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,15 +267,6 @@ mod tests {
                 .starts_with("The message is 20,345 characters long: the limit is 20,000"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(20_000), "20,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     // --- Sign-off ---------------------------------------------------------------------------

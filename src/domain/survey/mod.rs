@@ -1,6 +1,8 @@
 //! Surveys of residents: the kinds of question staff ask, the answers residents give, checked,
 //! and the answers counted into results and written out as CSV. No I/O.
 
+use super::thousands;
+
 /// Questions one survey may have.
 pub const MAX_QUESTIONS: usize = 12;
 /// Choices one question may offer (a ranking: options to put in order).
@@ -433,7 +435,7 @@ fn question_from_draft(draft: &QuestionDraft) -> Result<Option<Question>, String
     if chars > MAX_PROMPT {
         return Err(format!(
             "Shorten the question to {MAX_PROMPT} characters or fewer (it has {})",
-            thousands(chars)
+            thousands(chars as u64)
         ));
     }
     if !kind.has_options() {
@@ -448,7 +450,7 @@ fn question_from_draft(draft: &QuestionDraft) -> Result<Option<Question>, String
         return Err(format!(
             "Shorten each option to {MAX_OPTION} characters or fewer (“{}” has {})",
             beginning(long),
-            thousands(long.chars().count())
+            thousands(long.chars().count() as u64)
         ));
     }
     if options.len() < 2 {
@@ -522,19 +524,6 @@ fn beginning(text: &str) -> String {
     }
     let start: String = text.chars().take(SHOWN).collect();
     format!("{}…", start.trim_end())
-}
-
-/// "2345" as "2,345", for messages a person reads.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A whole number written only in digits: no sign, no spaces.
@@ -797,8 +786,8 @@ fn text_answer(values: &[&str]) -> Result<Option<Answer>, String> {
     if chars > MAX_TEXT_ANSWER {
         return Err(format!(
             "Shorten your answer to {} characters or fewer: it has {}",
-            thousands(MAX_TEXT_ANSWER),
-            thousands(chars)
+            thousands(MAX_TEXT_ANSWER as u64),
+            thousands(chars as u64)
         ));
     }
     Ok(Some(Answer::Text(text)))
