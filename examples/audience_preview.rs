@@ -75,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             message_type_id: QUERY_MESSAGE_TYPE,
             priority: QUERY_PRIORITY,
             map_squares: true,
+            members: None,
         };
         let warm_up = index.preview(&query);
         let mut times: Vec<Duration> = (0..RUNS)

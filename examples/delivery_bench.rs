@@ -794,6 +794,7 @@ async fn fanout_parts(
             message_type_id: message_type,
             priority: 2,
             map_squares: false,
+            members: None,
         };
         let started = Instant::now();
         std::hint::black_box(index.matches_from(&query, 0, usize::MAX));

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 mod demo_chats;
 mod demo_reports;
+mod demo_schemes;
 mod demo_surveys;
 mod scam_check;
 
@@ -259,6 +260,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                         needs_approval,
                         operate,
                         review,
+                        coordinate: false,
                     };
                     let actor = Actor {
                         staff: None,
@@ -377,6 +379,8 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     let chats = demo_chats::seed(&ctx, operator).await?;
     let sergeant = member("Sam Patel").context("the demo's sergeant was not added")?;
     let (survey, answers) = demo_surveys::seed(&ctx, sergeant, residents).await?;
+    let (coordinators, to_join) =
+        demo_schemes::seed(&ctx, sergeant, residents, DEMO_PASSWORD).await?;
     let running = app::start(ctx.clone(), Role::All).await?;
     println!();
     let address = running.address.context("the demo serves the web")?;
@@ -396,6 +400,14 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
         "  A survey of local priorities has {answers} answers: results by district at http://{address}/surveys/{survey}/results (staff: /staff/surveys)."
     );
     println!(
+        "  Neighbourhood Watch schemes at http://{address}/schemes (staff: /staff/schemes; coordinators: /staff/coordinate)."
+    );
+    if let Some((scheme, postcode)) = &to_join {
+        println!(
+            "  Sign up with {postcode} and join {scheme} from your manage page; its coordinators below accept you and write to you."
+        );
+    }
+    println!(
         "  Browse and search {history} earlier alerts at http://{address}/alerts (feeds at /feeds/all.atom)."
     );
     println!(
@@ -410,7 +422,7 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     println!("Staff sign in at http://{address}/staff/sign-in with a password and an authenticator code.");
     println!("Add the key to an authenticator app, or print the current code with");
     println!("`cargo run -- admin totp-code KEY`:");
-    for (name, email, permissions, secret, _) in &staff {
+    for (name, email, permissions, secret, _) in staff.iter().chain(&coordinators) {
         println!("  {name} ({permissions})");
         println!("    email {email}   password {DEMO_PASSWORD}   key {secret}");
     }
@@ -491,6 +503,7 @@ async fn seed_demo_staff(
             needs_approval,
             operate: name == "Priya Shah",
             review: name == "Tom Reed",
+            ..StaffInput::default()
         };
         let (staff, _link) = staff_service::create_staff(ctx, &actor, &input)
             .await
@@ -739,6 +752,7 @@ async fn seed_demo_history(ctx: &AppContext) -> anyhow::Result<usize> {
                     target: serde_json::from_str(target)?,
                     target_description: description,
                     private: false,
+                    members: Default::default(),
                 },
                 author_staff_id: None,
                 api_token_id: None,

@@ -9,6 +9,7 @@ pub mod mask;
 pub mod mobile;
 pub mod postcode;
 pub mod report;
+pub mod scheme;
 pub mod staff;
 pub mod subscriber;
 pub mod survey;

@@ -21,9 +21,19 @@ pub struct Permissions {
     /// Review assessed reports for the investigation management unit (record a crime,
     /// allocate, close).
     pub review: bool,
+    /// Coordinate Neighbourhood Watch schemes: only the coordinators' pages, for the schemes
+    /// they are a coordinator of. A volunteer, not staff of the force.
+    pub coordinate: bool,
 }
 
 impl Permissions {
+    /// A Neighbourhood Watch coordinator and nothing else: such an account may use only the
+    /// coordinators' pages (and sign out), never the force's staff pages.
+    pub fn only_coordinates(&self) -> bool {
+        self.coordinate
+            && !(self.send || self.approve || self.admin || self.operate || self.review)
+    }
+
     /// May read online reports (the queue, a report, the managers' figures): an operator, a
     /// reviewer or an admin. Senders and approvers see nothing of reports.
     pub fn sees_reports(&self) -> bool {
@@ -63,6 +73,12 @@ impl Permissions {
                 "You can review assessed reports: record a crime, allocate them or close them.",
             );
         }
+        if self.coordinate {
+            said.push(
+                "You can coordinate your Neighbourhood Watch schemes: accept members and write \
+                 to them.",
+            );
+        }
         if self.admin {
             said.push(
                 "You can manage staff, organisations and API tokens, and write alerts for any \
@@ -97,6 +113,9 @@ impl Permissions {
         if self.review {
             parts.push("reviewer");
         }
+        if self.coordinate {
+            parts.push("scheme coordinator");
+        }
         if parts.is_empty() {
             "no permissions".into()
         } else {
@@ -120,6 +139,7 @@ pub struct StaffInput {
     pub needs_approval: bool,
     pub operate: bool,
     pub review: bool,
+    pub coordinate: bool,
 }
 
 /// Checked staff details.
@@ -235,6 +255,7 @@ impl StaffInput {
                     needs_approval: self.needs_approval,
                     operate: self.operate,
                     review: self.review,
+                    coordinate: self.coordinate,
                 },
             }),
             _ => Err(errors),

@@ -74,6 +74,31 @@ pub struct AudienceQuery<'a> {
     pub priority: u8,
     /// Whether to count residents per grid square for the map.
     pub map_squares: bool,
+    /// Limits the alert to these residents whatever they chose (Neighbourhood Watch members).
+    pub members: Option<&'a MemberFilter>,
+}
+
+/// The residents an alert is limited to, whatever providers and kinds of message they chose:
+/// the members of Neighbourhood Watch schemes. Joining a scheme is the choice to hear from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// Subscriber ids, sorted, each once.
+    ids: Vec<i64>,
+    /// Reach them wherever their places are (one scheme's members); otherwise only those with
+    /// a place inside the target.
+    pub anywhere: bool,
+}
+
+impl MemberFilter {
+    pub fn new(mut ids: Vec<i64>, anywhere: bool) -> Self {
+        ids.sort_unstable();
+        ids.dedup();
+        MemberFilter { ids, anywhere }
+    }
+
+    fn holds(&self, subscriber_id: i64) -> bool {
+        self.ids.binary_search(&subscriber_id).is_ok()
+    }
 }
 
 /// The side of the map's grid squares: 1 km, the British National Grid's own squares.
@@ -369,25 +394,12 @@ impl AudienceIndex {
             };
         };
 
-        let residents_iter = self
-            .providers
-            .iter()
-            .zip(&self.message_types)
-            .zip(&self.channels)
-            .zip(self.place_starts.windows(2));
-        for (((&providers, &message_types), &channels), starts) in residents_iter {
-            if providers & provider_bit == 0 || message_types & type_bit == 0 {
+        for position in 0..self.subscriber_ids.len() {
+            if !self.chose(position, query, provider_bit, type_bit) {
                 continue;
             }
-            let places = starts[0] as usize..starts[1] as usize;
-            let first_match = places.into_iter().find(|&p| {
-                let district = &self.district_codes[usize::from(self.districts[p])];
-                query.target.contains(
-                    district,
-                    f64::from(self.eastings[p]),
-                    f64::from(self.northings[p]),
-                )
-            });
+            let channels = self.channels[position];
+            let first_match = self.first_place_reached(position, query);
             let Some(place) = first_match else {
                 continue;
             };
@@ -464,9 +476,7 @@ impl AudienceIndex {
             if found.len() == limit {
                 break;
             }
-            if self.providers[position] & provider_bit == 0
-                || self.message_types[position] & type_bit == 0
-            {
+            if !self.chose(position, query, provider_bit, type_bit) {
                 continue;
             }
             let channels = self.channels[position];
@@ -475,15 +485,7 @@ impl AudienceIndex {
             if !email && !sms {
                 continue;
             }
-            let reached = self.place_range(position).any(|p| {
-                let district = &self.district_codes[usize::from(self.districts[p])];
-                query.target.contains(
-                    district,
-                    f64::from(self.eastings[p]),
-                    f64::from(self.northings[p]),
-                )
-            });
-            if reached {
+            if self.first_place_reached(position, query).is_some() {
                 found.push(Match {
                     subscriber_id: self.subscriber_ids[position],
                     email,
@@ -504,6 +506,35 @@ impl AudienceIndex {
         self.eastings.shrink_to_fit();
         self.northings.shrink_to_fit();
         self.districts.shrink_to_fit();
+    }
+
+    /// Whether the resident at `position` is among those the query is for: one who chose its
+    /// organisation and kind of message, or, for a message to schemes' members, a member.
+    fn chose(&self, position: usize, query: &AudienceQuery, provider_bit: u64, type_bit: u64) -> bool {
+        match query.members {
+            Some(members) => members.holds(self.subscriber_ids[position]),
+            None => {
+                self.providers[position] & provider_bit != 0
+                    && self.message_types[position] & type_bit != 0
+            }
+        }
+    }
+
+    /// The resident's first place the query reaches: inside the target, or simply their first
+    /// place when the members it is for are reached wherever they live.
+    fn first_place_reached(&self, position: usize, query: &AudienceQuery) -> Option<usize> {
+        let mut places = self.place_range(position);
+        if query.members.is_some_and(|m| m.anywhere) {
+            return places.next();
+        }
+        places.find(|&p| {
+            let district = &self.district_codes[usize::from(self.districts[p])];
+            query.target.contains(
+                district,
+                f64::from(self.eastings[p]),
+                f64::from(self.northings[p]),
+            )
+        })
     }
 
     fn place_range(&self, position: usize) -> std::ops::Range<usize> {
@@ -669,6 +700,7 @@ mod tests {
             message_type_id: CRIME,
             priority,
             map_squares: true,
+            members: None,
         })
     }
 
@@ -753,6 +785,7 @@ mod tests {
                 message_type_id,
                 priority: 1,
                 map_squares: true,
+                members: None,
             });
             assert_eq!(reach.residents, 0);
         }
@@ -864,6 +897,7 @@ mod tests {
             message_type_id: CRIME,
             priority: 1,
             map_squares: false,
+            members: None,
         });
         assert_eq!(reach.residents, 1);
         assert!(reach.squares.is_empty());

@@ -6,6 +6,7 @@ use super::postcodes::LookupError;
 use super::staff::{audit, Actor};
 use super::AppContext;
 use crate::domain::alert::{self as rules, SignOff};
+use crate::domain::scheme::{Members, SchemeStatus};
 use crate::domain::subscriber::FieldErrors;
 use crate::domain::{Postcode, Priority};
 use crate::geo::audience::{AudienceIndex, AudiencePreview, AudienceQuery};
@@ -60,6 +61,10 @@ pub struct AlertInput {
     /// The survey the alert carries (its email links to the survey's answer page): set from
     /// a survey's page, on the compose form as a hidden field.
     pub survey: Option<i64>,
+    /// Whom in the area it is for: "" (everyone who chose its organisation and kind of
+    /// message), "schemes" (members of Neighbourhood Watch schemes with a place in the area) or
+    /// a scheme's id (that scheme's members). A message to members is kept off the archive.
+    pub members: String,
     /// Keep it to subscribers: not on the public archive. A ticked box ("on") or, in the JSON
     /// API, `true`.
     #[serde(deserialize_with = "ticked")]
@@ -89,7 +94,7 @@ fn ticked_text<'de, D: serde::Deserializer<'de>>(
 }
 
 /// A checkbox (present with any value but "false") or a JSON boolean.
-fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+pub(crate) fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum Ticked {
@@ -197,6 +202,7 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
         }
     }
     let target = area_target(ctx, input, &mut errors).await?;
+    let members = members(ctx, &input.members, &mut errors).await?;
     let (Some(provider), Some(message_type), Some(priority), Some(title), Some(body), Some(target)) =
         (provider, message_type, priority, title, body, target)
     else {
@@ -223,9 +229,32 @@ pub async fn check(ctx: &AppContext, input: &AlertInput) -> Result<CheckedAlert,
             sms_text: (!sms_text.is_empty()).then(|| sms_text.to_owned()),
             target,
             target_description: describe,
-            private: input.private,
+            // A message to Neighbourhood Watch members is theirs, not the public's.
+            private: input.private || members != Members::Everyone,
+            members,
         },
     })
+}
+
+/// Whom in the area the form limits the alert to (`AlertInput::members`, as
+/// `Members::code` writes it); a scheme must be open.
+async fn members(
+    ctx: &AppContext,
+    chosen: &str,
+    errors: &mut FieldErrors,
+) -> Result<Members, ComposeError> {
+    match Members::parse(chosen.trim()) {
+        Some(Members::Scheme(id)) => {
+            let open = ctx.store.scheme(id).await?;
+            if open.is_some_and(|s| s.status == SchemeStatus::Open) {
+                return Ok(Members::Scheme(id));
+            }
+        }
+        Some(members) => return Ok(members),
+        None => {}
+    }
+    errors.add("members", "Choose an open scheme from the list");
+    Ok(Members::Everyone)
 }
 
 async fn centre(
@@ -394,6 +423,12 @@ async fn area_target(
 /// A shape drawn on the map, as grid points: turned into GeoJSON so it passes the same checks
 /// (closed, not crossing itself, in Great Britain) as a pasted one.
 fn drawn_polygon(points: &str) -> Option<Shape> {
+    target::polygon_from_geojson(&drawn_polygon_geojson(points)?).ok()
+}
+
+/// A shape drawn on the map, as grid points "E,N;E,N;…", as a GeoJSON polygon (closed, in
+/// WGS84) to be checked like a pasted one; `None` when the points cannot be read.
+pub fn drawn_polygon_geojson(points: &str) -> Option<String> {
     let mut ring: Vec<serde_json::Value> = points
         .split(';')
         .filter(|p| !p.trim().is_empty())
@@ -409,7 +444,7 @@ fn drawn_polygon(points: &str) -> Option<Shape> {
     }
     ring.push(ring.first()?.clone());
     let geojson = serde_json::json!({ "type": "Polygon", "coordinates": [ring] });
-    target::polygon_from_geojson(&geojson.to_string()).ok()
+    Some(geojson.to_string())
 }
 
 /// The audience index, rebuilt when residents have changed since it was built.
@@ -454,16 +489,28 @@ pub struct Audience {
     pub map_svg: String,
 }
 
-pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> anyhow::Result<Audience> {
+/// Counts whom `content` reaches, as `query` would ask (its target and who it is limited to).
+async fn count(ctx: &AppContext, content: &AlertContent, map_squares: bool) -> anyhow::Result<AudiencePreview> {
     let index = audience_index(ctx).await?;
-    let prepared = checked.content.target.prepare();
-    let preview = index.preview(&AudienceQuery {
+    let prepared = content.target.prepare();
+    let members = super::schemes::member_filter(ctx, content.members).await?;
+    Ok(index.preview(&AudienceQuery {
         target: &prepared,
-        provider_id: checked.content.provider_id,
-        message_type_id: checked.content.message_type_id,
-        priority: checked.content.priority.level(),
-        map_squares: true,
-    });
+        provider_id: content.provider_id,
+        message_type_id: content.message_type_id,
+        priority: content.priority.level(),
+        map_squares,
+        members: members.as_ref(),
+    }))
+}
+
+/// How many residents `content` would reach now.
+pub async fn reach(ctx: &AppContext, content: &AlertContent) -> anyhow::Result<u64> {
+    Ok(count(ctx, content, false).await?.residents)
+}
+
+pub async fn audience(ctx: &AppContext, checked: &CheckedAlert) -> anyhow::Result<Audience> {
+    let preview = count(ctx, &checked.content, true).await?;
     let districts = ctx.store.districts().await.context("reading districts")?;
     let by_district = preview
         .by_district

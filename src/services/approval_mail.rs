@@ -51,7 +51,7 @@ pub fn approvers_to_tell<'a>(staff: &'a [StaffMember], alert: &Alert) -> Vec<&'a
         .collect()
 }
 
-fn staff_email(
+pub(crate) fn staff_email(
     ctx: &AppContext,
     to: &StaffMember,
     subject: String,
@@ -80,7 +80,7 @@ fn staff_email(
     })
 }
 
-async fn queue(ctx: &AppContext, messages: Vec<NewOutbound>) -> anyhow::Result<()> {
+pub(crate) async fn queue(ctx: &AppContext, messages: Vec<NewOutbound>) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
     for message in &messages {
         ctx.store

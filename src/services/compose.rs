@@ -31,6 +31,8 @@ pub struct ComposeChoices {
     pub providers: Vec<(String, String)>,
     pub message_types: Vec<(String, String)>,
     pub force_districts: Vec<(String, String)>,
+    /// The open Neighbourhood Watch schemes, as (`Members::code`, name and district).
+    pub schemes: Vec<(String, String)>,
 }
 
 pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> anyhow::Result<ComposeChoices> {
@@ -61,10 +63,22 @@ pub async fn choices(ctx: &AppContext, staff: &StaffMember) -> anyhow::Result<Co
         .map(|d| (d.name.clone().unwrap_or_else(|| d.code.clone()), d.code))
         .map(|(name, code)| (code, name))
         .collect();
+    let schemes = ctx
+        .store
+        .list_schemes(Some(crate::domain::scheme::SchemeStatus::Open))
+        .await
+        .context("reading the schemes")?
+        .into_iter()
+        .map(|s| {
+            let name = format!("{} ({})", s.name, s.district());
+            (crate::domain::scheme::Members::Scheme(s.id).code(), name)
+        })
+        .collect();
     Ok(ComposeChoices {
         providers,
         message_types,
         force_districts,
+        schemes,
     })
 }
 
@@ -137,6 +151,7 @@ pub async fn edit_form(
         circle_unit: "km".into(),
         exclude_unit: "km".into(),
         private: content.private,
+        members: content.members.code(),
         ..AlertInput::default()
     };
     fill_target(&mut form, &content.target);

@@ -450,6 +450,7 @@ async fn prepare(
                 target,
                 target_description: description,
                 private: false,
+                members: Default::default(),
             },
             signoff,
             sent_at,

@@ -32,6 +32,8 @@ pub mod report_triage;
 pub mod reporter_data;
 pub mod reports;
 pub mod scam_check;
+pub mod scheme_coordinators;
+pub mod schemes;
 pub mod staff;
 pub mod staff_home;
 pub mod subscriptions;

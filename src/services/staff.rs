@@ -472,6 +472,17 @@ pub async fn create_staff(
         .await?;
         return Err(StaffAdminError::NotAdmin);
     }
+    add_account(ctx, actor, input).await
+}
+
+/// Adds an account, its permissions as `input` gives them, with no check of who asks: for
+/// `create_staff`, and for the Neighbourhood Watch coordinators staff appoint to a scheme
+/// (`services::schemes`, which allows nothing but the coordinate permission).
+pub(crate) async fn add_account(
+    ctx: &AppContext,
+    actor: &Actor<'_>,
+    input: &StaffInput,
+) -> Result<(StaffMember, String), StaffAdminError> {
     let details = input.validate().map_err(StaffAdminError::Invalid)?;
     let provider_id = provider_id(ctx, &details).await?;
     let nonce = random_id();
@@ -662,7 +673,7 @@ pub fn is_locked(staff: &StaffMember) -> bool {
         .is_some_and(|until| until > chrono::Utc::now().timestamp())
 }
 
-fn enrolment_link(ctx: &AppContext, staff: &StaffMember, nonce: &str) -> String {
+pub(crate) fn enrolment_link(ctx: &AppContext, staff: &StaffMember, nonce: &str) -> String {
     let expires = chrono::Utc::now().timestamp() + ENROLMENT_HOURS * 3600;
     let token = ctx
         .signer

@@ -712,6 +712,7 @@ pub async fn export(
         "your_ratings_and_replies": feedback,
         "your_conversations_about_alerts": threads,
         "your_survey_answers": surveys,
+        "your_neighbourhood_watch_schemes": super::schemes::memberships(ctx, subscriber.id).await?,
         "your_reports": super::reporter_data::reporter_data(ctx, &subscriber.email)
             .await
             .map_err(|error| anyhow::Error::from(error).context("reading a reporter's reports"))?,

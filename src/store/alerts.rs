@@ -69,6 +69,9 @@ pub struct AlertContent {
     pub target_description: String,
     /// Kept to its subscribers: never on the public archive, in feeds or the public API.
     pub private: bool,
+    /// Whom it is limited to beyond its area: Neighbourhood Watch schemes' members.
+    #[sqlx(try_from = "String")]
+    pub members: crate::domain::scheme::Members,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -308,8 +311,8 @@ macro_rules! impl_alerts {
                     "INSERT INTO alerts (provider_id, message_type_id, priority, title, body_markdown, sms_text, \
                      target_json, target_description, status, author_staff_id, signoff_name, signoff_organisation, \
                      signoff_role, signoff_area, needs_approval, follows_alert_id, follow_up, created_at, updated_at, \
-                     api_token_id, body_text, private) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
+                     api_token_id, body_text, private, members) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21) \
                      RETURNING id",
                 )
                 .bind(c.provider_id)
@@ -333,6 +336,7 @@ macro_rules! impl_alerts {
                 // What the archive searches: the body as residents read it in plain text.
                 .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
                 .bind(c.private)
+                .bind(c.members.code())
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -398,7 +402,7 @@ macro_rules! impl_alerts {
                     "UPDATE alerts SET provider_id = $3, message_type_id = $4, priority = $5, title = $6, \
                      body_markdown = $7, sms_text = $8, target_json = $9, target_description = $10, \
                      private = $11, body_text = $12, needs_approval = $13, status = 'draft', \
-                     approver_staff_id = NULL, approved_at = NULL, updated_at = $14 \
+                     approver_staff_id = NULL, approved_at = NULL, updated_at = $14, members = $15 \
                      WHERE id = $1 AND $2 LIKE '%,' || status || ',%'",
                 )
                 .bind(id)
@@ -415,6 +419,7 @@ macro_rules! impl_alerts {
                 .bind($crate::domain::alert::render_markdown(&c.body_markdown).text)
                 .bind(edit.needs_approval)
                 .bind(now)
+                .bind(c.members.code())
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

@@ -52,6 +52,8 @@ mod reports;
 #[macro_use]
 mod scam_reports;
 #[macro_use]
+mod schemes;
+#[macro_use]
 mod staff_accounts;
 #[macro_use]
 mod surveys;
@@ -95,6 +97,9 @@ pub use reports::{
 pub use resident_chat::ResidentChats;
 pub use residents::{ConfirmOutcome, NewSubscriber, Residents, Subscriber, SubscriberStatus};
 pub use scam_reports::{NewScamReport, ScamReport, ScamReportCount, ScamReports};
+pub use schemes::{
+    Coordinator, JoinRequest, Joined, Membership, NewScheme, Scheme, SchemeMessage, Schemes,
+};
 pub use sqlite::SqliteStore;
 pub use staff_accounts::{NewStaff, SignInFailures, StaffAccounts, StaffMember};
 pub use surveys::{Answered, Kept, NewSurvey, Respondent, StoredResponse, Survey, Surveys};
@@ -208,6 +213,7 @@ pub trait Store:
     + ChatUpkeep
     + Inbox
     + Surveys
+    + Schemes
     + Send
     + Sync
     + 'static
@@ -239,6 +245,7 @@ impl<T> Store for T where
         + ChatUpkeep
         + Inbox
         + Surveys
+        + Schemes
         + Send
         + Sync
         + 'static

@@ -315,3 +315,4 @@ impl_resident_chats!(PgStore, sqlx::Postgres);
 impl_chat_upkeep!(PgStore, sqlx::Postgres);
 impl_inbox!(PgStore, sqlx::Postgres);
 impl_surveys!(PgStore, sqlx::Postgres);
+impl_schemes!(PgStore, sqlx::Postgres);

@@ -591,6 +591,7 @@ macro_rules! impl_residents {
                 for table in [
                     "survey_responses",
                     "survey_respondents",
+                    "scheme_members",
                     "deliveries",
                     "outbound_messages",
                     "subscriber_places",

@@ -255,3 +255,4 @@ impl_resident_chats!(SqliteStore, sqlx::Sqlite);
 impl_chat_upkeep!(SqliteStore, sqlx::Sqlite);
 impl_inbox!(SqliteStore, sqlx::Sqlite);
 impl_surveys!(SqliteStore, sqlx::Sqlite);
+impl_schemes!(SqliteStore, sqlx::Sqlite);

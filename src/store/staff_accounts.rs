@@ -46,6 +46,7 @@ pub(crate) struct PermissionColumns {
     needs_approval: bool,
     can_operate: bool,
     can_review: bool,
+    can_coordinate: bool,
 }
 
 impl From<PermissionColumns> for Permissions {
@@ -57,6 +58,7 @@ impl From<PermissionColumns> for Permissions {
             needs_approval: columns.needs_approval,
             operate: columns.can_operate,
             review: columns.can_review,
+            coordinate: columns.can_coordinate,
         }
     }
 }
@@ -181,7 +183,7 @@ macro_rules! impl_staff_accounts {
                 let sql = format!(
                     "SELECT s.id, s.public_id, s.email, s.name, s.role_title, s.area_label, s.provider_id, \
                      p.name AS provider_name, s.can_send, s.can_approve, s.is_admin, s.needs_approval, \
-                     s.can_operate, s.can_review, \
+                     s.can_operate, s.can_review, s.can_coordinate, \
                      s.active, s.password_hash, s.totp_secret, s.totp_last_step, s.enrolment_nonce, \
                      s.failed_sign_ins, s.locked_until, s.created_at \
                      FROM staff s JOIN providers p ON p.id = s.provider_id WHERE {clause} ORDER BY s.name, s.id"
@@ -203,8 +205,8 @@ macro_rules! impl_staff_accounts {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO staff (public_id, email, email_key, name, role_title, area_label, provider_id, \
                      can_send, can_approve, is_admin, needs_approval, enrolment_nonce, created_at, updated_at, \
-                     can_operate, can_review) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING id",
+                     can_operate, can_review, can_coordinate) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) RETURNING id",
                 )
                 .bind(&new.public_id)
                 .bind(&new.email)
@@ -221,6 +223,7 @@ macro_rules! impl_staff_accounts {
                 .bind(new.now)
                 .bind(p.operate)
                 .bind(p.review)
+                .bind(p.coordinate)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -270,7 +273,7 @@ macro_rules! impl_staff_accounts {
                 sqlx::query(
                     "UPDATE staff SET email = $2, email_key = $3, name = $4, role_title = $5, area_label = $6, \
                      provider_id = $7, can_send = $8, can_approve = $9, is_admin = $10, needs_approval = $11, \
-                     active = $12, updated_at = $13, can_operate = $14, can_review = $15 WHERE id = $1",
+                     active = $12, updated_at = $13, can_operate = $14, can_review = $15, can_coordinate = $16 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(details.email.as_str())
@@ -287,6 +290,7 @@ macro_rules! impl_staff_accounts {
                 .bind(now)
                 .bind(p.operate)
                 .bind(p.review)
+                .bind(p.coordinate)
                 .execute(&mut *tx)
                 .await?;
                 if !active {

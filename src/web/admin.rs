@@ -263,6 +263,13 @@ async fn staff_form_page(
                 "Reviews assessed reports: records crimes, allocates them or closes them.",
                 input.review,
             ),
+            (
+                "coordinate",
+                "Neighbourhood Watch coordinator",
+                "Accepts members and writes to them, for the schemes they coordinate (set on a \
+                 scheme's page); sees no staff page of the force unless given another permission.",
+                input.coordinate,
+            ),
         ],
         lock,
         errors,
@@ -306,6 +313,7 @@ pub struct StaffForm {
     needs_approval: Option<String>,
     operate: Option<String>,
     review: Option<String>,
+    coordinate: Option<String>,
     active: Option<String>,
 }
 
@@ -323,6 +331,7 @@ impl StaffForm {
             needs_approval: self.needs_approval.is_some(),
             operate: self.operate.is_some(),
             review: self.review.is_some(),
+            coordinate: self.coordinate.is_some(),
         }
     }
 }
@@ -712,6 +721,7 @@ fn input_of(staff: &StaffMember, provider_slug: String) -> StaffInput {
         needs_approval: staff.permissions.needs_approval,
         operate: staff.permissions.operate,
         review: staff.permissions.review,
+        coordinate: staff.permissions.coordinate,
     }
 }
 

@@ -48,6 +48,8 @@ struct ComposePage {
     form: AlertInput,
     providers: Vec<(String, String)>,
     message_types: Vec<(String, String)>,
+    /// Open Neighbourhood Watch schemes, to limit the alert to one's members.
+    schemes: Vec<(String, String)>,
     priorities: Vec<(u8, &'static str)>,
     districts: Vec<(String, String, bool)>,
     exclude_districts: Vec<(String, String, bool)>,
@@ -120,6 +122,7 @@ async fn compose_page(
         providers,
         message_types,
         force_districts: force,
+        schemes,
     } = compose::choices(ctx, staff).await?;
     let ticked = |chosen: &[String]| {
         force
@@ -172,6 +175,7 @@ async fn compose_page(
         form,
         providers,
         message_types,
+        schemes,
         priorities: Priority::all().map(|p| (p.level(), p.label())).collect(),
         sms_count,
         sms_link_room,

@@ -130,6 +130,9 @@ pub async fn home(
     Query(query): Query<HomeQuery>,
     jar: CookieJar,
 ) -> WebResult<Response> {
+    if signed_in.staff.permissions.only_coordinates() {
+        return Ok(axum::response::Redirect::to("/staff/coordinate").into_response());
+    }
     let (jar, csrf) = super::csrf::issue(&ctx, jar);
     let staff = &signed_in.staff;
     let StaffHome {

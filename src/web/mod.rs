@@ -34,6 +34,8 @@ mod report_triage;
 mod reported_scams;
 mod reports;
 mod scam_checker;
+mod scheme_staff;
+mod schemes;
 mod staff;
 mod surveys;
 mod templates;
@@ -154,8 +156,8 @@ fn form<H: Handler<T, AppState>, T: 'static>(
 /// `tests/api/routes.rs` checks each declaration against the running app.
 pub fn routes() -> Vec<Route> {
     use permission::Access::{
-        Admin, ApiToken, Enrolment, Gateway, Open311Key, Operator, Public, ReportStaff, Resident,
-        Reviewer, Sender, SignedInStaff,
+        Admin, ApiToken, Coordinator, Enrolment, Gateway, Open311Key, Operator, Public,
+        ReportStaff, Resident, Reviewer, Sender, SignedInStaff,
     };
     use permission::Link::{Alert, Chat, Confirm, Manage, Report, Survey, Unsubscribe};
     // Report forms may carry photos: only so many are read at once (`reports.rs`).
@@ -408,6 +410,59 @@ pub fn routes() -> Vec<Route> {
             "/surveys/{id}/answer/{token}",
             Resident(Survey),
             surveys::public_answer,
+        ),
+        // Neighbourhood Watch: the public directory and a scheme's page, proposing a scheme,
+        // a resident's schemes on their manage link; staff verify schemes and appoint their
+        // coordinators; coordinators accept members and write to them.
+        get("/schemes", Public, schemes::directory),
+        get("/schemes/propose", Public, schemes::propose_form),
+        form("/schemes/propose", Public, schemes::propose),
+        get("/schemes/{id}", Public, schemes::show),
+        form("/schemes/{id}/contact", Public, schemes::contact),
+        get(
+            "/manage/{token}/schemes",
+            Resident(Manage),
+            schemes::resident_schemes,
+        ),
+        form(
+            "/manage/{token}/schemes",
+            Resident(Manage),
+            schemes::resident_membership,
+        ),
+        get("/staff/schemes", Sender, scheme_staff::list),
+        form(
+            "/staff/schemes/coordinators",
+            Sender,
+            scheme_staff::write_to_coordinators,
+        ),
+        get("/staff/schemes/{id}", Sender, scheme_staff::show),
+        form(
+            "/staff/schemes/{id}/standing",
+            Sender,
+            scheme_staff::standing,
+        ),
+        form(
+            "/staff/schemes/{id}/coordinators",
+            Sender,
+            scheme_staff::appoint,
+        ),
+        form(
+            "/staff/schemes/{id}/coordinators/{public_id}/remove",
+            Sender,
+            scheme_staff::remove_coordinator,
+        ),
+        form("/staff/schemes/{id}/status", Sender, scheme_staff::status),
+        get("/staff/coordinate", Coordinator, scheme_staff::my_schemes),
+        get("/staff/coordinate/{id}", Coordinator, scheme_staff::coordinate),
+        form(
+            "/staff/coordinate/{id}/requests",
+            Coordinator,
+            scheme_staff::decide,
+        ),
+        form(
+            "/staff/coordinate/{id}/message",
+            Coordinator,
+            scheme_staff::write,
         ),
         // Staff: the contact centre's figures on live chats.
         get("/staff/inbox/figures", Operator, chat_figures::figures),

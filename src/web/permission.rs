@@ -86,6 +86,26 @@ impl FromRequestParts<AppState> for SenderStaff {
     }
 }
 
+/// A signed-in Neighbourhood Watch coordinator (the coordinate permission). Which schemes they
+/// may act on the service checks, auditing a refusal.
+pub struct CoordinatorStaff(pub StaffMember);
+
+impl FromRequestParts<AppState> for CoordinatorStaff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedInStaff { staff, .. } = SignedInStaff::from_request_parts(parts, ctx).await?;
+        if staff.permissions.coordinate {
+            return Ok(CoordinatorStaff(staff));
+        }
+        let route = matched(parts).to_owned();
+        Err(refused(parts, ctx, &staff, "coordinate", &route, "not a coordinator").await)
+    }
+}
+
 /// What a refused visit to a report route is audited as, and what it was about.
 fn report_action(route: &str) -> (&'static str, &'static str) {
     match route {
@@ -237,9 +257,11 @@ async fn resident_link(
     ctx: &AppState,
     purpose: &str,
 ) -> Result<(Subscriber, String), Response> {
-    let Path(token) = Path::<String>::from_request_parts(parts, ctx)
-        .await
-        .map_err(IntoResponse::into_response)?;
+    let Path(params) =
+        Path::<std::collections::BTreeMap<String, String>>::from_request_parts(parts, ctx)
+            .await
+            .map_err(IntoResponse::into_response)?;
+    let token = params.get("token").cloned().unwrap_or_default();
     match subs::subscriber_for_link(ctx, purpose, &token).await {
         Ok(subscriber) => Ok((subscriber, token)),
         Err(SubscriptionError::Link(problem)) => Err(super::error::link_problem(problem)),
@@ -311,6 +333,9 @@ pub enum Access {
     Operator,
     /// A signed-in reviewer, or an admin (`ReviewerStaff`).
     Reviewer,
+    /// A signed-in Neighbourhood Watch coordinator (`CoordinatorStaff`); the service checks
+    /// that the scheme is theirs.
+    Coordinator,
 }
 
 /// The kinds of signed link residents are sent.

@@ -52,11 +52,49 @@ impl FromRequestParts<AppState> for SignedInStaff {
             return Err(Redirect::to("/staff/sign-in").into_response());
         };
         match staff_service::session(ctx, &token).await {
+            Ok(Some(staff)) if staff.permissions.only_coordinates() => {
+                coordinator_only(parts, ctx, staff, token).await
+            }
             Ok(Some(staff)) => Ok(SignedInStaff { staff, token }),
             Ok(None) => Err(Redirect::to("/staff/sign-in").into_response()),
             Err(error) => Err(super::error::WebError(error).into_response()),
         }
     }
+}
+
+/// Routes a coordinator who is nothing else may use: their schemes' pages, the staff home
+/// (which sends them on to their schemes) and signing out. Every other staff page is the
+/// force's, and refuses them, audited.
+const COORDINATOR_ROUTES: [&str; 2] = ["/staff", "/staff/sign-out"];
+
+async fn coordinator_only(
+    parts: &mut Parts,
+    ctx: &AppState,
+    staff: StaffMember,
+    token: String,
+) -> Result<SignedInStaff, Response> {
+    let route = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map_or("", |m| m.as_str())
+        .to_owned();
+    if COORDINATOR_ROUTES.contains(&route.as_str()) || route.starts_with("/staff/coordinate") {
+        return Ok(SignedInStaff { staff, token });
+    }
+    let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, ctx).await;
+    let refused = staff_service::audit(
+        ctx,
+        &actor(&staff, &ip),
+        "view-staff-page",
+        &route,
+        "a coordinator uses only their schemes' pages",
+        true,
+    )
+    .await;
+    Err(match refused {
+        Ok(()) => forbidden(),
+        Err(error) => super::error::WebError(error).into_response(),
+    })
 }
 
 /// What the staff header shows.
@@ -69,6 +107,10 @@ pub struct Nav {
     pub reports: bool,
     /// May use the operators' inbox: an operator or an admin.
     pub inbox: bool,
+    /// Coordinates Neighbourhood Watch schemes.
+    pub coordinator: bool,
+    /// May use the force's staff pages: anyone but a coordinator who is nothing else.
+    pub force: bool,
     pub csrf: String,
 }
 
@@ -79,6 +121,8 @@ pub fn nav(staff: &StaffMember, csrf: &str) -> Option<Nav> {
         sender: staff.permissions.send || staff.permissions.admin,
         reports: staff.permissions.sees_reports(),
         inbox: staff.permissions.may_operate(),
+        coordinator: staff.permissions.coordinate,
+        force: !staff.permissions.only_coordinates(),
         csrf: csrf.to_owned(),
     })
 }

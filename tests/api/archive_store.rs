@@ -84,6 +84,7 @@ async fn write<S: Catalogue + Alerts + ?Sized>(store: &S, draft: Draft<'_>, at: 
                 target: serde_json::from_str(r#"{"include":[{"kind":"force_area"}]}"#).unwrap(),
                 target_description: "Cambridgeshire and Peterborough".into(),
                 private: false,
+                members: Default::default(),
             },
             author_staff_id: None,
             api_token_id: None,

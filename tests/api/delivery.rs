@@ -134,6 +134,7 @@ pub async fn send_alert_from(
                 target: serde_json::from_str(target_json).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private,
+                members: Default::default(),
             },
             author_staff_id: None,
             api_token_id: None,

@@ -50,6 +50,7 @@ async fn draft(app: &TestApp, message_type: &str, title: &str, body: &str) -> i6
                 target: serde_json::from_str(r#"{"include":[{"kind":"force_area"}]}"#).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private: false,
+                members: Default::default(),
             },
             author_staff_id: None,
             api_token_id: None,

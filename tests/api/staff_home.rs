@@ -46,6 +46,7 @@ async fn content(store: &DynStore, slug: &str, title: &str, kind: usize) -> Aler
         target: serde_json::from_str(FORCE_AREA).unwrap(),
         target_description: "Cambridgeshire".into(),
         private: false,
+        members: Default::default(),
     }
 }
 

@@ -140,6 +140,7 @@ async fn send_survey(app: &TestApp, survey: i64, residents: usize) -> Vec<Email>
                 target: serde_json::from_str(FORCE_AREA).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private: false,
+                members: Default::default(),
             },
             author_staff_id: None,
             api_token_id: None,

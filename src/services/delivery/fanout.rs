@@ -63,12 +63,15 @@ async fn expand(
     let index = audience_index(ctx)
         .await
         .map_err(|e| anyhow::anyhow!("loading the audience: {e:?}"))?;
+    // Read once per claim: a member who joins while a message fans out may or may not get it.
+    let members = crate::services::schemes::member_filter(ctx, alert.content.members).await?;
     let query = AudienceQuery {
         target: &prepared,
         provider_id: alert.content.provider_id,
         message_type_id: alert.content.message_type_id,
         priority: alert.content.priority.level(),
         map_squares: false,
+        members: members.as_ref(),
     };
     if cursor == 0 {
         record_districts(ctx, alert.id, target, &index, &prepared).await?;
