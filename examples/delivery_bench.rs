@@ -740,6 +740,7 @@ async fn insert_alert(ctx: &AppContext, name: &str, target_json: &str) -> anyhow
                 target: serde_json::from_str(target_json)?,
                 target_description: name.into(),
                 private: false,
+                members: Default::default(),
             },
             author_staff_id: None,
             api_token_id: None,

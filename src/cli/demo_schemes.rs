@@ -79,8 +79,7 @@ pub async fn seed(
             if homes.len() == MEMBERS_EACH {
                 break;
             }
-            if ctx.store.subscriber_district(subscriber).await?.as_deref() != Some(demo.district)
-            {
+            if ctx.store.subscriber_district(subscriber).await?.as_deref() != Some(demo.district) {
                 continue;
             }
             let Some(resident) = ctx.store.subscriber(subscriber).await? else {

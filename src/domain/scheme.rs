@@ -297,10 +297,16 @@ pub fn one_line(
     } else if chars > limit {
         errors.add(
             field,
-            format!("{} must be {limit} characters or fewer: it is {chars}", capital(label)),
+            format!(
+                "{} must be {limit} characters or fewer: it is {chars}",
+                capital(label)
+            ),
         );
     } else if value.chars().any(char::is_control) {
-        errors.add(field, format!("{} cannot hold control characters", capital(label)));
+        errors.add(
+            field,
+            format!("{} cannot hold control characters", capital(label)),
+        );
     } else {
         return Some(value);
     }
@@ -328,8 +334,14 @@ pub fn text(
                 capital(label)
             ),
         );
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        errors.add(field, format!("{} cannot hold control characters", capital(label)));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.add(
+            field,
+            format!("{} cannot hold control characters", capital(label)),
+        );
     } else {
         return Some(value);
     }
@@ -413,7 +425,8 @@ mod tests {
 
     #[test]
     fn postcodes_are_read_however_they_are_written() {
-        let (found, bad) = read_postcodes("cb236ab, CB23 6AD\nCB23  6AE; cb23 6ab\nSG8 6AA SG8 6AB");
+        let (found, bad) =
+            read_postcodes("cb236ab, CB23 6AD\nCB23  6AE; cb23 6ab\nSG8 6AA SG8 6AB");
         let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -463,7 +476,8 @@ mod tests {
             polygon_area(bowtie),
             Err(crate::geo::target::TargetError::SelfIntersecting)
         );
-        let paris = r#"{"type":"Polygon","coordinates":[[[2.3,48.8],[2.4,48.8],[2.4,48.9],[2.3,48.8]]]}"#;
+        let paris =
+            r#"{"type":"Polygon","coordinates":[[[2.3,48.8],[2.4,48.8],[2.4,48.9],[2.3,48.8]]]}"#;
         assert!(matches!(
             polygon_area(paris),
             Err(crate::geo::target::TargetError::OutsideGreatBritain(_))
@@ -474,14 +488,27 @@ mod tests {
     fn text_refuses_what_is_too_long_or_hidden() {
         let mut errors = FieldErrors::default();
         assert_eq!(
-            one_line(&mut errors, "name", "the scheme's name", "  High   Street ", true, 100),
+            one_line(
+                &mut errors,
+                "name",
+                "the scheme's name",
+                "  High   Street ",
+                true,
+                100
+            ),
             Some("High Street".into())
         );
         assert!(one_line(&mut errors, "name", "the scheme's name", "", true, 100).is_none());
         assert!(text(&mut errors, "d", "a description", &"x".repeat(2001), false).is_none());
         assert!(text(&mut errors, "d", "a description", "a\u{7}b", false).is_none());
         assert_eq!(
-            text(&mut errors, "d", "a description", "<b>hi</b>\r\nthere", false),
+            text(
+                &mut errors,
+                "d",
+                "a description",
+                "<b>hi</b>\r\nthere",
+                false
+            ),
             Some("<b>hi</b>\nthere".into())
         );
     }

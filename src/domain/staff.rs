@@ -30,8 +30,7 @@ impl Permissions {
     /// A Neighbourhood Watch coordinator and nothing else: such an account may use only the
     /// coordinators' pages (and sign out), never the force's staff pages.
     pub fn only_coordinates(&self) -> bool {
-        self.coordinate
-            && !(self.send || self.approve || self.admin || self.operate || self.review)
+        self.coordinate && !(self.send || self.approve || self.admin || self.operate || self.review)
     }
 
     /// May read online reports (the queue, a report, the managers' figures): an operator, a

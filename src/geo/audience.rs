@@ -510,7 +510,13 @@ impl AudienceIndex {
 
     /// Whether the resident at `position` is among those the query is for: one who chose its
     /// organisation and kind of message, or, for a message to schemes' members, a member.
-    fn chose(&self, position: usize, query: &AudienceQuery, provider_bit: u64, type_bit: u64) -> bool {
+    fn chose(
+        &self,
+        position: usize,
+        query: &AudienceQuery,
+        provider_bit: u64,
+        type_bit: u64,
+    ) -> bool {
         match query.members {
             Some(members) => members.holds(self.subscriber_ids[position]),
             None => {

@@ -490,7 +490,11 @@ pub struct Audience {
 }
 
 /// Counts whom `content` reaches, as `query` would ask (its target and who it is limited to).
-async fn count(ctx: &AppContext, content: &AlertContent, map_squares: bool) -> anyhow::Result<AudiencePreview> {
+async fn count(
+    ctx: &AppContext,
+    content: &AlertContent,
+    map_squares: bool,
+) -> anyhow::Result<AudiencePreview> {
     let index = audience_index(ctx).await?;
     let prepared = content.target.prepare();
     let members = super::schemes::member_filter(ctx, content.members).await?;

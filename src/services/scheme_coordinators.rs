@@ -237,11 +237,12 @@ pub async fn write(
         body_markdown: body,
         sms_text: None,
         target: AreaTarget {
-            include: vec![scheme.area.map_shape(&scheme.name).unwrap_or(
-                Shape::Districts {
+            include: vec![scheme
+                .area
+                .map_shape(&scheme.name)
+                .unwrap_or(Shape::Districts {
                     codes: vec![scheme.district_code.clone()],
-                },
-            )],
+                })],
             exclude: Vec::new(),
         },
         target_description: format!("Members of {}", scheme.name),

@@ -109,21 +109,23 @@ pub async fn check(ctx: &AppContext, input: &ProposalInput) -> Result<NewScheme,
     };
     let area = area(ctx, input, &mut errors).await?;
     match (name, description, proposer_name, proposer_email, area) {
-        (Some(name), Some(description), Some(proposer_name), Some(email), Some((area, district)))
-            if errors.is_empty() =>
-        {
-            Ok(NewScheme {
-                name,
-                district_code: district,
-                area,
-                description,
-                status: SchemeStatus::Proposed,
-                standing: Standing::SelfDeclared,
-                standing_by: None,
-                proposer_name,
-                proposer_email: email.as_str().to_owned(),
-            })
-        }
+        (
+            Some(name),
+            Some(description),
+            Some(proposer_name),
+            Some(email),
+            Some((area, district)),
+        ) if errors.is_empty() => Ok(NewScheme {
+            name,
+            district_code: district,
+            area,
+            description,
+            status: SchemeStatus::Proposed,
+            standing: Standing::SelfDeclared,
+            standing_by: None,
+            proposer_name,
+            proposer_email: email.as_str().to_owned(),
+        }),
         _ => Err(SchemeError::Invalid(errors)),
     }
 }
@@ -158,7 +160,10 @@ async fn area(
         match super::alerts::drawn_polygon_geojson(&input.polygon_grid) {
             Some(geojson) => geojson,
             None => {
-                errors.add("polygon", "The drawn shape could not be read: draw it again");
+                errors.add(
+                    "polygon",
+                    "The drawn shape could not be read: draw it again",
+                );
                 return Ok(None);
             }
         }
@@ -284,16 +289,16 @@ async fn postcode_area(
     )))
 }
 
-/// Stores a proposal from anyone, waiting for staff to verify it; audited with who proposed it.
+/// Stores a checked proposal (`check`) from anyone, waiting for staff to verify it; audited
+/// with who proposed it.
 pub async fn propose(
     ctx: &AppContext,
     actor: &Actor<'_>,
-    input: &ProposalInput,
+    scheme: &NewScheme,
 ) -> Result<i64, SchemeError> {
-    let scheme = check(ctx, input).await?;
     let id = ctx
         .store
-        .insert_scheme(&scheme, chrono::Utc::now().timestamp())
+        .insert_scheme(scheme, chrono::Utc::now().timestamp())
         .await
         .context("storing a proposed scheme")?;
     audit(
@@ -326,7 +331,9 @@ async fn managing(
         return Ok(());
     }
     audit(ctx, actor, action, subject, "not a sender", true).await?;
-    Err(SchemeError::NotPermitted("looking after schemes needs the send permission"))
+    Err(SchemeError::NotPermitted(
+        "looking after schemes needs the send permission",
+    ))
 }
 
 /// Every scheme, for staff: proposals first.
@@ -381,7 +388,15 @@ pub async fn verify(
     ctx.store
         .set_scheme_standing(id, standing, &by, now)
         .await?;
-    audit(ctx, actor, "verify-scheme", &subject, standing.words(), false).await?;
+    audit(
+        ctx,
+        actor,
+        "verify-scheme",
+        &subject,
+        standing.words(),
+        false,
+    )
+    .await?;
     if scheme.status == SchemeStatus::Proposed && standing != Standing::SelfDeclared {
         if ctx.store.scheme_coordinators(id).await?.is_empty() {
             appoint(
@@ -523,10 +538,7 @@ pub async fn remove_coordinator(
     let subject = format!("scheme {scheme_id}");
     managing(ctx, actor, "remove-coordinator", &subject).await?;
     let coordinators = ctx.store.scheme_coordinators(scheme_id).await?;
-    let Some(leaving) = coordinators
-        .iter()
-        .find(|c| c.public_id == staff_public_id)
-    else {
+    let Some(leaving) = coordinators.iter().find(|c| c.public_id == staff_public_id) else {
         return Err(SchemeError::NotFound);
     };
     ctx.store
@@ -553,12 +565,19 @@ pub async fn set_open(
     open: bool,
 ) -> Result<(), SchemeError> {
     let subject = format!("scheme {scheme_id}");
-    let action = if open { "reopen-scheme" } else { "close-scheme" };
+    let action = if open {
+        "reopen-scheme"
+    } else {
+        "close-scheme"
+    };
     managing(ctx, actor, action, &subject).await?;
     let (from, to): (&[SchemeStatus], SchemeStatus) = if open {
         (&[SchemeStatus::Closed], SchemeStatus::Open)
     } else {
-        (&[SchemeStatus::Open, SchemeStatus::Proposed], SchemeStatus::Closed)
+        (
+            &[SchemeStatus::Open, SchemeStatus::Proposed],
+            SchemeStatus::Closed,
+        )
     };
     let now = chrono::Utc::now().timestamp();
     if !ctx
@@ -662,7 +681,10 @@ pub async fn near(ctx: &AppContext, subscriber: &Subscriber) -> anyhow::Result<V
     }
     let mut near = Vec::new();
     for scheme in ctx.store.list_schemes(None).await? {
-        let membership = memberships.iter().find(|m| m.scheme_id == scheme.id).cloned();
+        let membership = memberships
+            .iter()
+            .find(|m| m.scheme_id == scheme.id)
+            .cloned();
         let covers = scheme.status == SchemeStatus::Open
             && places.iter().any(|(p, at)| scheme.area.covers(p, *at));
         let item = NearScheme { scheme, membership };
@@ -900,10 +922,24 @@ pub async fn write_to_coordinators(
     managing(ctx, actor, "write-to-coordinators", "coordinators").await?;
     let staff = actor.staff.context("needs a signed-in member of staff")?;
     let mut errors = FieldErrors::default();
-    let subject = rules::one_line(&mut errors, "subject", "a subject", &input.subject, true, 150);
+    let subject = rules::one_line(
+        &mut errors,
+        "subject",
+        "a subject",
+        &input.subject,
+        true,
+        150,
+    );
     let body = rules::text(&mut errors, "body", "the message", &input.body, true);
     let district = input.district.trim();
-    if !district.is_empty() && !ctx.store.districts().await?.iter().any(|d| d.code == district) {
+    if !district.is_empty()
+        && !ctx
+            .store
+            .districts()
+            .await?
+            .iter()
+            .any(|d| d.code == district)
+    {
         errors.add("district", "Choose a district from the list");
     }
     let (Some(subject), Some(body)) = (subject, body) else {

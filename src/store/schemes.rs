@@ -389,13 +389,17 @@ macro_rules! impl_schemes {
                 request: &$crate::store::JoinRequest,
                 now: $crate::store::Timestamp,
             ) -> $crate::store::StoreResult<$crate::store::Joined> {
-                let mut tx = self.pool.begin().await?;
-                // The update first: on SQLite it takes the write lock before the read.
-                let current: Option<String> = sqlx::query_scalar(
-                    "UPDATE scheme_members SET name = $3, street = $4, share = $5, \
-                     status = CASE WHEN status IN ('left', 'refused') THEN 'requested' ELSE status END, \
-                     requested_at = CASE WHEN status IN ('left', 'refused') THEN $6 ELSE requested_at END \
-                     WHERE scheme_id = $1 AND subscriber_id = $2 RETURNING status",
+                // One statement, so that two requests at once make one membership.
+                let status: String = sqlx::query_scalar(
+                    "INSERT INTO scheme_members (scheme_id, subscriber_id, status, name, street, share, \
+                     requested_at) VALUES ($1, $2, 'requested', $3, $4, $5, $6) \
+                     ON CONFLICT (scheme_id, subscriber_id) DO UPDATE SET name = excluded.name, \
+                     street = excluded.street, share = excluded.share, \
+                     status = CASE WHEN scheme_members.status IN ('left', 'refused') THEN 'requested' \
+                     ELSE scheme_members.status END, \
+                     requested_at = CASE WHEN scheme_members.status IN ('left', 'refused') \
+                     THEN excluded.requested_at ELSE scheme_members.requested_at END \
+                     RETURNING status",
                 )
                 .bind(scheme_id)
                 .bind(subscriber_id)
@@ -403,36 +407,15 @@ macro_rules! impl_schemes {
                 .bind(&request.street)
                 .bind(request.share)
                 .bind(now)
-                .fetch_optional(&mut *tx)
+                .fetch_one(&self.pool)
                 .await?;
-                let joined = match current {
-                    Some(status) => {
-                        let status = $crate::domain::scheme::MembershipStatus::try_from(status)
-                            .map_err($crate::store::StoreError::Corrupt)?;
-                        if status == $crate::domain::scheme::MembershipStatus::Requested {
-                            $crate::store::Joined::Requested
-                        } else {
-                            $crate::store::Joined::Already(status)
-                        }
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO scheme_members (scheme_id, subscriber_id, status, name, street, share, \
-                             requested_at) VALUES ($1, $2, 'requested', $3, $4, $5, $6)",
-                        )
-                        .bind(scheme_id)
-                        .bind(subscriber_id)
-                        .bind(&request.name)
-                        .bind(&request.street)
-                        .bind(request.share)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        $crate::store::Joined::Requested
-                    }
-                };
-                tx.commit().await?;
-                Ok(joined)
+                let status = $crate::domain::scheme::MembershipStatus::try_from(status)
+                    .map_err($crate::store::StoreError::Corrupt)?;
+                Ok(if status == $crate::domain::scheme::MembershipStatus::Requested {
+                    $crate::store::Joined::Requested
+                } else {
+                    $crate::store::Joined::Already(status)
+                })
             }
 
             async fn decide_membership(

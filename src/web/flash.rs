@@ -64,7 +64,7 @@ pub fn redirect(ctx: &AppState, jar: CookieJar, to: &str, flash: Flash) -> Respo
         &[&now, &encode(&flash.notice), &encode(&flash.secret)],
     );
     let cookie = Cookie::build((cookie_name(ctx), value))
-        .path("/staff")
+        .path(cookie_path(to))
         .http_only(true)
         .secure(ctx.settings.server.secure_cookies)
         .same_site(SameSite::Strict)
@@ -77,8 +77,26 @@ pub fn redirect(ctx: &AppState, jar: CookieJar, to: &str, flash: Flash) -> Respo
         .into_response()
 }
 
-/// The notice waiting for this page, if any, and the jar that clears it.
+/// Where a notice for the page at `to` is sent: the first segment of its path ("/staff",
+/// "/manage", "/schemes"), so that a notice for a resident's page never rides along with a
+/// member of staff's requests, nor the other way round.
+fn cookie_path(to: &str) -> String {
+    let first = to
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or("");
+    format!("/{first}")
+}
+
+/// The notice waiting for this staff page, if any, and the jar that clears it.
 pub fn take(ctx: &AppState, jar: CookieJar) -> (CookieJar, Flash) {
+    take_at(ctx, jar, "/staff")
+}
+
+/// The notice waiting for this page under `path` (as `cookie_path` gives it for the page the
+/// redirect went to), and the jar that clears it.
+pub fn take_at(ctx: &AppState, jar: CookieJar, path: &str) -> (CookieJar, Flash) {
     let name = cookie_name(ctx);
     let Some(value) = jar.get(name).map(|c| c.value().to_owned()) else {
         return (jar, Flash::default());
@@ -96,6 +114,6 @@ pub fn take(ctx: &AppState, jar: CookieJar) -> (CookieJar, Flash) {
             secret: decode(&fields[2]),
         })
         .unwrap_or_default();
-    let gone = Cookie::build((name, "")).path("/staff").build();
+    let gone = Cookie::build((name, "")).path(path.to_owned()).build();
     (jar.remove(gone), flash)
 }

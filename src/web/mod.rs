@@ -453,7 +453,11 @@ pub fn routes() -> Vec<Route> {
         ),
         form("/staff/schemes/{id}/status", Sender, scheme_staff::status),
         get("/staff/coordinate", Coordinator, scheme_staff::my_schemes),
-        get("/staff/coordinate/{id}", Coordinator, scheme_staff::coordinate),
+        get(
+            "/staff/coordinate/{id}",
+            Coordinator,
+            scheme_staff::coordinate,
+        ),
         form(
             "/staff/coordinate/{id}/requests",
             Coordinator,

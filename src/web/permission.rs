@@ -102,7 +102,15 @@ impl FromRequestParts<AppState> for CoordinatorStaff {
             return Ok(CoordinatorStaff(staff));
         }
         let route = matched(parts).to_owned();
-        Err(refused(parts, ctx, &staff, "coordinate", &route, "not a coordinator").await)
+        Err(refused(
+            parts,
+            ctx,
+            &staff,
+            "coordinate",
+            &route,
+            "not a coordinator",
+        )
+        .await)
     }
 }
 

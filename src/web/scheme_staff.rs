@@ -11,11 +11,11 @@ use super::staff::{actor, forbidden, nav, Nav};
 use super::{csrf, views, AppState, ClientIp};
 use crate::domain::scheme::{SchemeStatus, Standing};
 use crate::domain::subscriber::FieldErrors;
+use crate::geo::districts::District;
 use crate::services::scheme_coordinators::{self as coordinators, CoordinatorView, MessageInput};
 use crate::services::schemes::{
     self as service, AppointInput, CoordinatorsMessage, SchemeError, StaffScheme,
 };
-use crate::geo::districts::District;
 use crate::store::Scheme;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -188,7 +188,10 @@ pub async fn show(
         notice: flash.notice,
         map_svg: service::scheme_map(&shown.scheme),
         shown,
-        standings: Standing::ALL.iter().map(|s| (s.code(), s.words())).collect(),
+        standings: Standing::ALL
+            .iter()
+            .map(|s| (s.code(), s.words()))
+            .collect(),
     };
     Ok((jar, views::render(&page)).into_response())
 }
@@ -287,8 +290,7 @@ pub async fn status(
             if open {
                 "The scheme is open again, with its members.".to_owned()
             } else {
-                "The scheme is closed. Its members are kept: reopen it to bring it back."
-                    .to_owned()
+                "The scheme is closed. Its members are kept: reopen it to bring it back.".to_owned()
             }
         });
     answered(&ctx, jar, &back, result)

@@ -136,7 +136,7 @@ pub async fn show(
         Err(SchemeError::NotFound) => return Ok(scheme_not_found()),
         Err(error) => return Err(anyhow::Error::from(error).into()),
     };
-    let (jar, flash) = flash::take(&ctx, jar);
+    let (jar, flash) = flash::take_at(&ctx, jar, "/schemes");
     let (jar, csrf) = csrf::issue(&ctx, jar);
     let page = scheme_page(
         scheme,
@@ -168,7 +168,8 @@ pub async fn contact(
     };
     if !ctx
         .limiter
-        .allow(&format!("scheme-contact:{ip}"), CONTACTS_PER_HOUR) {
+        .allow(&format!("scheme-contact:{ip}"), CONTACTS_PER_HOUR)
+    {
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
             views::message_page(
@@ -243,14 +244,32 @@ pub async fn propose(
     if !csrf::verify(&ctx, &jar, &form.csrf) {
         return Ok(expired("/schemes/propose"));
     }
+    // Only a proposal that would be stored counts towards the limit.
+    let scheme = match service::check(&ctx, &form.input).await {
+        Ok(scheme) => scheme,
+        Err(SchemeError::Invalid(errors)) => {
+            let (jar, csrf) = csrf::issue(&ctx, jar);
+            let page = ProposePage {
+                csrf,
+                form: form.input,
+                errors,
+            };
+            return Ok((jar, (StatusCode::BAD_REQUEST, views::render(&page))).into_response());
+        }
+        Err(error) => return Err(anyhow::Error::from(error).into()),
+    };
     if !ctx
         .limiter
-        .allow(&format!("scheme-propose:{ip}"), CONTACTS_PER_HOUR) {
+        .allow(&format!("scheme-propose:{ip}"), CONTACTS_PER_HOUR)
+    {
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
             views::message_page(
                 "Too many proposals",
-                &["Several schemes have been proposed from here in the last hour. Try again later."],
+                &[
+                    "Several schemes have been proposed from here in the last hour: nothing was \
+                   stored. Try again later.",
+                ],
                 Some(("/schemes", "Back to the schemes")),
             ),
         )
@@ -260,28 +279,19 @@ pub async fn propose(
         staff: None,
         ip: &ip,
     };
-    match service::propose(&ctx, &actor, &form.input).await {
-        Ok(_) => Ok(views::message_page(
-            "Thank you for proposing a scheme",
-            &[
-                "We have your proposal. Our neighbourhood team will check it and write to you \
-                 at the address you gave.",
-                "Once it is verified, the scheme is listed here, residents can ask to join, and \
-                 you can sign in as its coordinator.",
-            ],
-            Some(("/schemes", "Back to the schemes")),
-        )),
-        Err(SchemeError::Invalid(errors)) => {
-            let (jar, csrf) = csrf::issue(&ctx, jar);
-            let page = ProposePage {
-                csrf,
-                form: form.input,
-                errors,
-            };
-            Ok((jar, (StatusCode::BAD_REQUEST, views::render(&page))).into_response())
-        }
-        Err(error) => Err(anyhow::Error::from(error).into()),
-    }
+    service::propose(&ctx, &actor, &scheme)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(views::message_page(
+        "Thank you for proposing a scheme",
+        &[
+            "We have your proposal. Our neighbourhood team will check it and write to you at \
+             the address you gave.",
+            "Once it is verified, the scheme is listed here, residents can ask to join, and you \
+             can sign in as its coordinator.",
+        ],
+        Some(("/schemes", "Back to the schemes")),
+    ))
 }
 
 #[derive(Template)]
@@ -316,7 +326,7 @@ async fn resident_page(
     problem: Option<(i64, FieldErrors, JoinInput)>,
 ) -> WebResult<Response> {
     let near = service::near(ctx, &link.subscriber).await?;
-    let (jar, flash) = flash::take(ctx, jar);
+    let (jar, flash) = flash::take_at(ctx, jar, "/manage");
     let (jar, csrf) = csrf::issue(ctx, jar);
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
@@ -408,8 +418,10 @@ pub async fn resident_membership(
             StatusCode::NOT_FOUND,
             views::message_page(
                 "That scheme does not cover your places",
-                &["You can join a scheme that covers one of the places you get alerts for. \
-                   Nothing was changed."],
+                &[
+                    "You can join a scheme that covers one of the places you get alerts for. \
+                   Nothing was changed.",
+                ],
                 Some((&back, "Back to your schemes")),
             ),
         )

@@ -118,6 +118,7 @@ async fn an_alert_sent_here_is_listed_at_once(backend: Backend) {
                 target: serde_json::from_str(FORCE_AREA).unwrap(),
                 target_description: "Cambridgeshire".into(),
                 private: false,
+                members: Default::default(),
             },
             author_staff_id: Some(lucy.id),
             api_token_id: None,

@@ -38,6 +38,7 @@ mod report_triage;
 mod reports;
 mod routes;
 mod scam_checker;
+mod schemes;
 mod signup;
 mod signup_errors;
 mod staff;
