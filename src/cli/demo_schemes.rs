@@ -3,8 +3,9 @@
 //! members accepted (some sharing their name and street) and requests waiting, and one proposal
 //! waiting for staff to verify it.
 
-use crate::domain::scheme::{SchemeArea, SchemeStatus, Standing};
+use crate::domain::scheme::{SchemeStatus, Standing};
 use crate::domain::staff::StaffInput;
+use crate::geo::scheme_area::SchemeArea;
 use crate::services::schemes::PROVIDER_SLUG;
 use crate::services::staff::{self as staff_service, Actor};
 use crate::services::AppContext;

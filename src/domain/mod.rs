@@ -32,6 +32,24 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A checkbox (present with any value but "false", "off" or "0") or a JSON boolean, for
+/// serde's `deserialize_with`: how every form and the JSON API read a yes or no.
+pub fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Ticked {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(
+        match <Option<Ticked> as serde::Deserialize>::deserialize(deserializer)? {
+            None => false,
+            Some(Ticked::Bool(b)) => b,
+            Some(Ticked::Text(t)) => !matches!(t.as_str(), "" | "false" | "off" | "0"),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::thousands;

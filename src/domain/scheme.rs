@@ -1,11 +1,10 @@
-//! Neighbourhood Watch schemes: a scheme's area (a shape drawn on the map, or a list of
-//! postcodes), its standing and status, a resident's membership, whom a message is limited to
-//! (`Members`), and the checks on what proposers, coordinators and members type.
+//! Neighbourhood Watch schemes: a scheme's standing and status, a resident's membership, whom a
+//! message is limited to (`Members`), and the checks on what proposers, coordinators and
+//! members type. Where a scheme is, its area, is geography: `geo::scheme_area`.
 
 use super::subscriber::FieldErrors;
 use super::Postcode;
-use crate::geo::target::{polygon_from_geojson, Shape};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Longest scheme name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -15,88 +14,6 @@ pub const MAX_TEXT_CHARS: usize = 2_000;
 pub const MAX_POSTCODES: usize = 500;
 /// Longest name or street a member gives, in characters.
 pub const MAX_MEMBER_FIELD_CHARS: usize = 100;
-
-/// Where a scheme is: a polygon on the British National Grid (metres), or the postcodes of the
-/// streets it covers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SchemeArea {
-    Polygon {
-        rings: Vec<Vec<[f64; 2]>>,
-    },
-    Postcodes {
-        postcodes: Vec<String>,
-        /// The middle of the postcodes' centroids, for the directory's map.
-        #[serde(default)]
-        centre: Option<[f64; 2]>,
-    },
-}
-
-impl SchemeArea {
-    /// Whether a place (its postcode, and its grid position when known) is in the scheme.
-    pub fn covers(&self, postcode: &str, at: Option<(f64, f64)>) -> bool {
-        match self {
-            SchemeArea::Postcodes { postcodes, .. } => postcodes.iter().any(|p| p == postcode),
-            SchemeArea::Polygon { .. } => match (self.shape(), at) {
-                (Some(shape), Some((e, n))) => shape.contains("", e, n),
-                _ => false,
-            },
-        }
-    }
-
-    /// The area as a target shape, for `covers`: only a polygon is one.
-    pub fn shape(&self) -> Option<Shape> {
-        match self {
-            SchemeArea::Polygon { rings } => Some(Shape::Polygon {
-                rings: rings.clone(),
-            }),
-            SchemeArea::Postcodes { .. } => None,
-        }
-    }
-
-    /// The area as a map draws it: the polygon, or a small circle round the postcodes' middle.
-    pub fn map_shape(&self, label: &str) -> Option<Shape> {
-        match self {
-            SchemeArea::Polygon { .. } => self.shape(),
-            SchemeArea::Postcodes {
-                centre: Some([easting, northing]),
-                ..
-            } => Some(Shape::Circle {
-                easting: *easting,
-                northing: *northing,
-                radius_m: 300.0,
-                label: label.to_owned(),
-            }),
-            SchemeArea::Postcodes { centre: None, .. } => None,
-        }
-    }
-
-    /// In words, for lists: "12 postcodes" or "an area drawn on the map".
-    pub fn describe(&self) -> String {
-        match self {
-            SchemeArea::Postcodes { postcodes, .. } if postcodes.len() == 1 => {
-                format!("the postcode {}", postcodes[0])
-            }
-            SchemeArea::Postcodes { postcodes, .. } => {
-                format!("{} postcodes", postcodes.len())
-            }
-            SchemeArea::Polygon { .. } => "an area drawn on the map".to_owned(),
-        }
-    }
-
-    /// The area as the `schemes` table keeps it.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a scheme area is plain data that always serialises")
-    }
-}
-
-impl TryFrom<String> for SchemeArea {
-    type Error = serde_json::Error;
-
-    fn try_from(json: String) -> Result<SchemeArea, serde_json::Error> {
-        serde_json::from_str(&json)
-    }
-}
 
 /// How far a scheme has been checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -369,7 +286,7 @@ pub fn read_postcodes(text: &str) -> (Vec<Postcode>, Vec<String>) {
     let mut found: Vec<Postcode> = Vec::new();
     let mut unreadable = Vec::new();
     for piece in text
-        .split(|c: char| matches!(c, ',' | ';' | '\n' | '\r' | '\t' | '|'))
+        .split([',', ';', '\n', '\r', '\t', '|'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
@@ -410,15 +327,6 @@ pub fn read_postcodes(text: &str) -> (Vec<Postcode>, Vec<String>) {
     (found, unreadable)
 }
 
-/// A polygon pasted as GeoJSON, or drawn on the map as grid points, checked like an alert's
-/// (closed, not crossing itself, in Great Britain).
-pub fn polygon_area(geojson: &str) -> Result<SchemeArea, crate::geo::target::TargetError> {
-    match polygon_from_geojson(geojson)? {
-        Shape::Polygon { rings } => Ok(SchemeArea::Polygon { rings }),
-        _ => Err(crate::geo::target::TargetError::NoOutline),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,43 +353,6 @@ mod tests {
         }
         assert_eq!(Members::parse("scheme:x"), None);
         assert_eq!(Members::parse("everyone"), None);
-    }
-
-    #[test]
-    fn a_polygon_area_covers_places_inside_it_and_a_list_its_postcodes() {
-        let area = SchemeArea::Polygon {
-            rings: vec![vec![
-                [0.0, 0.0],
-                [1000.0, 0.0],
-                [1000.0, 1000.0],
-                [0.0, 1000.0],
-                [0.0, 0.0],
-            ]],
-        };
-        assert!(area.covers("CB1 1AA", Some((500.0, 500.0))));
-        assert!(!area.covers("CB1 1AA", Some((1500.0, 500.0))));
-        assert!(!area.covers("CB1 1AA", None));
-        let list = SchemeArea::Postcodes {
-            postcodes: vec!["CB1 1AA".into()],
-            centre: None,
-        };
-        assert!(list.covers("CB1 1AA", None));
-        assert!(!list.covers("CB1 1AB", Some((500.0, 500.0))));
-    }
-
-    #[test]
-    fn a_crossing_shape_and_one_outside_great_britain_are_refused() {
-        let bowtie = r#"{"type":"Polygon","coordinates":[[[0.1,52.1],[0.2,52.2],[0.2,52.1],[0.1,52.2],[0.1,52.1]]]}"#;
-        assert_eq!(
-            polygon_area(bowtie),
-            Err(crate::geo::target::TargetError::SelfIntersecting)
-        );
-        let paris =
-            r#"{"type":"Polygon","coordinates":[[[2.3,48.8],[2.4,48.8],[2.4,48.9],[2.3,48.8]]]}"#;
-        assert!(matches!(
-            polygon_area(paris),
-            Err(crate::geo::target::TargetError::OutsideGreatBritain(_))
-        ));
     }
 
     #[test]

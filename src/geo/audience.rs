@@ -711,6 +711,40 @@ mod tests {
     }
 
     #[test]
+    fn a_message_to_members_reaches_them_whatever_they_chose_and_nobody_else() {
+        // Resident 2 chose no crime updates; resident 3 is not a member.
+        let mut chose_little = melbourn_resident(2);
+        chose_little.message_types = vec![APPEAL];
+        let index =
+            AudienceIndex::build([melbourn_resident(1), chose_little, melbourn_resident(3)])
+                .unwrap();
+        let members = MemberFilter::new(vec![2, 1, 2], false);
+        let ask = |target: &AreaTarget, members: &MemberFilter| {
+            let prepared = target.prepare();
+            let query = AudienceQuery {
+                target: &prepared,
+                provider_id: POLICE,
+                message_type_id: CRIME,
+                priority: 3,
+                map_squares: false,
+                members: Some(members),
+            };
+            let ids: Vec<i64> = index
+                .matches_from(&query, 0, 10)
+                .iter()
+                .map(|m| m.subscriber_id)
+                .collect();
+            (index.preview(&query).residents, ids)
+        };
+        assert_eq!(ask(&around_melbourn(), &members), (2, vec![1, 2]));
+        // Members of schemes in an area: only those with a place in it.
+        assert_eq!(ask(&districts(&[CAMBRIDGE]), &members), (0, vec![]));
+        // One scheme's members: wherever they live.
+        let anywhere = MemberFilter::new(vec![2], true);
+        assert_eq!(ask(&districts(&[CAMBRIDGE]), &anywhere), (1, vec![2]));
+    }
+
+    #[test]
     fn a_resident_with_one_place_in_the_circle_is_reached() {
         let index = AudienceIndex::build([melbourn_resident(1)]).unwrap();
         let reach = preview(&index, &around_melbourn(), 3);

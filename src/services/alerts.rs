@@ -67,7 +67,7 @@ pub struct AlertInput {
     pub members: String,
     /// Keep it to subscribers: not on the public archive. A ticked box ("on") or, in the JSON
     /// API, `true`.
-    #[serde(deserialize_with = "ticked")]
+    #[serde(deserialize_with = "crate::domain::ticked")]
     pub private: bool,
 }
 
@@ -90,22 +90,7 @@ fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<S
 fn ticked_text<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
-    Ok(ticked(deserializer)?.then(|| "on".to_owned()))
-}
-
-/// A checkbox (present with any value but "false") or a JSON boolean.
-pub(crate) fn ticked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Ticked {
-        Bool(bool),
-        Text(String),
-    }
-    Ok(match Option::<Ticked>::deserialize(deserializer)? {
-        None => false,
-        Some(Ticked::Bool(b)) => b,
-        Some(Ticked::Text(t)) => !matches!(t.as_str(), "" | "false" | "off" | "0"),
-    })
+    Ok(crate::domain::ticked(deserializer)?.then(|| "on".to_owned()))
 }
 
 /// Why an alert could not be checked or stored as a draft.
@@ -423,28 +408,7 @@ async fn area_target(
 /// A shape drawn on the map, as grid points: turned into GeoJSON so it passes the same checks
 /// (closed, not crossing itself, in Great Britain) as a pasted one.
 fn drawn_polygon(points: &str) -> Option<Shape> {
-    target::polygon_from_geojson(&drawn_polygon_geojson(points)?).ok()
-}
-
-/// A shape drawn on the map, as grid points "E,N;E,N;…", as a GeoJSON polygon (closed, in
-/// WGS84) to be checked like a pasted one; `None` when the points cannot be read.
-pub fn drawn_polygon_geojson(points: &str) -> Option<String> {
-    let mut ring: Vec<serde_json::Value> = points
-        .split(';')
-        .filter(|p| !p.trim().is_empty())
-        .map(|point| {
-            let (e, n) = point.split_once(',')?;
-            let (e, n) = (e.trim().parse::<f64>().ok()?, n.trim().parse::<f64>().ok()?);
-            let at = crate::geo::grid::bng_to_wgs84(e, n);
-            Some(serde_json::json!([at.longitude, at.latitude]))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    if ring.len() > 10_000 {
-        return None;
-    }
-    ring.push(ring.first()?.clone());
-    let geojson = serde_json::json!({ "type": "Polygon", "coordinates": [ring] });
-    Some(geojson.to_string())
+    target::polygon_from_geojson(&target::drawn_polygon_geojson(points)?).ok()
 }
 
 /// The audience index, rebuilt when residents have changed since it was built.

@@ -8,12 +8,13 @@ use super::approval_mail::{queue, staff_email};
 use super::staff::{audit, Actor, StaffAdminError};
 use super::AppContext;
 use crate::domain::scheme::{
-    self as rules, read_postcodes, Members, MembershipStatus, SchemeArea, SchemeStatus, Standing,
+    self as rules, read_postcodes, Members, MembershipStatus, SchemeStatus, Standing,
 };
 use crate::domain::staff::StaffInput;
 use crate::domain::subscriber::FieldErrors;
 use crate::domain::EmailAddress;
 use crate::geo::audience::MemberFilter;
+use crate::geo::scheme_area::{polygon_area, SchemeArea};
 use crate::geo::target::{AreaTarget, Shape};
 use crate::store::{
     JoinRequest, Joined, Membership, NewScheme, Scheme, StaffMember, Subscriber, SubscriberStatus,
@@ -157,7 +158,7 @@ async fn area(
         return Ok(None);
     }
     let geojson = if input.polygon.trim().is_empty() {
-        match super::alerts::drawn_polygon_geojson(&input.polygon_grid) {
+        match crate::geo::target::drawn_polygon_geojson(&input.polygon_grid) {
             Some(geojson) => geojson,
             None => {
                 errors.add(
@@ -170,7 +171,7 @@ async fn area(
     } else {
         input.polygon.clone()
     };
-    let area = match rules::polygon_area(&geojson) {
+    let area = match polygon_area(&geojson) {
         Ok(area) => area,
         Err(problem) => {
             errors.add("polygon", problem);
@@ -425,7 +426,7 @@ pub async fn verify(
 pub struct AppointInput {
     pub name: String,
     pub email: String,
-    #[serde(deserialize_with = "crate::services::alerts::ticked")]
+    #[serde(deserialize_with = "crate::domain::ticked")]
     pub main: bool,
 }
 
@@ -593,6 +594,11 @@ pub async fn set_open(
     Ok(())
 }
 
+/// The districts this install knows, for the form writing to a district's coordinators.
+pub async fn districts(ctx: &AppContext) -> anyhow::Result<Vec<crate::geo::District>> {
+    Ok(ctx.store.districts().await?)
+}
+
 /// The open schemes, by district, for the public directory.
 pub async fn directory(ctx: &AppContext) -> anyhow::Result<Vec<Scheme>> {
     Ok(ctx.store.list_schemes(Some(SchemeStatus::Open)).await?)
@@ -701,7 +707,7 @@ pub async fn near(ctx: &AppContext, subscriber: &Subscriber) -> anyhow::Result<V
 pub struct JoinInput {
     pub name: String,
     pub street: String,
-    #[serde(deserialize_with = "crate::services::alerts::ticked")]
+    #[serde(deserialize_with = "crate::domain::ticked")]
     pub share: bool,
 }
 

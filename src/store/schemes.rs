@@ -2,7 +2,8 @@
 //! (staff accounts with the coordinate permission) and the residents who asked to join them.
 
 use super::{StoreResult, Timestamp};
-use crate::domain::scheme::{MembershipStatus, SchemeArea, SchemeStatus, Standing};
+use crate::domain::scheme::{MembershipStatus, SchemeStatus, Standing};
+use crate::geo::scheme_area::SchemeArea;
 use async_trait::async_trait;
 
 /// A scheme as proposed or set up by staff.

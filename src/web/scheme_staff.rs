@@ -76,7 +76,7 @@ async fn list_page(
         Err(SchemeError::NotPermitted(_)) => return Ok(forbidden()),
         Err(error) => return Err(anyhow::Error::from(error).into()),
     };
-    let districts = ctx.store.districts().await.map_err(anyhow::Error::from)?;
+    let districts = service::districts(ctx).await?;
     let (jar, flash) = flash::take(ctx, jar);
     let (jar, csrf) = csrf::issue(ctx, jar);
     let status = if errors.is_empty() {

@@ -70,6 +70,9 @@ struct Fixture {
     /// that page.
     survey_id: i64,
     survey_link: String,
+    /// An open Neighbourhood Watch scheme, and a browser signed in as its coordinator.
+    scheme_id: i64,
+    coordinator: reqwest::Client,
 }
 
 impl Fixture {
@@ -174,6 +177,9 @@ impl Fixture {
             .await
             .unwrap()
             .id;
+        let scheme_id =
+            crate::schemes::open_scheme(&app, "Mill Road Watch", "E07000008", &["CB1 1PT"]).await;
+        let (_, coordinator) = crate::schemes::coordinator(&app, "Grace Adeyemi", scheme_id).await;
         Fixture {
             visitor: visitor(),
             admin,
@@ -201,6 +207,8 @@ impl Fixture {
             chat,
             survey_id,
             survey_link,
+            scheme_id,
+            coordinator,
             app,
         }
     }
@@ -234,6 +242,11 @@ impl Fixture {
             self.conversation.to_string()
         } else if route.path.starts_with("/surveys/") || route.path.starts_with("/staff/surveys/") {
             self.survey_id.to_string()
+        } else if route.path.starts_with("/schemes/")
+            || route.path.starts_with("/staff/schemes/")
+            || route.path.starts_with("/staff/coordinate/")
+        {
+            self.scheme_id.to_string()
         } else {
             self.alert_id.to_string()
         };
@@ -462,6 +475,7 @@ fn is_staff(access: Access) -> bool {
             | Access::ReportStaff
             | Access::Operator
             | Access::Reviewer
+            | Access::Coordinator
     )
 }
 
@@ -491,6 +505,7 @@ async fn check_access(f: &Fixture, route: &Route) -> Vec<String> {
             Access::ReportStaff => (Some((&f.sender, "a sender")), &f.reviewer),
             Access::Operator => (Some((&f.reviewer, "a reviewer")), &f.operator),
             Access::Reviewer => (Some((&f.operator, "an operator")), &f.reviewer),
+            Access::Coordinator => (Some((&f.sender, "a sender")), &f.coordinator),
             _ => (None, &f.member),
         };
         if let Some((browser, who)) = short {
@@ -652,6 +667,7 @@ async fn check_form(f: &Fixture, route: &Route) -> Vec<String> {
             }
             &f.visitor
         }
+        Access::Coordinator => &f.coordinator,
         access if is_staff(access) => &f.admin,
         _ => return vec![format!("{name}: a form, but no way to check it")],
     };

@@ -192,3 +192,24 @@ pub fn polygon_to_geojson(shape: &Shape) -> Option<Value> {
     }
     Some(serde_json::json!({ "type": "Polygon", "coordinates": out }))
 }
+
+/// A shape drawn on the map, as grid points "E,N;E,N;…", as a GeoJSON polygon (closed, in
+/// WGS84) to be checked like a pasted one; `None` when the points cannot be read.
+pub fn drawn_polygon_geojson(points: &str) -> Option<String> {
+    let mut ring: Vec<serde_json::Value> = points
+        .split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|point| {
+            let (e, n) = point.split_once(',')?;
+            let (e, n) = (e.trim().parse::<f64>().ok()?, n.trim().parse::<f64>().ok()?);
+            let at = bng_to_wgs84(e, n);
+            Some(serde_json::json!([at.longitude, at.latitude]))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if ring.len() > 10_000 {
+        return None;
+    }
+    ring.push(ring.first()?.clone());
+    let geojson = serde_json::json!({ "type": "Polygon", "coordinates": [ring] });
+    Some(geojson.to_string())
+}

@@ -11,7 +11,7 @@ mod prepared;
 #[cfg(test)]
 mod tests;
 
-pub use geojson::{polygon_from_geojson, polygon_to_geojson};
+pub use geojson::{drawn_polygon_geojson, polygon_from_geojson, polygon_to_geojson};
 pub use prepared::PreparedTarget;
 
 use serde::{Deserialize, Serialize};
