@@ -57,14 +57,14 @@ const MEMBERS_EACH: usize = 8;
 /// account.
 pub type DemoCoordinator = (String, String, String, String, StaffMember);
 
-/// Seeds the schemes; returns their coordinators, and a scheme with a postcode it covers for a
-/// newcomer to sign up with.
+/// Seeds the schemes; returns their coordinators, and each open scheme with a postcode it covers
+/// for a newcomer to sign up with.
 pub async fn seed(
     ctx: &AppContext,
     sergeant: &StaffMember,
     residents: usize,
     password: &str,
-) -> anyhow::Result<(Vec<DemoCoordinator>, Option<(String, String)>)> {
+) -> anyhow::Result<(Vec<DemoCoordinator>, Vec<(String, String)>)> {
     let actor = Actor {
         staff: Some(sergeant),
         ip: "demo",
@@ -72,7 +72,7 @@ pub async fn seed(
     let now = chrono::Utc::now().timestamp();
     let by = format!("{}, {}", sergeant.name, sergeant.provider_name);
     let mut coordinators = Vec::new();
-    let mut to_join = None;
+    let mut to_join = Vec::new();
     for demo in SCHEMES {
         // The demo residents of the district, in turn.
         let mut homes = Vec::new();
@@ -109,9 +109,7 @@ pub async fn seed(
                 centre: Some([e.round(), n.round()]),
             },
         };
-        if to_join.is_none() {
-            to_join = Some((demo.name.to_owned(), homes[0].1.clone()));
-        }
+        to_join.push((demo.name.to_owned(), homes[0].1.clone()));
         let id = ctx
             .store
             .insert_scheme(

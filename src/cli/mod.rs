@@ -402,9 +402,9 @@ async fn demo(settings: Settings, data_dir: &std::path::Path) -> anyhow::Result<
     println!(
         "  Neighbourhood Watch schemes at http://{address}/schemes (staff: /staff/schemes; coordinators: /staff/coordinate)."
     );
-    if let Some((scheme, postcode)) = &to_join {
+    for (scheme, postcode) in &to_join {
         println!(
-            "  Sign up with {postcode} and join {scheme} from your manage page; its coordinators below accept you and write to you."
+            "  Sign up with {postcode} to join {scheme} from your manage page; its coordinators (below) accept you and write to you."
         );
     }
     println!(
