@@ -14,6 +14,7 @@ pub mod chat_figures;
 pub mod chat_transcript;
 pub mod compose;
 pub mod delivery;
+pub mod district_page;
 pub mod feedback;
 pub mod feeds;
 pub mod health;

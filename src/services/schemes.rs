@@ -41,6 +41,9 @@ pub enum SchemeError {
     /// The scheme or the request changed meanwhile.
     #[error("{0}")]
     Changed(&'static str),
+    /// Too many of these from one address lately: nothing was done.
+    #[error("Too many at once: try again later")]
+    TooMany,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -846,11 +849,13 @@ struct Contacted<'a> {
 
 /// Emails a message from someone to a scheme's coordinators (those who may sign in), with the
 /// sender's name and address so the coordinator can answer; the coordinators' own addresses are
-/// never shown. A scheme with no coordinator to read it refuses the message rather than lose it.
+/// never shown. A scheme with no coordinator to read it refuses the message rather than lose it;
+/// `allow` (the rate limit) is asked only of a message that would be sent.
 pub async fn contact(
     ctx: &AppContext,
     scheme: &Scheme,
     input: &ContactMessage,
+    allow: impl FnOnce() -> bool,
 ) -> Result<(), SchemeError> {
     let mut errors = FieldErrors::default();
     let name = rules::one_line(
@@ -894,6 +899,9 @@ pub async fn contact(
             "This scheme has no coordinator to read messages at the moment: nothing was sent. \
              Call 101 to reach your neighbourhood policing team instead",
         ));
+    }
+    if !allow() {
+        return Err(SchemeError::TooMany);
     }
     queue(ctx, messages).await?;
     Ok(())

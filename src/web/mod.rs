@@ -12,6 +12,7 @@ mod chat_figures;
 mod conditional;
 mod connections;
 mod csrf;
+mod districts;
 mod error;
 mod feedback;
 mod feeds;
@@ -418,6 +419,7 @@ pub fn routes() -> Vec<Route> {
         get("/schemes/propose", Public, schemes::propose_form),
         form("/schemes/propose", Public, schemes::propose),
         get("/schemes/{id}", Public, schemes::show),
+        get("/districts/{code}", Public, districts::show),
         form("/schemes/{id}/contact", Public, schemes::contact),
         get(
             "/manage/{token}/schemes",

@@ -46,6 +46,7 @@ pub(crate) fn scheme_not_found() -> Response {
 
 /// Schemes of one district, for the directory.
 struct District {
+    code: String,
     name: String,
     schemes: Vec<Scheme>,
 }
@@ -68,6 +69,7 @@ pub async fn directory(State(ctx): State<AppState>) -> WebResult<Response> {
         match districts.last_mut() {
             Some(d) if d.name == scheme.district() => d.schemes.push(scheme),
             _ => districts.push(District {
+                code: scheme.district_code.clone(),
                 name: scheme.district().to_owned(),
                 schemes: vec![scheme],
             }),
@@ -166,26 +168,17 @@ pub async fn contact(
         Err(SchemeError::NotFound) => return Ok(scheme_not_found()),
         Err(error) => return Err(anyhow::Error::from(error).into()),
     };
-    if !ctx
-        .limiter
-        .allow(&format!("scheme-contact:{ip}"), CONTACTS_PER_HOUR)
-    {
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            views::message_page(
-                "Too many messages",
-                &["You have sent several messages to schemes in the last hour. Try again later."],
-                Some((&back, "Back to the scheme")),
-            ),
-        )
-            .into_response());
-    }
     let input = service::ContactMessage {
         name: form.name.clone(),
         email: form.email.clone(),
         message: form.message.clone(),
     };
-    match service::contact(&ctx, &scheme, &input).await {
+    // Only a message that would be sent counts towards the limit.
+    let allow = || {
+        ctx.limiter
+            .allow(&format!("scheme-contact:{ip}"), CONTACTS_PER_HOUR)
+    };
+    match service::contact(&ctx, &scheme, &input, allow).await {
         Ok(()) => Ok(flash::redirect(
             &ctx,
             jar,
@@ -194,6 +187,18 @@ pub async fn contact(
                 "Your message was sent to the scheme's coordinators. They will answer by email.",
             ),
         )),
+        Err(SchemeError::TooMany) => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            views::message_page(
+                "Too many messages",
+                &[
+                    "You have sent several messages to schemes in the last hour: this one was not \
+                   sent. Try again later.",
+                ],
+                Some((&back, "Back to the scheme")),
+            ),
+        )
+            .into_response()),
         Err(SchemeError::Invalid(errors)) => {
             let (jar, csrf) = csrf::issue(&ctx, jar);
             let page = scheme_page(scheme, csrf, form, errors, None);

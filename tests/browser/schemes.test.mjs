@@ -1,5 +1,6 @@
-// Neighbourhood Watch in headless Chromium: a visitor finds the schemes in the public directory
-// and opens one; a newcomer signs up (on a phone) with a postcode one of the demo's schemes
+// Neighbourhood Watch in headless Chromium: a visitor finds the schemes in the public directory,
+// opens a district's page (the priorities its residents chose in the demo's survey, and its
+// schemes) and a scheme's; a newcomer signs up (on a phone) with a postcode one of the demo's schemes
 // covers, finds the scheme from their manage page and asks to join it, sharing their name and
 // street (first forgetting the street); a second newcomer does the same for a scheme in another
 // district, and its coordinator accepts them. Margaret Ellis, the first scheme's coordinator,
@@ -134,6 +135,11 @@ test('a resident joins a Neighbourhood Watch scheme and hears from its coordinat
     await checkAxe(st, visitor, 'the schemes directory');
     assert.ok(await visitor.locator('figure.map-figure svg').count() === 1, 'the directory has a map');
     assert.ok(await visitor.getByRole('heading', { name: 'South Cambridgeshire', level: 2 }).count() === 1);
+    await visitor.getByRole('link', { name: 'South Cambridgeshire' }).click();
+    await expectHeading(visitor, 'South Cambridgeshire');
+    // The demo's survey put speeding first in South Cambridgeshire.
+    assert.equal(await visitor.locator('.priority-list li strong').first().innerText(), 'Speeding');
+    await checkAxe(st, visitor, 'a district\'s page');
     await visitor.getByRole('link', { name: SCHEME }).click();
     await expectHeading(visitor, SCHEME);
     assert.equal(await visitor.locator('#scheme-standing').innerText(), 'Verified by the police');
