@@ -111,6 +111,12 @@ pub enum ReplyOutcome {
     Invalid(ReplyProblem),
     /// The alert never reached this resident, or they have replied as often as they may.
     NotSent,
+    /// A reply to a Neighbourhood Watch coordinator's message: emailed to the scheme's
+    /// coordinators (who read no inbox), with the resident's name and address.
+    ToCoordinators,
+    /// A reply to a scheme's message when the scheme has no coordinator who can read it:
+    /// nothing was sent, and the resident is told so.
+    NoCoordinator,
 }
 
 /// What is wrong with a reply, in words for the resident.
@@ -127,7 +133,9 @@ pub enum ReplyProblem {
 /// Stores a resident's reply for the alert's senders, who read it on the delivery report, and
 /// as a message of the resident's thread for the alert in the inbox of the alert's organisation
 /// (started the first time, put back in the queue if it was closed), in one transaction.
-/// Escalation phrases in it mark the thread urgent; operators watching the inbox are told.
+/// Escalation phrases in it mark the thread urgent; operators watching the inbox are told. A
+/// reply to a Neighbourhood Watch coordinator's message goes to the scheme's coordinators by
+/// email instead (`schemes::reply_from_member`).
 pub async fn reply(
     ctx: &AppContext,
     alert: &crate::store::Alert,
@@ -146,6 +154,14 @@ pub async fn reply(
     }
     if body.chars().count() > MAX_REPLY_CHARS {
         return Ok(ReplyOutcome::Invalid(ReplyProblem::TooLong));
+    }
+    if let crate::domain::scheme::Members::Scheme(scheme) = alert.content.members {
+        let sent = super::schemes::reply_from_member(ctx, scheme, subscriber, body).await?;
+        return Ok(if sent {
+            ReplyOutcome::ToCoordinators
+        } else {
+            ReplyOutcome::NoCoordinator
+        });
     }
     let phrases = ctx
         .store

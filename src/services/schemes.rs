@@ -907,6 +907,35 @@ pub async fn contact(
     Ok(())
 }
 
+/// A member's reply to their scheme's message (from the reply link in its email): emailed to
+/// the scheme's coordinators with the member's name and address, as a message from the
+/// scheme's page is. False when no coordinator can read it (nothing was sent).
+pub async fn reply_from_member(
+    ctx: &AppContext,
+    scheme_id: i64,
+    subscriber: &Subscriber,
+    body: &str,
+) -> anyhow::Result<bool> {
+    let Some(scheme) = ctx.store.scheme(scheme_id).await? else {
+        return Ok(false);
+    };
+    let name = subscriber.preferences.name.trim();
+    let message = ContactMessage {
+        name: if name.is_empty() {
+            "A member".to_owned()
+        } else {
+            name.to_owned()
+        },
+        email: subscriber.email.to_string(),
+        message: body.replace('\r', ""),
+    };
+    match contact(ctx, &scheme, &message, || true).await {
+        Ok(()) => Ok(true),
+        Err(SchemeError::Invalid(_)) => Ok(false),
+        Err(error) => Err(anyhow::Error::from(error)),
+    }
+}
+
 /// A message from the police to the coordinators of a district's schemes (or every district's).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]

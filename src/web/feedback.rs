@@ -145,6 +145,9 @@ struct ReplyPage {
     csrf: String,
     body: String,
     problem: String,
+    /// A Neighbourhood Watch coordinator's message: the reply goes to the scheme's
+    /// coordinators by email.
+    to_coordinators: bool,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -168,6 +171,10 @@ fn reply_page(
         csrf,
         body: body.to_owned(),
         problem: problem.to_owned(),
+        to_coordinators: matches!(
+            alert.content.members,
+            crate::domain::scheme::Members::Scheme(_)
+        ),
     }
 }
 
@@ -223,6 +230,16 @@ pub async fn reply(
                     ),
                 )
                     .into_response())
+            }
+            ReplyOutcome::ToCoordinators => {
+                return Ok(views::message_page(
+                    "Your reply has been sent",
+                    &["We emailed it to the scheme's coordinators, with your name and email address, so that they can answer you."],
+                    None,
+                ));
+            }
+            ReplyOutcome::NoCoordinator => {
+                "The scheme has no coordinator to read replies at the moment, so your reply was not sent. Call 101 to reach your neighbourhood policing team.".to_owned()
             }
             ReplyOutcome::Invalid(problem) => problem.to_string(),
         }

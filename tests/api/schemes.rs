@@ -478,6 +478,37 @@ async fn join_body(backend: Backend) {
     );
     assert!(to(&emails, "cat@example.org").is_empty());
     assert!(to(&emails, "ben@example.org").is_empty());
+    // Ann's reply goes to the coordinators by email (a coordinator reads no inbox), with her
+    // name and address; no thread is started in the contact centre's inbox.
+    let reply = ann_got[0].link("/reply/");
+    let (_, form) = visit(&app, &resident, &reply).await;
+    assert!(
+        form.contains("coordinators of the Neighbourhood Watch scheme"),
+        "{form}"
+    );
+    let csrf = hidden_value(&form, "csrf").unwrap();
+    let replied = resident
+        .post(&reply)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("body", "Thanks, Margaret: mine was tried too."),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(replied.contains("We emailed it to the scheme"), "{replied}");
+    let emails = all_emails(&app).await;
+    let to_margaret: Vec<&Email> = to(&emails, "margaret@nhw.example")
+        .into_iter()
+        .filter(|e| e.subject.contains("from Ann Jones"))
+        .collect();
+    assert_eq!(to_margaret.len(), 1);
+    assert!(to_margaret[0].text.contains("mine was tried too"));
+    assert!(to_margaret[0].text.contains("ann@example.org"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM conversations").await, 0);
     // Kept off the public archive.
     let (_, archive) = visit(&app, &visitor, "/alerts").await;
     assert!(!archive.contains("Shed break-ins"), "{archive}");
