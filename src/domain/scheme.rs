@@ -15,6 +15,34 @@ pub const MAX_POSTCODES: usize = 500;
 /// Longest name or street a member gives, in characters.
 pub const MAX_MEMBER_FIELD_CHARS: usize = 100;
 
+/// A state kept in the database as text: every variant (`ALL`), its `code`, `parse` back, and
+/// reading a stored code (an unknown one is an error naming `$what`).
+macro_rules! stored_as_text {
+    ($type:ident, $what:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $type {
+            pub const ALL: &'static [$type] = &[$($type::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($type::$variant => $code),+
+                }
+            }
+
+            pub fn parse(code: &str) -> Option<$type> {
+                $type::ALL.iter().copied().find(|s| s.code() == code)
+            }
+        }
+
+        impl TryFrom<String> for $type {
+            type Error = String;
+
+            fn try_from(code: String) -> Result<$type, String> {
+                $type::parse(&code).ok_or(format!(concat!($what, " {:?}"), code))
+            }
+        }
+    };
+}
+
 /// How far a scheme has been checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,39 +55,19 @@ pub enum Standing {
     PoliceVerified,
 }
 
+stored_as_text!(Standing, "scheme standing", {
+    SelfDeclared => "self_declared",
+    VolunteerVerified => "volunteer_verified",
+    PoliceVerified => "police_verified",
+});
+
 impl Standing {
-    pub const ALL: [Standing; 3] = [
-        Standing::SelfDeclared,
-        Standing::VolunteerVerified,
-        Standing::PoliceVerified,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Standing::SelfDeclared => "self_declared",
-            Standing::VolunteerVerified => "volunteer_verified",
-            Standing::PoliceVerified => "police_verified",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Standing> {
-        Standing::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     pub fn words(self) -> &'static str {
         match self {
             Standing::SelfDeclared => "Self-declared",
             Standing::VolunteerVerified => "Verified by a volunteer",
             Standing::PoliceVerified => "Verified by the police",
         }
-    }
-}
-
-impl TryFrom<String> for Standing {
-    type Error = String;
-
-    fn try_from(code: String) -> Result<Standing, String> {
-        Standing::parse(&code).ok_or(format!("scheme standing {code:?}"))
     }
 }
 
@@ -74,36 +82,19 @@ pub enum SchemeStatus {
     Closed,
 }
 
-impl SchemeStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            SchemeStatus::Proposed => "proposed",
-            SchemeStatus::Open => "open",
-            SchemeStatus::Closed => "closed",
-        }
-    }
+stored_as_text!(SchemeStatus, "scheme status", {
+    Proposed => "proposed",
+    Open => "open",
+    Closed => "closed",
+});
 
+impl SchemeStatus {
     pub fn words(self) -> &'static str {
         match self {
             SchemeStatus::Proposed => "Proposed, waiting to be verified",
             SchemeStatus::Open => "Open",
             SchemeStatus::Closed => "Closed",
         }
-    }
-}
-
-impl TryFrom<String> for SchemeStatus {
-    type Error = String;
-
-    fn try_from(code: String) -> Result<SchemeStatus, String> {
-        [
-            SchemeStatus::Proposed,
-            SchemeStatus::Open,
-            SchemeStatus::Closed,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
-        .ok_or(format!("scheme status {code:?}"))
     }
 }
 
@@ -117,16 +108,14 @@ pub enum MembershipStatus {
     Left,
 }
 
-impl MembershipStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            MembershipStatus::Requested => "requested",
-            MembershipStatus::Member => "member",
-            MembershipStatus::Refused => "refused",
-            MembershipStatus::Left => "left",
-        }
-    }
+stored_as_text!(MembershipStatus, "membership status", {
+    Requested => "requested",
+    Member => "member",
+    Refused => "refused",
+    Left => "left",
+});
 
+impl MembershipStatus {
     pub fn words(self) -> &'static str {
         match self {
             MembershipStatus::Requested => "Asked to join: waiting for a coordinator",
@@ -134,22 +123,6 @@ impl MembershipStatus {
             MembershipStatus::Refused => "Not accepted",
             MembershipStatus::Left => "Left",
         }
-    }
-}
-
-impl TryFrom<String> for MembershipStatus {
-    type Error = String;
-
-    fn try_from(code: String) -> Result<MembershipStatus, String> {
-        [
-            MembershipStatus::Requested,
-            MembershipStatus::Member,
-            MembershipStatus::Refused,
-            MembershipStatus::Left,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
-        .ok_or(format!("membership status {code:?}"))
     }
 }
 

@@ -44,19 +44,6 @@ pub struct InboxForm {
     phrase: String,
 }
 
-/// A form without its CSRF token (expired, or from another site): refused, nothing changed.
-fn expired(back: &str) -> Response {
-    (
-        axum::http::StatusCode::FORBIDDEN,
-        views::message_page(
-            "Your form had expired",
-            &["Nothing was changed. Go back, and try again."],
-            Some((back, "Go back")),
-        ),
-    )
-        .into_response()
-}
-
 /// Redirects to `to` with the outcome of an action as the notice.
 fn answer(
     ctx: &AppState,
@@ -324,7 +311,7 @@ pub async fn presence(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(INBOX));
+        return Ok(views::form_expired(INBOX));
     }
     let available = form.available == "yes";
     let result =
@@ -352,7 +339,7 @@ pub async fn take_next(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(INBOX));
+        return Ok(views::form_expired(INBOX));
     }
     match service::take_next(&ctx, &actor(&staff, &ip), &staff).await {
         Ok(c) => {
@@ -543,7 +530,7 @@ macro_rules! conversation_action {
         ) -> WebResult<Response> {
             let to = conversation_url($id);
             if !csrf::verify(&$ctx, &jar, &$form.csrf) {
-                return Ok(expired(&to));
+                return Ok(views::form_expired(&to));
             }
             let $actor = actor(&$staff, &ip);
             let result: Result<String, InboxError> = $body;
@@ -670,7 +657,7 @@ pub async fn canned_add(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(CANNED));
+        return Ok(views::form_expired(CANNED));
     }
     let result = service::add_canned(&ctx, &actor(&staff, &ip), &staff, &form.title, &form.body)
         .await
@@ -688,7 +675,7 @@ pub async fn canned_edit(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(CANNED));
+        return Ok(views::form_expired(CANNED));
     }
     let result = service::edit_canned(
         &ctx,
@@ -713,7 +700,7 @@ pub async fn canned_delete(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(CANNED));
+        return Ok(views::form_expired(CANNED));
     }
     let result = service::delete_canned(&ctx, &actor(&staff, &ip), &staff, id)
         .await
@@ -759,7 +746,7 @@ pub async fn escalation_add(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(ESCALATION));
+        return Ok(views::form_expired(ESCALATION));
     }
     let result = service::add_phrase(&ctx, &actor(&staff, &ip), &form.phrase)
         .await
@@ -782,7 +769,7 @@ pub async fn escalation_remove(
     Form(form): Form<InboxForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(ESCALATION));
+        return Ok(views::form_expired(ESCALATION));
     }
     let result = service::remove_phrase(&ctx, &actor(&staff, &ip), &form.phrase)
         .await

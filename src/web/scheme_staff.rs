@@ -6,7 +6,7 @@
 use super::error::WebResult;
 use super::flash::{self, Flash};
 use super::permission::{CoordinatorStaff, SenderStaff};
-use super::schemes::{expired, scheme_not_found};
+use super::schemes::scheme_not_found;
 use super::staff::{actor, forbidden, nav, Nav};
 use super::{csrf, views, AppState, ClientIp};
 use crate::domain::scheme::{SchemeStatus, Standing};
@@ -132,7 +132,7 @@ pub async fn write_to_coordinators(
     Form(form): Form<CoordinatorsForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired("/staff/schemes"));
+        return Ok(views::form_expired("/staff/schemes"));
     }
     match service::write_to_coordinators(&ctx, &actor(&staff, &ip), &form.message).await {
         Ok(sent) => Ok(flash::redirect(
@@ -219,7 +219,7 @@ pub async fn standing(
 ) -> WebResult<Response> {
     let back = format!("/staff/schemes/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let result = service::verify(&ctx, &actor(&staff, &ip), id, &form.standing)
         .await
@@ -238,7 +238,7 @@ pub async fn appoint(
 ) -> WebResult<Response> {
     let back = format!("/staff/schemes/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let result = service::appoint(&ctx, &actor(&staff, &ip), id, &form.appoint)
         .await
@@ -262,7 +262,7 @@ pub async fn remove_coordinator(
 ) -> WebResult<Response> {
     let back = format!("/staff/schemes/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let result = service::remove_coordinator(&ctx, &actor(&staff, &ip), id, &public_id)
         .await
@@ -281,7 +281,7 @@ pub async fn status(
 ) -> WebResult<Response> {
     let back = format!("/staff/schemes/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let open = form.action == "reopen";
     let result = service::set_open(&ctx, &actor(&staff, &ip), id, open)
@@ -412,7 +412,7 @@ pub async fn decide(
 ) -> WebResult<Response> {
     let back = format!("/staff/coordinate/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let accept = match form.decision.as_str() {
         "accept" => true,
@@ -451,7 +451,7 @@ pub async fn write(
 ) -> WebResult<Response> {
     let back = format!("/staff/coordinate/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     match coordinators::write(&ctx, &actor(&staff, &ip), id, &form.message).await {
         Ok((_, reached)) => Ok(flash::redirect(

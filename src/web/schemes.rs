@@ -20,18 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
 
-pub(crate) fn expired(back: &str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        views::message_page(
-            "Your form had expired",
-            &["Nothing was changed. Go back, and try again."],
-            Some((back, "Go back")),
-        ),
-    )
-        .into_response()
-}
-
 pub(crate) fn scheme_not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -161,7 +149,7 @@ pub async fn contact(
 ) -> WebResult<Response> {
     let back = format!("/schemes/{id}");
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let scheme = match service::public_scheme(&ctx, id).await {
         Ok(scheme) => scheme,
@@ -247,7 +235,7 @@ pub async fn propose(
     Form(form): Form<ProposalForm>,
 ) -> WebResult<Response> {
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired("/schemes/propose"));
+        return Ok(views::form_expired("/schemes/propose"));
     }
     // Only a proposal that would be stored counts towards the limit.
     let scheme = match service::check(&ctx, &form.input).await {
@@ -385,7 +373,7 @@ pub async fn resident_membership(
 ) -> WebResult<Response> {
     let back = format!("/manage/{}/schemes", link.token);
     if !csrf::verify(&ctx, &jar, &form.csrf) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     if form.action == "leave" {
         let left = service::leave(&ctx, &link.subscriber, form.scheme).await?;

@@ -36,18 +36,6 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn expired(back: &str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        views::message_page(
-            "Your form had expired",
-            &["Nothing was changed. Go back, and try again."],
-            Some((back, "Go back")),
-        ),
-    )
-        .into_response()
-}
-
 fn survey_not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -188,7 +176,7 @@ pub async fn create(
 ) -> WebResult<Response> {
     let sent = fields(&body);
     if !csrf::verify(&ctx, &jar, field(&sent, "csrf")) {
-        return Ok(expired("/staff/surveys/new"));
+        return Ok(views::form_expired("/staff/surveys/new"));
     }
     let form = SurveyForm::from_fields(&sent);
     match service::create(&ctx, &actor(&staff, &ip), &staff, &form).await {
@@ -375,7 +363,7 @@ pub async fn publish(
     let sent = fields(&body);
     let back = format!("/staff/surveys/{id}");
     if !csrf::verify(&ctx, &jar, field(&sent, "csrf")) {
-        return Ok(expired(&back));
+        return Ok(views::form_expired(&back));
     }
     let published = field(&sent, "published") == "yes";
     match service::publish(&ctx, &actor(&staff, &ip), &staff, id, published).await {

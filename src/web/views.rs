@@ -265,6 +265,20 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// The answer to a form sent without its CSRF token (or after it expired): nothing was changed,
+/// with a link back to `back`.
+pub fn form_expired(back: &str) -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        message_page(
+            "Your form had expired",
+            &["Nothing was changed. Go back, and try again."],
+            Some((back, "Go back")),
+        ),
+    )
+        .into_response()
+}
+
 /// A page that only tells the resident something, with an optional link onwards.
 pub fn message_page(title: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> Response {
     render(&MessagePage {
