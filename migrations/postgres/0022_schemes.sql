@@ -6,6 +6,8 @@ ALTER TABLE staff ADD COLUMN can_coordinate BOOLEAN NOT NULL DEFAULT FALSE;
 -- Whom an alert is limited to beyond its area: '' (everyone who chose it), 'schemes' (members of
 -- any open scheme with a place in the area) or 'scheme:ID' (the members of one scheme).
 ALTER TABLE alerts ADD COLUMN members TEXT NOT NULL DEFAULT '';
+-- A scheme's messages, for its coordinators' page.
+CREATE INDEX alerts_members ON alerts (members, id) WHERE members <> '';
 
 CREATE TABLE schemes (
     id              BIGSERIAL PRIMARY KEY,

@@ -127,6 +127,7 @@ pub async fn seed(
                 now - 90 * 86_400,
             )
             .await?;
+        let mut main = None;
         for (i, (name, email)) in demo.coordinators.iter().enumerate() {
             let (staff, _link) = staff_service::add_account(
                 ctx,
@@ -148,6 +149,7 @@ pub async fn seed(
             ctx.store
                 .add_coordinator(id, staff.id, i == 0, now - 90 * 86_400)
                 .await?;
+            main = main.or(Some(staff.id));
             coordinators.push((
                 staff.name.clone(),
                 staff.email.to_string(),
@@ -164,7 +166,7 @@ pub async fn seed(
                 staff,
             ));
         }
-        let main = coordinators.last().map(|c| c.4.id).unwrap_or_default();
+        let main = main.unwrap_or_default();
         // Most members accepted, every other one sharing their name and street; the last two
         // wait for a coordinator.
         for (n, (resident, _, at)) in homes.iter().enumerate() {

@@ -126,6 +126,9 @@ pub async fn new_alert_form(
     };
     form.message_type = message_type_slug(ctx, original.content.message_type_id).await?;
     form.priority = original.content.priority.to_string();
+    // A follow-up goes to whom the original went: kept to its members, and off the archive.
+    form.members = original.content.members.code();
+    form.private = original.content.private;
     fill_target(&mut form, &original.content.target);
     Ok(Some(form))
 }

@@ -155,12 +155,13 @@ pub async fn reply(
     if body.chars().count() > MAX_REPLY_CHARS {
         return Ok(ReplyOutcome::Invalid(ReplyProblem::TooLong));
     }
-    if let crate::domain::scheme::Members::Scheme(scheme) = alert.content.members {
-        let sent = super::schemes::reply_from_member(ctx, scheme, subscriber, body).await?;
-        return Ok(if sent {
-            ReplyOutcome::ToCoordinators
-        } else {
-            ReplyOutcome::NoCoordinator
+    if let Some(scheme) = super::schemes::coordinators_message(ctx, alert).await? {
+        use super::schemes::MemberReply;
+        let sent = super::schemes::reply_from_member(ctx, scheme, alert.id, subscriber, body);
+        return Ok(match sent.await? {
+            MemberReply::Sent => ReplyOutcome::ToCoordinators,
+            MemberReply::NoCoordinator => ReplyOutcome::NoCoordinator,
+            MemberReply::TooMany => ReplyOutcome::NotSent,
         });
     }
     let phrases = ctx

@@ -215,6 +215,11 @@ pub async fn write(
     let (Some(title), Some(body)) = (title, body) else {
         return Err(SchemeError::Invalid(errors));
     };
+    if !super::schemes::first_time(ctx, &format!("scheme {scheme_id}"), &[&title, &body]) {
+        return Err(SchemeError::Changed(
+            "This message went to the members a moment ago: it is not sent twice",
+        ));
+    }
     let provider = ctx
         .store
         .providers()

@@ -71,8 +71,6 @@ pub struct ProposalInput {
     pub postcodes: String,
     /// Or a polygon, as GeoJSON.
     pub polygon: String,
-    /// Or a polygon drawn on the map: grid points "E,N;E,N;…".
-    pub polygon_grid: String,
     pub description: String,
     pub proposer_name: String,
     pub proposer_email: String,
@@ -141,7 +139,7 @@ async fn area(
     input: &ProposalInput,
     errors: &mut FieldErrors,
 ) -> Result<Option<(SchemeArea, String)>, SchemeError> {
-    let shape_given = !input.polygon.trim().is_empty() || !input.polygon_grid.trim().is_empty();
+    let shape_given = !input.polygon.trim().is_empty();
     let postcodes_given = !input.postcodes.trim().is_empty();
     if shape_given && postcodes_given {
         errors.add(
@@ -160,20 +158,7 @@ async fn area(
         );
         return Ok(None);
     }
-    let geojson = if input.polygon.trim().is_empty() {
-        match crate::geo::target::drawn_polygon_geojson(&input.polygon_grid) {
-            Some(geojson) => geojson,
-            None => {
-                errors.add(
-                    "polygon",
-                    "The drawn shape could not be read: draw it again",
-                );
-                return Ok(None);
-            }
-        }
-    } else {
-        input.polygon.clone()
-    };
+    let geojson = input.polygon.clone();
     let area = match polygon_area(&geojson) {
         Ok(area) => area,
         Err(problem) => {
@@ -317,6 +302,16 @@ pub async fn propose(
     Ok(id)
 }
 
+/// Whether this message may go now: false when the same words went to the same people in the
+/// last two minutes (a double click, or two presses at once), so that nobody gets it twice.
+pub(crate) fn first_time(ctx: &AppContext, to: &str, words: &[&str]) -> bool {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    words.hash(&mut hasher);
+    ctx.repeat_guard
+        .allow(&format!("scheme-message:{to}:{:x}", hasher.finish()), 1)
+}
+
 /// Whether `staff` may look after schemes for the force (verify, appoint coordinators, close,
 /// write to coordinators): a sender of the force, or an admin; never a coordinator as such.
 fn may_manage(staff: &StaffMember) -> bool {
@@ -387,6 +382,16 @@ pub async fn verify(
     let standing = Standing::parse(standing)
         .ok_or_else(|| SchemeError::invalid("standing", "Choose the scheme's standing"))?;
     let scheme = ctx.store.scheme(id).await?.ok_or(SchemeError::NotFound)?;
+    let opens = scheme.status == SchemeStatus::Proposed && standing != Standing::SelfDeclared;
+    let proposer = AppointInput {
+        name: scheme.proposer_name.clone(),
+        email: scheme.proposer_email.clone(),
+        main: true,
+    };
+    if opens {
+        // Checked before anything is saved: the proposer's address must be able to coordinate.
+        may_appoint(ctx, &proposer.email).await?;
+    }
     let now = chrono::Utc::now().timestamp();
     let by = format!("{}, {}", staff.name, staff.provider_name);
     ctx.store
@@ -401,26 +406,35 @@ pub async fn verify(
         false,
     )
     .await?;
-    if scheme.status == SchemeStatus::Proposed && standing != Standing::SelfDeclared {
-        if ctx.store.scheme_coordinators(id).await?.is_empty() {
-            appoint(
-                ctx,
-                actor,
-                id,
-                &AppointInput {
-                    name: scheme.proposer_name.clone(),
-                    email: scheme.proposer_email.clone(),
-                    main: true,
-                },
-            )
-            .await?;
-        }
-        ctx.store
+    // Of two verifications at once, only the one that opens the scheme appoints its proposer.
+    if opens
+        && ctx
+            .store
             .set_scheme_status(id, &[SchemeStatus::Proposed], SchemeStatus::Open, now)
-            .await?;
+            .await?
+    {
         audit(ctx, actor, "open-scheme", &subject, &scheme.name, false).await?;
+        if ctx.store.scheme_coordinators(id).await?.is_empty() {
+            appoint(ctx, actor, id, &proposer).await?;
+        }
     }
     Ok(())
+}
+
+/// The coordinator account an address already has (`None` when it has none), or the refusal
+/// when it belongs to a member of the force's staff: coordinators have their own accounts.
+async fn may_appoint(ctx: &AppContext, email: &str) -> Result<Option<StaffMember>, SchemeError> {
+    let email = EmailAddress::parse(email.trim())
+        .map_err(|problem| SchemeError::invalid("email", problem))?;
+    match ctx.store.staff_by_email_key(&email.key()).await? {
+        Some(existing) if existing.permissions.only_coordinates() => Ok(Some(existing)),
+        Some(_) => Err(SchemeError::invalid(
+            "email",
+            "This address belongs to a member of staff: coordinators have their own accounts, \
+             so give the coordinator's own address",
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A coordinator staff appoint.
@@ -460,23 +474,14 @@ pub async fn appoint(
         .scheme(scheme_id)
         .await?
         .ok_or(SchemeError::NotFound)?;
-    let email = EmailAddress::parse(input.email.trim())
-        .map_err(|problem| SchemeError::invalid("email", problem))?;
-    let (coordinator, link) = match ctx.store.staff_by_email_key(&email.key()).await? {
-        Some(existing) if existing.permissions.only_coordinates() => (existing, None),
-        Some(_) => {
-            return Err(SchemeError::invalid(
-                "email",
-                "This address belongs to a member of staff: coordinators have their own \
-                 accounts, so give the coordinator's own address",
-            ))
-        }
+    let (coordinator, link) = match may_appoint(ctx, &input.email).await? {
+        Some(existing) => (existing, None),
         None => {
             let made = super::staff::add_account(
                 ctx,
                 actor,
                 &StaffInput {
-                    email: email.as_str().to_owned(),
+                    email: input.email.trim().to_owned(),
                     name: input.name.clone(),
                     role_title: "Neighbourhood Watch coordinator".into(),
                     area_label: scheme.name.chars().take(100).collect(),
@@ -575,6 +580,20 @@ pub async fn set_open(
         "close-scheme"
     };
     managing(ctx, actor, action, &subject).await?;
+    if open {
+        // Closing a proposal is how staff turn it down: nobody verified it, so it stays closed.
+        let scheme = ctx
+            .store
+            .scheme(scheme_id)
+            .await?
+            .ok_or(SchemeError::NotFound)?;
+        if scheme.standing == Standing::SelfDeclared {
+            return Err(SchemeError::Changed(
+                "Nobody has verified this scheme, so it cannot be reopened: set its standing to \
+                 verified first",
+            ));
+        }
+    }
     let (from, to): (&[SchemeStatus], SchemeStatus) = if open {
         (&[SchemeStatus::Closed], SchemeStatus::Open)
     } else {
@@ -878,7 +897,12 @@ pub async fn contact(
         if !(coordinator.active && coordinator.enrolled) {
             continue;
         }
-        let Some(to) = ctx.store.staff(coordinator.staff_id).await? else {
+        let Some(to) = ctx
+            .store
+            .staff(coordinator.staff_id)
+            .await?
+            .filter(|s| s.permissions.coordinate)
+        else {
             continue;
         };
         let text = Contacted {
@@ -907,17 +931,49 @@ pub async fn contact(
     Ok(())
 }
 
-/// A member's reply to their scheme's message (from the reply link in its email): emailed to
-/// the scheme's coordinators with the member's name and address, as a message from the
-/// scheme's page is. False when no coordinator can read it (nothing was sent).
+/// The scheme whose coordinator wrote `alert`, if it is a coordinator's message (of the
+/// Neighbourhood Watch organisation, to one scheme's members); a police alert to a scheme's
+/// members is not, and its replies go to the force's inbox as any alert's do.
+pub async fn coordinators_message(
+    ctx: &AppContext,
+    alert: &crate::store::Alert,
+) -> anyhow::Result<Option<i64>> {
+    let Members::Scheme(scheme) = alert.content.members else {
+        return Ok(None);
+    };
+    let watch = ctx
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .any(|p| p.id == alert.content.provider_id && p.slug == PROVIDER_SLUG);
+    Ok(watch.then_some(scheme))
+}
+
+/// What replying to a coordinator's message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberReply {
+    /// Emailed to the scheme's coordinators.
+    Sent,
+    /// The scheme has no coordinator who can read it: nothing was sent.
+    NoCoordinator,
+    /// This resident has replied to this message as often as one may: nothing was sent.
+    TooMany,
+}
+
+/// A member's reply to their scheme's coordinator's message (from the reply link in its email,
+/// which only the resident it was sent to holds): emailed to the scheme's coordinators with the
+/// member's name and address, as a message from the scheme's page is, at most
+/// `MAX_REPLIES_PER_ALERT` an hour for one message and resident.
 pub async fn reply_from_member(
     ctx: &AppContext,
     scheme_id: i64,
+    alert_id: i64,
     subscriber: &Subscriber,
     body: &str,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<MemberReply> {
     let Some(scheme) = ctx.store.scheme(scheme_id).await? else {
-        return Ok(false);
+        return Ok(MemberReply::NoCoordinator);
     };
     let name = subscriber.preferences.name.trim();
     let message = ContactMessage {
@@ -929,9 +985,15 @@ pub async fn reply_from_member(
         email: subscriber.email.to_string(),
         message: body.replace('\r', ""),
     };
-    match contact(ctx, &scheme, &message, || true).await {
-        Ok(()) => Ok(true),
-        Err(SchemeError::Invalid(_)) => Ok(false),
+    let allow = || {
+        let limit = u32::try_from(crate::store::MAX_REPLIES_PER_ALERT).unwrap_or(5);
+        ctx.limiter
+            .allow(&format!("scheme-reply:{alert_id}:{}", subscriber.id), limit)
+    };
+    match contact(ctx, &scheme, &message, allow).await {
+        Ok(()) => Ok(MemberReply::Sent),
+        Err(SchemeError::Invalid(_)) => Ok(MemberReply::NoCoordinator),
+        Err(SchemeError::TooMany) => Ok(MemberReply::TooMany),
         Err(error) => Err(anyhow::Error::from(error)),
     }
 }
@@ -992,6 +1054,11 @@ pub async fn write_to_coordinators(
         return Err(SchemeError::Invalid(errors));
     }
     let district = (!district.is_empty()).then_some(district);
+    if !first_time(ctx, district.unwrap_or("all"), &[&subject, &body]) {
+        return Err(SchemeError::Changed(
+            "This message went to the coordinators a moment ago: it is not sent twice",
+        ));
+    }
     let ids = ctx.store.district_coordinators(district).await?;
     let sign_in = ctx.link("/staff/sign-in");
     let mut messages = Vec::new();

@@ -90,7 +90,7 @@ pub struct SchemeMessage {
     pub title: String,
     pub signoff_name: String,
     pub created_at: Timestamp,
-    /// Residents at least one of its messages was sent to.
+    /// Residents it was sent to (by email or text).
     pub reached: i64,
 }
 
@@ -137,7 +137,8 @@ pub trait Schemes: Send + Sync {
     /// The schemes a member of staff coordinates.
     async fn coordinated_schemes(&self, staff_id: i64) -> StoreResult<Vec<i64>>;
     /// Makes a member of staff a coordinator of a scheme; a new main coordinator makes the
-    /// previous one a deputy. Again for one already there changes only whether they are main.
+    /// previous one a deputy. Again for one already there may make them main, never a deputy
+    /// (a scheme is never left without its main coordinator this way).
     async fn add_coordinator(
         &self,
         scheme_id: i64,
@@ -344,7 +345,7 @@ macro_rules! impl_schemes {
                 }
                 sqlx::query(
                     "INSERT INTO scheme_coordinators (scheme_id, staff_id, main, since) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (scheme_id, staff_id) DO UPDATE SET main = excluded.main",
+                     ON CONFLICT (scheme_id, staff_id) DO UPDATE SET main = (excluded.main OR scheme_coordinators.main)",
                 )
                 .bind(scheme_id)
                 .bind(staff_id)
@@ -491,7 +492,7 @@ macro_rules! impl_schemes {
                 Ok(sqlx::query_scalar(
                     "SELECT DISTINCT st.id FROM scheme_coordinators c \
                      JOIN schemes s ON s.id = c.scheme_id JOIN staff st ON st.id = c.staff_id \
-                     WHERE s.status = 'open' AND st.active AND st.password_hash IS NOT NULL \
+                     WHERE s.status = 'open' AND st.active AND st.can_coordinate AND st.password_hash IS NOT NULL \
                      AND ($1 IS NULL OR s.district_code = $1) ORDER BY st.id",
                 )
                 .bind(district_code)

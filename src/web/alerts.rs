@@ -124,6 +124,16 @@ async fn compose_page(
         force_districts: force,
         schemes,
     } = compose::choices(ctx, staff).await?;
+    // A draft kept to a scheme that is no longer open still shows it, so that saving says so
+    // rather than the alert silently going to everyone.
+    let mut schemes = schemes;
+    if form.members.starts_with("scheme:") && !schemes.iter().any(|(code, _)| *code == form.members)
+    {
+        schemes.push((
+            form.members.clone(),
+            "a scheme that is no longer open".into(),
+        ));
+    }
     let ticked = |chosen: &[String]| {
         force
             .iter()

@@ -157,25 +157,26 @@ pub struct ReplyForm {
     body: String,
 }
 
-fn reply_page(
+async fn reply_page(
+    ctx: &AppState,
     alert: &crate::store::Alert,
     token: &str,
     csrf: String,
     body: &str,
     problem: &str,
-) -> ReplyPage {
-    ReplyPage {
+) -> anyhow::Result<ReplyPage> {
+    let to_coordinators = crate::services::schemes::coordinators_message(ctx, alert)
+        .await?
+        .is_some();
+    Ok(ReplyPage {
         title: alert.content.title.clone(),
         reference: alert_reference(alert.id),
         action: format!("/reply/{token}"),
         csrf,
         body: body.to_owned(),
         problem: problem.to_owned(),
-        to_coordinators: matches!(
-            alert.content.members,
-            crate::domain::scheme::Members::Scheme(_)
-        ),
-    }
+        to_coordinators,
+    })
 }
 
 /// `GET /reply/{token}`.
@@ -190,7 +191,7 @@ pub async fn reply_form(
     let (jar, csrf) = csrf::issue(&ctx, jar);
     Ok((
         jar,
-        views::render(&reply_page(&alert, &token, csrf, "", "")),
+        views::render(&reply_page(&ctx, &alert, &token, csrf, "", "").await?),
     )
         .into_response())
 }
@@ -245,7 +246,7 @@ pub async fn reply(
         }
     };
     let (jar, csrf) = csrf::issue(&ctx, jar);
-    let page = reply_page(&alert, &token, csrf, &form.body, &problem);
+    let page = reply_page(&ctx, &alert, &token, csrf, &form.body, &problem).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, views::render(&page)).into_response())
 }
 

@@ -149,6 +149,12 @@ pub async fn write_to_coordinators(
         Err(SchemeError::Invalid(errors)) => {
             list_page(&ctx, &staff, &ip, jar, form.message, errors).await
         }
+        Err(SchemeError::Changed(why)) => Ok(flash::redirect(
+            &ctx,
+            jar,
+            "/staff/schemes",
+            Flash::notice(why),
+        )),
         Err(SchemeError::NotPermitted(_)) => Ok(forbidden()),
         Err(error) => Err(anyhow::Error::from(error).into()),
     }

@@ -302,6 +302,32 @@ struct ResidentPage {
 }
 
 impl ResidentPage {
+    /// Whether the share box is ticked: as sent with a form that had problems, or as the
+    /// resident shares now.
+    fn shares(&self, item: &NearScheme) -> bool {
+        if self.problem_scheme == Some(item.scheme.id) {
+            return self.form.share;
+        }
+        item.membership.as_ref().is_some_and(|m| m.share)
+    }
+
+    /// A field of a scheme's form: as sent with a form that had problems, as the resident
+    /// shares it now, or (their name) from their alerts' settings.
+    fn value(&self, item: &NearScheme, field: &str) -> String {
+        if self.problem_scheme == Some(item.scheme.id) {
+            return match field {
+                "name" => self.form.name.clone(),
+                _ => self.form.street.clone(),
+            };
+        }
+        match (&item.membership, field) {
+            (Some(m), "name") if m.share => m.name.clone(),
+            (Some(m), "street") if m.share => m.street.clone(),
+            (_, "name") => self.name.clone(),
+            _ => String::new(),
+        }
+    }
+
     /// The problem with a field of scheme `scheme`'s join form, if that form was sent.
     fn problem(&self, scheme: i64, field: &str) -> &str {
         if self.problem_scheme == Some(scheme) {

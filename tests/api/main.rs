@@ -17,6 +17,7 @@ mod connections;
 mod delivery;
 mod delivery_smtp;
 mod delivery_texts;
+mod district_pages;
 #[path = "../support/fake_notify.rs"]
 mod fake_notify;
 mod fake_notify_gateway;
@@ -38,6 +39,7 @@ mod report_triage;
 mod reports;
 mod routes;
 mod scam_checker;
+mod scheme_messages;
 mod schemes;
 mod signup;
 mod signup_errors;
