@@ -1,6 +1,6 @@
-// Drawing a shape on the preview map: each click adds a corner; "Use the drawn shape" puts the
-// corners (as grid coordinates) in the form and previews again. Without script, senders paste
-// GeoJSON instead.
+// Drawing a shape on a map (an alert's preview map, or the scheme proposal form's): each click
+// adds a corner; "Use the drawn shape" puts the corners (as grid coordinates) in the form, and on
+// the compose page previews again. Without script, people paste GeoJSON instead.
 (function () {
   var map = document.querySelector(".map svg[data-scale]");
   var start = document.getElementById("draw-start");
@@ -35,9 +35,14 @@
     corners.push([local.x, local.y]);
     line.setAttribute("points", corners.map(function (c) { return c[0] + "," + c[1]; }).join(" "));
   });
-  document.getElementById("draw-finish").addEventListener("click", function () {
+  var finish = document.getElementById("draw-finish");
+  finish.addEventListener("click", function () {
     field.value = corners
       .map(function (c) { return (minE + c[0] / scale).toFixed(0) + "," + (maxN - c[1] / scale).toFixed(0); })
       .join(";");
+    // Where the button only keeps the shape (the scheme proposal form), say so.
+    if (finish.type === "button" && help) {
+      help.textContent = "The shape with " + corners.length + " corners is kept: it is sent with the form.";
+    }
   });
 })();

@@ -103,13 +103,17 @@ pub fn preview_svg(target: &AreaTarget, preview: &AudiencePreview, width: u32) -
 /// Draws only the target, on its districts and towns, with no residents: the map of a sent
 /// alert's area, whose audience was counted when it was sent.
 pub fn area_svg(target: &AreaTarget, width: u32) -> String {
+    titled_area_svg(target, width, "Map of the area this alert was sent to")
+}
+
+/// The same as [`area_svg`], with its own title (what the map is of, for screen readers).
+pub fn titled_area_svg(target: &AreaTarget, width: u32, title: &str) -> String {
     let width = width.clamp(MIN_WIDTH, MAX_WIDTH);
     let mut extent = Extent::default();
     for shape in target.include.iter().chain(&target.exclude) {
         extent.add_shape(shape);
     }
     extent.add_districts(target);
-    let title = "Map of the area this alert was sent to";
     let Some(view) = extent.view(f64::from(width)) else {
         let height = width / 2;
         let desc = format!("Target: {}.", target.describe(district_namer()));

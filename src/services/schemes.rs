@@ -71,6 +71,8 @@ pub struct ProposalInput {
     pub postcodes: String,
     /// Or a polygon, as GeoJSON.
     pub polygon: String,
+    /// Or a polygon drawn on the proposal page's map: grid points "E,N;E,N;…".
+    pub polygon_grid: String,
     pub description: String,
     pub proposer_name: String,
     pub proposer_email: String,
@@ -139,7 +141,7 @@ async fn area(
     input: &ProposalInput,
     errors: &mut FieldErrors,
 ) -> Result<Option<(SchemeArea, String)>, SchemeError> {
-    let shape_given = !input.polygon.trim().is_empty();
+    let shape_given = !input.polygon.trim().is_empty() || !input.polygon_grid.trim().is_empty();
     let postcodes_given = !input.postcodes.trim().is_empty();
     if shape_given && postcodes_given {
         errors.add(
@@ -158,7 +160,20 @@ async fn area(
         );
         return Ok(None);
     }
-    let geojson = input.polygon.clone();
+    let geojson = if input.polygon.trim().is_empty() {
+        match crate::geo::target::drawn_polygon_geojson(&input.polygon_grid) {
+            Some(geojson) => geojson,
+            None => {
+                errors.add(
+                    "polygon",
+                    "The drawn shape could not be read: draw it again",
+                );
+                return Ok(None);
+            }
+        }
+    } else {
+        input.polygon.clone()
+    };
     let area = match polygon_area(&geojson) {
         Ok(area) => area,
         Err(problem) => {
@@ -647,12 +662,26 @@ pub fn directory_map(schemes: &[Scheme]) -> String {
     if !codes.is_empty() {
         include.insert(0, Shape::Districts { codes });
     }
-    crate::geo::map::area_svg(
+    crate::geo::map::titled_area_svg(
         &AreaTarget {
             include,
             exclude: Vec::new(),
         },
         640,
+        "Map of the Neighbourhood Watch schemes",
+    )
+}
+
+/// The map a proposer draws their scheme's area on: the whole force area, with its districts
+/// and towns.
+pub fn proposal_map() -> String {
+    crate::geo::map::titled_area_svg(
+        &AreaTarget {
+            include: vec![Shape::ForceArea],
+            exclude: Vec::new(),
+        },
+        640,
+        "Map of the area we cover, to draw the scheme's area on",
     )
 }
 
@@ -664,12 +693,13 @@ pub fn scheme_map(scheme: &Scheme) -> String {
             codes: vec![scheme.district_code.clone()],
         }],
     };
-    crate::geo::map::area_svg(
+    crate::geo::map::titled_area_svg(
         &AreaTarget {
             include,
             exclude: Vec::new(),
         },
         640,
+        &format!("Map of the area of {}", scheme.name),
     )
 }
 

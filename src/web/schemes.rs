@@ -205,6 +205,7 @@ struct ProposePage {
     csrf: String,
     form: ProposalInput,
     errors: FieldErrors,
+    map_svg: String,
 }
 
 /// `GET /schemes/propose`: the form to propose a new scheme.
@@ -214,6 +215,7 @@ pub async fn propose_form(State(ctx): State<AppState>, jar: CookieJar) -> Respon
         csrf,
         form: ProposalInput::default(),
         errors: FieldErrors::default(),
+        map_svg: service::proposal_map(),
     };
     (jar, views::render(&page)).into_response()
 }
@@ -246,6 +248,7 @@ pub async fn propose(
                 csrf,
                 form: form.input,
                 errors,
+                map_svg: service::proposal_map(),
             };
             return Ok((jar, (StatusCode::BAD_REQUEST, views::render(&page))).into_response());
         }

@@ -608,6 +608,39 @@ async fn bad_input_body(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("100 characters or fewer"), "{page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM schemes").await, 0);
+    // A shape drawn on the proposal form's map arrives as grid points: crossing itself is
+    // refused like a pasted one; a square round Melbourn is taken.
+    let drawn = |grid: &'static str| {
+        let app = &app;
+        let visitor = &visitor;
+        async move {
+            let answer = post(
+                app,
+                visitor,
+                "/schemes/propose",
+                "/schemes/propose",
+                &[
+                    ("name", "Drawn Watch"),
+                    ("polygon_grid", grid),
+                    ("proposer_name", "Jo Bright"),
+                    ("proposer_email", "jo@example.org"),
+                ],
+            )
+            .await;
+            (answer.status(), answer.text().await.unwrap())
+        }
+    };
+    let (status, page) = drawn("537000,244000;538000,245000;538000,244000;537000,245000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("crosses itself"), "{page}");
+    let (status, _) = drawn("537000,244000;538000,244000;538000,245000;537000,245000").await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = app.ctx.store.list_schemes(None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].district_code, "E07000012");
+    assert!(stored[0]
+        .area
+        .covers("XX1 1XX", Some((537_500.0, 244_500.0))));
     // HTML in a name is kept as typed and shown as text.
     let (status, _) = propose("<b>Bold</b> Watch", "SG8 6DP\nsg8 6dp", "").await;
     assert_eq!(status, StatusCode::OK);

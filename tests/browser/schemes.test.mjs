@@ -149,6 +149,21 @@ test('a resident joins a Neighbourhood Watch scheme and hears from its coordinat
     await visitor.goto(`${BASE}/schemes/propose`);
     await expectHeading(visitor, 'Propose a Neighbourhood Watch scheme');
     await checkAxe(st, visitor, 'the proposal form');
+    // Draw a small square in the middle of the map, and propose the scheme with it.
+    await visitor.getByRole('button', { name: 'Draw the scheme\'s area on the map' }).click();
+    const map = visitor.locator('.map svg');
+    const box = await map.boundingBox();
+    for (const [dx, dy] of [[-8, -8], [8, -8], [8, 8], [-8, 8]]) {
+      await map.click({ position: { x: box.width / 2 + dx, y: box.height / 2 + dy } });
+    }
+    await visitor.getByRole('button', { name: 'Use the drawn shape' }).click();
+    assert.match(await visitor.locator('#draw-help').innerText(), /4 corners is kept/);
+    assert.match(await visitor.locator('input[name=polygon_grid]').inputValue(), /^\d+,\d+(;\d+,\d+){3}$/);
+    await visitor.locator('#name').fill(`Drawn Watch ${RUN}`);
+    await visitor.locator('#proposer_name').fill('Jo Bright');
+    await visitor.locator('#proposer_email').fill(`jo.${RUN}@example.org`);
+    await visitor.getByRole('button', { name: 'Propose the scheme' }).click();
+    await expectHeading(visitor, 'Thank you for proposing a scheme');
   });
 
   await step(t, '2. a newcomer signs up on a phone and asks to join (first forgetting the street)', async (st) => {
