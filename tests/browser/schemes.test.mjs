@@ -1,6 +1,6 @@
 // Neighbourhood Watch in headless Chromium: a visitor finds the schemes in the public directory,
 // opens a district's page (the priorities its residents chose in the demo's survey, and its
-// schemes) and a scheme's; a newcomer signs up (on a phone) with a postcode one of the demo's schemes
+// schemes) and a scheme's, and proposes a scheme by drawing its area on the proposal form's map; a newcomer signs up (on a phone) with a postcode one of the demo's schemes
 // covers, finds the scheme from their manage page and asks to join it, sharing their name and
 // street (first forgetting the street); a second newcomer does the same for a scheme in another
 // district, and its coordinator accepts them. Margaret Ellis, the first scheme's coordinator,
