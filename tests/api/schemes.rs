@@ -8,6 +8,7 @@
 //! keeps the members; bad areas, bad joins and double submits change nothing.
 
 use crate::alerts::{audited, staff_member};
+pub(crate) use crate::chat::page as visit;
 use crate::delivery::{seed_resident, wait_for_report, ResidentSpec};
 use crate::helpers::{hidden_value, Backend, Email, TestApp};
 use crate::on_both_backends;
@@ -26,16 +27,6 @@ const PASSWORD: &str = "correct horse battery staple";
 const MELDRETH: &str = "SG8 6DP";
 /// Cambridge.
 const CAMBRIDGE: &str = "CB1 1PT";
-
-/// What `browser` sees at `path`: the status and the page.
-pub(crate) async fn visit(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    path: &str,
-) -> (StatusCode, String) {
-    let response = browser.get(app.url(path)).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
-}
 
 /// Posts `fields` to `action` as `browser`, with the CSRF token of the form on `page`.
 pub(crate) async fn post(

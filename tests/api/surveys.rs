@@ -6,7 +6,7 @@
 //! visitors are kept out.
 
 use crate::alerts::{audited, staff_member};
-use crate::chat::sql;
+use crate::chat::{page as visit, sql};
 use crate::delivery::{seed_resident, wait_for_report, ResidentSpec, FORCE_AREA};
 use crate::helpers::{hidden_value, Backend, Email, TestApp};
 use crate::on_both_backends;
@@ -34,12 +34,6 @@ async fn sender(app: &TestApp, name: &str, provider: &str) -> reqwest::Client {
     staff_member(app, name, provider, (true, false, false, false))
         .await
         .1
-}
-
-/// What `browser` sees at `path`: the status and the page.
-async fn visit(app: &TestApp, browser: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let response = browser.get(app.url(path)).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
 }
 
 /// A date `days` from today, as people type it: 31/01/2027.
